@@ -1,0 +1,144 @@
+"""The ``NetworkAssertion`` resource (``netchecks.io/v1``): spec and status.
+
+Rules are kept as raw dicts in the spec (templated fields are strings until
+the probe renders them); :func:`netchecks_core.validation.check_rule` checks
+each against its type.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from netchecks_core.probe_config import RESERVED_CONTEXT_NAMES
+
+GROUP = "netchecks.io"
+VERSION = "v1"
+API_VERSION = f"{GROUP}/{VERSION}"
+KIND = "NetworkAssertion"
+PLURAL = "networkassertions"
+SINGULAR = "networkassertion"
+SHORT_NAMES = ("nas",)
+
+
+class _Camel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class KeyToPath(_Camel):
+    """One key of a ConfigMap or Secret projected to a file path."""
+
+    key: str = Field(min_length=1)
+    path: str = Field(min_length=1)
+    mode: int | None = Field(default=None, ge=0, le=0o777)
+
+
+class ConfigMapContextSource(_Camel):
+    """A ConfigMap mounted read-only into the probe Pod."""
+
+    name: str = Field(min_length=1)
+    items: list[KeyToPath] | None = None
+    optional: bool | None = None
+    defaultMode: int | None = Field(default=None, ge=0, le=0o777)  # noqa: N815
+
+
+class SecretContextSource(ConfigMapContextSource):
+    """A Secret mounted read-only into the probe Pod; its values are redacted."""
+
+
+class AssertionContext(_Camel):
+    """Named data for templates and CEL rules: exactly one source."""
+
+    name: str = Field(min_length=1, max_length=63, pattern=r"^[a-z0-9]([-a-z0-9_]*[a-z0-9])?$")
+    configMap: ConfigMapContextSource | None = None  # noqa: N815
+    secret: SecretContextSource | None = None
+    inline: Any = None
+
+    @field_validator("name")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        if value in RESERVED_CONTEXT_NAMES:
+            raise ValueError(f"context name {value!r} is reserved (it is a CEL result variable)")
+        return value
+
+    @model_validator(mode="after")
+    def _one_source(self) -> AssertionContext:
+        given = [n for n in ("configMap", "secret", "inline") if getattr(self, n) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                f"context {self.name!r} needs exactly one of configMap, secret, inline "
+                f"(has {', '.join(given) or 'none'})"
+            )
+        return self
+
+
+class NetworkAssertionSpec(_Camel):
+    """What the network must and must not allow."""
+
+    rules: list[dict[str, Any]] = Field(min_length=1)
+    schedule: str | None = None
+    context: list[AssertionContext] = Field(default_factory=list)
+    template: dict[str, Any] | None = None
+    disableRedaction: bool = False  # noqa: N815
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> NetworkAssertionSpec:
+        for what, names in (
+            ("rule", [r.get("name") for r in self.rules]),
+            ("context", [c.name for c in self.context]),
+        ):
+            seen: set[Any] = set()
+            for name in names:
+                if name in seen:
+                    raise ValueError(f"{what} name {name!r} is used twice")
+                seen.add(name)
+        return self
+
+
+ConditionStatus = Literal["True", "False", "Unknown"]
+
+
+class Condition(_Camel):
+    """A standard Kubernetes condition."""
+
+    type: str
+    status: ConditionStatus
+    reason: str
+    message: str = ""
+    lastTransitionTime: str  # noqa: N815
+    observedGeneration: int | None = None  # noqa: N815
+
+
+class Summary(BaseModel):
+    """Result counts of the latest run (the PolicyReport's summary)."""
+
+    model_config = ConfigDict(extra="forbid", validate_by_name=True, serialize_by_alias=True)
+
+    pass_: int = Field(default=0, alias="pass", ge=0)
+    fail: int = Field(default=0, ge=0)
+    warn: int = Field(default=0, ge=0)
+    error: int = Field(default=0, ge=0)
+    skip: int = Field(default=0, ge=0)
+
+
+class NetworkAssertionStatus(_Camel):
+    """What the operator observed and the latest results."""
+
+    observedGeneration: int | None = None  # noqa: N815
+    jobName: str | None = None  # noqa: N815
+    conditions: list[Condition] = Field(default_factory=list)
+    summary: Summary | None = None
+    lastResultTime: str | None = None  # noqa: N815
+
+
+class NetworkAssertion(BaseModel):
+    """The whole resource as read from the API server."""
+
+    model_config = ConfigDict(extra="allow")
+
+    apiVersion: Literal["netchecks.io/v1"] = API_VERSION  # noqa: N815
+    kind: Literal["NetworkAssertion"] = KIND
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    spec: NetworkAssertionSpec
+    status: NetworkAssertionStatus | None = None

@@ -1,0 +1,57 @@
+"""Turning pydantic validation errors into messages people can act on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+
+def field_path(loc: Sequence[int | str], prefix: str = "") -> str:
+    """``("assertions", 0, "rules", 2, "port")`` -> ``assertions[0].rules[2].port``."""
+    path = prefix
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path or "(document)"
+
+
+def _describe(error: ErrorDetails) -> str:
+    kind = error["type"]
+    if kind == "missing":
+        return "is required"
+    if kind == "extra_forbidden":
+        return "is not a known field"
+    if kind == "union_tag_invalid":
+        ctx = error.get("ctx") or {}
+        return f"unknown type {ctx.get('tag')!r} (known: {ctx.get('expected_tags')})"
+    if kind == "union_tag_not_found":
+        return "needs a 'type' field"
+    message = error["msg"]
+    return message.removeprefix("Value error, ")
+
+
+def _loc_for_display(loc: Sequence[int | str]) -> list[int | str]:
+    # Discriminated unions add the tag ("dns") to the location; it is noise to users.
+    return [part for part in loc if not (isinstance(part, str) and part in _UNION_TAGS)]
+
+
+_UNION_TAGS = frozenset(
+    {"dns", "http", "tcp", "internal", "postgres", "postgres-grants", "inline", "file", "directory"}
+)
+
+
+def describe_errors(
+    error: ValidationError | Iterable[ErrorDetails], prefix: str = ""
+) -> list[str]:
+    """One ``path: problem`` line per error."""
+    details = error.errors() if isinstance(error, ValidationError) else error
+    return [f"{field_path(_loc_for_display(e['loc']), prefix)}: {_describe(e)}" for e in details]
+
+
+def join(lines: Iterable[str]) -> str:
+    """Several problems in one message."""
+    return "; ".join(lines)

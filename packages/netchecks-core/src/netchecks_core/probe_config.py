@@ -1,0 +1,81 @@
+"""The probe config document: what ``netchecks run --config FILE`` reads.
+
+Rules stay raw dicts here: each is rendered (templates) and then validated on
+its own as a :data:`netchecks_core.rules.Rule`, so one bad rule fails that rule,
+not the whole config.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+#: Context names that would shadow the CEL result variables.
+RESERVED_CONTEXT_NAMES = frozenset({"data", "spec"})
+
+
+class _ContextBase(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1)
+    #: The data came from a Kubernetes Secret: its values are redacted wherever they appear.
+    secret: bool = False
+
+    @field_validator("name")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        if value in RESERVED_CONTEXT_NAMES:
+            raise ValueError(f"context name {value!r} is reserved (it is a CEL result variable)")
+        return value
+
+
+class InlineContext(_ContextBase):
+    """Data given in the config itself; its strings may hold templates."""
+
+    type: Literal["inline"]
+    data: Any = None
+
+
+class FileContext(_ContextBase):
+    """A JSON or YAML file."""
+
+    type: Literal["file"]
+    path: str = Field(min_length=1)
+
+
+class DirectoryContext(_ContextBase):
+    """A directory (such as a mounted ConfigMap): each file is a key, its text the value."""
+
+    type: Literal["directory"]
+    path: str = Field(min_length=1)
+
+
+Context = Annotated[InlineContext | FileContext | DirectoryContext, Field(discriminator="type")]
+
+
+class AssertionConfig(BaseModel):
+    """A named group of rules."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str = Field(min_length=1)
+    rules: list[dict[str, Any]]
+
+
+class ProbeConfig(BaseModel):
+    """The whole probe config file."""
+
+    model_config = ConfigDict(extra="allow")
+
+    assertions: list[AssertionConfig]
+    contexts: list[Context] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_context_names(self) -> ProbeConfig:
+        seen: set[str] = set()
+        for context in self.contexts:
+            if context.name in seen:
+                raise ValueError(f"context name {context.name!r} is used twice")
+            seen.add(context.name)
+        return self

@@ -1,0 +1,61 @@
+"""The probe output document: what the probe prints and the results service reads."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+OUTPUT_TYPE = "netcheck-output"
+OUTPUT_VERSION = "v1"
+
+RuleStatus = Literal["pass", "fail", "error"]
+
+
+class RuleResult(BaseModel):
+    """The verdict of one rule (after ``expected``) with what was run and observed."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str | None = None
+    spec: dict[str, Any] = Field(default_factory=dict)
+    data: dict[str, Any] = Field(default_factory=dict)
+    status: RuleStatus
+    message: str | None = None
+
+
+class AssertionResult(BaseModel):
+    """The results of one assertion's rules, in config order."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str
+    results: list[RuleResult]
+
+
+class OutputMetadata(BaseModel):
+    """When and by which probe version the document was made."""
+
+    model_config = ConfigDict(extra="allow")
+
+    creationTimestamp: str  # noqa: N815 - wire name
+    version: str
+
+
+class ProbeOutput(BaseModel):
+    """The whole output document."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: Literal["netcheck-output"] = OUTPUT_TYPE
+    outputVersion: str = OUTPUT_VERSION  # noqa: N815 - wire name
+    metadata: OutputMetadata
+    assertions: list[AssertionResult]
+
+    def counts(self) -> dict[str, int]:
+        """Results by status, every status present (zero when unused)."""
+        counts = {"pass": 0, "fail": 0, "error": 0}
+        for assertion in self.assertions:
+            for result in assertion.results:
+                counts[result.status] += 1
+        return counts

@@ -1,0 +1,38 @@
+"""Check types: one module per type, imported only when a rule of that type runs.
+
+Each check module provides:
+
+- ``DEFAULT_RULE: str`` -- the CEL rule used when a rule gives none;
+- ``run(rule, deadline) -> dict`` -- performs the check and returns its ``data``
+  (without timestamps: the runner adds ``startTimestamp``/``endTimestamp``).
+  Network failures are data, not exceptions: the check sets ``data['reason']``
+  (one of :data:`netchecks_core.reasons.REASONS`) and ``exception-type`` /
+  ``exception``. An exception escaping ``run`` is a bug in the check and gives
+  the rule an ``error`` result;
+- optionally ``echo_spec(rule) -> dict`` -- the rule as echoed in the result's
+  ``spec`` when it differs from the plain dump of the model.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+#: Check type -> module. Kept as strings so that start-up imports none of them.
+CHECK_MODULES: dict[str, str] = {
+    "dns": "netchecks_probe.checks.dns",
+    "http": "netchecks_probe.checks.http",
+    "tcp": "netchecks_probe.checks.tcp",
+    "internal": "netchecks_probe.checks.internal",
+    "postgres": "netchecks_probe.checks.postgres",
+    "postgres-grants": "netchecks_probe.checks.postgres_grants",
+}
+
+
+def load_check(check_type: str) -> ModuleType:
+    """The module implementing a check type (imported on first use)."""
+    try:
+        module_name = CHECK_MODULES[check_type]
+    except KeyError:
+        raise ValueError(f"unknown check type {check_type!r}") from None
+    return importlib.import_module(module_name)
