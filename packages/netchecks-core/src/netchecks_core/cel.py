@@ -1,0 +1,358 @@
+"""The CEL engine (cel-python) behind one small API, so it can be swapped.
+
+- :func:`compile_expression` parses an expression once per process (cached) and
+  raises :class:`CelSyntaxError` when it is not valid CEL.
+- :func:`evaluate` runs an expression against named variables and returns plain
+  Python values (``bool``, ``int``, ``float``, ``str``, ``bytes``, ``list``,
+  ``dict``, ``datetime``, ``timedelta``, ``None``); a runtime problem (missing
+  key, type mismatch, bad input to a function) raises :class:`CelEvaluationError`.
+- :func:`free_names` lists the variables an expression refers to.
+
+Besides standard CEL, expressions may call ``parse_json``, ``parse_yaml``,
+``b64decode`` and ``b64encode``. Variables may be any JSON-like Python data; a
+``Mapping`` that is not a ``dict`` is read lazily (only the keys an expression
+touches are fetched), which keeps directory contexts cheap.
+
+cel-python is not documented as thread-safe, so compiling and evaluating share
+one lock; each evaluation takes about a millisecond.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime
+import json
+import re
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import celpy
+import lark
+import yaml
+from celpy import celtypes
+from celpy.celparser import CELParseError
+from celpy.evaluation import CELEvalError, CELUnsupportedError
+
+__all__ = [
+    "CelError",
+    "CelEvaluationError",
+    "CelSyntaxError",
+    "Program",
+    "compile_expression",
+    "evaluate",
+    "free_names",
+    "to_cel",
+    "to_python",
+]
+
+
+class CelError(Exception):
+    """Base of the CEL errors; ``expression`` is the CEL text concerned."""
+
+    def __init__(self, expression: str, message: str) -> None:
+        super().__init__(message)
+        self.expression = expression
+        self.message = message
+
+
+class CelSyntaxError(CelError):
+    """The text is not a valid CEL expression (a mistake in the config)."""
+
+    def __init__(self, expression: str, message: str, line: int | None, column: int | None):
+        super().__init__(expression, message)
+        self.line = line
+        self.column = column
+
+
+class CelEvaluationError(CelError):
+    """A valid expression could not be evaluated against the given variables."""
+
+
+#: Names that CEL itself resolves (type names), so they are not free variables.
+_BUILTIN_NAMES = frozenset(
+    {"int", "uint", "double", "bool", "string", "bytes", "list", "map", "null_type", "type"}
+)
+#: Macros whose first argument binds a variable: ``list.map(x, x * 2)``.
+_MACROS = frozenset({"all", "exists", "exists_one", "map", "filter"})
+
+
+class Program:
+    """A compiled expression, ready to be evaluated many times."""
+
+    def __init__(self, expression: str, runner: celpy.Runner, ast: lark.Tree[Any]) -> None:
+        self.expression = expression
+        self._runner = runner
+        self._ast = ast
+
+    def __repr__(self) -> str:
+        return f"Program({self.expression!r})"
+
+    def evaluate(self, variables: Mapping[str, Any]) -> Any:
+        """The value of the expression for these variables, as plain Python."""
+        with _LOCK:
+            activation = {name: to_cel(value) for name, value in variables.items()}
+            try:
+                result = self._runner.evaluate(activation)
+            except CELEvalError as error:
+                raise CelEvaluationError(self.expression, _eval_message(error)) from None
+            except (CELParseError, CELUnsupportedError) as error:
+                raise CelEvaluationError(self.expression, str(error)) from None
+            except (TypeError, ValueError, KeyError, ArithmeticError, RecursionError) as error:
+                # cel-python lets some Python errors escape from its operators.
+                message = f"{type(error).__name__}: {error}"
+                raise CelEvaluationError(self.expression, message) from None
+            if isinstance(result, CELEvalError):
+                raise CelEvaluationError(self.expression, _eval_message(result))
+            return to_python(result)
+
+    def free_names(self) -> set[str]:
+        """Variables the expression refers to (not the ones its macros bind)."""
+        used: set[str] = set()
+        bound: set[str] = set()
+        for node in self._ast.iter_subtrees():
+            if node.data == "ident":
+                used.update(str(child) for child in node.children)
+            elif node.data == "member_dot_arg" and len(node.children) == 3:
+                method, args = node.children[1], node.children[2]
+                if str(method) in _MACROS and isinstance(args, lark.Tree) and args.children:
+                    first = args.children[0]
+                    if isinstance(first, lark.Tree):
+                        bound.update(
+                            str(c)
+                            for sub in first.iter_subtrees()
+                            if sub.data == "ident"
+                            for c in sub.children
+                        )
+        return used - bound - _BUILTIN_NAMES
+
+
+_LOCK = threading.RLock()
+_ENVIRONMENT: celpy.Environment | None = None
+_PROGRAMS: dict[str, Program] = {}
+
+
+def _environment() -> celpy.Environment:
+    global _ENVIRONMENT  # one parser per process, built on first use
+    if _ENVIRONMENT is None:
+        _ENVIRONMENT = celpy.Environment()
+    return _ENVIRONMENT
+
+
+def compile_expression(expression: str) -> Program:
+    """Compile CEL text (each distinct text once per process).
+
+    Raises:
+        CelSyntaxError: the text is not valid CEL (the message points at the spot).
+    """
+    if not isinstance(expression, str):
+        raise CelSyntaxError(str(expression), "a CEL expression must be a string", None, None)
+    with _LOCK:
+        program = _PROGRAMS.get(expression)
+        if program is not None:
+            return program
+        if not expression.strip():
+            raise CelSyntaxError(expression, "the CEL expression is empty", None, None)
+        environment = _environment()
+        try:
+            ast = environment.compile(expression)
+        except CELParseError as error:
+            raise _syntax_error(expression, error) from None
+        runner = environment.program(ast, functions=_FUNCTIONS)
+        program = Program(expression, runner, ast)
+        _PROGRAMS[expression] = program
+        return program
+
+
+def evaluate(expression: str, variables: Mapping[str, Any]) -> Any:
+    """Compile (cached) and evaluate an expression; the result is plain Python.
+
+    Raises:
+        CelSyntaxError: the text is not valid CEL.
+        CelEvaluationError: the expression failed at run time (its message says why).
+    """
+    return compile_expression(expression).evaluate(variables)
+
+
+def free_names(expression: str) -> set[str]:
+    """The variable names an expression refers to (raises :class:`CelSyntaxError`)."""
+    return compile_expression(expression).free_names()
+
+
+def _syntax_error(expression: str, error: CELParseError) -> CelSyntaxError:
+    line, column = getattr(error, "line", None), getattr(error, "column", None)
+    lines = expression.splitlines() or [""]
+    where = f"line {line}, column {column}" if line and column else "somewhere"
+    near = ""
+    if line and column and 0 < line <= len(lines):
+        text = lines[line - 1]
+        found = text[column - 1 : column + 9]
+        near = f" near {found!r}" if found.strip() else " (the expression ends too early)"
+    return CelSyntaxError(expression, f"invalid CEL at {where}{near}", line, column)
+
+
+_MAX_MESSAGE = 300
+_UNDECLARED_RE = re.compile(r"undeclared reference to ('[^']*')")
+_TOKEN_RE = re.compile(r"Token\('\w+', '([^']*)'\)")
+_CLASS_RE = re.compile(r"<class '(?:celpy\.celtypes\.)?([\w.]+?)(?:Type)?'>")
+
+
+def _eval_message(error: CELEvalError) -> str:
+    text = str(error.args[0]) if error.args else "evaluation failed"
+    # celpy appends a dump of every variable: noise, and it may hold secrets.
+    text = text.split(" (in activation", 1)[0]
+    text = _UNDECLARED_RE.sub(r"unknown name \1", text)
+    text = _TOKEN_RE.sub(r"\1", text)
+    text = _CLASS_RE.sub(lambda m: m.group(1).lower(), text)
+    return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 3] + "..."
+
+
+# --- conversions -------------------------------------------------------------------------
+
+
+class _LazyMap(celtypes.MapType):
+    """A CEL map over a Python mapping whose values are fetched on first access."""
+
+    def __init__(self, source: Mapping[str, Any]) -> None:
+        super().__init__()
+        self._source = source
+        for key in source:
+            dict.__setitem__(self, celtypes.StringType(key), _UNREAD)  # type: ignore[misc]
+
+    def __getitem__(self, key: Any) -> Any:
+        value = dict.__getitem__(self, key)
+        if value is _UNREAD:
+            value = to_cel(self._source[str(key)])
+            dict.__setitem__(self, key, value)
+        return value
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def values(self) -> Any:
+        return [self[key] for key in self]
+
+    def items(self) -> Any:
+        return [(key, self[key]) for key in self]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(list(dict.keys(self)))
+
+
+_UNREAD = object()
+
+
+def to_cel(value: Any) -> Any:
+    """Python data -> CEL values (CEL values pass through unchanged)."""
+    if value is None or isinstance(
+        value,
+        celtypes.BoolType
+        | celtypes.IntType
+        | celtypes.UintType
+        | celtypes.DoubleType
+        | celtypes.StringType
+        | celtypes.BytesType
+        | celtypes.ListType
+        | celtypes.MapType
+        | celtypes.TimestampType
+        | celtypes.DurationType,
+    ):
+        return value
+    if isinstance(value, bool):
+        return celtypes.BoolType(value)
+    if isinstance(value, int):
+        return celtypes.IntType(value)
+    if isinstance(value, float):
+        return celtypes.DoubleType(value)
+    if isinstance(value, str):
+        return celtypes.StringType(value)
+    if isinstance(value, bytes | bytearray):
+        return celtypes.BytesType(bytes(value))
+    if isinstance(value, dict):
+        return celtypes.MapType({to_cel(str(k)): to_cel(v) for k, v in value.items()})
+    if isinstance(value, Mapping):
+        return _LazyMap(value)
+    if isinstance(value, list | tuple | set | frozenset):
+        return celtypes.ListType([to_cel(item) for item in value])
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=datetime.UTC)
+        return celtypes.TimestampType(value)
+    if isinstance(value, datetime.date):
+        return celtypes.StringType(value.isoformat())
+    if isinstance(value, datetime.timedelta):
+        return celtypes.DurationType(value)
+    return celtypes.StringType(str(value))
+
+
+def to_python(value: Any) -> Any:
+    """CEL values -> plain Python (``BoolType`` is an ``int`` subclass: it becomes ``bool``)."""
+    if value is None:
+        return None
+    if isinstance(value, celtypes.BoolType):
+        return bool(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, bytes):
+        return bytes(value)
+    if isinstance(value, Mapping):
+        return {to_python(key): to_python(value[key]) for key in value}
+    if isinstance(value, list | tuple):
+        return [to_python(item) for item in value]
+    if isinstance(value, datetime.datetime):
+        return datetime.datetime.fromtimestamp(value.timestamp(), tz=datetime.UTC)
+    if isinstance(value, datetime.timedelta):
+        return datetime.timedelta(seconds=value.total_seconds())
+    return str(value)
+
+
+# --- functions available to every expression ---------------------------------------------
+
+
+def _text(name: str, value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
+    if isinstance(value, str):
+        return str(value)
+    kind = type(value).__name__.removesuffix("Type").lower()
+    raise CELEvalError(f"{name}() needs a string, got {kind}")
+
+
+def _checked(name: str, function: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def call(value: Any) -> Any:
+        try:
+            return to_cel(function(value))
+        except CELEvalError:
+            raise
+        except (ValueError, TypeError, binascii.Error, yaml.YAMLError) as error:
+            # celpy would otherwise report an unrelated "overflow" error.
+            raise CELEvalError(f"{name}(): {' '.join(str(error).split())}") from None
+
+    return call
+
+
+def _b64decode(value: Any) -> str:
+    raw = value if isinstance(value, bytes) else _text("b64decode", value).encode()
+    # Line breaks inside base64 text are common (PEM, wrapped output); nothing else is valid.
+    return base64.b64decode(b"".join(raw.split()), validate=True).decode("utf-8")
+
+
+def _b64encode(value: Any) -> str:
+    raw = bytes(value) if isinstance(value, bytes) else _text("b64encode", value).encode()
+    return base64.b64encode(raw).decode("ascii")
+
+
+_FUNCTIONS: dict[str, Any] = {
+    "parse_json": _checked("parse_json", lambda v: json.loads(_text("parse_json", v))),
+    "parse_yaml": _checked("parse_yaml", lambda v: yaml.safe_load(_text("parse_yaml", v))),
+    "b64decode": _checked("b64decode", _b64decode),
+    "b64encode": _checked("b64encode", _b64encode),
+}
