@@ -1,0 +1,17 @@
+"""The ``internal`` check: observes nothing; its CEL rule judges context data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from netchecks_core.rules import InternalRule
+
+from netchecks_probe.checks.base import Deadline
+
+DEFAULT_RULE = "true"
+
+
+def run(rule: InternalRule, deadline: Deadline) -> dict[str, Any]:
+    """Return empty data: the rule's CEL expression sees only the contexts."""
+    del rule, deadline  # nothing to observe
+    return {}
