@@ -1,0 +1,181 @@
+"""Informers: a local cache of one resource kept current by list + watch, with event callbacks.
+
+An :class:`Informer` lists, marks itself synced, then watches from the list's
+resourceVersion. A watch that ends is resumed from the last version seen
+(bookmarks included); a 410 Gone or any error relists, after a back-off for
+errors, and the relist is diffed against the cache so handlers see the
+ADDED/MODIFIED/DELETED events they missed. Handlers run on the informer's
+thread: keep them quick (typically: put a key on a :class:`WorkQueue`).
+
+Reads of the cache (:meth:`Informer.get`, :meth:`Informer.items`) cost no API
+request, which is how a controller reconciles without GETs.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from netchecks_core.service.errors import GoneError, KubeError
+from netchecks_core.service.kube import KubeApi, Resource
+
+log = logging.getLogger(__name__)
+
+ObjectKey = tuple[str, str]
+Handler = Callable[[str, dict[str, Any]], None]
+
+
+def object_key(obj: dict[str, Any]) -> ObjectKey:
+    """``(namespace, name)`` of an object."""
+    meta = obj.get("metadata") or {}
+    return (meta.get("namespace") or "", meta.get("name") or "")
+
+
+def _slim(obj: dict[str, Any]) -> dict[str, Any]:
+    # managedFields are large and nothing here reads them.
+    meta = obj.get("metadata")
+    if isinstance(meta, dict):
+        meta.pop("managedFields", None)
+    return obj
+
+
+class Informer:
+    """Cache of one resource (in one namespace, or all) with watch-driven event callbacks."""
+
+    def __init__(
+        self,
+        api: KubeApi,
+        resource: Resource,
+        *,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+        handler: Handler | None = None,
+        watch_timeout: int = 300,
+        stop: threading.Event | None = None,
+        max_backoff: float = 30.0,
+    ) -> None:
+        self.api = api
+        self.resource = resource
+        self.namespace = namespace
+        self.label_selector = label_selector
+        self.handlers: list[Handler] = [handler] if handler else []
+        self.watch_timeout = watch_timeout
+        self.stop = stop or threading.Event()
+        self.max_backoff = max_backoff
+        self.synced = threading.Event()
+        self._store: dict[ObjectKey, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._version: str | None = None
+        #: Lists done since start (1 + relists): watched by tests and benchmarks.
+        self.list_count = 0
+
+    def __repr__(self) -> str:
+        where = self.namespace or "all namespaces"
+        return f"Informer({self.resource.plural}, {where}, {self.label_selector or ''})"
+
+    # -- cache -----------------------------------------------------------------------------
+
+    def get(self, namespace: str, name: str) -> dict[str, Any] | None:
+        """The cached object, or None."""
+        with self._lock:
+            return self._store.get((namespace, name))
+
+    def items(self) -> list[dict[str, Any]]:
+        """A snapshot of every cached object."""
+        with self._lock:
+            return list(self._store.values())
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._store)
+
+    # -- running ---------------------------------------------------------------------------
+
+    def start(self) -> threading.Thread:
+        """Run in a daemon thread; returns it."""
+        self._thread = threading.Thread(target=self.run, name=repr(self), daemon=True)
+        self._thread.start()
+        return self._thread
+
+    def run(self) -> None:
+        """List and watch until :attr:`stop` is set."""
+        failures = 0
+        while not self.stop.is_set():
+            try:
+                if self._version is None:
+                    self._relist()
+                self._watch_once()
+                failures = 0
+            except GoneError:
+                log.info("%s: resourceVersion expired, listing again", self)
+                self._version = None
+            except KubeError as error:
+                failures += 1
+                delay = min(self.max_backoff, 0.2 * 2 ** min(failures, 8))
+                delay *= random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not crypto
+                log.warning("%s: %s; retrying in %.1fs", self, error, delay)
+                self._version = None
+                self.stop.wait(delay)
+
+    def _emit(self, kind: str, obj: dict[str, Any]) -> None:
+        for handler in self.handlers:
+            try:
+                handler(kind, obj)
+            except Exception:
+                log.exception("%s: event handler failed", self)
+
+    def _relist(self) -> None:
+        listing = self.api.list(self.resource, self.namespace, label_selector=self.label_selector)
+        self.list_count += 1
+        fresh = {object_key(o): _slim(o) for o in listing.get("items") or []}
+        for obj in fresh.values():
+            obj.setdefault("kind", self.resource.kind)
+            obj.setdefault("apiVersion", self.resource.api_version)
+        with self._lock:
+            old, self._store = self._store, fresh
+        for key, obj in fresh.items():
+            previous = old.get(key)
+            if previous is None:
+                self._emit("ADDED", obj)
+            elif previous["metadata"].get("resourceVersion") != obj["metadata"].get(
+                "resourceVersion"
+            ):
+                self._emit("MODIFIED", obj)
+        for key, obj in old.items():
+            if key not in fresh:
+                self._emit("DELETED", obj)
+        self._version = (listing.get("metadata") or {}).get("resourceVersion") or None
+        self.synced.set()
+
+    def _watch_once(self) -> None:
+        timeout = int(self.watch_timeout * random.uniform(0.9, 1.1))  # noqa: S311
+        events = self.api.watch(
+            self.resource,
+            self.namespace,
+            resource_version=self._version,
+            label_selector=self.label_selector,
+            timeout_seconds=max(1, timeout),
+        )
+        for event in events:
+            if self.stop.is_set():
+                return
+            kind = event.get("type")
+            obj = event.get("object") or {}
+            version = (obj.get("metadata") or {}).get("resourceVersion")
+            if version:
+                self._version = version
+            if kind == "BOOKMARK":
+                continue
+            if kind not in {"ADDED", "MODIFIED", "DELETED"}:
+                continue
+            key = object_key(obj)
+            with self._lock:
+                if kind == "DELETED":
+                    self._store.pop(key, None)
+                else:
+                    self._store[key] = _slim(obj)
+            self._emit(str(kind), obj)

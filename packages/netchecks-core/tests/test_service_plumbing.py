@@ -1,0 +1,97 @@
+"""Settings, JSON logs and the health/metrics app of the service plumbing."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import httpx
+import pytest
+from opentelemetry import metrics
+
+from netchecks_core.service.errors import (
+    ConflictError,
+    GoneError,
+    InvalidError,
+    NotFoundError,
+    SettingsError,
+    TransientError,
+    error_from_response,
+)
+from netchecks_core.service.health import Health, HttpServer, create_app, parse_http_addr
+from netchecks_core.service.logs import ServiceJsonFormatter, object_context
+from netchecks_core.service.settings import ServiceSettings, load_settings
+from netchecks_core.service.telemetry import setup_metrics
+
+
+def test_settings_read_the_environment_and_split_namespaces(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NETCHECKS_NAMESPACES", "a, b,,c")
+    monkeypatch.setenv("NETCHECKS_HTTP_ADDR", "127.0.0.1:9000")
+    settings = load_settings(ServiceSettings)
+    assert settings.namespaces == ["a", "b", "c"]
+    assert settings.http_addr == "127.0.0.1:9000"
+
+
+def test_bad_settings_name_the_variable_and_the_problem(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NETCHECKS_HTTP_ADDR", "nowhere")
+    monkeypatch.setenv("NETCHECKS_LEASE_DURATION", "abc")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(ServiceSettings)
+    message = str(caught.value)
+    assert "NETCHECKS_HTTP_ADDR" in message and "HOST:PORT" in message
+    assert "NETCHECKS_LEASE_DURATION" in message
+
+
+def test_http_addr_parsing() -> None:
+    assert parse_http_addr("0.0.0.0:8080") == ("0.0.0.0", 8080)
+    assert parse_http_addr("[::]:9") == ("::", 9)
+    with pytest.raises(ValueError, match="HOST:PORT"):
+        parse_http_addr("8080x")
+
+
+def test_api_errors_map_to_their_kinds_with_retry_after() -> None:
+    status = {"kind": "Status", "code": 429, "reason": "TooManyRequests", "message": "slow down",
+              "details": {"retryAfterSeconds": 3}}
+    error = error_from_response(429, json.dumps(status))
+    assert isinstance(error, TransientError) and error.retry_after == 3.0
+    assert "slow down" in str(error)
+    assert isinstance(error_from_response(404, b"{}"), NotFoundError)
+    assert isinstance(error_from_response(409, b"not json"), ConflictError)
+    assert isinstance(error_from_response(410, b""), GoneError)
+    assert isinstance(error_from_response(422, b""), InvalidError)
+    assert isinstance(error_from_response(503, b"", {"Retry-After": "2"}), TransientError)
+
+
+def test_json_log_lines_carry_the_object_namespace_and_name() -> None:
+    formatter = ServiceJsonFormatter("%(message)s")
+    record = logging.LogRecord("x.y", logging.INFO, __file__, 1, "made %s", ("cm",), None)
+    with object_context("ns1", "a1"):
+        line = json.loads(formatter.format(record))
+    assert line["message"] == "made cm"
+    assert (line["namespace"], line["name"], line["logger"], line["level"]) == (
+        "ns1", "a1", "x.y", "INFO")
+    outside = json.loads(formatter.format(record))
+    assert outside["namespace"] is None and outside["name"] is None
+
+
+def test_health_endpoints_follow_their_checks_and_metrics_show_instruments() -> None:
+    setup_metrics("test", "0")
+    counter = metrics.get_meter("test.plumbing").create_counter("netchecks.test.things")
+    counter.add(2, {"kind": "x"})
+    health = Health()
+    state = {"synced": False}
+    health.add_ready("synced", lambda: state["synced"])
+    health.add_live("loop", lambda: True)
+    server = HttpServer(create_app(health), "127.0.0.1:0").start()
+    try:
+        base = f"http://127.0.0.1:{server.port}"
+        with httpx.Client(base_url=base, timeout=5) as http:
+            assert http.get("/livez").status_code == 200
+            not_ready = http.get("/readyz")
+            assert not_ready.status_code == 503 and not_ready.json()["failing"] == ["synced"]
+            state["synced"] = True
+            assert http.get("/readyz").status_code == 200
+            body = http.get("/metrics").text
+            assert 'netchecks_test_things_total{kind="x"' in body
+    finally:
+        server.stop()
