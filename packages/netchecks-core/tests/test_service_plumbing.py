@@ -7,8 +7,6 @@ import logging
 
 import httpx
 import pytest
-from opentelemetry import metrics
-
 from netchecks_core.service.errors import (
     ConflictError,
     GoneError,
@@ -22,9 +20,12 @@ from netchecks_core.service.health import Health, HttpServer, create_app, parse_
 from netchecks_core.service.logs import ServiceJsonFormatter, object_context
 from netchecks_core.service.settings import ServiceSettings, load_settings
 from netchecks_core.service.telemetry import setup_metrics
+from opentelemetry import metrics
 
 
-def test_settings_read_the_environment_and_split_namespaces(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_settings_read_the_environment_and_split_namespaces(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("NETCHECKS_NAMESPACES", "a, b,,c")
     monkeypatch.setenv("NETCHECKS_HTTP_ADDR", "127.0.0.1:9000")
     settings = load_settings(ServiceSettings)
@@ -50,8 +51,13 @@ def test_http_addr_parsing() -> None:
 
 
 def test_api_errors_map_to_their_kinds_with_retry_after() -> None:
-    status = {"kind": "Status", "code": 429, "reason": "TooManyRequests", "message": "slow down",
-              "details": {"retryAfterSeconds": 3}}
+    status = {
+        "kind": "Status",
+        "code": 429,
+        "reason": "TooManyRequests",
+        "message": "slow down",
+        "details": {"retryAfterSeconds": 3},
+    }
     error = error_from_response(429, json.dumps(status))
     assert isinstance(error, TransientError) and error.retry_after == 3.0
     assert "slow down" in str(error)
@@ -69,7 +75,11 @@ def test_json_log_lines_carry_the_object_namespace_and_name() -> None:
         line = json.loads(formatter.format(record))
     assert line["message"] == "made cm"
     assert (line["namespace"], line["name"], line["logger"], line["level"]) == (
-        "ns1", "a1", "x.y", "INFO")
+        "ns1",
+        "a1",
+        "x.y",
+        "INFO",
+    )
     outside = json.loads(formatter.format(record))
     assert outside["namespace"] is None and outside["name"] is None
 

@@ -1,0 +1,383 @@
+"""The NetworkAssertion CustomResourceDefinition, generated from the core models.
+
+``python -m netchecks_core.crd > deploy/crds/netchecks.io_networkassertions.yaml``
+writes it (a test checks the committed copy is current).
+
+The schema is structural (every node typed) and as strict as admission can be
+without refusing manifests that work today:
+
+- each rule item is typed with the merged fields of every rule type (kebab-case);
+  integer fields accept a string too (``"{{ ctx.port }}"`` is rendered by the
+  probe), number fields accept any scalar; unknown fields of a rule are kept
+  (``x-kubernetes-preserve-unknown-fields`` on the rule item only), so old
+  manifests with fields this version does not know still apply;
+- CEL ``x-kubernetes-validations`` check what a schema cannot: rule and context
+  names unique, exactly one source per context, each type's required fields.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from pydantic import BaseModel
+
+from netchecks_core.assertion import (
+    GROUP,
+    KIND,
+    PLURAL,
+    SHORT_NAMES,
+    SINGULAR,
+    VERSION,
+    ConfigMapContextSource,
+    NetworkAssertionStatus,
+)
+from netchecks_core.probe_config import RESERVED_CONTEXT_NAMES
+from netchecks_core.rules import RULE_ADAPTER, RULE_TYPES
+
+Schema = dict[str, Any]
+
+#: Bounds that keep CEL rules cheap enough for the API server's cost budget.
+MAX_RULES = 100
+MAX_CONTEXTS = 32
+MAX_NAME = 253
+
+#: Rule fields whose values are judged by their own logic, not typed in the CRD.
+_RULE_COMMON = ("name", "type", "expected", "validation", "validate", "timeout")
+
+
+def _resolve(schema: Schema, defs: dict[str, Schema]) -> Schema:
+    while "$ref" in schema:
+        schema = {
+            **defs[schema["$ref"].rsplit("/", 1)[-1]],
+            **{k: v for k, v in schema.items() if k != "$ref"},
+        }
+    return schema
+
+
+def _untyped(description: str | None = None) -> Schema:
+    node: Schema = {"x-kubernetes-preserve-unknown-fields": True}
+    if description:
+        node["description"] = description
+    return node
+
+
+def structural(schema: Schema, defs: dict[str, Schema], *, templated: bool = False) -> Schema:
+    """A Kubernetes structural schema node from a pydantic JSON Schema node.
+
+    With ``templated``, integers become int-or-string and numbers any scalar,
+    since a template string stands in for them until the probe renders it.
+    """
+    schema = _resolve(schema, defs)
+    description = schema.get("description")
+    variants = schema.get("anyOf") or schema.get("oneOf")
+    if variants:
+        kept = [_resolve(v, defs) for v in variants if v.get("type") != "null"]
+        if len(kept) == 1:
+            only = structural(kept[0], defs, templated=templated)
+            only["nullable"] = True
+            if description:
+                only.setdefault("description", " ".join(description.split()))
+            return only
+        return _untyped(description)
+    kind = schema.get("type")
+    node: Schema = {}
+    if "const" in schema:
+        node = {"type": "string", "enum": [schema["const"]]}
+    elif kind == "string":
+        node = {"type": "string"}
+        if "enum" in schema:
+            node["enum"] = list(schema["enum"])
+        for key in ("minLength", "maxLength", "pattern", "format"):
+            if key in schema:
+                node[key] = schema[key]
+    elif kind == "integer":
+        if templated:
+            node = {"x-kubernetes-int-or-string": True}
+        else:
+            node = {"type": "integer"}
+            for key in ("minimum", "maximum"):
+                if key in schema:
+                    node[key] = schema[key]
+    elif kind == "number":
+        if templated:
+            return _untyped(description)
+        node = {"type": "number"}
+        for key in ("minimum", "maximum", "exclusiveMinimum"):
+            if key in schema and not isinstance(schema[key], bool):
+                node[key] = schema[key]
+    elif kind == "boolean":
+        node = {"type": "boolean"}
+    elif kind == "array":
+        items = schema.get("items")
+        node = {
+            "type": "array",
+            "items": structural(items, defs, templated=templated) if items else _untyped(),
+        }
+        for key in ("minItems", "maxItems"):
+            if key in schema:
+                node[key] = schema[key]
+    elif kind == "object":
+        properties = schema.get("properties")
+        extra = schema.get("additionalProperties")
+        node = {"type": "object"}
+        if properties:
+            node["properties"] = {
+                name: structural(prop, defs, templated=templated)
+                for name, prop in properties.items()
+            }
+            required = [r for r in schema.get("required", []) if r in properties]
+            if required:
+                node["required"] = required
+        elif isinstance(extra, dict) and extra:
+            node["additionalProperties"] = structural(extra, defs, templated=templated)
+        else:
+            node["x-kubernetes-preserve-unknown-fields"] = True
+    else:
+        return _untyped(description)
+    if description:
+        node["description"] = " ".join(description.split())
+    return node
+
+
+def _rule_variants() -> list[tuple[str, Schema, dict[str, Schema]]]:
+    schema = RULE_ADAPTER.json_schema(by_alias=True)
+    defs = schema.get("$defs", {})
+    variants = []
+    for ref in schema.get("oneOf") or schema.get("anyOf") or []:
+        model = _resolve(ref, defs)
+        rule_type = model["properties"]["type"].get("const")
+        if rule_type is None:
+            rule_type = model["properties"]["type"]["enum"][0]
+        variants.append((rule_type, model, defs))
+    return variants
+
+
+def _same_shape(a: Schema, b: Schema) -> bool:
+    def shape(node: Schema) -> Any:
+        return (
+            node.get("type"),
+            node.get("x-kubernetes-int-or-string"),
+            shape(node["items"]) if "items" in node else None,
+        )
+
+    return bool(shape(a) == shape(b))
+
+
+def rule_schema() -> Schema:
+    """One rule: the merged, typed fields of every rule type, plus CEL checks per type."""
+    properties: dict[str, Schema] = {}
+    conflicting: set[str] = set()
+    checks: list[Schema] = []
+    for rule_type, model, defs in _rule_variants():
+        for name, prop in model.get("properties", {}).items():
+            if name == "type":
+                continue
+            node = structural(prop, defs, templated=True)
+            node.pop("description", None)
+            if name in properties and not _same_shape(properties[name], node):
+                conflicting.add(name)
+            properties.setdefault(name, node)
+        required = [r for r in model.get("required", []) if r not in _RULE_COMMON]
+        if required:
+            has_all = " && ".join(f"has(self.{_cel_field(r)})" for r in required)
+            checks.append(
+                {
+                    "rule": f"self.type != '{rule_type}' || ({has_all})",
+                    "message": f"a {rule_type} rule needs {', '.join(required)}",
+                }
+            )
+    for name in conflicting:
+        properties[name] = _untyped()
+    properties["type"] = {
+        "type": "string",
+        "enum": list(RULE_TYPES),
+        "description": "The check to run.",
+    }
+    properties["name"] = {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": MAX_NAME,
+        "description": "Unique in the assertion; names the rule's result.",
+    }
+    properties["expected"] = {
+        "type": "string",
+        "nullable": True,
+        "pattern": "^([Pp][Aa][Ss][Ss]|[Ff][Aa][Ii][Ll])$",
+        "description": "pass (default) or fail: fail inverts the verdict.",
+    }
+    return {
+        "type": "object",
+        "required": ["name", "type"],
+        "properties": dict(sorted(properties.items())),
+        "x-kubernetes-preserve-unknown-fields": True,
+        "x-kubernetes-validations": checks,
+    }
+
+
+def _cel_field(name: str) -> str:
+    # CEL escapes '-' in field names as '__dash__' (Kubernetes CEL property-name escaping).
+    return name.replace("_", "__underscores__").replace("-", "__dash__")
+
+
+def context_schema() -> Schema:
+    """One context: a name and exactly one of configMap, secret, inline."""
+    source_json = ConfigMapContextSource.model_json_schema()
+    source = structural(source_json, source_json.get("$defs", {}))
+    reserved = ", ".join(f"'{n}'" for n in sorted(RESERVED_CONTEXT_NAMES))
+    return {
+        "type": "object",
+        "required": ["name"],
+        "properties": {
+            "name": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 63,
+                "pattern": "^[a-z0-9]([-a-z0-9_]*[a-z0-9])?$",
+                "description": "The name templates and CEL rules use for this data.",
+            },
+            "configMap": {**source, "description": "A ConfigMap mounted read-only."},
+            "secret": {**source, "description": "A Secret mounted read-only; values redacted."},
+            "inline": _untyped("Any JSON data, copied into the probe config."),
+        },
+        "x-kubernetes-validations": [
+            {
+                "rule": "(has(self.configMap) ? 1 : 0) + (has(self.secret) ? 1 : 0)"
+                " + (has(self.inline) ? 1 : 0) == 1",
+                "message": "a context needs exactly one of configMap, secret, inline",
+            },
+            {
+                "rule": f"!(self.name in [{reserved}])",
+                "message": "context names data and spec are reserved (CEL result variables)",
+            },
+        ],
+    }
+
+
+def spec_schema() -> Schema:
+    """``spec``."""
+    return {
+        "type": "object",
+        "required": ["rules"],
+        "properties": {
+            "rules": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": MAX_RULES,
+                "items": rule_schema(),
+                "description": "The checks to run; each becomes one result.",
+            },
+            "schedule": {
+                "type": "string",
+                "maxLength": 200,
+                "description": "Cron schedule; absent: one run per change of the spec.",
+            },
+            "context": {
+                "type": "array",
+                "maxItems": MAX_CONTEXTS,
+                "items": context_schema(),
+                "description": "Named data for templates and CEL rules.",
+            },
+            "template": {
+                **_untyped("Overrides of the probe Pod template (metadata and spec)."),
+                "type": "object",
+            },
+            "disableRedaction": {
+                "type": "boolean",
+                "description": "Keep headers, DSNs and secret values in results.",
+            },
+        },
+        "x-kubernetes-validations": [
+            {
+                "rule": "self.rules.all(r, self.rules.exists_one(s, s.name == r.name))",
+                "message": "rule names must be unique",
+            },
+            {
+                "rule": "!has(self.context) || "
+                "self.context.all(c, self.context.exists_one(d, d.name == c.name))",
+                "message": "context names must be unique",
+            },
+        ],
+    }
+
+
+def status_schema() -> Schema:
+    """``status``, from :class:`~netchecks_core.assertion.NetworkAssertionStatus`."""
+    return _model_schema(NetworkAssertionStatus)
+
+
+def _model_schema(model: type[BaseModel]) -> Schema:
+    json_schema = model.model_json_schema(by_alias=True)
+    node = structural(json_schema, json_schema.get("$defs", {}))
+    node.pop("description", None)
+    return node
+
+
+_RECONCILED = '.status.conditions[?(@.type=="Reconciled")]'
+
+
+def crd() -> dict[str, Any]:
+    """The whole CustomResourceDefinition."""
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"{PLURAL}.{GROUP}"},
+        "spec": {
+            "group": GROUP,
+            "scope": "Namespaced",
+            "names": {
+                "kind": KIND,
+                "listKind": f"{KIND}List",
+                "plural": PLURAL,
+                "singular": SINGULAR,
+                "shortNames": list(SHORT_NAMES),
+                "categories": ["netchecks"],
+            },
+            "versions": [
+                {
+                    "name": VERSION,
+                    "served": True,
+                    "storage": True,
+                    "subresources": {"status": {}},
+                    "additionalPrinterColumns": [
+                        {"name": "Schedule", "type": "string", "jsonPath": ".spec.schedule"},
+                        {"name": "Ready", "type": "string", "jsonPath": f"{_RECONCILED}.status"},
+                        {"name": "Reason", "type": "string", "jsonPath": f"{_RECONCILED}.reason"},
+                        {"name": "Status", "type": "string", "jsonPath": f"{_RECONCILED}.message"},
+                        {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
+                    ],
+                    "schema": {
+                        "openAPIV3Schema": {
+                            "type": "object",
+                            "description": "What the network must and must not allow, "
+                            "tested from inside the cluster.",
+                            "required": ["spec"],
+                            "properties": {
+                                "apiVersion": {"type": "string"},
+                                "kind": {"type": "string"},
+                                "metadata": {"type": "object"},
+                                "spec": spec_schema(),
+                                "status": status_schema(),
+                            },
+                        }
+                    },
+                }
+            ],
+        },
+    }
+
+
+def crd_yaml() -> str:
+    """The CRD as YAML (what is committed under ``deploy/crds/``)."""
+    import yaml  # the cel extra brings pyyaml; plain model users need not
+
+    class _NoAliases(yaml.SafeDumper):
+        def ignore_aliases(self, data: Any) -> bool:
+            return True
+
+    header = "# Generated by `python -m netchecks_core.crd`; do not edit.\n"
+    return header + yaml.dump(crd(), Dumper=_NoAliases, sort_keys=False, width=100)
+
+
+if __name__ == "__main__":
+    sys.stdout.write(crd_yaml())

@@ -1,0 +1,99 @@
+"""The NetworkAssertion CRD generated from the models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import kubernetes_validate
+import pytest
+import yaml
+from netchecks_core.cel import compile_expression
+from netchecks_core.crd import crd, crd_yaml
+
+COMMITTED = Path(__file__).resolve().parents[3] / "deploy/crds/netchecks.io_networkassertions.yaml"
+
+
+def _nodes(node: dict[str, Any], path: str = "") -> list[tuple[str, dict[str, Any]]]:
+    found = [(path, node)]
+    for name, child in (node.get("properties") or {}).items():
+        found += _nodes(child, f"{path}.{name}")
+    if isinstance(node.get("items"), dict):
+        found += _nodes(node["items"], f"{path}[]")
+    if isinstance(node.get("additionalProperties"), dict):
+        found += _nodes(node["additionalProperties"], f"{path}{{}}")
+    return found
+
+
+def _schema() -> dict[str, Any]:
+    schema: dict[str, Any] = crd()["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+    return schema
+
+
+def test_committed_crd_is_what_the_models_generate() -> None:
+    assert COMMITTED.read_text() == crd_yaml(), (
+        "deploy/crds/netchecks.io_networkassertions.yaml is stale: run "
+        "`python -m netchecks_core.crd > deploy/crds/netchecks.io_networkassertions.yaml`"
+    )
+
+
+@pytest.mark.parametrize("version", ["1.28.0", "1.37.0"])
+def test_crd_validates_against_kubernetes_schemas(version: str) -> None:
+    kubernetes_validate.validate(crd(), version, strict=True)
+
+
+def test_schema_is_structural_every_node_typed_and_no_forbidden_keys() -> None:
+    forbidden = {
+        "$ref",
+        "definitions",
+        "oneOf",
+        "allOf",
+        "not",
+        "default",
+        "additionalItems",
+        "uniqueItems",
+        "patternProperties",
+        "discriminator",
+        "title",
+        "const",
+    }
+    for path, node in _nodes(_schema()):
+        typed = (
+            "type" in node
+            or node.get("x-kubernetes-int-or-string")
+            or node.get("x-kubernetes-preserve-unknown-fields")
+        )
+        assert typed, f"{path or '(root)'} has no type"
+        assert not forbidden & node.keys(), f"{path}: {forbidden & node.keys()}"
+        assert not ("properties" in node and "additionalProperties" in node), path
+
+
+def test_only_rule_items_template_and_free_form_values_preserve_unknown_fields() -> None:
+    spec = _schema()["properties"]["spec"]
+    assert "x-kubernetes-preserve-unknown-fields" not in spec
+    rule = spec["properties"]["rules"]["items"]
+    assert rule["x-kubernetes-preserve-unknown-fields"] is True
+    assert rule["properties"]["host"]["type"] == "string"
+    assert rule["properties"]["port"] == {"x-kubernetes-int-or-string": True, "nullable": True}
+    assert rule["properties"]["verify-tls-cert"]["type"] == "boolean"
+
+
+def test_every_cel_validation_compiles() -> None:
+    rules = [
+        v["rule"] for _, node in _nodes(_schema()) for v in node.get("x-kubernetes-validations", [])
+    ]
+    assert len(rules) >= 8
+    for rule in rules:
+        compile_expression(rule)
+
+
+def test_crd_names_columns_and_status_subresource_follow_compat() -> None:
+    spec = crd()["spec"]
+    version = spec["versions"][0]
+    assert spec["names"]["shortNames"] == ["nas"]
+    assert version["subresources"] == {"status": {}}
+    columns = [c["name"] for c in version["additionalPrinterColumns"]]
+    assert columns[:4] == ["Schedule", "Ready", "Reason", "Status"]
+    assert yaml.safe_load(COMMITTED.read_text())["metadata"]["name"] == (
+        "networkassertions.netchecks.io"
+    )
