@@ -28,6 +28,7 @@ REASONS: Final[dict[str, str]] = {
     # TLS and HTTP.
     "tls-verify-failed": "the server's certificate could not be verified",
     "tls-error": "the TLS handshake failed",
+    "tls-config-invalid": "the CA bundle or client certificate/key of the rule could not be read",
     "http-status": "the server answered with an HTTP error status (4xx or 5xx)",
     "too-many-redirects": "the redirects did not end",
     # TCP banner exchange.
@@ -37,6 +38,8 @@ REASONS: Final[dict[str, str]] = {
     "permission-denied": "the database refused the statement for lack of privilege",
     "read-only-violation": "the statement tried to write in a read-only transaction",
     "query-error": "the database rejected the statement",
+    "multiple-statements": "the query holds more than one SQL statement (none was run)",
+    "invalid-rule": "a grants rule names roles that do not exist on the server",
     "privilege-violation": "a role's effective privileges break a grants rule",
     # Anything else.
     "error": "an unexpected error (see the exception)",

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    field_validator,
+    model_validator,
+)
 
 
 def kebab(name: str) -> str:
@@ -155,7 +163,10 @@ class InternalRule(RuleBase):
 
 
 class PostgresRule(RuleBase):
-    """Run one SQL statement against a PostgreSQL server."""
+    """Run one SQL statement against a PostgreSQL server, in a transaction rolled back by default.
+
+    ``timeout`` bounds both the connection and the statement (``statement_timeout``).
+    """
 
     DEFAULT_TIMEOUT: ClassVar[float] = 5.0
     type: Literal["postgres"]
@@ -166,40 +177,144 @@ class PostgresRule(RuleBase):
     rollback: bool = True
     row_limit: int = Field(default=100, ge=0, le=10_000)
 
+    @field_validator("query")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip().strip(";").strip():
+            raise ValueError("must hold one SQL statement")
+        return value
 
-class RoleSelector(BaseModel):
-    """Which roles a grants rule is about."""
 
-    model_config = ConfigDict(alias_generator=kebab, validate_by_name=True, extra="forbid")
+#: Privileges each object type can be asked about, as ``has_*_privilege`` names them.
+#: ``TEMP`` is PostgreSQL's alias of ``TEMPORARY``; ``MAINTAIN`` exists from PostgreSQL 17.
+GRANT_PRIVILEGES: dict[str, tuple[str, ...]] = {
+    "database": ("CONNECT", "CREATE", "TEMPORARY", "TEMP"),
+    "schema": ("USAGE", "CREATE"),
+    "table": (
+        "SELECT",
+        "INSERT",
+        "UPDATE",
+        "DELETE",
+        "TRUNCATE",
+        "REFERENCES",
+        "TRIGGER",
+        "MAINTAIN",
+    ),
+    "sequence": ("USAGE", "SELECT", "UPDATE"),
+    "function": ("EXECUTE",),
+}
+#: What ``ALL`` (or ``ALL PRIVILEGES``) stands for: every privilege of every supported server.
+ALL_PRIVILEGES: dict[str, tuple[str, ...]] = {
+    "database": ("CONNECT", "CREATE", "TEMPORARY"),
+    "schema": ("USAGE", "CREATE"),
+    "table": ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"),
+    "sequence": ("USAGE", "SELECT", "UPDATE"),
+    "function": ("EXECUTE",),
+}
+GrantObjectType = Literal["database", "schema", "table", "sequence", "function"]
 
-    names: list[str] | None = None
+
+def _one_or_many(value: Any) -> Any:
+    # `names: app` is as clear as `names: [app]`; accept both.
+    return [value] if isinstance(value, str) else value
+
+
+NameList = Annotated[list[str], BeforeValidator(_one_or_many)]
+
+
+class _SelectorBase(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=kebab,
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+        extra="forbid",
+    )
+
+
+class RoleSelector(_SelectorBase):
+    """Which roles a grants rule is about; every condition given must hold.
+
+    ``names`` (unset, empty or ``["*"]``: all roles), ``login`` (only roles that can, or
+    cannot, log in), ``member-of`` (members of *every* listed role, directly or
+    through other roles; a role counts as a member of itself), ``exclude-member-of``
+    (not a member of *any* listed role), ``exclude`` (these names), and
+    ``include-system-roles`` (the ``pg_*`` roles are left out unless true).
+    """
+
+    names: NameList | None = None
     login: bool | None = None
-    member_of: list[str] | None = None
-    exclude_member_of: list[str] | None = None
-    exclude: list[str] | None = None
+    member_of: NameList | None = None
+    exclude_member_of: NameList | None = None
+    exclude: NameList | None = None
     include_system_roles: bool = False
 
 
-class ObjectSelector(BaseModel):
-    """Which objects a grants rule is about; ``["*"]`` means all."""
+class ObjectSelector(_SelectorBase):
+    """Which objects a grants rule is about.
 
-    model_config = ConfigDict(alias_generator=kebab, validate_by_name=True, extra="forbid")
+    ``schemas`` and ``names`` unset, empty or holding ``"*"`` mean all. System schemas
+    (``pg_*``, ``information_schema``) are left out unless named in ``schemas``
+    (or, for ``schema`` objects, in ``names``). ``table`` covers tables, views,
+    materialized views, partitioned and foreign tables. For ``schema`` objects,
+    ``schemas`` filters by name like ``names``.
+    """
 
-    type: Literal["database", "schema", "table", "sequence", "function"]
-    schemas: list[str] | None = None
-    names: list[str] | None = None
+    type: GrantObjectType
+    schemas: NameList | None = None
+    names: NameList | None = None
+
+    @field_validator("type", mode="before")
+    @classmethod
+    def _lowercase(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _schemas_apply(self) -> ObjectSelector:
+        if self.type == "database" and self.schemas:
+            raise ValueError("schemas does not apply to database objects (use names)")
+        return self
 
 
-class GrantRule(BaseModel):
-    """``deny``: no selected role may hold the privileges; ``require``: every one must."""
+class GrantRule(_SelectorBase):
+    """``deny``: no selected role may hold any listed privilege on a selected object;
+    ``require``: every selected role must hold every one (an object or role named
+    explicitly that does not exist is then a violation too).
+    """
 
-    model_config = ConfigDict(alias_generator=kebab, validate_by_name=True, extra="forbid")
-
-    name: str = Field(min_length=1)
-    mode: Literal["deny", "require"]
+    name: str | None = None
+    mode: Literal["deny", "require"] = "deny"
     roles: RoleSelector = Field(default_factory=RoleSelector)
     objects: ObjectSelector
-    privileges: list[str] = Field(min_length=1)
+    privileges: NameList = Field(min_length=1)
+
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _mode_lowercase(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _privileges_fit_object_type(self) -> GrantRule:
+        object_type = self.objects.type
+        known = GRANT_PRIVILEGES[object_type]
+        wanted: list[str] = []
+        for raw in self.privileges:
+            privilege = " ".join(raw.upper().split())
+            expanded = (
+                ALL_PRIVILEGES[object_type]
+                if privilege in ("ALL", "ALL PRIVILEGES")
+                else (privilege,)
+            )
+            for item in expanded:
+                if item not in known:
+                    raise ValueError(
+                        f"privileges: {raw!r} is not a privilege of {object_type} objects"
+                        f" (known: {', '.join(known)}, ALL)"
+                    )
+                if item not in wanted:
+                    wanted.append(item)
+        self.privileges = wanted
+        return self
 
 
 class PostgresGrantsRule(RuleBase):
