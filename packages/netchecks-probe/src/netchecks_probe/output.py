@@ -1,0 +1,68 @@
+"""Writing results: the JSON document (pretty on a terminal, one line otherwise) or a table.
+
+In a probe Pod the document must be the last line of stdout (the results
+service takes the last line that parses), so nothing else is written to stdout
+and the compact form has no inner line breaks.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Iterable
+from typing import Any
+
+COLUMNS = ("ASSERTION", "RULE", "TYPE", "STATUS", "REASON", "DURATION")
+
+
+def to_json(document: Any, pretty: bool) -> str:
+    """JSON text of a document; anything not JSON-native is written as text."""
+    if pretty:
+        return json.dumps(document, indent=2, ensure_ascii=False, default=str)
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def table(rows: Iterable[tuple[str, dict[str, Any]]]) -> str:
+    """A readable summary: one line per (assertion name, result), then the counts."""
+    lines = [list(COLUMNS)]
+    counts = {"pass": 0, "fail": 0, "error": 0}
+    for assertion, result in rows:
+        status = str(result.get("status"))
+        counts[status] = counts.get(status, 0) + 1
+        lines.append(
+            [
+                assertion,
+                str(result.get("name") or "-"),
+                str((result.get("spec") or {}).get("type") or "-"),
+                status.upper(),
+                _reason(result),
+                _duration(result.get("data") or {}),
+            ]
+        )
+    widths = [max(len(line[i]) for line in lines) for i in range(len(COLUMNS))]
+    text = [
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in lines
+    ]
+    summary = ", ".join(f"{n} {status}" for status, n in counts.items())
+    return "\n".join([*text, "", summary])
+
+
+def _reason(result: dict[str, Any]) -> str:
+    data = result.get("data") or {}
+    reason = data.get("reason") if isinstance(data, dict) else None
+    if result.get("status") == "pass":
+        return str(reason or "")
+    text = str(reason or result.get("message") or "")
+    text = " ".join(text.split())
+    return text if len(text) <= 70 else text[:67] + "..."
+
+
+def _duration(data: dict[str, Any]) -> str:
+    try:
+        start = datetime.datetime.fromisoformat(str(data["startTimestamp"]))
+        end = datetime.datetime.fromisoformat(str(data["endTimestamp"]))
+    except (KeyError, ValueError):
+        return "-"
+    milliseconds = (end - start).total_seconds() * 1000
+    return f"{milliseconds:.0f} ms" if milliseconds < 10_000 else f"{milliseconds / 1000:.1f} s"

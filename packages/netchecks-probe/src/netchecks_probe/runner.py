@@ -1,0 +1,354 @@
+"""Running a probe config: every rule concurrently, results in config order.
+
+Each rule is rendered (templates), validated, run by its check module in a
+worker thread, judged with CEL and redacted. One bad rule gives that rule an
+``error`` result with a message; the others run. Bounds:
+
+- ``parallelism`` rules at a time (a thread pool);
+- each attempt of a check has the rule's timeout; a check that overruns it is
+  abandoned (its daemon thread cannot hang the run) and reported as a timeout;
+- the whole run has a deadline: rules not finished by then get an ``error``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+from netchecks_core.errors import join
+from netchecks_core.probe_config import ProbeConfig
+from netchecks_core.probe_output import AssertionResult, OutputMetadata, ProbeOutput, RuleResult
+from netchecks_core.rules import RuleBase
+from netchecks_core.templates import expressions, has_template
+from netchecks_core.validation import parse_rule
+
+from netchecks_probe.checks import load_check
+from netchecks_probe.checks.base import Deadline
+from netchecks_probe.contexts import LoadedContexts, load_contexts
+from netchecks_probe.redact import Redactor
+from netchecks_probe.version import probe_version
+
+log = logging.getLogger(__name__)
+
+#: Extra time a check gets past its deadline before the runner abandons it.
+GRACE_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to run a config."""
+
+    #: Rules running at the same time; checks mostly wait on the network.
+    parallelism: int = 16
+    #: Seconds for the whole run; rules unfinished by then are errors.
+    run_timeout: float = 600.0
+    #: Keep headers, DSNs and Secret values in results.
+    disable_redaction: bool = False
+
+
+#: Called with (assertion name, result) as each rule finishes; results are redacted.
+ProgressCallback = Callable[[str, dict[str, Any]], None]
+
+
+def run_config(
+    config: ProbeConfig, options: RunOptions | None = None, progress: ProgressCallback | None = None
+) -> ProbeOutput:
+    """Run every rule of ``config`` and return the output document."""
+    options = options or RunOptions()
+    run_deadline = Deadline.after(options.run_timeout)
+    created = _now()
+    contexts = load_contexts(config.contexts)
+    disable = options.disable_redaction or bool(
+        (config.model_extra or {}).get("disableRedaction") is True
+    )
+    run = _Run(contexts, run_deadline, disable, progress)
+    jobs = [
+        _Job(a_index, assertion.name, r_index, raw)
+        for a_index, assertion in enumerate(config.assertions)
+        for r_index, raw in enumerate(assertion.rules)
+    ]
+    results = run.run_all(jobs, options.parallelism)
+    redactor = Redactor(not disable, contexts.secret_values())
+    assertions = []
+    for a_index, assertion in enumerate(config.assertions):
+        mine = [
+            redactor.result(r)
+            for job, r in zip(jobs, results, strict=True)
+            if job.assertion == a_index
+        ]
+        assertions.append(
+            AssertionResult(
+                name=run.assertion_name(assertion.name, a_index),
+                results=[RuleResult.model_validate(r) for r in mine],
+            )
+        )
+    metadata = OutputMetadata(creationTimestamp=created, version=probe_version())
+    return ProbeOutput(metadata=metadata, assertions=assertions)
+
+
+@dataclass(frozen=True)
+class _Job:
+    assertion: int
+    assertion_name: str
+    index: int
+    raw: Any
+
+    @property
+    def where(self) -> str:
+        return f"assertions[{self.assertion}].rules[{self.index}]"
+
+
+class _Run:
+    def __init__(
+        self,
+        contexts: LoadedContexts,
+        deadline: Deadline,
+        disable_redaction: bool,
+        progress: ProgressCallback | None,
+    ) -> None:
+        self.contexts = contexts
+        self.deadline = deadline
+        self.disable_redaction = disable_redaction
+        self.progress = progress
+        self._cel_contexts: dict[str, Any] | None = None
+        self._lock = threading.Lock()
+
+    def cel_contexts(self) -> dict[str, Any]:
+        """Contexts converted to CEL values once per run (directories stay lazy)."""
+        with self._lock:
+            if self._cel_contexts is None:
+                from netchecks_core.cel import to_cel  # imports celpy
+
+                self._cel_contexts = {k: to_cel(v) for k, v in self.contexts.values.items()}
+            return self._cel_contexts
+
+    def assertion_name(self, name: str, index: int) -> str:
+        if not has_template(name):
+            return name
+        from netchecks_core.render import TemplateError, render
+
+        try:
+            return str(render(name, self.cel_contexts(), f"assertions[{index}].name"))
+        except TemplateError as error:
+            log.warning("%s", error)
+            return name
+
+    def run_all(self, jobs: list[_Job], parallelism: int) -> list[dict[str, Any]]:
+        if not jobs:
+            return []
+        workers = max(1, min(parallelism, len(jobs)))
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="netchecks-rule")
+        futures: list[Future[dict[str, Any]]] = [pool.submit(self.run_job, job) for job in jobs]
+        wait(futures, timeout=self.deadline.remaining() + 2 * GRACE_SECONDS)
+        pool.shutdown(wait=False, cancel_futures=True)
+        results = []
+        for job, future in zip(jobs, futures, strict=True):
+            if future.done() and not future.cancelled():
+                results.append(future.result())
+            else:
+                message = "the rule did not finish before the run's deadline"
+                results.append(self.finish(job, _error_result(job.raw, message)))
+        return results
+
+    def run_job(self, job: _Job) -> dict[str, Any]:
+        try:
+            result = self._run_job(job)
+        except Exception as error:
+            log.debug("rule %s crashed", job.where, exc_info=True)
+            message = f"internal error: {type(error).__name__}: {error}"
+            result = _error_result(job.raw, message)
+        return self.finish(job, result)
+
+    def finish(self, job: _Job, result: dict[str, Any]) -> dict[str, Any]:
+        if self.progress is not None:
+            redactor = Redactor(not self.disable_redaction, self.contexts.secret_values())
+            self.progress(job.assertion_name, redactor.result(result))
+        return result
+
+    def _run_job(self, job: _Job) -> dict[str, Any]:
+        raw, where = job.raw, job.where
+        if self.deadline.expired():
+            return _error_result(raw, "not run: the run's deadline passed before it started")
+        unusable = self._failed_contexts_used(raw)
+        if unusable:
+            return _error_result(raw, join(unusable))
+        rendered = raw
+        if _has_any_template(raw):
+            from netchecks_core.render import TemplateError, render
+
+            try:
+                rendered = render(raw, self.cel_contexts(), where)
+            except TemplateError as error:
+                return _error_result(raw, str(error))
+        outcome = parse_rule(rendered, where)
+        for warning in outcome.warnings:
+            log.warning("%s", warning)
+        if outcome.rule is None:
+            return _error_result(raw, join(outcome.errors))
+        return self._run_rule(outcome.rule, rendered, where)
+
+    def _run_rule(self, rule: RuleBase, rendered: dict[str, Any], where: str) -> dict[str, Any]:
+        from netchecks_core import cel
+
+        try:
+            module = load_check(rule.type)
+        except (ValueError, ImportError) as error:
+            return _error_result(
+                rendered, f"{where}: check type {rule.type!r} unavailable: {error}"
+            )
+        pattern = rule.pattern or str(module.DEFAULT_RULE)
+        try:
+            cel.compile_expression(pattern)
+        except cel.CelSyntaxError as error:
+            field = "validation" if rule.validation else "validate.pattern"
+            return _error_result(rendered, f"{where}.{field}: {error.message}")
+        spec = _echo_spec(module, rule, pattern)
+        from netchecks_probe.judge import judge
+
+        attempts = 0
+        while True:
+            attempts += 1
+            data, crash = self._attempt(module, rule)
+            if crash is not None:
+                return {
+                    "name": rule.name,
+                    "spec": spec,
+                    "data": data,
+                    "status": "error",
+                    "message": crash,
+                }
+            verdict = judge(rule, pattern, data, spec, self.cel_contexts())
+            if (
+                verdict.status == "pass"
+                or attempts > rule.retries
+                or self.deadline.remaining() <= rule.retry_delay
+            ):
+                break
+            log.info("%s: attempt %d gave %s; retrying", where, attempts, verdict.status)
+            time.sleep(rule.retry_delay)
+        if rule.retries:
+            data["attempts"] = attempts
+        result: dict[str, Any] = {
+            "name": rule.name,
+            "spec": spec,
+            "data": data,
+            "status": verdict.status,
+        }
+        if verdict.message:
+            result["message"] = verdict.message
+        return result
+
+    def _attempt(self, module: ModuleType, rule: RuleBase) -> tuple[dict[str, Any], str | None]:
+        """Run the check once; (data with timestamps, crash message or None)."""
+        timeout = rule.effective_timeout
+        limited_by_run = self.deadline.remaining() < timeout
+        deadline = Deadline(min(time.monotonic() + timeout, self.deadline.at))
+        box: dict[str, Any] = {}
+
+        def call() -> None:
+            try:
+                box["data"] = module.run(rule, deadline)
+            except Exception as error:  # noqa: BLE001 - a check's bug is that rule's error
+                box["error"] = error
+
+        started = _now()
+        thread = threading.Thread(target=call, name=f"netchecks-check-{rule.type}", daemon=True)
+        thread.start()
+        thread.join(deadline.remaining() + GRACE_SECONDS)
+        ended = _now()
+        crash: str | None = None
+        if thread.is_alive():
+            limit = "the run's deadline" if limited_by_run else f"its timeout of {timeout:g} s"
+            data: dict[str, Any] = {
+                "reason": "timeout",
+                "exception-type": "Timeout",
+                "exception": f"the check did not finish within {limit}",
+            }
+        elif "error" in box:
+            error = box["error"]
+            data, crash = {}, f"the {rule.type} check crashed: {type(error).__name__}: {error}"
+        elif not isinstance(box.get("data"), dict):
+            data, crash = {}, f"the {rule.type} check returned no data"
+        else:
+            data = box["data"]
+        stamped = {"startTimestamp": started, **data}
+        stamped["startTimestamp"], stamped["endTimestamp"] = started, ended
+        return stamped, crash
+
+    def _failed_contexts_used(self, raw: Any) -> list[str]:
+        failed = self.contexts.failed
+        if not failed or not isinstance(raw, dict):
+            return []
+        names: set[str] = set()
+        from netchecks_core import cel
+
+        texts = list(_template_expressions(raw))
+        pattern = raw.get("validation") or (raw.get("validate") or {}).get("pattern")
+        if isinstance(pattern, str):
+            texts.append(pattern)
+        for text in texts:
+            try:
+                names |= cel.free_names(text)
+            except cel.CelSyntaxError:
+                continue  # reported when the rule is rendered or compiled
+        return [
+            f"uses context {n!r}, which could not be loaded: {failed[n]}"
+            for n in sorted(names & set(failed))
+        ]
+
+
+def _echo_spec(module: ModuleType, rule: RuleBase, pattern: str) -> dict[str, Any]:
+    echo = getattr(module, "echo_spec", None)
+    if echo is not None:
+        spec = dict(echo(rule))
+    else:
+        spec = rule.model_dump(
+            mode="json",
+            by_alias=True,
+            exclude_none=True,
+            exclude={"name", "validation", "validate_spec"},
+        )
+        spec["timeout"] = rule.effective_timeout
+    spec.setdefault("type", rule.type)
+    spec["pattern"] = pattern
+    return spec
+
+
+def _error_result(raw: Any, message: str) -> dict[str, Any]:
+    name = raw.get("name") if isinstance(raw, dict) else None
+    spec = dict(raw) if isinstance(raw, dict) else {}
+    return {
+        "name": name if isinstance(name, str) else None,
+        "spec": spec,
+        "data": {},
+        "status": "error",
+        "message": message,
+    }
+
+
+def _has_any_template(value: Any) -> bool:
+    return any(True for _ in _template_expressions(value))
+
+
+def _template_expressions(value: Any) -> Iterable[str]:
+    if isinstance(value, str):
+        if has_template(value):
+            yield from expressions(value)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _template_expressions(key)
+            yield from _template_expressions(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _template_expressions(item)
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.UTC).isoformat()
