@@ -4,4 +4,7 @@ Fixture modules live next to what they serve; list them here so that any
 test, in any package, can use them.
 """
 
-pytest_plugins: list[str] = []
+pytest_plugins: list[str] = [
+    "tests.targets.postgres_fixtures",
+    "tests.targets.network_fixtures",
+]
