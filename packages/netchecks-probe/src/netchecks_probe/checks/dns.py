@@ -1,0 +1,251 @@
+"""The ``dns`` check: resolve a name, as the probe's Pod would, or against a given server.
+
+``data`` holds the fields existing rules read (``response-code``, ``A``,
+``canonical_name``, ``expiration``, ``response``) and, for every record type,
+``answers``: the records of the asked type as structured maps (an MX record is
+``{preference, exchange}``, an SRV record ``{priority, weight, port, target}``...).
+
+Like the old probe, the OS resolver configuration (``/etc/resolv.conf``) gives the
+search domains (``kubernetes`` resolves as ``kubernetes.default.svc.cluster.local``)
+and, when the rule names no ``server``, the nameservers. Queries go over UDP and
+are retried over TCP when the answer is truncated.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+import dns.exception
+import dns.name
+import dns.rdata
+import dns.rdatatype
+import dns.resolver
+import dns.reversename
+from netchecks_core.rules import DnsRule
+
+from netchecks_probe.checks.base import Deadline
+from netchecks_probe.checks.bounded import budget, call_within
+from netchecks_probe.checks.failures import failure, os_error_reason
+
+DEFAULT_RULE = (
+    "data['response-code'] == 'NOERROR' && size(data['A']) >= 1 && "
+    "(timestamp(data['endTimestamp']) - timestamp(data['startTimestamp']) < duration('10s'))"
+)
+
+#: Where the OS resolver configuration lives (search domains, default nameservers).
+RESOLV_CONF = "/etc/resolv.conf"
+
+DEFAULT_PORT = 53
+
+
+def echo_spec(rule: DnsRule) -> dict[str, Any]:
+    """The rule as run; the server is named ``nameserver``, as the old probe named it."""
+    spec = rule.model_dump(mode="json", by_alias=True)
+    spec["nameserver"] = spec.pop("server", None)
+    return spec
+
+
+def parse_server(server: str) -> tuple[str, int | None]:
+    """Split ``IP``, ``IP:port`` or ``[IPv6]:port`` into address and port.
+
+    Raises:
+        ValueError: ``server`` is not one of these forms (host names are not accepted:
+            resolving the resolver would need a resolver).
+    """
+    text = server.strip()
+    try:
+        return str(ipaddress.ip_address(text)), None
+    except ValueError:
+        pass
+    if text.startswith("["):
+        address, closed, rest = text[1:].partition("]")
+        if not closed or (rest and not rest.startswith(":")):
+            raise ValueError(f"server {server!r}: expected [IPv6]:port")
+        port_text = rest[1:] if rest else None
+        version = 6
+    else:
+        address, _, port_text = text.rpartition(":")
+        version = 4
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        raise ValueError(
+            f"server {server!r} is not an IP address, IP:port or [IPv6]:port"
+        ) from None
+    if ip.version != version:
+        raise ValueError(f"server {server!r}: write an IPv6 address with a port as [IPv6]:port")
+    if port_text is None:
+        return str(ip), None
+    if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+        raise ValueError(f"server {server!r}: port must be a number from 1 to 65535")
+    return str(ip), int(port_text)
+
+
+def run(rule: DnsRule, deadline: Deadline) -> dict[str, Any]:
+    """Resolve ``rule.host`` for ``rule.record_type`` and describe the answer."""
+    data: dict[str, Any] = {"A": [], "answers": []}
+    try:
+        resolver, qname = _prepare(rule)
+    except ValueError as exc:
+        data["response-code"] = "DNSERROR"
+        data.update(failure("invalid-target", exc))
+        return data
+    except dns.resolver.NoResolverConfiguration as exc:
+        data["response-code"] = "DNSERROR"
+        data.update(failure("dns-error", exc, message=f"no usable resolver configuration: {exc}"))
+        return data
+
+    lifetime = budget(rule.effective_timeout, deadline)
+
+    def resolve() -> dns.resolver.Answer:
+        return resolver.resolve(
+            qname, rule.record_type, lifetime=lifetime, search=rule.search, source=rule.source_ip
+        )
+
+    try:
+        # The resolver checks its lifetime between attempts, after a back-off sleep:
+        # bound the whole resolution as well.
+        finished, answer = call_within(resolve, lifetime, deadline)
+    except dns.exception.DNSException as exc:
+        data.update(_failure_data(exc))
+        return data
+    if not finished or answer is None:
+        data["response-code"] = "TIMEOUT"
+        data.update(failure("timeout", message=f"no answer within {lifetime:g}s"))
+        return data
+    data.update(_describe(answer))
+    return data
+
+
+def _prepare(rule: DnsRule) -> tuple[dns.resolver.Resolver, dns.name.Name]:
+    """A fresh resolver for this rule (the module default is not thread-safe) and the name."""
+    if rule.source_ip is not None:
+        try:
+            ipaddress.ip_address(rule.source_ip)
+        except ValueError:
+            raise ValueError(f"source-ip {rule.source_ip!r} is not an IP address") from None
+    server = parse_server(rule.server) if rule.server else None
+    if server is not None and server[1] and rule.port and server[1] != rule.port:
+        raise ValueError(f"server {rule.server!r} and port {rule.port} name different ports")
+    try:
+        resolver = dns.resolver.Resolver(filename=RESOLV_CONF)
+    except dns.resolver.NoResolverConfiguration:
+        if server is None:
+            raise
+        # A given server needs no OS configuration; only the search domains are lost.
+        resolver = dns.resolver.Resolver(configure=False)
+    if server is not None:
+        resolver.nameservers = [server[0]]
+    resolver.port = (server[1] if server else None) or rule.port or DEFAULT_PORT
+    try:
+        if rule.record_type == "PTR" and _is_ip(rule.host):
+            qname = dns.reversename.from_address(rule.host)
+        else:
+            qname = dns.name.from_text(rule.host)
+    except dns.exception.DNSException as exc:
+        raise ValueError(f"host {rule.host!r} is not a valid DNS name: {exc}") from exc
+    return resolver, qname
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _failure_data(exc: dns.exception.DNSException) -> dict[str, Any]:
+    """``response-code`` (the old probe's four values), ``reason`` and the exception."""
+    if isinstance(exc, dns.resolver.LifetimeTimeout):
+        return {"response-code": "TIMEOUT", **failure("timeout", exc)}
+    if isinstance(exc, dns.resolver.NXDOMAIN):
+        data = {"response-code": "NXDOMAIN", **failure("nxdomain", exc)}
+        responses = list((exc.kwargs.get("responses") or {}).values())
+        if responses:
+            data["response"] = str(responses[-1])
+        return data
+    if isinstance(exc, dns.resolver.NoAnswer):
+        # The old probe reported a name without records of the asked type as DNSERROR.
+        data = {"response-code": "DNSERROR", **failure("no-answer", exc)}
+        response = exc.kwargs.get("response")
+        if response is not None:
+            data["response"] = str(response)
+        return data
+    if isinstance(exc, dns.resolver.NoNameservers):
+        return {"response-code": "DNSERROR", **failure(_no_nameservers_reason(exc), exc)}
+    return {"response-code": "DNSERROR", **failure("dns-error", exc)}
+
+
+def _no_nameservers_reason(exc: dns.resolver.NoNameservers) -> str:
+    """Why every nameserver failed: the answer code or the socket error of the last one."""
+    errors = exc.kwargs.get("errors") or []
+    for _server, _tcp, _port, error, _response in reversed(errors):
+        if error == "SERVFAIL":
+            return "servfail"
+        if error == "REFUSED":
+            return "dns-refused"
+        if isinstance(error, BaseException):
+            reason = os_error_reason(error)
+            if reason is not None:
+                return reason
+    return "dns-error"
+
+
+def _describe(answer: dns.resolver.Answer) -> dict[str, Any]:
+    records = list(answer.rrset or [])
+    return {
+        "response-code": "NOERROR",
+        "A": [record.to_text() for record in records if record.rdtype == dns.rdatatype.A],
+        "answers": [record_fields(record) for record in records],
+        "canonical_name": answer.canonical_name.to_text(),
+        "expiration": answer.expiration,
+        "ttl": answer.rrset.ttl if answer.rrset is not None else None,
+        "server": _endpoint(answer.nameserver, answer.port) if answer.nameserver else None,
+        "response": str(answer.response),
+    }
+
+
+def _endpoint(address: str, port: int | None) -> str:
+    port = port or DEFAULT_PORT
+    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+
+
+def record_fields(record: dns.rdata.Rdata) -> dict[str, Any]:
+    """One record as a map: its ``type``, its zone-file ``text`` and its typed fields."""
+    rdtype = record.rdtype
+    fields: dict[str, Any] = {"type": dns.rdatatype.to_text(rdtype), "text": record.to_text()}
+    rd: Any = record  # the typed fields depend on the record type
+    if rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA):
+        fields["address"] = rd.address
+    elif rdtype in (dns.rdatatype.CNAME, dns.rdatatype.NS, dns.rdatatype.PTR):
+        fields["target"] = rd.target.to_text()
+    elif rdtype == dns.rdatatype.MX:
+        fields["preference"] = rd.preference
+        fields["exchange"] = rd.exchange.to_text()
+    elif rdtype == dns.rdatatype.TXT:
+        strings = [part.decode("utf-8", "replace") for part in rd.strings]
+        fields["strings"] = strings
+        fields["value"] = "".join(strings)
+    elif rdtype == dns.rdatatype.SRV:
+        fields.update(
+            priority=rd.priority, weight=rd.weight, port=rd.port, target=rd.target.to_text()
+        )
+    elif rdtype == dns.rdatatype.SOA:
+        fields.update(
+            mname=rd.mname.to_text(),
+            rname=rd.rname.to_text(),
+            serial=rd.serial,
+            refresh=rd.refresh,
+            retry=rd.retry,
+            expire=rd.expire,
+            minimum=rd.minimum,
+        )
+    elif rdtype == dns.rdatatype.CAA:
+        fields.update(
+            flags=rd.flags,
+            tag=rd.tag.decode("ascii", "replace"),
+            value=rd.value.decode("utf-8", "replace"),
+        )
+    return fields

@@ -1,0 +1,126 @@
+"""The ``tcp`` check: open a connection to ``host:port``, optionally exchange a banner.
+
+``data``: ``connected`` (bool) and ``error`` (null, or why it failed), as the old
+probe had them. With ``send`` the text is sent once connected; with ``expect`` the
+check reads until the server's reply contains that text (``data.banner`` holds what
+arrived, at most :data:`MAX_BANNER_BYTES`). A reply without it sets ``error`` and
+``reason: banner-mismatch`` while ``connected`` stays true, so the default rule
+also requires ``error`` to be null (which it always is without ``expect``).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import time
+from typing import Any
+
+from netchecks_core.rules import TcpRule
+
+from netchecks_probe.checks.base import Deadline
+from netchecks_probe.checks.bounded import budget, call_within
+from netchecks_probe.checks.failures import failure, reason_for
+
+DEFAULT_RULE = "data.connected == true && data.error == null"
+
+MAX_BANNER_BYTES = 64 * 1024
+
+
+def run(rule: TcpRule, deadline: Deadline) -> dict[str, Any]:
+    """Connect (and talk) within the rule's timeout."""
+    seconds = budget(rule.effective_timeout, deadline)
+    host = rule.host.strip()
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]  # "[::1]" as in URLs
+    if rule.source_ip is not None and not _is_ip(rule.source_ip):
+        return {
+            "connected": False,
+            "error": f"source-ip {rule.source_ip!r} is not an IP address",
+            **failure(
+                "invalid-target", message=f"source-ip {rule.source_ip!r} is not an IP address"
+            ),
+        }
+    # Name resolution inside create_connection has no timeout of its own: bound it all.
+    finished, data = call_within(
+        lambda: _connect(rule, host, time.monotonic() + seconds, seconds), seconds, deadline
+    )
+    if finished and data is not None:
+        return data
+    message = f"Connection timed out after {seconds:g}s"
+    return {"connected": False, "error": message, **failure("timeout", message=message)}
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _connect(rule: TcpRule, host: str, until: float, seconds: float) -> dict[str, Any]:
+    source = (rule.source_ip, 0) if rule.source_ip else None
+    timeout = max(until - time.monotonic(), 0.001)
+    try:
+        sock = socket.create_connection((host, rule.port), timeout=timeout, source_address=source)
+    except OSError as exc:
+        reason = reason_for(exc)
+        error = _error_text(reason, rule, seconds, exc)
+        return {"connected": False, "error": error, **failure(reason, exc)}
+    with sock:
+        data: dict[str, Any] = {"connected": True, "error": None}
+        if rule.send is None and rule.expect is None:
+            return data
+        data.update(_exchange(rule, sock, until, seconds))
+        return data
+
+
+def _error_text(reason: str, rule: TcpRule, timeout: float, exc: OSError) -> str:
+    # The old probe's wording, which existing rules may match.
+    if reason == "timeout":
+        return f"Connection timed out after {timeout:g}s"
+    if reason == "connection-refused":
+        return f"Connection refused to {rule.host}:{rule.port}"
+    return str(exc)
+
+
+def _exchange(rule: TcpRule, sock: socket.socket, until: float, seconds: float) -> dict[str, Any]:
+    """Send ``rule.send``, then read until ``rule.expect`` arrives (or time, EOF, size ends)."""
+    received = b""
+    try:
+        if rule.send is not None:
+            sock.settimeout(max(until - time.monotonic(), 0.001))
+            sock.sendall(rule.send.encode())
+        if rule.expect is None:
+            return {}
+        expected = rule.expect.encode()
+        while expected not in received and len(received) < MAX_BANNER_BYTES:
+            remaining = until - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("timed out")
+            sock.settimeout(remaining)
+            chunk = sock.recv(MAX_BANNER_BYTES - len(received))
+            if not chunk:
+                break
+            received += chunk
+    except OSError as exc:
+        reason = reason_for(exc)
+        if reason == "timeout" and received:
+            reason = "banner-mismatch"  # something came, but not what was expected
+        banner = received.decode("utf-8", "replace") if rule.expect is not None else None
+        if reason == "banner-mismatch":
+            message = _mismatch(rule.expect, banner)
+        elif reason == "timeout":
+            message = f"no reply containing {rule.expect!r} within {seconds:g}s"
+        else:
+            message = str(exc)
+        return {"banner": banner, "error": message, **failure(reason, exc, message=message)}
+    banner = received.decode("utf-8", "replace")
+    if expected in received:
+        return {"banner": banner}
+    message = _mismatch(rule.expect, banner)
+    return {"banner": banner, "error": message, **failure("banner-mismatch", message=message)}
+
+
+def _mismatch(expect: str | None, banner: str | None) -> str:
+    return f"expected {expect!r} in the server's reply, got {banner or ''!r}"

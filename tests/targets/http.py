@@ -1,0 +1,212 @@
+"""A real HTTP(S) test server (stdlib ``http.server`` in threads) with useful endpoints.
+
+    with HttpServer() as web:                                   # http://127.0.0.1:<port>
+        web.url("/json")
+    with HttpServer(tls=certs.server_context("expired")) as web:  # https://...
+
+Endpoints (any method):
+
+- ``/json``: 200, :data:`JSON_BODY`.
+- ``/status/<code>``: that status, a short text body.
+- ``/redirect/<n>``: 302 to ``/redirect/<n-1>``; ``/redirect/0`` redirects to ``/json``.
+- ``/redirect-loop``: 302 to itself.
+- ``/redirect-to?url=<url>``: 302 to ``url``.
+- ``/slow?delay=<s>``: waits ``s`` seconds (default 1), then like ``/json``.
+- ``/drip?bytes=<n>&delay=<s>``: sends headers, then one byte every ``s`` seconds.
+- ``/bytes/<n>``: ``n`` bytes of ``x`` (text/plain).
+- ``/echo``: JSON of the request: ``method``, ``path``, ``query``, ``headers``, ``body``.
+- ``/gzip``: :data:`JSON_BODY`, gzip-encoded.
+- ``/close``: closes the connection without answering.
+- anything else: 404.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import socket
+import ssl
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+JSON_BODY: dict[str, Any] = {"status": "ok", "version": "1.2.3", "items": [1, 2, 3]}
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    tls: ssl.SSLContext | None = None
+    stopping: threading.Event
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Clients that give up (timeouts, refused certificates) are part of the tests.
+        pass
+
+
+class _V6Server(_Server):
+    address_family = socket.AF_INET6
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+    server_version = "netchecks-test"
+    timeout = 30  # a stuck client never holds a thread forever
+
+    def setup(self) -> None:
+        if self.server.tls is not None:
+            self.request.settimeout(10)
+            self.request = self.server.tls.wrap_socket(self.request, server_side=True)
+        super().setup()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_GET  # noqa: N815
+
+    def _dispatch(self) -> None:
+        parts = urlsplit(self.path)
+        query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+        path = parts.path
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        if path == "/json":
+            self._send_json(200, JSON_BODY)
+        elif path.startswith("/status/"):
+            code = int(path.rsplit("/", 1)[1])
+            self._send(code, f"status {code}\n".encode(), "text/plain")
+        elif path.startswith("/redirect/"):
+            hops = int(path.rsplit("/", 1)[1])
+            self._redirect(f"/redirect/{hops - 1}" if hops > 0 else "/json")
+        elif path == "/redirect-loop":
+            self._redirect("/redirect-loop")
+        elif path == "/redirect-to":
+            self._redirect(query.get("url", "/json"))
+        elif path == "/slow":
+            self.server.stopping.wait(float(query.get("delay", "1")))
+            self._send_json(200, JSON_BODY)
+        elif path == "/drip":
+            self._drip(int(query.get("bytes", "10")), float(query.get("delay", "0.1")))
+        elif path.startswith("/bytes/"):
+            self._send(200, b"x" * int(path.rsplit("/", 1)[1]), "text/plain")
+        elif path == "/echo":
+            self._send_json(
+                200,
+                {
+                    "method": self.command,
+                    "path": path,
+                    "query": query,
+                    "headers": dict(self.headers.items()),
+                    "body": body.decode("utf-8", "replace"),
+                },
+            )
+        elif path == "/gzip":
+            payload = gzip.compress(json.dumps(JSON_BODY).encode())
+            self._send(200, payload, "application/json", extra={"Content-Encoding": "gzip"})
+        elif path == "/close":
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+        else:
+            self._send(404, b"not found\n", "text/plain")
+
+    def _send_json(self, code: int, payload: Any) -> None:
+        self._send(code, json.dumps(payload).encode(), "application/json")
+
+    def _send(
+        self, code: int, payload: bytes, content_type: str, extra: dict[str, str] | None = None
+    ) -> None:
+        self.send_response(code)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("X-Netchecks-Test", "yes")
+        for name, value in (extra or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+
+    def _redirect(self, location: str) -> None:
+        self.send_response(302)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _drip(self, count: int, delay: float) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(count))
+        self.end_headers()
+        self.wfile.flush()
+        for _ in range(count):
+            if self.server.stopping.wait(delay):
+                return
+            self.wfile.write(b".")
+            self.wfile.flush()
+
+
+class HttpServer:
+    """An HTTP server (HTTPS when given a server ``tls`` context) on a free loopback port."""
+
+    def __init__(self, *, tls: ssl.SSLContext | None = None, host: str = "127.0.0.1") -> None:
+        self.tls = tls
+        self.host = host
+        self.port = 0
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def scheme(self) -> str:
+        """``http`` or ``https``."""
+        return "https" if self.tls is not None else "http"
+
+    @property
+    def base_url(self) -> str:
+        """``scheme://host:port`` (IPv6 hosts in brackets)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{self.scheme}://{host}:{self.port}"
+
+    def url(self, path: str = "/") -> str:
+        """The URL of ``path`` on this server."""
+        return self.base_url + path
+
+    def __enter__(self) -> HttpServer:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        """Bind a free port and serve in a background thread."""
+        server_class = _V6Server if ":" in self.host else _Server
+        server = server_class((self.host, 0), _Handler)
+        server.tls = self.tls
+        server.stopping = threading.Event()
+        self._server = server
+        self.port = server.server_address[1]
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop serving (slow and dripping responses are cut short)."""
+        if self._server is None:
+            return
+        self._server.stopping.set()
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = None
+        self._thread = None
