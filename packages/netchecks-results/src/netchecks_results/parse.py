@@ -1,0 +1,218 @@
+"""Probe Pod log -> probe output document, or a described failure.
+
+Kubernetes merges a container's stdout and stderr into one log, so the probe's
+result (one JSON document, compact on the last line of stdout; pretty-printed by
+older probes) sits among diagnostics. The result is the *last* document in the log
+that is a valid probe output; everything around it is ignored. Anything else
+(empty, no document, a cut-off or invalid document, binary garbage) becomes a
+:class:`ParseFailure` whose sentence says what was wrong, with the log's tail.
+
+Pure: no I/O, no logging of the log's content.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from netchecks_core.errors import describe_errors, join
+from netchecks_core.probe_output import OUTPUT_TYPE, ProbeOutput
+from pydantic import ValidationError
+
+FailureReason = Literal["empty", "no-output", "incomplete-output", "invalid-output"]
+
+#: How many candidate document starts are tried before giving up (bounds the work
+#: on a log of many JSON-looking lines).
+MAX_ATTEMPTS = 2000
+#: The tail of the log quoted in failure messages.
+TAIL_LINES = 5
+TAIL_LINE_CHARS = 200
+TAIL_CHARS = 800
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+_LINE_START_BRACE = re.compile(r"^\{\s*(?:\"|\}|$)", re.MULTILINE)
+_TYPE_ANCHOR = f'"{OUTPUT_TYPE}"'
+_NOT_PRINTABLE = re.compile(r"[^\t\x20-\x7e\u00a0-\ufffc]")
+# Defence in depth for quoted log tails: the probe redacts its own output, but a
+# crash trace could still carry credentials in these common shapes.
+_SECRET_SHAPES = (
+    (re.compile(r"(?i)(authorization\s*[:=]\s*)(bearer|basic)?\s*\S+"), r"\1\2 REDACTED"),
+    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"), r"\1 REDACTED"),
+    (
+        re.compile(
+            r"(?i)((?:password|passwd|pwd|secret|token|api[-_]?key)\s*[\"']?\s*[:=]\s*)"
+            r"[\"']?[^\s\"',;&]+"
+        ),
+        r"\1REDACTED",
+    ),
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@]*):[^/\s@]+@"), r"\1:REDACTED@"),
+)
+
+
+@dataclass(frozen=True)
+class ParseFailure:
+    """Why a log holds no usable result: a stable reason code and a sentence."""
+
+    reason: FailureReason
+    detail: str
+    #: The last lines of the log, cleaned of control characters and credential shapes.
+    tail: str
+
+    def describe(self) -> str:
+        """The sentence with the log's tail, for a report message."""
+        if not self.tail:
+            return self.detail
+        return f"{self.detail}; log ends with: {self.tail}"
+
+
+def decode_log(raw: str | bytes) -> str:
+    """Text of a log: invalid UTF-8 replaced, BOM, colour codes and CRs removed."""
+    text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+    text = text.removeprefix("\ufeff")
+    if "\x1b" in text:
+        text = _ANSI.sub("", text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def scrub(text: str) -> str:
+    """``text`` with credential-looking values replaced by ``REDACTED``."""
+    for pattern, replacement in _SECRET_SHAPES:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def log_tail(text: str) -> str:
+    """The last few non-empty lines, bounded, printable and scrubbed, joined by `` | ``."""
+    lines: list[str] = []
+    for line in reversed(text.splitlines()):
+        cleaned = _NOT_PRINTABLE.sub("?", line).strip()
+        if not cleaned:
+            continue
+        if len(cleaned) > TAIL_LINE_CHARS:
+            cleaned = cleaned[: TAIL_LINE_CHARS - 1] + "…"
+        lines.append(cleaned)
+        if len(lines) == TAIL_LINES:
+            break
+    tail = scrub(" | ".join(reversed(lines)))
+    if len(tail) > TAIL_CHARS:
+        tail = "…" + tail[-(TAIL_CHARS - 1) :]
+    return tail
+
+
+def _looks_like_output(obj: object) -> bool:
+    if not isinstance(obj, dict):
+        return False
+    kind = obj.get("type")
+    return kind == OUTPUT_TYPE or (kind is None and "assertions" in obj and "metadata" in obj)
+
+
+class _Search:
+    """One pass over the log's candidate document starts, latest first."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.decoder = json.JSONDecoder()
+        self.attempts = 0
+        self.tried: set[int] = set()
+        self.invalid: ValidationError | None = None
+        self.saw_start = False
+
+    def _decode_line_start(self, pos: int) -> object:
+        # Decode the document starting a line without json's error path, whose
+        # line counting is linear in the log's size: try the line itself (compact
+        # output), then up to the next line holding only "}" (pretty-printed).
+        eol = self.text.find("\n", pos)
+        line = self.text[pos : eol if eol >= 0 else len(self.text)]
+        try:
+            return json.loads(line)
+        except (json.JSONDecodeError, RecursionError):
+            pass
+        close = self.text.find("\n}", pos)
+        if close < 0 or close + 2 <= pos + len(line):
+            return None
+        try:
+            return json.loads(self.text[pos : close + 2])
+        except (json.JSONDecodeError, RecursionError):
+            return None
+
+    def _decode_anywhere(self, pos: int) -> object:
+        try:
+            return self.decoder.raw_decode(self.text, pos)[0]
+        except (json.JSONDecodeError, RecursionError):
+            return None
+
+    def try_at(self, pos: int, *, line_start: bool) -> ProbeOutput | None:
+        if pos in self.tried or self.attempts >= MAX_ATTEMPTS:
+            return None
+        self.tried.add(pos)
+        self.attempts += 1
+        obj = self._decode_line_start(pos) if line_start else self._decode_anywhere(pos)
+        if not _looks_like_output(obj):
+            return None
+        try:
+            return ProbeOutput.model_validate(obj)
+        except ValidationError as error:
+            if self.invalid is None:
+                self.invalid = error
+            return None
+
+    def line_starts(self) -> ProbeOutput | None:
+        # Every output document holds "assertions": starts after its last
+        # occurrence cannot begin one, which skips trailing JSON log lines cheaply.
+        last_key = self.text.rfind('"assertions"')
+        if last_key < 0:
+            return None
+        starts = [m.start() for m in _LINE_START_BRACE.finditer(self.text, 0, last_key)]
+        for pos in reversed(starts):
+            found = self.try_at(pos, line_start=True)
+            if found is not None:
+                return found
+            if self.attempts >= MAX_ATTEMPTS:
+                break
+        return None
+
+    def anchored(self) -> ProbeOutput | None:
+        # Documents behind a prefix on their line ("result: {...}") or indented:
+        # start from the brace nearest before each `"type": "netcheck-output"`.
+        end = len(self.text)
+        while True:
+            anchor = self.text.rfind(_TYPE_ANCHOR, 0, end)
+            if anchor < 0:
+                return None
+            self.saw_start = True
+            brace = self.text.rfind("{", 0, anchor)
+            if brace >= 0:
+                found = self.try_at(brace, line_start=False)
+                if found is not None:
+                    return found
+            if self.attempts >= MAX_ATTEMPTS:
+                return None
+            end = anchor
+
+
+def parse_log(raw: str | bytes) -> ProbeOutput | ParseFailure:
+    """The last valid probe output document in a log, or why there is none."""
+    text = decode_log(raw)
+    if not text.strip():
+        return ParseFailure("empty", "the probe printed nothing", "")
+    search = _Search(text)
+    found = search.line_starts() or search.anchored()
+    if found is not None:
+        return found
+    tail = log_tail(text)
+    if search.invalid is not None:
+        problems = join(describe_errors(search.invalid)[:3])
+        return ParseFailure(
+            "invalid-output", f"the probe output document is not valid: {problems}", tail
+        )
+    if search.saw_start:
+        return ParseFailure(
+            "incomplete-output",
+            "the probe output document in the log is incomplete (cut off or corrupted)",
+            tail,
+        )
+    return ParseFailure("no-output", "the log holds no probe output document", tail)

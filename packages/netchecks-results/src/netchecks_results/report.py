@@ -1,0 +1,388 @@
+"""A run of an assertion -> its PolicyReport (pure).
+
+Every rule of the assertion gets exactly one result: the probe's verdict when
+the run produced an output document, else ``error`` with what went wrong. The
+report stays small whatever the probe printed: messages and the ``spec``/``data``
+properties are bounded (always valid JSON text), and when the whole report would
+still be too big, property bounds shrink and then results are left out (passing
+ones first); the ``netchecks.io/truncated`` annotation says what was cut. The
+summary always counts every rule.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from netchecks_core.assertion import API_VERSION, KIND, Summary
+from netchecks_core.naming import (
+    ANNOTATION_ASSERTION,
+    MANAGED_BY_RESULTS,
+    child_labels,
+    policy_report_name,
+)
+from netchecks_core.policyreport import (
+    ANNOTATION_FINISH_TIME,
+    ANNOTATION_POD_NAME,
+    ANNOTATION_POD_PHASE,
+    ANNOTATION_POD_START_TIME,
+    ANNOTATION_POD_UID,
+    ANNOTATION_RUN_TIME,
+    ANNOTATION_TRUNCATED,
+    SEVERITIES,
+    SOURCE,
+    ObjectReference,
+    ReportApi,
+    ReportResult,
+    Severity,
+    Timestamp,
+    build_report,
+    summarize,
+)
+from netchecks_core.probe_output import ProbeOutput, RuleResult
+from netchecks_core.reasons import REASONS
+from netchecks_core.rules import REDACTED, REDACTED_FIELDS
+
+from netchecks_results.runs import ProbeRun, RunFailure, format_time, parse_time
+
+ANNOTATION_SEVERITY = "netchecks.io/severity"
+ANNOTATION_CONTROLS = "netchecks.io/controls"
+ANNOTATION_DESCRIPTION = "netchecks.io/description"
+#: The smallest bound properties shrink to before results are left out.
+MIN_PROPERTY_BYTES = 256
+
+
+@dataclass(frozen=True)
+class ReportLimits:
+    """Size bounds of a report (the API server refuses objects over ~1.5 MiB)."""
+
+    max_property_bytes: int = 4096
+    max_message_chars: int = 1024
+    max_results: int = 500
+    max_report_bytes: int = 256 * 1024
+
+
+def rule_name(rule: dict[str, Any], index: int) -> str:
+    """A rule's name; unnamed rules are ``rule-<index>``, as in the probe config."""
+    return str(rule.get("name") or f"rule-{index}")
+
+
+def severity_of(annotations: dict[str, str]) -> Severity | None:
+    """The ``netchecks.io/severity`` annotation if it is a severity the API accepts."""
+    value = (annotations.get(ANNOTATION_SEVERITY) or "").strip().lower()
+    for severity in SEVERITIES:
+        if value == severity:
+            return severity
+    return None
+
+
+def controls_of(annotations: dict[str, str]) -> str | None:
+    """The ``netchecks.io/controls`` IDs, normalised to ``a,b,c``."""
+    ids = [part.strip() for part in (annotations.get(ANNOTATION_CONTROLS) or "").split(",")]
+    return ",".join(i for i in ids if i) or None
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
+
+
+def _shrink(value: Any, strings: int, items: int) -> Any:
+    if isinstance(value, str):
+        return _clip(value, strings)
+    if isinstance(value, list):
+        head = [_shrink(v, strings, items) for v in value[:items]]
+        if len(value) > items:
+            head.append(f"… {len(value) - items} more")
+        return head
+    if isinstance(value, dict):
+        keys = list(value)[:items]
+        out = {str(k): _shrink(value[k], strings, items) for k in keys}
+        if len(value) > items:
+            out["…"] = f"{len(value) - items} more keys"
+        return out
+    return value
+
+
+def _wire_len(text: str) -> int:
+    # The size the string takes in the request body (the client escapes non-ASCII).
+    return len(json.dumps(text)) - 2
+
+
+def bounded_json(value: Any, limit: int) -> tuple[str, bool]:
+    """``value`` as compact JSON text of at most ``limit`` bytes (still valid JSON).
+
+    Long strings and lists are cut first; if that is not enough, the text is a
+    small object saying how big the value was. Returns the text and whether it was cut.
+    """
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+    size = _wire_len(text)
+    if size <= limit:
+        return text, False
+    for strings, items in ((1024, 50), (256, 20), (64, 10), (16, 5)):
+        cut = json.dumps(
+            _shrink(value, strings, items), separators=(",", ":"), ensure_ascii=False, default=str
+        )
+        if _wire_len(cut) <= limit:
+            return cut, True
+    return json.dumps({"truncated": True, "bytes": size}), True
+
+
+def _redact_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    return {k: (REDACTED if k in REDACTED_FIELDS else v) for k, v in rule.items()}
+
+
+def _type_name(rule_type: str) -> str:
+    return rule_type.upper() if rule_type in ("dns", "http", "tcp") else rule_type
+
+
+def _reason_text(data: dict[str, Any]) -> str | None:
+    reason = data.get("reason")
+    if isinstance(reason, str) and reason in REASONS and reason != "error":
+        return REASONS[reason]
+    exception = data.get("exception") or data.get("error")
+    if isinstance(exception, str) and exception:
+        return exception
+    if isinstance(reason, str) and reason:
+        return REASONS.get(reason, reason)
+    return None
+
+
+def result_message(
+    rule_type: str,
+    expected: str,
+    result: RuleResult,
+    validate_message: str | None,
+) -> str:
+    """``validate.message`` for pass/fail when given, else a sentence from the outcome."""
+    if validate_message and result.status in ("pass", "fail"):
+        return validate_message
+    check = f"the {_type_name(rule_type)} check"
+    why = _reason_text(result.data)
+    said = result.message
+    if result.status == "error":
+        return f"{check} could not be run: {said or why or 'no reason given'}"
+    if result.status == "pass":
+        if expected == "fail":
+            return f"{check} failed as expected" + (f": {why}" if why else "")
+        return f"{check} passed" + (f": {said}" if said else "")
+    if expected == "fail":
+        return f"{check} succeeded but was expected to fail" + (f": {said}" if said else "")
+    sentence = f"{check} failed: {why or 'the validation rule did not hold'}"
+    return sentence + (f" ({said})" if said and said != why else "")
+
+
+def _end_time(data: dict[str, Any]) -> datetime | None:
+    return parse_time(data.get("endTimestamp"))
+
+
+@dataclass
+class _Draft:
+    """A result before its properties are bounded."""
+
+    result: ReportResult
+    spec: Any
+    data: Any
+
+
+def _drafts(
+    assertion: dict[str, Any],
+    run: ProbeRun,
+    outcome: ProbeOutput | RunFailure,
+    now: datetime,
+    limits: ReportLimits,
+) -> list[_Draft]:
+    meta = assertion.get("metadata") or {}
+    annotations = meta.get("annotations") or {}
+    spec = assertion.get("spec") or {}
+    redaction = not spec.get("disableRedaction")
+    severity = severity_of(annotations)
+    extra: dict[str, str] = {"pod": run.pod_name}
+    if controls := controls_of(annotations):
+        extra["controls"] = controls
+    if description := annotations.get(ANNOTATION_DESCRIPTION):
+        extra["description"] = _clip(description, limits.max_message_chars)
+    by_name: dict[str, RuleResult] = {}
+    if isinstance(outcome, ProbeOutput):
+        for item in outcome.assertions:
+            if item.results:
+                by_name.setdefault(item.name, item.results[0])
+    fallback_time = run.finished or now
+    drafts = []
+    for index, rule in enumerate(spec.get("rules") or []):
+        name = rule_name(rule, index)
+        rule_type = str(rule.get("type") or "unknown")
+        expected = str(rule.get("expected") or "pass").lower()
+        validate = rule.get("validate") if isinstance(rule.get("validate"), dict) else {}
+        found = by_name.get(name)
+        if found is not None:
+            message = result_message(rule_type, expected, found, validate.get("message"))
+            status = found.status
+            rule_spec: Any = found.spec
+            data: Any = found.data
+            moment = _end_time(found.data) or fallback_time
+        else:
+            status = "error"
+            if isinstance(outcome, RunFailure):
+                message = f"no result: {outcome.message}"
+            else:
+                message = f"no result: the probe output has no result for rule {name!r}"
+            rule_spec = _redact_rule(rule) if redaction else rule
+            data = {}
+            moment = fallback_time
+        result = ReportResult(
+            policy=str(meta.get("name") or ""),
+            rule=name,
+            category=rule_type,
+            severity=severity,
+            result=status,
+            scored=True,
+            source=SOURCE,
+            timestamp=Timestamp.from_datetime(moment),
+            message=_clip(message, limits.max_message_chars),
+            properties=dict(extra),
+        )
+        drafts.append(_Draft(result, rule_spec, data))
+    return drafts
+
+
+def _with_properties(drafts: list[_Draft], limit: int) -> tuple[list[ReportResult], int]:
+    results, cut = [], 0
+    for draft in drafts:
+        spec_text, spec_cut = bounded_json(draft.spec, limit)
+        data_text, data_cut = bounded_json(draft.data, limit)
+        cut += spec_cut or data_cut
+        properties = {**(draft.result.properties or {}), "spec": spec_text, "data": data_text}
+        results.append(draft.result.model_copy(update={"properties": properties}))
+    return results, cut
+
+
+def _result_size(result: ReportResult) -> int:
+    return len(json.dumps(result.model_dump(mode="json", exclude_none=True))) + 2
+
+
+def _size(results: list[ReportResult]) -> int:
+    return sum(_result_size(r) for r in results)
+
+
+def _fit(
+    drafts: list[_Draft], limits: ReportLimits, overhead: int
+) -> tuple[list[ReportResult], str | None]:
+    """Results within the byte budget, and a sentence saying what was cut (if anything)."""
+    budget = max(1, limits.max_report_bytes - overhead)
+    total = len(drafts)
+    limit = limits.max_property_bytes
+    results, cut = _with_properties(drafts, limit)
+    while _size(results) > budget and limit > MIN_PROPERTY_BYTES:
+        limit = max(MIN_PROPERTY_BYTES, limit // 2)
+        results, cut = _with_properties(drafts, limit)
+    notes = []
+    if cut:
+        notes.append(f"spec/data properties of {cut} results cut to {limit} bytes")
+    keep = list(range(len(results)))
+    if len(keep) > limits.max_results or _size(results) > budget:
+        # Leave out passing results first, then others from the end, keeping rule order.
+        order = sorted(keep, key=lambda i: (results[i].result != "pass", -i))
+        size = _size(results)
+        dropped: set[int] = set()
+        for i in order:
+            if len(keep) - len(dropped) <= limits.max_results and size <= budget:
+                break
+            if len(keep) - len(dropped) <= 1:
+                break
+            dropped.add(i)
+            size -= _result_size(results[i])
+        results = [r for i, r in enumerate(results) if i not in dropped]
+        notes.append(f"{len(results)} of {total} results shown (the summary counts all)")
+    return results, "; ".join(notes) or None
+
+
+def assertion_reference(assertion: dict[str, Any]) -> ObjectReference:
+    """The report's scope: the assertion."""
+    meta = assertion.get("metadata") or {}
+    return ObjectReference(
+        apiVersion=API_VERSION,
+        kind=KIND,
+        name=meta.get("name"),
+        namespace=meta.get("namespace"),
+        uid=meta.get("uid"),
+    )
+
+
+def report_annotations(run: ProbeRun, assertion_name: str) -> dict[str, str]:
+    """The annotations naming the run a report shows (its idempotence and ordering marker)."""
+    annotations = {
+        ANNOTATION_ASSERTION: assertion_name,
+        ANNOTATION_POD_UID: run.pod_uid,
+        ANNOTATION_POD_NAME: run.pod_name,
+        ANNOTATION_POD_PHASE: run.phase,
+        ANNOTATION_RUN_TIME: format_time(run.run_time),
+        ANNOTATION_POD_START_TIME: format_time(run.started or run.created),
+    }
+    if run.finished is not None:
+        annotations[ANNOTATION_FINISH_TIME] = format_time(run.finished)
+    return annotations
+
+
+def build_policy_report(
+    assertion: dict[str, Any],
+    run: ProbeRun,
+    outcome: ProbeOutput | RunFailure,
+    api: ReportApi,
+    *,
+    now: datetime,
+    limits: ReportLimits | None = None,
+) -> dict[str, Any]:
+    """The PolicyReport (in ``api``) showing ``run`` of ``assertion``."""
+    limits = limits or ReportLimits()
+    meta = assertion.get("metadata") or {}
+    name = str(meta["name"])
+    uid = str(meta["uid"])
+    drafts = _drafts(assertion, run, outcome, now, limits)
+    summary: Summary = summarize(d.result for d in drafts)
+    annotations = report_annotations(run, name)
+    owner = {
+        "apiVersion": API_VERSION,
+        "kind": KIND,
+        "name": name,
+        "uid": uid,
+        "controller": True,
+    }
+    skeleton = build_report(
+        api,
+        name=policy_report_name(name),
+        namespace=meta.get("namespace"),
+        results=[],
+        summary=summary,
+        labels=child_labels(uid, MANAGED_BY_RESULTS),
+        annotations={**annotations, ANNOTATION_TRUNCATED: "x" * 200},
+        owner_references=[owner],
+        scope=assertion_reference(assertion),
+        max_results=limits.max_results,
+    )
+    overhead = len(json.dumps(skeleton))
+    results, truncated = _fit(drafts, limits, overhead)
+    if truncated:
+        annotations[ANNOTATION_TRUNCATED] = truncated
+    return build_report(
+        api,
+        name=policy_report_name(name),
+        namespace=meta.get("namespace"),
+        results=results,
+        summary=summary,
+        labels=child_labels(uid, MANAGED_BY_RESULTS),
+        annotations=annotations,
+        owner_references=[owner],
+        scope=assertion_reference(assertion),
+        max_results=limits.max_results if api.has_report_source else None,
+    )
+
+
+def outcome_by_rule(report: dict[str, Any]) -> dict[str, str]:
+    """``rule -> result`` of a report (for noticing outcome changes)."""
+    return {
+        str(r.get("rule")): str(r.get("result"))
+        for r in report.get("results") or []
+        if isinstance(r, dict)
+    }

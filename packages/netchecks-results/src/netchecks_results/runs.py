@@ -1,0 +1,238 @@
+"""Probe Pods as runs: what a finished (or stuck) Pod says about its run, without I/O.
+
+A run is ordered by when it was scheduled (the Job's
+``batch.kubernetes.io/cronjob-scheduled-timestamp``, else the Job's or the Pod's
+creation), then by when its Pod started, so an older run finishing late never
+replaces a newer one, and a retry of one scheduled run replaces the try before it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from netchecks_core.naming import ANNOTATION_ASSERTION, LABEL_ASSERTION_UID
+
+from netchecks_results.parse import ParseFailure
+
+#: Set by the CronJob controller on each Job it creates (Kubernetes 1.28+).
+SCHEDULED_TIMESTAMP = "batch.kubernetes.io/cronjob-scheduled-timestamp"
+#: Container names the probe container goes by; otherwise the one running the probe image.
+PROBE_CONTAINER_NAMES = ("probe", "netchecks", "netcheck", "netchecks-probe")
+#: Waiting reasons after which a container will not start without someone fixing something.
+STUCK_REASONS = frozenset(
+    {
+        "ErrImagePull",
+        "ImagePullBackOff",
+        "InvalidImageName",
+        "ErrImageNeverPull",
+        "CreateContainerConfigError",
+        "CreateContainerError",
+        "RunContainerError",
+    }
+)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An RFC 3339 time from the API (None when absent or malformed)."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def format_time(moment: datetime) -> str:
+    """RFC 3339 in UTC with microseconds (sorts as text, parses back exactly)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True)
+class ProbeRun:
+    """One probe Pod, reduced to what the results service needs."""
+
+    namespace: str
+    pod_name: str
+    pod_uid: str
+    assertion_uid: str
+    #: From the ``netchecks.io/assertion`` annotation (None if missing).
+    assertion_name: str | None
+    phase: str
+    #: The container whose log holds the result (None: the Pod's only container).
+    container: str | None
+    job_name: str | None
+    created: datetime
+    started: datetime | None
+    finished: datetime | None
+    exit_code: int | None
+    #: The terminated container's reason (``Completed``, ``Error``, ``OOMKilled``...).
+    reason: str | None
+    message: str | None
+    #: The waiting reason of a container that never started (``ErrImagePull``...).
+    waiting_reason: str | None
+    waiting_message: str | None
+    pod_reason: str | None
+    pod_message: str | None
+    #: When the run was scheduled (set from the Job); None if unknown.
+    scheduled: datetime | None = None
+
+    @property
+    def done(self) -> bool:
+        """Finished, or stuck in a way that needs a person: either way, worth a report."""
+        return self.phase in ("Succeeded", "Failed") or self.stuck
+
+    @property
+    def stuck(self) -> bool:
+        """Pending with a container that cannot start (image pull and config errors)."""
+        return self.phase == "Pending" and self.waiting_reason in STUCK_REASONS
+
+    @property
+    def run_time(self) -> datetime:
+        """When the run was scheduled: the Job's scheduled time, else the Pod's creation."""
+        return self.scheduled or self.created
+
+    @property
+    def order_key(self) -> tuple[datetime, datetime]:
+        """Later runs sort after earlier ones; retries of one run by their start."""
+        return (self.run_time, self.started or self.created)
+
+    @property
+    def completed_at(self) -> datetime | None:
+        """When the probe container finished (None while stuck)."""
+        return self.finished
+
+
+def _probe_container(spec: dict[str, Any]) -> str | None:
+    containers = spec.get("containers") or []
+    if len(containers) <= 1:
+        return None
+    names = [c.get("name") for c in containers]
+    for wanted in PROBE_CONTAINER_NAMES:
+        if wanted in names:
+            return wanted
+    for container in containers:
+        repository = str(container.get("image") or "").split("@")[0].rsplit(":", 1)[0]
+        if repository.endswith("netchecks-probe"):
+            return str(container.get("name"))
+    return str(names[0])
+
+
+def _job_name(meta: dict[str, Any]) -> str | None:
+    for ref in meta.get("ownerReferences") or []:
+        if ref.get("kind") == "Job":
+            return str(ref.get("name"))
+    labels = meta.get("labels") or {}
+    return labels.get("batch.kubernetes.io/job-name") or labels.get("job-name")
+
+
+def probe_run(pod: dict[str, Any], job: dict[str, Any] | None = None) -> ProbeRun | None:
+    """The run of a probe Pod (and its Job, when known); None if it is not a probe Pod."""
+    meta = pod.get("metadata") or {}
+    labels = meta.get("labels") or {}
+    uid = labels.get(LABEL_ASSERTION_UID)
+    if not uid:
+        return None
+    spec = pod.get("spec") or {}
+    status = pod.get("status") or {}
+    container = _probe_container(spec)
+    statuses = status.get("containerStatuses") or []
+    chosen = next((s for s in statuses if s.get("name") == container), None)
+    if chosen is None and statuses:
+        chosen = statuses[0]
+    state = (chosen or {}).get("state") or {}
+    terminated = state.get("terminated") or {}
+    waiting = state.get("waiting") or {}
+    job_meta = (job or {}).get("metadata") or {}
+    scheduled = parse_time((job_meta.get("annotations") or {}).get(SCHEDULED_TIMESTAMP))
+    if scheduled is None:
+        scheduled = parse_time(job_meta.get("creationTimestamp"))
+    created = parse_time(meta.get("creationTimestamp")) or _EPOCH
+    exit_code = terminated.get("exitCode")
+    return ProbeRun(
+        namespace=str(meta.get("namespace") or ""),
+        pod_name=str(meta.get("name") or ""),
+        pod_uid=str(meta.get("uid") or ""),
+        assertion_uid=str(uid),
+        assertion_name=(meta.get("annotations") or {}).get(ANNOTATION_ASSERTION),
+        phase=str(status.get("phase") or "Pending"),
+        container=container,
+        job_name=_job_name(meta),
+        created=created,
+        started=parse_time(terminated.get("startedAt")) or parse_time(status.get("startTime")),
+        finished=parse_time(terminated.get("finishedAt")),
+        exit_code=exit_code if isinstance(exit_code, int) else None,
+        reason=terminated.get("reason"),
+        message=terminated.get("message"),
+        waiting_reason=waiting.get("reason"),
+        waiting_message=waiting.get("message"),
+        pod_reason=status.get("reason"),
+        pod_message=status.get("message"),
+        scheduled=scheduled,
+    )
+
+
+@dataclass(frozen=True)
+class RunFailure:
+    """A run that gave no usable result: a stable reason code and a message for people."""
+
+    reason: str
+    message: str
+
+
+def _clip(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _state_sentence(run: ProbeRun) -> tuple[str, str]:
+    pod = f"probe Pod {run.pod_name}"
+    if run.stuck:
+        detail = f": {_clip(run.waiting_message)}" if run.waiting_message else ""
+        if run.waiting_reason in {"ErrImagePull", "ImagePullBackOff", "InvalidImageName"}:
+            sentence = f"the {pod} could not pull its image ({run.waiting_reason}{detail})"
+            return "image-pull", sentence
+        return "container-not-started", f"the {pod} could not start ({run.waiting_reason}{detail})"
+    if run.reason == "OOMKilled":
+        code = f", exit code {run.exit_code}" if run.exit_code is not None else ""
+        return "oom-killed", f"the {pod} was killed for using too much memory (OOMKilled{code})"
+    if run.pod_reason == "DeadlineExceeded":
+        return "deadline-exceeded", f"the {pod} ran longer than its deadline (DeadlineExceeded)"
+    if run.pod_reason:
+        detail = f": {_clip(run.pod_message)}" if run.pod_message else ""
+        return "pod-failed", f"the {pod} failed ({run.pod_reason}{detail})"
+    if run.phase == "Failed":
+        parts = [f"exit code {run.exit_code}"] if run.exit_code is not None else []
+        if run.reason:
+            parts.append(f"reason {run.reason}")
+        if run.message:
+            parts.append(_clip(run.message))
+        detail = f" ({', '.join(parts)})" if parts else ""
+        return "pod-failed", f"the {pod} failed{detail}"
+    code = f" (exit code {run.exit_code})" if run.exit_code is not None else ""
+    return "", f"the {pod} finished{code}"
+
+
+def describe_failure(
+    run: ProbeRun,
+    *,
+    parse_failure: ParseFailure | None = None,
+    log_error: str | None = None,
+) -> RunFailure:
+    """Why ``run`` has no result: the Pod's state, then what was wrong with its log."""
+    code, sentence = _state_sentence(run)
+    if log_error is not None:
+        return RunFailure(
+            code or "log-unavailable", f"{sentence}; its log could not be read: {_clip(log_error)}"
+        )
+    if parse_failure is not None:
+        return RunFailure(
+            code or parse_failure.reason,
+            f"{sentence} but {parse_failure.describe()}"
+            if not code
+            else f"{sentence}; {parse_failure.describe()}",
+        )
+    return RunFailure(code or "no-output", sentence)

@@ -1,0 +1,175 @@
+"""Builders of the objects the results service reads, for tests (unit and end-to-end).
+
+Example::
+
+    a = AssertionBuilder("web").with_rule("dns", host="example.test").with_severity("high")
+    pod = probe_pod(a.build(), phase="Succeeded", exit_code=0)
+    log = output_document({"dns-0": "pass"})
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from netchecks_core.assertion import API_VERSION, KIND
+from netchecks_core.naming import child_annotations, probe_pod_labels
+
+
+class AssertionBuilder:
+    """A NetworkAssertion object as the API server returns it."""
+
+    def __init__(self, name: str = "web", namespace: str = "default") -> None:
+        self.name = name
+        self.namespace = namespace
+        self.uid = str(uuid.uuid4())
+        self.rules: list[dict[str, Any]] = []
+        self.annotations: dict[str, str] = {}
+        self.spec_extra: dict[str, Any] = {}
+
+    def with_rule(self, rule_type: str, name: str | None = None, **fields: Any) -> AssertionBuilder:
+        """Add a rule (named ``<type>-<n>`` unless given)."""
+        rule = {"name": name or f"{rule_type}-{len(self.rules)}", "type": rule_type}
+        rule.update({k.replace("_", "-"): v for k, v in fields.items()})
+        self.rules.append(rule)
+        return self
+
+    def expect_fail(self) -> AssertionBuilder:
+        """The last rule is expected to fail."""
+        self.rules[-1]["expected"] = "fail"
+        return self
+
+    def with_message(self, message: str) -> AssertionBuilder:
+        """The last rule's ``validate.message``."""
+        self.rules[-1].setdefault("validate", {})["message"] = message
+        return self
+
+    def with_severity(self, severity: str) -> AssertionBuilder:
+        """The ``netchecks.io/severity`` annotation."""
+        self.annotations["netchecks.io/severity"] = severity
+        return self
+
+    def with_controls(self, controls: str) -> AssertionBuilder:
+        """The ``netchecks.io/controls`` annotation."""
+        self.annotations["netchecks.io/controls"] = controls
+        return self
+
+    def with_spec(self, **fields: Any) -> AssertionBuilder:
+        """Other spec fields (``schedule``, ``context``, ``disableRedaction``...)."""
+        self.spec_extra.update(fields)
+        return self
+
+    def build(self) -> dict[str, Any]:
+        """The object."""
+        return {
+            "apiVersion": API_VERSION,
+            "kind": KIND,
+            "metadata": {
+                "name": self.name,
+                "namespace": self.namespace,
+                "uid": self.uid,
+                "generation": 1,
+                "resourceVersion": "1",
+                "annotations": dict(self.annotations),
+            },
+            "spec": {"rules": [dict(r) for r in self.rules], **self.spec_extra},
+        }
+
+
+def _time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def probe_pod(
+    assertion: dict[str, Any],
+    *,
+    name: str | None = None,
+    phase: str = "Succeeded",
+    exit_code: int | None = 0,
+    reason: str | None = None,
+    waiting_reason: str | None = None,
+    created: datetime | None = None,
+    job_name: str | None = None,
+) -> dict[str, Any]:
+    """A probe Pod of ``assertion`` with the labels and annotations the operator sets."""
+    meta = assertion["metadata"]
+    created = created or datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+    job = job_name or f"{meta['name']}-netchecks-g1"
+    state: dict[str, Any]
+    if waiting_reason:
+        state = {"waiting": {"reason": waiting_reason, "message": "image not found"}}
+    elif exit_code is None:
+        state = {"running": {"startedAt": _time(created + timedelta(seconds=1))}}
+    else:
+        state = {
+            "terminated": {
+                "exitCode": exit_code,
+                "reason": reason or ("Completed" if exit_code == 0 else "Error"),
+                "startedAt": _time(created + timedelta(seconds=1)),
+                "finishedAt": _time(created + timedelta(seconds=2)),
+            }
+        }
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": name or f"{job}-abcde",
+            "namespace": meta["namespace"],
+            "uid": str(uuid.uuid4()),
+            "creationTimestamp": _time(created),
+            "labels": {**probe_pod_labels(meta["uid"]), "batch.kubernetes.io/job-name": job},
+            "annotations": child_annotations(meta["name"], 1),
+            "ownerReferences": [
+                {"apiVersion": "batch/v1", "kind": "Job", "name": job, "uid": str(uuid.uuid4())}
+            ],
+        },
+        "spec": {"containers": [{"name": "probe", "image": "ghcr.io/x/netchecks-probe:0.1"}]},
+        "status": {
+            "phase": phase,
+            "startTime": _time(created + timedelta(seconds=1)),
+            "containerStatuses": [
+                {
+                    "name": "probe",
+                    "image": "ghcr.io/x/netchecks-probe:0.1",
+                    "imageID": "",
+                    "ready": False,
+                    "restartCount": 0,
+                    "state": state,
+                }
+            ],
+        },
+    }
+
+
+def rule_result(
+    status: str,
+    *,
+    data: dict[str, Any] | None = None,
+    spec: dict[str, Any] | None = None,
+    message: str | None = None,
+) -> dict[str, Any]:
+    """One result of a probe output document."""
+    result: dict[str, Any] = {"status": status, "spec": spec or {}, "data": data or {}}
+    if message is not None:
+        result["message"] = message
+    return result
+
+
+def output_document(results: dict[str, str | dict[str, Any]]) -> str:
+    """A compact probe output line: rule name -> status (or a full :func:`rule_result`)."""
+    assertions = []
+    for name, value in results.items():
+        result = rule_result(value) if isinstance(value, str) else dict(value)
+        result.setdefault("name", name)
+        assertions.append({"name": name, "results": [result]})
+    return json.dumps(
+        {
+            "type": "netcheck-output",
+            "outputVersion": "v1",
+            "metadata": {"creationTimestamp": "2025-06-01T12:00:02+00:00", "version": "0.1.0"},
+            "assertions": assertions,
+        },
+        separators=(",", ":"),
+    )
