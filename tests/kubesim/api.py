@@ -1,0 +1,613 @@
+"""The REST semantics of the API server, independent of HTTP.
+
+Both the HTTP layer and the built-in controllers go through :class:`Api`, so the
+controllers are subject to the same rules (resourceVersion, finalizers, status)
+as any client. Every write runs under the store lock, so a read-modify-write here
+is atomic.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import crds, patch, strategies, validation, views
+from .clock import Clock, format_time
+from .errors import ApiError, bad_request, conflict, expired, not_found
+from .resources import Registry, ResourceType
+from .schemas import kind_schema
+from .selectors import (
+    fields_match,
+    labels_match,
+    parse_field_selector,
+    parse_label_selector,
+)
+from .settings import Settings
+from .storage import Store
+from .strategies import clone
+
+Obj = dict[str, Any]
+
+_NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+_MAX_NAME_ATTEMPTS = 8
+_JOB_DELETE_WARNING = (
+    '299 - "child pods are preserved by default when jobs are deleted; set '
+    "propagationPolicy=Background to remove them or set propagationPolicy=Orphan to suppress "
+    'this warning"'
+)
+
+
+@dataclass
+class DeleteOptions:
+    """The parts of metav1.DeleteOptions that change behaviour."""
+
+    propagation_policy: str | None = None
+    orphan_dependents: bool | None = None
+    grace_period_seconds: int | None = None
+    preconditions: Obj = field(default_factory=dict)
+    dry_run: bool = False
+
+    @classmethod
+    def from_dict(cls, body: Obj) -> DeleteOptions:
+        return cls(
+            body.get("propagationPolicy"),
+            body.get("orphanDependents"),
+            body.get("gracePeriodSeconds"),
+            body.get("preconditions") or {},
+            bool(body.get("dryRun")),
+        )
+
+
+@dataclass
+class Result:
+    """An object answer plus what the HTTP layer needs to send it."""
+
+    obj: Obj
+    code: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    #: For deletes that removed the object: answer a Success Status, not the object.
+    status_body: Obj | None = None
+
+
+def generate_name(base: str) -> str:
+    return base[:58] + "".join(secrets.choice(_NAME_ALPHABET) for _ in range(5))
+
+
+class Api:
+    """CRUD, list and watch semantics over the store for every served resource."""
+
+    def __init__(self, settings: Settings, registry: Registry, store: Store, clock: Clock) -> None:
+        self.settings = settings
+        self.registry = registry
+        self.store = store
+        self.clock = clock
+        self.crds = crds.CrdManager(self)
+
+    # -- lookups -------------------------------------------------------------------
+
+    def now(self) -> str:
+        return format_time(self.clock.now())
+
+    def resource(self, group: str, version: str, plural: str) -> ResourceType:
+        rt = self.registry.lookup(group, version, plural)
+        if rt is None:
+            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+        return rt
+
+    def by_kind(self, api_version: str, kind: str) -> ResourceType | None:
+        return self.registry.by_kind(api_version, kind)
+
+    def _ns(self, rt: ResourceType, namespace: str | None) -> str:
+        return (namespace or "") if rt.namespaced else ""
+
+    def get(self, rt: ResourceType, namespace: str | None, name: str) -> Obj:
+        obj = self.store.get(rt.storage_key, self._ns(rt, namespace), name)
+        if obj is None:
+            raise not_found(rt.group_resource, name)
+        return obj
+
+    def find(self, rt: ResourceType, namespace: str | None, name: str) -> Obj | None:
+        return self.store.get(rt.storage_key, self._ns(rt, namespace), name)
+
+    def _require_namespace(self, namespace: str, creating: bool, rt: ResourceType, name: str) -> None:
+        ns_rt = self.registry.lookup("", "v1", "namespaces")
+        assert ns_rt is not None
+        ns = self.store.get(ns_rt.storage_key, "", namespace)
+        if ns is None:
+            raise not_found(ns_rt.group_resource, namespace)
+        if creating and ns["metadata"].get("deletionTimestamp"):
+            raise ApiError(
+                403,
+                "Forbidden",
+                f'{rt.group_resource} "{name}" is forbidden: unable to create new content in '
+                f"namespace {namespace} because it is being terminated",
+                {**rt.group_resource.details(name),
+                 "causes": [{"reason": "NamespaceTerminating", "field": "metadata.namespace",
+                             "message": f"namespace {namespace} is being terminated"}]},
+            )
+
+    # -- list ----------------------------------------------------------------------
+
+    def list(
+        self,
+        rt: ResourceType,
+        namespace: str | None,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        limit: int | None = None,
+        continue_token: str | None = None,
+    ) -> Obj:
+        """A ``<Kind>List`` with ``metadata.resourceVersion`` and ``items`` always set."""
+        labels = parse_label_selector(label_selector)
+        fields = parse_field_selector(field_selector, rt.field_labels, self.describe(rt))
+        with self.store.lock:
+            rv = self.store.resource_version
+            start: tuple[str, str] | None = None
+            if continue_token:
+                start, rv = self._decode_continue(continue_token)
+            objs = self.store.list(rt.storage_key, namespace if rt.namespaced else None)
+        if start is not None:
+            objs = [o for o in objs if (o["metadata"].get("namespace", ""), o["metadata"]["name"]) > start]
+        matched = [o for o in objs if labels_match(labels, o) and fields_match(fields, o)]
+        list_meta: Obj = {"resourceVersion": str(rv)}
+        if limit and limit > 0 and len(matched) > limit:
+            last = matched[limit - 1]["metadata"]
+            token = {"rv": rv, "start": [last.get("namespace", ""), last["name"]]}
+            list_meta["continue"] = base64.urlsafe_b64encode(json.dumps(token).encode()).decode()
+            if not labels and not fields:
+                list_meta["remainingItemCount"] = len(matched) - limit
+            matched = matched[:limit]
+        items = [views.present(rt, o) for o in matched]
+        if rt.builtin:
+            items = [{k: v for k, v in i.items() if k not in ("kind", "apiVersion")} for i in items]
+        return {"kind": rt.list_kind, "apiVersion": rt.api_version, "metadata": list_meta,
+                "items": items}
+
+    def _decode_continue(self, token: str) -> tuple[tuple[str, str], int]:
+        try:
+            data = json.loads(base64.urlsafe_b64decode(token.encode()))
+            start, rv = (str(data["start"][0]), str(data["start"][1])), int(data["rv"])
+        except (ValueError, KeyError, IndexError, TypeError) as exc:
+            raise bad_request(f"invalid continue token: {exc}") from exc
+        if rv < self.store.compacted_rv:
+            raise expired(
+                "The provided continue parameter is too old to display a consistent list result. "
+                "You can start a new list without the continue parameter, or use the continue "
+                "token in this response to retrieve the remainder of the results. Continuing with "
+                "the provided token results in an inconsistent list - objects that were created, "
+                "modified, or deleted between the time the first chunk was returned and now may "
+                "show up in the list."
+            )
+        return start, rv
+
+    @staticmethod
+    def describe(rt: ResourceType) -> str:
+        return f"{rt.api_version}, Resource={rt.plural}"
+
+    # -- create --------------------------------------------------------------------
+
+    def create(self, rt: ResourceType, namespace: str | None, body: Any, dry_run: bool = False) -> Obj:
+        """POST: 201 semantics; returns the stored object."""
+        obj = self._decode_body(rt, body)
+        m = obj.setdefault("metadata", {})
+        if not isinstance(m, dict):
+            raise bad_request("metadata must be an object")
+        if m.get("resourceVersion"):
+            raise ApiError(500, "", "resourceVersion should not be set on objects to be created")
+        self._fill_namespace(rt, namespace, m)
+        for key in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds",
+                    "generation", "managedFields", "selfLink"):
+            m.pop(key, None)
+        if not m.get("name") and not m.get("generateName"):
+            raise validation_error(rt, "", [("metadata.name", "name or generateName is required")])
+        with self.store.lock:
+            if rt.namespaced:
+                self._require_namespace(m["namespace"], True, rt, m.get("name") or "")
+            for _ in range(_MAX_NAME_ATTEMPTS):
+                candidate = clone(obj)
+                cm = candidate["metadata"]
+                if not cm.get("name"):
+                    cm["name"] = generate_name(cm["generateName"])
+                existing = self.store.get(rt.storage_key, cm.get("namespace", ""), cm["name"])
+                if existing is None or m.get("name"):
+                    break
+            cm["uid"] = str(uuid.uuid4())
+            cm["creationTimestamp"] = self.now()
+            if rt.has_generation:
+                cm["generation"] = 1
+            self._prepare_create(rt, candidate)
+            self._validate(rt, candidate, None)
+            if existing is not None:
+                prefix = "object is being deleted: " if existing["metadata"].get(
+                    "deletionTimestamp") else ""
+                raise _already_exists(rt, cm["name"], prefix)
+            if dry_run:
+                return candidate
+            stored = self.store.create(rt.storage_key, candidate)
+            if rt.kind == "CustomResourceDefinition":
+                self.crds.created(stored)
+            return stored
+
+    def _decode_body(self, rt: ResourceType, body: Any) -> Obj:
+        if not isinstance(body, dict):
+            raise bad_request("the body of the request was not a JSON object")
+        api_version, kind = body.get("apiVersion"), body.get("kind")
+        if api_version and api_version != rt.api_version:
+            raise bad_request(
+                f"the API version in the data ({api_version}) does not match the expected API "
+                f"version ({rt.api_version})"
+            )
+        if kind and kind != rt.kind:
+            raise bad_request(f"the kind in the data ({kind}) does not match the expected kind "
+                              f"({rt.kind})")
+        return views.accept(rt, clone(body))
+
+    def _fill_namespace(self, rt: ResourceType, namespace: str | None, m: Obj) -> None:
+        if not rt.namespaced:
+            m.pop("namespace", None)
+            return
+        if m.get("namespace") and namespace and m["namespace"] != namespace:
+            raise bad_request(
+                "the namespace of the provided object does not match the namespace sent on the "
+                "request"
+            )
+        m["namespace"] = namespace or m.get("namespace") or "default"
+
+    def _prepare_create(self, rt: ResourceType, obj: Obj) -> None:
+        if rt.builtin:
+            strategies.prepare_for_create(obj.get("kind", rt.kind), rt.group, obj)
+            if rt.kind == "CustomResourceDefinition":
+                self.crds.prepare(obj)
+        elif rt.has_status:
+            obj.pop("status", None)
+
+    def _validate(self, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
+        if rt.builtin:
+            validation.validate_builtin(views.present(rt, obj), rt.group)
+            if rt.kind == "CustomResourceDefinition":
+                self.crds.validate(obj)
+        else:
+            crds.validate_custom(rt, obj, old)
+
+    # -- update --------------------------------------------------------------------
+
+    def update(
+        self,
+        rt: ResourceType,
+        namespace: str | None,
+        name: str,
+        body: Any,
+        subresource: str | None = None,
+        dry_run: bool = False,
+    ) -> Obj:
+        """PUT (object or ``/status``)."""
+        obj = self._decode_body(rt, body)
+        m = obj.setdefault("metadata", {})
+        if m.get("name") and m["name"] != name:
+            raise bad_request(
+                f"the name of the object ({m['name']}) does not match the name on the URL ({name})"
+            )
+        self._fill_namespace(rt, namespace, m)
+        m["name"] = name
+        with self.store.lock:
+            old = self.get(rt, namespace, name)
+            rv = m.get("resourceVersion")
+            if not rv and not rt.builtin:
+                raise validation_error(
+                    rt, name, [("metadata.resourceVersion", "must be specified for an update")],
+                    value=0,
+                )
+            if rv and rv != old["metadata"]["resourceVersion"]:
+                raise conflict(rt.group_resource, name)
+            return self._commit_update(rt, obj, old, subresource, dry_run)
+
+    def _commit_update(
+        self, rt: ResourceType, obj: Obj, old: Obj, subresource: str | None, dry_run: bool
+    ) -> Obj:
+        om = old["metadata"]
+        if subresource == "status":
+            new = clone(old)
+            if "status" in obj:
+                new["status"] = obj["status"]
+            else:
+                new.pop("status", None)
+        else:
+            new = obj
+            if rt.has_status or rt.kind == "Namespace":
+                if "status" in old:
+                    new["status"] = clone(old["status"])
+                else:
+                    new.pop("status", None)
+        nm = new["metadata"]
+        for key in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds",
+                    "generation", "namespace", "name"):
+            if key in om:
+                nm[key] = om[key]
+            else:
+                nm.pop(key, None)
+        nm.pop("managedFields", None)
+        if om.get("deletionTimestamp"):
+            added = set(nm.get("finalizers") or []) - set(om.get("finalizers") or [])
+            if added:
+                raise validation_error(
+                    rt, om["name"],
+                    [("metadata.finalizers", "no new finalizers can be added if the object is being "
+                      "deleted, found new finalizers " + json.dumps(sorted(added)))],
+                    kind="Forbidden",
+                )
+        if rt.builtin:
+            strategies.prepare_for_update(rt.kind, new, old)
+        if rt.has_generation and strategies.spec_changed(rt.kind, new, old, rt.builtin, rt.has_status):
+            nm["generation"] = int(om.get("generation", 0)) + 1
+        if not nm.get("finalizers"):
+            nm.pop("finalizers", None)
+        self._validate(rt, new, old)
+        if dry_run:
+            return new
+        if om.get("deletionTimestamp") and not nm.get("finalizers") and not om.get(
+            "deletionGracePeriodSeconds"
+        ) and rt.kind != "Namespace":
+            stored = self.store.update(rt.storage_key, new, old)
+            return self.store.delete(rt.storage_key, stored)
+        stored = self.store.update(rt.storage_key, new, old)
+        if rt.kind == "CustomResourceDefinition":
+            self.crds.updated(stored)
+        return stored
+
+    # -- patch ---------------------------------------------------------------------
+
+    def patch(
+        self,
+        rt: ResourceType,
+        namespace: str | None,
+        name: str,
+        content_type: str,
+        raw: bytes,
+        subresource: str | None = None,
+        field_manager: str | None = None,
+        dry_run: bool = False,
+    ) -> Result:
+        """PATCH with the algorithm the media type names; apply may create (201)."""
+        if content_type not in (patch.JSON_PATCH, patch.MERGE_PATCH, patch.STRATEGIC_PATCH,
+                                patch.APPLY_PATCH) or (
+            not rt.builtin and content_type == patch.STRATEGIC_PATCH
+        ):
+            raise ApiError(
+                415,
+                "UnsupportedMediaType",
+                "the body of the request was in an unknown format - accepted media types include: "
+                + ", ".join(patch.CR_PATCH_TYPES if not rt.builtin else (
+                    patch.JSON_PATCH, patch.MERGE_PATCH, patch.APPLY_PATCH, patch.STRATEGIC_PATCH)),
+            )
+        if content_type == patch.APPLY_PATCH and not field_manager:
+            raise ApiError(
+                422, "Invalid",
+                'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required '
+                "for apply patch",
+                {"group": "meta.k8s.io", "kind": "PatchOptions",
+                 "causes": [{"reason": "FieldValueRequired", "message": "Required value: is "
+                             "required for apply patch", "field": "fieldManager"}]},
+            )
+        body = patch.decode_patch(content_type, raw)
+        with self.store.lock:
+            old = self.find(rt, namespace, name)
+            if old is None:
+                if content_type == patch.APPLY_PATCH and subresource is None:
+                    if isinstance(body, dict):
+                        body.setdefault("metadata", {})["name"] = name
+                    return Result(self.create(rt, namespace, body, dry_run), 201)
+                raise not_found(rt.group_resource, name)
+            current = views.present(rt, old)
+            if content_type == patch.JSON_PATCH:
+                patched = patch.json_patch(clone(current), body)
+            elif not isinstance(body, dict):
+                raise bad_request("patch body must be a JSON object")
+            elif content_type == patch.MERGE_PATCH or (
+                content_type == patch.APPLY_PATCH and not rt.builtin
+            ):
+                patched = patch.merge_patch(current, body)
+            else:
+                schema = kind_schema(rt.api_version, rt.kind) or {}
+                patched = patch.strategic_merge(current, body, schema)
+            if not isinstance(patched, dict):
+                raise bad_request("patch result must be an object")
+            pm = patched.setdefault("metadata", {})
+            if not isinstance(pm, dict):
+                raise bad_request("metadata must be an object")
+            wanted_rv = (body.get("metadata") or {}).get("resourceVersion") if isinstance(
+                body, dict) else pm.get("resourceVersion")
+            if wanted_rv and wanted_rv != old["metadata"]["resourceVersion"]:
+                raise conflict(rt.group_resource, name)
+            if pm.get("name", name) != name:
+                raise bad_request(
+                    f"the name of the object ({pm['name']}) does not match the name on the URL "
+                    f"({name})"
+                )
+            pm["resourceVersion"] = old["metadata"]["resourceVersion"]
+            obj = self._decode_body(rt, patched)
+            return Result(self._commit_update(rt, obj, old, subresource, dry_run))
+
+    # -- delete --------------------------------------------------------------------
+
+    def delete(
+        self, rt: ResourceType, namespace: str | None, name: str, options: DeleteOptions
+    ) -> Result:
+        """DELETE of one object, with finalizers, propagation and graceful pod deletion."""
+        with self.store.lock:
+            old = self.get(rt, namespace, name)
+            om = old["metadata"]
+            pre = options.preconditions
+            if pre.get("uid") and pre["uid"] != om["uid"]:
+                raise _precondition(rt, name, "UID", pre["uid"], om["uid"])
+            if pre.get("resourceVersion") and pre["resourceVersion"] != om["resourceVersion"]:
+                raise _precondition(rt, name, "ResourceVersion", pre["resourceVersion"],
+                                    om["resourceVersion"])
+            headers: dict[str, str] = {}
+            policy = options.propagation_policy
+            if policy is None and options.orphan_dependents is not None:
+                policy = "Orphan" if options.orphan_dependents else "Background"
+            if policy is None:
+                policy = rt.default_propagation
+                if rt.kind == "Job" and rt.group == "batch":
+                    headers["Warning"] = _JOB_DELETE_WARNING
+            if policy not in ("Orphan", "Background", "Foreground"):
+                raise validation_error(rt, name, [("propagationPolicy", f"{policy} is not valid")],
+                                       kind_override="DeleteOptions")
+            grace = self._grace_period(rt, old, options)
+            finalizers = list(om.get("finalizers") or [])
+            if om.get("deletionTimestamp"):
+                return self._delete_again(rt, old, grace, options.dry_run, headers)
+            if policy == "Orphan" and "orphan" not in finalizers:
+                finalizers.append("orphan")
+            if policy == "Foreground" and "foregroundDeletion" not in finalizers:
+                finalizers.append("foregroundDeletion")
+            if policy != "Orphan" and "orphan" in finalizers and options.propagation_policy:
+                finalizers.remove("orphan")
+            if finalizers or grace > 0 or rt.kind in ("Namespace", "CustomResourceDefinition"):
+                new = clone(old)
+                nm = new["metadata"]
+                if rt.kind == "Pod":
+                    nm["deletionTimestamp"] = format_time(
+                        self.clock.now() + _seconds(grace))
+                else:
+                    nm["deletionTimestamp"] = self.now()
+                nm["deletionGracePeriodSeconds"] = grace
+                if finalizers:
+                    nm["finalizers"] = finalizers
+                if rt.has_generation and int(nm.get("generation", 0)) > 0:
+                    nm["generation"] = int(nm["generation"]) + 1
+                if rt.kind == "Namespace":
+                    new.setdefault("status", {})["phase"] = "Terminating"
+                code = 202 if options.orphan_dependents is False else 200
+                if options.dry_run:
+                    return Result(new, code, headers)
+                stored = self.store.update(rt.storage_key, new, old)
+                if rt.kind == "CustomResourceDefinition":
+                    self.crds.deleting(stored)
+                return Result(stored, code, headers)
+            if options.dry_run:
+                return Result(old, 200, headers, self._success(rt, old))
+            final = self.store.delete(rt.storage_key, old)
+            status = None if rt.kind == "Pod" else self._success(rt, final)
+            return Result(final, 200, headers, status)
+
+    def _delete_again(
+        self, rt: ResourceType, old: Obj, grace: int, dry_run: bool, headers: dict[str, str]
+    ) -> Result:
+        om = old["metadata"]
+        if rt.kind == "Pod" and grace == 0 and om.get("deletionGracePeriodSeconds") and not dry_run:
+            new = clone(old)
+            new["metadata"]["deletionGracePeriodSeconds"] = 0
+            if not om.get("finalizers"):
+                return Result(self.store.delete(rt.storage_key, old), 200, headers)
+            return Result(self.store.update(rt.storage_key, new, old), 200, headers)
+        return Result(old, 200, headers)
+
+    def _grace_period(self, rt: ResourceType, obj: Obj, options: DeleteOptions) -> int:
+        if rt.kind != "Pod":
+            return 0
+        spec, status = obj.get("spec") or {}, obj.get("status") or {}
+        if not spec.get("nodeName") or status.get("phase") in ("Succeeded", "Failed"):
+            return 0
+        if options.grace_period_seconds is not None:
+            return max(0, int(options.grace_period_seconds))
+        return int(spec.get("terminationGracePeriodSeconds", 30))
+
+    @staticmethod
+    def _success(rt: ResourceType, obj: Obj) -> Obj:
+        details: Obj = {"name": obj["metadata"]["name"], "kind": rt.plural,
+                        "uid": obj["metadata"].get("uid")}
+        if rt.group:
+            details["group"] = rt.group
+        return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+                "details": details}
+
+    def delete_collection(
+        self,
+        rt: ResourceType,
+        namespace: str | None,
+        label_selector: str | None,
+        field_selector: str | None,
+        options: DeleteOptions,
+    ) -> Obj:
+        """DELETE of a collection: answers the list of the deleted items."""
+        with self.store.lock:
+            listed = self.list(rt, namespace, label_selector, field_selector)
+            deleted = []
+            for item in listed["items"]:
+                m = item["metadata"]
+                try:
+                    result = self.delete(rt, m.get("namespace"), m["name"], options)
+                except ApiError as exc:
+                    if exc.code != 404:
+                        raise
+                    continue
+                deleted.append(views.present(rt, result.obj))
+            return {**listed, "items": deleted}
+
+    # -- helpers for controllers ----------------------------------------------------
+
+    def mutate(
+        self,
+        rt: ResourceType,
+        namespace: str | None,
+        name: str,
+        change: Callable[[Obj], None],
+        subresource: str | None = None,
+    ) -> Obj | None:
+        """Read, change and write back under the lock (None when the object is gone)."""
+        with self.store.lock:
+            old = self.find(rt, namespace, name)
+            if old is None:
+                return None
+            new = clone(views.present(rt, old))
+            change(new)
+            new["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
+            return self._commit_update(rt, views.accept(rt, new), old, subresource, False)
+
+
+def _seconds(value: int) -> Any:
+    from datetime import timedelta
+
+    return timedelta(seconds=value)
+
+
+def _already_exists(rt: ResourceType, name: str, prefix: str) -> ApiError:
+    from .errors import already_exists
+
+    return already_exists(rt.group_resource, name, prefix)
+
+
+def _precondition(rt: ResourceType, name: str, what: str, wanted: str, actual: str) -> ApiError:
+    return ApiError(
+        409, "Conflict",
+        f"Precondition failed: {what} in precondition: {wanted}, {what} in object meta: {actual}",
+        rt.group_resource.details(name),
+    )
+
+
+def validation_error(
+    rt: ResourceType,
+    name: str,
+    problems: list[tuple[str, str]],
+    value: Any = None,
+    kind: str = "Required",
+    kind_override: str | None = None,
+) -> ApiError:
+    """A 422 Invalid with one cause per (field, detail)."""
+    from .errors import FieldError, invalid_error
+
+    errors = []
+    for path, detail in problems:
+        if kind == "Forbidden":
+            errors.append(FieldError(path, "Forbidden", "FieldValueForbidden", detail=detail))
+        elif value is not None:
+            errors.append(FieldError(path, "Invalid value", "FieldValueInvalid", value, True, detail))
+        else:
+            errors.append(FieldError(path, "Required value", "FieldValueRequired", detail=detail))
+    return invalid_error(kind_override or rt.kind, rt.group, name, errors)

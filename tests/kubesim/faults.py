@@ -1,0 +1,216 @@
+"""Fault injection: what tests call to make the control plane misbehave on purpose."""
+
+from __future__ import annotations
+
+import re
+import signal
+import threading
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .auth import RequestInfo
+from .errors import ApiError, GroupResource
+
+if TYPE_CHECKING:
+    from .sim import KubeSim
+
+Obj = dict[str, Any]
+
+
+@dataclass
+class _Rule:
+    remaining: int
+    code: int
+    verb: str | None
+    path: re.Pattern[str] | None
+    retry_after: int | None
+    message: str | None
+
+    def matches(self, info: RequestInfo) -> bool:
+        if self.verb is not None and self.verb != info.verb:
+            return False
+        return self.path is None or bool(self.path.search(info.path))
+
+
+@dataclass
+class _Latency:
+    seconds: float
+    verb: str | None
+    path: re.Pattern[str] | None
+
+
+_MESSAGES = {
+    500: ("InternalError", "Internal error occurred: kubesim injected fault"),
+    503: ("ServiceUnavailable", "the server is currently unable to handle the request"),
+    429: ("TooManyRequests",
+          "the server has received too many requests and has asked us to try again later"),
+    504: ("Timeout", "Timeout: request did not complete within requested timeout - context "
+          "deadline exceeded"),
+    410: ("Expired", "too old resource version"),
+    401: ("Unauthorized", "Unauthorized"),
+    403: ("Forbidden", "forbidden"),
+}
+
+
+class Faults:
+    """Injected failures; every method is safe to call from a test thread."""
+
+    def __init__(self, sim: KubeSim) -> None:
+        self._sim = sim
+        self._lock = threading.Lock()
+        self._rules: list[_Rule] = []
+        self._latency: list[_Latency] = []
+        self._log_unavailable: dict[tuple[str, str], tuple[int, float | None]] = {}
+
+    # -- request faults ------------------------------------------------------------
+
+    def fail_next(
+        self,
+        count: int = 1,
+        code: int = 500,
+        verb: str | None = None,
+        path: str | None = None,
+        retry_after: int | None = None,
+        message: str | None = None,
+    ) -> None:
+        """Answer the next ``count`` requests matching ``verb`` (get, list, watch, create,
+        update, patch, delete, deletecollection) and ``path`` (a regex searched in the URL
+        path) with ``code``: 500, 503, 429 (with ``Retry-After``), 409, 504, 410 ...
+        """
+        compiled = re.compile(path) if path else None
+        with self._lock:
+            self._rules.append(_Rule(count, code, verb, compiled, retry_after, message))
+
+    def add_latency(self, seconds: float, verb: str | None = None, path: str | None = None) -> None:
+        """Delay matching requests (for watches: the first byte) by ``seconds``."""
+        with self._lock:
+            self._latency.append(_Latency(seconds, verb, re.compile(path) if path else None))
+
+    def clear(self) -> None:
+        """Remove pending request failures, latency and log outages."""
+        with self._lock:
+            self._rules.clear()
+            self._latency.clear()
+            self._log_unavailable.clear()
+
+    def before_request(self, info: RequestInfo) -> None:
+        """Called by the server for every resource request: sleep and/or raise."""
+        delay = 0.0
+        failure: _Rule | None = None
+        with self._lock:
+            for lat in self._latency:
+                if (lat.verb is None or lat.verb == info.verb) and (
+                    lat.path is None or lat.path.search(info.path)
+                ):
+                    delay += lat.seconds
+            for rule in self._rules:
+                if rule.remaining > 0 and rule.matches(info):
+                    rule.remaining -= 1
+                    failure = rule
+                    break
+            self._rules = [r for r in self._rules if r.remaining > 0]
+        if delay:
+            time.sleep(delay)
+        if failure is not None:
+            raise self._error(failure, info)
+
+    @staticmethod
+    def _error(rule: _Rule, info: RequestInfo) -> ApiError:
+        headers: dict[str, str] = {}
+        details: Obj = {}
+        if rule.code == 409:
+            gr = GroupResource(info.group, info.resource)
+            reason = "Conflict"
+            message = rule.message or (
+                f'Operation cannot be fulfilled on {gr} "{info.name or ""}": the object has been '
+                "modified; please apply your changes to the latest version and try again"
+            )
+            details = gr.details(info.name or "")
+        else:
+            reason, default = _MESSAGES.get(rule.code, ("InternalError", "injected fault"))
+            message = rule.message or default
+        if rule.retry_after is not None or rule.code in (429, 503):
+            seconds = 1 if rule.retry_after is None else rule.retry_after
+            headers["Retry-After"] = str(seconds)
+            details["retryAfterSeconds"] = seconds
+        if rule.code == 500:
+            details["causes"] = [{"message": message}]
+        return ApiError(rule.code, reason, message, details or None, headers)
+
+    # -- watch faults --------------------------------------------------------------
+
+    def drop_watches(self) -> int:
+        """End every open watch stream now (clients see the server close it)."""
+        return self._sim.close_watches()
+
+    def expire_history(self) -> None:
+        """Compact the watch history: a resume from any past RV gets ERROR 410 Expired."""
+        self._sim.store.expire_history()
+
+    # -- server faults ---------------------------------------------------------------
+
+    def restart_server(self, downtime: float = 0.0) -> None:
+        """Stop the HTTP server (dropping all connections) and start it again on the same
+        port after ``downtime`` seconds; stored state is kept.
+        """
+        self._sim.restart(downtime)
+
+    def bump(self, group: str, version: str, plural: str, namespace: str | None, name: str) -> str:
+        """A racing writer: touch an annotation so the client's resourceVersion is stale."""
+        api = self._sim.api
+        rt = api.resource(group, version, plural)
+
+        def touch(obj: Obj) -> None:
+            notes = obj["metadata"].setdefault("annotations", {})
+            notes["kubesim.io/bumped"] = str(int(notes.get("kubesim.io/bumped", "0")) + 1)
+
+        stored = api.mutate(rt, namespace, name, touch)
+        if stored is None:
+            raise KeyError(name)
+        return str(stored["metadata"]["resourceVersion"])
+
+    # -- pod faults ------------------------------------------------------------------
+
+    def kill_pod(
+        self,
+        namespace: str,
+        name: str,
+        container: str | None = None,
+        sig: int = signal.SIGKILL,
+        reason: str | None = None,
+    ) -> None:
+        """Kill a running Pod's container process(es); ``reason="OOMKilled"`` reports it
+        as an out-of-memory kill (exit 137).
+        """
+        self._sim.kubelet.kill(namespace, name, container, sig, reason)
+
+    def pod_log_unavailable(
+        self, namespace: str, name: str, code: int = 400, seconds: float | None = None
+    ) -> None:
+        """Make ``/log`` of the Pod fail (400 ContainerCreating by default, or e.g. 500 as
+        when the kubelet is unreachable) for ``seconds`` or until :meth:`pod_log_available`.
+        """
+        until = None if seconds is None else time.monotonic() + seconds
+        with self._lock:
+            self._log_unavailable[(namespace, name)] = (code, until)
+
+    def pod_log_available(self, namespace: str, name: str) -> None:
+        with self._lock:
+            self._log_unavailable.pop((namespace, name), None)
+
+    def check_log(self, namespace: str, name: str, container: str) -> None:
+        with self._lock:
+            entry = self._log_unavailable.get((namespace, name))
+        if entry is None:
+            return
+        code, until = entry
+        if until is not None and time.monotonic() > until:
+            self.pod_log_available(namespace, name)
+            return
+        if code == 400:
+            raise ApiError(400, "BadRequest", f'container "{container}" in pod "{name}" is waiting '
+                           "to start: ContainerCreating")
+        raise ApiError(code, _MESSAGES.get(code, ("InternalError", ""))[0],
+                       f'Get "https://127.0.0.1:10250/containerLogs/{namespace}/{name}/{container}"'
+                       ": dial tcp 127.0.0.1:10250: connect: connection refused")

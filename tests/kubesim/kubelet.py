@@ -1,0 +1,610 @@
+"""A kubelet that runs Pods' containers as local processes.
+
+Each container's ``command`` + ``args`` run as a subprocess with the container's env,
+its volumes materialised under the work directory, and container paths mapped onto
+them (see :mod:`tests.kubesim.volumes` and README). stdout and stderr are merged into
+the container log; the exit code lands in the container status.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from .api import Api, DeleteOptions
+from .clock import Clock, format_time
+from .controller import Controller, record_event
+from .errors import ApiError
+from .faults import Faults
+from .podlogs import LogStore
+from .settings import ImageMapping, Settings
+from .storage import Event
+from .strategies import clone
+from .volumes import Mount, PathMap, VolumeNotReady, materialise
+
+log = logging.getLogger(__name__)
+Obj = dict[str, Any]
+TERMINAL = ("Succeeded", "Failed")
+
+
+def image_repository(image: str) -> str:
+    """``registry/repo:tag@digest`` -> ``registry/repo``."""
+    repo = image.split("@", 1)[0]
+    head, _, last = repo.rpartition("/")
+    if ":" in last:
+        last = last.split(":", 1)[0]
+    return f"{head}/{last}" if head else last
+
+
+def find_mapping(images: tuple[ImageMapping, ...], image: str) -> ImageMapping | None:
+    repo = image_repository(image)
+    return next((m for m in images if fnmatch.fnmatchcase(repo, m.match)), None)
+
+
+class Kubelet(Controller):
+    """Binds every Pod to the one simulated node and runs it."""
+
+    name = "kubelet"
+
+    def __init__(self, api: Api, settings: Settings, clock: Clock, work_dir: Path,
+                 faults: Faults) -> None:
+        super().__init__(api)
+        self.settings = settings
+        self.clock = clock
+        self.work_dir = work_dir
+        self.logs = LogStore(api, faults)
+        self.runs: dict[str, PodRun] = {}
+        self.kubeconfig: Path | None = None
+        self._lock = threading.Lock()
+
+    def on_event(self, event: Event) -> None:
+        if event.key != ("", "pods"):
+            return
+        m = event.obj["metadata"]
+        if event.type == "DELETED":
+            self.enqueue(("gone", m["uid"]))
+        else:
+            self.enqueue(("pod", m["namespace"], m["name"]))
+
+    def reconcile(self, item: Any) -> float | None:
+        if item[0] == "gone":
+            with self._lock:
+                run = self.runs.pop(item[1], None)
+            if run is not None:
+                run.request_stop(0)
+            self.logs.forget(item[1])
+            return None
+        _, namespace, name = item
+        pod_rt = self.api.resource("", "v1", "pods")
+        pod = self.api.find(pod_rt, namespace, name)
+        if pod is None:
+            return None
+        if not (pod.get("spec") or {}).get("nodeName"):
+            self._bind(pod)
+            return None
+        uid = pod["metadata"]["uid"]
+        with self._lock:
+            run = self.runs.get(uid)
+        if pod["metadata"].get("deletionTimestamp"):
+            if run is not None and run.is_alive():
+                run.request_stop(int(pod["metadata"].get("deletionGracePeriodSeconds") or 0))
+            elif pod["metadata"].get("deletionGracePeriodSeconds"):
+                self._final_delete(pod)
+            return None
+        if run is None and (pod.get("status") or {}).get("phase") not in TERMINAL:
+            run = PodRun(self, pod)
+            with self._lock:
+                self.runs[uid] = run
+            run.start()
+        return None
+
+    def _bind(self, pod: Obj) -> None:
+        """What the scheduler's binding does: set nodeName and PodScheduled."""
+        store = self.api.store
+        with store.lock:
+            current = store.get(("", "pods"), pod["metadata"]["namespace"], pod["metadata"]["name"])
+            if current is None or (current.get("spec") or {}).get("nodeName"):
+                return
+            new = clone(current)
+            new["spec"]["nodeName"] = self.settings.node_name
+            new.setdefault("status", {})["conditions"] = [
+                {"type": "PodScheduled", "status": "True", "lastProbeTime": None,
+                 "lastTransitionTime": format_time(self.clock.now())}]
+            store.update(("", "pods"), new, current)
+
+    def _final_delete(self, pod: Obj) -> None:
+        pod_rt = self.api.resource("", "v1", "pods")
+        m = pod["metadata"]
+        if (pod.get("status") or {}).get("phase") not in TERMINAL:
+            def fail(p: Obj) -> None:
+                p.setdefault("status", {})["phase"] = "Failed"
+            self.api.mutate(pod_rt, m["namespace"], m["name"], fail, "status")
+        try:
+            self.api.delete(pod_rt, m["namespace"], m["name"],
+                            DeleteOptions(grace_period_seconds=0,
+                                          preconditions={"uid": m["uid"]}))
+        except ApiError as exc:
+            if exc.code not in (404, 409):
+                raise
+
+    def kill(self, namespace: str, name: str, container: str | None, sig: int,
+             reason: str | None) -> None:
+        pod = self.api.get(self.api.resource("", "v1", "pods"), namespace, name)
+        with self._lock:
+            run = self.runs.get(pod["metadata"]["uid"])
+        if run is None:
+            raise KeyError(f"pod {namespace}/{name} is not running")
+        run.kill(container, sig, reason)
+
+    def stop(self) -> None:
+        super().stop()
+        with self._lock:
+            runs = list(self.runs.values())
+            self.runs.clear()
+        for run in runs:
+            run.request_stop(0)
+        for run in runs:
+            run.join(timeout=5)
+
+
+class PodRun(threading.Thread):
+    """Runs one Pod: volumes, init containers, containers, restarts, termination."""
+
+    def __init__(self, kubelet: Kubelet, pod: Obj) -> None:
+        m = pod["metadata"]
+        super().__init__(name=f"pod-{m['namespace']}-{m['name']}", daemon=True)
+        self.kubelet = kubelet
+        self.api = kubelet.api
+        self.pod = pod
+        self.namespace, self.pod_name, self.uid = m["namespace"], m["name"], m["uid"]
+        self.spec: Obj = pod["spec"]
+        self.dir = kubelet.work_dir / "pods" / self.uid
+        self.stopping = threading.Event()
+        self.grace = 0
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.kill_reasons: dict[str, str] = {}
+        self.statuses: dict[str, Obj] = {}
+        self.init_statuses: dict[str, Obj] = {}
+        self.conditions: dict[str, tuple[str, str]] = {}
+        self.phase = "Pending"
+        self.reason: str | None = None
+        self.start_time = format_time(kubelet.clock.now())
+        self._lock = threading.Lock()
+        self._published: Obj | None = None
+
+    # -- control -----------------------------------------------------------------------
+
+    def request_stop(self, grace: int) -> None:
+        if self.stopping.is_set():
+            if grace == 0:
+                self._signal_all(signal.SIGKILL)
+            return
+        self.grace = grace
+        self.stopping.set()
+        threading.Thread(target=self._terminate, daemon=True).start()
+
+    def _terminate(self) -> None:
+        self._signal_all(signal.SIGTERM)
+        deadline = time.monotonic() + self.grace
+        while time.monotonic() < deadline and any(p.poll() is None for p in self._procs()):
+            time.sleep(0.02)
+        self._signal_all(signal.SIGKILL)
+
+    def _procs(self) -> list[subprocess.Popen[bytes]]:
+        with self._lock:
+            return list(self.procs.values())
+
+    def _signal_all(self, sig: int) -> None:
+        for proc in self._procs():
+            _signal(proc, sig)
+
+    def kill(self, container: str | None, sig: int, reason: str | None) -> None:
+        with self._lock:
+            targets = [(n, p) for n, p in self.procs.items() if container in (None, n)]
+        if not targets:
+            raise KeyError(f"no running container {container or ''} in {self.pod_name}")
+        for cname, proc in targets:
+            if reason:
+                self.kill_reasons[cname] = reason
+            _signal(proc, sig)
+
+    # -- the run -----------------------------------------------------------------------
+
+    def run(self) -> None:
+        try:
+            self._run()
+        except Exception:
+            log.exception("kubelet: pod %s/%s crashed the simulated kubelet", self.namespace,
+                          self.pod_name)
+        finally:
+            self._finish()
+
+    def _run(self) -> None:
+        if self.kubelet.settings.kubelet_delay and self.stopping.wait(
+                self.kubelet.settings.kubelet_delay):
+            return
+        containers = self.spec.get("containers") or []
+        inits = self.spec.get("initContainers") or []
+        for c in inits:
+            self.init_statuses[c["name"]] = self._waiting(c, "PodInitializing" if False else
+                                                          "ContainerCreating")
+        for c in containers:
+            self.statuses[c["name"]] = self._waiting(
+                c, "PodInitializing" if inits else "ContainerCreating")
+        self._set_condition("PodReadyToStartContainers", "False")
+        self._set_condition("Initialized", "False" if inits else "True")
+        self._set_condition("Ready", "False")
+        self._set_condition("ContainersReady", "False")
+        self._publish()
+        if not self._pull_images(inits + containers):
+            return
+        mounts = self._mount_volumes()
+        if mounts is None:
+            return
+        self._set_condition("PodReadyToStartContainers", "True")
+        for c in inits:
+            if not self._container_loop(c, mounts, init=True):
+                self.phase = "Failed"
+                self._publish()
+                return
+        self._set_condition("Initialized", "True")
+        for c in containers:
+            self.statuses[c["name"]] = self._waiting(c, "ContainerCreating")
+        threads = [threading.Thread(target=self._container_loop, args=(c, mounts), daemon=True)
+                   for c in containers]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+    def _pull_images(self, containers: list[Obj]) -> bool:
+        missing = [c for c in containers
+                   if find_mapping(self.kubelet.settings.images, c.get("image", "")) is None]
+        if not missing:
+            return True
+        for c in missing:
+            target = self.statuses if c["name"] in self.statuses else self.init_statuses
+            target[c["name"]] = self._waiting(
+                c, "ErrImagePull",
+                f'failed to pull and unpack image "{c["image"]}": kubesim has no mapping for this '
+                "image")
+        self._event("Warning", "Failed", f'Failed to pull image "{missing[0]["image"]}": kubesim '
+                    "has no mapping for this image")
+        self._publish()
+        if self.stopping.wait(0.2):
+            return False
+        for c in missing:
+            target = self.statuses if c["name"] in self.statuses else self.init_statuses
+            target[c["name"]] = self._waiting(c, "ImagePullBackOff",
+                                              f'Back-off pulling image "{c["image"]}"')
+        self._publish()
+        self.stopping.wait()
+        return False
+
+    def _mount_volumes(self) -> dict[str, Path] | None:
+        pods_root = self.dir / "volumes"
+        cm_rt = self.api.resource("", "v1", "configmaps")
+        secret_rt = self.api.resource("", "v1", "secrets")
+
+        def lookup(kind: str, name: str) -> Obj | None:
+            return self.api.find(cm_rt if kind == "configmap" else secret_rt, self.namespace, name)
+
+        reported = False
+        while True:
+            try:
+                return {v["name"]: materialise(v, pods_root, lookup)
+                        for v in self.spec.get("volumes") or []}
+            except VolumeNotReady as exc:
+                if not reported:
+                    self._event("Warning", "FailedMount", f"MountVolume.SetUp failed: {exc}")
+                    reported = True
+                if self.stopping.wait(0.2):
+                    return None
+
+    def _container_loop(self, c: Obj, volumes: dict[str, Path], init: bool = False) -> bool:
+        """Run a container, restarting it per restartPolicy; True if it ended with 0."""
+        policy = self.spec.get("restartPolicy", "Always")
+        statuses = self.init_statuses if init else self.statuses
+        restarts = 0
+        while True:
+            if self.stopping.is_set():
+                return False
+            code = self._exec(c, volumes, statuses, restarts)
+            again = (policy == "Always" and not init) or (policy != "Never" and code != 0)
+            if not again or self.stopping.is_set():
+                return code == 0
+            last = statuses[c["name"]]["state"]
+            delay = min(self.kubelet.settings.container_backoff_base * 2 ** restarts, 300.0)
+            restarts += 1
+            statuses[c["name"]] = {
+                **self._waiting(c, "CrashLoopBackOff",
+                                f"back-off {delay:.0f}s restarting failed container={c['name']} "
+                                f"pod={self.pod_name}_{self.namespace}({self.uid})"),
+                "restartCount": restarts, "lastState": last}
+            self._publish()
+            if self.stopping.wait(delay):
+                return False
+
+    def _exec(self, c: Obj, volumes: dict[str, Path], statuses: dict[str, Obj], restarts: int) -> int:
+        name = c["name"]
+        mapping = find_mapping(self.kubelet.settings.images, c.get("image", ""))
+        assert mapping is not None
+        paths = PathMap([
+            Mount(vm["mountPath"], volumes[vm["name"]] / vm.get("subPath", ""),
+                  bool(vm.get("readOnly")))
+            for vm in c.get("volumeMounts") or [] if vm.get("name") in volumes])
+        logbuf = self.kubelet.logs.new_instance(self.uid, name)
+        argv = [paths.rewrite(a) for a in list(c.get("command") or mapping.entrypoint)
+                + list(c.get("args") or [])]
+        env = self._env(c, mapping, paths)
+        cwd = self.dir / "containers" / name
+        cwd.mkdir(parents=True, exist_ok=True)
+        if c.get("workingDir"):
+            cwd = Path(paths.host(c["workingDir"]) or cwd)
+        container_id = f"kubesim://{hashlib.sha256(f'{self.uid}{name}{restarts}'.encode()).hexdigest()}"
+        started = format_time(self.kubelet.clock.now())
+        proc = None
+        exe = _resolve(argv[0], mapping, env["PATH"]) if argv else None
+        if exe is not None:
+            try:
+                proc = subprocess.Popen(  # noqa: S603 - running the Pod's command is the point
+                    [exe, *argv[1:]], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL, env=env, cwd=cwd, start_new_session=True)
+            except OSError as exc:
+                logbuf.append(self.kubelet.clock.now(), f"{exc}\n".encode())
+        if proc is None:
+            logbuf.close()
+            what = argv[0] if argv else ""
+            statuses[name] = self._terminated(
+                c, statuses[name], 128, "StartError", container_id, started, restarts,
+                f'exec: "{what}": executable file not found in $PATH')
+            self._publish()
+            return 128
+        with self._lock:
+            self.procs[name] = proc
+        statuses[name] = {**self._base(c, restarts, statuses.get(name)), "ready": True,
+                          "started": True, "containerID": container_id,
+                          "state": {"running": {"startedAt": started}}}
+        self._publish()
+        reader = threading.Thread(target=_pump, args=(proc, logbuf, self.kubelet.clock), daemon=True)
+        reader.start()
+        self._wait(proc, name)
+        reader.join()
+        logbuf.close()
+        with self._lock:
+            self.procs.pop(name, None)
+        rc = proc.returncode
+        code = rc if rc >= 0 else 128 - rc
+        reason = self.kill_reasons.pop(name, None) or ("Completed" if code == 0 else "Error")
+        if reason == "OOMKilled":
+            code = 137
+        statuses[name] = self._terminated(c, statuses[name], code, reason, container_id, started,
+                                          restarts)
+        self._publish()
+        return code
+
+    def _wait(self, proc: subprocess.Popen[bytes], name: str) -> None:
+        deadline = self.spec.get("activeDeadlineSeconds")
+        while True:
+            try:
+                proc.wait(timeout=0.05)
+                return
+            except subprocess.TimeoutExpired:
+                pass
+            if deadline is not None and (self.kubelet.clock.now().timestamp()
+                                         - _ts(self.start_time)) > deadline:
+                self.reason = "DeadlineExceeded"
+                self.kill_reasons[name] = "DeadlineExceeded"
+                _signal(proc, signal.SIGKILL)
+
+    def _env(self, c: Obj, mapping: ImageMapping, paths: PathMap) -> dict[str, str]:
+        path = os.environ.get("PATH", "/usr/bin:/bin")
+        if mapping.bin_dir is not None:
+            path = f"{mapping.bin_dir}{os.pathsep}{path}"
+        env = {"PATH": path, "HOME": str(self.dir), "HOSTNAME": self.pod_name,
+               "KUBESIM_PATH_MAP": paths.as_env(), "KUBESIM_POD_DIR": str(self.dir)}
+        for key in ("LANG", "LC_ALL", "TZ", "NO_PROXY", "no_proxy"):
+            if key in os.environ:
+                env[key] = os.environ[key]
+        if self.kubelet.kubeconfig is not None:
+            env["KUBECONFIG"] = str(self.kubelet.kubeconfig)
+        for source in c.get("envFrom") or []:
+            prefix = source.get("prefix", "")
+            obj = self._ref_obj(source.get("configMapRef"), source.get("secretRef"))
+            env.update({prefix + k: v for k, v in obj.items()})
+        for item in c.get("env") or []:
+            value = item.get("value")
+            if value is None and item.get("valueFrom"):
+                value = self._value_from(item["valueFrom"])
+            if value is not None:
+                env[item["name"]] = paths.rewrite(_expand(value, env))
+        return env
+
+    def _ref_obj(self, cm: Obj | None, secret: Obj | None) -> dict[str, str]:
+        import base64
+
+        if cm:
+            obj = self.api.find(self.api.resource("", "v1", "configmaps"), self.namespace, cm["name"])
+            return dict((obj or {}).get("data") or {})
+        if secret:
+            obj = self.api.find(self.api.resource("", "v1", "secrets"), self.namespace,
+                                secret["name"])
+            return {k: base64.b64decode(v).decode(errors="replace")
+                    for k, v in ((obj or {}).get("data") or {}).items()}
+        return {}
+
+    def _value_from(self, source: Obj) -> str | None:
+        if "configMapKeyRef" in source:
+            ref = source["configMapKeyRef"]
+            return self._ref_obj(ref, None).get(ref["key"])
+        if "secretKeyRef" in source:
+            ref = source["secretKeyRef"]
+            return self._ref_obj(None, ref).get(ref["key"])
+        if "fieldRef" in source:
+            field = source["fieldRef"]["fieldPath"]
+            m = self.pod["metadata"]
+            values = {"metadata.name": m["name"], "metadata.namespace": m["namespace"],
+                      "metadata.uid": m["uid"], "spec.nodeName": self.kubelet.settings.node_name,
+                      "spec.serviceAccountName": self.spec.get("serviceAccountName", "default"),
+                      "status.podIP": "127.0.0.1", "status.hostIP": "127.0.0.1"}
+            if field.startswith("metadata.labels['"):
+                return str((m.get("labels") or {}).get(field[17:-2], ""))
+            if field.startswith("metadata.annotations['"):
+                return str((m.get("annotations") or {}).get(field[22:-2], ""))
+            return values.get(field)
+        return None
+
+    # -- status ------------------------------------------------------------------------
+
+    def _base(self, c: Obj, restarts: int, previous: Obj | None) -> Obj:
+        image = c.get("image", "")
+        digest = hashlib.sha256(image.encode()).hexdigest()
+        out: Obj = {"name": c["name"], "image": image,
+                    "imageID": f"{image_repository(image)}@sha256:{digest}",
+                    "ready": False, "restartCount": restarts, "started": False,
+                    "lastState": (previous or {}).get("lastState") or {}}
+        return out
+
+    def _waiting(self, c: Obj, reason: str, message: str | None = None) -> Obj:
+        waiting: Obj = {"reason": reason}
+        if message:
+            waiting["message"] = message
+        return {**self._base(c, 0, None), "state": {"waiting": waiting}}
+
+    def _terminated(self, c: Obj, current: Obj, code: int, reason: str, container_id: str,
+                    started: str, restarts: int, message: str | None = None) -> Obj:
+        term: Obj = {"exitCode": code, "reason": reason, "startedAt": started,
+                     "finishedAt": format_time(self.kubelet.clock.now()),
+                     "containerID": container_id}
+        if message:
+            term["message"] = message
+        return {**self._base(c, restarts, current), "containerID": container_id,
+                "state": {"terminated": term}}
+
+    def _set_condition(self, kind: str, status: str) -> None:
+        current = self.conditions.get(kind)
+        if current is None or current[0] != status:
+            self.conditions[kind] = (status, format_time(self.kubelet.clock.now()))
+
+    def _compute_phase(self) -> str:
+        if self.phase in TERMINAL:
+            return self.phase
+        states = [s.get("state") or {} for s in self.statuses.values()]
+        policy = self.spec.get("restartPolicy", "Always")
+        if states and all("terminated" in s for s in states):
+            codes = [s["terminated"]["exitCode"] for s in states]
+            if policy == "Never" or (policy == "OnFailure" and all(x == 0 for x in codes)):
+                return "Succeeded" if all(x == 0 for x in codes) else "Failed"
+        if any("running" in s or "terminated" in s for s in states) or any(
+                s.get("restartCount") for s in self.statuses.values()):
+            return "Running"
+        return "Pending"
+
+    def _publish(self) -> None:
+        with self._lock:
+            self.phase = self._compute_phase()
+            running = [s for s in self.statuses.values() if "running" in (s.get("state") or {})]
+            ready = "True" if self.statuses and len(running) == len(self.statuses) and \
+                self.phase == "Running" else "False"
+            self._set_condition("Ready", ready)
+            self._set_condition("ContainersReady", ready)
+            conditions = [{"type": k, "status": v[0], "lastProbeTime": None,
+                           "lastTransitionTime": v[1]} for k, v in self.conditions.items()]
+            conditions.append({"type": "PodScheduled", "status": "True", "lastProbeTime": None,
+                               "lastTransitionTime": self.start_time})
+            status: Obj = {
+                "phase": self.phase, "conditions": conditions, "hostIP": "127.0.0.1",
+                "hostIPs": [{"ip": "127.0.0.1"}], "podIP": "127.0.0.1",
+                "podIPs": [{"ip": "127.0.0.1"}], "startTime": self.start_time,
+                "qosClass": "BestEffort",
+                "containerStatuses": [clone(s) for s in self.statuses.values()],
+            }
+            if self.init_statuses:
+                status["initContainerStatuses"] = [clone(s) for s in self.init_statuses.values()]
+            if self.reason:
+                status["reason"] = self.reason
+                status["message"] = "Pod was active on the node longer than the specified deadline"
+            if status == self._published:
+                return
+            self._published = status
+        pod_rt = self.api.resource("", "v1", "pods")
+
+        def write(p: Obj) -> None:
+            p["status"] = status
+
+        try:
+            if self.api.mutate(pod_rt, self.namespace, self.pod_name, write, "status") is None:
+                self.stopping.set()
+        except ApiError as exc:
+            log.debug("kubelet: status of %s/%s not written: %s", self.namespace, self.pod_name,
+                      exc.message)
+
+    def _finish(self) -> None:
+        if self.stopping.is_set():
+            for name, status in list(self.statuses.items()):
+                if "terminated" not in (status.get("state") or {}):
+                    self.statuses[name] = {**status, "ready": False, "started": False,
+                                           "state": {"terminated": {
+                                               "exitCode": 137, "reason": "ContainerStatusUnknown",
+                                               "message": "The container could not be located "
+                                               "when the pod was terminated",
+                                               "finishedAt": format_time(self.kubelet.clock.now())}}}
+            if self._compute_phase() not in TERMINAL:
+                self.phase = "Failed"
+        self._publish()
+        shutil.rmtree(self.dir / "containers", ignore_errors=True)
+        pod_rt = self.api.resource("", "v1", "pods")
+        pod = self.api.find(pod_rt, self.namespace, self.pod_name)
+        if pod is not None and pod["metadata"]["uid"] == self.uid and pod["metadata"].get(
+                "deletionTimestamp"):
+            self.kubelet._final_delete(pod)  # noqa: SLF001
+
+    def _event(self, event_type: str, reason: str, message: str) -> None:
+        record_event(self.api, self.pod, "Pod", "v1", event_type, reason, message, "kubelet")
+
+
+def _pump(proc: subprocess.Popen[bytes], logbuf: Any, clock: Clock) -> None:
+    assert proc.stdout is not None
+    for line in iter(proc.stdout.readline, b""):
+        logbuf.append(clock.now(), line)
+    proc.stdout.close()
+
+
+def _signal(proc: subprocess.Popen[bytes], sig: int) -> None:
+    try:
+        os.killpg(proc.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _resolve(command: str, mapping: ImageMapping, path: str) -> str | None:
+    if "/" in command:
+        return command if Path(command).exists() else None
+    if mapping.bin_dir is not None:
+        candidate = mapping.bin_dir / command
+        if candidate.exists():
+            return str(candidate)
+    return shutil.which(command, path=path)
+
+
+def _expand(value: str, env: dict[str, str]) -> str:
+    """``$(VAR)`` references to earlier variables, as the kubelet expands them."""
+    import re
+
+    return re.sub(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)", lambda m: env.get(m.group(1), m.group(0)),
+                  value)
+
+
+def _ts(text: str) -> float:
+    from .clock import parse_time
+
+    return parse_time(text).timestamp()

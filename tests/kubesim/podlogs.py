@@ -1,0 +1,158 @@
+"""Container logs as the kubelet keeps them, and the ``pods/log`` endpoint's rules."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from .clock import parse_time
+from .errors import ApiError, bad_request
+
+if TYPE_CHECKING:
+    from .api import Api
+    from .faults import Faults
+
+Obj = dict[str, Any]
+
+
+class ContainerLog:
+    """The merged stdout+stderr of one container instance, line by line with times."""
+
+    def __init__(self) -> None:
+        self.lines: list[tuple[datetime, bytes]] = []
+        self.done = False
+        self.cond = threading.Condition()
+
+    def append(self, when: datetime, line: bytes) -> None:
+        with self.cond:
+            self.lines.append((when, line))
+            self.cond.notify_all()
+
+    def close(self) -> None:
+        with self.cond:
+            self.done = True
+            self.cond.notify_all()
+
+
+def _stamp(when: datetime) -> bytes:
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f000Z").encode()
+
+
+class LogStore:
+    """Logs per (pod uid, container): one ContainerLog per run (restarts append)."""
+
+    def __init__(self, api: Api, faults: Faults) -> None:
+        self.api = api
+        self.faults = faults
+        self._lock = threading.Lock()
+        self._logs: dict[tuple[str, str], list[ContainerLog]] = {}
+
+    def new_instance(self, uid: str, container: str) -> ContainerLog:
+        log = ContainerLog()
+        with self._lock:
+            self._logs.setdefault((uid, container), []).append(log)
+        return log
+
+    def instances(self, uid: str, container: str) -> list[ContainerLog]:
+        with self._lock:
+            return list(self._logs.get((uid, container), []))
+
+    def forget(self, uid: str) -> None:
+        with self._lock:
+            for key in [k for k in self._logs if k[0] == uid]:
+                del self._logs[key]
+
+    def serve(self, namespace: str, name: str, query: dict[str, str]) -> bytes | Iterator[bytes]:
+        """The body of ``GET .../pods/{name}/log`` (bytes, or chunks when following)."""
+        pod = self.api.get(self.api.resource("", "v1", "pods"), namespace, name)
+        spec, status = pod.get("spec") or {}, pod.get("status") or {}
+        names = [c["name"] for c in spec.get("containers") or []]
+        init_names = [c["name"] for c in spec.get("initContainers") or []]
+        container = query.get("container")
+        if not container:
+            if len(names) != 1:
+                message = (f"a container name must be specified for pod {name}, choose one of: "
+                           f"[{' '.join(names)}]")
+                if init_names:
+                    message += f" or one of the init containers: [{' '.join(init_names)}]"
+                raise bad_request(message)
+            container = names[0]
+        if container not in names + init_names:
+            raise bad_request(f"container {container} is not valid for pod {name}")
+        self.faults.check_log(namespace, name, container)
+        if not spec.get("nodeName"):
+            return b""
+        if query.get("sinceSeconds") and query.get("sinceTime"):
+            raise ApiError(422, "Invalid", "at most one of `sinceTime` or `sinceSeconds` may be "
+                           "specified")
+        runs = self.instances(pod["metadata"]["uid"], container)
+        if query.get("previous") == "true":
+            if len(runs) < 2:
+                raise bad_request(f'previous terminated container "{container}" in pod "{name}" '
+                                  "not found")
+            log = runs[-2]
+        elif not runs:
+            reason = _waiting_reason(status, container)
+            raise bad_request(f'container "{container}" in pod "{name}" is waiting to start: '
+                              f"{reason}")
+        else:
+            log = runs[-1]
+        return self._render(log, query)
+
+    def _render(self, log: ContainerLog, query: dict[str, str]) -> bytes | Iterator[bytes]:
+        since: datetime | None = None
+        if query.get("sinceSeconds"):
+            since = self.api.clock.now() - timedelta(seconds=int(query["sinceSeconds"]))
+        elif query.get("sinceTime"):
+            since = parse_time(query["sinceTime"])
+        stamps = query.get("timestamps") == "true"
+        limit = int(query["limitBytes"]) if query.get("limitBytes") else None
+        tail = int(query["tailLines"]) if query.get("tailLines") else None
+
+        def fmt(entry: tuple[datetime, bytes]) -> bytes:
+            return (_stamp(entry[0]) + b" " + entry[1]) if stamps else entry[1]
+
+        with log.cond:
+            lines = [entry for entry in log.lines if since is None or entry[0] >= since]
+            if tail is not None:
+                lines = lines[-tail:] if tail > 0 else []
+            start = len(log.lines)
+        body = b"".join(fmt(e) for e in lines)
+        if limit is not None:
+            body = body[:limit]
+        if query.get("follow") != "true":
+            return body
+        return self._follow(log, body, start, fmt, limit)
+
+    @staticmethod
+    def _follow(log: ContainerLog, first: bytes, start: int, fmt: Any,
+                limit: int | None) -> Iterator[bytes]:
+        sent = len(first)
+        yield first
+        index = start
+        while limit is None or sent < limit:
+            with log.cond:
+                while index >= len(log.lines) and not log.done:
+                    log.cond.wait(1.0)
+                fresh = log.lines[index:]
+                index = len(log.lines)
+                finished = log.done and not fresh
+            if finished:
+                return
+            chunk = b"".join(fmt(e) for e in fresh)
+            if limit is not None:
+                chunk = chunk[: limit - sent]
+            sent += len(chunk)
+            yield chunk
+
+
+def _waiting_reason(status: Obj, container: str) -> str:
+    for cs in (status.get("containerStatuses") or []) + (status.get("initContainerStatuses") or []):
+        if cs.get("name") == container:
+            reason = ((cs.get("state") or {}).get("waiting") or {}).get("reason", "ContainerCreating")
+            if reason in ("ErrImagePull", "ImagePullBackOff"):
+                return "trying and failing to pull image"
+            return str(reason)
+    return "ContainerCreating"

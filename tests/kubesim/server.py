@@ -1,0 +1,380 @@
+"""The HTTP front end: routing, the request pipeline, JSON and streaming responses.
+
+Pipeline per request: parse -> authenticate -> authorize -> faults -> handler. Watches
+and followed logs stream as chunked responses, one JSON document per line.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
+
+from . import discovery, views
+from .api import DeleteOptions
+from .auth import RequestInfo
+from .errors import ApiError, bad_request
+from .resources import ResourceType
+from .selectors import parse_field_selector, parse_label_selector
+from .watch import Watcher
+
+if TYPE_CHECKING:
+    from .sim import KubeSim
+
+Obj = dict[str, Any]
+log = logging.getLogger(__name__)
+
+_NOT_FOUND = ApiError(404, "NotFound", "the server could not find the requested resource")
+
+
+class SimHTTPServer(ThreadingHTTPServer):
+    """A threading server that remembers open connections so a restart can cut them."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, address: tuple[str, int], sim: KubeSim) -> None:
+        self.sim = sim
+        self.connections: set[socket.socket] = set()
+        self.conn_lock = threading.Lock()
+        super().__init__(address, Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self.conn_lock:
+            self.connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self.conn_lock:
+            self.connections.discard(request)
+        super().shutdown_request(request)
+
+    def cut_connections(self) -> None:
+        with self.conn_lock:
+            conns = list(self.connections)
+        for conn in conns:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+class Handler(BaseHTTPRequestHandler):
+    """One HTTP/1.1 connection (keep-alive) to the simulated API server."""
+
+    protocol_version = "HTTP/1.1"
+    server: SimHTTPServer
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        log.debug("%s " + format, self.address_string(), *args)
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def do_PUT(self) -> None:
+        self._handle("PUT")
+
+    def do_PATCH(self) -> None:
+        self._handle("PATCH")
+
+    def do_DELETE(self) -> None:
+        self._handle("DELETE")
+
+    # -- pipeline --------------------------------------------------------------------
+
+    def _handle(self, method: str) -> None:
+        url = urlsplit(self.path)
+        query = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        sim = self.server.sim
+        try:
+            if self._serve_static(url.path):
+                return
+            rt, info = self._route(method, url.path, query)
+            user = sim.authenticator.authenticate(self.headers.get("Authorization"))
+            sim.authorizer.authorize(user, info)
+            sim.faults.before_request(info)
+            self._dispatch(rt, info, query, raw)
+        except ApiError as exc:
+            self._send_json(exc.code, exc.status(), exc.headers)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+        except Exception as exc:
+            log.exception("kubesim internal error on %s %s", method, self.path)
+            err = ApiError(500, "InternalError", f"Internal error occurred: {exc}")
+            self._send_json(500, err.status())
+
+    def _serve_static(self, path: str) -> bool:
+        sim = self.server.sim
+        segs = [s for s in path.split("/") if s]
+        body: Obj | None = None
+        if segs in (["healthz"], ["readyz"], ["livez"]):
+            self._send_bytes(200, b"ok", "text/plain; charset=utf-8")
+            return True
+        if segs == ["version"]:
+            body = discovery.VERSION_INFO
+        elif segs == ["api"]:
+            body = discovery.api_versions(f"{sim.settings.host}:{sim.port}")
+        elif segs == ["apis"]:
+            body = discovery.api_group_list(sim.registry)
+        elif len(segs) == 2 and segs[0] == "apis":
+            versions = sim.registry.group_versions().get(segs[1])
+            if not versions:
+                raise _NOT_FOUND
+            body = discovery.api_group(segs[1], versions)
+        elif (len(segs) == 2 and segs[0] == "api") or (len(segs) == 3 and segs[0] == "apis"):
+            group, version = ("", segs[1]) if segs[0] == "api" else (segs[1], segs[2])
+            body = discovery.resource_list(sim.registry, group, version)
+            if body is None:
+                raise _NOT_FOUND
+        else:
+            return False
+        self._send_json(200, body)
+        return True
+
+    def _route(self, method: str, path: str, query: dict[str, str]) -> tuple[ResourceType, RequestInfo]:
+        segs = [s for s in path.split("/") if s]
+        if len(segs) >= 3 and segs[0] == "api":
+            group, version, rest = "", segs[1], segs[2:]
+        elif len(segs) >= 4 and segs[0] == "apis":
+            group, version, rest = segs[1], segs[2], segs[3:]
+        else:
+            raise _NOT_FOUND
+        registry = self.server.sim.registry
+        namespace = None
+        if rest[0] == "namespaces" and len(rest) >= 3:
+            candidate = registry.lookup(group, version, rest[2])
+            if candidate is not None and candidate.namespaced:
+                namespace, rest = rest[1], rest[2:]
+        if len(rest) > 3:
+            raise _NOT_FOUND
+        rt = registry.lookup(group, version, rest[0])
+        if rt is None:
+            raise _NOT_FOUND
+        name = rest[1] if len(rest) > 1 else None
+        sub = rest[2] if len(rest) > 2 else None
+        if sub is not None and sub not in rt.subresources:
+            raise _NOT_FOUND
+        if namespace is None and rt.namespaced and name is not None:
+            raise _NOT_FOUND
+        verbs = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
+        if method == "GET":
+            verb = "get" if name else ("watch" if _true(query.get("watch")) else "list")
+        elif name is None:
+            if method == "POST":
+                if rt.namespaced and namespace is None:
+                    raise _NOT_FOUND
+                verb = "create"
+            elif method == "DELETE":
+                verb = "deletecollection"
+            else:
+                raise ApiError(405, "MethodNotAllowed",
+                               f"the server does not allow this method on the requested resource")
+        else:
+            if method == "POST":
+                raise ApiError(405, "MethodNotAllowed",
+                               "the server does not allow this method on the requested resource")
+            verb = verbs[method]
+        return rt, RequestInfo(verb, group, version, rt.plural, sub, namespace, name, path)
+
+    def _dispatch(self, rt: ResourceType, info: RequestInfo, query: dict[str, str], raw: bytes) -> None:
+        api = self.server.sim.api
+        dry_run = query.get("dryRun") == "All"
+        ns, name = info.namespace, info.name
+        if info.verb == "get":
+            if info.subresource == "log":
+                self._pod_log(ns or "", name or "", query)
+                return
+            self._send_obj(200, rt, api.get(rt, ns, name or ""))
+        elif info.verb == "list":
+            limit = int(query["limit"]) if query.get("limit") else None
+            body = api.list(rt, ns, query.get("labelSelector"), query.get("fieldSelector"),
+                            limit, query.get("continue") or None)
+            self._send_json(200, body)
+        elif info.verb == "watch":
+            self._watch(rt, ns, query)
+        elif info.verb == "create":
+            self._send_obj(201, rt, api.create(rt, ns, _json(raw), dry_run))
+        elif info.verb == "update":
+            self._send_obj(200, rt, api.update(rt, ns, name or "", _json(raw), info.subresource,
+                                               dry_run))
+        elif info.verb == "patch":
+            ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip()
+            result = api.patch(rt, ns, name or "", ctype, raw, info.subresource,
+                               query.get("fieldManager"), dry_run)
+            self._send_obj(result.code, rt, result.obj)
+        elif info.verb == "delete":
+            result = api.delete(rt, ns, name or "", _delete_options(raw, query))
+            if result.status_body is not None:
+                self._send_json(result.code, result.status_body, result.headers)
+            else:
+                self._send_obj(result.code, rt, result.obj, result.headers)
+        elif info.verb == "deletecollection":
+            body = api.delete_collection(rt, ns, query.get("labelSelector"),
+                                         query.get("fieldSelector"), _delete_options(raw, query))
+            self._send_json(200, body)
+
+    # -- watch -----------------------------------------------------------------------
+
+    def _watch(self, rt: ResourceType, namespace: str | None, query: dict[str, str]) -> None:
+        sim = self.server.sim
+        rv_text = query.get("resourceVersion") or ""
+        try:
+            since = None if rv_text in ("", "0") else int(rv_text)
+        except ValueError as exc:
+            raise bad_request(f"invalid resource version: {rv_text}") from exc
+        timeout = float(query.get("timeoutSeconds") or sim.settings.max_watch_seconds)
+        bookmarks = _true(query.get("allowWatchBookmarks"))
+        watcher = Watcher(
+            rt.storage_key,
+            namespace if rt.namespaced else None,
+            parse_label_selector(query.get("labelSelector")),
+            parse_field_selector(query.get("fieldSelector"), rt.field_labels, sim.api.describe(rt)),
+        )
+        with sim.store.lock:
+            if since is None:
+                for obj in sim.store.list(rt.storage_key, watcher.namespace):
+                    if watcher.matches(obj):
+                        watcher.events.put(("ADDED", obj))
+            too_old = sim.store.subscribe(watcher, since)
+        sim.register_watch(watcher)
+        try:
+            self._start_stream("application/json")
+            if too_old is not None:
+                status = ApiError(410, "Expired",
+                                  f"too old resource version: {since} ({too_old})").status()
+                self._write_chunk({"type": "ERROR", "object": status})
+                self._end_stream()
+                return
+            self._pump(rt, watcher, time.monotonic() + timeout, bookmarks)
+        finally:
+            sim.store.unsubscribe(watcher)
+            sim.unregister_watch(watcher)
+
+    def _pump(self, rt: ResourceType, watcher: Watcher, deadline: float, bookmarks: bool) -> None:
+        sim = self.server.sim
+        interval = sim.settings.bookmark_interval
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                if bookmarks:
+                    self._bookmark(rt, watcher)
+                self._end_stream()
+                return
+            wait = min(remaining, interval) if bookmarks else min(remaining, 5.0)
+            try:
+                kind, obj = watcher.events.get(timeout=wait)
+            except queue.Empty:
+                if bookmarks:
+                    self._bookmark(rt, watcher)
+                continue
+            if kind == "CLOSE":
+                self._end_stream()
+                return
+            self._write_chunk({"type": kind, "object": views.present(rt, obj)})
+
+    def _bookmark(self, rt: ResourceType, watcher: Watcher) -> None:
+        store = self.server.sim.store
+        with store.lock:
+            if not watcher.events.empty():
+                return
+            rv = store.resource_version
+        self._write_chunk({"type": "BOOKMARK", "object": {
+            "kind": rt.kind, "apiVersion": rt.api_version,
+            "metadata": {"resourceVersion": str(rv)}}})
+
+    # -- pod logs --------------------------------------------------------------------
+
+    def _pod_log(self, namespace: str, name: str, query: dict[str, str]) -> None:
+        sim = self.server.sim
+        chunks = sim.kubelet.logs.serve(namespace, name, query)
+        if isinstance(chunks, bytes):
+            self._send_bytes(200, chunks, "text/plain")
+            return
+        self._start_stream("text/plain")
+        for chunk in chunks:
+            self._write_raw(chunk)
+        self._end_stream()
+
+    # -- responses -------------------------------------------------------------------
+
+    def _send_obj(self, code: int, rt: ResourceType, obj: Obj,
+                  headers: dict[str, str] | None = None) -> None:
+        self._send_json(code, views.present(rt, obj), headers)
+
+    def _send_json(self, code: int, body: Obj, headers: dict[str, str] | None = None) -> None:
+        self._send_bytes(code, json.dumps(body).encode(), "application/json", headers)
+
+    def _send_bytes(self, code: int, data: bytes, ctype: str,
+                    headers: dict[str, str] | None = None) -> None:
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-cache, private")
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _start_stream(self, ctype: str) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Cache-Control", "no-cache, private")
+        self.end_headers()
+        self.wfile.flush()
+
+    def _write_chunk(self, event: Obj) -> None:
+        self._write_raw(json.dumps(event).encode() + b"\n")
+
+    def _write_raw(self, data: bytes) -> None:
+        if data:
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+            self.wfile.flush()
+
+    def _end_stream(self) -> None:
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+
+
+def _true(value: str | None) -> bool:
+    return value in ("true", "1", "True")
+
+
+def _json(raw: bytes) -> Any:
+    try:
+        return json.loads(raw or b"null")
+    except ValueError as exc:
+        raise bad_request(f"error decoding request body: {exc}") from exc
+
+
+def _delete_options(raw: bytes, query: dict[str, str]) -> DeleteOptions:
+    """Options from the JSON body if there is one, else from the query string."""
+    if raw.strip():
+        body = _json(raw)
+        if isinstance(body, dict):
+            return DeleteOptions.from_dict(body)
+    grace = query.get("gracePeriodSeconds")
+    orphan = query.get("orphanDependents")
+    return DeleteOptions(
+        query.get("propagationPolicy"),
+        None if orphan is None else _true(orphan),
+        int(grace) if grace else None,
+        dry_run=query.get("dryRun") == "All",
+    )
+
+
+def iter_nothing() -> Iterator[bytes]:
+    yield from ()

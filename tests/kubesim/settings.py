@@ -1,0 +1,66 @@
+"""Typed settings for a kubesim instance, built once and passed down."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class ImageMapping:
+    """Maps container images to a way of running them as local processes.
+
+    ``match`` is an fnmatch pattern tested against the image repository (the image
+    reference without tag or digest, registry included). A bare command (no ``/``) is
+    looked up in ``bin_dir`` first (when set), then on ``PATH``. ``entrypoint`` stands
+    in for the image's ENTRYPOINT when a container sets no ``command``.
+    """
+
+    match: str
+    bin_dir: Path | None = None
+    entrypoint: tuple[str, ...] = ()
+
+
+def _venv_bin() -> Path:
+    return Path(sys.executable).parent
+
+
+def default_images() -> tuple[ImageMapping, ...]:
+    """The netchecks probe image runs from the Python environment kubesim runs in."""
+    return (
+        ImageMapping("netchecks-probe", _venv_bin(), ("netchecks",)),
+        ImageMapping("*/netchecks-probe", _venv_bin(), ("netchecks",)),
+    )
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Behaviour knobs; the defaults favour fast tests over real-cluster timings."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    token: str = "kubesim-token"  # noqa: S105 - a fixed test credential, not a secret
+    #: Watch events kept for resumption; older resourceVersions get 410 Expired.
+    history_size: int = 100_000
+    #: Seconds between BOOKMARK events on watches that allow them (real: 60).
+    bookmark_interval: float = 1.0
+    #: Server-side cap on a watch without timeoutSeconds (real: 30-60 minutes).
+    max_watch_seconds: float = 1800.0
+    #: Seconds before a new CRD becomes Established (404 on its paths until then).
+    crd_establish_delay: float = 0.0
+    #: Job pod re-creation back-off base in seconds (real: 10, doubling, max 360).
+    job_backoff_base: float = 0.0
+    job_backoff_max: float = 360.0
+    #: Container restart back-off base for OnFailure/Always pods (real: 10).
+    container_backoff_base: float = 0.2
+    #: Delays added before controllers act, to exercise slow-cluster races.
+    gc_delay: float = 0.0
+    job_controller_delay: float = 0.0
+    kubelet_delay: float = 0.0
+    #: Run the controllers at all (an API-only server is handy for unit tests).
+    controllers: bool = True
+    images: tuple[ImageMapping, ...] = field(default_factory=default_images)
+    #: Where pod volumes, working directories and logs live (a temp dir when None).
+    work_dir: Path | None = None
+    node_name: str = "kubesim-node"
