@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from netchecks_core.service.errors import GoneError, KubeError
+from netchecks_core.service.errors import GoneError, KubeError, NotFoundError
 from netchecks_core.service.kube import KubeApi, Resource
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,15 @@ def object_key(obj: dict[str, Any]) -> ObjectKey:
     """``(namespace, name)`` of an object."""
     meta = obj.get("metadata") or {}
     return (meta.get("namespace") or "", meta.get("name") or "")
+
+
+def _newer(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether ``a`` is a later version than ``b`` (resourceVersions compare as integers)."""
+    va = (a.get("metadata") or {}).get("resourceVersion") or ""
+    vb = (b.get("metadata") or {}).get("resourceVersion") or ""
+    if va.isdigit() and vb.isdigit():
+        return int(va) > int(vb)
+    return False
 
 
 def _slim(obj: dict[str, Any]) -> dict[str, Any]:
@@ -56,6 +65,7 @@ class Informer:
         watch_timeout: int = 300,
         stop: threading.Event | None = None,
         max_backoff: float = 30.0,
+        optional: bool = False,
     ) -> None:
         self.api = api
         self.resource = resource
@@ -65,6 +75,9 @@ class Informer:
         self.watch_timeout = watch_timeout
         self.stop = stop or threading.Event()
         self.max_backoff = max_backoff
+        #: The resource may not be served (its CRD not installed yet): then the
+        #: informer counts as synced and empty, and keeps trying.
+        self.optional = optional
         self.synced = threading.Event()
         self._store: dict[ObjectKey, dict[str, Any]] = {}
         self._lock = threading.Lock()
@@ -93,6 +106,24 @@ class Informer:
         with self._lock:
             return len(self._store)
 
+    def remember(self, obj: dict[str, Any]) -> None:
+        """Put an object this process just wrote into the cache (write-through).
+
+        Without it, a reconcile that runs before the watch event arrives would
+        not see its own write. An older version never replaces a newer one.
+        """
+        key = object_key(obj)
+        with self._lock:
+            current = self._store.get(key)
+            if current is not None and _newer(current, obj):
+                return
+            self._store[key] = _slim(obj)
+
+    def forget(self, namespace: str, name: str) -> None:
+        """Drop an object this process just deleted from the cache."""
+        with self._lock:
+            self._store.pop((namespace, name), None)
+
     # -- running ---------------------------------------------------------------------------
 
     def start(self) -> threading.Thread:
@@ -113,13 +144,26 @@ class Informer:
             except GoneError:
                 log.info("%s: resourceVersion expired, listing again", self)
                 self._version = None
+            except NotFoundError as error:
+                if not self.optional:
+                    failures += 1
+                    self._back_off(error, failures)
+                    continue
+                if not self.synced.is_set():
+                    log.info("%s: not served (%s); treated as empty until it is", self, error)
+                self.synced.set()
+                self._version = None
+                self.stop.wait(self.max_backoff)
             except KubeError as error:
                 failures += 1
-                delay = min(self.max_backoff, 0.2 * 2 ** min(failures, 8))
-                delay *= random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not crypto
-                log.warning("%s: %s; retrying in %.1fs", self, error, delay)
-                self._version = None
-                self.stop.wait(delay)
+                self._back_off(error, failures)
+
+    def _back_off(self, error: KubeError, failures: int) -> None:
+        delay = min(self.max_backoff, 0.2 * 2 ** min(failures, 8))
+        delay *= random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not crypto
+        log.warning("%s: %s; retrying in %.1fs", self, error, delay)
+        self._version = None
+        self.stop.wait(delay)
 
     def _emit(self, kind: str, obj: dict[str, Any]) -> None:
         for handler in self.handlers:
@@ -176,6 +220,6 @@ class Informer:
             with self._lock:
                 if kind == "DELETED":
                     self._store.pop(key, None)
-                else:
+                elif not _newer(self._store.get(key) or {}, obj):
                     self._store[key] = _slim(obj)
             self._emit(str(kind), obj)
