@@ -1,0 +1,236 @@
+"""The probe Pod template (pure): locked-down defaults, the assertion's overrides merged in.
+
+``spec.template`` may override any field of the Pod template, merged the way
+Kubernetes merges a strategic merge patch: maps recursively, lists of objects by
+their merge key (containers by ``name``, volume mounts by ``mountPath``, ...),
+other lists replaced, ``null`` removes a field. The probe container's command,
+its config volume and mount, and the identity labels are applied last, so no
+override can take them away.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+from netchecks_core import naming
+from netchecks_core.assertion import AssertionContext
+from netchecks_core.convert import context_mount_path
+
+PROBE_CONTAINER = "probe"
+CONFIG_VOLUME = "netchecks-config"
+CONFIG_DIR = "/netcheck"
+CONFIG_KEY = "config.json"
+CONFIG_PATH = f"{CONFIG_DIR}/{CONFIG_KEY}"
+TMP_VOLUME = "tmp"
+#: The probe's scratch space: an emptyDir, since the root filesystem is read-only.
+TMP_DIR = "/tmp"  # noqa: S108
+
+#: Merge keys of lists in a Pod template (from the Kubernetes OpenAPI patch metadata).
+MERGE_KEYS: dict[str, str] = {
+    "containers": "name",
+    "initContainers": "name",
+    "ephemeralContainers": "name",
+    "volumes": "name",
+    "env": "name",
+    "volumeMounts": "mountPath",
+    "volumeDevices": "devicePath",
+    "ports": "containerPort",
+    "imagePullSecrets": "name",
+    "hostAliases": "ip",
+    "resourceClaims": "name",
+    "topologySpreadConstraints": "topologyKey",
+}
+
+
+class TemplateError(ValueError):
+    """``spec.template`` cannot be applied (its shape is wrong)."""
+
+
+def strategic_merge(base: Any, override: Any, field: str = "") -> Any:
+    """Merge ``override`` into ``base`` as a Kubernetes strategic merge patch would."""
+    if isinstance(base, dict) and isinstance(override, dict):
+        merged = dict(base)
+        for key, value in override.items():
+            if value is None:
+                merged.pop(key, None)
+            elif key in merged:
+                merged[key] = strategic_merge(merged[key], value, key)
+            else:
+                merged[key] = copy.deepcopy(value)
+        return merged
+    key = MERGE_KEYS.get(field)
+    if key and isinstance(base, list) and isinstance(override, list):
+        merged_list = [copy.deepcopy(item) for item in base]
+        for item in override:
+            if not isinstance(item, dict) or key not in item:
+                merged_list.append(copy.deepcopy(item))
+                continue
+            for index, existing in enumerate(merged_list):
+                if isinstance(existing, dict) and existing.get(key) == item[key]:
+                    merged_list[index] = strategic_merge(existing, item)
+                    break
+            else:
+                merged_list.append(copy.deepcopy(item))
+        return merged_list
+    return copy.deepcopy(override)
+
+
+def context_volume_name(context_name: str) -> str:
+    """A valid volume name (DNS label) for a context; context names may hold ``_``."""
+    clean = re.sub(r"[^a-z0-9-]", "-", context_name.lower()).strip("-") or "x"
+    if clean != context_name:
+        clean = f"{clean[:40]}-{naming.name_hash(context_name, 6)}"
+    return naming.fit_name(f"ctx-{clean}", "", naming.MAX_LABEL_VALUE)
+
+
+def _context_volume(context: AssertionContext) -> dict[str, Any] | None:
+    source = context.configMap or context.secret
+    if source is None:
+        return None
+    spec: dict[str, Any] = {}
+    if source.items:
+        spec["items"] = [item.model_dump(exclude_none=True) for item in source.items]
+    if source.optional is not None:
+        spec["optional"] = source.optional
+    if source.defaultMode is not None:
+        spec["defaultMode"] = source.defaultMode
+    volume: dict[str, Any] = {"name": context_volume_name(context.name)}
+    if context.configMap is not None:
+        volume["configMap"] = {"name": source.name, **spec}
+    else:
+        volume["secret"] = {"secretName": source.name, **spec}
+    return volume
+
+
+def probe_command(disable_redaction: bool) -> list[str]:
+    """The probe container's command."""
+    command = ["netchecks", "run", "--config", CONFIG_PATH, "--exit-zero"]
+    if disable_redaction:
+        command.append("--disable-redaction")
+    return command
+
+
+def pod_template(
+    *,
+    assertion_name: str,
+    assertion_uid: str,
+    generation: int,
+    configmap: str,
+    contexts: list[AssertionContext],
+    overrides: dict[str, Any] | None,
+    image: str,
+    pull_policy: str,
+    resources: dict[str, Any],
+    disable_redaction: bool,
+) -> dict[str, Any]:
+    """The probe Pod template of an assertion. Raises :class:`TemplateError` on bad overrides."""
+    context_volumes = [v for v in (_context_volume(c) for c in contexts) if v is not None]
+    mounts = [
+        {"name": CONFIG_VOLUME, "mountPath": CONFIG_DIR, "readOnly": True},
+        {"name": TMP_VOLUME, "mountPath": TMP_DIR},
+    ]
+    for context in contexts:
+        if context.configMap is not None or context.secret is not None:
+            mounts.append(
+                {
+                    "name": context_volume_name(context.name),
+                    "mountPath": context_mount_path(context.name),
+                    "readOnly": True,
+                }
+            )
+    container = {
+        "name": PROBE_CONTAINER,
+        "image": image,
+        "imagePullPolicy": pull_policy,
+        "command": probe_command(disable_redaction),
+        "resources": copy.deepcopy(resources),
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,
+            "runAsNonRoot": True,
+            "capabilities": {"drop": ["ALL"]},
+        },
+        "volumeMounts": mounts,
+        "terminationMessagePolicy": "FallbackToLogsOnError",
+    }
+    config_volume = {
+        "name": CONFIG_VOLUME,
+        "configMap": {"name": configmap, "items": [{"key": CONFIG_KEY, "path": CONFIG_KEY}]},
+    }
+    base: dict[str, Any] = {
+        "metadata": {"labels": {}, "annotations": {}},
+        "spec": {
+            "restartPolicy": "Never",
+            "automountServiceAccountToken": False,
+            "enableServiceLinks": False,
+            "securityContext": {
+                "runAsNonRoot": True,
+                "runAsUser": 65532,
+                "runAsGroup": 65532,
+                "seccompProfile": {"type": "RuntimeDefault"},
+            },
+            "containers": [container],
+            "volumes": [
+                config_volume,
+                {"name": TMP_VOLUME, "emptyDir": {"sizeLimit": "64Mi"}},
+                *context_volumes,
+            ],
+        },
+    }
+    merged = base
+    if overrides:
+        unknown = sorted(set(overrides) - {"metadata", "spec"})
+        if unknown:
+            raise TemplateError(
+                f"spec.template: unknown field(s) {', '.join(unknown)} "
+                "(a Pod template has metadata and spec)"
+            )
+        for part in ("metadata", "spec"):
+            if part in overrides and not isinstance(overrides[part], dict | type(None)):
+                raise TemplateError(f"spec.template.{part}: must be an object")
+        merged = strategic_merge(base, overrides)
+        asks_for_account = bool((overrides.get("spec") or {}).get("serviceAccountName"))
+        if asks_for_account and "automountServiceAccountToken" not in (overrides.get("spec") or {}):
+            merged["spec"]["automountServiceAccountToken"] = True
+    _lock(merged, assertion_name, assertion_uid, generation, config_volume, disable_redaction)
+    return merged
+
+
+def _lock(
+    template: dict[str, Any],
+    assertion_name: str,
+    assertion_uid: str,
+    generation: int,
+    config_volume: dict[str, Any],
+    disable_redaction: bool,
+) -> None:
+    metadata = template.setdefault("metadata", {})
+    metadata["labels"] = {
+        **(metadata.get("labels") or {}),
+        **naming.probe_pod_labels(assertion_uid),
+    }
+    metadata["annotations"] = {
+        **(metadata.get("annotations") or {}),
+        **naming.child_annotations(assertion_name, generation),
+    }
+    spec = template.setdefault("spec", {})
+    spec["restartPolicy"] = "Never"
+    containers = spec.get("containers")
+    if not isinstance(containers, list):
+        raise TemplateError("spec.template.spec.containers: must be a list")
+    probe = next(
+        (c for c in containers if isinstance(c, dict) and c.get("name") == PROBE_CONTAINER), None
+    )
+    if probe is None:  # pragma: no cover - the base always has it and merges keep it
+        raise TemplateError("the probe container is missing")
+    probe["command"] = probe_command(disable_redaction)
+    probe.pop("args", None)
+    mounts = [m for m in probe.get("volumeMounts") or [] if m.get("mountPath") != CONFIG_DIR]
+    probe["volumeMounts"] = [
+        {"name": CONFIG_VOLUME, "mountPath": CONFIG_DIR, "readOnly": True},
+        *[m for m in mounts if m.get("name") != CONFIG_VOLUME],
+    ]
+    volumes = [v for v in spec.get("volumes") or [] if v.get("name") != CONFIG_VOLUME]
+    spec["volumes"] = [copy.deepcopy(config_volume), *volumes]

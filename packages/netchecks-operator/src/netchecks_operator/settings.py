@@ -1,0 +1,107 @@
+"""Operator settings from the environment (``NETCHECKS_*`` and the names of existing installs)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from netchecks_core.service.health import parse_http_addr
+from netchecks_core.service.settings import ServiceSettings
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
+from pydantic_settings import NoDecode
+
+from netchecks_operator import __version__
+
+
+class ProbeResources(BaseModel):
+    """Requests and limits of the probe container (Kubernetes quantities)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    requests: dict[str, str] = Field(default_factory=dict)
+    limits: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("requests", "limits", mode="before")
+    @classmethod
+    def _quantities_as_text(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {str(k): str(v) for k, v in value.items()}
+        return value
+
+
+#: Small but set: namespaces with a ResourceQuota refuse Pods without requests and limits.
+DEFAULT_PROBE_RESOURCES = ProbeResources(
+    requests={"cpu": "50m", "memory": "64Mi"},
+    limits={"cpu": "500m", "memory": "256Mi"},
+)
+
+
+def _env(name: str) -> AliasChoices:
+    # The prefixed name first, then the unprefixed one existing installs set.
+    return AliasChoices(f"NETCHECKS_{name}", name)
+
+
+class OperatorSettings(ServiceSettings):
+    """Everything the operator reads from its environment."""
+
+    #: Health and metrics address; ``OPERATOR_HTTP_ADDR`` is what existing installs set.
+    http_addr: str = Field(
+        default="0.0.0.0:8080",
+        validation_alias=AliasChoices("NETCHECKS_HTTP_ADDR", "OPERATOR_HTTP_ADDR"),
+    )
+    #: Image of the probe Pods (any registry); the tag defaults to the operator's version.
+    probe_image_repository: str = Field(
+        default="ghcr.io/netchecks/netchecks-probe",
+        min_length=1,
+        validation_alias=_env("PROBE_IMAGE_REPOSITORY"),
+    )
+    probe_image_tag: str = Field(
+        default=__version__, min_length=1, validation_alias=_env("PROBE_IMAGE_TAG")
+    )
+    probe_image_pull_policy: Literal["Always", "IfNotPresent", "Never"] = Field(
+        default="IfNotPresent", validation_alias=_env("PROBE_IMAGE_PULL_POLICY")
+    )
+    #: JSON ``{"requests": {...}, "limits": {...}}`` for the probe container.
+    probe_resources: Annotated[ProbeResources, NoDecode] = Field(
+        default=DEFAULT_PROBE_RESOURCES, validation_alias=_env("PROBE_RESOURCES")
+    )
+    #: PolicyReport API the results service writes (the operator reads its summary).
+    policy_report_api_version: Literal[
+        "wgpolicyk8s.io/v1alpha2", "wgpolicyk8s.io/v1beta1", "openreports.io/v1alpha1"
+    ] = "wgpolicyk8s.io/v1alpha2"
+    #: Name of the leader-election Lease.
+    lease_name: str = "netchecks-operator"
+    #: Reconcile workers (threads).
+    workers: int = Field(default=4, ge=1, le=64)
+    #: One-shot Jobs are deleted this long after finishing (after results were read).
+    job_ttl_seconds: int = Field(default=3600, ge=300)
+    #: A scheduled run that could not start within this many seconds is skipped.
+    starting_deadline_seconds: int = Field(default=300, ge=10)
+    #: Seconds added to the rules' longest timeout for a run's ``activeDeadlineSeconds``.
+    run_deadline_margin: int = Field(default=120, ge=10)
+    #: Retries of a probe Pod that crashed (a failing check is not a crash).
+    job_backoff_limit: int = Field(default=2, ge=0, le=10)
+
+    @field_validator("probe_resources", mode="before")
+    @classmethod
+    def _resources_json(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return json.loads(value) if value.strip() else {}
+            except ValueError as error:
+                raise ValueError(
+                    f'must be JSON like {{"requests": {{"cpu": "50m"}}}}: {error}'
+                ) from error
+        return value
+
+    @field_validator("http_addr")
+    @classmethod
+    def _addr(cls, value: str) -> str:
+        parse_http_addr(value)
+        return value
+
+    @property
+    def probe_image(self) -> str:
+        """``repository:tag`` (or ``repository@digest``)."""
+        joiner = "@" if self.probe_image_tag.startswith("sha256:") else ":"
+        return f"{self.probe_image_repository}{joiner}{self.probe_image_tag}"

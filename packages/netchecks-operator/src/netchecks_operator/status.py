@@ -1,0 +1,102 @@
+"""The assertion's status (pure): the ``Reconciled`` condition, summary and latest result.
+
+Reasons (compat.md): ``ProbeComplete`` (message like ``3 pass, 1 fail``),
+``Progressing``, ``InvalidSpec``, ``ResultParseError``, ``ReconcileError``.
+``lastTransitionTime`` moves only when the condition's status changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+CONDITION = "Reconciled"
+PROBE_COMPLETE = "ProbeComplete"
+PROGRESSING = "Progressing"
+INVALID_SPEC = "InvalidSpec"
+RESULT_PARSE_ERROR = "ResultParseError"
+RECONCILE_ERROR = "ReconcileError"
+
+SUMMARY_KEYS = ("pass", "fail", "warn", "error", "skip")
+
+
+def now_rfc3339() -> str:
+    """The current time as Kubernetes writes it (UTC, seconds, ``Z``)."""
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def condition(
+    previous: dict[str, Any] | None,
+    *,
+    status: str,
+    reason: str,
+    message: str,
+    generation: int,
+    now: str,
+) -> dict[str, Any]:
+    """The ``Reconciled`` condition, keeping ``lastTransitionTime`` unless the status changed."""
+    since = now
+    if previous and previous.get("status") == status and previous.get("lastTransitionTime"):
+        since = previous["lastTransitionTime"]
+    return {
+        "type": CONDITION,
+        "status": status,
+        "reason": reason,
+        "message": message[:1024],
+        "lastTransitionTime": since,
+        "observedGeneration": generation,
+    }
+
+
+def previous_condition(status: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The current ``Reconciled`` condition, if any."""
+    for item in (status or {}).get("conditions") or []:
+        if isinstance(item, dict) and item.get("type") == CONDITION:
+            return item
+    return None
+
+
+def report_summary(report: dict[str, Any] | None) -> dict[str, int] | None:
+    """Counts of the report's summary, or None without a report."""
+    if not report:
+        return None
+    raw = report.get("summary") or {}
+    return {key: int(raw.get(key) or 0) for key in SUMMARY_KEYS}
+
+
+def summary_message(summary: dict[str, int]) -> str:
+    """``3 pass, 1 fail`` (zero counts left out; ``no results`` when all are zero)."""
+    parts = [f"{summary[k]} {k}" for k in SUMMARY_KEYS if summary.get(k)]
+    return ", ".join(parts) or "no results"
+
+
+def _timestamp(value: Any) -> float | None:
+    if isinstance(value, dict) and "seconds" in value:
+        return float(value.get("seconds") or 0) + float(value.get("nanos") or 0) / 1e9
+    if isinstance(value, str):
+        try:
+            return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            return None
+    return None
+
+
+def last_result_time(report: dict[str, Any] | None) -> str | None:
+    """When the latest result of the report was produced (RFC 3339), if known."""
+    if not report:
+        return None
+    times = [t for r in report.get("results") or [] if (t := _timestamp(r.get("timestamp")))]
+    if not times:
+        created = (report.get("metadata") or {}).get("creationTimestamp")
+        return created if isinstance(created, str) else None
+    moment = dt.datetime.fromtimestamp(max(times), dt.UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def report_parse_error(report: dict[str, Any] | None) -> str | None:
+    """The message of a result the results service marked as a parse failure, if any."""
+    for result in (report or {}).get("results") or []:
+        properties = result.get("properties") or {}
+        if properties.get("reason") == RESULT_PARSE_ERROR:
+            return str(result.get("message") or "the probe's output could not be read")
+    return None
