@@ -7,7 +7,7 @@ import json
 import re
 from typing import Any, cast
 
-import importlib_resources
+from importlib import resources as importlib_resources
 
 Obj = dict[str, Any]
 
