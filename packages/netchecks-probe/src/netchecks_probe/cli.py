@@ -206,9 +206,11 @@ def _positive_int(text: str) -> int:
 def _configure_logging(verbosity: int) -> None:
     level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
     handler = logging.StreamHandler(sys.stderr)
+    handler.set_name("netchecks-cli")
     handler.setFormatter(logging.Formatter("netchecks: %(levelname)s: %(message)s"))
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    # Replace only our own handler (main() may run more than once in a process).
+    root.handlers[:] = [h for h in root.handlers if h.get_name() != "netchecks-cli"] + [handler]
     root.setLevel(level)
     # Library chatter stays out of -v progress (and never reaches stdout).
     for noisy in ("celpy", "urllib3", "lark"):

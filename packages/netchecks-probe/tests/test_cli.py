@@ -1,0 +1,249 @@
+"""The real ``netchecks`` command: exit codes, stdout/stderr separation, every sub-command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from netchecks_probe.single_checks import SINGLE_CHECKS, parse_headers, rule_from_flags
+
+PASSING = {"assertions": [{"name": "ok", "rules": [{"name": "t", "type": "internal"}]}]}
+FAILING = {
+    "assertions": [
+        {"name": "ok", "rules": [{"name": "t", "type": "internal"}]},
+        {"name": "bad", "rules": [{"name": "f", "type": "internal", "validation": "false"}]},
+    ]
+}
+
+
+def test_all_passing_exits_0_with_one_compact_json_line(cli, write_json) -> None:
+    done = cli("run", "--config", str(write_json(PASSING)))
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == 1
+    document = json.loads(lines[0])
+    assert document["type"] == "netcheck-output"
+    assert document["assertions"][0]["results"][0]["status"] == "pass"
+    assert done.stderr == ""
+
+
+def test_a_failing_rule_exits_1_and_exit_zero_exits_0(cli, write_json) -> None:
+    path = str(write_json(FAILING))
+    assert cli("run", "--config", path).returncode == 1
+    done = cli("run", "--config", path, "--exit-zero")
+    assert done.returncode == 0
+    assert json.loads(done.stdout)["assertions"][1]["results"][0]["status"] == "fail"
+
+
+def test_an_erroring_rule_exits_1_and_still_writes_results(cli, write_json) -> None:
+    config = {"assertions": [{"name": "a", "rules": [{"type": "nope"}, {"type": "internal"}]}]}
+    done = cli("run", "--config", str(write_json(config)))
+    assert done.returncode == 1
+    statuses = [r["status"] for r in json.loads(done.stdout)["assertions"][0]["results"]]
+    assert statuses == ["error", "pass"]
+
+
+def test_unreadable_config_exits_2_with_one_line_and_no_traceback(cli, tmp_path: Path) -> None:
+    done = cli("run", "--config", str(tmp_path / "missing.json"))
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.strip() == f"netchecks: error: {tmp_path / 'missing.json'}: no such file"
+
+
+def test_verbose_progress_goes_to_stderr_and_the_document_stays_last_on_stdout(
+    cli, write_json
+) -> None:
+    done = cli("run", "-v", "--config", str(write_json(FAILING)))
+    assert "netchecks: fail  bad/f: the rule is false" in done.stderr
+    assert "netchecks: pass  ok/t" in done.stderr
+    json.loads(done.stdout.splitlines()[-1])
+
+
+def test_config_from_stdin_in_yaml(cli) -> None:
+    config = "assertions:\n  - name: y\n    rules:\n      - {type: internal, validation: 'true'}\n"
+    done = cli("run", "--config", "-", stdin=config)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["assertions"][0]["name"] == "y"
+
+
+def test_table_output_summarises_each_rule(cli, write_json) -> None:
+    done = cli("run", "--config", str(write_json(FAILING)), "--output", "table")
+    lines = done.stdout.splitlines()
+    assert lines[0].split() == ["ASSERTION", "RULE", "TYPE", "STATUS", "REASON", "DURATION"]
+    assert lines[1].split()[:4] == ["ok", "t", "internal", "PASS"]
+    assert lines[2].split()[:4] == ["bad", "f", "internal", "FAIL"]
+    assert lines[-1] == "1 pass, 1 fail, 0 error"
+
+
+@pytest.mark.parametrize("command", ["netchecks", "netcheck"])
+def test_version_under_both_names(cli, command: str) -> None:
+    done = cli("--version", command=command)
+    assert done.returncode == 0
+    assert done.stdout.startswith(f"{command} ")
+
+
+def test_the_old_command_name_runs_configs_too(cli, write_json) -> None:
+    assert cli("run", "--config", str(write_json(PASSING)), command="netcheck").returncode == 0
+
+
+def test_run_a_manifest_with_its_configmap_and_secret_dirs(cli, tmp_path: Path) -> None:
+    (tmp_path / "cfg").mkdir()
+    (tmp_path / "cfg" / "greeting").write_text("hello")
+    (tmp_path / "sec").mkdir()
+    (tmp_path / "sec" / "password").write_text("hunter2-secret\n")
+    manifest = tmp_path / "nas.yaml"
+    manifest.write_text(
+        """
+apiVersion: netchecks.io/v1
+kind: NetworkAssertion
+metadata: {name: demo}
+spec:
+  context:
+    - {name: cfg, configMap: {name: my-config}}
+    - {name: creds, secret: {name: my-secret}}
+    - {name: inl, inline: {want: hello}}
+  rules:
+    - name: greets
+      type: internal
+      validate: {pattern: "cfg.greeting == inl.want"}
+    - name: leaks
+      type: internal
+      validate: {pattern: "creds.password.startsWith('x')", message: "got {{ creds.password }}"}
+"""
+    )
+    done = cli(
+        "run",
+        "-f",
+        str(manifest),
+        "--context-dir",
+        f"cfg={tmp_path / 'cfg'}",
+        "--secret-dir",
+        f"creds={tmp_path / 'sec'}",
+    )
+    assert done.returncode == 1, done.stderr
+    document = json.loads(done.stdout)
+    assert [a["name"] for a in document["assertions"]] == ["greets", "leaks"]
+    assert document["assertions"][0]["results"][0]["status"] == "pass"
+    leak = document["assertions"][1]["results"][0]
+    assert leak["status"] == "fail"
+    assert "hunter2-secret" not in done.stdout
+    assert leak["message"].startswith("got REDACTED")
+
+
+def test_a_manifest_without_its_configmap_dir_exits_2_and_says_which_option(
+    cli, tmp_path: Path
+) -> None:
+    manifest = tmp_path / "nas.yaml"
+    manifest.write_text(
+        "apiVersion: netchecks.io/v1\nkind: NetworkAssertion\nmetadata: {name: x}\n"
+        "spec:\n  context: [{name: cfg, configMap: {name: c}}]\n"
+        "  rules: [{name: r, type: internal}]\n"
+    )
+    done = cli("run", "-f", str(manifest))
+    assert done.returncode == 2
+    assert "give its files with --context-dir cfg=PATH" in done.stderr
+
+
+def test_validate_reports_every_problem_with_its_location(cli, write_json) -> None:
+    config = {
+        "contexts": [{"name": "c", "type": "inline", "data": {"x": "{{ nope.y }}"}}],
+        "assertions": [
+            {
+                "name": "a",
+                "rules": [
+                    {"type": "tcp", "host": "h"},
+                    {"type": "internal", "validation": "data.x =="},
+                    {"type": "http", "url": "http://{{ c.host + }}/"},
+                    {"type": "internal", "validate": {"pattern": "other.x == 1"}},
+                    {"type": "dns", "host": "x", "port": "{{ c.port }}"},
+                ],
+            }
+        ],
+    }
+    done = cli("validate", "--config", str(write_json(config)))
+    assert done.returncode == 2
+    lines = done.stderr.splitlines()
+    assert any(
+        "contexts[0].data.x: template '{{ nope.y }}' uses unknown name(s) nope" in line
+        for line in lines
+    )
+    assert any("assertions[0].rules[0].port: is required" in line for line in lines)
+    assert any("assertions[0].rules[1].validation: invalid CEL" in line for line in lines)
+    assert any(
+        "assertions[0].rules[2].url: template '{{ c.host + }}' is not valid CEL" in line
+        for line in lines
+    )
+    assert any(
+        "assertions[0].rules[3].validate.pattern: uses unknown name(s) other" in line
+        for line in lines
+    )
+    assert not any("rules[4]" in line for line in lines)
+    assert lines[-1].endswith("5 problem(s)")
+
+
+def test_validate_accepts_a_good_config_and_runs_nothing(cli, write_json, tmp_path: Path) -> None:
+    marker = tmp_path / "never-read"
+    config = {
+        "contexts": [{"name": "f", "type": "file", "path": str(marker)}],
+        "assertions": [{"name": "a", "rules": [{"type": "internal", "validation": "f.x == 1"}]}],
+    }
+    done = cli("validate", "-c", str(write_json(config)))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith("valid (1 rule(s))")
+
+
+def test_schema_command_prints_json_schemas(cli) -> None:
+    config = json.loads(cli("schema", "config").stdout)
+    output = json.loads(cli("schema", "output").stdout)
+    assert "assertions" in config["properties"]
+    assert "Rule" in config["$defs"]
+    assert output["properties"]["type"]["const"] == "netcheck-output"
+
+
+def test_tcp_command_against_a_listener_and_a_closed_port(
+    cli, tcp_listener: int, closed_port: int
+) -> None:
+    ok = cli("tcp", "--host", "127.0.0.1", "--port", str(tcp_listener), "-t", "5")
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["data"]["connected"] is True
+    blocked = cli("tcp", "--host", "127.0.0.1", "--port", str(closed_port), "--should-fail")
+    assert blocked.returncode == 0, blocked.stdout
+    result = json.loads(blocked.stdout)
+    assert result["spec"]["expected"] == "fail"
+    assert result["data"]["connected"] is False
+    assert cli("tcp", "--host", "127.0.0.1", "--port", str(closed_port)).returncode == 1
+
+
+def test_single_check_command_with_a_bad_flag_exits_2(cli) -> None:
+    done = cli("tcp", "--host", "x", "--port", "not-a-number")
+    assert done.returncode == 2
+    assert "invalid int value" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_header_values_may_contain_colons() -> None:
+    assert parse_headers(["Authorization: Bearer a:b:c", "X-Empty:"]) == {
+        "Authorization": "Bearer a:b:c",
+        "X-Empty": "",
+    }
+
+
+def test_http_flags_become_rule_fields() -> None:
+    values = {
+        "url": "https://x/",
+        "headers": ["A: 1"],
+        "verify-tls-cert": True,
+        "follow-redirects": False,
+        "ca-bundle": "/ca.pem",
+        "method": None,
+    }
+    rule = rule_from_flags(SINGLE_CHECKS["http"], values)
+    assert rule == {
+        "name": "http",
+        "type": "http",
+        "url": "https://x/",
+        "headers": {"A": "1"},
+        "verify-tls-cert": False,
+        "ca-bundle": "/ca.pem",
+    }
