@@ -1,0 +1,426 @@
+"""The pure reconcile plan: every spec field maps to the right children and status."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from netchecks_core import naming
+from netchecks_operator.plan import Action, NameTakenError, Observed, Plan, plan, status_changed
+from netchecks_operator.podtemplate import CONFIG_PATH, PROBE_CONTAINER
+from netchecks_operator.settings import OperatorSettings
+from netchecks_operator.testing import assertion
+
+NOW = "2026-02-02T10:00:00Z"
+SETTINGS = OperatorSettings()
+
+
+def run(obj: dict[str, Any], **observed: Any) -> Plan:
+    return plan(obj, Observed(assertion=obj, **observed), SETTINGS, NOW)
+
+
+def by(result: Plan, verb: str, kind: str) -> list[Action]:
+    return [a for a in result.actions if a.verb == verb and a.kind == kind]
+
+
+def stored(action: Action, uid: str = "child-uid") -> dict[str, Any]:
+    assert action.body is not None
+    obj = json.loads(json.dumps(action.body))
+    obj["metadata"].update(uid=uid, resourceVersion="20", creationTimestamp=NOW)
+    return obj
+
+
+def pod_spec(result: Plan) -> dict[str, Any]:
+    job = (by(result, "create", "Job") or by(result, "create", "CronJob"))[0].body
+    assert job is not None
+    spec = job["spec"]
+    return (spec["jobTemplate"]["spec"] if "jobTemplate" in spec else spec)["template"]
+
+
+def probe(result: Plan) -> dict[str, Any]:
+    containers = pod_spec(result)["spec"]["containers"]
+    return next(c for c in containers if c["name"] == PROBE_CONTAINER)
+
+
+def test_new_unscheduled_assertion_gets_a_configmap_then_a_job_and_progressing_status() -> None:
+    obj = assertion("web").with_http("http://example/").stored()
+    result = run(obj)
+    assert [str(a) for a in result.actions] == [
+        "create ConfigMap web-netchecks-config",
+        "create Job web-netchecks-g1",
+    ]
+    assert result.status is not None
+    assert result.status["observedGeneration"] == 1
+    assert result.status["jobName"] == "web-netchecks-g1"
+    cond = result.status["conditions"][0]
+    assert (cond["type"], cond["status"], cond["reason"]) == ("Reconciled", "True", "Progressing")
+    assert cond["lastTransitionTime"] == NOW
+
+
+def test_configmap_holds_the_probe_config_one_assertion_per_rule() -> None:
+    obj = (
+        assertion("web")
+        .with_http("http://a/")
+        .with_dns("b.test")
+        .context("inline", inline={"x": 1})
+        .stored()
+    )
+    cm = by(run(obj), "create", "ConfigMap")[0].body
+    assert cm is not None
+    config = json.loads(cm["data"]["config.json"])
+    assert [a["name"] for a in config["assertions"]] == ["rule-1", "rule-2"]
+    assert config["contexts"] == [{"name": "inline", "type": "inline", "data": {"x": 1}}]
+
+
+def test_children_carry_owner_reference_labels_and_annotations() -> None:
+    obj = assertion("web").with_http("http://a/").stored(uid="u-9")
+    for action in run(obj).actions:
+        meta = action.body["metadata"]  # type: ignore[index]
+        assert meta["ownerReferences"] == [
+            {
+                "apiVersion": "netchecks.io/v1",
+                "kind": "NetworkAssertion",
+                "name": "web",
+                "uid": "u-9",
+                "controller": True,
+                "blockOwnerDeletion": True,
+            }
+        ]
+        assert meta["labels"][naming.LABEL_ASSERTION_UID] == "u-9"
+        assert meta["labels"][naming.LABEL_MANAGED_BY] == "netchecks-operator"
+        assert meta["annotations"][naming.ANNOTATION_ASSERTION] == "web"
+
+
+def test_probe_pod_is_locked_down_and_runs_the_probe_command() -> None:
+    obj = assertion("web").with_http("http://a/").stored(uid="u-1")
+    result = run(obj)
+    template = pod_spec(result)
+    spec = template["spec"]
+    assert template["metadata"]["labels"] == naming.probe_pod_labels("u-1")
+    assert spec["restartPolicy"] == "Never"
+    assert spec["automountServiceAccountToken"] is False
+    assert spec["securityContext"]["runAsNonRoot"] is True
+    assert spec["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    container = probe(result)
+    assert container["command"] == ["netchecks", "run", "--config", CONFIG_PATH, "--exit-zero"]
+    assert container["image"] == f"ghcr.io/netchecks/netchecks-probe:{SETTINGS.probe_image_tag}"
+    assert container["securityContext"] == {
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "runAsNonRoot": True,
+        "capabilities": {"drop": ["ALL"]},
+    }
+    assert container["resources"]["requests"] == {"cpu": "50m", "memory": "64Mi"}
+
+
+def test_disable_redaction_adds_the_flag() -> None:
+    obj = assertion("web").with_http("http://a/").stored()
+    obj["spec"]["disableRedaction"] = True
+    assert probe(run(obj))["command"][-1] == "--disable-redaction"
+
+
+def test_job_defaults_backoff_deadline_from_timeouts_and_ttl() -> None:
+    obj = assertion("web").with_http("http://a/", timeout=40).with_dns("x", timeout=5).stored()
+    job = by(run(obj), "create", "Job")[0].body
+    assert job is not None
+    assert job["spec"]["backoffLimit"] == 2
+    assert job["spec"]["activeDeadlineSeconds"] == 40 + SETTINGS.run_deadline_margin
+    assert job["spec"]["ttlSecondsAfterFinished"] == SETTINGS.job_ttl_seconds
+
+
+def test_schedule_makes_a_forbid_cronjob_with_deadline_and_history_and_no_ttl() -> None:
+    obj = assertion("web").with_http("http://a/").scheduled("*/5 * * * *").stored()
+    result = run(obj)
+    assert [str(a) for a in result.actions] == [
+        "create ConfigMap web-netchecks-config",
+        "create CronJob web-netchecks",
+    ]
+    cron = result.actions[1].body
+    assert cron is not None
+    spec = cron["spec"]
+    assert spec["schedule"] == "*/5 * * * *"
+    assert spec["concurrencyPolicy"] == "Forbid"
+    assert spec["startingDeadlineSeconds"] == 300
+    assert (spec["successfulJobsHistoryLimit"], spec["failedJobsHistoryLimit"]) == (3, 1)
+    assert "ttlSecondsAfterFinished" not in spec["jobTemplate"]["spec"]
+    assert spec["jobTemplate"]["metadata"]["annotations"][naming.ANNOTATION_ASSERTION] == "web"
+
+
+def test_applied_plan_is_a_fixed_point_no_more_writes_and_no_status_write() -> None:
+    obj = assertion("web").with_http("http://a/").scheduled("@hourly").stored()
+    first = run(obj)
+    obj["status"] = first.status
+    second = run(obj, configmap=stored(first.actions[0]), cronjob=stored(first.actions[1]))
+    assert second.actions == []
+    assert not status_changed(obj, second.status)
+
+
+def test_spec_change_replaces_the_cronjob_and_configmap_in_place() -> None:
+    obj = assertion("web").with_http("http://a/").scheduled("@hourly").stored()
+    first = run(obj)
+    changed = assertion("web").with_http("http://b/").scheduled("@daily").stored(generation=2)
+    result = run(changed, configmap=stored(first.actions[0]), cronjob=stored(first.actions[1]))
+    assert [str(a) for a in result.actions] == [
+        "replace ConfigMap web-netchecks-config",
+        "replace CronJob web-netchecks",
+    ]
+    assert all(a.body["metadata"]["resourceVersion"] == "20" for a in result.actions)  # type: ignore[index]
+
+
+def test_new_generation_without_schedule_runs_a_new_job_and_deletes_the_old_one() -> None:
+    obj = assertion("web").with_http("http://a/").stored()
+    first = run(obj)
+    old_job = stored(first.actions[1], uid="job-1")
+    changed = assertion("web").with_http("http://b/").stored(generation=2, **first.status or {})
+    result = run(changed, configmap=stored(first.actions[0]), jobs=[old_job])
+    assert [str(a) for a in result.actions] == [
+        "replace ConfigMap web-netchecks-config",
+        "create Job web-netchecks-g2",
+        "delete Job web-netchecks-g1",
+    ]
+    assert by(result, "delete", "Job")[0].uid == "job-1"
+
+
+def test_a_finished_one_shot_job_cleaned_up_by_ttl_is_not_run_again() -> None:
+    obj = assertion("web").with_http("http://a/").stored()
+    first = run(obj)
+    obj["status"] = first.status
+    result = run(obj, configmap=stored(first.actions[0]), jobs=[])
+    assert result.actions == []
+
+
+def test_adding_a_schedule_deletes_one_shot_jobs_and_removing_it_deletes_the_cronjob() -> None:
+    once = assertion("web").with_http("http://a/").stored()
+    first = run(once)
+    job = stored(first.actions[1], uid="job-1")
+    cm = stored(first.actions[0])
+    scheduled = assertion("web").with_http("http://a/").scheduled("@hourly").stored(generation=2)
+    result = run(scheduled, configmap=cm, jobs=[job])
+    assert [str(a) for a in result.actions if a.kind != "ConfigMap"] == [
+        "create CronJob web-netchecks",
+        "delete Job web-netchecks-g1",
+    ]
+    cron = stored(by(result, "create", "CronJob")[0], uid="cj-1")
+    unscheduled = assertion("web").with_http("http://a/").stored(generation=3)
+    back = run(unscheduled, configmap=cm, cronjob=cron)
+    assert "delete CronJob web-netchecks" in [str(a) for a in back.actions]
+    assert "create Job web-netchecks-g3" in [str(a) for a in back.actions]
+
+
+def test_run_now_annotation_starts_one_job_and_is_remembered_on_the_cronjob() -> None:
+    obj = (
+        assertion("web")
+        .with_http("http://a/")
+        .scheduled("@hourly")
+        .annotate(**{"netchecks.io__run_now": "1"})
+        .stored()
+    )
+    first = run(obj)
+    now_jobs = by(first, "create", "Job")
+    assert len(now_jobs) == 1 and now_jobs[0].name == naming.run_now_job_name("web", "1")
+    cron = stored(by(first, "create", "CronJob")[0])
+    assert cron["metadata"]["annotations"][naming.ANNOTATION_LAST_RUN_NOW] == "1"
+    again = run(obj, configmap=stored(first.actions[0]), cronjob=cron)
+    assert again.actions == []
+
+
+def test_long_names_give_children_within_limits() -> None:
+    name = "a" * 200
+    result = run(assertion(name).with_http("http://a/").scheduled("@hourly").stored())
+    assert all(len(a.name) <= 63 for a in result.actions)
+    assert len(by(result, "create", "CronJob")[0].name) <= 52
+
+
+def test_context_volumes_keep_items_optional_and_default_mode_and_mount_read_only() -> None:
+    obj = (
+        assertion("web")
+        .with_internal()
+        .context(
+            "cfg",
+            configMap={
+                "name": "my-cm",
+                "items": [{"key": "a", "path": "a.txt"}],
+                "optional": True,
+                "defaultMode": 0o440,
+            },
+        )
+        .context("creds", secret={"name": "my-secret"})
+        .stored()
+    )
+    result = run(obj)
+    volumes = {v["name"]: v for v in pod_spec(result)["spec"]["volumes"]}
+    assert volumes["ctx-cfg"]["configMap"] == {
+        "name": "my-cm",
+        "items": [{"key": "a", "path": "a.txt"}],
+        "optional": True,
+        "defaultMode": 0o440,
+    }
+    assert volumes["ctx-creds"]["secret"] == {"secretName": "my-secret"}
+    mounts = {m["mountPath"]: m for m in probe(result)["volumeMounts"]}
+    assert mounts["/mnt/cfg"]["readOnly"] is True and mounts["/mnt/creds"]["readOnly"] is True
+    config = json.loads(by(result, "create", "ConfigMap")[0].body["data"]["config.json"])  # type: ignore[index]
+    assert {"name": "creds", "type": "directory", "path": "/mnt/creds", "secret": True} in (
+        config["contexts"]
+    )
+
+
+def test_context_names_with_underscores_become_valid_volume_names() -> None:
+    obj = assertion("web").with_internal().context("my_cfg", configMap={"name": "c"}).stored()
+    names = [v["name"] for v in pod_spec(run(obj))["spec"]["volumes"]]
+    assert all(n.replace("-", "").isalnum() and n.islower() for n in names)
+
+
+def test_template_overrides_merge_like_kubernetes_but_cannot_remove_the_probe() -> None:
+    obj = (
+        assertion("web")
+        .with_http("http://a/")
+        .template(
+            {
+                "metadata": {"labels": {"app": "payments"}, "annotations": {"x": "y"}},
+                "spec": {
+                    "serviceAccountName": "checker",
+                    "nodeSelector": {"zone": "a"},
+                    "tolerations": [{"key": "k", "operator": "Exists"}],
+                    "containers": [
+                        {
+                            "name": "probe",
+                            "command": ["sh", "-c", "evil"],
+                            "resources": {"limits": {"memory": "1Gi"}},
+                            "env": [{"name": "A", "value": "1"}],
+                        },
+                        {"name": "sidecar", "image": "busybox"},
+                    ],
+                    "volumes": [{"name": "netchecks-config", "emptyDir": {}}],
+                },
+            }
+        )
+        .stored(uid="u-1")
+    )
+    result = run(obj)
+    template = pod_spec(result)
+    spec = template["spec"]
+    assert template["metadata"]["labels"]["app"] == "payments"
+    assert template["metadata"]["labels"][naming.LABEL_ASSERTION_UID] == "u-1"
+    assert template["metadata"]["annotations"]["x"] == "y"
+    assert spec["serviceAccountName"] == "checker"
+    assert spec["automountServiceAccountToken"] is True  # asked for a service account
+    assert spec["nodeSelector"] == {"zone": "a"}
+    assert spec["tolerations"] == [{"key": "k", "operator": "Exists"}]
+    container = probe(result)
+    assert container["command"][:2] == ["netchecks", "run"]
+    assert container["resources"]["limits"]["memory"] == "1Gi"
+    assert container["resources"]["requests"]["cpu"] == "50m"
+    assert container["env"] == [{"name": "A", "value": "1"}]
+    assert [c["name"] for c in spec["containers"]] == ["probe", "sidecar"]
+    config = next(v for v in spec["volumes"] if v["name"] == "netchecks-config")
+    assert "configMap" in config and "emptyDir" not in config
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        ({"name": "r", "type": "http"}, "rule 'r'"),
+        ({"name": "bad-cel", "type": "internal", "validate": {"pattern": "data.x =="}}, "bad-cel"),
+        ({"name": "bad-tpl", "type": "http", "url": "http://{{ a. }}/"}, "bad-tpl"),
+        ({"name": "t", "type": "nosuch"}, "unknown type"),
+        ({"name": "p", "type": "tcp", "host": "h", "port": 70000}, "port"),
+    ],
+)
+def test_invalid_spec_creates_nothing_and_names_the_rule(
+    rule: dict[str, Any], expected: str
+) -> None:
+    obj = assertion("web").rule(**rule).stored()
+    result = run(obj)
+    assert result.actions == []
+    assert result.status is not None
+    cond = result.status["conditions"][0]
+    assert (cond["status"], cond["reason"]) == ("False", "InvalidSpec")
+    assert expected in cond["message"]
+    assert result.events[0].reason == "InvalidSpec"
+
+
+def test_templated_port_is_not_an_error_before_rendering() -> None:
+    obj = (
+        assertion("web")
+        .rule(type="tcp", host="h", port="{{ c.port }}")
+        .context("c", inline={"port": 80})
+        .stored()
+    )
+    assert run(obj).invalid == []
+
+
+def test_invalid_schedule_and_bad_template_shape_are_invalid_spec() -> None:
+    bad_cron = assertion("a").with_internal().scheduled("every minute").stored()
+    assert "schedule" in run(bad_cron).status["conditions"][0]["message"]  # type: ignore[index]
+    bad_tpl = assertion("a").with_internal().template({"containers": []}).stored()
+    assert "spec.template" in run(bad_tpl).status["conditions"][0]["message"]  # type: ignore[index]
+
+
+def test_report_summary_becomes_probe_complete_status() -> None:
+    obj = assertion("web").with_http("http://a/").stored(uid="u-1")
+    first = run(obj)
+    report = {
+        "metadata": {"name": "web", "ownerReferences": [{"uid": "u-1"}]},
+        "summary": {"pass": 3, "fail": 1},
+        "results": [{"timestamp": {"seconds": 1767225600, "nanos": 0}}],
+    }
+    obj["status"] = first.status
+    result = run(obj, configmap=stored(first.actions[0]), report=report)
+    assert result.status is not None
+    assert result.status["summary"] == {"pass": 3, "fail": 1, "warn": 0, "error": 0, "skip": 0}
+    assert result.status["lastResultTime"] == "2026-01-01T00:00:00Z"
+    cond = result.status["conditions"][0]
+    assert (cond["status"], cond["reason"], cond["message"]) == (
+        "True",
+        "ProbeComplete",
+        "3 pass, 1 fail",
+    )
+    assert cond["lastTransitionTime"] == NOW  # status stayed True: time kept from before
+
+
+def test_transition_time_is_kept_while_status_is_unchanged() -> None:
+    obj = assertion("web").with_http("http://a/").stored()
+    obj["status"] = {
+        "conditions": [
+            {
+                "type": "Reconciled",
+                "status": "True",
+                "reason": "Progressing",
+                "lastTransitionTime": "2020-01-01T00:00:00Z",
+            }
+        ]
+    }
+    cond = run(obj).status["conditions"][0]  # type: ignore[index]
+    assert cond["lastTransitionTime"] == "2020-01-01T00:00:00Z"
+
+
+def test_failed_job_gives_a_probe_failed_event() -> None:
+    obj = assertion("web").with_http("http://a/").stored()
+    first = run(obj)
+    job = stored(first.actions[1])
+    job["status"] = {
+        "conditions": [
+            {
+                "type": "Failed",
+                "status": "True",
+                "reason": "DeadlineExceeded",
+                "message": "too slow",
+            }
+        ]
+    }
+    result = run(obj, configmap=stored(first.actions[0]), jobs=[job])
+    assert any(e.reason == "ProbeFailed" and "too slow" in e.message for e in result.events)
+
+
+def test_a_child_name_taken_by_a_user_object_is_refused() -> None:
+    obj = assertion("web").with_http("http://a/").stored(uid="u-1")
+    users = {"metadata": {"name": "web-netchecks-config", "uid": "x", "resourceVersion": "1"}}
+    with pytest.raises(NameTakenError, match="not owned"):
+        run(obj, configmap=users)
+
+
+def test_deleting_assertion_plans_nothing() -> None:
+    obj = assertion("web").with_http("http://a/").stored()
+    obj["metadata"]["deletionTimestamp"] = NOW
+    assert run(obj).actions == [] and run(obj).status is None
