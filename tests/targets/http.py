@@ -61,6 +61,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.request = self.server.tls.wrap_socket(self.request, server_side=True)
         super().setup()
 
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            if self.server.tls is not None:
+                # The server closes the plain socket it accepted, which the TLS one replaced.
+                self.request.close()
+
     def log_message(self, format: str, *args: Any) -> None:
         pass
 

@@ -40,9 +40,15 @@ DEFAULT_PORT = 53
 
 
 def echo_spec(rule: DnsRule) -> dict[str, Any]:
-    """The rule as run; the server is named ``nameserver``, as the old probe named it."""
-    spec = rule.model_dump(mode="json", by_alias=True)
-    spec["nameserver"] = spec.pop("server", None)
+    """The rule as run; the server is ``nameserver`` (null for the OS resolver), as before."""
+    spec = rule.model_dump(
+        mode="json",
+        by_alias=True,
+        exclude_none=True,
+        exclude={"name", "validation", "validate_spec", "server"},
+    )
+    spec["nameserver"] = rule.server
+    spec["timeout"] = rule.effective_timeout
     return spec
 
 
@@ -142,7 +148,8 @@ def _prepare(rule: DnsRule) -> tuple[dns.resolver.Resolver, dns.name.Name]:
         if rule.record_type == "PTR" and _is_ip(rule.host):
             qname = dns.reversename.from_address(rule.host)
         else:
-            qname = dns.name.from_text(rule.host)
+            # Relative (no origin), so the search domains apply as in the OS resolver.
+            qname = dns.name.from_text(rule.host, origin=None)
     except dns.exception.DNSException as exc:
         raise ValueError(f"host {rule.host!r} is not a valid DNS name: {exc}") from exc
     return resolver, qname

@@ -1,0 +1,442 @@
+"""The ``http`` check against real HTTP and HTTPS servers (TLS with a throwaway CA)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from typing import Any
+
+import pytest
+from netchecks_core.cel import CelEvaluationError, evaluate
+from netchecks_core.reasons import REASONS
+from netchecks_core.rules import RULE_ADAPTER, HttpRule
+from netchecks_probe.checks import http as http_check
+from netchecks_probe.checks.base import Deadline
+from netchecks_probe.checks.failures import reason_for
+
+from tests.targets.http import JSON_BODY, HttpServer
+from tests.targets.tcp import Blackhole, ClosedPort, SilentServer
+from tests.targets.tls import (
+    CA_ORGANIZATION,
+    EXPIRED_DAYS_AGO,
+    GOOD_DAYS,
+    WRONG_HOST,
+    TestCertificates,
+)
+
+
+def check(deadline: float = 10, **fields: Any) -> dict[str, Any]:
+    rule = RULE_ADAPTER.validate_python({"type": "http", **fields})
+    assert isinstance(rule, HttpRule)
+    data = http_check.run(rule, Deadline.after(deadline))
+    json.dumps(data, allow_nan=False)  # data is always JSON-safe
+    if "reason" in data:
+        assert data["reason"] in REASONS
+    return data
+
+
+def passes(expression: str, data: dict[str, Any]) -> bool:
+    return evaluate(expression, {"data": data}) is True
+
+
+def trusted(certs: TestCertificates) -> dict[str, str]:
+    return {"ca-bundle": str(certs.ca_file)}
+
+
+# Plain HTTP: status, headers, body.
+
+
+def test_json_endpoint_gives_status_headers_body_and_passes_the_default_rule(
+    http_server: HttpServer,
+) -> None:
+    data = check(url=http_server.url("/json"))
+
+    assert data["status-code"] == 200
+    assert data["headers"]["Content-Type"] == "application/json"
+    assert data["headers"]["X-Netchecks-Test"] == "yes"
+    assert json.loads(data["body"]) == JSON_BODY
+    assert data["body-truncated"] is False
+    assert data["url"] == http_server.url("/json")
+    assert data["redirects"] == []
+    assert "tls" not in data
+    assert "reason" not in data
+    assert passes(http_check.DEFAULT_RULE, data)
+
+
+def test_cel_rule_can_read_the_json_body(http_server: HttpServer) -> None:
+    data = check(url=http_server.url("/json"))
+
+    assert passes("parse_json(data.body).version == '1.2.3'", data)
+    assert not passes("parse_json(data.body).status == 'down'", data)
+
+
+@pytest.mark.parametrize("code", [400, 403, 404, 500, 503])
+def test_error_status_keeps_the_response_and_sets_reason_http_status(
+    http_server: HttpServer, code: int
+) -> None:
+    data = check(url=http_server.url(f"/status/{code}"))
+
+    assert data["status-code"] == code
+    assert data["reason"] == "http-status"
+    assert data["exception-type"] == "HTTPError"
+    assert str(code) in data["exception"]
+    assert data["body"] == f"status {code}\n"
+    assert not passes(http_check.DEFAULT_RULE, data)
+
+
+def test_created_status_passes_the_default_rule(http_server: HttpServer) -> None:
+    data = check(url=http_server.url("/status/201"))
+
+    assert "reason" not in data
+    assert passes(http_check.DEFAULT_RULE, data)
+
+
+def test_method_headers_and_body_are_sent(http_server: HttpServer) -> None:
+    data = check(
+        url=http_server.url("/echo?x=1"),
+        method="PUT",
+        headers={"X-Token": "a:b:c", "User-Agent": "custom"},
+        body='{"hello": "world"}',
+    )
+
+    echoed = json.loads(data["body"])
+    assert echoed["method"] == "PUT"
+    assert echoed["query"] == {"x": "1"}
+    assert echoed["headers"]["X-Token"] == "a:b:c"
+    assert echoed["headers"]["User-Agent"] == "custom"
+    assert echoed["body"] == '{"hello": "world"}'
+
+
+def test_default_user_agent_is_netchecks(http_server: HttpServer) -> None:
+    data = check(url=http_server.url("/echo"))
+
+    assert json.loads(data["body"])["headers"]["User-Agent"] == http_check.USER_AGENT
+
+
+def test_head_request_has_an_empty_body(http_server: HttpServer) -> None:
+    data = check(url=http_server.url("/json"), method="head")
+
+    assert data["status-code"] == 200
+    assert data["body"] == ""
+
+
+def test_gzip_body_is_decoded(http_server: HttpServer) -> None:
+    data = check(url=http_server.url("/gzip"))
+
+    assert json.loads(data["body"]) == JSON_BODY
+
+
+# Redirects.
+
+
+def test_redirects_are_followed_and_recorded(http_server: HttpServer) -> None:
+    data = check(url=http_server.url("/redirect/2"))
+
+    assert data["status-code"] == 200
+    assert data["url"] == http_server.url("/json")
+    assert data["redirects"] == [
+        {"status-code": 302, "url": http_server.url("/redirect/2")},
+        {"status-code": 302, "url": http_server.url("/redirect/1")},
+        {"status-code": 302, "url": http_server.url("/redirect/0")},
+    ]
+
+
+def test_follow_redirects_false_reports_the_redirect_itself(http_server: HttpServer) -> None:
+    data = check(url=http_server.url("/redirect/0"), **{"follow-redirects": False})
+
+    assert data["status-code"] == 302
+    assert data["headers"]["Location"] == "/json"
+    assert "reason" not in data
+    assert not passes(http_check.DEFAULT_RULE, data)
+
+
+def test_redirect_loop_has_reason_too_many_redirects(http_server: HttpServer) -> None:
+    data = check(url=http_server.url("/redirect-loop"))
+
+    assert data["reason"] == "too-many-redirects"
+    assert "status-code" not in data
+
+
+# Body size cap.
+
+
+def test_body_larger_than_the_cap_is_truncated_and_says_so(http_server: HttpServer) -> None:
+    data = check(url=http_server.url("/bytes/5000"), **{"max-body-bytes": 1000})
+
+    assert data["body"] == "x" * 1000
+    assert data["body-truncated"] is True
+    assert data["status-code"] == 200
+
+
+def test_default_cap_is_one_mebibyte(http_server: HttpServer) -> None:
+    data = check(url=http_server.url(f"/bytes/{1024 * 1024 + 10}"))
+
+    assert len(data["body"]) == 1024 * 1024
+    assert data["body-truncated"] is True
+
+
+def test_body_exactly_at_the_cap_is_not_truncated(http_server: HttpServer) -> None:
+    data = check(url=http_server.url("/bytes/1000"), **{"max-body-bytes": 1000})
+
+    assert len(data["body"]) == 1000
+    assert data["body-truncated"] is False
+
+
+# Time bounds.
+
+
+def test_slow_answer_within_the_timeout_passes(http_server: HttpServer) -> None:
+    data = check(url=http_server.url("/slow?delay=0.2"), timeout=2)
+
+    assert data["status-code"] == 200
+
+
+def test_slow_answer_beyond_the_timeout_has_reason_timeout(http_server: HttpServer) -> None:
+    started = time.monotonic()
+    data = check(url=http_server.url("/slow?delay=5"), timeout=0.3)
+
+    assert data["reason"] == "timeout"
+    assert "status-code" not in data
+    assert time.monotonic() - started < 0.3 + 0.3
+
+
+def test_slowly_dripping_body_is_cut_at_the_timeout_with_what_arrived(
+    http_server: HttpServer,
+) -> None:
+    started = time.monotonic()
+    data = check(url=http_server.url("/drip?bytes=100&delay=0.05"), timeout=0.5)
+
+    assert time.monotonic() - started < 0.5 + 0.3
+    assert data["reason"] == "timeout"
+    assert data["status-code"] == 200
+    assert 0 < len(data["body"]) < 100
+    assert set(data["body"]) == {"."}
+
+
+def test_run_deadline_shorter_than_the_timeout_bounds_the_request(
+    http_server: HttpServer,
+) -> None:
+    started = time.monotonic()
+    data = check(deadline=0.3, url=http_server.url("/slow?delay=5"))
+
+    assert data["reason"] == "timeout"
+    assert time.monotonic() - started < 0.3 + 0.3
+
+
+def test_default_timeout_is_thirty_seconds() -> None:
+    rule = RULE_ADAPTER.validate_python({"type": "http", "url": "http://127.0.0.1/"})
+
+    assert rule.effective_timeout == 30
+
+
+# Connection failures.
+
+
+def test_refused_connection_has_reason_connection_refused(refusing_port: ClosedPort) -> None:
+    data = check(url=f"http://127.0.0.1:{refusing_port.port}/")
+
+    assert data["reason"] == "connection-refused"
+    assert data["exception-type"] == "ConnectionError"
+    assert "status-code" not in data
+    # As with the old probe, the default rule cannot hold without a status code.
+    with pytest.raises(CelEvaluationError, match="no such key"):
+        evaluate(http_check.DEFAULT_RULE, {"data": data})
+
+
+def test_connect_timeout_has_reason_timeout(blackhole: Blackhole) -> None:
+    started = time.monotonic()
+    data = check(url=f"http://127.0.0.1:{blackhole.port}/", timeout=0.3)
+
+    assert data["reason"] == "timeout"
+    assert time.monotonic() - started < 0.3 + 0.3
+
+
+def test_server_that_never_answers_has_reason_timeout(silent_server: SilentServer) -> None:
+    data = check(url=f"http://127.0.0.1:{silent_server.port}/", timeout=0.3)
+
+    assert data["reason"] == "timeout"
+    assert data["exception-type"] == "ReadTimeout"
+
+
+def test_connection_closed_without_answer_has_reason_connection_reset(
+    http_server: HttpServer,
+) -> None:
+    data = check(url=http_server.url("/close"))
+
+    assert data["reason"] == "connection-reset"
+
+
+def test_url_without_scheme_is_an_invalid_target() -> None:
+    data = check(url="api.example.com/version")
+
+    assert data["reason"] == "invalid-target"
+    assert data["exception-type"] == "MissingSchema"
+
+
+def test_unsupported_scheme_is_an_invalid_target() -> None:
+    data = check(url="ftp://127.0.0.1/file")
+
+    assert data["reason"] == "invalid-target"
+
+
+def test_name_resolution_failure_maps_to_its_reason() -> None:
+    # Resolving a made-up name would send a query off this machine, so the mapping
+    # is checked on the exception the socket layer raises.
+    error = socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    assert reason_for(error) == "name-resolution-failed"
+
+
+def test_source_ip_of_this_host_is_used(http_server: HttpServer) -> None:
+    data = check(url=http_server.url("/json"), **{"source-ip": "127.0.0.1"})
+
+    assert data["status-code"] == 200
+
+
+def test_source_ip_not_on_this_host_has_reason_source_ip_unavailable(
+    http_server: HttpServer,
+) -> None:
+    data = check(url=http_server.url("/json"), **{"source-ip": "192.0.2.1"})
+
+    assert data["reason"] == "source-ip-unavailable"
+
+
+# TLS.
+
+
+def test_https_with_the_ca_bundle_is_verified_and_reports_tls_facts(
+    https_server: HttpServer, test_certificates: TestCertificates
+) -> None:
+    data = check(url=https_server.url("/json"), **trusted(test_certificates))
+
+    assert data["status-code"] == 200
+    facts = data["tls"]
+    assert facts["verified"] is True
+    assert facts["version"] in ("TLSv1.2", "TLSv1.3")
+    assert facts["cipher"]
+    cert = facts["certificate"]
+    assert cert["common-name"] == "localhost"
+    assert "CN=localhost" in cert["subject"]
+    assert CA_ORGANIZATION in cert["issuer"]
+    assert cert["sans"] == ["localhost", "127.0.0.1", "::1"]
+    assert cert["days-remaining"] in (GOOD_DAYS - 1, GOOD_DAYS)
+    assert cert["not-after"].endswith("+00:00")
+    assert len(cert["sha256"]) == 64
+    assert passes("data.tls.certificate['days-remaining'] > 30", data)
+
+
+def test_https_not_trusted_by_the_system_has_reason_tls_verify_failed_with_facts(
+    https_server: HttpServer,
+) -> None:
+    data = check(url=https_server.url("/json"))
+
+    assert data["reason"] == "tls-verify-failed"
+    assert "status-code" not in data
+    assert data["tls"]["verified"] is False
+    assert data["tls"]["certificate"]["common-name"] == "localhost"
+    assert "certificate verify failed" in data["tls"]["verify-error"]
+
+
+def test_expired_certificate_fails_verification_and_reports_negative_days(
+    https_expired_server: HttpServer, test_certificates: TestCertificates
+) -> None:
+    data = check(url=https_expired_server.url("/json"), **trusted(test_certificates))
+
+    assert data["reason"] == "tls-verify-failed"
+    assert "expired" in data["exception"]
+    cert = data["tls"]["certificate"]
+    assert cert["days-remaining"] in (-EXPIRED_DAYS_AGO - 1, -EXPIRED_DAYS_AGO)
+    assert passes("data.tls.certificate['days-remaining'] < 0", data)
+
+
+def test_wrong_host_certificate_fails_verification_and_shows_its_names(
+    https_wrong_host_server: HttpServer, test_certificates: TestCertificates
+) -> None:
+    data = check(url=https_wrong_host_server.url("/json"), **trusted(test_certificates))
+
+    assert data["reason"] == "tls-verify-failed"
+    assert "127.0.0.1" in data["exception"]
+    assert data["tls"]["certificate"]["sans"] == [WRONG_HOST]
+
+
+def test_verify_tls_cert_false_accepts_an_expired_certificate_and_still_reports_it(
+    https_expired_server: HttpServer,
+) -> None:
+    data = check(url=https_expired_server.url("/json"), **{"verify-tls-cert": False})
+
+    assert data["status-code"] == 200
+    assert data["tls"]["verified"] is False
+    assert data["tls"]["certificate"]["days-remaining"] < 0
+
+
+def test_server_requiring_a_client_certificate_refuses_a_client_without_one(
+    https_mtls_server: HttpServer, test_certificates: TestCertificates
+) -> None:
+    data = check(url=https_mtls_server.url("/json"), **trusted(test_certificates))
+
+    assert data["reason"] == "tls-error"
+    assert "status-code" not in data
+    # The server's own certificate is still reported.
+    assert data["tls"]["certificate"]["common-name"] == "localhost"
+
+
+def test_client_certificate_and_key_are_presented(
+    https_mtls_server: HttpServer, test_certificates: TestCertificates
+) -> None:
+    data = check(
+        url=https_mtls_server.url("/json"),
+        **trusted(test_certificates),
+        **{
+            "client-cert": str(test_certificates.client_cert_file),
+            "client-key": str(test_certificates.client_key_file),
+        },
+    )
+
+    assert data["status-code"] == 200
+    assert data["tls"]["verified"] is True
+
+
+def test_client_certificate_and_key_in_one_file_are_presented(
+    https_mtls_server: HttpServer, test_certificates: TestCertificates
+) -> None:
+    data = check(
+        url=https_mtls_server.url("/json"),
+        **trusted(test_certificates),
+        **{"client-cert": str(test_certificates.client_combined_file)},
+    )
+
+    assert data["status-code"] == 200
+
+
+def test_missing_ca_bundle_file_has_reason_tls_config_invalid(
+    https_server: HttpServer, tmp_path: Any
+) -> None:
+    missing = tmp_path / "missing-ca.pem"
+    data = check(url=https_server.url("/json"), **{"ca-bundle": str(missing)})
+
+    assert data["reason"] == "tls-config-invalid"
+    assert str(missing) in data["exception"]
+
+
+def test_https_redirect_to_plain_http_reports_no_tls(
+    https_server: HttpServer, http_server: HttpServer, test_certificates: TestCertificates
+) -> None:
+    target = http_server.url("/json")
+    data = check(url=https_server.url(f"/redirect-to?url={target}"), **trusted(test_certificates))
+
+    assert data["status-code"] == 200
+    assert data["url"] == target
+    assert "tls" not in data
+
+
+def test_ipv6_literal_url() -> None:
+    from tests.targets.dns import has_ipv6_loopback
+
+    if not has_ipv6_loopback():
+        pytest.skip("this machine has no IPv6 loopback")
+    with HttpServer(host="::1") as server:
+        data = check(url=server.url("/json"))
+
+    assert data["status-code"] == 200
+    assert data["url"].startswith("http://[::1]:")

@@ -1,0 +1,172 @@
+"""The ``tcp`` check against real listeners, a refusing port and a blackhole."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+from netchecks_core.cel import evaluate
+from netchecks_core.reasons import REASONS
+from netchecks_core.rules import RULE_ADAPTER, TcpRule
+from netchecks_probe.checks import tcp as tcp_check
+from netchecks_probe.checks.base import Deadline
+
+from tests.targets.dns import has_ipv6_loopback
+from tests.targets.tcp import BANNER, BannerServer, Blackhole, ClosedPort, SilentServer
+
+OLD_DEFAULT_RULE = "data.connected == true"
+
+
+def check(deadline: float = 10, **fields: Any) -> dict[str, Any]:
+    rule = RULE_ADAPTER.validate_python({"type": "tcp", "host": "127.0.0.1", **fields})
+    assert isinstance(rule, TcpRule)
+    data = tcp_check.run(rule, Deadline.after(deadline))
+    json.dumps(data, allow_nan=False)  # data is always JSON-safe
+    if "reason" in data:
+        assert data["reason"] in REASONS
+    return data
+
+
+def passes(expression: str, data: dict[str, Any]) -> bool:
+    return evaluate(expression, {"data": data}) is True
+
+
+def test_open_port_is_connected_without_error(banner_server: BannerServer) -> None:
+    data = check(port=banner_server.port)
+
+    assert data == {"connected": True, "error": None}
+    assert passes(tcp_check.DEFAULT_RULE, data)
+    assert passes(OLD_DEFAULT_RULE, data)
+
+
+def test_port_given_as_a_string_works(banner_server: BannerServer) -> None:
+    # A port from a template arrives as text.
+    data = check(port=str(banner_server.port))
+
+    assert data["connected"] is True
+
+
+def test_refused_port_is_not_connected_with_the_old_error_text(
+    refusing_port: ClosedPort,
+) -> None:
+    data = check(port=refusing_port.port)
+
+    assert data["connected"] is False
+    assert data["error"] == f"Connection refused to 127.0.0.1:{refusing_port.port}"
+    assert data["reason"] == "connection-refused"
+    assert data["exception-type"] == "ConnectionRefusedError"
+    assert not passes(tcp_check.DEFAULT_RULE, data)
+
+
+def test_unanswered_connect_times_out_within_the_timeout(blackhole: Blackhole) -> None:
+    started = time.monotonic()
+    data = check(port=blackhole.port, timeout=0.3)
+
+    assert time.monotonic() - started < 0.3 + 0.3
+    assert data["connected"] is False
+    assert data["error"] == "Connection timed out after 0.3s"
+    assert data["reason"] == "timeout"
+    assert not passes(tcp_check.DEFAULT_RULE, data)
+
+
+def test_run_deadline_shorter_than_the_timeout_bounds_the_connect(blackhole: Blackhole) -> None:
+    started = time.monotonic()
+    data = check(deadline=0.3, port=blackhole.port, timeout=5)
+
+    assert data["reason"] == "timeout"
+    assert time.monotonic() - started < 0.3 + 0.3
+
+
+def test_default_timeout_is_five_seconds() -> None:
+    rule = RULE_ADAPTER.validate_python({"type": "tcp", "host": "h", "port": 1})
+
+    assert rule.effective_timeout == 5
+
+
+def test_expected_banner_is_read_and_matched(banner_server: BannerServer) -> None:
+    data = check(port=banner_server.port, expect="SSH-2.0")
+
+    assert data["connected"] is True
+    assert data["error"] is None
+    assert data["banner"] == BANNER.decode()
+    assert "reason" not in data
+    assert passes(tcp_check.DEFAULT_RULE, data)
+
+
+def test_sent_text_gets_the_expected_reply(banner_server: BannerServer) -> None:
+    data = check(port=banner_server.port, send="PING\r\n", expect="PONG")
+
+    assert data["error"] is None
+    assert data["banner"].endswith("PONG\r\n")
+
+
+def test_banner_without_the_expected_text_is_a_mismatch(banner_server: BannerServer) -> None:
+    started = time.monotonic()
+    data = check(port=banner_server.port, expect="HTTP/1.1", timeout=0.3)
+
+    assert time.monotonic() - started < 0.3 + 0.3
+    assert data["connected"] is True
+    assert data["reason"] == "banner-mismatch"
+    assert data["banner"] == BANNER.decode()
+    assert "HTTP/1.1" in data["error"]
+    assert not passes(tcp_check.DEFAULT_RULE, data)
+    assert passes("data.banner.startsWith('SSH-')", data)
+
+
+def test_silent_server_with_an_expectation_times_out(silent_server: SilentServer) -> None:
+    data = check(port=silent_server.port, expect="220 ", timeout=0.3)
+
+    assert data["connected"] is True
+    assert data["reason"] == "timeout"
+    assert data["banner"] == ""
+    assert "220 " in data["error"]
+    assert not passes(tcp_check.DEFAULT_RULE, data)
+
+
+def test_send_without_expect_reads_nothing(silent_server: SilentServer) -> None:
+    data = check(port=silent_server.port, send="hello\n")
+
+    assert data == {"connected": True, "error": None}
+
+
+def test_source_ip_of_this_host_is_used(banner_server: BannerServer) -> None:
+    data = check(port=banner_server.port, **{"source-ip": "127.0.0.1"})
+
+    assert data["connected"] is True
+
+
+def test_source_ip_not_on_this_host_has_reason_source_ip_unavailable(
+    banner_server: BannerServer,
+) -> None:
+    data = check(port=banner_server.port, **{"source-ip": "192.0.2.1"})
+
+    assert data["connected"] is False
+    assert data["reason"] == "source-ip-unavailable"
+
+
+def test_source_ip_that_is_not_an_address_is_an_invalid_target(
+    banner_server: BannerServer,
+) -> None:
+    data = check(port=banner_server.port, **{"source-ip": "eth0"})
+
+    assert data["connected"] is False
+    assert data["reason"] == "invalid-target"
+
+
+@pytest.mark.parametrize("host", ["::1", "[::1]"])
+def test_ipv6_host_with_or_without_brackets(host: str) -> None:
+    if not has_ipv6_loopback():
+        pytest.skip("this machine has no IPv6 loopback")
+    with BannerServer(host="::1") as server:
+        data = check(host=host, port=server.port, expect="SSH-")
+
+    assert data["connected"] is True
+    assert data["error"] is None
+
+
+def test_host_name_is_resolved(banner_server: BannerServer) -> None:
+    data = check(host="localhost", port=banner_server.port)
+
+    assert data["connected"] is True
