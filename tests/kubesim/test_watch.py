@@ -1,0 +1,195 @@
+"""Checklist A6 (+C1 bookmarks): watch semantics, through `kubernetes.watch.Watch`."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.request
+from typing import Any
+
+import pytest
+from kubernetes import client, watch
+
+from .testing import wait_for
+
+
+@pytest.fixture
+def core(kube_api: client.ApiClient) -> client.CoreV1Api:
+    return client.CoreV1Api(kube_api)
+
+
+def _raw_watch(url: str, timeout: float = 5.0) -> list[bytes]:
+    with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 - local server
+        assert resp.status == 200
+        assert resp.headers["Transfer-Encoding"] == "chunked"
+        return list(resp.read().split(b"\n"))
+
+
+def test_watch_without_rv_starts_with_synthetic_added(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+    """Real: RV unset -> ADDED for every current object, then changes; timeoutSeconds ends
+    the stream cleanly."""
+    for name in ("a", "b"):
+        core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": name}})
+    events = [(e["type"], e["object"].metadata.name) for e in watch.Watch().stream(
+        core.list_namespaced_config_map, kube_namespace, timeout_seconds=1)]
+    assert events == [("ADDED", "a"), ("ADDED", "b")]
+
+
+def test_watch_from_rv_sends_only_later_events_in_order(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+    """Real: RV given -> only changes after it: ADDED, MODIFIED, DELETED (DELETED carries the
+    deletion's RV)."""
+    listed = core.list_namespaced_config_map(kube_namespace)
+    core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "a"}})
+    core.patch_namespaced_config_map("a", kube_namespace, {"data": {"k": "v"}})
+    last = core.read_namespaced_config_map("a", kube_namespace)
+    core.delete_namespaced_config_map("a", kube_namespace)
+    got = list(watch.Watch().stream(core.list_namespaced_config_map, kube_namespace,
+                                    resource_version=listed.metadata.resource_version,
+                                    timeout_seconds=1))
+    assert [e["type"] for e in got] == ["ADDED", "MODIFIED", "DELETED"]
+    rvs = [int(e["object"].metadata.resource_version) for e in got]
+    assert rvs == sorted(rvs)
+    assert rvs[-1] > int(last.metadata.resource_version)
+    assert got[-1]["object"].data == {"k": "v"}
+
+
+def test_watch_stream_is_one_json_per_line_without_blank_lines(kubesim, core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+    core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "a"}})
+    lines = _raw_watch(f"{kubesim.url}/api/v1/namespaces/{kube_namespace}/configmaps"
+                       "?watch=true&timeoutSeconds=1")
+    assert lines[-1] == b""  # the stream ends with a newline, nothing after it
+    body = lines[:-1]
+    assert body and all(line.strip() for line in body)
+    assert json.loads(body[0])["object"]["kind"] == "ConfigMap"
+
+
+def test_selector_enter_and_leave_become_added_and_deleted(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+    """Real (cacher): an update moving an object into a watch's selector is ADDED, out of it
+    DELETED (old content, new RV)."""
+    start = core.list_namespaced_config_map(kube_namespace).metadata.resource_version
+    core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "a",
+                                                                    "labels": {"x": "0"}}})
+    core.patch_namespaced_config_map("a", kube_namespace, {"metadata": {"labels": {"x": "1"}}})
+    core.patch_namespaced_config_map("a", kube_namespace, {"metadata": {"labels": {"x": "1"}},
+                                                           "data": {"k": "v"}})
+    moved = core.patch_namespaced_config_map("a", kube_namespace,
+                                             {"metadata": {"labels": {"x": "2"}}})
+    got = list(watch.Watch().stream(core.list_namespaced_config_map, kube_namespace,
+                                    label_selector="x=1", resource_version=start,
+                                    timeout_seconds=1))
+    assert [e["type"] for e in got] == ["ADDED", "MODIFIED", "DELETED"]
+    assert got[-1]["object"].metadata.labels == {"x": "1"}
+    assert got[-1]["object"].metadata.resource_version == moved.metadata.resource_version
+
+
+def test_field_selector_on_watch(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+    for name in ("a", "b"):
+        core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": name}})
+    got = [e["object"].metadata.name for e in watch.Watch().stream(
+        core.list_namespaced_config_map, kube_namespace, field_selector="metadata.name=b",
+        timeout_seconds=1)]
+    assert got == ["b"]
+
+
+def test_live_events_reach_a_running_watch(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+    w = watch.Watch()
+    seen: list[tuple[str, str]] = []
+
+    def consume() -> None:
+        for event in w.stream(core.list_namespaced_config_map, kube_namespace, timeout_seconds=3):
+            seen.append((event["type"], event["object"].metadata.name))
+            if len(seen) == 2:
+                w.stop()
+
+    thread = threading.Thread(target=consume)
+    thread.start()
+    time.sleep(0.2)
+    core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "live"}})
+    core.delete_namespaced_config_map("live", kube_namespace)
+    thread.join(timeout=5)
+    assert seen == [("ADDED", "live"), ("DELETED", "live")]
+
+
+def test_bookmarks_only_when_allowed(kubesim, core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+    """Real: BOOKMARK only with allowWatchBookmarks; it carries just kind, apiVersion and
+    metadata.resourceVersion, and Watch updates its resource_version from it."""
+    w = watch.Watch()
+    got = list(w.stream(core.list_namespaced_config_map, kube_namespace,
+                        allow_watch_bookmarks=True, timeout_seconds=2))
+    marks = [e for e in got if e["type"] == "BOOKMARK"]
+    assert marks
+    obj: dict[str, Any] = marks[-1]["raw_object"]
+    assert set(obj) == {"kind", "apiVersion", "metadata"}
+    assert set(obj["metadata"]) == {"resourceVersion"}
+    assert w.resource_version == obj["metadata"]["resourceVersion"]
+    plain = list(watch.Watch().stream(core.list_namespaced_config_map, kube_namespace,
+                                      timeout_seconds=1))
+    assert not [e for e in plain if e["type"] == "BOOKMARK"]
+
+
+def test_too_old_resource_version_is_error_event_410(make_kubesim) -> None:  # type: ignore[no-untyped-def]
+    """Real: HTTP 200 then an ERROR event with a Status (code 410, reason Expired), then the
+    stream closes; Watch retries once and then raises ApiException(410)."""
+    sim = make_kubesim(history_size=5, controllers=False)
+    rt = sim.api.resource("", "v1", "configmaps")
+    for i in range(10):
+        sim.api.create(rt, "default", {"metadata": {"name": f"c{i}"}})
+    lines = _raw_watch(f"{sim.url}/api/v1/namespaces/default/configmaps?watch=true&"
+                       "resourceVersion=3")
+    event = json.loads(lines[0])
+    assert event["type"] == "ERROR"
+    assert event["object"]["code"] == 410 and event["object"]["reason"] == "Expired"
+    assert event["object"]["message"].startswith("too old resource version: 3 (")
+    api = _client_for(sim)
+    with pytest.raises(client.ApiException) as err:
+        for _ in watch.Watch().stream(client.CoreV1Api(api).list_namespaced_config_map, "default",
+                                      resource_version="3"):
+            pass
+    assert err.value.status == 410
+
+
+def test_informer_style_list_then_watch(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+    """The list's metadata.resourceVersion is a valid watch start point."""
+    core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "before"}})
+    listed = core.list_namespaced_config_map(kube_namespace)
+    core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "after"}})
+    got = [e["object"].metadata.name for e in watch.Watch().stream(
+        core.list_namespaced_config_map, kube_namespace,
+        resource_version=listed.metadata.resource_version, timeout_seconds=1)]
+    assert got == ["after"]
+
+
+def test_dozens_of_concurrent_watches(kubesim, core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+    """Fan-out: 40 concurrent watches all see the same event promptly."""
+    count = 40
+    seen = threading.Barrier(count + 1, timeout=10)
+    results: list[str] = []
+    lock = threading.Lock()
+
+    def consume() -> None:
+        api = _client_for(kubesim)
+        w = watch.Watch()
+        for event in w.stream(client.CoreV1Api(api).list_namespaced_config_map, kube_namespace,
+                              resource_version=start, timeout_seconds=8):
+            with lock:
+                results.append(event["object"].metadata.name)
+            w.stop()
+        seen.wait()
+
+    start = core.list_namespaced_config_map(kube_namespace).metadata.resource_version
+    threads = [threading.Thread(target=consume, daemon=True) for _ in range(count)]
+    for t in threads:
+        t.start()
+    wait_for(lambda: kubesim.open_watches >= count, 10, what="watches open")
+    core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "fan"}})
+    seen.wait()
+    assert results == ["fan"] * count
+
+
+def _client_for(sim: Any) -> client.ApiClient:
+    cfg = client.Configuration()
+    cfg.host = sim.url
+    cfg.proxy = None
+    cfg.api_key = {"authorization": f"Bearer {sim.settings.token}"}
+    return client.ApiClient(cfg)
