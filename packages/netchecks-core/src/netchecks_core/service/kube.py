@@ -309,6 +309,40 @@ class KubeApi:
         text = self.request("GET", PODS.path(namespace, name, "log"), query=query, accept="*/*")
         return text if isinstance(text, str) else json.dumps(text)
 
+    def read_log_tail(
+        self,
+        name: str,
+        namespace: str,
+        *,
+        container: str | None = None,
+        max_bytes: int = 8 * 1024 * 1024,
+    ) -> tuple[bytes, bool]:
+        """A Pod's log, streamed, keeping only its last ``max_bytes`` (memory stays bounded).
+
+        Returns the bytes and whether the start of the log was cut off.
+        """
+        path = PODS.path(namespace, name, "log")
+        response = self._send("GET", path, query={"container": container}, accept="*/*")
+        if not 200 <= response.status <= 299:
+            raise error_from_response(response.status, response.read(), response.headers)
+        raw = response.response
+        buffer = bytearray()
+        cut = False
+        try:
+            for chunk in raw.stream(64 * 1024):
+                buffer += chunk
+                if len(buffer) > 2 * max_bytes:
+                    del buffer[: len(buffer) - max_bytes]
+                    cut = True
+        except (urllib3.exceptions.HTTPError, OSError) as error:
+            raise TransientError(f"GET {path}: {error}", reason="ConnectionError") from error
+        finally:
+            raw.release_conn()
+        if len(buffer) > max_bytes:
+            del buffer[: len(buffer) - max_bytes]
+            cut = True
+        return bytes(buffer), cut
+
     def watch(
         self,
         resource: Resource,

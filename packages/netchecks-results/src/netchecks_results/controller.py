@@ -1,0 +1,475 @@
+"""Finished probe Pods -> current PolicyReports: watch -> queue -> reconcile.
+
+Informers cache probe Pods, their Jobs, NetworkAssertions and our reports, so
+a reconcile usually costs only the log read and the report write. The work
+queue is keyed by assertion (namespace, uid): a burst of Pods of one assertion
+is handled once, from its newest finished run. ``reconcile`` never depends on
+why it was woken; it compares the newest run with the report's marker
+annotations (:func:`netchecks_results.publish.decide`), which makes it
+idempotent and restart-safe: a Pod already reflected is skipped, one missed
+while the service was down is found by the informers' initial list.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from netchecks_core.naming import (
+    LABEL_ASSERTION_UID,
+    LABEL_MANAGED_BY,
+    MANAGED_BY_RESULTS,
+    OPERATOR_SELECTOR,
+    PROBE_POD_SELECTOR,
+    policy_report_name,
+)
+from netchecks_core.policyreport import ReportApi
+from netchecks_core.probe_output import ProbeOutput
+from netchecks_core.service.errors import (
+    ConflictError,
+    KubeError,
+    NotFoundError,
+    TransientError,
+)
+from netchecks_core.service.health import Heartbeat
+from netchecks_core.service.informer import Informer
+from netchecks_core.service.kube import KubeApi
+from netchecks_core.service.logs import object_context
+from netchecks_core.service.workqueue import WorkQueue
+
+from netchecks_results.events import outcome_event
+from netchecks_results.kube import JOBS, NETWORK_ASSERTIONS, PODS, ResultsKube, report_resource
+from netchecks_results.metrics import ResultsMetrics
+from netchecks_results.parse import ParseFailure, parse_log
+from netchecks_results.publish import Decision, decide, publish
+from netchecks_results.report import build_policy_report, outcome_by_rule
+from netchecks_results.runs import ProbeRun, RunFailure, describe_failure, parse_time, probe_run
+from netchecks_results.settings import ResultsSettings
+
+log = logging.getLogger(__name__)
+
+Key = tuple[str, str]  # namespace, assertion uid
+Clock = Callable[[], datetime]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class RetryLaterError(Exception):
+    """The run cannot be processed yet (e.g. its log is not readable); back off and retry."""
+
+
+def _version(obj: dict[str, Any] | None) -> int:
+    text = str(((obj or {}).get("metadata") or {}).get("resourceVersion") or "")
+    return int(text) if text.isdigit() else -1
+
+
+class ResultsController:
+    """The results service's loop; :meth:`start` runs informers and workers in threads."""
+
+    def __init__(
+        self,
+        settings: ResultsSettings,
+        api: KubeApi,
+        metrics: ResultsMetrics,
+        *,
+        stop: threading.Event | None = None,
+        clock: Clock = _utcnow,
+    ) -> None:
+        self.settings = settings
+        self.kube = ResultsKube(api, settings.identity)
+        self.metrics = metrics
+        self.stop = stop or threading.Event()
+        self.clock = clock
+        self.leading = threading.Event()
+        self.queue: WorkQueue[Key] = WorkQueue(base_delay=0.5, max_delay=60.0)
+        self.heartbeats = [Heartbeat(max_age=90.0) for _ in range(settings.workers)]
+        self._pods: dict[Key, dict[str, dict[str, Any]]] = {}
+        self._pods_lock = threading.Lock()
+        self._written: dict[tuple[str, str, str], dict[str, Any]] = {}
+        self._written_lock = threading.Lock()
+        namespaces: list[str | None] = list(settings.namespaces) or [None]
+        common: dict[str, Any] = {"watch_timeout": settings.watch_timeout, "stop": self.stop}
+        self.pod_informers = [
+            Informer(
+                api,
+                PODS,
+                namespace=ns,
+                label_selector=PROBE_POD_SELECTOR,
+                handler=self._on_pod,
+                **common,
+            )
+            for ns in namespaces
+        ]
+        self.job_informers = [
+            Informer(api, JOBS, namespace=ns, label_selector=OPERATOR_SELECTOR, **common)
+            for ns in namespaces
+        ]
+        self.assertion_informers = [
+            Informer(api, NETWORK_ASSERTIONS, namespace=ns, handler=self._on_assertion, **common)
+            for ns in namespaces
+        ]
+        ours = f"{LABEL_MANAGED_BY}={MANAGED_BY_RESULTS}"
+        self.report_informers: dict[ReportApi, list[Informer]] = {
+            report_api: [
+                Informer(
+                    api, report_resource(report_api), namespace=ns, label_selector=ours, **common
+                )
+                for ns in namespaces
+            ]
+            for report_api in settings.apis
+        }
+        self._threads: list[threading.Thread] = []
+
+    # -- informers -------------------------------------------------------------------------
+
+    @property
+    def informers(self) -> list[Informer]:
+        """Every informer of the controller."""
+        reports = [i for group in self.report_informers.values() for i in group]
+        return [*self.pod_informers, *self.job_informers, *self.assertion_informers, *reports]
+
+    def synced(self) -> bool:
+        """Whether every informer has listed once (readiness)."""
+        return all(i.synced.is_set() for i in self.informers)
+
+    def workers_alive(self) -> bool:
+        """Whether every worker is turning (liveness)."""
+        alive = [t for t in self._threads if t.name.startswith("results-worker")]
+        return (
+            bool(alive)
+            and all(t.is_alive() for t in alive)
+            and all(h.fresh() for h in self.heartbeats)
+        )
+
+    def _on_pod(self, kind: str, pod: dict[str, Any]) -> None:
+        meta = pod.get("metadata") or {}
+        uid = (meta.get("labels") or {}).get(LABEL_ASSERTION_UID)
+        if not uid:
+            return
+        key = (str(meta.get("namespace") or ""), str(uid))
+        name = str(meta.get("name") or "")
+        with self._pods_lock:
+            pods = self._pods.setdefault(key, {})
+            if kind == "DELETED":
+                pods.pop(name, None)
+                if not pods:
+                    del self._pods[key]
+                return
+            pods[name] = pod
+        run = probe_run(pod)
+        if run is not None and run.done:
+            self.queue.add(key)
+
+    def _on_assertion(self, kind: str, assertion: dict[str, Any]) -> None:
+        if kind == "DELETED":
+            meta = assertion.get("metadata") or {}
+            self.metrics.forget_assertion(str(meta.get("namespace")), str(meta.get("name")))
+
+    def enqueue_all(self) -> None:
+        """Queue every assertion with probe Pods (on leadership, and as a resync)."""
+        with self._pods_lock:
+            keys = list(self._pods)
+        for key in keys:
+            self.queue.add(key)
+
+    # -- running ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the informers, the workers and the resync timer."""
+        for informer in self.informers:
+            self._threads.append(informer.start())
+        for index in range(self.settings.workers):
+            thread = threading.Thread(
+                target=self._work, args=(index,), name=f"results-worker-{index}", daemon=True
+            )
+            thread.start()
+            self._threads.append(thread)
+        resync = threading.Thread(target=self._resync, name="results-resync", daemon=True)
+        resync.start()
+        self._threads.append(resync)
+
+    def on_started_leading(self) -> None:
+        """Leadership gained: process everything the informers know of."""
+        self.leading.set()
+        self.enqueue_all()
+
+    def on_stopped_leading(self) -> None:
+        """Leadership lost: workers go idle."""
+        self.leading.clear()
+
+    def shutdown(self) -> None:
+        """Stop the loops and wait briefly for them."""
+        self.stop.set()
+        self.queue.shutdown()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    def _resync(self) -> None:
+        while not self.stop.wait(self.settings.resync_period):
+            if self.leading.is_set():
+                self.enqueue_all()
+
+    def _work(self, index: int) -> None:
+        heartbeat = self.heartbeats[index]
+        while not self.stop.is_set():
+            heartbeat.beat()
+            if not self.leading.wait(timeout=1.0):
+                continue
+            key = self.queue.get(timeout=1.0)
+            if key is None:
+                continue
+            try:
+                self.reconcile(key)
+                self.queue.forget(key)
+            except (RetryLaterError, KubeError) as error:
+                at_least = getattr(error, "retry_after", None) or 0.0
+                delay = self.queue.add_rate_limited(key, at_least=at_least)
+                log.warning(
+                    "assertion uid %s in %s: %s; retrying in %.1fs", key[1], key[0], error, delay
+                )
+            except Exception:
+                delay = self.queue.add_rate_limited(key)
+                log.exception(
+                    "assertion uid %s in %s: unexpected error; retrying in %.1fs",
+                    key[1],
+                    key[0],
+                    delay,
+                )
+            finally:
+                self.queue.done(key)
+
+    # -- reconcile -------------------------------------------------------------------------
+
+    def _job_of(self, pod: dict[str, Any], job_name: str | None) -> dict[str, Any] | None:
+        if not job_name:
+            return None
+        namespace = str((pod.get("metadata") or {}).get("namespace") or "")
+        for informer in self.job_informers:
+            if informer.namespace in (None, namespace):
+                job = informer.get(namespace, job_name)
+                if job is not None:
+                    return job
+        return None
+
+    def newest_run(self, key: Key) -> ProbeRun | None:
+        """The newest finished (or stuck) run of an assertion among cached Pods."""
+        with self._pods_lock:
+            pods = list(self._pods.get(key, {}).values())
+        runs = []
+        for pod in pods:
+            first = probe_run(pod)
+            if first is None or not first.done:
+                continue
+            runs.append(probe_run(pod, self._job_of(pod, first.job_name)) or first)
+        return max(runs, key=lambda r: r.order_key) if runs else None
+
+    def _cached(
+        self, informers: list[Informer], namespace: str, name: str
+    ) -> dict[str, Any] | None:
+        for informer in informers:
+            if informer.namespace in (None, namespace):
+                obj = informer.get(namespace, name)
+                if obj is not None:
+                    return obj
+        return None
+
+    def _assertion(self, run: ProbeRun) -> dict[str, Any] | None:
+        """The run's assertion if it still exists (same UID, not being deleted)."""
+
+        def alive(obj: dict[str, Any] | None) -> bool:
+            meta = (obj or {}).get("metadata") or {}
+            return meta.get("uid") == run.assertion_uid and not meta.get("deletionTimestamp")
+
+        if run.assertion_name is None:
+            for informer in self.assertion_informers:
+                for obj in informer.items():
+                    if alive(obj):
+                        return obj
+            return None
+        cached = self._cached(self.assertion_informers, run.namespace, run.assertion_name)
+        if alive(cached):
+            return cached
+        try:
+            fresh = self.kube.get_assertion(run.namespace, run.assertion_name)
+        except NotFoundError:
+            return None
+        return fresh if alive(fresh) else None
+
+    def _current_report(self, api: ReportApi, namespace: str, name: str) -> dict[str, Any] | None:
+        cached = self._cached(self.report_informers[api], namespace, name)
+        with self._written_lock:
+            written = self._written.get((api.api_version, namespace, name))
+        if written is not None and _version(written) > _version(cached):
+            return written
+        return cached
+
+    def _remember(self, api: ReportApi, report: dict[str, Any]) -> None:
+        meta = report.get("metadata") or {}
+        with self._written_lock:
+            self._written[(api.api_version, str(meta.get("namespace")), str(meta.get("name")))] = (
+                report
+            )
+
+    def _outcome(self, key: Key, run: ProbeRun) -> ProbeOutput | RunFailure:
+        """Read and parse the run's log; a failure says what happened."""
+        if run.stuck:
+            return describe_failure(run)
+        try:
+            raw, cut = self.kube.read_log(
+                run.namespace, run.pod_name, run.container, self.settings.log_max_bytes
+            )
+        except NotFoundError:
+            return describe_failure(run, log_error="the Pod was deleted before it could be read")
+        except KubeError as error:
+            if self.queue.failures(key) + 1 < self.settings.log_read_attempts:
+                message = f"log of Pod {run.pod_name} not readable yet: {error}"
+                raise RetryLaterError(message) from error
+            return describe_failure(run, log_error=str(error))
+        parsed = parse_log(raw)
+        if isinstance(parsed, ParseFailure):
+            if cut:
+                parsed = ParseFailure(
+                    parsed.reason,
+                    f"{parsed.detail} (only the last {self.settings.log_max_bytes} bytes of "
+                    "the log were read)",
+                    parsed.tail,
+                )
+            return describe_failure(run, parse_failure=parsed)
+        return parsed
+
+    def reconcile(self, key: Key) -> None:
+        """Bring the reports of one assertion up to date with its newest finished run."""
+        run = self.newest_run(key)
+        if run is None:
+            return
+        with object_context(run.namespace, run.assertion_name or run.pod_name):
+            self._reconcile_run(key, run)
+
+    def _reconcile_run(self, key: Key, run: ProbeRun) -> None:
+        assertion = self._assertion(run)
+        if assertion is None:
+            log.info("Pod %s: its assertion is gone; no report", run.pod_name)
+            self.metrics.runs.add(1, {"outcome": "orphan"})
+            return
+        name = policy_report_name(str(assertion["metadata"]["name"]))
+        currents = {
+            api: self._current_report(api, run.namespace, name) for api in self.settings.apis
+        }
+        decisions: dict[ReportApi, Decision] = {
+            api: decide(run, current) for api, current in currents.items()
+        }
+        todo = [api for api, decision in decisions.items() if decision == "write"]
+        if not todo:
+            skipped = next(iter(decisions.values()))
+            if skipped == "foreign":
+                log.warning("report %s exists and is not ours; not replacing it", name)
+            self.metrics.runs.add(1, {"outcome": skipped})
+            return
+        outcome = self._outcome(key, run)
+        previous = currents[todo[0]]
+        written: dict[str, Any] | None = None
+        for api in todo:
+            desired = build_policy_report(
+                assertion, run, outcome, api, now=self.clock(), limits=self.settings.limits
+            )
+            result = self._write(api, run, desired, currents[api])
+            if result is not None:
+                written = written or desired
+        if written is None:
+            return
+        self._record(assertion, run, outcome, written, previous)
+
+    def _write(
+        self,
+        api: ReportApi,
+        run: ProbeRun,
+        desired: dict[str, Any],
+        current: dict[str, Any] | None,
+    ) -> dict[str, Any] | None:
+        """Create or replace; on a conflict, read the report again and decide again."""
+        meta = desired["metadata"]
+        for _attempt in range(3):
+            try:
+                written = publish(self.kube, api, desired, current)
+            except ConflictError:
+                try:
+                    current = self.kube.get_report(api, meta["namespace"], meta["name"])
+                except NotFoundError:
+                    current = None
+                decision = decide(run, current)
+                if decision != "write":
+                    self.metrics.runs.add(1, {"outcome": decision})
+                    return None
+                continue
+            self._remember(api, written)
+            return written
+        raise TransientError(f"report {meta['name']} kept changing while being written")
+
+    def _record(
+        self,
+        assertion: dict[str, Any],
+        run: ProbeRun,
+        outcome: ProbeOutput | RunFailure,
+        written: dict[str, Any],
+        previous: dict[str, Any] | None,
+    ) -> None:
+        """Metrics, the outcome Event and a log line for a report written."""
+        now = self.clock()
+        results = written.get("results") or []
+        statuses = {str(r.get("result")) for r in results}
+        worst = next((s for s in ("error", "fail") if s in statuses), "pass")
+        self.metrics.runs.add(1, {"outcome": worst})
+        if run.finished is not None:
+            self.metrics.latency.record(max(0.0, (now - run.finished).total_seconds()))
+        failure = outcome if isinstance(outcome, RunFailure) else None
+        if failure is not None:
+            self.metrics.parse_failures.add(1, {"reason": failure.reason})
+        else:
+            self._record_durations(written, outcome)
+        meta = assertion["metadata"]
+        self.metrics.set_rules(
+            str(meta.get("namespace")),
+            str(meta.get("name")),
+            [(str(r.get("rule")), str(r.get("category")), str(r.get("result"))) for r in results],
+        )
+        summary = written.get("summary") or {}
+        log.info(
+            "report written for run %s (Pod %s, %s): %s",
+            written["metadata"]["annotations"].get("netchecks.io/run-time"),
+            run.pod_name,
+            run.phase,
+            ", ".join(f"{v} {k}" for k, v in summary.items() if v) or "no results",
+        )
+        previous_outcome = None
+        if previous is not None and ((previous.get("metadata") or {}).get("labels") or {}).get(
+            LABEL_ASSERTION_UID
+        ) == meta.get("uid"):
+            previous_outcome = outcome_by_rule(previous)
+        event = outcome_event(previous_outcome, outcome_by_rule(written), failure)
+        if event is None or not self.settings.events:
+            return
+        try:
+            self.kube.post_event(
+                assertion, event_type=event.type, reason=event.reason, message=event.message
+            )
+        except KubeError as error:
+            log.warning("could not post the %s event: %s", event.reason, error)
+
+    def _record_durations(self, written: dict[str, Any], output: ProbeOutput | RunFailure) -> None:
+        if not isinstance(output, ProbeOutput):
+            return
+        types = {str(r.get("rule")): str(r.get("category")) for r in written.get("results") or []}
+        for item in output.assertions:
+            for result in item.results:
+                start = parse_time(result.data.get("startTimestamp"))
+                end = parse_time(result.data.get("endTimestamp"))
+                if start is not None and end is not None and end >= start:
+                    rule_type = types.get(item.name) or str(result.spec.get("type") or "unknown")
+                    self.metrics.probe_duration.record(
+                        (end - start).total_seconds(), {"type": rule_type}
+                    )

@@ -1,0 +1,58 @@
+"""Writing reports: whether a run should replace the current report (pure), and the write.
+
+A report names the run it shows in its annotations (Pod UID and phase, run and
+start times). A run is written unless the report already shows it, or shows a
+newer run. Writes are create, or replace conditional on the report's
+resourceVersion, so two writers can never interleave: the loser gets a
+ConflictError and decides again on fresh data.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from netchecks_core.naming import LABEL_ASSERTION_UID, LABEL_MANAGED_BY, MANAGED_BY_RESULTS
+from netchecks_core.policyreport import (
+    ANNOTATION_POD_PHASE,
+    ANNOTATION_POD_START_TIME,
+    ANNOTATION_POD_UID,
+    ANNOTATION_RUN_TIME,
+    ReportApi,
+)
+
+from netchecks_results.kube import ResultsKube
+from netchecks_results.runs import ProbeRun, parse_time
+
+Decision = Literal["write", "reflected", "older", "foreign"]
+
+
+def decide(run: ProbeRun, current: dict[str, Any] | None) -> Decision:
+    """What to do with ``run`` given the assertion's current report (None: there is none)."""
+    if current is None:
+        return "write"
+    meta = current.get("metadata") or {}
+    labels = meta.get("labels") or {}
+    annotations = meta.get("annotations") or {}
+    if labels.get(LABEL_MANAGED_BY) != MANAGED_BY_RESULTS:
+        return "foreign"
+    if labels.get(LABEL_ASSERTION_UID) != run.assertion_uid:
+        # Left by an earlier assertion of the same name (garbage collection pending).
+        return "write"
+    if annotations.get(ANNOTATION_POD_UID) == run.pod_uid:
+        return "reflected" if annotations.get(ANNOTATION_POD_PHASE) == run.phase else "write"
+    run_time = parse_time(annotations.get(ANNOTATION_RUN_TIME))
+    start_time = parse_time(annotations.get(ANNOTATION_POD_START_TIME))
+    if run_time is not None and start_time is not None and (run_time, start_time) > run.order_key:
+        return "older"
+    return "write"
+
+
+def publish(
+    kube: ResultsKube, api: ReportApi, desired: dict[str, Any], current: dict[str, Any] | None
+) -> dict[str, Any]:
+    """Create the report, or replace ``current`` with it; returns the object written."""
+    if current is None:
+        return kube.create_report(api, desired)
+    version = (current.get("metadata") or {}).get("resourceVersion")
+    body = {**desired, "metadata": {**desired["metadata"], "resourceVersion": version}}
+    return kube.replace_report(api, body)

@@ -1,0 +1,124 @@
+"""Deciding whether a run replaces a report, outcome events, and settings."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from netchecks_core.policyreport import WG_V1ALPHA2, WG_V1BETA1
+from netchecks_core.service.errors import SettingsError
+from netchecks_core.service.settings import load_settings
+from netchecks_results.events import outcome_event
+from netchecks_results.publish import decide
+from netchecks_results.report import build_policy_report
+from netchecks_results.runs import ProbeRun, RunFailure, probe_run
+from netchecks_results.settings import ResultsSettings
+from netchecks_results.testing import AssertionBuilder, probe_pod
+
+T0 = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+
+
+def run_of(pod: dict[str, object]) -> ProbeRun:
+    run = probe_run(pod)  # type: ignore[arg-type]
+    assert run is not None
+    return run
+
+
+def report_for(assertion: dict[str, object], run: ProbeRun) -> dict[str, object]:
+    return build_policy_report(assertion, run, RunFailure("x", "y"), WG_V1ALPHA2, now=T0)  # type: ignore[arg-type]
+
+
+def test_first_run_is_written() -> None:
+    a = AssertionBuilder().with_rule("dns", host="x").build()
+    assert decide(run_of(probe_pod(a)), None) == "write"
+
+
+def test_run_already_reflected_is_not_written_again() -> None:
+    a = AssertionBuilder().with_rule("dns", host="x").build()
+    run = run_of(probe_pod(a))
+    assert decide(run, report_for(a, run)) == "reflected"
+
+
+def test_newer_run_replaces_and_older_run_does_not() -> None:
+    a = AssertionBuilder().with_rule("dns", host="x").build()
+    old = run_of(probe_pod(a, created=T0))
+    new = run_of(probe_pod(a, created=T0 + timedelta(minutes=1)))
+    assert decide(new, report_for(a, old)) == "write"
+    assert decide(old, report_for(a, new)) == "older"
+
+
+def test_stuck_pod_that_finishes_later_is_written_again() -> None:
+    a = AssertionBuilder().with_rule("dns", host="x").build()
+    stuck_pod = probe_pod(a, phase="Pending", exit_code=None, waiting_reason="ErrImagePull")
+    done_pod = {**stuck_pod, "status": probe_pod(a)["status"]}
+    assert decide(run_of(done_pod), report_for(a, run_of(stuck_pod))) == "write"
+
+
+def test_report_not_made_by_us_is_foreign() -> None:
+    a = AssertionBuilder().with_rule("dns", host="x").build()
+    run = run_of(probe_pod(a))
+    report = report_for(a, run)
+    report["metadata"]["labels"] = {"app.kubernetes.io/managed-by": "kyverno"}  # type: ignore[index]
+    assert decide(run, report) == "foreign"
+
+
+def test_report_of_an_earlier_assertion_with_the_same_name_is_replaced() -> None:
+    old = AssertionBuilder().with_rule("dns", host="x").build()
+    new = AssertionBuilder().with_rule("dns", host="x").build()
+    newer_old_run = run_of(probe_pod(old, created=T0 + timedelta(hours=1)))
+    assert decide(run_of(probe_pod(new)), report_for(old, newer_old_run)) == "write"
+
+
+def test_no_event_when_the_outcome_is_unchanged() -> None:
+    assert outcome_event({"a": "pass"}, {"a": "pass"}) is None
+
+
+def test_event_names_failing_rules_and_the_previous_state() -> None:
+    event = outcome_event({"a": "pass", "b": "pass"}, {"a": "pass", "b": "fail"})
+    assert event is not None
+    assert (event.type, event.reason) == ("Warning", "ChecksFailing")
+    assert event.message == "1 pass, 1 fail; failing: b (was: 2 pass)"
+
+
+def test_event_when_checks_pass_again() -> None:
+    event = outcome_event({"a": "fail"}, {"a": "pass"})
+    assert event is not None
+    assert (event.type, event.reason, event.message) == (
+        "Normal",
+        "ChecksPassing",
+        "all 1 rules pass (was: 1 fail)",
+    )
+
+
+def test_event_for_a_failed_run_carries_its_message() -> None:
+    event = outcome_event({"a": "pass"}, {"a": "error"}, RunFailure("oom-killed", "OOMKilled"))
+    assert event is not None
+    assert (event.type, event.reason) == ("Warning", "ProbeRunFailed")
+    assert event.message.startswith("OOMKilled (was: 1 pass)")
+
+
+def test_settings_default_to_v1alpha2_and_accept_a_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings(ResultsSettings).apis == [WG_V1ALPHA2]
+    monkeypatch.setenv("NETCHECKS_REPORT_APIS", "wgpolicyk8s.io/v1beta1, openreports.io/v1alpha1")
+    apis = load_settings(ResultsSettings).apis
+    assert apis[0] == WG_V1BETA1
+    assert apis[1].kind == "Report"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "problem"),
+    [
+        ("NETCHECKS_REPORT_APIS", "example.com/v1", "unknown report API 'example.com/v1'"),
+        ("NETCHECKS_REPORT_APIS", "wgpolicyk8s.io/v1alpha2,wgpolicyk8s.io/v1beta1", "one version"),
+        ("NETCHECKS_WORKERS", "0", "NETCHECKS_WORKERS"),
+        ("NETCHECKS_HTTP_ADDR", "nope", "is not HOST:PORT"),
+        ("NETCHECKS_MAX_REPORT_BYTES", "10", "NETCHECKS_MAX_REPORT_BYTES"),
+    ],
+)
+def test_bad_settings_are_refused_with_the_variable_named(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, problem: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError, match=problem) as caught:
+        load_settings(ResultsSettings)
+    assert variable in str(caught.value)
