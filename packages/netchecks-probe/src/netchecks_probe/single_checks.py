@@ -1,4 +1,4 @@
-"""The single-check commands (``netchecks http|dns|tcp ...``): flag -> rule field tables.
+"""The single-check commands (``netchecks http|dns|tcp|postgres ...``): flag -> rule field tables.
 
 Each command builds one rule from its flags and runs it like a config rule. To
 add a command, add a :class:`SingleCheck` to :data:`SINGLE_CHECKS`; the flags
@@ -9,6 +9,7 @@ every command shares (``--timeout``, ``--validation-rule``, ``--should-fail``,
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,6 +52,65 @@ def parse_headers(values: list[str]) -> dict[str, str]:
         headers[name.strip()] = content.strip()
     return headers
 
+
+def _store(value: bool) -> type[argparse.Action]:
+    """An action storing ``value`` (paired flags like --read-only/--read-write share a field
+    and leave it unset when neither is given)."""
+
+    class Store(argparse.Action):
+        def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
+            super().__init__(option_strings, dest, nargs=0, **kwargs)
+
+        def __call__(self, parser: Any, namespace: Any, values: Any, option: Any = None) -> None:
+            setattr(namespace, self.dest, value)
+
+    return Store
+
+
+class _AppendParam(argparse.Action):
+    """``--param VALUE`` (repeatable): positional SQL parameters."""
+
+    def __call__(self, parser: Any, namespace: Any, values: Any, option: Any = None) -> None:
+        current = getattr(namespace, self.dest, None)
+        if isinstance(current, dict):
+            parser.error("--param cannot be added to --params holding a map")
+        setattr(namespace, self.dest, [*(current or []), values])
+
+
+class _JsonParams(argparse.Action):
+    """``--params JSON``: a list (positional) or an object (named) of SQL parameters."""
+
+    def __call__(self, parser: Any, namespace: Any, values: Any, option: Any = None) -> None:
+        if getattr(namespace, self.dest, None) is not None:
+            parser.error("give --params once, or --param one or more times, not both")
+        try:
+            params = json.loads(values)
+        except json.JSONDecodeError as error:
+            parser.error(f"--params: invalid JSON: {error.msg}")
+        if not isinstance(params, list | dict):
+            parser.error("--params: expected a JSON list or object")
+        setattr(namespace, self.dest, params)
+
+
+def load_grant_rules(source: str) -> list[Any]:
+    """The grants rules of a JSON or YAML file: a list, or an object with ``rules``."""
+    from netchecks_probe.inputs import InputError, load_config_document
+
+    try:
+        document = load_config_document(source)
+    except InputError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    rules = document.get("rules") if isinstance(document, dict) else document
+    if not isinstance(rules, list):
+        raise argparse.ArgumentTypeError(
+            f"{source}: expected a list of grants rules (or an object with 'rules')"
+        )
+    return rules
+
+
+_DSN_FLAG = Flag(
+    ("--dsn",), "dsn", "PostgreSQL connection string or URL", required=True, metavar="DSN"
+)
 
 SINGLE_CHECKS: dict[str, SingleCheck] = {
     "http": SingleCheck(
@@ -132,6 +192,74 @@ SINGLE_CHECKS: dict[str, SingleCheck] = {
             Flag(("--send",), "send", "text to send once connected"),
             Flag(("--expect",), "expect", "text the server's reply must contain"),
             Flag(("--source-ip",), "source-ip", "local IP address to connect from"),
+        ),
+    ),
+    "postgres": SingleCheck(
+        type="postgres",
+        help="run one SQL statement on a PostgreSQL server",
+        flags=(
+            _DSN_FLAG,
+            Flag(("--query",), "query", "exactly one SQL statement", required=True, metavar="SQL"),
+            Flag(
+                ("--param",),
+                "params",
+                "a positional parameter (%%s) of the query; repeatable",
+                action=_AppendParam,
+                metavar="VALUE",
+            ),
+            Flag(
+                ("--params",),
+                "params",
+                "the query's parameters as JSON: a list (%%s) or an object (%%(name)s)",
+                action=_JsonParams,
+                metavar="JSON",
+            ),
+            Flag(
+                ("--read-only",),
+                "read-only",
+                "run in a read-only transaction (default)",
+                parse=None,
+                action=_store(True),
+            ),
+            Flag(
+                ("--read-write",),
+                "read-only",
+                "allow the statement to write",
+                parse=None,
+                action=_store(False),
+            ),
+            Flag(
+                ("--rollback",),
+                "rollback",
+                "roll the transaction back (default)",
+                parse=None,
+                action=_store(True),
+            ),
+            Flag(
+                ("--commit",),
+                "rollback",
+                "commit the transaction",
+                parse=None,
+                action=_store(False),
+            ),
+            Flag(
+                ("--row-limit",), "row-limit", "rows to keep (default 100)", parse=int, metavar="N"
+            ),
+        ),
+    ),
+    "postgres-grants": SingleCheck(
+        type="postgres-grants",
+        help="assert roles' effective privileges on PostgreSQL objects",
+        flags=(
+            _DSN_FLAG,
+            Flag(
+                ("--rules",),
+                "rules",
+                "grants rules, a JSON or YAML file: a list, or an object with 'rules'",
+                parse=load_grant_rules,
+                required=True,
+                metavar="FILE",
+            ),
         ),
     ),
 }

@@ -237,6 +237,8 @@ def _evaluate(
     )
     with cursor.connection.pipeline() as pipeline:
         pg_common.set_statement_timeout(cursor, budget)
+        # An empty search_path makes regclass/regprocedure names always schema-qualified.
+        cursor.execute("select set_config('search_path', '', true)")
         cursor.execute(query, params)
         pipeline.sync()
     row = cursor.fetchone()
