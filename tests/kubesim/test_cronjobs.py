@@ -1,0 +1,169 @@
+"""Checklist A10 (+B7 time travel): the CronJob controller with an injectable clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from kubernetes import client
+
+from .testing import body_of, wait_for
+
+
+@pytest.fixture
+def batch(kube_api: client.ApiClient) -> client.BatchV1Api:
+    return client.BatchV1Api(kube_api)
+
+
+def cronjob(name: str, command: list[str], schedule: str = "*/1 * * * *", **spec: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": name},
+        "spec": {"schedule": schedule, **spec, "jobTemplate": {
+            "metadata": {"labels": {"from": name}, "annotations": {"note": "x"}},
+            "spec": {"template": {"spec": {"restartPolicy": "Never", "containers": [
+                {"name": "c", "image": "busybox", "command": command}]}}}}},
+    }
+
+
+def _jobs(batch: client.BatchV1Api, ns: str) -> list[client.V1Job]:
+    return sorted(batch.list_namespaced_job(ns).items, key=lambda j: j.metadata.name)
+
+
+def _events(kube_api: client.ApiClient, ns: str, name: str) -> list[str]:
+    return [e.reason for e in client.CoreV1Api(kube_api).list_namespaced_event(ns).items
+            if e.involved_object.name == name]
+
+
+def test_defaults_and_validation(batch, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+    """Real: concurrencyPolicy Allow, history limits 3/1; bad schedules, TZ= in the schedule
+    and unknown time zones are 422."""
+    cj = batch.create_namespaced_cron_job(kube_namespace, cronjob("d", ["true"], suspend=True))
+    assert cj.spec.concurrency_policy == "Allow"
+    assert (cj.spec.successful_jobs_history_limit, cj.spec.failed_jobs_history_limit) == (3, 1)
+    for bad in ({"schedule": "not a cron"}, {"schedule": "TZ=UTC * * * * *"},
+                {"timeZone": "Mars/Olympus"}):
+        body = cronjob("bad", ["true"])
+        body["spec"].update(bad)
+        with pytest.raises(client.ApiException) as err:
+            batch.create_namespaced_cron_job(kube_namespace, body)
+        assert err.value.status == 422, bad
+    with pytest.raises(client.ApiException) as err:
+        batch.create_namespaced_cron_job(kube_namespace, cronjob("x" * 53, ["true"]))
+    assert body_of(err.value)["details"]["causes"][0]["field"] == "metadata.name"
+
+
+def test_schedule_fires_when_the_clock_advances(kubesim, kube_api, batch, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+    """Real: job `<cj>-<unix minutes>`, labels/annotations from the template plus the
+    scheduled-timestamp annotation, controller ownerRef; status.active and lastScheduleTime;
+    after success lastSuccessfulTime, and active empties."""
+    batch.create_namespaced_cron_job(kube_namespace, cronjob("tick", ["true"]))
+    kubesim.clock.advance(61)
+    jobs = wait_for(lambda: _jobs(batch, kube_namespace), 10, what="scheduled job")
+    job = jobs[0]
+    cj = batch.read_namespaced_cron_job("tick", kube_namespace)
+    scheduled = cj.status.last_schedule_time
+    assert job.metadata.name == f"tick-{int(scheduled.timestamp()) // 60}"
+    assert job.metadata.labels["from"] == "tick" and job.metadata.annotations["note"] == "x"
+    stamp = job.metadata.annotations["batch.kubernetes.io/cronjob-scheduled-timestamp"]
+    assert datetime.fromisoformat(stamp) == scheduled
+    ref = job.metadata.owner_references[0]
+    assert (ref.kind, ref.name, ref.controller) == ("CronJob", "tick", True)
+    wait_for(lambda: batch.read_namespaced_cron_job("tick", kube_namespace)
+             .status.last_successful_time, 10, what="lastSuccessfulTime")
+    final = wait_for(lambda: (lambda c: c if not c.status.active else None)(
+        batch.read_namespaced_cron_job("tick", kube_namespace)), 10, what="active to empty")
+    assert final.status.last_successful_time >= scheduled
+    assert "SuccessfulCreate" in _events(kube_api, kube_namespace, "tick")
+
+
+def test_trigger_runs_now(kubesim, batch, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+    """Like `kubectl create job --from=cronjob/x`: a Job from the template, right now."""
+    batch.create_namespaced_cron_job(kube_namespace, cronjob("manual", ["true"],
+                                                             schedule="0 0 1 1 *"))
+    job = kubesim.controllers.cronjobs.trigger(kube_namespace, "manual", "manual-now")
+    assert job["metadata"]["annotations"]["cronjob.kubernetes.io/instantiate"] == "manual"
+    got = batch.read_namespaced_job("manual-now", kube_namespace)
+    assert got.metadata.owner_references[0].name == "manual"
+
+
+def test_forbid_skips_while_a_job_is_active(kubesim, kube_api, batch, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+    batch.create_namespaced_cron_job(kube_namespace, cronjob(
+        "forbid", ["sleep", "30"], concurrencyPolicy="Forbid"))
+    kubesim.clock.advance(61)
+    wait_for(lambda: _jobs(batch, kube_namespace), 10, what="first job")
+    kubesim.clock.advance(61)
+    wait_for(lambda: "JobAlreadyActive" in _events(kube_api, kube_namespace, "forbid"), 10,
+             what="JobAlreadyActive")
+    assert len(_jobs(batch, kube_namespace)) == 1
+
+
+def test_replace_deletes_the_active_job(kubesim, batch, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+    batch.create_namespaced_cron_job(kube_namespace, cronjob(
+        "replace", ["sleep", "30"], concurrencyPolicy="Replace"))
+    kubesim.clock.advance(61)
+    first = wait_for(lambda: _jobs(batch, kube_namespace), 10, what="first job")[0]
+    kubesim.clock.advance(61)
+
+    def replaced() -> bool:
+        names = [j.metadata.name for j in _jobs(batch, kube_namespace)
+                 if not j.metadata.deletion_timestamp]
+        return bool(names) and first.metadata.name not in names
+
+    wait_for(replaced, 10, what="replacement")
+    cj = batch.read_namespaced_cron_job("replace", kube_namespace)
+    assert [a.name for a in cj.status.active] != [first.metadata.name]
+
+
+def test_suspend_creates_nothing(kubesim, batch, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    batch.create_namespaced_cron_job(kube_namespace, cronjob("sleepy", ["true"], suspend=True))
+    kubesim.clock.advance(61)
+    time.sleep(0.3)
+    assert _jobs(batch, kube_namespace) == []
+
+
+def test_history_limits_delete_oldest(kubesim, batch, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+    batch.create_namespaced_cron_job(kube_namespace, cronjob(
+        "hist", ["true"], successfulJobsHistoryLimit=1))
+    names: set[str] = set()
+    for _ in range(3):
+        kubesim.clock.advance(61)
+
+        def new_complete() -> bool:
+            jobs = _jobs(batch, kube_namespace)
+            done = {j.metadata.name for j in jobs if j.status.succeeded}
+            return bool(done - names)
+
+        wait_for(new_complete, 10, what="next run to complete")
+        names |= {j.metadata.name for j in _jobs(batch, kube_namespace)}
+    wait_for(lambda: len([j for j in _jobs(batch, kube_namespace)
+                          if not j.metadata.deletion_timestamp]) == 1, 10, what="history cleanup")
+
+
+def test_too_many_missed_starts_only_the_latest(kubesim, kube_api, batch, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+    """Real: more than 100 missed times -> Warning TooManyMissedTimes; only the most recent
+    missed time is started."""
+    batch.create_namespaced_cron_job(kube_namespace, cronjob("missed", ["true"], suspend=True))
+    kubesim.clock.advance(200 * 60)
+    batch.patch_namespaced_cron_job("missed", kube_namespace, {"spec": {"suspend": False}})
+    wait_for(lambda: "TooManyMissedTimes" in _events(kube_api, kube_namespace, "missed"), 10,
+             what="TooManyMissedTimes")
+    jobs = wait_for(lambda: _jobs(batch, kube_namespace), 10, what="one job")
+    assert len(jobs) == 1
+
+
+def test_time_zone_and_set_clock(make_kubesim) -> None:  # type: ignore[no-untyped-def]
+    """spec.timeZone: the schedule is read in that zone; the annotation is in that zone."""
+    sim = make_kubesim()
+    sim.clock.set(datetime(2030, 1, 1, 23, 58, tzinfo=UTC))  # 08:58 in Tokyo
+    rt = sim.api.resource("batch", "v1", "cronjobs")
+    sim.api.create(rt, "default", cronjob("tz", ["true"], schedule="0 9 * * *",
+                                          timeZone="Asia/Tokyo"))
+    sim.clock.advance(180)
+    jobs_rt = sim.api.resource("batch", "v1", "jobs")
+    job = wait_for(lambda: sim.api.list(jobs_rt, "default")["items"], 10, what="job")[0]
+    stamp = job["metadata"]["annotations"]["batch.kubernetes.io/cronjob-scheduled-timestamp"]
+    assert stamp == "2030-01-02T09:00:00+09:00"
+    assert job["metadata"]["name"] == f"tz-{int(datetime(2030, 1, 2, 0, 0, tzinfo=UTC).timestamp()) // 60}"
