@@ -1,0 +1,1 @@
+"""The interim local demo (``python -m demo``): see ``__main__``."""
