@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import time
 from typing import Any
 
@@ -13,7 +12,6 @@ from netchecks_core.reasons import REASONS
 from netchecks_core.rules import RULE_ADAPTER, HttpRule
 from netchecks_probe.checks import http as http_check
 from netchecks_probe.checks.base import Deadline
-from netchecks_probe.checks.failures import reason_for
 
 from tests.targets.http import JSON_BODY, HttpServer
 from tests.targets.tcp import Blackhole, ClosedPort, SilentServer
@@ -278,14 +276,6 @@ def test_unsupported_scheme_is_an_invalid_target() -> None:
     data = check(url="ftp://127.0.0.1/file")
 
     assert data["reason"] == "invalid-target"
-
-
-def test_name_resolution_failure_maps_to_its_reason() -> None:
-    # Resolving a made-up name would send a query off this machine, so the mapping
-    # is checked on the exception the socket layer raises.
-    error = socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-
-    assert reason_for(error) == "name-resolution-failed"
 
 
 def test_source_ip_of_this_host_is_used(http_server: HttpServer) -> None:
