@@ -15,6 +15,22 @@ reconcile_duration = meter.create_histogram(
     "netchecks.operator.reconcile.duration",
     unit="s",
     description="Time to plan and apply one assertion",
+    explicit_bucket_boundaries_advisory=[
+        0.001,
+        0.0025,
+        0.005,
+        0.01,
+        0.025,
+        0.05,
+        0.1,
+        0.25,
+        0.5,
+        1.0,
+        2.5,
+        5.0,
+        10.0,
+        30.0,
+    ],
 )
 writes = meter.create_counter(
     "netchecks.operator.writes",
