@@ -9,6 +9,7 @@ the container log; the exit code lands in the container status.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import hashlib
 import logging
 import os
@@ -45,6 +46,36 @@ def image_repository(image: str) -> str:
     return f"{head}/{last}" if head else last
 
 
+_MOUNT_SCRIPT = (
+    'while [ "$1" != "--" ]; do '
+    'if [ -d "$1" ]; then mkdir -p "$2"; else mkdir -p "$(dirname "$2")"; touch "$2"; fi; '
+    'mount --bind "$1" "$2"; '
+    'if [ "$3" = ro ]; then mount -o remount,bind,ro "$2"; fi; '
+    'shift 3; done; shift; exec "$@"'
+)
+
+
+@functools.cache
+def namespaces_available() -> bool:
+    """Can this process make private mount namespaces (root + util-linux unshare)?"""
+    unshare = shutil.which("unshare")
+    if unshare is None or os.geteuid() != 0:
+        return False
+    try:
+        done = subprocess.run(  # noqa: S603 - fixed argv
+            [unshare, "--mount", "--propagation", "private", "true"], check=False,
+            capture_output=True, timeout=5)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
+
+
+def effective_mount_mode(setting: str) -> str:
+    if setting == "auto":
+        return "namespace" if namespaces_available() else "rewrite"
+    return setting
+
+
 def find_mapping(images: tuple[ImageMapping, ...], image: str) -> ImageMapping | None:
     repo = image_repository(image)
     return next((m for m in images if fnmatch.fnmatchcase(repo, m.match)), None)
@@ -64,6 +95,7 @@ class Kubelet(Controller):
         self.logs = LogStore(api, faults)
         self.runs: dict[str, PodRun] = {}
         self.kubeconfig: Path | None = None
+        self.mount_mode = effective_mount_mode(settings.mount_mode)
         self._lock = threading.Lock()
 
     def on_event(self, event: Event) -> None:
@@ -343,9 +375,11 @@ class PodRun(threading.Thread):
                   bool(vm.get("readOnly")))
             for vm in c.get("volumeMounts") or [] if vm.get("name") in volumes])
         logbuf = self.kubelet.logs.new_instance(self.uid, name)
-        argv = [paths.rewrite(a) for a in list(c.get("command") or mapping.entrypoint)
-                + list(c.get("args") or [])]
-        env = self._env(c, mapping, paths)
+        isolate = self.kubelet.mount_mode == "namespace" and bool(paths.mounts)
+        argv = list(c.get("command") or mapping.entrypoint) + list(c.get("args") or [])
+        if not isolate:
+            argv = [paths.rewrite(a) for a in argv]
+        env = self._env(c, mapping, paths, rewrite=not isolate)
         cwd = self.dir / "containers" / name
         cwd.mkdir(parents=True, exist_ok=True)
         if c.get("workingDir"):
@@ -353,11 +387,19 @@ class PodRun(threading.Thread):
         container_id = f"kubesim://{hashlib.sha256(f'{self.uid}{name}{restarts}'.encode()).hexdigest()}"
         started = format_time(self.kubelet.clock.now())
         proc = None
-        exe = _resolve(argv[0], mapping, env["PATH"]) if argv else None
+        exe = _resolve(argv[0], mapping, env["PATH"], paths if isolate else None) if argv else None
         if exe is not None:
+            command = [exe, *argv[1:]]
+            if isolate:
+                binds: list[str] = []
+                for mount in paths.mounts:
+                    binds += [str(mount.host_path), mount.container_path,
+                              "ro" if mount.read_only else "rw"]
+                command = ["unshare", "--mount", "--propagation", "private", "--", "/bin/sh",
+                           "-c", _MOUNT_SCRIPT, "sh", *binds, "--", *command]
             try:
                 proc = subprocess.Popen(  # noqa: S603 - running the Pod's command is the point
-                    [exe, *argv[1:]], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                    command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                     stdin=subprocess.DEVNULL, env=env, cwd=cwd, start_new_session=True)
             except OSError as exc:
                 logbuf.append(self.kubelet.clock.now(), f"{exc}\n".encode())
@@ -406,7 +448,7 @@ class PodRun(threading.Thread):
                 self.kill_reasons[name] = "DeadlineExceeded"
                 _signal(proc, signal.SIGKILL)
 
-    def _env(self, c: Obj, mapping: ImageMapping, paths: PathMap) -> dict[str, str]:
+    def _env(self, c: Obj, mapping: ImageMapping, paths: PathMap, rewrite: bool) -> dict[str, str]:
         path = os.environ.get("PATH", "/usr/bin:/bin")
         if mapping.bin_dir is not None:
             path = f"{mapping.bin_dir}{os.pathsep}{path}"
@@ -426,7 +468,8 @@ class PodRun(threading.Thread):
             if value is None and item.get("valueFrom"):
                 value = self._value_from(item["valueFrom"])
             if value is not None:
-                env[item["name"]] = paths.rewrite(_expand(value, env))
+                value = _expand(value, env)
+                env[item["name"]] = paths.rewrite(value) if rewrite else value
         return env
 
     def _ref_obj(self, cm: Obj | None, secret: Obj | None) -> dict[str, str]:
@@ -586,9 +629,10 @@ def _signal(proc: subprocess.Popen[bytes], sig: int) -> None:
         pass
 
 
-def _resolve(command: str, mapping: ImageMapping, path: str) -> str | None:
+def _resolve(command: str, mapping: ImageMapping, path: str, isolated: PathMap | None) -> str | None:
     if "/" in command:
-        return command if Path(command).exists() else None
+        host = isolated.host(command) if isolated is not None else None
+        return command if Path(host or command).exists() else None
     if mapping.bin_dir is not None:
         candidate = mapping.bin_dir / command
         if candidate.exists():

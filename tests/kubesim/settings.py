@@ -64,3 +64,8 @@ class Settings:
     #: Where pod volumes, working directories and logs live (a temp dir when None).
     work_dir: Path | None = None
     node_name: str = "kubesim-node"
+    #: How containers see their volumeMounts: "namespace" bind-mounts each volume at its
+    #: mountPath in a private mount namespace (needs root + ``unshare``; mount points are
+    #: created on the host as empty directories); "rewrite" maps paths in args and env
+    #: values onto the host directories; "auto" picks "namespace" when it works.
+    mount_mode: str = "auto"
