@@ -14,6 +14,7 @@ from netchecks_probe.checks import postgres
 from netchecks_probe.checks.base import Deadline
 from pydantic import ValidationError
 
+from tests.targets.postgres import PostgresServer
 from tests.targets.postgres_fixtures import Scratch
 
 PASSWORD = "s3cr3t pass'word"  # a space and a quote: the hard cases for DSN parsing
@@ -25,6 +26,12 @@ def check(deadline: float = 30, **fields: Any) -> dict[str, Any]:
     data = postgres.run(rule, Deadline.after(deadline))
     json.dumps(data, allow_nan=False)  # data is always JSON-safe
     return data
+
+
+@pytest.fixture
+def server(postgres_server: PostgresServer) -> PostgresServer:
+    """The shared server, for checks that change nothing (its ``postgres`` database)."""
+    return postgres_server
 
 
 @pytest.fixture
@@ -42,8 +49,8 @@ def silent_port() -> Iterator[int]:
         yield listener.getsockname()[1]
 
 
-def test_select_returns_columns_rows_and_row_count(pg: Scratch) -> None:
-    data = check(dsn=pg.dsn(), query="select n, n * 2 as double from generate_series(1, 3) n")
+def test_select_returns_columns_rows_and_row_count(server: PostgresServer) -> None:
+    data = check(dsn=server.dsn(), query="select n, n * 2 as double from generate_series(1, 3) n")
 
     assert data["success"] is True
     assert data["columns"] == ["n", "double"]
@@ -53,17 +60,17 @@ def test_select_returns_columns_rows_and_row_count(pg: Scratch) -> None:
     assert "reason" not in data
 
 
-def test_default_rule_passes_on_success_and_fails_on_error(pg: Scratch) -> None:
-    ok = check(dsn=pg.dsn(), query="select 1")
-    broken = check(dsn=pg.dsn(), query="select * from missing_table")
+def test_default_rule_passes_on_success_and_fails_on_error(server: PostgresServer) -> None:
+    ok = check(dsn=server.dsn(), query="select 1")
+    broken = check(dsn=server.dsn(), query="select * from missing_table")
 
     assert evaluate(postgres.DEFAULT_RULE, {"data": ok}) is True
     assert evaluate(postgres.DEFAULT_RULE, {"data": broken}) is False
 
 
-def test_values_are_made_json_safe(pg: Scratch) -> None:
+def test_values_are_made_json_safe(server: PostgresServer) -> None:
     data = check(
-        dsn=pg.dsn(),
+        dsn=server.dsn(),
         query="""select
             date '2024-02-29' as d,
             timestamptz '2024-02-29 12:30:00+00' as ts,
@@ -101,29 +108,39 @@ def test_values_are_made_json_safe(pg: Scratch) -> None:
     ]
 
 
-def test_interval_values_are_cel_durations(pg: Scratch) -> None:
-    data = check(dsn=pg.dsn(), query="select interval '90 minutes' as wait")
+def test_interval_values_are_cel_durations(server: PostgresServer) -> None:
+    data = check(dsn=server.dsn(), query="select interval '90 minutes' as wait")
 
     assert evaluate("duration(data.rows[0].wait) == duration('1h30m')", {"data": data}) is True
 
 
-def test_params_may_be_a_list_or_a_map(pg: Scratch) -> None:
-    by_position = check(dsn=pg.dsn(), query="select %s::int + %s::int as s", params=[2, 3])
-    by_name = check(dsn=pg.dsn(), query="select %(a)s || %(b)s as s", params={"a": "x", "b": "y"})
+def test_params_may_be_a_list_or_a_map(server: PostgresServer) -> None:
+    by_position = check(dsn=server.dsn(), query="select %s::int + %s::int as s", params=[2, 3])
+    by_name = check(
+        dsn=server.dsn(), query="select %(a)s || %(b)s as s", params={"a": "x", "b": "y"}
+    )
 
     assert by_position["rows"] == [{"s": 5}]
     assert by_name["rows"] == [{"s": "xy"}]
 
 
-def test_percent_signs_are_left_alone_without_params(pg: Scratch) -> None:
-    data = check(dsn=pg.dsn(), query="select 'net%' as pattern, 'netchecks' like 'net%' as hit")
+def test_params_that_do_not_fit_the_placeholders_are_a_query_error(server: PostgresServer) -> None:
+    data = check(dsn=server.dsn(), query="select 1", params=["unused"])
+
+    assert data["success"] is False
+    assert data["reason"] == "query-error"
+    assert "placeholders" in data["exception"]
+
+
+def test_percent_signs_are_left_alone_without_params(server: PostgresServer) -> None:
+    data = check(dsn=server.dsn(), query="select 'net%' as pattern, 'netchecks' like 'net%' as hit")
 
     assert data["rows"] == [{"pattern": "net%", "hit": True}]
 
 
-def test_row_limit_truncates_rows_but_row_count_counts_them_all(pg: Scratch) -> None:
-    data = check(dsn=pg.dsn(), query="select generate_series(1, 500) as n", **{"row-limit": 2})
-    none = check(dsn=pg.dsn(), query="select generate_series(1, 5) as n", **{"row-limit": 0})
+def test_row_limit_truncates_rows_but_row_count_counts_them_all(server: PostgresServer) -> None:
+    data = check(dsn=server.dsn(), query="select generate_series(1, 500) as n", **{"row-limit": 2})
+    none = check(dsn=server.dsn(), query="select generate_series(1, 5) as n", **{"row-limit": 0})
 
     assert data["rows"] == [{"n": 1}, {"n": 2}]
     assert data["row-count"] == 500
@@ -138,7 +155,7 @@ def test_a_login_role_can_connect_with_a_url_dsn(pg: Scratch, app: str) -> None:
     assert data["rows"] == [{"u": app}]
 
 
-def test_unreachable_server_is_connection_refused(pg: Scratch) -> None:
+def test_unreachable_server_is_connection_refused() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]
@@ -174,14 +191,14 @@ def test_bad_password_is_auth_failed_and_never_shown(pg: Scratch, app: str) -> N
         assert wrong not in json.dumps(data)
 
 
-def test_unknown_role_is_auth_failed(pg: Scratch) -> None:
-    data = check(dsn=pg.dsn(user=pg.role("ghost"), password="x"), query="select 1")
+def test_unknown_role_is_auth_failed(server: PostgresServer) -> None:
+    data = check(dsn=server.dsn(user="netchecks_ghost", password="x"), query="select 1")
 
     assert data["reason"] == "auth-failed"
 
 
-def test_unknown_database_is_an_invalid_target(pg: Scratch) -> None:
-    data = check(dsn=pg.server.dsn(dbname="no_such_db"), query="select 1")
+def test_unknown_database_is_an_invalid_target(server: PostgresServer) -> None:
+    data = check(dsn=server.dsn(dbname="no_such_db"), query="select 1")
 
     assert data["reason"] == "invalid-target"
     assert "no_such_db" in data["exception"]
@@ -192,21 +209,22 @@ def test_unparsable_dsn_is_reported_without_any_part_of_its_password() -> None:
 
     assert data["success"] is False
     assert data["reason"] == "invalid-target"
+    assert data["exception-type"] == "InvalidDsnError"
     assert data["exception"].startswith("invalid DSN")
     for fragment in ("hunter2", "extra", "words"):
         assert fragment not in data["exception"]
 
 
-def test_password_is_scrubbed_even_when_the_server_echoes_it(pg: Scratch) -> None:
+def test_password_is_scrubbed_even_when_the_server_echoes_it(server: PostgresServer) -> None:
     # An error message that quotes the statement quotes whatever it holds.
     data = check(
-        dsn=pg.dsn(password=pg.server.password),
-        query=f"select '{pg.server.password}'::int",
+        dsn=server.dsn(),
+        query=f"select '{server.password}'::int",
     )
 
     assert data["reason"] == "query-error"
     assert data["sqlstate"] == "22P02"
-    assert pg.server.password not in data["exception"]
+    assert server.password not in data["exception"]
     assert "REDACTED" in data["exception"]
 
 
@@ -268,14 +286,14 @@ def test_several_statements_are_refused_before_any_runs(pg: Scratch) -> None:
     assert pg.execute("select count(*) from notes") == [(0,)]
 
 
-def test_a_trailing_semicolon_is_still_one_statement(pg: Scratch) -> None:
-    data = check(dsn=pg.dsn(), query="select 1 as one;")
+def test_a_trailing_semicolon_is_still_one_statement(server: PostgresServer) -> None:
+    data = check(dsn=server.dsn(), query="select 1 as one;")
 
     assert data["rows"] == [{"one": 1}]
 
 
-def test_a_query_of_only_comments_is_refused(pg: Scratch) -> None:
-    data = check(dsn=pg.dsn(), query="-- nothing to run")
+def test_a_query_of_only_comments_is_refused(server: PostgresServer) -> None:
+    data = check(dsn=server.dsn(), query="-- nothing to run")
 
     assert data["success"] is False
     assert data["reason"] == "query-error"
@@ -287,22 +305,24 @@ def test_a_blank_query_is_refused_by_the_rule_model() -> None:
         RULE_ADAPTER.validate_python({"type": "postgres", "dsn": "host=x", "query": " ; "})
 
 
-def test_slow_statement_hits_the_statement_timeout(pg: Scratch) -> None:
-    data = check(dsn=pg.dsn(), query="select pg_sleep(10)", timeout=0.5)
+def test_slow_statement_hits_the_statement_timeout(server: PostgresServer) -> None:
+    data = check(dsn=server.dsn(), query="select pg_sleep(10)", timeout=0.5)
 
     assert data["success"] is False
     assert data["sqlstate"] == "57014"
     assert data["reason"] == "timeout"
 
 
-def test_run_deadline_shorter_than_the_rule_timeout_bounds_the_statement(pg: Scratch) -> None:
-    data = check(deadline=1.5, dsn=pg.dsn(), query="select pg_sleep(10)", timeout=30)
+def test_run_deadline_shorter_than_the_rule_timeout_bounds_the_statement(
+    server: PostgresServer,
+) -> None:
+    data = check(deadline=0.8, dsn=server.dsn(), query="select pg_sleep(10)", timeout=30)
 
     assert data["reason"] == "timeout"
 
 
-def test_sql_errors_are_query_errors_with_their_sqlstate(pg: Scratch) -> None:
-    data = check(dsn=pg.dsn(), query="select * from missing_table")
+def test_sql_errors_are_query_errors_with_their_sqlstate(server: PostgresServer) -> None:
+    data = check(dsn=server.dsn(), query="select * from missing_table")
 
     assert data["reason"] == "query-error"
     assert data["sqlstate"] == "42P01"

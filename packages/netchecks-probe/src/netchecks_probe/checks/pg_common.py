@@ -118,15 +118,19 @@ def _passwords(dsn: str) -> list[str]:
     return [p for p in found if p]
 
 
+class InvalidDsnError(psycopg.ProgrammingError):
+    """The DSN, or a connection setting in it, cannot be used (raised before connecting)."""
+
+
 def connect(dsn: str, budget: Budget) -> psycopg.Connection[tuple[Any, ...]]:
     """Open a connection (not in autocommit: every statement runs in a transaction)."""
     extra: dict[str, Any] = {"connect_timeout": budget.connect_timeout()}
     try:
         if "application_name" not in conninfo.conninfo_to_dict(dsn):
             extra["application_name"] = "netchecks"
-    except psycopg.Error:
-        pass  # an unparsable DSN: let connect() report it
-    return psycopg.connect(dsn, **extra)
+        return psycopg.connect(dsn, **extra)
+    except psycopg.ProgrammingError as error:
+        raise InvalidDsnError(str(error)) from None
 
 
 def set_statement_timeout(cursor: psycopg.Cursor[Any], budget: Budget) -> None:
@@ -143,7 +147,7 @@ def error_data(error: BaseException, scrub: Scrubber) -> dict[str, Any]:
     reason = _reason(error, sqlstate, message)
     if reason == "multiple-statements":
         message = f"the query must be exactly one SQL statement ({message})"
-    if isinstance(error, psycopg.ProgrammingError) and sqlstate is None:
+    if isinstance(error, InvalidDsnError):
         message = f"invalid DSN or connection setting: {scrub.quoted_fragments(message)}"
     return failure(reason, type(error).__name__, scrub(message), sqlstate)
 
@@ -178,8 +182,10 @@ def _reason(error: BaseException, sqlstate: str | None, message: str) -> str:
         return "query-error"
     if isinstance(error, psycopg.errors.ConnectionTimeout):
         return "timeout"
-    if isinstance(error, psycopg.ProgrammingError):
+    if isinstance(error, InvalidDsnError):
         return "invalid-target"
+    if isinstance(error, psycopg.ProgrammingError):
+        return "query-error"  # e.g. parameters that do not match the placeholders
     if isinstance(error, psycopg.OperationalError):
         lowered = message.lower()
         for needle, reason in _CONNECT_MESSAGE_REASONS:
