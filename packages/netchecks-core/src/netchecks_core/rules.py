@@ -7,9 +7,11 @@ version does not know are kept (``model_extra``) and reported, never dropped.
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -23,6 +25,53 @@ from pydantic import (
 def kebab(name: str) -> str:
     """The wire name of a Python field: ``verify_tls_cert`` -> ``verify-tls-cert``."""
     return name.replace("_", "-")
+
+
+def parse_dns_server(server: str) -> tuple[str, int | None]:
+    """Split a DNS ``server`` (``IP``, ``IP:port`` or ``[IPv6]:port``) into address and port.
+
+    Raises:
+        ValueError: any other form (a host name is refused: resolving the resolver
+            would need a resolver).
+    """
+    text = server.strip()
+    try:
+        return str(ipaddress.ip_address(text)), None
+    except ValueError:
+        pass
+    if text.startswith("["):
+        address, closed, rest = text[1:].partition("]")
+        if not closed or (rest and not rest.startswith(":")):
+            raise ValueError(f"{server!r}: expected [IPv6]:port")
+        port_text = rest[1:] if rest else None
+        version = 6
+    else:
+        address, _, port_text = text.rpartition(":")
+        version = 4
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        raise ValueError(f"{server!r} is not an IP address, IP:port or [IPv6]:port") from None
+    if ip.version != version:
+        raise ValueError(f"{server!r}: write an IPv6 address with a port as [IPv6]:port")
+    if port_text is None:
+        return str(ip), None
+    if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+        raise ValueError(f"{server!r}: the port must be a number from 1 to 65535")
+    return str(ip), int(port_text)
+
+
+def _ip_address(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        raise ValueError(f"{value!r} is not an IP address") from None
+
+
+#: ``source-ip``: the local address outgoing packets leave from.
+SourceIp = Annotated[str | None, AfterValidator(_ip_address)]
 
 
 class Validate(BaseModel):
@@ -99,7 +148,7 @@ class DnsRule(RuleBase):
     server: str | None = None
     port: int | None = Field(default=None, ge=1, le=65535)
     record_type: str = "A"
-    source_ip: str | None = None
+    source_ip: SourceIp = None
     search: bool = True
 
     @field_validator("record_type")
@@ -109,6 +158,21 @@ class DnsRule(RuleBase):
         if upper not in DNS_RECORD_TYPES:
             raise ValueError(f"must be one of {', '.join(DNS_RECORD_TYPES)}")
         return upper
+
+    @field_validator("server")
+    @classmethod
+    def _server_form(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_dns_server(value)
+        return value
+
+    @model_validator(mode="after")
+    def _one_port(self) -> DnsRule:
+        if self.server is not None and self.port is not None:
+            _, port = parse_dns_server(self.server)
+            if port is not None and port != self.port:
+                raise ValueError(f"server {self.server!r} and port {self.port} disagree")
+        return self
 
 
 DNS_RECORD_TYPES = ("A", "AAAA", "CNAME", "MX", "TXT", "SRV", "NS", "PTR", "SOA", "CAA")
@@ -129,7 +193,7 @@ class HttpRule(RuleBase):
     client_key: str | None = None
     follow_redirects: bool = True
     max_body_bytes: int = Field(default=1024 * 1024, ge=0)
-    source_ip: str | None = None
+    source_ip: SourceIp = None
 
     @field_validator("method")
     @classmethod
@@ -152,7 +216,7 @@ class TcpRule(RuleBase):
     port: int = Field(ge=1, le=65535)
     send: str | None = None
     expect: str | None = None
-    source_ip: str | None = None
+    source_ip: SourceIp = None
 
 
 class InternalRule(RuleBase):

@@ -146,15 +146,6 @@ def test_source_ip_not_on_this_host_has_reason_source_ip_unavailable(
     assert data["reason"] == "source-ip-unavailable"
 
 
-def test_source_ip_that_is_not_an_address_is_an_invalid_target(
-    banner_server: BannerServer,
-) -> None:
-    data = check(port=banner_server.port, **{"source-ip": "eth0"})
-
-    assert data["connected"] is False
-    assert data["reason"] == "invalid-target"
-
-
 @pytest.mark.parametrize("host", ["::1", "[::1]"])
 def test_ipv6_host_with_or_without_brackets(host: str) -> None:
     if not has_ipv6_loopback():

@@ -22,7 +22,7 @@ import dns.rdata
 import dns.rdatatype
 import dns.resolver
 import dns.reversename
-from netchecks_core.rules import DnsRule
+from netchecks_core.rules import DnsRule, parse_dns_server
 
 from netchecks_probe.checks.base import Deadline
 from netchecks_probe.checks.bounded import budget, call_within
@@ -50,42 +50,6 @@ def echo_spec(rule: DnsRule) -> dict[str, Any]:
     spec["nameserver"] = rule.server
     spec["timeout"] = rule.effective_timeout
     return spec
-
-
-def parse_server(server: str) -> tuple[str, int | None]:
-    """Split ``IP``, ``IP:port`` or ``[IPv6]:port`` into address and port.
-
-    Raises:
-        ValueError: ``server`` is not one of these forms (host names are not accepted:
-            resolving the resolver would need a resolver).
-    """
-    text = server.strip()
-    try:
-        return str(ipaddress.ip_address(text)), None
-    except ValueError:
-        pass
-    if text.startswith("["):
-        address, closed, rest = text[1:].partition("]")
-        if not closed or (rest and not rest.startswith(":")):
-            raise ValueError(f"server {server!r}: expected [IPv6]:port")
-        port_text = rest[1:] if rest else None
-        version = 6
-    else:
-        address, _, port_text = text.rpartition(":")
-        version = 4
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        raise ValueError(
-            f"server {server!r} is not an IP address, IP:port or [IPv6]:port"
-        ) from None
-    if ip.version != version:
-        raise ValueError(f"server {server!r}: write an IPv6 address with a port as [IPv6]:port")
-    if port_text is None:
-        return str(ip), None
-    if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
-        raise ValueError(f"server {server!r}: port must be a number from 1 to 65535")
-    return str(ip), int(port_text)
 
 
 def run(rule: DnsRule, deadline: Deadline) -> dict[str, Any]:
@@ -126,14 +90,8 @@ def run(rule: DnsRule, deadline: Deadline) -> dict[str, Any]:
 
 def _prepare(rule: DnsRule) -> tuple[dns.resolver.Resolver, dns.name.Name]:
     """A fresh resolver for this rule (the module default is not thread-safe) and the name."""
-    if rule.source_ip is not None:
-        try:
-            ipaddress.ip_address(rule.source_ip)
-        except ValueError:
-            raise ValueError(f"source-ip {rule.source_ip!r} is not an IP address") from None
-    server = parse_server(rule.server) if rule.server else None
-    if server is not None and server[1] and rule.port and server[1] != rule.port:
-        raise ValueError(f"server {rule.server!r} and port {rule.port} name different ports")
+    # The model has checked the server's form and that its port agrees with `port`.
+    server = parse_dns_server(rule.server) if rule.server else None
     try:
         resolver = dns.resolver.Resolver(filename=RESOLV_CONF)
     except dns.resolver.NoResolverConfiguration:
