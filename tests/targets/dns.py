@@ -49,6 +49,8 @@ TXT_STRINGS = ("v=spf1 include:_spf.netchecks.test", " -all")  # one record, two
 SRV = f"_http._tcp.{ZONE}"
 SRV_RECORD = (10, 5, 8080, WWW)  # priority, weight, port, target
 NAMESERVER = f"ns1.{ZONE}"  # NS of ZONE
+SOA_RECORD = f"{NAMESERVER}. hostmaster.{ZONE}. 2024010101 3600 600 86400 300"  # SOA of ZONE
+CAA_RECORD = '0 issue "letsencrypt.org"'  # CAA of ZONE
 MISSING = f"missing.{ZONE}"  # NXDOMAIN
 #: A name with so many A records that the UDP answer is truncated (TCP fallback).
 MANY = f"many.{ZONE}"
@@ -165,6 +167,8 @@ class DnsServer:
                 f"--txt-record={TXT},{','.join(TXT_STRINGS)}",
                 f"--srv-host={SRV},{SRV_RECORD[3]},{SRV_RECORD[2]},{SRV_RECORD[0]},{SRV_RECORD[1]}",
                 f"--dns-rr={ZONE},2,{_wire_hex('NS', NAMESERVER + '.')}",
+                f"--dns-rr={ZONE},6,{_wire_hex('SOA', SOA_RECORD)}",
+                f"--dns-rr={ZONE},257,{_wire_hex('CAA', CAA_RECORD)}",
                 f"--server=/{TIMEOUT_DOMAIN}/127.0.0.1#{blackhole_port}",
             ]
             with log_path.open("wb") as log:

@@ -135,6 +135,30 @@ def test_ns_record_gives_the_nameserver(dns_server: DnsServer) -> None:
     assert [a["target"] for a in data["answers"]] == [records.NAMESERVER + "."]
 
 
+def test_soa_record_has_its_fields(dns_server: DnsServer) -> None:
+    data = check(host=records.ZONE, server=dns_server.address, **{"record-type": "SOA"})
+
+    (answer,) = data["answers"]
+    assert answer["mname"] == records.NAMESERVER + "."
+    assert answer["rname"] == f"hostmaster.{records.ZONE}."
+    assert (answer["serial"], answer["refresh"], answer["retry"]) == (2024010101, 3600, 600)
+    assert (answer["expire"], answer["minimum"]) == (86400, 300)
+
+
+def test_caa_record_has_flags_tag_and_value(dns_server: DnsServer) -> None:
+    data = check(host=records.ZONE, server=dns_server.address, **{"record-type": "CAA"})
+
+    assert data["answers"] == [
+        {
+            "type": "CAA",
+            "text": records.CAA_RECORD,
+            "flags": 0,
+            "tag": "issue",
+            "value": "letsencrypt.org",
+        }
+    ]
+
+
 def test_ptr_query_of_an_ip_address_uses_the_reverse_name(dns_server: DnsServer) -> None:
     data = check(host=records.WWW_A, server=dns_server.address, **{"record-type": "PTR"})
 
