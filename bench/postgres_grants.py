@@ -149,7 +149,8 @@ def main() -> int:
         ]
         dsn = pg.dsn()
 
-        ours_times, data = [], {}
+        ours_times: list[float] = []
+        data: dict[str, Any] = {}
         for _ in range(max(1, args.repeat)):
             elapsed, data = run_ours(dsn, rules)
             ours_times.append(elapsed)

@@ -171,7 +171,7 @@ class PostgresServer:
 
     def execute(
         self,
-        statements: str | sql.Composable,
+        statements: str | sql.SQL | sql.Composed,
         params: Sequence[Any] | None = None,
         dbname: str = "postgres",
     ) -> list[tuple[Any, ...]]:

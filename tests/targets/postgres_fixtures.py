@@ -54,7 +54,7 @@ class Scratch:
         self.roles.append(full)
         return full
 
-    def execute(self, statements: str | sql.Composable, params: Any = None) -> list[Any]:
+    def execute(self, statements: str | sql.SQL | sql.Composed, params: Any = None) -> list[Any]:
         """Run SQL as the superuser in this test's database."""
         return self.server.execute(statements, params, dbname=self.dbname)
 
