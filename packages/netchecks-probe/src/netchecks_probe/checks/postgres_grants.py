@@ -197,20 +197,12 @@ def _explicit(names: list[str] | None) -> list[str]:
     return names
 
 
-def _evaluate(
-    cursor: psycopg.Cursor[tuple[Any, ...]],
-    grant_rule: GrantRule,
-    index: int,
-    budget: pg_common.Budget,
-    limit: int,
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    name = grant_rule.name or f"rule-{index + 1}"
+def _query_params(grant_rule: GrantRule, limit: int) -> dict[str, Any]:
+    """The parameters of :data:`_RULE_QUERY` for one grants rule."""
     roles, objects = grant_rule.roles, grant_rule.objects
-    object_type = objects.type
     role_names = _explicit(roles.names)
     names, schemas = _explicit(objects.names), _explicit(objects.schemas)
-    deny = grant_rule.mode == "deny"
-    params = {
+    return {
         "all_roles": not role_names,
         "role_names": role_names,
         "login": roles.login,
@@ -223,23 +215,39 @@ def _evaluate(
         "names": names,
         "all_schemas": not schemas,
         "schemas": schemas,
-        "object_names": names + schemas if object_type == "schema" else names,
+        "object_names": names + schemas if objects.type == "schema" else names,
+        "relkinds": _RELKINDS.get(objects.type, []),
         "privileges": grant_rule.privileges,
-        "deny": deny,
+        "deny": grant_rule.mode == "deny",
         "limit": max(0, limit),
-        "relkinds": _RELKINDS.get(object_type, []),
     }
+
+
+def _rule_query(object_type: str) -> sql.Composed:
     object_query, identity = _OBJECTS[object_type]
-    query = sql.SQL(_RULE_QUERY).format(
+    return sql.SQL(_RULE_QUERY).format(
         objects=sql.SQL(object_query),
         function=sql.Identifier(_PRIVILEGE_FUNCTION[object_type]),
         identity=sql.SQL(identity),
     )
+
+
+def _evaluate(
+    cursor: psycopg.Cursor[tuple[Any, ...]],
+    grant_rule: GrantRule,
+    index: int,
+    budget: pg_common.Budget,
+    limit: int,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """One rule, in one round trip: its summary and its first ``limit`` violations."""
+    name = grant_rule.name or f"rule-{index + 1}"
+    object_type = grant_rule.objects.type
+    deny = grant_rule.mode == "deny"
     with cursor.connection.pipeline() as pipeline:
         pg_common.set_statement_timeout(cursor, budget)
         # An empty search_path makes regclass/regprocedure names always schema-qualified.
         cursor.execute("select set_config('search_path', '', true)")
-        cursor.execute(query, params)
+        cursor.execute(_rule_query(object_type), _query_params(grant_rule, limit))
         pipeline.sync()
     row = cursor.fetchone()
     assert row is not None  # an aggregate query always returns its one row
