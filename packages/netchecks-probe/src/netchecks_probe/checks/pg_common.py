@@ -111,8 +111,7 @@ def _passwords(dsn: str) -> list[str]:
     # Also by pattern: the DSN may not parse, and then libpq may quote parts of it.
     for match in re.finditer(r"password\s*=\s*('(?:[^'\\]|\\.)*'|\S+)", dsn, re.IGNORECASE):
         value = match.group(1)
-        found.append(value)
-        found.append(value.strip("'"))
+        found.extend([value, value.strip("'"), unquote(value)])  # unquote: URL query form
     for match in re.finditer(r"://[^/@:]*:([^/@]*)@", dsn):
         found.extend([match.group(1), unquote(match.group(1))])
     return [p for p in found if p]
