@@ -1,0 +1,49 @@
+"""Fixtures of the results service's end-to-end tests (kubesim + real processes)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kubernetes import client
+
+from tests.kubesim.pytest_plugin import *  # noqa: F403 - kubesim fixtures
+from tests.kubesim.sim import KubeSim
+from tests.results.harness import Cluster, ResultsService, install_crds
+
+
+@pytest.fixture(scope="session")
+def netchecks_crds(kubesim: KubeSim, kube_api: client.ApiClient) -> None:
+    """The NetworkAssertion and report CRDs, installed once."""
+    install_crds(kube_api)
+
+
+@pytest.fixture
+def cluster(netchecks_crds: None, kube_api: client.ApiClient, kube_namespace: str) -> Cluster:
+    """The test's namespace, driven through the official client."""
+    return Cluster(kube_api, kube_namespace)
+
+
+@pytest.fixture
+def start_results(
+    kubeconfig: Path, kube_namespace: str, tmp_path: Path
+) -> Iterator[Callable[..., ResultsService]]:
+    """Start ``netchecks-results`` processes watching the test's namespace."""
+    started: list[ResultsService] = []
+
+    def start(**env: Any) -> ResultsService:
+        service = ResultsService(kubeconfig, kube_namespace, tmp_path, **env).start()
+        started.append(service)
+        return service
+
+    yield start
+    for service in started:
+        service.stop()
+
+
+@pytest.fixture
+def results(start_results: Callable[..., ResultsService]) -> ResultsService:
+    """One running results service."""
+    return start_results()

@@ -1,0 +1,353 @@
+"""End-to-end helpers: CRDs, the results service as a real process, probe runs, waits.
+
+Probe runs are made the way the operator makes them (a ConfigMap with the probe
+config, a Job whose Pod carries the probe labels and annotations), so these tests
+exercise the results service on its own; ``test_full_chain`` runs the operator too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from kubernetes import client
+from netchecks_core.assertion import NetworkAssertionSpec
+from netchecks_core.convert import context_mount_path, probe_config_from_spec
+from netchecks_core.naming import child_annotations, child_labels, probe_pod_labels
+
+ROOT = Path(__file__).resolve().parents[2]
+CRDS = ROOT / "deploy" / "crds"
+BIN = Path(sys.executable).parent
+PROBE_IMAGE = "ghcr.io/netchecks/netchecks-probe:test"
+GROUP, VERSION, PLURAL = "netchecks.io", "v1", "networkassertions"
+
+T = TypeVar("T")
+
+
+def wait_for(
+    predicate: Callable[[], T | None], timeout: float = 30.0, what: str = "condition"
+) -> T:
+    """Poll ``predicate`` until it returns something truthy; fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}; last: {last!r}")
+
+
+def install_crds(api: client.ApiClient) -> None:
+    """Create every CRD of ``deploy/crds`` (once per kubesim) and wait until served."""
+    ext = client.ApiextensionsV1Api(api)
+    for path in sorted(CRDS.glob("*.yaml")):
+        for doc in yaml.safe_load_all(path.read_text()):
+            if not doc:
+                continue
+            try:
+                ext.create_custom_resource_definition(doc)
+            except client.ApiException as error:
+                if error.status != 409:
+                    raise
+    custom = client.CustomObjectsApi(api)
+    for group, version, plural in (
+        (GROUP, VERSION, PLURAL),
+        ("wgpolicyk8s.io", "v1alpha2", "policyreports"),
+        ("openreports.io", "v1alpha1", "reports"),
+    ):
+
+        def served(g: str = group, v: str = version, p: str = plural) -> bool:
+            try:
+                custom.list_cluster_custom_object(g, v, p)
+            except client.ApiException:
+                return False
+            return True
+
+        wait_for(served, 10, f"{plural}.{group} served")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class ResultsService:
+    """``netchecks-results`` as a real process against kubesim (one namespace)."""
+
+    def __init__(self, kubeconfig: Path, namespace: str, log_dir: Path, **env: str) -> None:
+        self.kubeconfig = kubeconfig
+        self.namespace = namespace
+        self.port = free_port()
+        self.log_path = log_dir / f"results-{self.port}.log"
+        self.env = {
+            **os.environ,
+            "KUBECONFIG": str(kubeconfig),
+            "NO_PROXY": "127.0.0.1,localhost",
+            "NETCHECKS_HTTP_ADDR": f"127.0.0.1:{self.port}",
+            "NETCHECKS_NAMESPACES": namespace,
+            "NETCHECKS_LEASE_NAMESPACE": namespace,
+            "NETCHECKS_LEASE_DURATION": "4",
+            "NETCHECKS_RENEW_DEADLINE": "3",
+            "NETCHECKS_RETRY_PERIOD": "0.5",
+            "NETCHECKS_LOG_LEVEL": "DEBUG",
+            **env,
+        }
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> ResultsService:
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [str(BIN / "netchecks-results")], env=self.env, stdout=log, stderr=log
+            )
+        wait_for(self.ready, 20, "the results service to be ready")
+        return self
+
+    def ready(self) -> bool:
+        if self.process is None or self.process.poll() is not None:
+            raise AssertionError(f"results service exited; log:\n{self.logs()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/readyz", timeout=1) as r:
+                return bool(r.status == 200)
+        except OSError:
+            return False
+
+    def metrics(self) -> str:
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=5) as r:
+            return str(r.read().decode())
+
+    def stop(self, kill: bool = False) -> None:
+        if self.process is None:
+            return
+        if kill:
+            self.process.kill()
+        else:
+            self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=5)
+        self.process = None
+
+    def logs(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+class Cluster:
+    """What a test does to kubesim through the official client, in its namespace."""
+
+    def __init__(self, api: client.ApiClient, namespace: str) -> None:
+        self.api = api
+        self.namespace = namespace
+        self.core = client.CoreV1Api(api)
+        self.batch = client.BatchV1Api(api)
+        self.custom = client.CustomObjectsApi(api)
+
+    # -- objects -----------------------------------------------------------------------
+
+    def create_assertion(
+        self, name: str, spec: dict[str, Any], **annotations: str
+    ) -> dict[str, Any]:
+        body = {
+            "apiVersion": f"{GROUP}/{VERSION}",
+            "kind": "NetworkAssertion",
+            "metadata": {"name": name, "annotations": annotations},
+            "spec": spec,
+        }
+        created: dict[str, Any] = self.custom.create_namespaced_custom_object(
+            GROUP, VERSION, self.namespace, PLURAL, body
+        )
+        return created
+
+    def delete_assertion(self, name: str) -> None:
+        self.custom.delete_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL, name)
+
+    def create_secret(self, name: str, data: dict[str, str]) -> None:
+        self.core.create_namespaced_secret(
+            self.namespace, {"metadata": {"name": name}, "stringData": data}
+        )
+
+    def create_configmap(self, name: str, data: dict[str, str]) -> None:
+        self.core.create_namespaced_config_map(
+            self.namespace, {"metadata": {"name": name}, "data": data}
+        )
+
+    def run_probe(
+        self,
+        assertion: dict[str, Any],
+        run: str = "1",
+        *,
+        image: str = PROBE_IMAGE,
+        command: list[str] | None = None,
+        scheduled: str | None = None,
+    ) -> str:
+        """Run ``assertion`` once as the operator would (ConfigMap + Job); returns the Job name."""
+        meta = assertion["metadata"]
+        name, uid = meta["name"], meta["uid"]
+        spec = NetworkAssertionSpec.model_validate(assertion["spec"])
+        config = probe_config_from_spec(spec)
+        owner = {
+            "apiVersion": f"{GROUP}/{VERSION}",
+            "kind": "NetworkAssertion",
+            "name": name,
+            "uid": uid,
+            "controller": True,
+        }
+        cm_name = f"{name}-netchecks-config-{run}"
+        self.core.create_namespaced_config_map(
+            self.namespace,
+            {
+                "metadata": {"name": cm_name, "ownerReferences": [owner]},
+                "data": {"config.json": json.dumps(config)},
+            },
+        )
+        volumes: list[dict[str, Any]] = [
+            {"name": "config", "configMap": {"name": cm_name}},
+        ]
+        mounts: list[dict[str, Any]] = [
+            {"name": "config", "mountPath": "/netcheck", "readOnly": True},
+        ]
+        for context in spec.context:
+            source = context.secret or context.configMap
+            if source is None:
+                continue
+            kind = "secret" if context.secret is not None else "configMap"
+            key = "secretName" if kind == "secret" else "name"
+            volume: dict[str, Any] = {key: source.name}
+            if source.items:
+                volume["items"] = [i.model_dump(exclude_none=True) for i in source.items]
+            volumes.append({"name": f"ctx-{context.name}", kind: volume})
+            mounts.append(
+                {
+                    "name": f"ctx-{context.name}",
+                    "mountPath": context_mount_path(context.name),
+                    "readOnly": True,
+                }
+            )
+        probe = command or ["netchecks", "run", "--config", "/netcheck/config.json", "--exit-zero"]
+        if command is None and spec.disableRedaction:
+            probe.append("--disable-redaction")
+        job_name = f"{name}-netchecks-{run}"
+        job_annotations = child_annotations(name)
+        if scheduled:
+            job_annotations["batch.kubernetes.io/cronjob-scheduled-timestamp"] = scheduled
+        job = {
+            "apiVersion": "batch/v1",
+            "kind": "Job",
+            "metadata": {
+                "name": job_name,
+                "labels": child_labels(uid),
+                "annotations": job_annotations,
+                "ownerReferences": [owner],
+            },
+            "spec": {
+                "backoffLimit": 0,
+                "template": {
+                    "metadata": {
+                        "labels": probe_pod_labels(uid),
+                        "annotations": child_annotations(name),
+                    },
+                    "spec": {
+                        "restartPolicy": "Never",
+                        "containers": [
+                            {
+                                "name": "probe",
+                                "image": image,
+                                "command": probe,
+                                "volumeMounts": mounts,
+                            }
+                        ],
+                        "volumes": volumes,
+                    },
+                },
+            },
+        }
+        self.batch.create_namespaced_job(self.namespace, job)
+        return job_name
+
+    def job_pods(self, job_name: str) -> list[Any]:
+        pods = self.core.list_namespaced_pod(
+            self.namespace, label_selector=f"batch.kubernetes.io/job-name={job_name}"
+        ).items
+        return list(pods)
+
+    def wait_pod_done(self, job_name: str, timeout: float = 60) -> Any:
+        def done() -> Any:
+            for pod in self.job_pods(job_name):
+                if pod.status.phase in ("Succeeded", "Failed"):
+                    return pod
+            return None
+
+        return wait_for(done, timeout, f"a finished Pod of Job {job_name}")
+
+    # -- reports -----------------------------------------------------------------------
+
+    def report(
+        self, name: str, group: str = "wgpolicyk8s.io", version: str = "v1alpha2"
+    ) -> dict[str, Any] | None:
+        plural = "reports" if group == "openreports.io" else "policyreports"
+        try:
+            found: dict[str, Any] = self.custom.get_namespaced_custom_object(
+                group, version, self.namespace, plural, name
+            )
+        except client.ApiException as error:
+            if error.status == 404:
+                return None
+            raise
+        return found
+
+    def wait_report(
+        self,
+        name: str,
+        predicate: Callable[[dict[str, Any]], bool] = lambda _r: True,
+        timeout: float = 60,
+        **where: str,
+    ) -> dict[str, Any]:
+        def check() -> dict[str, Any] | None:
+            report = self.report(name, **where)
+            return report if report is not None and predicate(report) else None
+
+        return wait_for(check, timeout, f"report {name} matching")
+
+    def events(self, name: str) -> list[Any]:
+        items = self.core.list_namespaced_event(
+            self.namespace, field_selector=f"involvedObject.name={name}"
+        ).items
+        return [e for e in items if (e.source and e.source.component) == "netchecks-results"]
+
+
+def results_of(report: dict[str, Any]) -> dict[str, str]:
+    """rule -> result of a report."""
+    return {r["rule"]: r["result"] for r in report.get("results") or []}
+
+
+def dump(value: Any) -> str:
+    """Everything a report, event or log says, as one text (for redaction checks)."""
+    return value if isinstance(value, str) else json.dumps(value, default=str)
+
+
+def metric_value(text: str, name: str, **labels: str) -> float | None:
+    """The value of one Prometheus sample."""
+    for line in text.splitlines():
+        if not line.startswith(name):
+            continue
+        match = re.match(r"^(\w+)(\{(.*)\})? (\S+)$", line)
+        if not match or match.group(1) != name:
+            continue
+        found = dict(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', match.group(3) or ""))
+        if all(found.get(k) == v for k, v in labels.items()):
+            return float(match.group(4))
+    return None
