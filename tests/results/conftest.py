@@ -11,7 +11,7 @@ from kubernetes import client
 
 from tests.kubesim.pytest_plugin import *  # noqa: F403 - kubesim fixtures
 from tests.kubesim.sim import KubeSim
-from tests.results.harness import Cluster, ResultsService, install_crds
+from tests.results.harness import Cluster, OperatorService, ResultsService, install_crds
 
 
 @pytest.fixture(scope="session")
@@ -41,6 +41,14 @@ def start_results(
     yield start
     for service in started:
         service.stop()
+
+
+@pytest.fixture
+def operator(kubeconfig: Path, kube_namespace: str, tmp_path: Path) -> Iterator[OperatorService]:
+    """A ``netchecks-operator`` process watching the test's namespace."""
+    service = OperatorService(kubeconfig, kube_namespace, tmp_path).start()
+    yield service
+    service.stop()
 
 
 @pytest.fixture

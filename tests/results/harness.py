@@ -87,11 +87,13 @@ def free_port() -> int:
 class ResultsService:
     """``netchecks-results`` as a real process against kubesim (one namespace)."""
 
+    command = "netchecks-results"
+
     def __init__(self, kubeconfig: Path, namespace: str, log_dir: Path, **env: str) -> None:
         self.kubeconfig = kubeconfig
         self.namespace = namespace
         self.port = free_port()
-        self.log_path = log_dir / f"results-{self.port}.log"
+        self.log_path = log_dir / f"{self.command}-{self.port}.log"
         self.env = {
             **os.environ,
             "KUBECONFIG": str(kubeconfig),
@@ -110,14 +112,14 @@ class ResultsService:
     def start(self) -> ResultsService:
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [str(BIN / "netchecks-results")], env=self.env, stdout=log, stderr=log
+                [str(BIN / self.command)], env=self.env, stdout=log, stderr=log
             )
-        wait_for(self.ready, 20, "the results service to be ready")
+        wait_for(self.ready, 20, f"{self.command} to be ready")
         return self
 
     def ready(self) -> bool:
         if self.process is None or self.process.poll() is not None:
-            raise AssertionError(f"results service exited; log:\n{self.logs()[-3000:]}")
+            raise AssertionError(f"{self.command} exited; log:\n{self.logs()[-3000:]}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/readyz", timeout=1) as r:
                 return bool(r.status == 200)
@@ -144,6 +146,12 @@ class ResultsService:
 
     def logs(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+class OperatorService(ResultsService):
+    """``netchecks-operator`` as a real process (same environment conventions)."""
+
+    command = "netchecks-operator"
 
 
 class Cluster:

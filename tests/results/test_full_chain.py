@@ -1,0 +1,122 @@
+"""The whole chain: NetworkAssertion -> operator -> Job -> real probe Pod -> results
+service -> PolicyReport -> the assertion's status (every service a real process)."""
+
+from __future__ import annotations
+
+import time
+
+from tests.results.harness import (
+    GROUP,
+    PLURAL,
+    VERSION,
+    Cluster,
+    OperatorService,
+    ResultsService,
+    results_of,
+    wait_for,
+)
+
+
+def _status(cluster: Cluster, name: str) -> dict[str, object]:
+    obj = cluster.custom.get_namespaced_custom_object(
+        GROUP, VERSION, cluster.namespace, PLURAL, name
+    )
+    return obj.get("status") or {}
+
+
+def _condition(cluster: Cluster, name: str) -> dict[str, object]:
+    for condition in _status(cluster, name).get("conditions") or []:  # type: ignore[attr-defined]
+        if condition.get("type") == "Reconciled":
+            return condition  # type: ignore[no-any-return]
+    return {}
+
+
+def _run_now(cluster: Cluster, name: str, value: str) -> None:
+    cluster.custom.patch_namespaced_custom_object(
+        GROUP,
+        VERSION,
+        cluster.namespace,
+        PLURAL,
+        name,
+        {"metadata": {"annotations": {"netchecks.io/run-now": value}}},
+    )
+
+
+def _spec(cluster: Cluster, name: str, spec: dict[str, object]) -> None:
+    cluster.custom.patch_namespaced_custom_object(
+        GROUP, VERSION, cluster.namespace, PLURAL, name, {"spec": spec}
+    )
+
+
+def test_assertion_becomes_a_report_and_a_status_through_the_real_services(
+    cluster: Cluster, operator: OperatorService, results: ResultsService, http_server
+) -> None:
+    cluster.create_assertion(
+        "chain",
+        {
+            "rules": [
+                {"name": "up", "type": "http", "url": http_server.url("/json")},
+                {"name": "down", "type": "http", "url": http_server.url("/status/503")},
+            ]
+        },
+    )
+    report = cluster.wait_report("chain")
+    assert results_of(report) == {"up": "pass", "down": "fail"}
+    wait_for(lambda: _condition(cluster, "chain").get("reason") == "ProbeComplete", 30, "status")
+    assert _status(cluster, "chain")["summary"] == {
+        "pass": 1,
+        "fail": 1,
+        "warn": 0,
+        "error": 0,
+        "skip": 0,
+    }
+
+
+def test_scheduled_runs_replace_results_pass_fail_pass(
+    cluster: Cluster, operator: OperatorService, results: ResultsService, http_server
+) -> None:
+    def spec(code: int) -> dict[str, object]:
+        return {
+            "schedule": "@hourly",
+            "rules": [{"name": "api", "type": "http", "url": http_server.url(f"/status/{code}")}],
+        }
+
+    cluster.create_assertion("sched", spec(200))
+    previous = None
+    for step, (code, expected) in enumerate([(200, "pass"), (500, "fail"), (200, "pass")]):
+        _spec(cluster, "sched", spec(code))
+        time.sleep(0.5)  # the operator updates the CronJob's probe config first
+        _run_now(cluster, "sched", f"run-{step}")
+
+        def replaced(r: dict[str, object], before: object = previous, want: str = expected) -> bool:
+            marker = r["metadata"]["annotations"]["netchecks.io/pod-uid"]  # type: ignore[index]
+            return marker != before and results_of(r) == {"api": want}  # type: ignore[arg-type]
+
+        report = cluster.wait_report("sched", replaced)
+        previous = report["metadata"]["annotations"]["netchecks.io/pod-uid"]
+        assert report["summary"][expected] == 1
+        wait_for(
+            lambda want=expected: (_status(cluster, "sched").get("summary") or {}).get(want) == 1,
+            30,
+            "the status summary to follow",
+        )
+
+
+def test_deleting_an_assertion_mid_run_leaves_no_report(
+    cluster: Cluster, operator: OperatorService, results: ResultsService, http_server
+) -> None:
+    cluster.create_assertion(
+        "midrun",
+        {"rules": [{"name": "slow", "type": "http", "url": http_server.url("/slow?delay=3")}]},
+    )
+    wait_for(
+        lambda: any(
+            p.status.phase == "Running"
+            for p in cluster.core.list_namespaced_pod(cluster.namespace).items
+        ),
+        30,
+        "the probe Pod to run",
+    )
+    cluster.delete_assertion("midrun")
+    time.sleep(5)
+    assert cluster.report("midrun") is None
