@@ -111,9 +111,9 @@ def build_parser(prog: str = "netchecks") -> argparse.ArgumentParser:
     run.add_argument(
         "--parallelism",
         type=_positive_int,
-        default=16,
+        default=32,
         metavar="N",
-        help="rules run at once (default 16)",
+        help="rules run at once (default 32)",
     )
     run.set_defaults(handler=_run_command)
 
@@ -213,7 +213,7 @@ def _configure_logging(verbosity: int) -> None:
     root.handlers[:] = [h for h in root.handlers if h.get_name() != "netchecks-cli"] + [handler]
     root.setLevel(level)
     # Library chatter stays out of -v progress (and never reaches stdout).
-    for noisy in ("celpy", "urllib3", "lark"):
+    for noisy in ("celpy", "urllib3"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
 
 

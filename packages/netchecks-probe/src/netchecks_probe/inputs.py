@@ -11,13 +11,14 @@ import json
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from netchecks_core.assertion import NetworkAssertion
-from netchecks_core.convert import probe_config_from_spec
 from netchecks_core.errors import describe_errors
 from netchecks_core.probe_config import ProbeConfig
 from pydantic import ValidationError
+
+if TYPE_CHECKING:
+    from netchecks_core.assertion import NetworkAssertion
 
 
 class InputError(Exception):
@@ -109,6 +110,8 @@ def load_manifest_document(source: str) -> dict[str, Any]:
 
 def parse_manifest(document: dict[str, Any], source: str) -> NetworkAssertion:
     """Validate a NetworkAssertion document."""
+    from netchecks_core.assertion import NetworkAssertion  # only manifests need it
+
     try:
         return NetworkAssertion.model_validate(document)
     except ValidationError as error:
@@ -119,6 +122,8 @@ def config_from_manifest(
     source: str, context_dirs: Mapping[str, str], secret_dirs: Mapping[str, str]
 ) -> ProbeConfig:
     """The probe config that runs a manifest's rules, with its contexts' files where given."""
+    from netchecks_core.convert import probe_config_from_spec
+
     assertion = parse_manifest(load_manifest_document(source), source)
     kinds = {
         c.name: ("configMap" if c.configMap else "secret" if c.secret else "inline")

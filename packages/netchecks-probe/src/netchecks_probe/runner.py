@@ -46,7 +46,7 @@ class RunOptions:
     """How to run a config."""
 
     #: Rules running at the same time; checks mostly wait on the network.
-    parallelism: int = 16
+    parallelism: int = 32
     #: Seconds for the whole run; rules unfinished by then are errors.
     run_timeout: float = 600.0
     #: Keep headers, DSNs and Secret values in results.
@@ -204,18 +204,27 @@ class _Run:
                 rendered, f"{where}: check type {rule.type!r} unavailable: {error}"
             )
         pattern = rule.pattern or str(module.DEFAULT_RULE)
-        try:
-            cel.compile_expression(pattern)
-        except cel.CelSyntaxError as error:
-            field = "validation" if rule.validation else "validate.pattern"
-            return _error_result(rendered, f"{where}.{field}: {error.message}")
+
+        def compile_pattern() -> str | None:
+            try:
+                cel.compile_expression(pattern)
+            except cel.CelSyntaxError as error:
+                field = "validation" if rule.validation else "validate.pattern"
+                return f"{where}.{field}: {error.message}"
+            return None
+
         spec = _echo_spec(module, rule, pattern)
         from netchecks_probe.judge import judge
 
         attempts = 0
         while True:
             attempts += 1
-            data, crash = self._attempt(module, rule)
+            # The rule's CEL is compiled while its first check runs: on a cold start the
+            # CEL engine's import then overlaps the network wait instead of delaying it.
+            meanwhile = compile_pattern if attempts == 1 else None
+            data, crash, invalid = self._attempt(module, rule, meanwhile)
+            if invalid is not None:
+                return _error_result(rendered, invalid)
             if crash is not None:
                 return {
                     "name": rule.name,
@@ -245,8 +254,17 @@ class _Run:
             result["message"] = verdict.message
         return result
 
-    def _attempt(self, module: ModuleType, rule: RuleBase) -> tuple[dict[str, Any], str | None]:
-        """Run the check once; (data with timestamps, crash message or None)."""
+    def _attempt(
+        self,
+        module: ModuleType,
+        rule: RuleBase,
+        meanwhile: Callable[[], str | None] | None = None,
+    ) -> tuple[dict[str, Any], str | None, str | None]:
+        """Run the check once: (data with timestamps, crash message, rule problem).
+
+        ``meanwhile`` runs while the check does; a problem it returns ends the attempt
+        at once (the check's daemon thread is left to finish on its own).
+        """
         timeout = rule.effective_timeout
         limited_by_run = self.deadline.remaining() < timeout
         deadline = Deadline(min(time.monotonic() + timeout, self.deadline.at))
@@ -261,6 +279,9 @@ class _Run:
         started = _now()
         thread = threading.Thread(target=call, name=f"netchecks-check-{rule.type}", daemon=True)
         thread.start()
+        problem = meanwhile() if meanwhile is not None else None
+        if problem is not None:
+            return {}, None, problem
         thread.join(deadline.remaining() + GRACE_SECONDS)
         ended = _now()
         crash: str | None = None
@@ -280,7 +301,7 @@ class _Run:
             data = box["data"]
         stamped = {"startTimestamp": started, **data}
         stamped["startTimestamp"], stamped["endTimestamp"] = started, ended
-        return stamped, crash
+        return stamped, crash, None
 
     def _failed_contexts_used(self, raw: Any) -> list[str]:
         failed = self.contexts.failed
