@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 
 import pytest
 from netchecks_core import cel
@@ -140,3 +144,28 @@ def test_evaluation_is_safe_from_many_threads() -> None:
     for thread in threads:
         thread.join(timeout=30)
     assert errors == []
+
+
+def test_parser_tables_are_cached_on_disk_and_reused(tmp_path: Path) -> None:
+    env = {**os.environ, "NETCHECKS_CACHE_DIR": str(tmp_path)}
+    code = (
+        "from netchecks_core import cel; "
+        "print(cel.evaluate(\"true && !false && 'a' + 'b' == 'ab' && [1].all(x, x > 0)\", {}))"
+    )
+    for _ in range(2):  # the first run writes the cache, the second loads it
+        done = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+        )
+        assert done.stdout.strip() == "True", done.stderr
+    assert len(list(tmp_path.glob("cel-parser-*.cache"))) == 1
+
+
+def test_an_unwritable_cache_directory_is_not_an_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    env = {**os.environ, "NETCHECKS_CACHE_DIR": str(blocker / "sub")}
+    code = "from netchecks_core import cel; print(cel.evaluate('1 + 1', {}))"
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert (done.stdout.strip(), done.stderr) == ("2", "")

@@ -171,12 +171,12 @@ def _cel_parser() -> lark.Lark:
 def _cache_file() -> str | None:
     """A private cache file for the parser (``$NETCHECKS_CACHE_DIR``, else the user's cache)."""
     base = os.environ.get("NETCHECKS_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
-    directory = Path(base) if base else Path.home() / ".cache"
-    if not os.environ.get("NETCHECKS_CACHE_DIR"):
-        directory = directory / "netchecks"
     try:
+        directory = Path(base) if base else Path.home() / ".cache"
+        if not os.environ.get("NETCHECKS_CACHE_DIR"):
+            directory = directory / "netchecks"
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError:
+    except (OSError, RuntimeError):  # RuntimeError: no home directory (a bare numeric user)
         return None
     if not os.access(directory, os.W_OK | os.R_OK):
         return None
