@@ -153,8 +153,8 @@ def _add_single_check(
             kwargs["type"] = flag.parse
         if flag.required:
             kwargs["required"] = True
-        if flag.metavar:
-            kwargs["metavar"] = flag.metavar
+        if flag.action not in {"store_true", "store_false"}:
+            kwargs["metavar"] = flag.metavar or flag.field.upper()
         group.add_argument(*flag.flags, **kwargs)
     common = sub.add_argument_group("judging")
     common.add_argument("-t", "--timeout", type=_positive_float, metavar="SECONDS", help="timeout")
