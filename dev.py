@@ -74,7 +74,7 @@ def ensure_system_packages() -> None:
 
 def _fingerprint() -> str:
     digest = hashlib.sha256()
-    for path in sorted(ROOT.glob("packages/*/pyproject.toml")) + [ROOT / "pyproject.toml"]:
+    for path in [*sorted(ROOT.glob("packages/*/pyproject.toml")), ROOT / "pyproject.toml"]:
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
@@ -108,7 +108,11 @@ def main(argv: list[str]) -> int:
         print(__doc__)
         return 0 if argv else 2
     command, args = argv[0], argv[1:]
-    env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost,::1", "PATH": f"{BIN}:{os.environ['PATH']}"}
+    env = {
+        **os.environ,
+        "NO_PROXY": "127.0.0.1,localhost,::1",
+        "PATH": f"{BIN}:{os.environ['PATH']}",
+    }
     if command == "setup":
         setup()
         return 0

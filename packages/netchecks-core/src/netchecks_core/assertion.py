@@ -7,7 +7,7 @@ each against its type.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -15,8 +15,8 @@ from netchecks_core.probe_config import RESERVED_CONTEXT_NAMES
 
 GROUP = "netchecks.io"
 VERSION = "v1"
-API_VERSION = f"{GROUP}/{VERSION}"
-KIND = "NetworkAssertion"
+API_VERSION: Final = "netchecks.io/v1"
+KIND: Final = "NetworkAssertion"
 PLURAL = "networkassertions"
 SINGULAR = "networkassertion"
 SHORT_NAMES = ("nas",)

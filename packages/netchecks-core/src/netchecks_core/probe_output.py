@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-OUTPUT_TYPE = "netcheck-output"
+OUTPUT_TYPE: Final = "netcheck-output"
 OUTPUT_VERSION = "v1"
 
 RuleStatus = Literal["pass", "fail", "error"]
