@@ -168,7 +168,11 @@ class ResultsController:
     def _on_assertion(self, kind: str, assertion: dict[str, Any]) -> None:
         if kind == "DELETED":
             meta = assertion.get("metadata") or {}
-            self.metrics.forget_assertion(str(meta.get("namespace")), str(meta.get("name")))
+            namespace, name = str(meta.get("namespace")), str(meta.get("name"))
+            self.metrics.forget_assertion(namespace, name)
+            with self._written_lock:
+                for key in [k for k in self._written if k[1:] == (namespace, name)]:
+                    del self._written[key]
 
     def enqueue_all(self) -> None:
         """Queue every assertion with probe Pods (on leadership, and as a resync)."""
