@@ -7,6 +7,8 @@ import json
 import time
 from collections.abc import Callable
 
+from netchecks_results.testing import output_document
+
 from tests.kubesim.faults import Faults
 from tests.results.harness import Cluster, ResultsService, dump, metric_value, results_of, wait_for
 
@@ -374,3 +376,19 @@ def test_second_replica_waits_and_takes_over(
         ),
     )
     assert "now the leader" in standby.logs()
+
+
+def test_result_at_the_end_of_a_ten_megabyte_log_is_found(
+    cluster: Cluster, results: ResultsService
+) -> None:
+    a = cluster.create_assertion("huge", {"rules": [{"name": "a", "type": "internal"}]})
+    document = output_document({"a": "pass"})
+    script = (
+        "import sys\n"
+        "line = 'diagnostic ' + 'x' * 89 + '\\n'\n"
+        "sys.stdout.write(line * 100_000)\n"
+        f"sys.stdout.write({document!r} + '\\n')\n"
+    )
+    cluster.run_probe(a, command=["python", "-c", script], image="python:3.12")
+    report = cluster.wait_report("huge")
+    assert results_of(report) == {"a": "pass"}
