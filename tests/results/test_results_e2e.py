@@ -269,7 +269,8 @@ def test_deleting_the_assertion_mid_run_writes_no_report(
     job = cluster.run_probe(a)
     wait_for(lambda: any(p.status.phase == "Running" for p in cluster.job_pods(job)), 30, "running")
     cluster.delete_assertion("gone")
-    time.sleep(4)
+    wait_for(lambda: "its assertion is gone" in results.logs(), 30, "the orphan run to be seen")
+    time.sleep(1)
     assert cluster.report("gone") is None
 
 
