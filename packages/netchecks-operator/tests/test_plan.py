@@ -424,3 +424,23 @@ def test_deleting_assertion_plans_nothing() -> None:
     obj = assertion("web").with_http("http://a/").stored()
     obj["metadata"]["deletionTimestamp"] = NOW
     assert run(obj).actions == [] and run(obj).status is None
+
+
+def test_report_of_a_run_without_result_becomes_result_parse_error_status() -> None:
+    obj = assertion("web").with_http("http://a/").stored(uid="u-1")
+    first = run(obj)
+    report = {
+        "metadata": {
+            "name": "web",
+            "annotations": {"netchecks.io/run-failure": "oom-killed"},
+        },
+        "summary": {"error": 1},
+        "results": [{"message": "no result: the probe Pod web-1 was killed (OOMKilled)"}],
+    }
+    obj["status"] = first.status
+    result = run(obj, configmap=stored(first.actions[0]), report=report)
+    assert result.status is not None
+    cond = result.status["conditions"][0]
+    assert cond["reason"] == "ResultParseError"
+    assert "OOMKilled" in cond["message"]
+    assert result.status["summary"]["error"] == 1

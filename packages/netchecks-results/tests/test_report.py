@@ -238,6 +238,14 @@ def test_succeeded_pod_with_garbage_log_says_what_was_wrong() -> None:
     message = report["results"][0]["message"]
     assert message.startswith("no result: the probe Pod")
     assert "finished (exit code 0) but the log holds no probe output document" in message
+    # The operator reads this marker to show ResultParseError on the assertion.
+    assert report["metadata"]["annotations"]["netchecks.io/run-failure"]
+
+
+def test_run_with_a_result_has_no_run_failure_marker() -> None:
+    a = three_rules().build()
+    report = build(a, output_document({}))
+    assert "netchecks.io/run-failure" not in report["metadata"]["annotations"]
 
 
 def test_log_unavailable_is_an_error_result() -> None:

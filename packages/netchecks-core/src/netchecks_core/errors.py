@@ -44,9 +44,7 @@ _UNION_TAGS = frozenset(
 )
 
 
-def describe_errors(
-    error: ValidationError | Iterable[ErrorDetails], prefix: str = ""
-) -> list[str]:
+def describe_errors(error: ValidationError | Iterable[ErrorDetails], prefix: str = "") -> list[str]:
     """One ``path: problem`` line per error."""
     details = error.errors() if isinstance(error, ValidationError) else error
     return [f"{field_path(_loc_for_display(e['loc']), prefix)}: {_describe(e)}" for e in details]

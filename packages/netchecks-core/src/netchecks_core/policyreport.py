@@ -44,6 +44,10 @@ ANNOTATION_POD_PHASE = "netchecks.io/pod-phase"
 ANNOTATION_POD_START_TIME = "netchecks.io/pod-start-time"
 #: When the run finished (RFC 3339): the time of the latest result.
 ANNOTATION_FINISH_TIME = "netchecks.io/finish-time"
+#: Set when the run gave no usable result (failed Pod, unreadable or garbage log): a
+#: stable reason code such as ``oom-killed`` or ``no-result``. The operator shows it
+#: as the ``ResultParseError`` reason, with the report's first message.
+ANNOTATION_RUN_FAILURE = "netchecks.io/run-failure"
 #: Set when results or properties were cut to keep the report small; says what was cut.
 ANNOTATION_TRUNCATED = "netchecks.io/truncated"
 

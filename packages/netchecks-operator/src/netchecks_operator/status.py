@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from netchecks_core.policyreport import ANNOTATION_RUN_FAILURE
+
 CONDITION = "Reconciled"
 PROBE_COMPLETE = "ProbeComplete"
 PROGRESSING = "Progressing"
@@ -94,9 +96,11 @@ def last_result_time(report: dict[str, Any] | None) -> str | None:
 
 
 def report_parse_error(report: dict[str, Any] | None) -> str | None:
-    """The message of a result the results service marked as a parse failure, if any."""
+    """The message of a report whose run gave no usable result (see ANNOTATION_RUN_FAILURE)."""
+    annotations = ((report or {}).get("metadata") or {}).get("annotations") or {}
+    if not annotations.get(ANNOTATION_RUN_FAILURE):
+        return None
     for result in (report or {}).get("results") or []:
-        properties = result.get("properties") or {}
-        if properties.get("reason") == RESULT_PARSE_ERROR:
-            return str(result.get("message") or "the probe's output could not be read")
-    return None
+        if result.get("message"):
+            return str(result["message"])
+    return f"the probe run gave no result ({annotations[ANNOTATION_RUN_FAILURE]})"

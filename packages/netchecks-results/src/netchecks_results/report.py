@@ -29,6 +29,7 @@ from netchecks_core.policyreport import (
     ANNOTATION_POD_PHASE,
     ANNOTATION_POD_START_TIME,
     ANNOTATION_POD_UID,
+    ANNOTATION_RUN_FAILURE,
     ANNOTATION_RUN_TIME,
     ANNOTATION_TRUNCATED,
     SEVERITIES,
@@ -342,6 +343,8 @@ def build_policy_report(
     drafts = _drafts(assertion, run, outcome, now, limits)
     summary: Summary = summarize(d.result for d in drafts)
     annotations = report_annotations(run, name)
+    if isinstance(outcome, RunFailure):
+        annotations[ANNOTATION_RUN_FAILURE] = outcome.reason
     owner = {
         "apiVersion": API_VERSION,
         "kind": KIND,
