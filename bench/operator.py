@@ -1,6 +1,6 @@
 """Benchmark the operator on kubesim: N assertions created at once.
 
-    .venv/bin/python bench/operator.py [--count 1000] [--idle 30]
+    .venv/bin/python -m bench.operator [--count 1000] [--idle 30]
 
 Prints: time until every assertion has its children and status; API requests per
 assertion by verb (from the operator's own /metrics); requests per minute when
@@ -9,28 +9,18 @@ idle; reconcile latency p50/p99 (histogram buckets); peak RSS of the operator.
 
 from __future__ import annotations
 
-import sys
-
-# Run as `python bench/operator.py`, this file's folder comes first on sys.path and its
-# name shadows the standard library's `operator`: drop the folder before importing more.
-if sys.path and sys.path[0].rstrip("/").endswith("bench"):
-    sys.path.pop(0)
-
 import argparse
 import os
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
 import yaml
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from netchecks_core.service.kube import (  # noqa: E402
+from netchecks_core.service.kube import (
     CONFIGMAPS,
     CRDS,
     CRONJOBS,
@@ -40,8 +30,10 @@ from netchecks_core.service.kube import (  # noqa: E402
     load_api_client,
 )
 
-from tests.kubesim.pytest_plugin import test_settings  # noqa: E402
-from tests.kubesim.sim import KubeSim  # noqa: E402
+from tests.kubesim.pytest_plugin import test_settings
+from tests.kubesim.sim import KubeSim
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def requests_by_verb(metrics: str) -> dict[str, float]:

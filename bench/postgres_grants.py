@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark: the ``postgres-grants`` check, ours (set-based) vs the old per-pair approach.
 
-    .venv/bin/python bench/postgres_grants.py [--roles 50] [--tables 2000]
+    .venv/bin/python -m bench.postgres_grants [--roles 50] [--tables 2000]
                                               [--privileges INSERT,UPDATE,DELETE]
 
 Starts a throwaway PostgreSQL cluster, creates ``--roles`` login roles and
@@ -28,14 +28,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from netchecks_core.rules import RULE_ADAPTER, PostgresGrantsRule
+from netchecks_probe.checks import postgres_grants
+from netchecks_probe.checks.base import Deadline
+
+from tests.targets.postgres import PostgresServer
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from netchecks_core.rules import RULE_ADAPTER, PostgresGrantsRule  # noqa: E402
-from netchecks_probe.checks import postgres_grants  # noqa: E402
-from netchecks_probe.checks.base import Deadline  # noqa: E402
-
-from tests.targets.postgres import PostgresServer  # noqa: E402
 
 OLD_VENV = ROOT / ".bench" / "netcheck-0.10.0"
 OLD_PINS = ["netcheck==0.10.0", "common-expression-language==0.5.6", "psycopg[binary]>=3,<4"]

@@ -1,8 +1,7 @@
 #!/usr/bin/env python3
-# ruff: noqa: E402 - the imports follow the sys.path fix below
 """Benchmark: our ``netchecks`` probe vs the old ``netcheck`` 0.10.0 CLI, side by side.
 
-    .venv/bin/python bench/probe.py [--repeat N]
+    .venv/bin/python -m bench.probe [--repeat N]
 
 Starts its own targets (an HTTP server with 200 ms slow endpoints, a TCP
 listener, a closed port, dnsmasq on 127.0.0.2:53 when that port can be bound:
@@ -17,20 +16,14 @@ old CLI's wall time; ``--version`` in at most half.
 
 from __future__ import annotations
 
-import os
-import sys
-
-# Python puts this script's folder first on sys.path; a sibling module named like a
-# standard one (bench/operator.py) would shadow it, so leave the folder out.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
-
 import argparse
 import json
+import os
 import shutil
 import socket
 import statistics
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -39,10 +32,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
 from tests.targets.tcp import ClosedPort
+
+ROOT = Path(__file__).resolve().parent.parent
 
 OLD_VENV = ROOT / ".bench" / "netcheck-0.10.0"
 OLD_PINS = ["netcheck==0.10.0", "common-expression-language==0.5.6"]

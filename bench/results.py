@@ -1,6 +1,6 @@
 """Benchmark the results service on kubesim: N probe Pods finishing within a minute.
 
-    .venv/bin/python bench/results.py [--count 1000] [--spread 60]
+    .venv/bin/python -m bench.results [--count 1000] [--spread 60]
 
 N assertions exist; one probe Pod each is created over ``--spread`` seconds and run
 by kubesim's kubelet (a shell printing a real probe output document, so the Pods
@@ -15,19 +15,13 @@ the service (VmHWM).
 
 from __future__ import annotations
 
-import sys
-
-# bench/operator.py shadows the standard library's `operator` when this folder is first
-# on sys.path (as it is for `python bench/results.py`): drop it before importing more.
-if sys.path and sys.path[0].rstrip("/").endswith("bench"):
-    sys.path.pop(0)
-
 import argparse
 import json
 import os
 import socket
 import statistics
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -35,12 +29,8 @@ from pathlib import Path
 
 import httpx
 import yaml
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from netchecks_core.naming import child_annotations, probe_pod_labels  # noqa: E402
-from netchecks_core.service.kube import (  # noqa: E402
+from netchecks_core.naming import child_annotations, probe_pod_labels
+from netchecks_core.service.kube import (
     CRDS,
     NAMESPACES,
     NETWORK_ASSERTIONS,
@@ -50,8 +40,10 @@ from netchecks_core.service.kube import (  # noqa: E402
     policy_reports,
 )
 
-from tests.kubesim.pytest_plugin import test_settings  # noqa: E402
-from tests.kubesim.sim import KubeSim  # noqa: E402
+from tests.kubesim.pytest_plugin import test_settings
+from tests.kubesim.sim import KubeSim
+
+ROOT = Path(__file__).resolve().parents[1]
 
 NS = "bench"
 
