@@ -59,6 +59,7 @@ def test_custom_functions(expression: str, expected: object) -> None:
         ("b64decode('!!!')", "b64decode()"),
         ("b64encode(1)", "needs a string, got int"),
         ("data.missing == 1", "no such member in mapping: 'missing'"),
+        ("data['status-code'] == 200", "no such key: 'status-code'"),
         ("1 + 'a'", "no matching overload"),
         ("nothere.x", "unknown name 'nothere'"),
         ("1 / 0", "divide by zero"),

@@ -244,6 +244,9 @@ _CLASS_RE = re.compile(r"<class '(?:celpy\.celtypes\.)?([\w.]+?)(?:Type)?'>")
 
 def _eval_message(error: CELEvalError) -> str:
     text = str(error.args[0]) if error.args else "evaluation failed"
+    if text == "no such key" and len(error.args) > 2 and isinstance(error.args[2], tuple):
+        # celpy keeps the missing key apart; name it, as users need to know which.
+        text += ": " + ", ".join(repr(str(key)) for key in error.args[2])
     # celpy appends a dump of every variable: noise, and it may hold secrets.
     text = text.split(" (in activation", 1)[0]
     text = _UNDECLARED_RE.sub(r"unknown name \1", text)
