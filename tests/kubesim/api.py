@@ -268,6 +268,12 @@ class Api:
 
     def _validate(self, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
         if rt.builtin:
+            try:
+                strategies.normalise_times(obj)
+            except ValueError as exc:
+                raise bad_request(
+                    f'{rt.kind} in version "{rt.version}" cannot be handled as a {rt.kind}: {exc}'
+                ) from exc
             validation.validate_builtin(views.present(rt, obj), rt.group)
             if rt.kind == "CustomResourceDefinition":
                 self.crds.validate(obj)

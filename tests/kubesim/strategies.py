@@ -155,3 +155,32 @@ def spec_changed(kind: str, new: Obj, old: Obj, builtin: bool, status_sub: bool)
     rest_new = {k: v for k, v in new.items() if k not in skip | {"apiVersion", "kind"}}
     rest_old = {k: v for k, v in old.items() if k not in skip | {"apiVersion", "kind"}}
     return rest_new != rest_old
+
+
+TIME_FIELDS = frozenset({
+    "creationTimestamp", "deletionTimestamp", "startTime", "completionTime",
+    "lastTransitionTime", "lastProbeTime", "lastScheduleTime", "lastSuccessfulTime",
+    "firstTimestamp", "lastTimestamp", "startedAt", "finishedAt", "lastHeartbeatTime",
+    "lastUpdateTime",
+})
+MICRO_TIME_FIELDS = frozenset({"acquireTime", "renewTime", "eventTime", "lastObservedTime"})
+
+
+def normalise_times(value: Any) -> None:
+    """Re-emit metav1.Time / MicroTime fields in the server's UTC 'Z' form.
+
+    Raises ValueError for a timestamp without a zone, as Go's RFC 3339 parser does.
+    """
+    from .clock import format_micro_time, format_time, parse_time
+
+    if isinstance(value, dict):
+        for key, sub in value.items():
+            if isinstance(sub, str) and key in TIME_FIELDS:
+                value[key] = format_time(parse_time(sub))
+            elif isinstance(sub, str) and key in MICRO_TIME_FIELDS:
+                value[key] = format_micro_time(parse_time(sub))
+            else:
+                normalise_times(sub)
+    elif isinstance(value, list):
+        for item in value:
+            normalise_times(item)

@@ -84,7 +84,7 @@ def test_on_failure_restarts_the_container(core, kube_namespace) -> None:  # typ
 
 
 @pytest.mark.parametrize("mode", ["namespace", "rewrite"])
-def test_volumes_env_and_path_mapping(make_kubesim, mode: str) -> None:  # type: ignore[no-untyped-def]
+def test_volumes_env_and_path_mapping(make_kubesim, request, mode: str) -> None:  # type: ignore[no-untyped-def]
     """ConfigMap and Secret volumes (items projection, the ..data layout), emptyDir, env
     from values/ConfigMap/Secret/fieldRef. In "namespace" mode the process sees the real
     container paths; in "rewrite" mode container paths in args and env values are mapped
@@ -93,7 +93,9 @@ def test_volumes_env_and_path_mapping(make_kubesim, mode: str) -> None:  # type:
 
     sim = make_kubesim(mount_mode=mode)
     assert sim.kubelet.mount_mode == mode
-    core = client.CoreV1Api(api_client(sim.write_kubeconfig(sim.work_dir / "kc")))
+    api = api_client(sim.write_kubeconfig(sim.work_dir / "kc"))
+    request.addfinalizer(api.close)
+    core = client.CoreV1Api(api)
     kube_namespace = "default"
     core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "cfg"},
                                                        "data": {"config.json": '{"a": 1}',

@@ -141,8 +141,7 @@ def test_too_old_resource_version_is_error_event_410(make_kubesim) -> None:  # t
     assert event["type"] == "ERROR"
     assert event["object"]["code"] == 410 and event["object"]["reason"] == "Expired"
     assert event["object"]["message"].startswith("too old resource version: 3 (")
-    api = _client_for(sim)
-    with pytest.raises(client.ApiException) as err:
+    with _client_for(sim) as api, pytest.raises(client.ApiException) as err:
         for _ in watch.Watch().stream(client.CoreV1Api(api).list_namespaced_config_map, "default",
                                       resource_version="3"):
             pass
@@ -168,13 +167,13 @@ def test_dozens_of_concurrent_watches(kubesim, core, kube_namespace) -> None:  #
     lock = threading.Lock()
 
     def consume() -> None:
-        api = _client_for(kubesim)
-        w = watch.Watch()
-        for event in w.stream(client.CoreV1Api(api).list_namespaced_config_map, kube_namespace,
-                              resource_version=start, timeout_seconds=8):
-            with lock:
-                results.append(event["object"].metadata.name)
-            w.stop()
+        with _client_for(kubesim) as api:
+            w = watch.Watch()
+            for event in w.stream(client.CoreV1Api(api).list_namespaced_config_map,
+                                  kube_namespace, resource_version=start, timeout_seconds=8):
+                with lock:
+                    results.append(event["object"].metadata.name)
+                w.stop()
         seen.wait()
 
     start = core.list_namespaced_config_map(kube_namespace).metadata.resource_version
