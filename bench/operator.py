@@ -69,7 +69,7 @@ def main() -> int:
     kubeconfig = sim.write_kubeconfig(work / "kubeconfig")
     api = KubeApi(load_api_client(str(kubeconfig)))
     for name in ("netchecks.io_networkassertions.yaml", "wgpolicyk8s.io_policyreports.yaml"):
-        api.create(CRDS, yaml.safe_load((ROOT / "deploy/crds" / name).read_text()))
+        api.create(CRDS, yaml.safe_load((ROOT / "charts/netchecks/files/crds" / name).read_text()))
     ns = "bench"
     api.create(NAMESPACES, {"metadata": {"name": ns}})
     with socket.socket() as sock:

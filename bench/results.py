@@ -152,7 +152,7 @@ def main() -> int:
     kubeconfig = sim.write_kubeconfig(work / "kubeconfig")
     api = KubeApi(load_api_client(str(kubeconfig), pool_size=32))
     for name in ("netchecks.io_networkassertions.yaml", "wgpolicyk8s.io_policyreports.yaml"):
-        api.create(CRDS, yaml.safe_load((ROOT / "deploy/crds" / name).read_text()))
+        api.create(CRDS, yaml.safe_load((ROOT / "charts/netchecks/files/crds" / name).read_text()))
     time.sleep(0.5)
     api.create(NAMESPACES, {"metadata": {"name": NS}})
     rules = [{"name": f"r{i}", "type": "http", "url": f"http://svc/{i}"} for i in range(args.rules)]

@@ -48,7 +48,7 @@ def api(kubeconfig: Path) -> Iterator[KubeApi]:
     client.configuration.proxy = None
     kube = KubeApi(client)
     for name in CRD_FILES:
-        crd = yaml.safe_load((ROOT / "deploy/crds" / name).read_text())
+        crd = yaml.safe_load((ROOT / "charts/netchecks/files/crds" / name).read_text())
         with contextlib.suppress(ConflictError):
             kube.create(CRDS, crd)
     wait_for(lambda: kube.list(CRDS), what="CRDs")

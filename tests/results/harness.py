@@ -26,7 +26,7 @@ from netchecks_core.convert import context_mount_path, probe_config_from_spec
 from netchecks_core.naming import child_annotations, child_labels, probe_pod_labels
 
 ROOT = Path(__file__).resolve().parents[2]
-CRDS = ROOT / "deploy" / "crds"
+CRDS = ROOT / "charts" / "netchecks" / "files" / "crds"
 BIN = Path(sys.executable).parent
 PROBE_IMAGE = "ghcr.io/netchecks/netchecks-probe:test"
 GROUP, VERSION, PLURAL = "netchecks.io", "v1", "networkassertions"
@@ -49,7 +49,7 @@ def wait_for(
 
 
 def install_crds(api: client.ApiClient) -> None:
-    """Create every CRD of ``deploy/crds`` (once per kubesim) and wait until served."""
+    """Create every CRD of the chart (once per kubesim) and wait until served."""
     ext = client.ApiextensionsV1Api(api)
     for path in sorted(CRDS.glob("*.yaml")):
         for doc in yaml.safe_load_all(path.read_text()):

@@ -11,7 +11,8 @@ import yaml
 from netchecks_core.cel import compile_expression
 from netchecks_core.crd import crd, crd_yaml
 
-COMMITTED = Path(__file__).resolve().parents[3] / "deploy/crds/netchecks.io_networkassertions.yaml"
+CHART_CRDS = Path(__file__).resolve().parents[3] / "charts/netchecks/files/crds"
+COMMITTED = CHART_CRDS / "netchecks.io_networkassertions.yaml"
 
 
 def _nodes(node: dict[str, Any], path: str = "") -> list[tuple[str, dict[str, Any]]]:
@@ -32,8 +33,8 @@ def _schema() -> dict[str, Any]:
 
 def test_committed_crd_is_what_the_models_generate() -> None:
     assert COMMITTED.read_text() == crd_yaml(), (
-        "deploy/crds/netchecks.io_networkassertions.yaml is stale: run "
-        "`python -m netchecks_core.crd > deploy/crds/netchecks.io_networkassertions.yaml`"
+        "the chart's NetworkAssertion CRD is stale: run `python -m netchecks_core.crd > "
+        "charts/netchecks/files/crds/netchecks.io_networkassertions.yaml`"
     )
 
 

@@ -33,7 +33,7 @@ from netchecks_results.runs import RunFailure, describe_failure, probe_run
 from netchecks_results.testing import AssertionBuilder, output_document, probe_pod, rule_result
 
 NOW = datetime(2025, 6, 1, 12, 5, tzinfo=UTC)
-CRDS = Path(__file__).resolve().parents[3] / "deploy" / "crds"
+CRDS = Path(__file__).resolve().parents[3] / "charts" / "netchecks" / "files" / "crds"
 
 
 def _strict(schema: dict[str, Any]) -> dict[str, Any]:

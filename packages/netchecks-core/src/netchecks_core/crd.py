@@ -1,6 +1,6 @@
 """The NetworkAssertion CustomResourceDefinition, generated from the core models.
 
-``python -m netchecks_core.crd > deploy/crds/netchecks.io_networkassertions.yaml``
+``python -m netchecks_core.crd > charts/netchecks/files/crds/netchecks.io_networkassertions.yaml``
 writes it (a test checks the committed copy is current).
 
 The schema is structural (every node typed) and as strict as admission can be
@@ -368,7 +368,7 @@ def crd() -> dict[str, Any]:
 
 
 def crd_yaml() -> str:
-    """The CRD as YAML (what is committed under ``deploy/crds/``)."""
+    """The CRD as YAML (what is committed under ``charts/netchecks/files/crds/``)."""
     import yaml  # the cel extra brings pyyaml; plain model users need not
 
     class _NoAliases(yaml.SafeDumper):
