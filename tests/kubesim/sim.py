@@ -83,6 +83,9 @@ class KubeSim:
         if self._http is None:
             return
         self.close_watches()
+        deadline = time.monotonic() + 1.0
+        while self.open_watches and time.monotonic() < deadline:
+            time.sleep(0.01)
         self._http.shutdown()
         self._http.cut_connections()
         self._http.server_close()

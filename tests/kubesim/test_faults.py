@@ -1,0 +1,287 @@
+"""Checklist B: every injectable fault, observed through the official client."""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+import time
+import urllib.request
+from typing import Any
+
+import pytest
+from kubernetes import client, watch
+
+from .testing import api_client, body_of, pod_manifest, wait_for
+
+
+@pytest.fixture
+def core(kube_api: client.ApiClient) -> client.CoreV1Api:
+    return client.CoreV1Api(kube_api)
+
+
+@pytest.mark.parametrize(("code", "reason"), [(500, "InternalError"), (503, "ServiceUnavailable"),
+                                              (429, "TooManyRequests"), (409, "Conflict"),
+                                              (504, "Timeout")])
+def test_fail_next_requests(core, kube_faults, kube_namespace, code: int, reason: str) -> None:  # type: ignore[no-untyped-def]
+    """B3: the next N matching requests fail with a real-looking Status (429/503 carry
+    Retry-After and details.retryAfterSeconds); then it heals."""
+    kube_faults.fail_next(2, code=code, verb="create", path=f"/namespaces/{kube_namespace}/")
+    for _ in range(2):
+        with pytest.raises(client.ApiException) as err:
+            core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "c"}})
+        body = body_of(err.value)
+        assert (err.value.status, body["code"], body["reason"]) == (code, code, reason)
+    if code in (429, 503):
+        assert err.value.headers["Retry-After"] == "1"
+        assert body["details"]["retryAfterSeconds"] == 1
+    assert core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "c"}})
+
+
+def test_get_retried_transparently_on_retry_after(core, kube_faults, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+    """The official client's urllib3 pool retries idempotent GETs answered 429/503 with a
+    Retry-After header (up to 3 times): injected throttling is invisible to the caller."""
+    core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "c"}})
+    kube_faults.fail_next(2, code=429, verb="get", retry_after=0)
+    assert core.read_namespaced_config_map("c", kube_namespace).metadata.name == "c"
+
+
+def test_fail_next_matches_verb_only(core, kube_faults, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+    kube_faults.fail_next(1, code=500, verb="create")
+    core.list_namespaced_config_map(kube_namespace)
+    with pytest.raises(client.ApiException):
+        core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "c"}})
+    core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "c"}})
+
+
+def test_conflict_on_next_update_exercises_retry_loops(core, kube_faults, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+    """B3/B4: a retry-on-conflict loop converges after injected 409s."""
+    core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "c"}})
+    kube_faults.fail_next(2, code=409, verb="update")
+    attempts = 0
+    while True:
+        attempts += 1
+        cm = core.read_namespaced_config_map("c", kube_namespace)
+        cm.data = {"n": str(attempts)}
+        try:
+            core.replace_namespaced_config_map("c", kube_namespace, cm)
+            break
+        except client.ApiException as exc:
+            assert exc.status == 409
+    assert attempts == 3
+
+
+def test_racing_writer_makes_the_read_stale(kubesim, core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+    """B4: a background write between GET and PUT -> 409 Conflict."""
+    core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "c"}})
+    cm = core.read_namespaced_config_map("c", kube_namespace)
+    kubesim.faults.bump("", "v1", "configmaps", kube_namespace, "c")
+    with pytest.raises(client.ApiException) as err:
+        core.replace_namespaced_config_map("c", kube_namespace, cm)
+    assert err.value.status == 409
+
+
+def test_latency(core, kube_faults, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+    """B5: added latency delays matching requests (and the first byte of a watch)."""
+    kube_faults.add_latency(0.3, verb="list")
+    start = time.monotonic()
+    core.list_namespaced_config_map(kube_namespace)
+    assert time.monotonic() - start >= 0.3
+    start = time.monotonic()
+    core.read_namespace(kube_namespace)
+    assert time.monotonic() - start < 0.3
+
+
+def test_client_read_timeout_on_a_slow_watch(core, kube_faults, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+    """B2: a delayed first byte trips the client's _request_timeout."""
+    import urllib3
+
+    kube_faults.add_latency(1.0, verb="watch")
+    with pytest.raises((urllib3.exceptions.ReadTimeoutError, urllib3.exceptions.MaxRetryError)):
+        for _ in watch.Watch().stream(core.list_namespaced_config_map, kube_namespace,
+                                      timeout_seconds=5, _request_timeout=0.3):
+            pass
+
+
+def test_drop_all_watches_and_client_resumes(kubesim, core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+    """B2: the server closes every watch; Watch (no timeout_seconds) reconnects from the last
+    RV it saw and misses nothing."""
+    core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "first"}})
+    seen: list[str] = []
+    w = watch.Watch()
+
+    def consume() -> None:
+        for event in w.stream(core.list_namespaced_config_map, kube_namespace):
+            seen.append(event["object"].metadata.name)
+            if len(seen) == 2:
+                w.stop()
+
+    thread = threading.Thread(target=consume, daemon=True)
+    thread.start()
+    wait_for(lambda: seen, 5, what="first event")
+    assert kubesim.faults.drop_watches() >= 1
+    core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "second"}})
+    thread.join(timeout=10)
+    assert seen == ["first", "second"]
+
+
+def test_expired_history_gives_410_on_resume(kubesim, core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+    """B1: after expiring history, resuming from an older RV is ERROR 410 Expired (the
+    Watch helper retries once, then raises), and a stale continue token is 410."""
+    for i in range(3):
+        core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": f"c{i}"}})
+    page = core.list_namespaced_config_map(kube_namespace, limit=1)
+    old_rv = page.metadata.resource_version
+    kubesim.faults.expire_history()
+    with pytest.raises(client.ApiException) as err:
+        for _ in watch.Watch().stream(core.list_namespaced_config_map, kube_namespace,
+                                      resource_version=old_rv):
+            pass
+    assert err.value.status == 410 and "Expired" in err.value.reason
+    with pytest.raises(client.ApiException) as err:
+        core.list_namespaced_config_map(kube_namespace, limit=1, _continue=page.metadata._continue)
+    assert err.value.status == 410
+    fresh = core.list_namespaced_config_map(kube_namespace)
+    got = list(watch.Watch().stream(core.list_namespaced_config_map, kube_namespace,
+                                    resource_version=fresh.metadata.resource_version,
+                                    timeout_seconds=1))
+    assert got == []
+
+
+def test_restart_keeps_state_and_port(kubesim, kubeconfig, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+    """B: the server restarts on the same port; clients reconnect and see the same data."""
+    with api_client(kubeconfig) as api:
+        core = client.CoreV1Api(api)
+        core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "kept"}})
+        port = kubesim.port
+        kubesim.faults.restart_server(downtime=0.2)
+        assert kubesim.port == port
+        assert core.read_namespaced_config_map("kept", kube_namespace).metadata.name == "kept"
+
+
+def test_restart_ends_watches_which_resume(kubesim, core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+    """A restart ends every watch; a consumer that re-watches from its last RV (connection
+    errors included, which the official Watch does not retry) misses nothing, because the
+    watch history survives the restart."""
+    import urllib3
+
+    seen: list[str] = []
+
+    def consume() -> None:
+        rv = None
+        deadline = time.monotonic() + 10
+        while len(seen) < 2 and time.monotonic() < deadline:
+            try:
+                for event in watch.Watch().stream(core.list_namespaced_config_map,
+                                                  kube_namespace, resource_version=rv,
+                                                  timeout_seconds=5):
+                    seen.append(event["object"].metadata.name)
+                    rv = event["object"].metadata.resource_version
+                    if len(seen) == 2:
+                        return
+            except (urllib3.exceptions.HTTPError, client.ApiException):
+                time.sleep(0.05)
+
+    core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "before"}})
+    thread = threading.Thread(target=consume, daemon=True)
+    thread.start()
+    wait_for(lambda: seen, 5, what="first event")
+    kubesim.faults.restart_server(downtime=0.2)
+    core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "after"}})
+    thread.join(timeout=10)
+    assert seen == ["before", "after"]
+
+
+def _pod_phase(core: client.CoreV1Api, ns: str) -> Any:
+    return core.read_namespaced_pod("p", ns).status.phase
+
+
+def test_kill_a_running_pod(kubesim, core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+    """B6: killing the container (SIGKILL) ends it with 137 and fails the pod."""
+    core.create_namespaced_pod(kube_namespace, pod_manifest("p", ["sleep", "30"], image="busybox"))
+    wait_for(lambda: _pod_phase(core, kube_namespace) == "Running", 10, what="Running")
+    kubesim.faults.kill_pod(kube_namespace, "p")
+    wait_for(lambda: _pod_phase(core, kube_namespace) == "Failed", 10, what="Failed")
+    term = core.read_namespaced_pod("p", kube_namespace).status.container_statuses[0].state.terminated
+    assert (term.exit_code, term.reason) == (137, "Error")
+
+
+def test_oom_kill(kubesim, core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+    core.create_namespaced_pod(kube_namespace, pod_manifest("p", ["sleep", "30"], image="busybox"))
+    wait_for(lambda: _pod_phase(core, kube_namespace) == "Running", 10, what="Running")
+    kubesim.faults.kill_pod(kube_namespace, "p", sig=signal.SIGKILL, reason="OOMKilled")
+    wait_for(lambda: _pod_phase(core, kube_namespace) == "Failed", 10, what="Failed")
+    term = core.read_namespaced_pod("p", kube_namespace).status.container_statuses[0].state.terminated
+    assert (term.exit_code, term.reason) == (137, "OOMKilled")
+
+
+def test_pod_log_unavailable_window(kubesim, core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+    """B6: the log endpoint answers 400 ContainerCreating (or 500) until restored."""
+    core.create_namespaced_pod(kube_namespace, pod_manifest("p", ["echo", "hi"], image="busybox"))
+    wait_for(lambda: _pod_phase(core, kube_namespace) == "Succeeded", 10, what="done")
+    kubesim.faults.pod_log_unavailable(kube_namespace, "p")
+    with pytest.raises(client.ApiException) as err:
+        core.read_namespaced_pod_log("p", kube_namespace)
+    assert err.value.status == 400
+    assert body_of(err.value)["message"] == (
+        'container "main" in pod "p" is waiting to start: ContainerCreating')
+    kubesim.faults.pod_log_unavailable(kube_namespace, "p", code=500)
+    with pytest.raises(client.ApiException) as err:
+        core.read_namespaced_pod_log("p", kube_namespace)
+    assert err.value.status == 500
+    kubesim.faults.pod_log_available(kube_namespace, "p")
+    assert core.read_namespaced_pod_log("p", kube_namespace) == "hi\n"
+    kubesim.faults.pod_log_unavailable(kube_namespace, "p", seconds=0.2)
+    time.sleep(0.3)
+    assert core.read_namespaced_pod_log("p", kube_namespace) == "hi\n"
+
+
+def test_pod_deleted_while_running(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+    core.create_namespaced_pod(kube_namespace, pod_manifest("p", ["sleep", "30"], image="busybox"))
+    wait_for(lambda: _pod_phase(core, kube_namespace) == "Running", 10, what="Running")
+    core.delete_namespaced_pod("p", kube_namespace, grace_period_seconds=1)
+
+    def gone() -> bool:
+        try:
+            core.read_namespaced_pod("p", kube_namespace)
+        except client.ApiException as exc:
+            return exc.status == 404
+        return False
+
+    wait_for(gone, 10, what="pod removal")
+
+
+def test_stuck_finalizer_keeps_object_terminating(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+    """B8: an object whose finalizer is never removed stays with deletionTimestamp."""
+    core.create_namespaced_config_map(kube_namespace, {"metadata": {
+        "name": "stuck", "finalizers": ["example.com/never"]}})
+    core.delete_namespaced_config_map("stuck", kube_namespace)
+    time.sleep(0.3)
+    assert core.read_namespaced_config_map("stuck", kube_namespace).metadata.deletion_timestamp
+    core.patch_namespaced_config_map("stuck", kube_namespace, {"metadata": {"finalizers": None}})
+
+
+def test_delayed_controllers(make_kubesim) -> None:  # type: ignore[no-untyped-def]
+    """B5: GC, Job controller and kubelet delays are settings."""
+    from .testing import job_manifest
+
+    sim = make_kubesim(job_controller_delay=0.4, kubelet_delay=0.2)
+    jobs = sim.api.resource("batch", "v1", "jobs")
+    start = time.monotonic()
+    sim.api.create(jobs, "default", job_manifest("d", ["true"], image="busybox"))
+    wait_for(lambda: (sim.api.get(jobs, "default", "d").get("status") or {}).get("succeeded"), 10,
+             what="job success")
+    assert time.monotonic() - start >= 0.6
+
+
+def test_raw_error_body_shape(kubesim, kube_faults) -> None:  # type: ignore[no-untyped-def]
+    kube_faults.fail_next(1, code=503, path="^/api/v1/namespaces$")
+    req = urllib.request.Request(f"{kubesim.url}/api/v1/namespaces")
+    try:
+        urllib.request.urlopen(req, timeout=5)  # noqa: S310 - local test server
+    except urllib.error.HTTPError as exc:
+        body = json.loads(exc.read())
+        exc.close()
+        assert body["kind"] == "Status" and body["code"] == 503
+    else:
+        raise AssertionError("expected 503")
