@@ -223,6 +223,7 @@ def plan(
                 pull_policy=settings.probe_image_pull_policy,
                 resources=settings.probe_resources.model_dump(exclude_defaults=False),
                 disable_redaction=spec.disableRedaction,
+                defaults=settings.probe_pod_defaults,
             )
         except TemplateError as error:
             problems.append(str(error))

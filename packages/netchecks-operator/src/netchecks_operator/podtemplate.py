@@ -124,8 +124,13 @@ def pod_template(
     pull_policy: str,
     resources: dict[str, Any],
     disable_redaction: bool,
+    defaults: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The probe Pod template of an assertion. Raises :class:`TemplateError` on bad overrides."""
+    """The probe Pod template of an assertion. Raises :class:`TemplateError` on bad overrides.
+
+    ``defaults`` (the operator's probe Pod defaults) merge over the locked-down base and
+    under the assertion's ``overrides``.
+    """
     context_volumes = [v for v in (_context_volume(c) for c in contexts) if v is not None]
     mounts = [
         {"name": CONFIG_VOLUME, "mountPath": CONFIG_DIR, "readOnly": True},
@@ -179,7 +184,7 @@ def pod_template(
             ],
         },
     }
-    merged = base
+    merged = strategic_merge(base, defaults) if defaults else base
     if overrides:
         unknown = sorted(set(overrides) - {"metadata", "spec"})
         if unknown:
@@ -190,7 +195,7 @@ def pod_template(
         for part in ("metadata", "spec"):
             if part in overrides and not isinstance(overrides[part], dict | type(None)):
                 raise TemplateError(f"spec.template.{part}: must be an object")
-        merged = strategic_merge(base, overrides)
+        merged = strategic_merge(merged, overrides)
         asks_for_account = bool((overrides.get("spec") or {}).get("serviceAccountName"))
         if asks_for_account and "automountServiceAccountToken" not in (overrides.get("spec") or {}):
             merged["spec"]["automountServiceAccountToken"] = True

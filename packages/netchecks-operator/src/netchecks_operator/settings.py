@@ -65,6 +65,12 @@ class OperatorSettings(ServiceSettings):
     probe_resources: Annotated[ProbeResources, NoDecode] = Field(
         default=DEFAULT_PROBE_RESOURCES, validation_alias=_env("PROBE_RESOURCES")
     )
+    #: JSON Pod template merged under every assertion's ``spec.template`` (the assertion
+    #: wins): cluster-wide probe defaults such as ``imagePullSecrets``, ``tolerations``,
+    #: ``nodeSelector`` and annotations, set by the Helm chart's ``probe`` values.
+    probe_pod_defaults: Annotated[dict[str, Any], NoDecode] = Field(
+        default_factory=dict, validation_alias=_env("PROBE_POD_DEFAULTS")
+    )
     #: PolicyReport API the results service writes (the operator reads its summary).
     policy_report_api_version: Literal[
         "wgpolicyk8s.io/v1alpha2", "wgpolicyk8s.io/v1beta1", "openreports.io/v1alpha1"
@@ -92,6 +98,24 @@ class OperatorSettings(ServiceSettings):
                 raise ValueError(
                     f'must be JSON like {{"requests": {{"cpu": "50m"}}}}: {error}'
                 ) from error
+        return value
+
+    @field_validator("probe_pod_defaults", mode="before")
+    @classmethod
+    def _pod_defaults_json(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                value = json.loads(value) if value.strip() else {}
+            except ValueError as error:
+                raise ValueError(
+                    f'must be a JSON Pod template like {{"spec": {{"tolerations": []}}}}: {error}'
+                ) from error
+        if isinstance(value, dict):
+            unknown = sorted(set(value) - {"metadata", "spec"})
+            if unknown:
+                raise ValueError(
+                    f"unknown field(s) {', '.join(unknown)} (a Pod template has metadata and spec)"
+                )
         return value
 
     @field_validator("http_addr")

@@ -16,7 +16,7 @@ from netchecks_core.service.health import Health, HttpServer, create_app
 from netchecks_core.service.kube import KubeApi, load_api_client
 from netchecks_core.service.leader import LeaderElector
 from netchecks_core.service.logs import configure_logging
-from netchecks_core.service.runtime import stop_on_signals
+from netchecks_core.service.runtime import parse_command_line, stop_on_signals
 from netchecks_core.service.settings import load_settings
 from netchecks_core.service.telemetry import setup_metrics, shutdown_metrics
 
@@ -79,7 +79,12 @@ def run(settings: ResultsSettings, stop: threading.Event) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Console script entry point."""
-    del argv  # configured by the environment only
+    parse_command_line(
+        "netchecks-results",
+        _version(),
+        "Turn finished probe Pods into PolicyReports.",
+        argv,
+    )
     try:
         settings = load_settings(ResultsSettings)
     except ServiceError as error:

@@ -1,10 +1,12 @@
-"""Process life: stop cleanly on SIGTERM/SIGINT."""
+"""Process life: the command line (``--help``, ``--version``) and a clean stop on SIGTERM/SIGINT."""
 
 from __future__ import annotations
 
+import argparse
 import logging
 import signal
 import threading
+from collections.abc import Sequence
 from types import FrameType
 
 log = logging.getLogger(__name__)
@@ -25,3 +27,20 @@ def stop_on_signals(stop: threading.Event) -> None:
 
     signal.signal(signal.SIGTERM, handler)
     signal.signal(signal.SIGINT, handler)
+
+
+def parse_command_line(
+    prog: str, version: str, description: str, argv: Sequence[str] | None = None
+) -> None:
+    """Answer ``--help`` and ``--version`` (and exit); refuse any other argument.
+
+    The services are configured by their environment only; the command line exists
+    so an image can be checked (``netchecks-operator --version``) without a cluster.
+    """
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description=description,
+        epilog="Configured by environment variables (NETCHECKS_*): see the package README.",
+    )
+    parser.add_argument("--version", action="version", version=f"{prog} {version}")
+    parser.parse_args(argv)
