@@ -14,7 +14,7 @@ import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from . import crds, patch, strategies, validation, views
 from .clock import Clock, format_time
@@ -114,7 +114,9 @@ class Api:
     def find(self, rt: ResourceType, namespace: str | None, name: str) -> Obj | None:
         return self.store.get(rt.storage_key, self._ns(rt, namespace), name)
 
-    def _require_namespace(self, namespace: str, creating: bool, rt: ResourceType, name: str) -> None:
+    def _require_namespace(
+        self, namespace: str, creating: bool, rt: ResourceType, name: str
+    ) -> None:
         ns_rt = self.registry.lookup("", "v1", "namespaces")
         assert ns_rt is not None
         ns = self.store.get(ns_rt.storage_key, "", namespace)
@@ -126,9 +128,16 @@ class Api:
                 "Forbidden",
                 f'{rt.group_resource} "{name}" is forbidden: unable to create new content in '
                 f"namespace {namespace} because it is being terminated",
-                {**rt.group_resource.details(name),
-                 "causes": [{"reason": "NamespaceTerminating", "field": "metadata.namespace",
-                             "message": f"namespace {namespace} is being terminated"}]},
+                {
+                    **rt.group_resource.details(name),
+                    "causes": [
+                        {
+                            "reason": "NamespaceTerminating",
+                            "field": "metadata.namespace",
+                            "message": f"namespace {namespace} is being terminated",
+                        }
+                    ],
+                },
             )
 
     # -- list ----------------------------------------------------------------------
@@ -152,7 +161,11 @@ class Api:
                 start, rv = self._decode_continue(continue_token)
             objs = self.store.list(rt.storage_key, namespace if rt.namespaced else None)
         if start is not None:
-            objs = [o for o in objs if (o["metadata"].get("namespace", ""), o["metadata"]["name"]) > start]
+            objs = [
+                o
+                for o in objs
+                if (o["metadata"].get("namespace", ""), o["metadata"]["name"]) > start
+            ]
         matched = [o for o in objs if labels_match(labels, o) and fields_match(fields, o)]
         list_meta: Obj = {"resourceVersion": str(rv)}
         if limit and limit > 0 and len(matched) > limit:
@@ -165,8 +178,12 @@ class Api:
         items = [views.present(rt, o) for o in matched]
         if rt.builtin:
             items = [{k: v for k, v in i.items() if k not in ("kind", "apiVersion")} for i in items]
-        return {"kind": rt.list_kind, "apiVersion": rt.api_version, "metadata": list_meta,
-                "items": items}
+        return {
+            "kind": rt.list_kind,
+            "apiVersion": rt.api_version,
+            "metadata": list_meta,
+            "items": items,
+        }
 
     def _decode_continue(self, token: str) -> tuple[tuple[str, str], int]:
         try:
@@ -191,7 +208,9 @@ class Api:
 
     # -- create --------------------------------------------------------------------
 
-    def create(self, rt: ResourceType, namespace: str | None, body: Any, dry_run: bool = False) -> Obj:
+    def create(
+        self, rt: ResourceType, namespace: str | None, body: Any, dry_run: bool = False
+    ) -> Obj:
         """POST: 201 semantics; returns the stored object."""
         obj = self._decode_body(rt, body)
         m = obj.setdefault("metadata", {})
@@ -200,8 +219,15 @@ class Api:
         if m.get("resourceVersion"):
             raise ApiError(500, "", "resourceVersion should not be set on objects to be created")
         self._fill_namespace(rt, namespace, m)
-        for key in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds",
-                    "generation", "managedFields", "selfLink"):
+        for key in (
+            "uid",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "generation",
+            "managedFields",
+            "selfLink",
+        ):
             m.pop(key, None)
         if not m.get("name") and not m.get("generateName"):
             raise validation_error(rt, "", [("metadata.name", "name or generateName is required")])
@@ -223,11 +249,14 @@ class Api:
             self._prepare_create(rt, candidate)
             self._validate(rt, candidate, None)
             if existing is not None:
-                prefix = "object is being deleted: " if existing["metadata"].get(
-                    "deletionTimestamp") else ""
+                prefix = (
+                    "object is being deleted: "
+                    if existing["metadata"].get("deletionTimestamp")
+                    else ""
+                )
                 raise _already_exists(rt, cm["name"], prefix)
             if dry_run:
-                return candidate
+                return cast(Obj, candidate)
             stored = self.store.create(rt.storage_key, candidate)
             if rt.kind == "CustomResourceDefinition":
                 self.crds.created(stored)
@@ -243,8 +272,9 @@ class Api:
                 f"version ({rt.api_version})"
             )
         if kind and kind != rt.kind:
-            raise bad_request(f"the kind in the data ({kind}) does not match the expected kind "
-                              f"({rt.kind})")
+            raise bad_request(
+                f"the kind in the data ({kind}) does not match the expected kind ({rt.kind})"
+            )
         return views.accept(rt, clone(body))
 
     def _fill_namespace(self, rt: ResourceType, namespace: str | None, m: Obj) -> None:
@@ -305,7 +335,9 @@ class Api:
             rv = m.get("resourceVersion")
             if not rv and not rt.builtin:
                 raise validation_error(
-                    rt, name, [("metadata.resourceVersion", "must be specified for an update")],
+                    rt,
+                    name,
+                    [("metadata.resourceVersion", "must be specified for an update")],
                     value=0,
                 )
             if rv and rv != old["metadata"]["resourceVersion"]:
@@ -330,8 +362,15 @@ class Api:
                 else:
                     new.pop("status", None)
         nm = new["metadata"]
-        for key in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds",
-                    "generation", "namespace", "name"):
+        for key in (
+            "uid",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "generation",
+            "namespace",
+            "name",
+        ):
             if key in om:
                 nm[key] = om[key]
             else:
@@ -341,23 +380,34 @@ class Api:
             added = set(nm.get("finalizers") or []) - set(om.get("finalizers") or [])
             if added:
                 raise validation_error(
-                    rt, om["name"],
-                    [("metadata.finalizers", "no new finalizers can be added if the object is being "
-                      "deleted, found new finalizers " + json.dumps(sorted(added)))],
+                    rt,
+                    om["name"],
+                    [
+                        (
+                            "metadata.finalizers",
+                            "no new finalizers can be added if the object is being "
+                            "deleted, found new finalizers " + json.dumps(sorted(added)),
+                        )
+                    ],
                     kind="Forbidden",
                 )
         if rt.builtin:
             strategies.prepare_for_update(rt.kind, new, old)
-        if rt.has_generation and strategies.spec_changed(rt.kind, new, old, rt.builtin, rt.has_status):
+        if rt.has_generation and strategies.spec_changed(
+            rt.kind, new, old, rt.builtin, rt.has_status
+        ):
             nm["generation"] = int(om.get("generation", 0)) + 1
         if not nm.get("finalizers"):
             nm.pop("finalizers", None)
         self._validate(rt, new, old)
         if dry_run:
-            return new
-        if om.get("deletionTimestamp") and not nm.get("finalizers") and not om.get(
-            "deletionGracePeriodSeconds"
-        ) and rt.kind != "Namespace":
+            return cast(Obj, new)
+        if (
+            om.get("deletionTimestamp")
+            and not nm.get("finalizers")
+            and not om.get("deletionGracePeriodSeconds")
+            and rt.kind != "Namespace"
+        ):
             stored = self.store.update(rt.storage_key, new, old)
             return self.store.delete(rt.storage_key, stored)
         stored = self.store.update(rt.storage_key, new, old)
@@ -379,25 +429,44 @@ class Api:
         dry_run: bool = False,
     ) -> Result:
         """PATCH with the algorithm the media type names; apply may create (201)."""
-        if content_type not in (patch.JSON_PATCH, patch.MERGE_PATCH, patch.STRATEGIC_PATCH,
-                                patch.APPLY_PATCH) or (
-            not rt.builtin and content_type == patch.STRATEGIC_PATCH
-        ):
+        if content_type not in (
+            patch.JSON_PATCH,
+            patch.MERGE_PATCH,
+            patch.STRATEGIC_PATCH,
+            patch.APPLY_PATCH,
+        ) or (not rt.builtin and content_type == patch.STRATEGIC_PATCH):
             raise ApiError(
                 415,
                 "UnsupportedMediaType",
                 "the body of the request was in an unknown format - accepted media types include: "
-                + ", ".join(patch.CR_PATCH_TYPES if not rt.builtin else (
-                    patch.JSON_PATCH, patch.MERGE_PATCH, patch.APPLY_PATCH, patch.STRATEGIC_PATCH)),
+                + ", ".join(
+                    patch.CR_PATCH_TYPES
+                    if not rt.builtin
+                    else (
+                        patch.JSON_PATCH,
+                        patch.MERGE_PATCH,
+                        patch.APPLY_PATCH,
+                        patch.STRATEGIC_PATCH,
+                    )
+                ),
             )
         if content_type == patch.APPLY_PATCH and not field_manager:
             raise ApiError(
-                422, "Invalid",
+                422,
+                "Invalid",
                 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required '
                 "for apply patch",
-                {"group": "meta.k8s.io", "kind": "PatchOptions",
-                 "causes": [{"reason": "FieldValueRequired", "message": "Required value: is "
-                             "required for apply patch", "field": "fieldManager"}]},
+                {
+                    "group": "meta.k8s.io",
+                    "kind": "PatchOptions",
+                    "causes": [
+                        {
+                            "reason": "FieldValueRequired",
+                            "message": "Required value: is required for apply patch",
+                            "field": "fieldManager",
+                        }
+                    ],
+                },
             )
         body = patch.decode_patch(content_type, raw)
         with self.store.lock:
@@ -425,8 +494,11 @@ class Api:
             pm = patched.setdefault("metadata", {})
             if not isinstance(pm, dict):
                 raise bad_request("metadata must be an object")
-            wanted_rv = (body.get("metadata") or {}).get("resourceVersion") if isinstance(
-                body, dict) else pm.get("resourceVersion")
+            wanted_rv = (
+                (body.get("metadata") or {}).get("resourceVersion")
+                if isinstance(body, dict)
+                else pm.get("resourceVersion")
+            )
             if wanted_rv and wanted_rv != old["metadata"]["resourceVersion"]:
                 raise conflict(rt.group_resource, name)
             if pm.get("name", name) != name:
@@ -451,8 +523,9 @@ class Api:
             if pre.get("uid") and pre["uid"] != om["uid"]:
                 raise _precondition(rt, name, "UID", pre["uid"], om["uid"])
             if pre.get("resourceVersion") and pre["resourceVersion"] != om["resourceVersion"]:
-                raise _precondition(rt, name, "ResourceVersion", pre["resourceVersion"],
-                                    om["resourceVersion"])
+                raise _precondition(
+                    rt, name, "ResourceVersion", pre["resourceVersion"], om["resourceVersion"]
+                )
             headers: dict[str, str] = {}
             policy = options.propagation_policy
             if policy is None and options.orphan_dependents is not None:
@@ -462,8 +535,12 @@ class Api:
                 if rt.kind == "Job" and rt.group == "batch":
                     headers["Warning"] = _JOB_DELETE_WARNING
             if policy not in ("Orphan", "Background", "Foreground"):
-                raise validation_error(rt, name, [("propagationPolicy", f"{policy} is not valid")],
-                                       kind_override="DeleteOptions")
+                raise validation_error(
+                    rt,
+                    name,
+                    [("propagationPolicy", f"{policy} is not valid")],
+                    kind_override="DeleteOptions",
+                )
             grace = self._grace_period(rt, old, options)
             finalizers = list(om.get("finalizers") or [])
             if om.get("deletionTimestamp"):
@@ -478,8 +555,7 @@ class Api:
                 new = clone(old)
                 nm = new["metadata"]
                 if rt.kind == "Pod":
-                    nm["deletionTimestamp"] = format_time(
-                        self.clock.now() + _seconds(grace))
+                    nm["deletionTimestamp"] = format_time(self.clock.now() + _seconds(grace))
                 else:
                     nm["deletionTimestamp"] = self.now()
                 nm["deletionGracePeriodSeconds"] = grace
@@ -526,12 +602,20 @@ class Api:
 
     @staticmethod
     def _success(rt: ResourceType, obj: Obj) -> Obj:
-        details: Obj = {"name": obj["metadata"]["name"], "kind": rt.plural,
-                        "uid": obj["metadata"].get("uid")}
+        details: Obj = {
+            "name": obj["metadata"]["name"],
+            "kind": rt.plural,
+            "uid": obj["metadata"].get("uid"),
+        }
         if rt.group:
             details["group"] = rt.group
-        return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
-                "details": details}
+        return {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Success",
+            "details": details,
+        }
 
     def delete_collection(
         self,
@@ -591,7 +675,8 @@ def _already_exists(rt: ResourceType, name: str, prefix: str) -> ApiError:
 
 def _precondition(rt: ResourceType, name: str, what: str, wanted: str, actual: str) -> ApiError:
     return ApiError(
-        409, "Conflict",
+        409,
+        "Conflict",
         f"Precondition failed: {what} in precondition: {wanted}, {what} in object meta: {actual}",
         rt.group_resource.details(name),
     )
@@ -613,7 +698,9 @@ def validation_error(
         if kind == "Forbidden":
             errors.append(FieldError(path, "Forbidden", "FieldValueForbidden", detail=detail))
         elif value is not None:
-            errors.append(FieldError(path, "Invalid value", "FieldValueInvalid", value, True, detail))
+            errors.append(
+                FieldError(path, "Invalid value", "FieldValueInvalid", value, True, detail)
+            )
         else:
             errors.append(FieldError(path, "Required value", "FieldValueRequired", detail=detail))
     return invalid_error(kind_override or rt.kind, rt.group, name, errors)

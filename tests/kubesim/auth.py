@@ -65,7 +65,8 @@ def forbidden(user: User, info: RequestInfo) -> ApiError:
     resource = f"{info.resource}.{info.group}" if info.group else info.resource
     scope = f' in the namespace "{info.namespace}"' if info.namespace else " at the cluster scope"
     return ApiError(
-        403, "Forbidden",
+        403,
+        "Forbidden",
         f'{resource} "{info.name or ""}" is forbidden: User "{user.name}" cannot {info.verb} '
         f'resource "{info.resource}" in API group "{info.group}"{scope}',
         {"name": info.name or "", "kind": info.resource, "group": info.group},

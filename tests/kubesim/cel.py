@@ -10,6 +10,9 @@ import threading
 from typing import Any
 
 import celpy
+from celpy.adapter import json_to_cel
+from celpy.celparser import CELParseError
+from celpy.evaluation import CELEvalError
 
 _lock = threading.Lock()
 _env: celpy.Environment | None = None
@@ -21,13 +24,13 @@ class CelError(Exception):
 
 
 def _program(rule: str) -> Any:
-    global _env  # noqa: PLW0603 - one lazily built engine per process
+    global _env
     if rule not in _programs:
         if _env is None:
             _env = celpy.Environment()
         try:
             _programs[rule] = _env.program(_env.compile(rule))
-        except celpy.CELParseError as exc:
+        except CELParseError as exc:
             raise CelError(f"compilation failed: {exc}") from exc
     return _programs[rule]
 
@@ -42,14 +45,14 @@ def evaluate(rule: str, self_value: Any, old_value: Any = None, has_old: bool = 
     """Evaluate a rule with ``self`` (and ``oldSelf`` for transition rules)."""
     with _lock:
         program = _program(rule)
-        activation = {"self": celpy.json_to_cel(self_value)}
+        activation = {"self": json_to_cel(self_value)}
         if has_old:
-            activation["oldSelf"] = celpy.json_to_cel(old_value)
+            activation["oldSelf"] = json_to_cel(old_value)
         try:
             result = program.evaluate(activation)
-        except celpy.CELEvalError as exc:
+        except CELEvalError as exc:
             raise CelError(str(exc.args[0] if exc.args else exc)) from exc
-        if isinstance(result, celpy.CELEvalError):
+        if isinstance(result, CELEvalError):
             raise CelError(str(result.args[0] if result.args else result))
         return bool(result)
 

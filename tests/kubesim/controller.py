@@ -39,7 +39,9 @@ class Controller:
 
     def enqueue(self, key: Hashable, delay: float = 0.0) -> None:
         with self._cond:
-            heapq.heappush(self._due, (time.monotonic() + max(0.0, delay), next(self._counter), key))
+            heapq.heappush(
+                self._due, (time.monotonic() + max(0.0, delay), next(self._counter), key)
+            )
             self._cond.notify()
 
     def on_event(self, event: Event) -> None:
@@ -98,27 +100,46 @@ class Controller:
 
     # -- helpers ---------------------------------------------------------------------
 
-    def record_event(self, obj: Obj, kind: str, api_version: str, event_type: str, reason: str,
-                     message: str) -> None:
+    def record_event(
+        self, obj: Obj, kind: str, api_version: str, event_type: str, reason: str, message: str
+    ) -> None:
         """Create a core/v1 Event about ``obj`` as a controller would."""
         record_event(self.api, obj, kind, api_version, event_type, reason, message, self.name)
 
 
-def record_event(api: Api, obj: Obj, kind: str, api_version: str, event_type: str, reason: str,
-                 message: str, component: str) -> None:
+def record_event(
+    api: Api,
+    obj: Obj,
+    kind: str,
+    api_version: str,
+    event_type: str,
+    reason: str,
+    message: str,
+    component: str,
+) -> None:
     m = obj["metadata"]
     now = api.clock.now()
     namespace = m.get("namespace") or "default"
     rt = api.resource("", "v1", "events")
     body = {
         "metadata": {"name": f"{m['name']}.{int(now.timestamp() * 1e9):x}", "namespace": namespace},
-        "involvedObject": {"kind": kind, "namespace": m.get("namespace"), "name": m["name"],
-                           "uid": m.get("uid"), "apiVersion": api_version,
-                           "resourceVersion": m.get("resourceVersion")},
-        "reason": reason, "message": message, "type": event_type,
+        "involvedObject": {
+            "kind": kind,
+            "namespace": m.get("namespace"),
+            "name": m["name"],
+            "uid": m.get("uid"),
+            "apiVersion": api_version,
+            "resourceVersion": m.get("resourceVersion"),
+        },
+        "reason": reason,
+        "message": message,
+        "type": event_type,
         "source": {"component": component},
-        "firstTimestamp": format_time(now), "lastTimestamp": format_time(now), "count": 1,
-        "reportingComponent": component, "reportingInstance": f"{component}-kubesim",
+        "firstTimestamp": format_time(now),
+        "lastTimestamp": format_time(now),
+        "count": 1,
+        "reportingComponent": component,
+        "reportingInstance": f"{component}-kubesim",
         "eventTime": None,
     }
     try:
@@ -136,8 +157,14 @@ def owner_controller(obj: Obj, kind: str) -> Obj | None:
 
 def controller_ref(owner: Obj, kind: str, api_version: str) -> Obj:
     m = owner["metadata"]
-    return {"apiVersion": api_version, "kind": kind, "name": m["name"], "uid": m["uid"],
-            "controller": True, "blockOwnerDeletion": True}
+    return {
+        "apiVersion": api_version,
+        "kind": kind,
+        "name": m["name"],
+        "uid": m["uid"],
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
 
 
 def seconds_between(later: datetime, earlier: datetime) -> float:

@@ -20,8 +20,13 @@ CLEANUP_FINALIZER = "customresourcecleanup.apiextensions.k8s.io"
 
 
 def _condition(kind: str, status: str, reason: str, message: str, now: str) -> Obj:
-    return {"type": kind, "status": status, "reason": reason, "message": message,
-            "lastTransitionTime": now}
+    return {
+        "type": kind,
+        "status": status,
+        "reason": reason,
+        "message": message,
+        "lastTransitionTime": now,
+    }
 
 
 def resource_types(crd: Obj) -> list[ResourceType]:
@@ -38,12 +43,21 @@ def resource_types(crd: Obj) -> list[ResourceType]:
         labels = tuple(f["jsonPath"].lstrip(".") for f in version.get("selectableFields") or [])
         out.append(
             ResourceType(
-                spec["group"], version["name"], names["plural"],
-                names.get("singular") or names["kind"].lower(), names["kind"],
-                spec.get("scope", "Namespaced") == "Namespaced", subresources,
-                tuple(names.get("shortNames") or ()), tuple(names.get("categories") or ()),
-                builtin=False, has_generation=True, field_labels=labels,
-                storage_group=spec["group"], storage_plural=names["plural"], crd_version=version,
+                spec["group"],
+                version["name"],
+                names["plural"],
+                names.get("singular") or names["kind"].lower(),
+                names["kind"],
+                spec.get("scope", "Namespaced") == "Namespaced",
+                subresources,
+                tuple(names.get("shortNames") or ()),
+                tuple(names.get("categories") or ()),
+                builtin=False,
+                has_generation=True,
+                field_labels=labels,
+                storage_group=spec["group"],
+                storage_plural=names["plural"],
+                crd_version=version,
             )
         )
     return out
@@ -67,10 +81,14 @@ class CrdManager:
             "conditions": [
                 _condition("NamesAccepted", "True", "NoConflicts", "no conflicts found", now),
                 _condition(
-                    "Established", "True" if established else "False",
+                    "Established",
+                    "True" if established else "False",
                     "InitialNamesAccepted" if established else "Installing",
-                    "the initial names have been accepted" if established
-                    else "the CRD is being installed", now),
+                    "the initial names have been accepted"
+                    if established
+                    else "the CRD is being installed",
+                    now,
+                ),
             ],
         }
 
@@ -88,25 +106,41 @@ class CrdManager:
             errors.append(unsupported("spec.scope", spec["scope"], ["Cluster", "Namespaced"]))
         expected = f"{names.get('plural')}.{spec.get('group')}"
         if crd["metadata"].get("name") != expected:
-            errors.append(invalid("metadata.name", crd["metadata"].get("name"),
-                                  f"must be spec.names.plural+\".\"+spec.group"))
+            errors.append(
+                invalid(
+                    "metadata.name",
+                    crd["metadata"].get("name"),
+                    'must be spec.names.plural+"."+spec.group',
+                )
+            )
         versions = spec.get("versions") or []
         if not versions:
             errors.append(required("spec.versions"))
         if versions and sum(1 for v in versions if v.get("storage")) != 1:
-            errors.append(invalid("spec.versions", versions,
-                                  "must have exactly one version marked as storage version"))
+            errors.append(
+                invalid(
+                    "spec.versions",
+                    versions,
+                    "must have exactly one version marked as storage version",
+                )
+            )
         for i, version in enumerate(versions):
             schema = (version.get("schema") or {}).get("openAPIV3Schema")
             if schema is None:
-                errors.append(required(f"spec.versions[{i}].schema.openAPIV3Schema",
-                                       "schemas are required"))
+                errors.append(
+                    required(f"spec.versions[{i}].schema.openAPIV3Schema", "schemas are required")
+                )
                 continue
             errors += crdschema.check_rules_compile(
-                schema, f"spec.versions[{i}].schema.openAPIV3Schema")
+                schema, f"spec.versions[{i}].schema.openAPIV3Schema"
+            )
         if errors:
-            raise invalid_error("CustomResourceDefinition", "apiextensions.k8s.io",
-                                crd["metadata"].get("name", ""), errors)
+            raise invalid_error(
+                "CustomResourceDefinition",
+                "apiextensions.k8s.io",
+                crd["metadata"].get("name", ""),
+                errors,
+            )
 
     def created(self, crd: Obj) -> None:
         delay = self.api.settings.crd_establish_delay
@@ -125,9 +159,12 @@ class CrdManager:
         def establish(crd: Obj) -> None:
             for cond in crd["status"]["conditions"]:
                 if cond["type"] == "Established":
-                    cond.update(status="True", reason="InitialNamesAccepted",
-                                message="the initial names have been accepted",
-                                lastTransitionTime=self.api.now())
+                    cond.update(
+                        status="True",
+                        reason="InitialNamesAccepted",
+                        message="the initial names have been accepted",
+                        lastTransitionTime=self.api.now(),
+                    )
 
         with self.api.store.lock:
             stored = self.api.mutate(rt, None, name, establish, "status")
@@ -135,8 +172,10 @@ class CrdManager:
                 self._serve(stored)
 
     def updated(self, crd: Obj) -> None:
-        established = any(c["type"] == "Established" and c["status"] == "True"
-                          for c in (crd.get("status") or {}).get("conditions") or [])
+        established = any(
+            c["type"] == "Established" and c["status"] == "True"
+            for c in (crd.get("status") or {}).get("conditions") or []
+        )
         if established and not crd["metadata"].get("deletionTimestamp"):
             self._serve(crd)
 
@@ -172,8 +211,12 @@ def validate_custom(rt: ResourceType, obj: Obj, old: Obj | None) -> None:
     body = crdschema.default(body, schema)
     errors = name_errors(obj, rt.kind)
     old_body = None if old is None else {k: v for k, v in old.items() if k != "metadata"}
-    errors += crdschema.validate({**body, "apiVersion": obj["apiVersion"], "kind": obj["kind"],
-                                  "metadata": meta}, schema, old_body, old is not None)
+    errors += crdschema.validate(
+        {**body, "apiVersion": obj["apiVersion"], "kind": obj["kind"], "metadata": meta},
+        schema,
+        old_body,
+        old is not None,
+    )
     if errors:
         raise invalid_error(rt.kind, rt.group, meta.get("name", ""), errors)
     for key in [k for k in obj if k not in ("apiVersion", "kind", "metadata")]:

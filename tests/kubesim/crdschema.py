@@ -38,7 +38,7 @@ def _type_name(value: Any) -> str:
 
 def _type_ok(expected: str, value: Any) -> bool:
     if expected == "integer":
-        return isinstance(value, int) and not isinstance(value, bool) or (
+        return (isinstance(value, int) and not isinstance(value, bool)) or (
             isinstance(value, float) and value.is_integer()
         )
     if expected == "number":
@@ -99,11 +99,8 @@ def drop_nulls(value: Any, schema: Obj) -> Any:
         props = schema.get("properties") or {}
         out = {}
         for key, sub in value.items():
-            sub_schema = props.get(key) or (
-                schema.get("additionalProperties")
-                if isinstance(schema.get("additionalProperties"), dict)
-                else {}
-            )
+            extra = schema.get("additionalProperties")
+            sub_schema: Obj = props.get(key) or (extra if isinstance(extra, dict) else {})
             if sub is None and not sub_schema.get("nullable"):
                 continue
             out[key] = drop_nulls(sub, sub_schema)
@@ -120,7 +117,7 @@ def validate(value: Any, schema: Obj, old: Any = None, has_old: bool = False) ->
     return errors
 
 
-def _validate(  # noqa: C901, PLR0912 - one pass over the schema keywords
+def _validate(
     value: Any,
     schema: Obj,
     path: str,
@@ -168,8 +165,10 @@ def _validate(  # noqa: C901, PLR0912 - one pass over the schema keywords
 def _check_bounds(value: Any, schema: Obj, path: str, errors: list[FieldError]) -> None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         if "maximum" in schema:
-            bad = value >= schema["maximum"] if schema.get("exclusiveMaximum") else (
-                value > schema["maximum"]
+            bad = (
+                value >= schema["maximum"]
+                if schema.get("exclusiveMaximum")
+                else (value > schema["maximum"])
             )
             if bad:
                 word = "less than" if schema.get("exclusiveMaximum") else "less than or equal to"
@@ -177,8 +176,10 @@ def _check_bounds(value: Any, schema: Obj, path: str, errors: list[FieldError]) 
                     invalid(path, value, f"{path} in body should be {word} {schema['maximum']}")
                 )
         if "minimum" in schema:
-            bad = value <= schema["minimum"] if schema.get("exclusiveMinimum") else (
-                value < schema["minimum"]
+            bad = (
+                value <= schema["minimum"]
+                if schema.get("exclusiveMinimum")
+                else (value < schema["minimum"])
             )
             if bad:
                 word = (
@@ -190,13 +191,20 @@ def _check_bounds(value: Any, schema: Obj, path: str, errors: list[FieldError]) 
     if isinstance(value, str):
         if "maxLength" in schema and len(value) > schema["maxLength"]:
             errors.append(
-                FieldError(path, "Too long", "FieldValueTooLong",
-                           detail=f"may not be more than {schema['maxLength']} bytes")
+                FieldError(
+                    path,
+                    "Too long",
+                    "FieldValueTooLong",
+                    detail=f"may not be more than {schema['maxLength']} bytes",
+                )
             )
         if "minLength" in schema and len(value) < schema["minLength"]:
             errors.append(
-                invalid(path, value,
-                        f"{path} in body should be at least {schema['minLength']} chars long")
+                invalid(
+                    path,
+                    value,
+                    f"{path} in body should be at least {schema['minLength']} chars long",
+                )
             )
         if "pattern" in schema and not re.search(schema["pattern"], value):
             errors.append(
@@ -205,24 +213,40 @@ def _check_bounds(value: Any, schema: Obj, path: str, errors: list[FieldError]) 
     if isinstance(value, list):
         if "maxItems" in schema and len(value) > schema["maxItems"]:
             errors.append(
-                FieldError(path, "Too many", "FieldValueTooMany", len(value), True,
-                           f"must have at most {schema['maxItems']} items")
+                FieldError(
+                    path,
+                    "Too many",
+                    "FieldValueTooMany",
+                    len(value),
+                    True,
+                    f"must have at most {schema['maxItems']} items",
+                )
             )
         if "minItems" in schema and len(value) < schema["minItems"]:
             errors.append(
-                invalid(path, value, f"{path} in body should have at least "
-                        f"{schema['minItems']} items")
+                invalid(
+                    path, value, f"{path} in body should have at least {schema['minItems']} items"
+                )
             )
     if isinstance(value, dict):
         if "maxProperties" in schema and len(value) > schema["maxProperties"]:
             errors.append(
-                FieldError(path, "Too many", "FieldValueTooMany", len(value), True,
-                           f"must have at most {schema['maxProperties']} items")
+                FieldError(
+                    path,
+                    "Too many",
+                    "FieldValueTooMany",
+                    len(value),
+                    True,
+                    f"must have at most {schema['maxProperties']} items",
+                )
             )
         if "minProperties" in schema and len(value) < schema["minProperties"]:
             errors.append(
-                invalid(path, value, f"{path} in body should have at least "
-                        f"{schema['minProperties']} properties")
+                invalid(
+                    path,
+                    value,
+                    f"{path} in body should have at least {schema['minProperties']} properties",
+                )
             )
 
 
@@ -249,8 +273,10 @@ def _check_rules(
             continue
         field = path
         if rule.get("fieldPath"):
-            field = path + rule["fieldPath"] if rule["fieldPath"].startswith("[") else (
-                path + rule["fieldPath"] if path else rule["fieldPath"].lstrip(".")
+            field = (
+                path + rule["fieldPath"]
+                if rule["fieldPath"].startswith("[")
+                else (path + rule["fieldPath"] if path else rule["fieldPath"].lstrip("."))
             )
         reason = rule.get("reason") or "FieldValueInvalid"
         type_text, with_value = _RULE_TYPES.get(reason, ("Invalid value", True))

@@ -49,7 +49,7 @@ class Schedule:
         if self.every is not None:
             return when + self.every
         nxt = croniter(self.expr, when.astimezone(self.zone)).get_next(datetime)
-        return nxt.astimezone(UTC)  # type: ignore[no-any-return]
+        return nxt.astimezone(UTC)
 
     def missed(self, earliest: datetime, now: datetime) -> tuple[datetime | None, int]:
         """The most recent schedule time in (earliest, now] and how many there were
@@ -95,7 +95,9 @@ class CronJobController(Controller):
         cj = self.api.get(self.api.resource("batch", "v1", "cronjobs"), namespace, name)
         job_name = job_name or f"{name}-manual-{secrets.token_hex(3)}"
         job = self._job_from_template(cj, job_name, None)
-        job["metadata"].setdefault("annotations", {})["cronjob.kubernetes.io/instantiate"] = "manual"
+        job["metadata"].setdefault("annotations", {})["cronjob.kubernetes.io/instantiate"] = (
+            "manual"
+        )
         return self.api.create(self.api.resource("batch", "v1", "jobs"), namespace, job)
 
     def _job_from_template(self, cj: Obj, name: str, scheduled: datetime | None) -> Obj:
@@ -105,13 +107,16 @@ class CronJobController(Controller):
         if scheduled is not None:
             zone = _zone(cj) or zoneinfo.ZoneInfo("UTC")
             annotations[SCHEDULED_ANNOTATION] = scheduled.astimezone(zone).isoformat()
-        meta: Obj = {"name": name, "labels": dict(tmeta.get("labels") or {}),
-                     "ownerReferences": [controller_ref(cj, "CronJob", "batch/v1")]}
+        meta: Obj = {
+            "name": name,
+            "labels": dict(tmeta.get("labels") or {}),
+            "ownerReferences": [controller_ref(cj, "CronJob", "batch/v1")],
+        }
         if annotations:
             meta["annotations"] = annotations
         return {"metadata": meta, "spec": template.get("spec") or {}}
 
-    def reconcile(self, key: Any) -> float | None:  # noqa: C901, PLR0911, PLR0912, PLR0915
+    def reconcile(self, key: Any) -> float | None:
         namespace, name = key
         cj_rt = self.api.resource("batch", "v1", "cronjobs")
         job_rt = self.api.resource("batch", "v1", "jobs")
@@ -119,31 +124,51 @@ class CronJobController(Controller):
         if cj is None:
             return None
         uid = cj["metadata"]["uid"]
-        owned = [j for k, j in self.api.store.dependents(uid)
-                 if k == ("batch", "jobs") and (owner_controller(j, "CronJob") or {}).get("uid") == uid]
+        owned = [
+            j
+            for k, j in self.api.store.dependents(uid)
+            if k == ("batch", "jobs") and (owner_controller(j, "CronJob") or {}).get("uid") == uid
+        ]
         by_name = {j["metadata"]["name"]: j for j in owned}
         status = clone(cj.get("status") or {})
         active: list[Obj] = []
         for ref in status.get("active") or []:
             job = by_name.get(ref.get("name"))
             if job is None:
-                self.record_event(cj, "CronJob", "batch/v1", "Normal", "MissingJob",
-                                  f"Active job went missing: {ref.get('name')}")
+                self.record_event(
+                    cj,
+                    "CronJob",
+                    "batch/v1",
+                    "Normal",
+                    "MissingJob",
+                    f"Active job went missing: {ref.get('name')}",
+                )
             elif is_finished(job):
-                self.record_event(cj, "CronJob", "batch/v1", "Normal", "SawCompletedJob",
-                                  f"Saw completed job: {ref['name']}, condition: "
-                                  f"{'Complete' if condition(job, 'Complete') else 'Failed'}")
+                self.record_event(
+                    cj,
+                    "CronJob",
+                    "batch/v1",
+                    "Normal",
+                    "SawCompletedJob",
+                    f"Saw completed job: {ref['name']}, condition: "
+                    f"{'Complete' if condition(job, 'Complete') else 'Failed'}",
+                )
             else:
                 active.append(ref)
         listed = {r["name"] for r in active}
         for job in owned:
-            if not is_finished(job) and job["metadata"]["name"] not in listed and not job[
-                    "metadata"].get("deletionTimestamp"):
+            if (
+                not is_finished(job)
+                and job["metadata"]["name"] not in listed
+                and not job["metadata"].get("deletionTimestamp")
+            ):
                 active.append(_ref(job))
-        done = [(j.get("status") or {}).get("completionTime") for j in owned if condition(j, "Complete")]
-        done = [d for d in done if d]
-        if done:
-            status["lastSuccessfulTime"] = max(done, key=parse_time)
+        done = [
+            (j.get("status") or {}).get("completionTime") for j in owned if condition(j, "Complete")
+        ]
+        finished = [str(d) for d in done if d]
+        if finished:
+            status["lastSuccessfulTime"] = max(finished, key=parse_time)
         status["active"] = active
         if not active:
             status.pop("active")
@@ -155,8 +180,14 @@ class CronJobController(Controller):
             self._write(cj, status)
             return None
         if zone is None:
-            self.record_event(cj, "CronJob", "batch/v1", "Warning", "UnknownTimeZone",
-                              f"invalid timeZone: {spec.get('timeZone')!r}")
+            self.record_event(
+                cj,
+                "CronJob",
+                "batch/v1",
+                "Warning",
+                "UnknownTimeZone",
+                f"invalid timeZone: {spec.get('timeZone')!r}",
+            )
             self._write(cj, status)
             return None
         self._cleanup(cj, owned)
@@ -171,44 +202,76 @@ class CronJobController(Controller):
         scheduled, missed = schedule.missed(earliest, now)
         requeue = (schedule.next_after(now) - now).total_seconds() + 0.1
         if missed > MAX_MISSED:
-            self.record_event(cj, "CronJob", "batch/v1", "Warning", "TooManyMissedTimes",
-                              "too many missed start times. Set or decrease .spec."
-                              "startingDeadlineSeconds or check clock skew")
+            self.record_event(
+                cj,
+                "CronJob",
+                "batch/v1",
+                "Warning",
+                "TooManyMissedTimes",
+                "too many missed start times. Set or decrease .spec."
+                "startingDeadlineSeconds or check clock skew",
+            )
         if scheduled is None:
             self._write(cj, status)
             return requeue
         if deadline is not None and scheduled + timedelta(seconds=deadline) < now:
-            self.record_event(cj, "CronJob", "batch/v1", "Warning", "MissSchedule",
-                              f"Missed scheduled time to start a job: {format_time(scheduled)}")
+            self.record_event(
+                cj,
+                "CronJob",
+                "batch/v1",
+                "Warning",
+                "MissSchedule",
+                f"Missed scheduled time to start a job: {format_time(scheduled)}",
+            )
             self._write(cj, status)
             return requeue
         job_name = f"{name}-{int(scheduled.timestamp()) // 60}"
         if status.get("lastScheduleTime") == format_time(scheduled) or any(
-                r["name"] == job_name for r in active):
+            r["name"] == job_name for r in active
+        ):
             self._write(cj, status)
             return requeue
         policy = spec.get("concurrencyPolicy", "Allow")
         if policy == "Forbid" and active:
-            self.record_event(cj, "CronJob", "batch/v1", "Normal", "JobAlreadyActive",
-                              "Not starting job because prior execution is running and "
-                              "concurrency policy is Forbid")
+            self.record_event(
+                cj,
+                "CronJob",
+                "batch/v1",
+                "Normal",
+                "JobAlreadyActive",
+                "Not starting job because prior execution is running and "
+                "concurrency policy is Forbid",
+            )
             self._write(cj, status)
             return requeue
         if policy == "Replace":
             for ref in active:
                 try:
-                    self.api.delete(job_rt, namespace, ref["name"],
-                                    DeleteOptions(propagation_policy="Background"))
-                    self.record_event(cj, "CronJob", "batch/v1", "Normal", "SuccessfulDelete",
-                                      f"Deleted job {ref['name']}")
+                    self.api.delete(
+                        job_rt,
+                        namespace,
+                        ref["name"],
+                        DeleteOptions(propagation_policy="Background"),
+                    )
+                    self.record_event(
+                        cj,
+                        "CronJob",
+                        "batch/v1",
+                        "Normal",
+                        "SuccessfulDelete",
+                        f"Deleted job {ref['name']}",
+                    )
                 except ApiError as exc:
                     if exc.code != 404:
                         raise
             active = []
         try:
-            job = self.api.create(job_rt, namespace, self._job_from_template(cj, job_name, scheduled))
-            self.record_event(cj, "CronJob", "batch/v1", "Normal", "SuccessfulCreate",
-                              f"Created job {job_name}")
+            job = self.api.create(
+                job_rt, namespace, self._job_from_template(cj, job_name, scheduled)
+            )
+            self.record_event(
+                cj, "CronJob", "batch/v1", "Normal", "SuccessfulCreate", f"Created job {job_name}"
+            )
         except ApiError as exc:
             if exc.code != 409:
                 raise
@@ -226,26 +289,50 @@ class CronJobController(Controller):
         if status == (cj.get("status") or {}):
             return
         cj_rt = self.api.resource("batch", "v1", "cronjobs")
-        self.api.mutate(cj_rt, cj["metadata"]["namespace"], cj["metadata"]["name"],
-                        lambda o: o.__setitem__("status", status), "status")
+        self.api.mutate(
+            cj_rt,
+            cj["metadata"]["namespace"],
+            cj["metadata"]["name"],
+            lambda o: o.__setitem__("status", status),
+            "status",
+        )
 
     def _cleanup(self, cj: Obj, owned: list[Obj]) -> None:
         job_rt = self.api.resource("batch", "v1", "jobs")
         spec = cj["spec"]
-        for kind, limit in (("Complete", spec.get("successfulJobsHistoryLimit", 3)),
-                            ("Failed", spec.get("failedJobsHistoryLimit", 1))):
+        for kind, limit in (
+            ("Complete", spec.get("successfulJobsHistoryLimit", 3)),
+            ("Failed", spec.get("failedJobsHistoryLimit", 1)),
+        ):
             if limit is None:
                 continue
-            jobs = [j for j in owned if condition(j, kind) and not j["metadata"].get(
-                "deletionTimestamp")]
-            jobs.sort(key=lambda j: ((j.get("status") or {}).get("startTime") or "",
-                                     j["metadata"]["name"]))
+            jobs = [
+                j
+                for j in owned
+                if condition(j, kind) and not j["metadata"].get("deletionTimestamp")
+            ]
+            jobs.sort(
+                key=lambda j: (
+                    (j.get("status") or {}).get("startTime") or "",
+                    j["metadata"]["name"],
+                )
+            )
             for job in jobs[: max(0, len(jobs) - limit)]:
                 try:
-                    self.api.delete(job_rt, job["metadata"]["namespace"], job["metadata"]["name"],
-                                    DeleteOptions(propagation_policy="Background"))
-                    self.record_event(cj, "CronJob", "batch/v1", "Normal", "SuccessfulDelete",
-                                      f"Deleted job {job['metadata']['name']}")
+                    self.api.delete(
+                        job_rt,
+                        job["metadata"]["namespace"],
+                        job["metadata"]["name"],
+                        DeleteOptions(propagation_policy="Background"),
+                    )
+                    self.record_event(
+                        cj,
+                        "CronJob",
+                        "batch/v1",
+                        "Normal",
+                        "SuccessfulDelete",
+                        f"Deleted job {job['metadata']['name']}",
+                    )
                 except ApiError as exc:
                     if exc.code != 404:
                         raise
@@ -253,5 +340,11 @@ class CronJobController(Controller):
 
 def _ref(job: Obj) -> Obj:
     m = job["metadata"]
-    return {"kind": "Job", "namespace": m["namespace"], "name": m["name"], "uid": m["uid"],
-            "apiVersion": "batch/v1", "resourceVersion": m["resourceVersion"]}
+    return {
+        "kind": "Job",
+        "namespace": m["namespace"],
+        "name": m["name"],
+        "uid": m["uid"],
+        "apiVersion": "batch/v1",
+        "resourceVersion": m["resourceVersion"],
+    }

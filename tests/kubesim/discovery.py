@@ -20,19 +20,31 @@ VERSION_INFO: Obj = {
     "platform": "linux/amd64",
 }
 
-_SUB_VERBS = {"status": ["get", "patch", "update"], "log": ["get"], "finalize": ["update"],
-              "scale": ["get", "patch", "update"]}
+_SUB_VERBS = {
+    "status": ["get", "patch", "update"],
+    "log": ["get"],
+    "finalize": ["update"],
+    "scale": ["get", "patch", "update"],
+}
 
 
 def api_versions(address: str) -> Obj:
-    return {"kind": "APIVersions", "versions": ["v1"],
-            "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": address}]}
+    return {
+        "kind": "APIVersions",
+        "versions": ["v1"],
+        "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": address}],
+    }
 
 
 def api_group(group: str, versions: list[str]) -> Obj:
     entries = [{"groupVersion": f"{group}/{v}", "version": v} for v in versions]
-    return {"kind": "APIGroup", "apiVersion": "v1", "name": group, "versions": entries,
-            "preferredVersion": entries[0]}
+    return {
+        "kind": "APIGroup",
+        "apiVersion": "v1",
+        "name": group,
+        "versions": entries,
+        "preferredVersion": entries[0],
+    }
 
 
 def api_group_list(registry: Registry) -> Obj:
@@ -41,8 +53,13 @@ def api_group_list(registry: Registry) -> Obj:
 
 
 def _entry(rt: ResourceType) -> Obj:
-    entry: Obj = {"name": rt.plural, "singularName": rt.singular, "namespaced": rt.namespaced,
-                  "kind": rt.kind, "verbs": VERBS}
+    entry: Obj = {
+        "name": rt.plural,
+        "singularName": rt.singular,
+        "namespaced": rt.namespaced,
+        "kind": rt.kind,
+        "verbs": VERBS,
+    }
     if rt.short_names:
         entry["shortNames"] = list(rt.short_names)
     if rt.categories:
@@ -59,9 +76,19 @@ def resource_list(registry: Registry, group: str, version: str) -> Obj | None:
     for rt in sorted(rts, key=lambda r: r.plural):
         resources.append(_entry(rt))
         for sub in rt.subresources:
-            resources.append({"name": f"{rt.plural}/{sub}", "singularName": "",
-                              "namespaced": rt.namespaced, "kind": rt.kind,
-                              "verbs": _SUB_VERBS.get(sub, ["get"])})
+            resources.append(
+                {
+                    "name": f"{rt.plural}/{sub}",
+                    "singularName": "",
+                    "namespaced": rt.namespaced,
+                    "kind": rt.kind,
+                    "verbs": _SUB_VERBS.get(sub, ["get"]),
+                }
+            )
     group_version = f"{group}/{version}" if group else version
-    return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version,
-            "resources": resources}
+    return {
+        "kind": "APIResourceList",
+        "apiVersion": "v1",
+        "groupVersion": group_version,
+        "resources": resources,
+    }

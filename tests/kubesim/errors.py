@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 Obj = dict[str, Any]
@@ -99,7 +99,6 @@ class FieldError:
     value: Any = None
     has_value: bool = False
     detail: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def body(self) -> str:
         """``ErrorBody``: ``<Type>[: <value>][: <detail>]``."""

@@ -43,10 +43,14 @@ class _Latency:
 _MESSAGES = {
     500: ("InternalError", "Internal error occurred: kubesim injected fault"),
     503: ("ServiceUnavailable", "the server is currently unable to handle the request"),
-    429: ("TooManyRequests",
-          "the server has received too many requests and has asked us to try again later"),
-    504: ("Timeout", "Timeout: request did not complete within requested timeout - context "
-          "deadline exceeded"),
+    429: (
+        "TooManyRequests",
+        "the server has received too many requests and has asked us to try again later",
+    ),
+    504: (
+        "Timeout",
+        "Timeout: request did not complete within requested timeout - context deadline exceeded",
+    ),
     410: ("Expired", "too old resource version"),
     401: ("Unauthorized", "Unauthorized"),
     403: ("Forbidden", "forbidden"),
@@ -209,8 +213,14 @@ class Faults:
             self.pod_log_available(namespace, name)
             return
         if code == 400:
-            raise ApiError(400, "BadRequest", f'container "{container}" in pod "{name}" is waiting '
-                           "to start: ContainerCreating")
-        raise ApiError(code, _MESSAGES.get(code, ("InternalError", ""))[0],
-                       f'Get "https://127.0.0.1:10250/containerLogs/{namespace}/{name}/{container}"'
-                       ": dial tcp 127.0.0.1:10250: connect: connection refused")
+            raise ApiError(
+                400,
+                "BadRequest",
+                f'container "{container}" in pod "{name}" is waiting to start: ContainerCreating',
+            )
+        raise ApiError(
+            code,
+            _MESSAGES.get(code, ("InternalError", ""))[0],
+            f'Get "https://127.0.0.1:10250/containerLogs/{namespace}/{name}/{container}"'
+            ": dial tcp 127.0.0.1:10250: connect: connection refused",
+        )

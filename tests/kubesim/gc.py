@@ -42,13 +42,16 @@ class GarbageCollector(Controller):
             for key, dep in self.api.store.dependents(m.get("uid", "")):
                 self.enqueue(("dependent", _where(key, dep)), self.delay)
         finalizers = m.get("finalizers") or []
-        if m.get("deletionTimestamp") and ("orphan" in finalizers or "foregroundDeletion" in finalizers):
+        if m.get("deletionTimestamp") and (
+            "orphan" in finalizers or "foregroundDeletion" in finalizers
+        ):
             self.enqueue(("owner", _where(event.key, obj)), self.delay)
 
     def _rt(self, key: Key) -> ResourceType | None:
         types = self.api.registry.for_storage(key)
         builtin = [rt for rt in types if rt.group == key[0]]
-        return (builtin or types or [None])[0]
+        candidates = builtin or types
+        return candidates[0] if candidates else None
 
     def reconcile(self, item: Any) -> float | None:
         role, (key, namespace, name) = item
@@ -77,15 +80,20 @@ class GarbageCollector(Controller):
         m = obj["metadata"]
         if not present:
             if not m.get("deletionTimestamp"):
-                self.api.delete(rt, m.get("namespace"), m["name"],
-                                DeleteOptions(propagation_policy="Background"))
+                self.api.delete(
+                    rt,
+                    m.get("namespace"),
+                    m["name"],
+                    DeleteOptions(propagation_policy="Background"),
+                )
             return None
         if len(present) != len(refs):
             keep = {r["uid"] for r in present}
 
             def drop_dangling(o: Obj) -> None:
                 o["metadata"]["ownerReferences"] = [
-                    r for r in o["metadata"].get("ownerReferences") or [] if r.get("uid") in keep]
+                    r for r in o["metadata"].get("ownerReferences") or [] if r.get("uid") in keep
+                ]
 
             self.api.mutate(rt, m.get("namespace"), m["name"], drop_dangling)
         return None
@@ -103,10 +111,12 @@ class GarbageCollector(Controller):
 
                 def unlink(o: Obj) -> None:
                     o["metadata"]["ownerReferences"] = [
-                        r for r in o["metadata"].get("ownerReferences") or [] if r.get("uid") != uid]
+                        r for r in o["metadata"].get("ownerReferences") or [] if r.get("uid") != uid
+                    ]
 
-                self.api.mutate(dep_rt, dep["metadata"].get("namespace"), dep["metadata"]["name"],
-                                unlink)
+                self.api.mutate(
+                    dep_rt, dep["metadata"].get("namespace"), dep["metadata"]["name"], unlink
+                )
             self._remove_finalizer(rt, owner, "orphan")
             return None
         if "foregroundDeletion" in finalizers:
@@ -116,14 +126,19 @@ class GarbageCollector(Controller):
                 if dep_rt is None:
                     continue
                 dm = dep["metadata"]
-                ref = next((r for r in dm.get("ownerReferences") or [] if r.get("uid") == uid), {})
+                refs: list[Obj] = dm.get("ownerReferences") or []
+                ref = next((r for r in refs if r.get("uid") == uid), {})
                 if ref.get("blockOwnerDeletion"):
                     blocking += 1
                 if not dm.get("deletionTimestamp"):
                     policy = "Foreground" if self.api.store.dependents(dm["uid"]) else "Background"
                     try:
-                        self.api.delete(dep_rt, dm.get("namespace"), dm["name"],
-                                        DeleteOptions(propagation_policy=policy))
+                        self.api.delete(
+                            dep_rt,
+                            dm.get("namespace"),
+                            dm["name"],
+                            DeleteOptions(propagation_policy=policy),
+                        )
                     except ApiError as exc:
                         if exc.code != 404:
                             raise
@@ -136,7 +151,8 @@ class GarbageCollector(Controller):
     def _remove_finalizer(self, rt: ResourceType, obj: Obj, finalizer: str) -> None:
         def remove(o: Obj) -> None:
             o["metadata"]["finalizers"] = [
-                f for f in o["metadata"].get("finalizers") or [] if f != finalizer]
+                f for f in o["metadata"].get("finalizers") or [] if f != finalizer
+            ]
 
         m = obj["metadata"]
         self.api.mutate(rt, m.get("namespace"), m["name"], remove)
@@ -175,8 +191,12 @@ class NamespaceController(Controller):
                 remaining += 1
                 if not obj["metadata"].get("deletionTimestamp"):
                     try:
-                        self.api.delete(rt, name, obj["metadata"]["name"],
-                                        DeleteOptions(propagation_policy="Background"))
+                        self.api.delete(
+                            rt,
+                            name,
+                            obj["metadata"]["name"],
+                            DeleteOptions(propagation_policy="Background"),
+                        )
                     except ApiError as exc:
                         if exc.code != 404:
                             raise

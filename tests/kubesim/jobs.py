@@ -79,7 +79,8 @@ class JobController(Controller):
 
         def drop(p: Obj) -> None:
             p["metadata"]["finalizers"] = [
-                f for f in p["metadata"].get("finalizers") or [] if f != TRACKING_FINALIZER]
+                f for f in p["metadata"].get("finalizers") or [] if f != TRACKING_FINALIZER
+            ]
 
         self.api.mutate(pod_rt, pod["metadata"]["namespace"], pod["metadata"]["name"], drop)
 
@@ -87,10 +88,13 @@ class JobController(Controller):
 
     def _pods(self, job: Obj) -> list[Obj]:
         uid = job["metadata"]["uid"]
-        return [p for key, p in self.api.store.dependents(uid)
-                if key == ("", "pods") and (owner_controller(p, "Job") or {}).get("uid") == uid]
+        return [
+            p
+            for key, p in self.api.store.dependents(uid)
+            if key == ("", "pods") and (owner_controller(p, "Job") or {}).get("uid") == uid
+        ]
 
-    def _sync(self, namespace: str, name: str) -> float | None:  # noqa: C901, PLR0912, PLR0915
+    def _sync(self, namespace: str, name: str) -> float | None:
         job_rt = self.api.resource("batch", "v1", "jobs")
         job = self.api.find(job_rt, namespace, name)
         if job is None:
@@ -133,8 +137,9 @@ class JobController(Controller):
         target = _find(conditions, "FailureTarget")
         if target is not None:
             failure = (target["reason"], target["message"])
-        success = completions is not None and status["succeeded"] >= completions or (
-            completions is None and status["succeeded"] > 0 and not active)
+        success = (completions is not None and status["succeeded"] >= completions) or (
+            completions is None and status["succeeded"] > 0 and not active
+        )
         if failure is not None:
             _set(conditions, "FailureTarget", failure[0], failure[1], now)
             self._delete_pods(active)
@@ -142,12 +147,22 @@ class JobController(Controller):
                 _set(conditions, "Failed", failure[0], failure[1], now)
                 events.append(("Warning", failure[0], failure[1]))
         elif success or _find(conditions, "SuccessCriteriaMet"):
-            _set(conditions, "SuccessCriteriaMet", "CompletionsReached",
-                 "Reached expected number of succeeded pods", now)
+            _set(
+                conditions,
+                "SuccessCriteriaMet",
+                "CompletionsReached",
+                "Reached expected number of succeeded pods",
+                now,
+            )
             self._delete_pods(active)
             if not active and not terminating:
-                _set(conditions, "Complete", "CompletionsReached",
-                     "Reached expected number of succeeded pods", now)
+                _set(
+                    conditions,
+                    "Complete",
+                    "CompletionsReached",
+                    "Reached expected number of succeeded pods",
+                    now,
+                )
                 status.setdefault("completionTime", format_time(now))
                 events.append(("Normal", "Completed", "Job completed"))
         elif suspended:
@@ -172,8 +187,13 @@ class JobController(Controller):
                     created = self._create_pod(job)
                     if created is not None:
                         active.append(created)
-                        events.append(("Normal", "SuccessfulCreate",
-                                       f"Created pod: {created['metadata']['name']}"))
+                        events.append(
+                            (
+                                "Normal",
+                                "SuccessfulCreate",
+                                f"Created pod: {created['metadata']['name']}",
+                            )
+                        )
         if not conditions:
             status.pop("conditions")
         finished = _find(conditions, "Complete") or _find(conditions, "Failed")
@@ -182,8 +202,9 @@ class JobController(Controller):
         status["terminating"] = len(terminating)
         status["uncountedTerminatedPods"] = {}
         if status != (job.get("status") or {}):
-            self.api.mutate(job_rt, namespace, name, lambda j: j.__setitem__("status", status),
-                            "status")
+            self.api.mutate(
+                job_rt, namespace, name, lambda j: j.__setitem__("status", status), "status"
+            )
         for pod in newly_ok + newly_failed:
             self._drop_finalizer(pod)
         for event_type, reason, message in events:
@@ -195,8 +216,9 @@ class JobController(Controller):
     def _backoff_left(self, uid: str, failed: int) -> float:
         if failed <= 0 or self.settings.job_backoff_base <= 0:
             return 0.0
-        delay = min(self.settings.job_backoff_base * 2 ** (failed - 1),
-                    self.settings.job_backoff_max)
+        delay = min(
+            self.settings.job_backoff_base * 2 ** (failed - 1), self.settings.job_backoff_max
+        )
         last = self._last_failure.get(uid)
         return 0.0 if last is None else max(0.0, last + delay - time.monotonic())
 
@@ -216,19 +238,25 @@ class JobController(Controller):
         if not body["metadata"]["annotations"]:
             del body["metadata"]["annotations"]
         try:
-            return self.api.create(self.api.resource("", "v1", "pods"),
-                                   job["metadata"]["namespace"], body)
+            return self.api.create(
+                self.api.resource("", "v1", "pods"), job["metadata"]["namespace"], body
+            )
         except ApiError as exc:
-            self.record_event(job, "Job", "batch/v1", "Warning", "FailedCreate",
-                              f"Error creating: {exc.message}")
+            self.record_event(
+                job, "Job", "batch/v1", "Warning", "FailedCreate", f"Error creating: {exc.message}"
+            )
             return None
 
     def _delete_pods(self, pods: list[Obj]) -> None:
         pod_rt = self.api.resource("", "v1", "pods")
         for pod in pods:
             try:
-                self.api.delete(pod_rt, pod["metadata"]["namespace"], pod["metadata"]["name"],
-                                DeleteOptions(propagation_policy="Background"))
+                self.api.delete(
+                    pod_rt,
+                    pod["metadata"]["namespace"],
+                    pod["metadata"]["name"],
+                    DeleteOptions(propagation_policy="Background"),
+                )
             except ApiError as exc:
                 if exc.code != 404:
                     raise
@@ -239,17 +267,23 @@ class JobController(Controller):
             return None
         status = job.get("status") or {}
         finished = status.get("completionTime") or (condition(job, "Failed") or {}).get(
-            "lastTransitionTime")
+            "lastTransitionTime"
+        )
         if not finished:
             return None
-        left = ttl - (self.clock.now() - parse_time(finished)).total_seconds()
+        left = float(ttl) - (self.clock.now() - parse_time(finished)).total_seconds()
         if left > 0:
             return left
         job_rt = self.api.resource("batch", "v1", "jobs")
         try:
-            self.api.delete(job_rt, job["metadata"]["namespace"], job["metadata"]["name"],
-                            DeleteOptions(propagation_policy="Background",
-                                          preconditions={"uid": job["metadata"]["uid"]}))
+            self.api.delete(
+                job_rt,
+                job["metadata"]["namespace"],
+                job["metadata"]["name"],
+                DeleteOptions(
+                    propagation_policy="Background", preconditions={"uid": job["metadata"]["uid"]}
+                ),
+            )
         except ApiError as exc:
             if exc.code not in (404, 409):
                 raise
@@ -264,10 +298,20 @@ def _set(conditions: list[Obj], kind: str, reason: str, message: str, now: Any) 
     if _find(conditions, kind) is not None:
         return
     stamp = format_time(now)
-    conditions.append({"type": kind, "status": "True", "reason": reason, "message": message,
-                       "lastProbeTime": stamp, "lastTransitionTime": stamp})
+    conditions.append(
+        {
+            "type": kind,
+            "status": "True",
+            "reason": reason,
+            "message": message,
+            "lastProbeTime": stamp,
+            "lastTransitionTime": stamp,
+        }
+    )
 
 
 def _ready(pod: Obj) -> bool:
-    return any(c.get("type") == "Ready" and c.get("status") == "True"
-               for c in (pod.get("status") or {}).get("conditions") or [])
+    return any(
+        c.get("type") == "Ready" and c.get("status") == "True"
+        for c in (pod.get("status") or {}).get("conditions") or []
+    )

@@ -14,8 +14,12 @@ def render(server: str, token: str, namespace: str = "default") -> str:
         "kind": "Config",
         "clusters": [{"name": "kubesim", "cluster": {"server": server}}],
         "users": [{"name": "kubesim", "user": {"token": token}}],
-        "contexts": [{"name": "kubesim", "context": {"cluster": "kubesim", "user": "kubesim",
-                                                     "namespace": namespace}}],
+        "contexts": [
+            {
+                "name": "kubesim",
+                "context": {"cluster": "kubesim", "user": "kubesim", "namespace": namespace},
+            }
+        ],
         "current-context": "kubesim",
     }
     return yaml.safe_dump(doc, sort_keys=False)

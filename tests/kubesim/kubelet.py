@@ -8,6 +8,7 @@ the container log; the exit code lands in the container status.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import functools
 import hashlib
@@ -30,7 +31,7 @@ from .podlogs import LogStore
 from .settings import ImageMapping, Settings
 from .storage import Event
 from .strategies import clone
-from .volumes import Mount, PathMap, VolumeNotReady, materialise
+from .volumes import Mount, PathMap, VolumeNotReadyError, materialise
 
 log = logging.getLogger(__name__)
 Obj = dict[str, Any]
@@ -62,9 +63,12 @@ def namespaces_available() -> bool:
     if unshare is None or os.geteuid() != 0:
         return False
     try:
-        done = subprocess.run(  # noqa: S603 - fixed argv
-            [unshare, "--mount", "--propagation", "private", "true"], check=False,
-            capture_output=True, timeout=5)
+        done = subprocess.run(
+            [unshare, "--mount", "--propagation", "private", "true"],
+            check=False,
+            capture_output=True,
+            timeout=5,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return False
     return done.returncode == 0
@@ -86,8 +90,9 @@ class Kubelet(Controller):
 
     name = "kubelet"
 
-    def __init__(self, api: Api, settings: Settings, clock: Clock, work_dir: Path,
-                 faults: Faults) -> None:
+    def __init__(
+        self, api: Api, settings: Settings, clock: Clock, work_dir: Path, faults: Faults
+    ) -> None:
         super().__init__(api)
         self.settings = settings
         self.clock = clock
@@ -149,27 +154,38 @@ class Kubelet(Controller):
             new = clone(current)
             new["spec"]["nodeName"] = self.settings.node_name
             new.setdefault("status", {})["conditions"] = [
-                {"type": "PodScheduled", "status": "True", "lastProbeTime": None,
-                 "lastTransitionTime": format_time(self.clock.now())}]
+                {
+                    "type": "PodScheduled",
+                    "status": "True",
+                    "lastProbeTime": None,
+                    "lastTransitionTime": format_time(self.clock.now()),
+                }
+            ]
             store.update(("", "pods"), new, current)
 
     def _final_delete(self, pod: Obj) -> None:
         pod_rt = self.api.resource("", "v1", "pods")
         m = pod["metadata"]
         if (pod.get("status") or {}).get("phase") not in TERMINAL:
+
             def fail(p: Obj) -> None:
                 p.setdefault("status", {})["phase"] = "Failed"
+
             self.api.mutate(pod_rt, m["namespace"], m["name"], fail, "status")
         try:
-            self.api.delete(pod_rt, m["namespace"], m["name"],
-                            DeleteOptions(grace_period_seconds=0,
-                                          preconditions={"uid": m["uid"]}))
+            self.api.delete(
+                pod_rt,
+                m["namespace"],
+                m["name"],
+                DeleteOptions(grace_period_seconds=0, preconditions={"uid": m["uid"]}),
+            )
         except ApiError as exc:
             if exc.code not in (404, 409):
                 raise
 
-    def kill(self, namespace: str, name: str, container: str | None, sig: int,
-             reason: str | None) -> None:
+    def kill(
+        self, namespace: str, name: str, container: str | None, sig: int, reason: str | None
+    ) -> None:
         pod = self.api.get(self.api.resource("", "v1", "pods"), namespace, name)
         with self._lock:
             run = self.runs.get(pod["metadata"]["uid"])
@@ -255,23 +271,27 @@ class PodRun(threading.Thread):
         try:
             self._run()
         except Exception:
-            log.exception("kubelet: pod %s/%s crashed the simulated kubelet", self.namespace,
-                          self.pod_name)
+            log.exception(
+                "kubelet: pod %s/%s crashed the simulated kubelet", self.namespace, self.pod_name
+            )
         finally:
             self._finish()
 
     def _run(self) -> None:
         if self.kubelet.settings.kubelet_delay and self.stopping.wait(
-                self.kubelet.settings.kubelet_delay):
+            self.kubelet.settings.kubelet_delay
+        ):
             return
         containers = self.spec.get("containers") or []
         inits = self.spec.get("initContainers") or []
         for c in inits:
-            self.init_statuses[c["name"]] = self._waiting(c, "PodInitializing" if False else
-                                                          "ContainerCreating")
+            self.init_statuses[c["name"]] = self._waiting(
+                c, "PodInitializing" if False else "ContainerCreating"
+            )
         for c in containers:
             self.statuses[c["name"]] = self._waiting(
-                c, "PodInitializing" if inits else "ContainerCreating")
+                c, "PodInitializing" if inits else "ContainerCreating"
+            )
         self._set_condition("PodReadyToStartContainers", "False")
         self._set_condition("Initialized", "False" if inits else "True")
         self._set_condition("Ready", "False")
@@ -291,33 +311,44 @@ class PodRun(threading.Thread):
         self._set_condition("Initialized", "True")
         for c in containers:
             self.statuses[c["name"]] = self._waiting(c, "ContainerCreating")
-        threads = [threading.Thread(target=self._container_loop, args=(c, mounts), daemon=True)
-                   for c in containers]
+        threads = [
+            threading.Thread(target=self._container_loop, args=(c, mounts), daemon=True)
+            for c in containers
+        ]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
 
     def _pull_images(self, containers: list[Obj]) -> bool:
-        missing = [c for c in containers
-                   if find_mapping(self.kubelet.settings.images, c.get("image", "")) is None]
+        missing = [
+            c
+            for c in containers
+            if find_mapping(self.kubelet.settings.images, c.get("image", "")) is None
+        ]
         if not missing:
             return True
         for c in missing:
             target = self.statuses if c["name"] in self.statuses else self.init_statuses
             target[c["name"]] = self._waiting(
-                c, "ErrImagePull",
+                c,
+                "ErrImagePull",
                 f'failed to pull and unpack image "{c["image"]}": kubesim has no mapping for this '
-                "image")
-        self._event("Warning", "Failed", f'Failed to pull image "{missing[0]["image"]}": kubesim '
-                    "has no mapping for this image")
+                "image",
+            )
+        self._event(
+            "Warning",
+            "Failed",
+            f'Failed to pull image "{missing[0]["image"]}": kubesim has no mapping for this image',
+        )
         self._publish()
         if self.stopping.wait(0.2):
             return False
         for c in missing:
             target = self.statuses if c["name"] in self.statuses else self.init_statuses
-            target[c["name"]] = self._waiting(c, "ImagePullBackOff",
-                                              f'Back-off pulling image "{c["image"]}"')
+            target[c["name"]] = self._waiting(
+                c, "ImagePullBackOff", f'Back-off pulling image "{c["image"]}"'
+            )
         self._publish()
         self.stopping.wait()
         return False
@@ -333,9 +364,11 @@ class PodRun(threading.Thread):
         reported = False
         while True:
             try:
-                return {v["name"]: materialise(v, pods_root, lookup)
-                        for v in self.spec.get("volumes") or []}
-            except VolumeNotReady as exc:
+                return {
+                    v["name"]: materialise(v, pods_root, lookup)
+                    for v in self.spec.get("volumes") or []
+                }
+            except VolumeNotReadyError as exc:
                 if not reported:
                     self._event("Warning", "FailedMount", f"MountVolume.SetUp failed: {exc}")
                     reported = True
@@ -355,25 +388,39 @@ class PodRun(threading.Thread):
             if not again or self.stopping.is_set():
                 return code == 0
             last = statuses[c["name"]]["state"]
-            delay = min(self.kubelet.settings.container_backoff_base * 2 ** restarts, 300.0)
+            delay = min(self.kubelet.settings.container_backoff_base * 2**restarts, 300.0)
             restarts += 1
             statuses[c["name"]] = {
-                **self._waiting(c, "CrashLoopBackOff",
-                                f"back-off {delay:.0f}s restarting failed container={c['name']} "
-                                f"pod={self.pod_name}_{self.namespace}({self.uid})"),
-                "restartCount": restarts, "lastState": last}
+                **self._waiting(
+                    c,
+                    "CrashLoopBackOff",
+                    f"back-off {delay:.0f}s restarting failed container={c['name']} "
+                    f"pod={self.pod_name}_{self.namespace}({self.uid})",
+                ),
+                "restartCount": restarts,
+                "lastState": last,
+            }
             self._publish()
             if self.stopping.wait(delay):
                 return False
 
-    def _exec(self, c: Obj, volumes: dict[str, Path], statuses: dict[str, Obj], restarts: int) -> int:
+    def _exec(
+        self, c: Obj, volumes: dict[str, Path], statuses: dict[str, Obj], restarts: int
+    ) -> int:
         name = c["name"]
         mapping = find_mapping(self.kubelet.settings.images, c.get("image", ""))
         assert mapping is not None
-        paths = PathMap([
-            Mount(vm["mountPath"], volumes[vm["name"]] / vm.get("subPath", ""),
-                  bool(vm.get("readOnly")))
-            for vm in c.get("volumeMounts") or [] if vm.get("name") in volumes])
+        paths = PathMap(
+            [
+                Mount(
+                    vm["mountPath"],
+                    volumes[vm["name"]] / vm.get("subPath", ""),
+                    bool(vm.get("readOnly")),
+                )
+                for vm in c.get("volumeMounts") or []
+                if vm.get("name") in volumes
+            ]
+        )
         logbuf = self.kubelet.logs.new_instance(self.uid, name)
         isolate = self.kubelet.mount_mode == "namespace" and bool(paths.mounts)
         argv = list(c.get("command") or mapping.entrypoint) + list(c.get("args") or [])
@@ -384,7 +431,9 @@ class PodRun(threading.Thread):
         cwd.mkdir(parents=True, exist_ok=True)
         if c.get("workingDir"):
             cwd = Path(paths.host(c["workingDir"]) or cwd)
-        container_id = f"kubesim://{hashlib.sha256(f'{self.uid}{name}{restarts}'.encode()).hexdigest()}"
+        container_id = (
+            f"kubesim://{hashlib.sha256(f'{self.uid}{name}{restarts}'.encode()).hexdigest()}"
+        )
         started = format_time(self.kubelet.clock.now())
         proc = None
         exe = _resolve(argv[0], mapping, env["PATH"], paths if isolate else None) if argv else None
@@ -393,31 +442,65 @@ class PodRun(threading.Thread):
             if isolate:
                 binds: list[str] = []
                 for mount in paths.mounts:
-                    binds += [str(mount.host_path), mount.container_path,
-                              "ro" if mount.read_only else "rw"]
-                command = ["unshare", "--mount", "--propagation", "private", "--", "/bin/sh",
-                           "-c", _MOUNT_SCRIPT, "sh", *binds, "--", *command]
+                    binds += [
+                        str(mount.host_path),
+                        mount.container_path,
+                        "ro" if mount.read_only else "rw",
+                    ]
+                command = [
+                    "unshare",
+                    "--mount",
+                    "--propagation",
+                    "private",
+                    "--",
+                    "/bin/sh",
+                    "-c",
+                    _MOUNT_SCRIPT,
+                    "sh",
+                    *binds,
+                    "--",
+                    *command,
+                ]
             try:
-                proc = subprocess.Popen(  # noqa: S603 - running the Pod's command is the point
-                    command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL, env=env, cwd=cwd, start_new_session=True)
+                proc = subprocess.Popen(
+                    command,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    env=env,
+                    cwd=cwd,
+                    start_new_session=True,
+                )
             except OSError as exc:
                 logbuf.append(self.kubelet.clock.now(), f"{exc}\n".encode())
         if proc is None:
             logbuf.close()
             what = argv[0] if argv else ""
             statuses[name] = self._terminated(
-                c, statuses[name], 128, "StartError", container_id, started, restarts,
-                f'exec: "{what}": executable file not found in $PATH')
+                c,
+                statuses[name],
+                128,
+                "StartError",
+                container_id,
+                started,
+                restarts,
+                f'exec: "{what}": executable file not found in $PATH',
+            )
             self._publish()
             return 128
         with self._lock:
             self.procs[name] = proc
-        statuses[name] = {**self._base(c, restarts, statuses.get(name)), "ready": True,
-                          "started": True, "containerID": container_id,
-                          "state": {"running": {"startedAt": started}}}
+        statuses[name] = {
+            **self._base(c, restarts, statuses.get(name)),
+            "ready": True,
+            "started": True,
+            "containerID": container_id,
+            "state": {"running": {"startedAt": started}},
+        }
         self._publish()
-        reader = threading.Thread(target=_pump, args=(proc, logbuf, self.kubelet.clock), daemon=True)
+        reader = threading.Thread(
+            target=_pump, args=(proc, logbuf, self.kubelet.clock), daemon=True
+        )
         reader.start()
         self._wait(proc, name)
         reader.join()
@@ -429,8 +512,9 @@ class PodRun(threading.Thread):
         reason = self.kill_reasons.pop(name, None) or ("Completed" if code == 0 else "Error")
         if reason == "OOMKilled":
             code = 137
-        statuses[name] = self._terminated(c, statuses[name], code, reason, container_id, started,
-                                          restarts)
+        statuses[name] = self._terminated(
+            c, statuses[name], code, reason, container_id, started, restarts
+        )
         self._publish()
         return code
 
@@ -442,8 +526,10 @@ class PodRun(threading.Thread):
                 return
             except subprocess.TimeoutExpired:
                 pass
-            if deadline is not None and (self.kubelet.clock.now().timestamp()
-                                         - _ts(self.start_time)) > deadline:
+            if (
+                deadline is not None
+                and (self.kubelet.clock.now().timestamp() - _ts(self.start_time)) > deadline
+            ):
                 self.reason = "DeadlineExceeded"
                 self.kill_reasons[name] = "DeadlineExceeded"
                 _signal(proc, signal.SIGKILL)
@@ -452,8 +538,13 @@ class PodRun(threading.Thread):
         path = os.environ.get("PATH", "/usr/bin:/bin")
         if mapping.bin_dir is not None:
             path = f"{mapping.bin_dir}{os.pathsep}{path}"
-        env = {"PATH": path, "HOME": str(self.dir), "HOSTNAME": self.pod_name,
-               "KUBESIM_PATH_MAP": paths.as_env(), "KUBESIM_POD_DIR": str(self.dir)}
+        env = {
+            "PATH": path,
+            "HOME": str(self.dir),
+            "HOSTNAME": self.pod_name,
+            "KUBESIM_PATH_MAP": paths.as_env(),
+            "KUBESIM_POD_DIR": str(self.dir),
+        }
         for key in ("LANG", "LC_ALL", "TZ", "NO_PROXY", "no_proxy"):
             if key in os.environ:
                 env[key] = os.environ[key]
@@ -476,13 +567,18 @@ class PodRun(threading.Thread):
         import base64
 
         if cm:
-            obj = self.api.find(self.api.resource("", "v1", "configmaps"), self.namespace, cm["name"])
+            obj = self.api.find(
+                self.api.resource("", "v1", "configmaps"), self.namespace, cm["name"]
+            )
             return dict((obj or {}).get("data") or {})
         if secret:
-            obj = self.api.find(self.api.resource("", "v1", "secrets"), self.namespace,
-                                secret["name"])
-            return {k: base64.b64decode(v).decode(errors="replace")
-                    for k, v in ((obj or {}).get("data") or {}).items()}
+            obj = self.api.find(
+                self.api.resource("", "v1", "secrets"), self.namespace, secret["name"]
+            )
+            return {
+                k: base64.b64decode(v).decode(errors="replace")
+                for k, v in ((obj or {}).get("data") or {}).items()
+            }
         return {}
 
     def _value_from(self, source: Obj) -> str | None:
@@ -495,10 +591,15 @@ class PodRun(threading.Thread):
         if "fieldRef" in source:
             field = source["fieldRef"]["fieldPath"]
             m = self.pod["metadata"]
-            values = {"metadata.name": m["name"], "metadata.namespace": m["namespace"],
-                      "metadata.uid": m["uid"], "spec.nodeName": self.kubelet.settings.node_name,
-                      "spec.serviceAccountName": self.spec.get("serviceAccountName", "default"),
-                      "status.podIP": "127.0.0.1", "status.hostIP": "127.0.0.1"}
+            values = {
+                "metadata.name": m["name"],
+                "metadata.namespace": m["namespace"],
+                "metadata.uid": m["uid"],
+                "spec.nodeName": self.kubelet.settings.node_name,
+                "spec.serviceAccountName": self.spec.get("serviceAccountName", "default"),
+                "status.podIP": "127.0.0.1",
+                "status.hostIP": "127.0.0.1",
+            }
             if field.startswith("metadata.labels['"):
                 return str((m.get("labels") or {}).get(field[17:-2], ""))
             if field.startswith("metadata.annotations['"):
@@ -511,10 +612,15 @@ class PodRun(threading.Thread):
     def _base(self, c: Obj, restarts: int, previous: Obj | None) -> Obj:
         image = c.get("image", "")
         digest = hashlib.sha256(image.encode()).hexdigest()
-        out: Obj = {"name": c["name"], "image": image,
-                    "imageID": f"{image_repository(image)}@sha256:{digest}",
-                    "ready": False, "restartCount": restarts, "started": False,
-                    "lastState": (previous or {}).get("lastState") or {}}
+        out: Obj = {
+            "name": c["name"],
+            "image": image,
+            "imageID": f"{image_repository(image)}@sha256:{digest}",
+            "ready": False,
+            "restartCount": restarts,
+            "started": False,
+            "lastState": (previous or {}).get("lastState") or {},
+        }
         return out
 
     def _waiting(self, c: Obj, reason: str, message: str | None = None) -> Obj:
@@ -523,15 +629,31 @@ class PodRun(threading.Thread):
             waiting["message"] = message
         return {**self._base(c, 0, None), "state": {"waiting": waiting}}
 
-    def _terminated(self, c: Obj, current: Obj, code: int, reason: str, container_id: str,
-                    started: str, restarts: int, message: str | None = None) -> Obj:
-        term: Obj = {"exitCode": code, "reason": reason, "startedAt": started,
-                     "finishedAt": format_time(self.kubelet.clock.now()),
-                     "containerID": container_id}
+    def _terminated(
+        self,
+        c: Obj,
+        current: Obj,
+        code: int,
+        reason: str,
+        container_id: str,
+        started: str,
+        restarts: int,
+        message: str | None = None,
+    ) -> Obj:
+        term: Obj = {
+            "exitCode": code,
+            "reason": reason,
+            "startedAt": started,
+            "finishedAt": format_time(self.kubelet.clock.now()),
+            "containerID": container_id,
+        }
         if message:
             term["message"] = message
-        return {**self._base(c, restarts, current), "containerID": container_id,
-                "state": {"terminated": term}}
+        return {
+            **self._base(c, restarts, current),
+            "containerID": container_id,
+            "state": {"terminated": term},
+        }
 
     def _set_condition(self, kind: str, status: str) -> None:
         current = self.conditions.get(kind)
@@ -548,7 +670,8 @@ class PodRun(threading.Thread):
             if policy == "Never" or (policy == "OnFailure" and all(x == 0 for x in codes)):
                 return "Succeeded" if all(x == 0 for x in codes) else "Failed"
         if any("running" in s or "terminated" in s for s in states) or any(
-                s.get("restartCount") for s in self.statuses.values()):
+            s.get("restartCount") for s in self.statuses.values()
+        ):
             return "Running"
         return "Pending"
 
@@ -556,18 +679,33 @@ class PodRun(threading.Thread):
         with self._lock:
             self.phase = self._compute_phase()
             running = [s for s in self.statuses.values() if "running" in (s.get("state") or {})]
-            ready = "True" if self.statuses and len(running) == len(self.statuses) and \
-                self.phase == "Running" else "False"
+            ready = (
+                "True"
+                if self.statuses and len(running) == len(self.statuses) and self.phase == "Running"
+                else "False"
+            )
             self._set_condition("Ready", ready)
             self._set_condition("ContainersReady", ready)
-            conditions = [{"type": k, "status": v[0], "lastProbeTime": None,
-                           "lastTransitionTime": v[1]} for k, v in self.conditions.items()]
-            conditions.append({"type": "PodScheduled", "status": "True", "lastProbeTime": None,
-                               "lastTransitionTime": self.start_time})
+            conditions = [
+                {"type": k, "status": v[0], "lastProbeTime": None, "lastTransitionTime": v[1]}
+                for k, v in self.conditions.items()
+            ]
+            conditions.append(
+                {
+                    "type": "PodScheduled",
+                    "status": "True",
+                    "lastProbeTime": None,
+                    "lastTransitionTime": self.start_time,
+                }
+            )
             status: Obj = {
-                "phase": self.phase, "conditions": conditions, "hostIP": "127.0.0.1",
-                "hostIPs": [{"ip": "127.0.0.1"}], "podIP": "127.0.0.1",
-                "podIPs": [{"ip": "127.0.0.1"}], "startTime": self.start_time,
+                "phase": self.phase,
+                "conditions": conditions,
+                "hostIP": "127.0.0.1",
+                "hostIPs": [{"ip": "127.0.0.1"}],
+                "podIP": "127.0.0.1",
+                "podIPs": [{"ip": "127.0.0.1"}],
+                "startTime": self.start_time,
                 "qosClass": "BestEffort",
                 "containerStatuses": [clone(s) for s in self.statuses.values()],
             }
@@ -588,28 +726,43 @@ class PodRun(threading.Thread):
             if self.api.mutate(pod_rt, self.namespace, self.pod_name, write, "status") is None:
                 self.stopping.set()
         except ApiError as exc:
-            log.debug("kubelet: status of %s/%s not written: %s", self.namespace, self.pod_name,
-                      exc.message)
+            log.debug(
+                "kubelet: status of %s/%s not written: %s",
+                self.namespace,
+                self.pod_name,
+                exc.message,
+            )
 
     def _finish(self) -> None:
         if self.stopping.is_set():
             for name, status in list(self.statuses.items()):
                 if "terminated" not in (status.get("state") or {}):
-                    self.statuses[name] = {**status, "ready": False, "started": False,
-                                           "state": {"terminated": {
-                                               "exitCode": 137, "reason": "ContainerStatusUnknown",
-                                               "message": "The container could not be located "
-                                               "when the pod was terminated",
-                                               "finishedAt": format_time(self.kubelet.clock.now())}}}
+                    self.statuses[name] = {
+                        **status,
+                        "ready": False,
+                        "started": False,
+                        "state": {
+                            "terminated": {
+                                "exitCode": 137,
+                                "reason": "ContainerStatusUnknown",
+                                "message": "The container could not be located "
+                                "when the pod was terminated",
+                                "finishedAt": format_time(self.kubelet.clock.now()),
+                            }
+                        },
+                    }
             if self._compute_phase() not in TERMINAL:
                 self.phase = "Failed"
         self._publish()
         shutil.rmtree(self.dir / "containers", ignore_errors=True)
         pod_rt = self.api.resource("", "v1", "pods")
         pod = self.api.find(pod_rt, self.namespace, self.pod_name)
-        if pod is not None and pod["metadata"]["uid"] == self.uid and pod["metadata"].get(
-                "deletionTimestamp"):
-            self.kubelet._final_delete(pod)  # noqa: SLF001
+        if (
+            pod is not None
+            and pod["metadata"]["uid"] == self.uid
+            and pod["metadata"].get("deletionTimestamp")
+        ):
+            self.kubelet._final_delete(pod)
 
     def _event(self, event_type: str, reason: str, message: str) -> None:
         record_event(self.api, self.pod, "Pod", "v1", event_type, reason, message, "kubelet")
@@ -623,13 +776,13 @@ def _pump(proc: subprocess.Popen[bytes], logbuf: Any, clock: Clock) -> None:
 
 
 def _signal(proc: subprocess.Popen[bytes], sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
-def _resolve(command: str, mapping: ImageMapping, path: str, isolated: PathMap | None) -> str | None:
+def _resolve(
+    command: str, mapping: ImageMapping, path: str, isolated: PathMap | None
+) -> str | None:
     if "/" in command:
         host = isolated.host(command) if isolated is not None else None
         return command if Path(host or command).exists() else None
@@ -644,8 +797,9 @@ def _expand(value: str, env: dict[str, str]) -> str:
     """``$(VAR)`` references to earlier variables, as the kubelet expands them."""
     import re
 
-    return re.sub(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)", lambda m: env.get(m.group(1), m.group(0)),
-                  value)
+    return re.sub(
+        r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)", lambda m: env.get(m.group(1), m.group(0)), value
+    )
 
 
 def _ts(text: str) -> float:

@@ -73,8 +73,10 @@ class LogStore:
         container = query.get("container")
         if not container:
             if len(names) != 1:
-                message = (f"a container name must be specified for pod {name}, choose one of: "
-                           f"[{' '.join(names)}]")
+                message = (
+                    f"a container name must be specified for pod {name}, choose one of: "
+                    f"[{' '.join(names)}]"
+                )
                 if init_names:
                     message += f" or one of the init containers: [{' '.join(init_names)}]"
                 raise bad_request(message)
@@ -85,18 +87,21 @@ class LogStore:
         if not spec.get("nodeName"):
             return b""
         if query.get("sinceSeconds") and query.get("sinceTime"):
-            raise ApiError(422, "Invalid", "at most one of `sinceTime` or `sinceSeconds` may be "
-                           "specified")
+            raise ApiError(
+                422, "Invalid", "at most one of `sinceTime` or `sinceSeconds` may be specified"
+            )
         runs = self.instances(pod["metadata"]["uid"], container)
         if query.get("previous") == "true":
             if len(runs) < 2:
-                raise bad_request(f'previous terminated container "{container}" in pod "{name}" '
-                                  "not found")
+                raise bad_request(
+                    f'previous terminated container "{container}" in pod "{name}" not found'
+                )
             log = runs[-2]
         elif not runs:
             reason = _waiting_reason(status, container)
-            raise bad_request(f'container "{container}" in pod "{name}" is waiting to start: '
-                              f"{reason}")
+            raise bad_request(
+                f'container "{container}" in pod "{name}" is waiting to start: {reason}'
+            )
         else:
             log = runs[-1]
         return self._render(log, query)
@@ -127,8 +132,9 @@ class LogStore:
         return self._follow(log, body, start, fmt, limit)
 
     @staticmethod
-    def _follow(log: ContainerLog, first: bytes, start: int, fmt: Any,
-                limit: int | None) -> Iterator[bytes]:
+    def _follow(
+        log: ContainerLog, first: bytes, start: int, fmt: Any, limit: int | None
+    ) -> Iterator[bytes]:
         sent = len(first)
         yield first
         index = start
@@ -151,7 +157,9 @@ class LogStore:
 def _waiting_reason(status: Obj, container: str) -> str:
     for cs in (status.get("containerStatuses") or []) + (status.get("initContainerStatuses") or []):
         if cs.get("name") == container:
-            reason = ((cs.get("state") or {}).get("waiting") or {}).get("reason", "ContainerCreating")
+            reason = ((cs.get("state") or {}).get("waiting") or {}).get(
+                "reason", "ContainerCreating"
+            )
             if reason in ("ErrImagePull", "ImagePullBackOff"):
                 return "trying and failing to pull image"
             return str(reason)

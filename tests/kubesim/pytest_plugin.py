@@ -14,6 +14,7 @@ Fixtures:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -29,8 +30,15 @@ from .faults import Faults
 from .settings import ImageMapping, Settings, default_images
 from .sim import KubeSim
 
-__all__ = ["kube_api", "kube_faults", "kube_namespace", "kubeconfig", "kubesim", "make_kubesim",
-           "test_settings"]
+__all__ = [
+    "kube_api",
+    "kube_faults",
+    "kube_namespace",
+    "kubeconfig",
+    "kubesim",
+    "make_kubesim",
+    "test_settings",
+]
 
 
 def test_settings(**overrides: Any) -> Settings:
@@ -79,7 +87,7 @@ def kube_api(kubeconfig: Path) -> Iterator[Any]:
     """An official-client ``ApiClient`` bound to kubesim (no global config touched)."""
     from kubernetes import config
 
-    client = config.new_client_from_config(config_file=str(kubeconfig))
+    client = config.new_client_from_config(config_file=str(kubeconfig))  # type: ignore[no-untyped-call]
     client.configuration.proxy = None
     yield client
     client.close()
@@ -93,10 +101,8 @@ def kube_namespace(kubesim: KubeSim, request: pytest.FixtureRequest) -> Iterator
     ns_rt = kubesim.api.resource("", "v1", "namespaces")
     kubesim.api.create(ns_rt, None, {"metadata": {"name": name}})
     yield name
-    try:
+    with contextlib.suppress(Exception):
         kubesim.api.delete(ns_rt, None, name, DeleteOptions())
-    except Exception:  # noqa: BLE001 - the test may have deleted it already
-        pass
 
 
 @pytest.fixture

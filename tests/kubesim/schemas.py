@@ -5,9 +5,8 @@ from __future__ import annotations
 import functools
 import json
 import re
-from typing import Any, cast
-
 from importlib import resources as importlib_resources
+from typing import Any, cast
 
 Obj = dict[str, Any]
 

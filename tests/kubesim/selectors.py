@@ -80,7 +80,9 @@ def selector_from_match(selector: Obj | None) -> list[Requirement]:
     reqs = [Requirement(k, "=", (v,)) for k, v in (selector.get("matchLabels") or {}).items()]
     ops = {"In": "in", "NotIn": "notin", "Exists": "exists", "DoesNotExist": "!"}
     for expr in selector.get("matchExpressions") or []:
-        reqs.append(Requirement(expr["key"], ops[expr["operator"]], tuple(expr.get("values") or ())))
+        reqs.append(
+            Requirement(expr["key"], ops[expr["operator"]], tuple(expr.get("values") or ()))
+        )
     return reqs
 
 

@@ -6,6 +6,7 @@ and followed logs stream as chunked responses, one JSON document per line.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import queue
@@ -61,10 +62,8 @@ class SimHTTPServer(ThreadingHTTPServer):
         with self.conn_lock:
             conns = list(self.connections)
         for conn in conns:
-            try:
+            with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -73,8 +72,8 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: SimHTTPServer
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        log.debug("%s " + format, self.address_string(), *args)
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("%s %s", self.address_string(), format % args)
 
     def do_GET(self) -> None:
         self._handle("GET")
@@ -144,7 +143,9 @@ class Handler(BaseHTTPRequestHandler):
         self._send_json(200, body)
         return True
 
-    def _route(self, method: str, path: str, query: dict[str, str]) -> tuple[ResourceType, RequestInfo]:
+    def _route(
+        self, method: str, path: str, query: dict[str, str]
+    ) -> tuple[ResourceType, RequestInfo]:
         segs = [s for s in path.split("/") if s]
         if len(segs) >= 3 and segs[0] == "api":
             group, version, rest = "", segs[1], segs[2:]
@@ -180,16 +181,24 @@ class Handler(BaseHTTPRequestHandler):
             elif method == "DELETE":
                 verb = "deletecollection"
             else:
-                raise ApiError(405, "MethodNotAllowed",
-                               f"the server does not allow this method on the requested resource")
+                raise ApiError(
+                    405,
+                    "MethodNotAllowed",
+                    "the server does not allow this method on the requested resource",
+                )
         else:
             if method == "POST":
-                raise ApiError(405, "MethodNotAllowed",
-                               "the server does not allow this method on the requested resource")
+                raise ApiError(
+                    405,
+                    "MethodNotAllowed",
+                    "the server does not allow this method on the requested resource",
+                )
             verb = verbs[method]
         return rt, RequestInfo(verb, group, version, rt.plural, sub, namespace, name, path)
 
-    def _dispatch(self, rt: ResourceType, info: RequestInfo, query: dict[str, str], raw: bytes) -> None:
+    def _dispatch(
+        self, rt: ResourceType, info: RequestInfo, query: dict[str, str], raw: bytes
+    ) -> None:
         api = self.server.sim.api
         dry_run = query.get("dryRun") == "All"
         ns, name = info.namespace, info.name
@@ -200,20 +209,28 @@ class Handler(BaseHTTPRequestHandler):
             self._send_obj(200, rt, api.get(rt, ns, name or ""))
         elif info.verb == "list":
             limit = int(query["limit"]) if query.get("limit") else None
-            body = api.list(rt, ns, query.get("labelSelector"), query.get("fieldSelector"),
-                            limit, query.get("continue") or None)
+            body = api.list(
+                rt,
+                ns,
+                query.get("labelSelector"),
+                query.get("fieldSelector"),
+                limit,
+                query.get("continue") or None,
+            )
             self._send_json(200, body)
         elif info.verb == "watch":
             self._watch(rt, ns, query)
         elif info.verb == "create":
             self._send_obj(201, rt, api.create(rt, ns, _json(raw), dry_run))
         elif info.verb == "update":
-            self._send_obj(200, rt, api.update(rt, ns, name or "", _json(raw), info.subresource,
-                                               dry_run))
+            self._send_obj(
+                200, rt, api.update(rt, ns, name or "", _json(raw), info.subresource, dry_run)
+            )
         elif info.verb == "patch":
             ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip()
-            result = api.patch(rt, ns, name or "", ctype, raw, info.subresource,
-                               query.get("fieldManager"), dry_run)
+            result = api.patch(
+                rt, ns, name or "", ctype, raw, info.subresource, query.get("fieldManager"), dry_run
+            )
             self._send_obj(result.code, rt, result.obj)
         elif info.verb == "delete":
             result = api.delete(rt, ns, name or "", _delete_options(raw, query))
@@ -222,8 +239,13 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 self._send_obj(result.code, rt, result.obj, result.headers)
         elif info.verb == "deletecollection":
-            body = api.delete_collection(rt, ns, query.get("labelSelector"),
-                                         query.get("fieldSelector"), _delete_options(raw, query))
+            body = api.delete_collection(
+                rt,
+                ns,
+                query.get("labelSelector"),
+                query.get("fieldSelector"),
+                _delete_options(raw, query),
+            )
             self._send_json(200, body)
 
     # -- watch -----------------------------------------------------------------------
@@ -253,8 +275,9 @@ class Handler(BaseHTTPRequestHandler):
         try:
             self._start_stream("application/json")
             if too_old is not None:
-                status = ApiError(410, "Expired",
-                                  f"too old resource version: {since} ({too_old})").status()
+                status = ApiError(
+                    410, "Expired", f"too old resource version: {since} ({too_old})"
+                ).status()
                 self._write_chunk({"type": "ERROR", "object": status})
                 self._end_stream()
                 return
@@ -291,9 +314,16 @@ class Handler(BaseHTTPRequestHandler):
             if not watcher.events.empty():
                 return
             rv = store.resource_version
-        self._write_chunk({"type": "BOOKMARK", "object": {
-            "kind": rt.kind, "apiVersion": rt.api_version,
-            "metadata": {"resourceVersion": str(rv)}}})
+        self._write_chunk(
+            {
+                "type": "BOOKMARK",
+                "object": {
+                    "kind": rt.kind,
+                    "apiVersion": rt.api_version,
+                    "metadata": {"resourceVersion": str(rv)},
+                },
+            }
+        )
 
     # -- pod logs --------------------------------------------------------------------
 
@@ -310,15 +340,17 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- responses -------------------------------------------------------------------
 
-    def _send_obj(self, code: int, rt: ResourceType, obj: Obj,
-                  headers: dict[str, str] | None = None) -> None:
+    def _send_obj(
+        self, code: int, rt: ResourceType, obj: Obj, headers: dict[str, str] | None = None
+    ) -> None:
         self._send_json(code, views.present(rt, obj), headers)
 
     def _send_json(self, code: int, body: Obj, headers: dict[str, str] | None = None) -> None:
         self._send_bytes(code, json.dumps(body).encode(), "application/json", headers)
 
-    def _send_bytes(self, code: int, data: bytes, ctype: str,
-                    headers: dict[str, str] | None = None) -> None:
+    def _send_bytes(
+        self, code: int, data: bytes, ctype: str, headers: dict[str, str] | None = None
+    ) -> None:
         self.send_response(code)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))

@@ -40,7 +40,7 @@ class Settings:
 
     host: str = "127.0.0.1"
     port: int = 0
-    token: str = "kubesim-token"  # noqa: S105 - a fixed test credential, not a secret
+    token: str = "kubesim-token"
     #: Watch events kept for resumption; older resourceVersions get 410 Expired.
     history_size: int = 100_000
     #: Seconds between BOOKMARK events on watches that allow them (real: 60).

@@ -75,8 +75,12 @@ class KubeSim:
     def _serve(self) -> None:
         self._http = SimHTTPServer((self.settings.host, self.port), self)
         self.port = self._http.server_address[1]
-        self._thread = threading.Thread(target=self._http.serve_forever, name="kubesim-http",
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._http.serve_forever,
+            name="kubesim-http",
+            kwargs={"poll_interval": 0.05},
+            daemon=True,
+        )
         self._thread.start()
 
     def _stop_http(self) -> None:

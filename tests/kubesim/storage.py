@@ -6,6 +6,7 @@ writers always hand in a fresh object.
 
 from __future__ import annotations
 
+import builtins
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -77,16 +78,16 @@ class Store:
             obj = self.get(*where)
             return None if obj is None else (where[0], obj)
 
-    def dependents(self, owner_uid: str) -> list[tuple[Key, Obj]]:
+    def dependents(self, owner_uid: str) -> builtins.list[tuple[Key, Obj]]:
         with self.lock:
-            out = []
+            out: builtins.list[tuple[Key, Obj]] = []
             for key, ns, name in sorted(self._dependents.get(owner_uid, ())):
                 obj = self.get(key, ns, name)
                 if obj is not None:
                     out.append((key, obj))
             return out
 
-    def keys(self) -> list[Key]:
+    def keys(self) -> builtins.list[Key]:
         with self.lock:
             return list(self._data)
 

@@ -157,12 +157,24 @@ def spec_changed(kind: str, new: Obj, old: Obj, builtin: bool, status_sub: bool)
     return rest_new != rest_old
 
 
-TIME_FIELDS = frozenset({
-    "creationTimestamp", "deletionTimestamp", "startTime", "completionTime",
-    "lastTransitionTime", "lastProbeTime", "lastScheduleTime", "lastSuccessfulTime",
-    "firstTimestamp", "lastTimestamp", "startedAt", "finishedAt", "lastHeartbeatTime",
-    "lastUpdateTime",
-})
+TIME_FIELDS = frozenset(
+    {
+        "creationTimestamp",
+        "deletionTimestamp",
+        "startTime",
+        "completionTime",
+        "lastTransitionTime",
+        "lastProbeTime",
+        "lastScheduleTime",
+        "lastSuccessfulTime",
+        "firstTimestamp",
+        "lastTimestamp",
+        "startedAt",
+        "finishedAt",
+        "lastHeartbeatTime",
+        "lastUpdateTime",
+    }
+)
 MICRO_TIME_FIELDS = frozenset({"acquireTime", "renewTime", "eventTime", "lastObservedTime"})
 
 

@@ -1,3 +1,6 @@
+# The official client types every model field as Optional; tests read them directly.
+# mypy: disable-error-code="union-attr,no-untyped-call,arg-type,index,operator,misc"
+# mypy: disable-error-code="return-value,call-overload,attr-defined,no-any-return"
 """Checklist A3-A4: metadata rules and the verbs, driven through the official client."""
 
 from __future__ import annotations
@@ -28,16 +31,18 @@ def test_create_answers_201_with_server_fields(kube_api, kube_namespace) -> None
     creationTimestamp, and generation 1 for types with a spec."""
     core = client.CoreV1Api(kube_api)
     cm, code, _ = core.create_namespaced_config_map_with_http_info(
-        kube_namespace, {"metadata": {"name": "c"}, "data": {"a": "1"}})
+        kube_namespace, {"metadata": {"name": "c"}, "data": {"a": "1"}}
+    )
     assert code == 201
     uuid.UUID(cm.metadata.uid)
     assert cm.metadata.resource_version.isdigit()
     job = client.BatchV1Api(kube_api).create_namespaced_job(
-        kube_namespace, job_manifest("j", ["true"], image="busybox",
-                                     suspend=True))
+        kube_namespace, job_manifest("j", ["true"], image="busybox", suspend=True)
+    )
     assert job.metadata.generation == 1
     raw = client.CoreV1Api(kube_api).read_namespaced_config_map(
-        "c", kube_namespace, _preload_content=False)
+        "c", kube_namespace, _preload_content=False
+    )
     text = raw.data
     assert re.search(rb'"creationTimestamp": "\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"', text)
 
@@ -53,8 +58,9 @@ def test_resource_version_is_one_global_increasing_counter(core, kube_namespace)
 
 def test_noop_write_keeps_resource_version(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
     """Real: a write whose result is byte-identical does not write: same RV, no event."""
-    a = core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "a"},
-                                                           "data": {"k": "v"}})
+    a = core.create_namespaced_config_map(
+        kube_namespace, {"metadata": {"name": "a"}, "data": {"k": "v"}}
+    )
     b = core.patch_namespaced_config_map("a", kube_namespace, {"data": {"k": "v"}})
     c = core.replace_namespaced_config_map("a", kube_namespace, b)
     assert a.metadata.resource_version == b.metadata.resource_version == c.metadata.resource_version
@@ -79,9 +85,13 @@ def test_create_with_resource_version_is_500(core, kube_namespace) -> None:  # t
     """Real: setting metadata.resourceVersion on create fails with HTTP 500."""
     with pytest.raises(client.ApiException) as err:
         core.create_namespaced_config_map(
-            kube_namespace, {"metadata": {"name": "c", "resourceVersion": "5"}})
+            kube_namespace, {"metadata": {"name": "c", "resourceVersion": "5"}}
+        )
     assert err.value.status == 500
-    assert body_of(err.value)["message"] == "resourceVersion should not be set on objects to be created"
+    assert (
+        body_of(err.value)["message"]
+        == "resourceVersion should not be set on objects to be created"
+    )
 
 
 def test_create_duplicate_is_409_already_exists(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
@@ -100,9 +110,16 @@ def test_get_missing_is_404_status_with_code(batch, kube_namespace) -> None:  # 
     with pytest.raises(client.ApiException) as err:
         batch.read_namespaced_job("nope", kube_namespace)
     body = body_of(err.value)
-    assert body == {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-                    "message": 'jobs.batch "nope" not found', "reason": "NotFound",
-                    "details": {"name": "nope", "group": "batch", "kind": "jobs"}, "code": 404}
+    assert body == {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": 'jobs.batch "nope" not found',
+        "reason": "NotFound",
+        "details": {"name": "nope", "group": "batch", "kind": "jobs"},
+        "code": 404,
+    }
 
 
 def test_create_in_missing_namespace_is_404(core) -> None:  # type: ignore[no-untyped-def]
@@ -115,8 +132,9 @@ def test_create_in_missing_namespace_is_404(core) -> None:  # type: ignore[no-un
 
 def test_namespace_mismatch_is_400(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(client.ApiException) as err:
-        core.create_namespaced_config_map(kube_namespace,
-                                          {"metadata": {"name": "c", "namespace": "other"}})
+        core.create_namespaced_config_map(
+            kube_namespace, {"metadata": {"name": "c", "namespace": "other"}}
+        )
     assert err.value.status == 400
     assert "does not match the namespace sent on the request" in body_of(err.value)["message"]
 
@@ -130,15 +148,17 @@ def test_put_with_stale_resource_version_is_409_conflict(core, kube_namespace) -
         core.replace_namespaced_config_map("c", kube_namespace, cm)
     body = body_of(err.value)
     assert (err.value.status, body["reason"]) == (409, "Conflict")
-    assert body["message"].startswith('Operation cannot be fulfilled on configmaps "c": the object '
-                                      "has been modified")
+    assert body["message"].startswith(
+        'Operation cannot be fulfilled on configmaps "c": the object has been modified'
+    )
 
 
 def test_put_without_resource_version_overwrites_builtins(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
     """Real: built-ins allow unconditional update."""
     core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "c"}})
-    out = core.replace_namespaced_config_map("c", kube_namespace,
-                                             {"metadata": {"name": "c"}, "data": {"a": "1"}})
+    out = core.replace_namespaced_config_map(
+        "c", kube_namespace, {"metadata": {"name": "c"}, "data": {"a": "1"}}
+    )
     assert out.data == {"a": "1"}
 
 
@@ -149,7 +169,8 @@ def test_put_name_mismatch_and_missing_object(core, kube_namespace) -> None:  # 
         core.replace_namespaced_config_map("c", kube_namespace, {"metadata": {"name": "d"}})
     assert err.value.status == 400
     assert body_of(err.value)["message"] == (
-        "the name of the object (d) does not match the name on the URL (c)")
+        "the name of the object (d) does not match the name on the URL (c)"
+    )
     with pytest.raises(client.ApiException) as err:
         core.replace_namespaced_config_map("zz", kube_namespace, {"metadata": {"name": "zz"}})
     assert err.value.status == 404
@@ -157,8 +178,13 @@ def test_put_name_mismatch_and_missing_object(core, kube_namespace) -> None:  # 
 
 def test_uid_and_creation_timestamp_cannot_change(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
     cm = core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "c"}})
-    body = {"metadata": {"name": "c", "uid": str(uuid.uuid4()),
-                         "creationTimestamp": "2000-01-01T00:00:00Z"}}
+    body = {
+        "metadata": {
+            "name": "c",
+            "uid": str(uuid.uuid4()),
+            "creationTimestamp": "2000-01-01T00:00:00Z",
+        }
+    }
     out = core.replace_namespaced_config_map("c", kube_namespace, body)
     assert out.metadata.uid == cm.metadata.uid
     assert out.metadata.creation_timestamp == cm.metadata.creation_timestamp
@@ -166,8 +192,9 @@ def test_uid_and_creation_timestamp_cannot_change(core, kube_namespace) -> None:
 
 def test_generation_bumps_only_on_spec_change_for_builtins(batch, kube_namespace) -> None:  # type: ignore[no-untyped-def]
     """Real (Job strategy): generation += 1 only when .spec changes."""
-    batch.create_namespaced_job(kube_namespace, job_manifest("j", ["true"], image="busybox",
-                                                             suspend=True))
+    batch.create_namespaced_job(
+        kube_namespace, job_manifest("j", ["true"], image="busybox", suspend=True)
+    )
     labelled = batch.patch_namespaced_job("j", kube_namespace, {"metadata": {"labels": {"a": "b"}}})
     assert labelled.metadata.generation == 1
     changed = batch.patch_namespaced_job("j", kube_namespace, {"spec": {"backoffLimit": 2}})
@@ -182,9 +209,12 @@ def test_quantities_are_strings(kubesim, core, kube_namespace) -> None:  # type:
 
     manifest = pod_manifest("p", ["true"], image="busybox")
     manifest["spec"]["containers"][0]["resources"] = {"limits": {"cpu": 1, "memory": "64Mi"}}
-    req = urllib.request.Request(f"{kubesim.url}/api/v1/namespaces/{kube_namespace}/pods",
-                                 data=json.dumps(manifest).encode(), method="POST")
-    with urllib.request.urlopen(req, timeout=5):  # noqa: S310 - local test server
+    req = urllib.request.Request(
+        f"{kubesim.url}/api/v1/namespaces/{kube_namespace}/pods",
+        data=json.dumps(manifest).encode(),
+        method="POST",
+    )
+    with urllib.request.urlopen(req, timeout=5):
         pass
     pod = core.read_namespaced_pod("p", kube_namespace)
     assert pod.spec.containers[0].resources.limits == {"cpu": "1", "memory": "64Mi"}
@@ -193,27 +223,38 @@ def test_quantities_are_strings(kubesim, core, kube_namespace) -> None:  # type:
 def test_patch_media_types(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
     """Real: a dict body is sent as strategic merge, a list as JSON patch; merge-patch
     replaces lists and null deletes keys."""
-    core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "c", "labels": {
-        "a": "1", "b": "2"}}, "data": {"k": "v"}})
+    core.create_namespaced_config_map(
+        kube_namespace,
+        {"metadata": {"name": "c", "labels": {"a": "1", "b": "2"}}, "data": {"k": "v"}},
+    )
     out = core.patch_namespaced_config_map(
-        "c", kube_namespace, [{"op": "add", "path": "/data/n", "value": "new"}])
+        "c", kube_namespace, [{"op": "add", "path": "/data/n", "value": "new"}]
+    )
     assert out.data == {"k": "v", "n": "new"}
     out = core.patch_namespaced_config_map(
-        "c", kube_namespace, {"metadata": {"labels": {"a": None}}},
-        _content_type="application/merge-patch+json")
-    assert out.metadata.labels == {"b": "2", } or out.metadata.labels == {"b": "2"}
+        "c",
+        kube_namespace,
+        {"metadata": {"labels": {"a": None}}},
+        _content_type="application/merge-patch+json",
+    )
+    assert out.metadata.labels == {
+        "b": "2",
+    } or out.metadata.labels == {"b": "2"}
 
 
 def test_json_patch_failing_test_op_is_422(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
     """Real: a failing `test` op gives the generic 422 message without the jsonpatch detail."""
-    core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "c"},
-                                                       "data": {"k": "v"}})
+    core.create_namespaced_config_map(
+        kube_namespace, {"metadata": {"name": "c"}, "data": {"k": "v"}}
+    )
     with pytest.raises(client.ApiException) as err:
         core.patch_namespaced_config_map(
-            "c", kube_namespace, [{"op": "test", "path": "/data/k", "value": "other"}])
+            "c", kube_namespace, [{"op": "test", "path": "/data/k", "value": "other"}]
+        )
     assert err.value.status == 422
     assert body_of(err.value)["message"] == (
-        "the server rejected our request due to an error in our request")
+        "the server rejected our request due to an error in our request"
+    )
 
 
 def test_strategic_merge_merges_lists_by_key(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
@@ -222,17 +263,24 @@ def test_strategic_merge_merges_lists_by_key(core, kube_namespace) -> None:  # t
     manifest["metadata"]["finalizers"] = ["example.com/a"]
     manifest["spec"]["containers"][0]["env"] = [{"name": "A", "value": "1"}]
     core.create_namespaced_pod(kube_namespace, manifest)
-    out = core.patch_namespaced_pod("p", kube_namespace, {
-        "metadata": {"finalizers": ["example.com/b"]},
-        "spec": {"containers": [{"name": "main", "env": [{"name": "B", "value": "2"}]}]}})
+    out = core.patch_namespaced_pod(
+        "p",
+        kube_namespace,
+        {
+            "metadata": {"finalizers": ["example.com/b"]},
+            "spec": {"containers": [{"name": "main", "env": [{"name": "B", "value": "2"}]}]},
+        },
+    )
     assert out.metadata.finalizers == ["example.com/a", "example.com/b"]
     assert [(e.name, e.value) for e in out.spec.containers[0].env] == [("A", "1"), ("B", "2")]
     assert out.spec.containers[0].image == "busybox"
     out = core.patch_namespaced_pod("p", kube_namespace, {"metadata": {"finalizers": []}})
     assert out.metadata.finalizers == ["example.com/a", "example.com/b"]
     out = core.patch_namespaced_pod(
-        "p", kube_namespace, {"metadata": {"$deleteFromPrimitiveList/finalizers": [
-            "example.com/a", "example.com/b"]}})
+        "p",
+        kube_namespace,
+        {"metadata": {"$deleteFromPrimitiveList/finalizers": ["example.com/a", "example.com/b"]}},
+    )
     assert not out.metadata.finalizers
 
 
@@ -240,8 +288,11 @@ def test_patch_resource_version_is_a_precondition(core, kube_namespace) -> None:
     cm = core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "c"}})
     core.patch_namespaced_config_map("c", kube_namespace, {"data": {"a": "b"}})
     with pytest.raises(client.ApiException) as err:
-        core.patch_namespaced_config_map("c", kube_namespace, {"metadata": {
-            "resourceVersion": cm.metadata.resource_version}, "data": {"x": "y"}})
+        core.patch_namespaced_config_map(
+            "c",
+            kube_namespace,
+            {"metadata": {"resourceVersion": cm.metadata.resource_version}, "data": {"x": "y"}},
+        )
     assert err.value.status == 409
 
 
@@ -249,17 +300,27 @@ def test_server_side_apply_creates_then_merges(batch, kube_namespace) -> None:  
     """Real: apply creates when absent (201) and needs fieldManager (422 without)."""
     manifest = job_manifest("j", ["true"], image="busybox", suspend=True)
     _, code, _ = batch.patch_namespaced_job_with_http_info(
-        "j", kube_namespace, manifest, field_manager="me", force=True,
-        _content_type="application/apply-patch+yaml")
+        "j",
+        kube_namespace,
+        manifest,
+        field_manager="me",
+        force=True,
+        _content_type="application/apply-patch+yaml",
+    )
     assert code == 201
     manifest["metadata"]["labels"] = {"applied": "yes"}
     again, code, _ = batch.patch_namespaced_job_with_http_info(
-        "j", kube_namespace, manifest, field_manager="me",
-        _content_type="application/apply-patch+yaml")
+        "j",
+        kube_namespace,
+        manifest,
+        field_manager="me",
+        _content_type="application/apply-patch+yaml",
+    )
     assert code == 200 and again.metadata.labels["applied"] == "yes"
     with pytest.raises(client.ApiException) as err:
-        batch.patch_namespaced_job("j", kube_namespace, manifest,
-                                   _content_type="application/apply-patch+yaml")
+        batch.patch_namespaced_job(
+            "j", kube_namespace, manifest, _content_type="application/apply-patch+yaml"
+        )
     assert err.value.status == 422
     assert "fieldManager: Required value" in body_of(err.value)["message"]
 
@@ -270,8 +331,13 @@ def test_delete_answers_status_or_object(core, batch, kube_namespace) -> None:  
     core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "c"}})
     status = core.delete_namespaced_config_map("c", kube_namespace)
     assert status["status"] == "Success" and status["details"]["kind"] == "configmaps"
-    pod = core.create_namespaced_pod(kube_namespace, {"metadata": {"name": "p"}, "spec": {
-        "containers": [{"name": "c", "image": "busybox"}], "nodeName": ""}})
+    pod = core.create_namespaced_pod(
+        kube_namespace,
+        {
+            "metadata": {"name": "p"},
+            "spec": {"containers": [{"name": "c", "image": "busybox"}], "nodeName": ""},
+        },
+    )
     deleted = core.delete_namespaced_pod("p", kube_namespace, grace_period_seconds=0)
     assert isinstance(deleted, client.V1Pod) and deleted.metadata.uid == pod.metadata.uid
 
@@ -280,8 +346,9 @@ def test_delete_with_finalizer_sets_deletion_timestamp(core, kube_namespace) -> 
     """Real: the object stays with deletionTimestamp; a second DELETE answers it unchanged;
     the update that empties finalizers removes it; re-create while terminating is 409
     `object is being deleted`."""
-    core.create_namespaced_config_map(kube_namespace, {"metadata": {
-        "name": "c", "finalizers": ["example.com/keep"]}})
+    core.create_namespaced_config_map(
+        kube_namespace, {"metadata": {"name": "c", "finalizers": ["example.com/keep"]}}
+    )
     first = core.delete_namespaced_config_map("c", kube_namespace)
     assert first["kind"] == "ConfigMap" and first["metadata"]["deletionTimestamp"]
     cm = core.read_namespaced_config_map("c", kube_namespace)
@@ -289,16 +356,21 @@ def test_delete_with_finalizer_sets_deletion_timestamp(core, kube_namespace) -> 
     second = core.delete_namespaced_config_map("c", kube_namespace)
     assert second is not None
     assert core.read_namespaced_config_map("c", kube_namespace).metadata.deletion_timestamp == (
-        cm.metadata.deletion_timestamp)
+        cm.metadata.deletion_timestamp
+    )
     with pytest.raises(client.ApiException) as err:
         core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "c"}})
     assert body_of(err.value)["message"].startswith("object is being deleted: ")
     with pytest.raises(client.ApiException) as err:
-        core.patch_namespaced_config_map("c", kube_namespace, {"metadata": {
-            "finalizers": ["example.com/keep", "example.com/new"]}})
+        core.patch_namespaced_config_map(
+            "c",
+            kube_namespace,
+            {"metadata": {"finalizers": ["example.com/keep", "example.com/new"]}},
+        )
     assert err.value.status == 422
-    core.patch_namespaced_config_map("c", kube_namespace, [
-        {"op": "remove", "path": "/metadata/finalizers"}])
+    core.patch_namespaced_config_map(
+        "c", kube_namespace, [{"op": "remove", "path": "/metadata/finalizers"}]
+    )
     with pytest.raises(client.ApiException) as err:
         core.read_namespaced_config_map("c", kube_namespace)
     assert err.value.status == 404
@@ -307,21 +379,26 @@ def test_delete_with_finalizer_sets_deletion_timestamp(core, kube_namespace) -> 
 def test_delete_options_from_body_or_query(batch, kube_namespace) -> None:  # type: ignore[no-untyped-def]
     """Real: a Job delete without policy orphans (finalizer `orphan`, Warning header);
     propagationPolicy comes from the body (V1DeleteOptions) or the query."""
-    batch.create_namespaced_job(kube_namespace, job_manifest("a", ["true"], image="busybox",
-                                                             suspend=True))
+    batch.create_namespaced_job(
+        kube_namespace, job_manifest("a", ["true"], image="busybox", suspend=True)
+    )
     _, _, headers = batch.delete_namespaced_job_with_http_info("a", kube_namespace)
     assert "child pods are preserved by default" in headers.get("Warning", "")
-    batch.create_namespaced_job(kube_namespace, job_manifest("b", ["true"], image="busybox",
-                                                             suspend=True))
-    out = batch.delete_namespaced_job("b", kube_namespace,
-                                      body=client.V1DeleteOptions(propagation_policy="Foreground"))
+    batch.create_namespaced_job(
+        kube_namespace, job_manifest("b", ["true"], image="busybox", suspend=True)
+    )
+    out = batch.delete_namespaced_job(
+        "b", kube_namespace, body=client.V1DeleteOptions(propagation_policy="Foreground")
+    )
     assert "foregroundDeletion" in out["metadata"]["finalizers"]
 
 
 def test_delete_collection_returns_the_deleted_items(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
     for name in ("a", "b", "c"):
-        core.create_namespaced_config_map(kube_namespace, {"metadata": {
-            "name": name, "labels": {"drop": "yes" if name != "c" else "no"}}})
+        core.create_namespaced_config_map(
+            kube_namespace,
+            {"metadata": {"name": name, "labels": {"drop": "yes" if name != "c" else "no"}}},
+        )
     out = core.delete_collection_namespaced_config_map(kube_namespace, label_selector="drop=yes")
     assert out.kind == "ConfigMapList"
     left = core.list_namespaced_config_map(kube_namespace).items
@@ -335,7 +412,9 @@ def test_missing_content_type_is_json(kubesim, kube_namespace) -> None:  # type:
 
     req = urllib.request.Request(
         f"{kubesim.url}/api/v1/namespaces/{kube_namespace}/configmaps",
-        data=json.dumps({"metadata": {"name": "raw"}}).encode(), method="POST")
+        data=json.dumps({"metadata": {"name": "raw"}}).encode(),
+        method="POST",
+    )
     req.remove_header("Content-type")
-    with urllib.request.urlopen(req, timeout=5) as resp:  # noqa: S310 - local test server
+    with urllib.request.urlopen(req, timeout=5) as resp:
         assert resp.status == 201

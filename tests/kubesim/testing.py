@@ -13,11 +13,15 @@ from kubernetes import client, config
 T = TypeVar("T")
 
 
-def wait_for(predicate: Callable[[], T | None], timeout: float = 10.0, interval: float = 0.02,
-             what: str = "condition") -> T:
+def wait_for(
+    predicate: Callable[[], T | None],
+    timeout: float = 10.0,
+    interval: float = 0.02,
+    what: str = "condition",
+) -> T:
     """Poll until ``predicate`` returns a truthy value; fail after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
-    last: Any = None
+    last: T | None = None
     while time.monotonic() < deadline:
         last = predicate()
         if last:
@@ -28,27 +32,47 @@ def wait_for(predicate: Callable[[], T | None], timeout: float = 10.0, interval:
 
 def body_of(exc: client.ApiException) -> dict[str, Any]:
     """The Status body of an ApiException."""
-    result: dict[str, Any] = json.loads(exc.body)
+    result: dict[str, Any] = json.loads(exc.body or "{}")
     return result
 
 
 def api_client(kubeconfig: Path) -> client.ApiClient:
-    api = config.new_client_from_config(config_file=str(kubeconfig))
+    api: client.ApiClient = config.new_client_from_config(  # type: ignore[no-untyped-call]
+        config_file=str(kubeconfig)
+    )
     api.configuration.proxy = None
     return api
 
 
-def pod_manifest(name: str, command: list[str], image: str = "python", **spec: Any) -> dict[str, Any]:
+def pod_manifest(
+    name: str, command: list[str], image: str = "python", **spec: Any
+) -> dict[str, Any]:
     return {
-        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
-        "spec": {"restartPolicy": "Never",
-                 "containers": [{"name": "main", "image": image, "command": command}], **spec},
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name},
+        "spec": {
+            "restartPolicy": "Never",
+            "containers": [{"name": "main", "image": image, "command": command}],
+            **spec,
+        },
     }
 
 
-def job_manifest(name: str, command: list[str], image: str = "python", **spec: Any) -> dict[str, Any]:
+def job_manifest(
+    name: str, command: list[str], image: str = "python", **spec: Any
+) -> dict[str, Any]:
     return {
-        "apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": name},
-        "spec": {"template": {"spec": {"restartPolicy": "Never", "containers": [
-            {"name": "main", "image": image, "command": command}]}}, **spec},
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": name},
+        "spec": {
+            "template": {
+                "spec": {
+                    "restartPolicy": "Never",
+                    "containers": [{"name": "main", "image": image, "command": command}],
+                }
+            },
+            **spec,
+        },
     }

@@ -6,7 +6,7 @@ import functools
 import re
 import threading
 import zoneinfo
-from typing import Any
+from typing import Any, cast
 
 import jsonschema
 from croniter import croniter
@@ -40,7 +40,7 @@ def _validator(api_version: str, kind: str) -> jsonschema.protocols.Validator | 
     registry: Registry[Any] = Resource.from_contents(schema) @ Registry()
     registry = Resource.from_contents(definitions()) @ registry
     cls = jsonschema.validators.Draft202012Validator
-    return cls(schema, registry=registry)  # type: ignore[no-any-return]
+    return cls(schema, registry=registry)
 
 
 def _path(parts: Any) -> str:
@@ -63,7 +63,7 @@ def schema_errors(obj: Obj) -> tuple[list[FieldError], str | None]:
             missing = re.findall(r"'([^']+)' is a required property", err.message)
             errors.extend(required(f"{path}.{m}" if path else m) for m in missing)
         elif err.validator == "enum":
-            errors.append(unsupported(path, err.instance, list(err.validator_value)))
+            errors.append(unsupported(path, err.instance, list(cast(Any, err.validator_value))))
         elif err.validator in ("type", "oneOf", "anyOf"):
             kind = obj.get("kind", "")
             return [], (
@@ -110,8 +110,13 @@ def _pod_spec_errors(spec: Obj, path: str, restart_allowed: list[str]) -> list[F
                 errors.append(required(f"{path}.{group}[{i}].image"))
             if container.get("name") in names:
                 errors.append(
-                    FieldError(f"{path}.{group}[{i}].name", "Duplicate value",
-                               "FieldValueDuplicate", container.get("name"), True)
+                    FieldError(
+                        f"{path}.{group}[{i}].name",
+                        "Duplicate value",
+                        "FieldValueDuplicate",
+                        container.get("name"),
+                        True,
+                    )
                 )
             names.add(container.get("name", ""))
     policy = spec.get("restartPolicy", "Always")
@@ -125,8 +130,11 @@ def _cron_errors(spec: Obj) -> list[FieldError]:
     schedule = spec.get("schedule", "")
     if "TZ=" in schedule:
         errors.append(
-            invalid("spec.schedule", schedule,
-                    "cannot use TZ or CRON_TZ in schedule, use timeZone field instead")
+            invalid(
+                "spec.schedule",
+                schedule,
+                "cannot use TZ or CRON_TZ in schedule, use timeZone field instead",
+            )
         )
     elif not croniter.is_valid(schedule.replace("?", "*")) and not schedule.startswith("@every"):
         errors.append(invalid("spec.schedule", schedule, f"unparseable schedule: {schedule}"))
@@ -152,7 +160,9 @@ def kind_errors(obj: Obj) -> list[FieldError]:
         errors = _cron_errors(spec)
         if len(obj["metadata"].get("name", "")) > 52:
             errors.append(
-                invalid("metadata.name", obj["metadata"]["name"], "must be no more than 52 characters")
+                invalid(
+                    "metadata.name", obj["metadata"]["name"], "must be no more than 52 characters"
+                )
             )
         job_spec = ((spec.get("jobTemplate") or {}).get("spec")) or {}
         pod_spec = ((job_spec.get("template") or {}).get("spec")) or {}

@@ -21,8 +21,16 @@ _EVENT_FIELDS = {
     "deprecatedLastTimestamp": "lastTimestamp",
     "deprecatedCount": "count",
 }
-_SHARED = ("metadata", "reason", "type", "action", "reportingInstance", "eventTime", "series",
-           "related")
+_SHARED = (
+    "metadata",
+    "reason",
+    "type",
+    "action",
+    "reportingInstance",
+    "eventTime",
+    "series",
+    "related",
+)
 
 
 def _is_events_v1(rt: ResourceType) -> bool:

@@ -18,12 +18,13 @@ from typing import Any
 Obj = dict[str, Any]
 
 
-class VolumeNotReady(Exception):
+class VolumeNotReadyError(Exception):
     """A referenced ConfigMap or Secret (or key) is missing and not optional."""
 
 
-def _files_from(data: dict[str, bytes], items: list[Obj] | None, optional: bool,
-                what: str) -> dict[str, tuple[bytes, int | None]]:
+def _files_from(
+    data: dict[str, bytes], items: list[Obj] | None, optional: bool, what: str
+) -> dict[str, tuple[bytes, int | None]]:
     if items is None:
         return {key: (value, None) for key, value in data.items()}
     out: dict[str, tuple[bytes, int | None]] = {}
@@ -31,15 +32,18 @@ def _files_from(data: dict[str, bytes], items: list[Obj] | None, optional: bool,
         if item["key"] not in data:
             if optional:
                 continue
-            raise VolumeNotReady(f'configmap references non-existent config key: {item["key"]}'
-                                 if what == "configmap" else
-                                 f'references non-existent secret key: {item["key"]}')
+            raise VolumeNotReadyError(
+                f"configmap references non-existent config key: {item['key']}"
+                if what == "configmap"
+                else f"references non-existent secret key: {item['key']}"
+            )
         out[item["path"]] = (data[item["key"]], item.get("mode"))
     return out
 
 
-def write_atomic_dir(target: Path, files: dict[str, tuple[bytes, int | None]],
-                     default_mode: int) -> None:
+def write_atomic_dir(
+    target: Path, files: dict[str, tuple[bytes, int | None]], default_mode: int
+) -> None:
     """Write ``files`` into ``target`` with the ``..data`` symlink layout."""
     target.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("..%Y_%m_%d_%H_%M_%S.") + f"{time.monotonic_ns() % 10**9:09d}"
@@ -76,34 +80,39 @@ class Mount:
 
 def materialise(volume: Obj, root: Path, lookup: Any) -> Path:
     """Create one volume under ``root``; ``lookup(kind, name)`` returns the object or None."""
-    target = root / volume["name"]
+    target: Path = root / str(volume["name"])
     if "emptyDir" in volume:
         target.mkdir(parents=True, exist_ok=True)
         return target
-    for kind, source_key, name_key in (("configmap", "configMap", "name"),
-                                       ("secret", "secret", "secretName")):
+    for kind, source_key, name_key in (
+        ("configmap", "configMap", "name"),
+        ("secret", "secret", "secretName"),
+    ):
         if source_key in volume:
             src = volume[source_key]
             obj = lookup(kind, src.get(name_key, ""))
             optional = bool(src.get("optional"))
             if obj is None and not optional:
-                raise VolumeNotReady(f'{kind} "{src.get(name_key, "")}" not found')
+                raise VolumeNotReadyError(f'{kind} "{src.get(name_key, "")}" not found')
             data = _data(kind, obj)
             files = _files_from(data, src.get("items"), optional, kind)
             write_atomic_dir(target, files, int(src.get("defaultMode", 0o644)))
             return target
     if "projected" in volume:
-        files: dict[str, tuple[bytes, int | None]] = {}
+        projected: dict[str, tuple[bytes, int | None]] = {}
         for source in volume["projected"].get("sources") or []:
             for kind, key in (("configmap", "configMap"), ("secret", "secret")):
                 if key in source:
                     src = source[key]
                     obj = lookup(kind, src.get("name", ""))
                     if obj is None and not src.get("optional"):
-                        raise VolumeNotReady(f'{kind} "{src.get("name", "")}" not found')
-                    files.update(_files_from(_data(kind, obj), src.get("items"),
-                                             bool(src.get("optional")), kind))
-        write_atomic_dir(target, files, int(volume["projected"].get("defaultMode", 0o644)))
+                        raise VolumeNotReadyError(f'{kind} "{src.get("name", "")}" not found')
+                    projected.update(
+                        _files_from(
+                            _data(kind, obj), src.get("items"), bool(src.get("optional")), kind
+                        )
+                    )
+        write_atomic_dir(target, projected, int(volume["projected"].get("defaultMode", 0o644)))
         return target
     # Unsupported sources (hostPath, PVCs, ...) become empty directories.
     target.mkdir(parents=True, exist_ok=True)
@@ -132,7 +141,7 @@ class PathMap:
             if path == cp:
                 return str(mount.host_path)
             if path.startswith(cp + "/"):
-                return str(mount.host_path) + path[len(cp):]
+                return str(mount.host_path) + path[len(cp) :]
         return None
 
     def rewrite(self, value: str) -> str:

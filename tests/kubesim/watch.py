@@ -12,7 +12,7 @@ from .storage import Event, Key
 Obj = dict[str, Any]
 
 #: Placed on a watcher's queue to end its stream.
-CLOSE = ("CLOSE", {})
+CLOSE: tuple[str, Obj] = ("CLOSE", {})
 
 
 @dataclass(eq=False)
