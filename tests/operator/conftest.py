@@ -19,7 +19,7 @@ import yaml
 from netchecks_core.service.errors import ConflictError, NotFoundError
 from netchecks_core.service.kube import CRDS, KubeApi, load_api_client
 
-from tests.kubesim.pytest_plugin import *  # noqa: F403 - kubesim's fixtures
+from tests.e2e_cluster import *  # noqa: F403 - kubesim or a real cluster (NETCHECKS_E2E_KUBECONFIG)
 
 ROOT = Path(__file__).resolve().parents[2]
 CRD_FILES = ["netchecks.io_networkassertions.yaml", "wgpolicyk8s.io_policyreports.yaml"]

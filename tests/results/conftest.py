@@ -9,13 +9,12 @@ from typing import Any
 import pytest
 from kubernetes import client
 
-from tests.kubesim.pytest_plugin import *  # noqa: F403 - kubesim fixtures
-from tests.kubesim.sim import KubeSim
+from tests.e2e_cluster import *  # noqa: F403 - kubesim or a real cluster (NETCHECKS_E2E_KUBECONFIG)
 from tests.results.harness import Cluster, OperatorService, ResultsService, install_crds
 
 
 @pytest.fixture(scope="session")
-def netchecks_crds(kubesim: KubeSim, kube_api: client.ApiClient) -> None:
+def netchecks_crds(kube_api: client.ApiClient) -> None:
     """The NetworkAssertion and report CRDs, installed once."""
     install_crds(kube_api)
 

@@ -28,7 +28,8 @@ from netchecks_core.naming import child_annotations, child_labels, probe_pod_lab
 ROOT = Path(__file__).resolve().parents[2]
 CRDS = ROOT / "charts" / "netchecks" / "files" / "crds"
 BIN = Path(sys.executable).parent
-PROBE_IMAGE = "ghcr.io/netchecks/netchecks-probe:test"
+#: The probe image of the cluster (kubesim runs any netchecks-probe image from this venv).
+PROBE_IMAGE = os.environ.get("NETCHECKS_E2E_PROBE_IMAGE", "ghcr.io/netchecks/netchecks-probe:test")
 GROUP, VERSION, PLURAL = "netchecks.io", "v1", "networkassertions"
 
 T = TypeVar("T")
