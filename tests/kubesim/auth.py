@@ -63,11 +63,13 @@ class AllowAll:
 def forbidden(user: User, info: RequestInfo) -> ApiError:
     """The 403 body a real authorizer refusal produces."""
     resource = f"{info.resource}.{info.group}" if info.group else info.resource
+    subject = f'{resource} "{info.name}"' if info.name else resource
+    wanted = f"{info.resource}/{info.subresource}" if info.subresource else info.resource
     scope = f' in the namespace "{info.namespace}"' if info.namespace else " at the cluster scope"
     return ApiError(
         403,
         "Forbidden",
-        f'{resource} "{info.name or ""}" is forbidden: User "{user.name}" cannot {info.verb} '
-        f'resource "{info.resource}" in API group "{info.group}"{scope}',
+        f'{subject} is forbidden: User "{user.name}" cannot {info.verb} '
+        f'resource "{wanted}" in API group "{info.group}"{scope}',
         {"name": info.name or "", "kind": info.resource, "group": info.group},
     )

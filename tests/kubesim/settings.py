@@ -69,3 +69,9 @@ class Settings:
     #: created on the host as empty directories); "rewrite" maps paths in args and env
     #: values onto the host directories; "auto" picks "namespace" when it works.
     mount_mode: str = "auto"
+    #: Authorize every request with RBAC (Roles, ClusterRoles, bindings; see rbac.py);
+    #: off: everyone may do everything.
+    rbac: bool = False
+    #: Also serve Deployments, Services, PodDisruptionBudgets and NetworkPolicies as stored
+    #: objects (no controllers), so Helm charts install (see workloads.py).
+    workloads: bool = False

@@ -47,6 +47,14 @@ class KubeSim:
             {self.settings.token: User("kubesim-admin", ("system:masters", "system:authenticated"))}
         )
         self.authorizer: Authorizer = AllowAll()
+        if self.settings.rbac:
+            from .rbac import enable_rbac
+
+            enable_rbac(self)
+        if self.settings.workloads:
+            from .workloads import enable_workloads
+
+            enable_workloads(self)
         self._own_work_dir = self.settings.work_dir is None
         self.work_dir = Path(self.settings.work_dir or tempfile.mkdtemp(prefix="kubesim-"))
         self.kubelet = Kubelet(self.api, self.settings, self.clock, self.work_dir, self.faults)
