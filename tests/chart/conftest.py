@@ -1,0 +1,5 @@
+"""Fixtures of the chart tests (kubesim with RBAC for the install tests)."""
+
+from __future__ import annotations
+
+from tests.kubesim.pytest_plugin import *  # noqa: F403 - kubesim fixtures
