@@ -1,1 +1,1 @@
-"""The interim local demo (``python -m demo``): see ``__main__``."""
+"""The local demo (``python3 dev.py demo``, i.e. ``python -m demo``): see :mod:`demo.__main__`."""

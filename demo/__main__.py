@@ -1,162 +1,222 @@
-"""The local demo: the probe runs every example config against local servers.
+"""The local demo: the whole system on a simulated cluster, in under a minute.
 
-    python3 dev.py demo        (or: .venv/bin/python -m demo [-v])
+    python3 dev.py demo [--keep] [-v]       (or: .venv/bin/python -m demo)
 
-Starts the targets of :mod:`tests.targets` (dnsmasq, HTTP and HTTPS servers with a
-throwaway CA, TCP listeners), points each example's ``targets`` context at them,
-runs ``netchecks run --config`` on it, and prints one line per rule. Exits 0 only
-when every rule reached the result the example means it to have; everything it
-started is stopped on the way out.
+Starts kubesim (tests/kubesim: a simulated Kubernetes API server, Job and CronJob
+controllers, and a kubelet running probe Pods from this virtualenv), installs the
+CRDs, starts netchecks-operator and netchecks-results as real processes with a
+kubeconfig, starts local stand-ins for the services the examples check, applies the
+example NetworkAssertions of examples/manifests (pointed at the stand-ins; scheduled
+ones are run at once with the netchecks.io/run-now annotation), waits for their
+PolicyReports and prints every rule's result. Exits 0 only when every rule reached
+its expected result; stops everything it started, also on Ctrl-C. With --keep it
+keeps running until Ctrl-C, with a kubeconfig to point kubectl at.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
+import shutil
+import signal
 import sys
 import tempfile
+import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from types import FrameType
+from typing import Any, TextIO
 
-import yaml
+from netchecks_core.service.errors import KubeError
+from netchecks_core.service.kube import KubeApi
 
-from tests.targets.local import LocalTargets
+from demo import cluster, examples
+from demo.processes import DemoError, Supervisor
+from demo.table import Row, hints, table
+from demo.targets import DemoTargets
+from tests.kubesim.kubelet import effective_mount_mode
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples" / "probe"
-CONFIGS = ("http-api.json", "tls.yaml", "dns.yaml", "tcp.yaml", "contexts.yaml")
-#: (config, rule) -> status, for rules whose point is to fail; every other rule must pass.
-EXPECTED_STATUS = {("tls.yaml", "certificate-expiry"): "fail"}
-CLI_TIMEOUT = 120.0
-
-
-@dataclass
-class Row:
-    """One rule's outcome."""
-
-    config: str
-    assertion: str
-    rule: str
-    type: str
-    status: str
-    expected: str
-    message: str
-
-    @property
-    def as_expected(self) -> bool:
-        return self.status == self.expected
+#: Seconds to wait for every PolicyReport.
+REPORT_TIMEOUT = 45.0
 
 
-def generated_config(name: str, targets: dict[str, Any], workdir: Path) -> Path:
-    """The example with its ``targets`` context pointed at the local servers."""
-    document = yaml.safe_load((EXAMPLES / name).read_text())
-    for context in document.get("contexts", []):
-        if context.get("name") == "targets":
-            context["data"] = {**(context.get("data") or {}), **targets}
-    path = workdir / (Path(name).stem + ".json")
-    path.write_text(json.dumps(document, indent=2))
-    return path
+class Progress:
+    """Timestamped progress lines on stdout."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.started = time.monotonic()
+
+    def say(self, text: str) -> None:
+        self.out.write(f"[{time.monotonic() - self.started:5.1f}s] {text}\n")
+        self.out.flush()
 
 
-def run_probe(config: Path) -> tuple[int, dict[str, Any] | None, str]:
-    """Run the real CLI on ``config``: (exit code, result document, stderr)."""
-    completed = subprocess.run(  # noqa: S603 -- our own CLI on a file we wrote
-        [sys.executable, "-m", "netchecks_probe", "run", "--config", str(config)],
-        cwd=EXAMPLES,  # file and directory contexts are relative to the examples
-        capture_output=True,
-        text=True,
-        timeout=CLI_TIMEOUT,
-        check=False,
-    )
-    lines = [line for line in completed.stdout.splitlines() if line.strip()]
-    try:
-        document = json.loads(lines[-1]) if lines else None
-    except json.JSONDecodeError:
-        document = None
-    return completed.returncode, document, completed.stderr
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    del frame
+    raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
-def rows_of(name: str, document: dict[str, Any]) -> list[Row]:
-    rows = []
-    for assertion in document.get("assertions", []):
-        for result in assertion.get("results", []):
-            data = result.get("data") or {}
-            reason = data.get("reason")
-            message = result.get("message") or (f"reason: {reason}" if reason else "")
-            rows.append(
-                Row(
-                    config=name,
-                    assertion=assertion.get("name", ""),
-                    rule=result.get("name") or "",
-                    type=(result.get("spec") or {}).get("type", ""),
-                    status=result.get("status", "?"),
-                    expected=EXPECTED_STATUS.get((name, result.get("name")), "pass"),
-                    message=" ".join(str(message).split()),
-                )
+def assertion_state(api: KubeApi, namespace: str, name: str, rules: int) -> tuple[bool, str]:
+    """(done, what it is waiting for) of one assertion; raises when it cannot finish."""
+    assertion = cluster.get_assertion(api, namespace, name)
+    conditions = (assertion.get("status") or {}).get("conditions") or []
+    condition: dict[str, Any] = next((c for c in conditions if c.get("type") == "Reconciled"), {})
+    reason, message = condition.get("reason"), condition.get("message", "")
+    if reason in ("InvalidSpec", "ResultParseError", "ReconcileError"):
+        raise DemoError(
+            f"{namespace}/{name} is {reason}: {message} "
+            f"(kubectl describe nas {name} -n {namespace})"
+        )
+    report = cluster.get_report(api, namespace, name)
+    results = len((report or {}).get("results") or [])
+    if report is not None and results == rules and reason == "ProbeComplete":
+        return True, f"PolicyReport written, status ProbeComplete: {message}"
+    if report is not None:
+        return False, f"the status (PolicyReport written, {results} of {rules} rules)"
+    if reason is None:
+        return False, "the operator to reconcile it"
+    return False, f"its PolicyReport (status {reason}: {message or 'waiting'})"
+
+
+def run(args: argparse.Namespace, out: TextIO, workdir: Path, supervisor: Supervisor) -> int:
+    progress = Progress(out)
+    kubeconfig = workdir / "kubeconfig"
+    progress.say("starting local stand-ins: HTTP APIs, DNS (dnsmasq), TCP listeners, a closed port")
+    with DemoTargets() as targets:
+        stand_ins = targets.stand_ins()
+        progress.say("starting kubesim (simulated Kubernetes: API server, controllers, kubelet)")
+        if effective_mount_mode("auto") != "namespace":
+            progress.say(
+                "note: without root and `unshare`, kubesim cannot mount ConfigMaps and Secrets "
+                "where probe Pods read them (/mnt/<context>): the contexts example will show "
+                "errors. Run the demo as root (e.g. in a container) to see it pass."
             )
-    return rows
+        cluster.start_kubesim(supervisor, kubeconfig)
+        api = cluster.api_client(kubeconfig)
+        crds = cluster.install_crds(api, supervisor)
+        progress.say(f"installed the CRDs: {', '.join(crds)}")
+        cluster.ensure_namespace(api, cluster.SYSTEM_NAMESPACE)
+        services = [
+            cluster.start_service(supervisor, command, kubeconfig)
+            for command in ("netchecks-operator", "netchecks-results")
+        ]
+        progress.say("starting netchecks-operator and netchecks-results (real processes)")
+        for service in services:
+            cluster.wait_for(f"{service.command} to be ready", service.ready, 30, supervisor)
+            progress.say(f"{service.command} ready: /readyz, /metrics on {service.url}")
 
+        applied: list[tuple[str, str, int]] = []
+        for file_name in examples.DEMO_MANIFESTS:
+            manifest = examples.load(file_name)
+            meta = manifest["metadata"]
+            for obj in examples.context_objects(manifest, stand_ins):
+                cluster.apply(api, obj)
+                progress.say(
+                    f"created {obj['kind']} {meta['namespace']}/{obj['metadata']['name']} "
+                    "(demo values for the context)"
+                )
+            cluster.apply(api, examples.localize(manifest, stand_ins))
+            progress.say(
+                f"applied examples/manifests/{file_name}: {meta['namespace']}/{meta['name']}"
+            )
+            if manifest["spec"].get("schedule"):
+                value = str(int(time.time()))
+                cluster.run_now(api, meta["namespace"], meta["name"], value)
+                progress.say(
+                    f"  scheduled ({manifest['spec']['schedule']}): kubectl annotate nas "
+                    f"{meta['name']} -n {meta['namespace']} netchecks.io/run-now={value}"
+                )
+            applied.append((meta["namespace"], meta["name"], len(manifest["spec"]["rules"])))
 
-def table(rows: list[Row]) -> str:
-    header = ("CONFIG", "ASSERTION", "RULE", "TYPE", "RESULT", "EXPECTED", "MESSAGE")
-    cells = [
-        (r.config, r.assertion, r.rule, r.type, r.status, r.expected, _cut(r.message, 70))
-        for r in rows
-    ]
-    widths = [max(len(str(c[i])) for c in [header, *cells]) for i in range(len(header))]
-    lines = []
-    for number, cell in enumerate([header, *cells]):
-        line = "  ".join(str(v).ljust(w) for v, w in zip(cell, widths, strict=True)).rstrip()
-        marker = "  " if number == 0 or rows[number - 1].as_expected else "✗ "
-        lines.append(marker + line)
-    return "\n".join(lines)
+        waiting = {(ns, name): "" for ns, name, _ in applied}
+        rules = {(ns, name): count for ns, name, count in applied}
+        deadline = time.monotonic() + REPORT_TIMEOUT
+        while waiting:
+            supervisor.check()
+            if time.monotonic() > deadline:
+                late = ", ".join(f"{ns}/{name}" for ns, name in waiting)
+                raise DemoError(
+                    f"no complete PolicyReport after {REPORT_TIMEOUT:.0f}s for {late}; "
+                    f"see the logs in {workdir}"
+                )
+            for key in list(waiting):
+                done, what = assertion_state(api, *key, rules[key])
+                if what != waiting[key]:
+                    verb = "" if done else "waiting for "
+                    progress.say(f"{key[0]}/{key[1]}: {verb}{what}")
+                    waiting[key] = what
+                if done:
+                    del waiting[key]
+            time.sleep(0.2)
 
-
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+        rows = []
+        for namespace, name, _ in applied:
+            report = cluster.get_report(api, namespace, name) or {}
+            for result in report.get("results") or []:
+                rows.append(
+                    Row(
+                        namespace=namespace,
+                        assertion=name,
+                        rule=result.get("rule", ""),
+                        type=result.get("category", ""),
+                        result=result.get("result", ""),
+                        expected=examples.expected_result(name, result.get("rule", "")),
+                        message=result.get("message") or "",
+                    )
+                )
+        seconds = time.monotonic() - progress.started
+        out.write("\n" + table(rows) + "\n\n")
+        unexpected = [r for r in rows if not r.as_expected]
+        out.write(
+            f"{len(rows)} rules in {len(applied)} NetworkAssertions, {seconds:.1f}s: "
+            f"{len(rows) - len(unexpected)} as expected, {len(unexpected)} not\n\n"
+        )
+        if args.keep:
+            out.write(hints(applied, kubeconfig, services, workdir) + "\n")
+        else:
+            out.write(
+                "To look around, run `python3 dev.py demo --keep` and, in another terminal, "
+                "`kubectl get nas -A` with the kubeconfig it prints.\n"
+            )
+        out.write("demo OK\n" if not unexpected else "demo FAILED\n")
+        if args.keep:
+            out.write("\nEverything keeps running. Press Ctrl-C to stop it all.\n")
+            out.flush()
+            while True:
+                supervisor.check()
+                threading.Event().wait(1.0)
+        return 0 if not unexpected else 1
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m demo", description=__doc__.split("\n")[0])
-    parser.add_argument("-v", "--verbose", action="store_true", help="print each result document")
+    parser.add_argument("--keep", action="store_true", help="keep everything running until Ctrl-C")
     args = parser.parse_args(argv)
     out = sys.stdout
-    problems: list[str] = []
-    rows: list[Row] = []
-    started = time.monotonic()
-    out.write("starting local targets (dnsmasq, HTTP/HTTPS, TCP)...\n")
-    with LocalTargets() as targets, tempfile.TemporaryDirectory(prefix="netchecks-demo-") as tmp:
-        local = targets.context()
-        for name in CONFIGS:
-            config = generated_config(name, local, Path(tmp))
-            out.write(f"netchecks run --config {name}\n")
-            out.flush()
-            code, document, stderr = run_probe(config)
-            if document is None:
-                problems.append(f"{name}: no result document (exit {code}): {stderr.strip()}")
-                continue
-            if args.verbose:
-                out.write(json.dumps(document, indent=2) + "\n")
-            config_rows = rows_of(name, document)
-            rows += config_rows
-            wanted_code = 0 if all(r.status == "pass" for r in config_rows) else 1
-            if code != wanted_code:
-                problems.append(f"{name}: exit code {code}, expected {wanted_code}")
-    out.write("\n" + table(rows) + "\n\n")
-    unexpected = [r for r in rows if not r.as_expected]
-    problems += [f"{r.config}: {r.rule} gave {r.status}, expected {r.expected}" for r in unexpected]
-    seconds = time.monotonic() - started
-    out.write(
-        f"{len(rows)} rules in {len(CONFIGS)} configs, {seconds:.1f} s: "
-        f"{len(rows) - len(unexpected)} as expected, {len(unexpected)} not\n"
-    )
-    for problem in problems:
-        out.write(f"problem: {problem}\n")
-    out.write("demo OK\n" if not problems else "demo FAILED\n")
-    return 0 if not problems else 1
+    signal.signal(signal.SIGTERM, _terminate)
+    workdir = Path(tempfile.mkdtemp(prefix="netchecks-demo-"))
+    supervisor = Supervisor(workdir)
+    failed = True
+    try:
+        code = run(args, out, workdir, supervisor)
+        failed = code != 0
+    except DemoError as error:
+        out.write(f"\ndemo: error: {error}\n")
+        code = 1
+    except KubeError as error:
+        out.write(f"\ndemo: error: the API server refused a request: {error} (see {workdir})\n")
+        code = 1
+    except KeyboardInterrupt:
+        out.write("\ninterrupted: stopping everything the demo started\n")
+        code = 0 if args.keep else 130
+        failed = not args.keep
+    finally:
+        supervisor.stop_all()
+    if failed:
+        out.write(f"logs kept in {workdir}\n")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return code
 
 
 if __name__ == "__main__":

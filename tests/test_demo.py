@@ -1,28 +1,119 @@
-"""The local demo (``python -m demo``) end to end: real targets, the real CLI."""
+"""The local demo (``python3 dev.py demo``) end to end: kubesim, the real services, real probes."""
 
 from __future__ import annotations
 
+import re
+import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+from kubernetes import client, config
+
+from demo import examples
+from demo.targets import StandIns
 
 ROOT = Path(__file__).resolve().parent.parent
+DEMO = [sys.executable, "-m", "demo"]
 
 
-@pytest.mark.timeout(180)
-def test_demo_runs_every_example_to_its_expected_result() -> None:
+def _ports(output: str) -> list[int]:
+    return [int(p) for p in re.findall(r"/metrics on http://127\.0\.0\.1:(\d+)", output)]
+
+
+def _closed(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+@pytest.mark.timeout(120)
+def test_demo_runs_every_example_to_its_expected_result_and_stops_what_it_started() -> None:
     completed = subprocess.run(
-        [sys.executable, "-m", "demo"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=170,
-        check=False,
+        DEMO, cwd=ROOT, capture_output=True, text=True, timeout=110, check=False
     )
 
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    assert "demo OK" in completed.stdout
-    assert "certificate-expiry" in completed.stdout  # the failure it shows on purpose
-    assert "✗" not in completed.stdout
+    out = completed.stdout
+    assert completed.returncode == 0, out + completed.stderr
+    assert "demo OK" in out and "✗" not in out
+    for name in examples.DEMO_MANIFESTS:
+        meta = examples.load(name)["metadata"]
+        assert f"{meta['namespace']}/{meta['name']}" in out
+    assert "netchecks.io/run-now=" in out  # the scheduled ones ran at once
+    assert "database-port-blocked" in out and "failed as expected" in out
+    assert "dev.py demo --keep" in out
+    seconds = float(re.search(r"NetworkAssertions, ([\d.]+)s", out).group(1))  # type: ignore[union-attr]
+    assert seconds < 60
+    ports = _ports(out)
+    assert len(ports) == 2 and all(_closed(p) for p in ports)
+    assert "demo-partner-token" not in out  # the Secret's value never shows
+
+
+@pytest.mark.timeout(120)
+def test_keep_leaves_a_cluster_to_point_tools_at_until_ctrl_c() -> None:
+    process = subprocess.Popen(
+        [*DEMO, "--keep"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    assert process.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        lines.append(line)
+        if not line or "Press Ctrl-C" in line:
+            break
+    out = "".join(lines)
+    try:
+        kubeconfig = re.findall(r"export KUBECONFIG=(\S+)", out)[-1]
+        api = config.new_client_from_config(config_file=kubeconfig)
+        api.configuration.proxy = None
+        listed = client.CustomObjectsApi(api).list_cluster_custom_object(
+            "netchecks.io", "v1", "networkassertions"
+        )
+        api.close()
+    finally:
+        process.send_signal(signal.SIGINT)
+        rest, _ = process.communicate(timeout=30)
+
+    assert len(listed["items"]) == len(examples.DEMO_MANIFESTS), out
+    assert "kubectl get policyreport payments-api-healthy -n payments -o yaml" in out
+    assert process.returncode == 0, out + rest
+    assert "stopping everything" in rest
+    assert all(_closed(p) for p in _ports(out))
+    assert not Path(kubeconfig).exists()
+
+
+def test_localize_points_every_rule_at_a_stand_in_and_keeps_the_rest() -> None:
+    stand_ins = StandIns(
+        http={"http://payments-api.payments.svc.cluster.local:8080": "http://127.0.0.1:1"},
+        tcp={
+            ("postgres.shop.svc.cluster.local", 5432): ("127.0.0.1", 2),
+            ("api.shop.svc.cluster.local", 8080): ("127.0.0.1", 3),
+            ("smtp-relay.mail.svc.cluster.local", 25): ("127.0.0.1", 4),
+        },
+        dns_server="127.0.0.1:5",
+    )
+
+    for name in examples.DEMO_MANIFESTS:
+        committed = examples.load(name)
+        local = examples.localize(committed, stand_ins)
+        assert "svc.cluster.local:" not in str([r.get("url") for r in local["spec"]["rules"]])
+        for rule, original in zip(local["spec"]["rules"], committed["spec"]["rules"], strict=True):
+            assert rule.get("validation") == original.get("validation")
+            assert rule.get("validate") == original.get("validate")
+            if rule["type"] == "dns":
+                assert rule["server"] == "127.0.0.1:5"
+            if rule["type"] == "tcp":
+                assert rule["host"] == "127.0.0.1"
+        assert local["spec"].get("schedule") == committed["spec"].get("schedule")
+    # The committed examples name cluster services, as users would write them.
+    assert "svc.cluster.local" in (examples.MANIFESTS / "tcp-egress-blocked.yaml").read_text()
+
+
+def test_localize_says_which_address_has_no_stand_in() -> None:
+    manifest = examples.load("http-api.yaml")
+
+    with pytest.raises(examples.DemoError, match="no local stand-in for http://payments-api"):
+        examples.localize(manifest, StandIns())
