@@ -241,9 +241,22 @@ class PodRun(threading.Thread):
         threading.Thread(target=self._terminate, daemon=True).start()
 
     def _terminate(self) -> None:
-        self._signal_all(signal.SIGTERM)
+        """SIGTERM every container process (including ones that start meanwhile), then
+        SIGKILL whatever is left when the grace period ends."""
         deadline = time.monotonic() + self.grace
-        while time.monotonic() < deadline and any(p.poll() is None for p in self._procs()):
+        told: set[int] = set()
+        while True:
+            procs = self._procs()
+            for proc in procs:
+                if proc.pid not in told:
+                    told.add(proc.pid)
+                    _signal(proc, signal.SIGTERM)
+            if time.monotonic() >= deadline or (
+                procs and all(p.poll() is not None for p in procs) and not self.is_alive()
+            ):
+                break
+            if not self.is_alive():
+                break
             time.sleep(0.02)
         self._signal_all(signal.SIGKILL)
 

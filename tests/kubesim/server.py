@@ -70,6 +70,7 @@ class Handler(BaseHTTPRequestHandler):
     """One HTTP/1.1 connection (keep-alive) to the simulated API server."""
 
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as separate writes
     server: SimHTTPServer
 
     def log_message(self, format: str, *args: Any) -> None:

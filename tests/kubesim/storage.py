@@ -172,7 +172,7 @@ class Store:
         """Forget all watch history: any resume from a past RV gets 410 Expired."""
         with self.lock:
             self._history.clear()
-            self._compacted = self._rv
+            self._compacted = self.next_rv()
 
     @property
     def compacted_rv(self) -> int:

@@ -85,7 +85,13 @@ def test_schedule_fires_when_the_clock_advances(kubesim, kube_api, batch, kube_n
     kubesim.clock.advance(61)
     jobs = wait_for(lambda: _jobs(batch, kube_namespace), 10, what="scheduled job")
     job = jobs[0]
-    cj = batch.read_namespaced_cron_job("tick", kube_namespace)
+    cj = wait_for(
+        lambda: (lambda c: c if c.status.last_schedule_time else None)(
+            batch.read_namespaced_cron_job("tick", kube_namespace)
+        ),
+        10,
+        what="lastScheduleTime",
+    )
     scheduled = cj.status.last_schedule_time
     assert job.metadata.name == f"tick-{int(scheduled.timestamp()) // 60}"
     assert job.metadata.labels["from"] == "tick" and job.metadata.annotations["note"] == "x"

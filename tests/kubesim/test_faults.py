@@ -146,7 +146,10 @@ def test_expired_history_gives_410_on_resume(kubesim, core, kube_namespace) -> N
     kubesim.faults.expire_history()
     with pytest.raises(client.ApiException) as err:
         for _ in watch.Watch().stream(
-            core.list_namespaced_config_map, kube_namespace, resource_version=old_rv
+            core.list_namespaced_config_map,
+            kube_namespace,
+            resource_version=old_rv,
+            _request_timeout=10,
         ):
             pass
     assert err.value.status == 410 and "Expired" in err.value.reason
