@@ -119,16 +119,15 @@ def main() -> None:
             with _client(sim) as own:
                 mine = client.CoreV1Api(own)
                 w = watch.Watch()
-                seen = 0
                 ready.wait()
-                for _ in w.stream(
+                stream = w.stream(
                     mine.list_namespaced_config_map,
                     ns,
                     resource_version=start_rv,
                     label_selector="fan=out",
                     timeout_seconds=120,
-                ):
-                    seen += 1
+                )
+                for seen, _ in enumerate(stream, start=1):
                     if seen == events:
                         w.stop()
             done.wait()
