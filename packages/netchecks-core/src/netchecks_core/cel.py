@@ -178,10 +178,13 @@ def _cache_file() -> str | None:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     except (OSError, RuntimeError):  # RuntimeError: no home directory (a bare numeric user)
         return None
+    version = f"{sys.version_info[0]}{sys.version_info[1]}"
+    path = directory / f"cel-parser-lark{lark.__version__}-py{version}.cache"
+    if path.is_file() and os.access(path, os.R_OK):
+        return str(path)  # pre-warmed, e.g. in the probe image, and read-only in the Pod
     if not os.access(directory, os.W_OK | os.R_OK):
         return None
-    version = f"{sys.version_info[0]}{sys.version_info[1]}"
-    return str(directory / f"cel-parser-lark{lark.__version__}-py{version}.cache")
+    return str(path)
 
 
 def compile_expression(expression: str) -> Program:
