@@ -18,7 +18,7 @@ from typing import Any, cast
 
 from . import crds, patch, strategies, validation, views
 from .clock import Clock, format_time
-from .errors import ApiError, bad_request, conflict, expired, not_found
+from .errors import ApiError, bad_request, conflict, expired, invalid_error, not_found
 from .resources import Registry, ResourceType
 from .schemas import kind_schema
 from .selectors import (
@@ -393,6 +393,10 @@ class Api:
                 )
         if rt.builtin:
             strategies.prepare_for_update(rt.kind, new, old)
+            if subresource is None:
+                immutable = validation.update_errors(rt.kind, new, old)
+                if immutable:
+                    raise invalid_error(rt.kind, rt.group, om["name"], immutable)
         if rt.has_generation and strategies.spec_changed(
             rt.kind, new, old, rt.builtin, rt.has_status
         ):

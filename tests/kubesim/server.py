@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import discovery, views
+from . import discovery, openapi, views
 from .api import DeleteOptions
 from .auth import RequestInfo
 from .errors import ApiError, bad_request
@@ -125,6 +125,8 @@ class Handler(BaseHTTPRequestHandler):
             return True
         if segs == ["version"]:
             body = discovery.VERSION_INFO
+        elif segs[:2] == ["openapi", "v3"]:
+            body = self._openapi(segs[2:])
         elif segs == ["api"]:
             body = discovery.api_versions(f"{sim.settings.host}:{sim.port}")
         elif segs == ["apis"]:
@@ -143,6 +145,20 @@ class Handler(BaseHTTPRequestHandler):
             return False
         self._send_json(200, body)
         return True
+
+    def _openapi(self, rest: list[str]) -> Obj:
+        registry = self.server.sim.registry
+        if not rest:
+            return openapi.index(registry)
+        if rest[0] == "api" and len(rest) == 2:
+            doc = openapi.document(registry, "", rest[1])
+        elif rest[0] == "apis" and len(rest) == 3:
+            doc = openapi.document(registry, rest[1], rest[2])
+        else:
+            doc = None
+        if doc is None:
+            raise _NOT_FOUND
+        return doc
 
     def _route(
         self, method: str, path: str, query: dict[str, str]
@@ -266,11 +282,17 @@ class Handler(BaseHTTPRequestHandler):
             parse_label_selector(query.get("labelSelector")),
             parse_field_selector(query.get("fieldSelector"), rt.field_labels, sim.api.describe(rt)),
         )
+        initial = _true(query.get("sendInitialEvents"))
+        if initial:
+            since = None
         with sim.store.lock:
             if since is None:
                 for obj in sim.store.list(rt.storage_key, watcher.namespace):
                     if watcher.matches(obj):
                         watcher.events.put(("ADDED", obj))
+            if initial:
+                rv = str(sim.store.resource_version)
+                watcher.events.put(("INITIAL_END", {"metadata": {"resourceVersion": rv}}))
             too_old = sim.store.subscribe(watcher, since)
         sim.register_watch(watcher)
         try:
@@ -303,6 +325,21 @@ class Handler(BaseHTTPRequestHandler):
             except queue.Empty:
                 if bookmarks:
                     self._bookmark(rt, watcher)
+                continue
+            if kind == "INITIAL_END":
+                self._write_chunk(
+                    {
+                        "type": "BOOKMARK",
+                        "object": {
+                            "kind": rt.kind,
+                            "apiVersion": rt.api_version,
+                            "metadata": {
+                                "resourceVersion": obj["metadata"]["resourceVersion"],
+                                "annotations": {"k8s.io/initial-events-end": "true"},
+                            },
+                        },
+                    }
+                )
                 continue
             if kind == "CLOSE":
                 self._end_stream()

@@ -257,31 +257,98 @@ def test_json_patch_failing_test_op_is_422(core, kube_namespace) -> None:  # typ
     )
 
 
-def test_strategic_merge_merges_lists_by_key(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
-    """Real: containers merge by name, env by name; finalizers union (a SMP cannot remove)."""
-    manifest = pod_manifest("p", ["true"], image="busybox")
-    manifest["metadata"]["finalizers"] = ["example.com/a"]
-    manifest["spec"]["containers"][0]["env"] = [{"name": "A", "value": "1"}]
-    core.create_namespaced_pod(kube_namespace, manifest)
-    out = core.patch_namespaced_pod(
-        "p",
+def test_strategic_merge_merges_lists_by_key(kube_api, core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+    """Real: containers merge by name, env by name; finalizers union (a SMP cannot remove).
+    The pod template of a CronJob is mutable, so the merge is observed there; an image
+    change on a Pod (one of its few mutable fields) also merges by container name."""
+    batch = client.BatchV1Api(kube_api)
+    template = {
+        "spec": {
+            "template": {
+                "spec": {
+                    "restartPolicy": "Never",
+                    "containers": [
+                        {"name": "main", "image": "busybox", "env": [{"name": "A", "value": "1"}]}
+                    ],
+                }
+            }
+        }
+    }
+    batch.create_namespaced_cron_job(
+        kube_namespace,
+        {
+            "metadata": {"name": "cj", "finalizers": ["example.com/a"]},
+            "spec": {"schedule": "0 0 1 1 *", "suspend": True, "jobTemplate": template},
+        },
+    )
+    out = batch.patch_namespaced_cron_job(
+        "cj",
         kube_namespace,
         {
             "metadata": {"finalizers": ["example.com/b"]},
-            "spec": {"containers": [{"name": "main", "env": [{"name": "B", "value": "2"}]}]},
+            "spec": {
+                "jobTemplate": {
+                    "spec": {
+                        "template": {
+                            "spec": {
+                                "containers": [
+                                    {"name": "main", "env": [{"name": "B", "value": "2"}]}
+                                ]
+                            }
+                        }
+                    }
+                }
+            },
         },
     )
+    container = out.spec.job_template.spec.template.spec.containers[0]
     assert out.metadata.finalizers == ["example.com/a", "example.com/b"]
-    assert [(e.name, e.value) for e in out.spec.containers[0].env] == [("A", "1"), ("B", "2")]
-    assert out.spec.containers[0].image == "busybox"
-    out = core.patch_namespaced_pod("p", kube_namespace, {"metadata": {"finalizers": []}})
+    assert [(e.name, e.value) for e in container.env] == [("A", "1"), ("B", "2")]
+    assert container.image == "busybox"
+    out = batch.patch_namespaced_cron_job("cj", kube_namespace, {"metadata": {"finalizers": []}})
     assert out.metadata.finalizers == ["example.com/a", "example.com/b"]
-    out = core.patch_namespaced_pod(
-        "p",
+    out = batch.patch_namespaced_cron_job(
+        "cj",
         kube_namespace,
         {"metadata": {"$deleteFromPrimitiveList/finalizers": ["example.com/a", "example.com/b"]}},
     )
     assert not out.metadata.finalizers
+    core.create_namespaced_pod(kube_namespace, pod_manifest("p", ["sleep", "5"], image="busybox"))
+    out = core.patch_namespaced_pod(
+        "p", kube_namespace, {"spec": {"containers": [{"name": "main", "image": "busybox:1.37"}]}}
+    )
+    assert out.spec.containers[0].image == "busybox:1.37"
+    assert out.spec.containers[0].command == ["sleep", "5"]
+
+
+def test_pod_and_job_template_are_immutable(kube_api, core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+    """Real: pod updates may change only images, activeDeadlineSeconds, tolerations, ...;
+    a Job's spec.template is immutable (422 `field is immutable`)."""
+    core.create_namespaced_pod(kube_namespace, pod_manifest("p", ["sleep", "5"], image="busybox"))
+    with pytest.raises(client.ApiException) as err:
+        core.patch_namespaced_pod(
+            "p",
+            kube_namespace,
+            {"spec": {"containers": [{"name": "main", "env": [{"name": "A", "value": "1"}]}]}},
+        )
+    assert err.value.status == 422
+    assert "pod updates may not change fields" in body_of(err.value)["message"]
+    batch = client.BatchV1Api(kube_api)
+    batch.create_namespaced_job(
+        kube_namespace, job_manifest("j", ["true"], image="busybox", suspend=True)
+    )
+    with pytest.raises(client.ApiException) as err:
+        batch.patch_namespaced_job(
+            "j",
+            kube_namespace,
+            {
+                "spec": {
+                    "template": {"spec": {"containers": [{"name": "main", "command": ["false"]}]}}
+                }
+            },
+        )
+    assert err.value.status == 422
+    assert body_of(err.value)["details"]["causes"][0]["field"] == "spec.template"
 
 
 def test_patch_resource_version_is_a_precondition(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]

@@ -183,3 +183,46 @@ def validate_builtin(obj: Obj, group: str) -> None:
         from .errors import invalid_error
 
         raise invalid_error(obj.get("kind", ""), group, obj["metadata"].get("name", ""), errors)
+
+
+_POD_MUTABLE = ("activeDeadlineSeconds", "terminationGracePeriodSeconds", "tolerations")
+
+
+def update_errors(kind: str, new: Obj, old: Obj) -> list[FieldError]:
+    """Fields the real strategies refuse to change on update."""
+    errors: list[FieldError] = []
+    spec, old_spec = new.get("spec") or {}, old.get("spec") or {}
+    if kind == "Job":
+        for key in ("template", "selector", "completionMode"):
+            if key in old_spec and spec.get(key) != old_spec.get(key):
+                errors.append(invalid(f"spec.{key}", "object", "field is immutable"))
+    elif kind == "Pod":
+
+        def comparable(pod_spec: Obj) -> Obj:
+            out = {k: v for k, v in pod_spec.items() if k not in _POD_MUTABLE}
+            out["containers"] = [
+                {k: v for k, v in c.items() if k != "image"}
+                for c in pod_spec.get("containers") or []
+            ]
+            out["initContainers"] = [
+                {k: v for k, v in c.items() if k != "image"}
+                for c in pod_spec.get("initContainers") or []
+            ]
+            if not old_spec.get("nodeName"):
+                out.pop("nodeName", None)
+            return out
+
+        if comparable(spec) != comparable(old_spec):
+            errors.append(
+                FieldError(
+                    "spec",
+                    "Forbidden",
+                    "FieldValueForbidden",
+                    detail="pod updates may not change fields other than "
+                    "`spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,"
+                    "`spec.tolerations` (only additions to existing tolerations),"
+                    "`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was "
+                    "previously negative)",
+                )
+            )
+    return errors
