@@ -33,6 +33,7 @@ class Controller:
         self._due: list[tuple[float, int, Hashable]] = []
         self._counter = itertools.count()
         self._stopping = False
+        self._paused = False
         self._thread: threading.Thread | None = None
 
     # -- queue -----------------------------------------------------------------------
@@ -66,10 +67,23 @@ class Controller:
         if self._thread is not None:
             self._thread.join(timeout=5)
 
+    def pause(self) -> None:
+        """Controller downtime: keep queueing work but process none of it."""
+        with self._cond:
+            self._paused = True
+
+    def resume(self) -> None:
+        with self._cond:
+            self._paused = False
+            self._cond.notify_all()
+
     def _next_batch(self) -> list[Hashable] | None:
         with self._cond:
             while not self._stopping:
                 now = time.monotonic()
+                if self._paused:
+                    self._cond.wait()
+                    continue
                 if self._due and self._due[0][0] <= now:
                     keys: list[Hashable] = []
                     while self._due and self._due[0][0] <= now:

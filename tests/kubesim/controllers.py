@@ -25,6 +25,7 @@ class Controllers:
         self.all: list[Controller] = [self.gc, self.namespaces, self.jobs, self.cronjobs, kubelet]
         self._api = api
         self._started = False
+        self.paused: set[str] = set()
         clock.on_change(self._clock_jumped)
 
     def start(self) -> None:
@@ -38,6 +39,20 @@ class Controllers:
             kubelet_key = ("pod", pod["metadata"]["namespace"], pod["metadata"]["name"])
             self.kubelet.enqueue(kubelet_key)
         self._started = True
+
+    def by_name(self, name: str) -> Controller:
+        for controller in self.all:
+            if controller.name == name:
+                return controller
+        raise KeyError(name)
+
+    def pause(self, name: str) -> None:
+        self.by_name(name).pause()
+        self.paused.add(name)
+
+    def resume(self, name: str) -> None:
+        self.by_name(name).resume()
+        self.paused.discard(name)
 
     def _dispatch(self, event: Event) -> None:
         for controller in self.all:

@@ -66,6 +66,9 @@ class Faults:
         self._rules: list[_Rule] = []
         self._latency: list[_Latency] = []
         self._log_unavailable: dict[tuple[str, str], tuple[int, float | None]] = {}
+        self._malformed: list[tuple[str, re.Pattern[str] | None]] = []
+        #: Server-side cap on new watches' duration (None: Settings.max_watch_seconds).
+        self.watch_timeout: float | None = None
 
     # -- request faults ------------------------------------------------------------
 
@@ -97,6 +100,10 @@ class Faults:
             self._rules.clear()
             self._latency.clear()
             self._log_unavailable.clear()
+            self._malformed.clear()
+            self.watch_timeout = None
+        for name in list(self._paused):
+            self.resume_controller(name)
 
     def before_request(self, info: RequestInfo) -> None:
         """Called by the server for every resource request: sleep and/or raise."""
@@ -152,6 +159,43 @@ class Faults:
         """Compact the watch history: a resume from any past RV gets ERROR 410 Expired."""
         self._sim.store.expire_history()
 
+    def set_watch_timeout(self, seconds: float | None) -> None:
+        """Short server-side timeouts: new watches end cleanly after ``seconds`` (clients
+        without timeoutSeconds reconnect from their last RV)."""
+        self.watch_timeout = seconds
+
+    def malform_next_watch(self, kind: str, count: int = 1, path: str | None = None) -> None:
+        """Defects the real server never sends, for client robustness tests: ``blank_line``
+        (a lone newline before the events), ``partial_json`` (a truncated document, then
+        the stream ends) or ``error_without_code`` (an ERROR Status lacking ``code``)."""
+        if kind not in ("blank_line", "partial_json", "error_without_code"):
+            raise ValueError(kind)
+        with self._lock:
+            self._malformed.extend([(kind, re.compile(path) if path else None)] * count)
+
+    def take_malformed(self, path: str) -> str | None:
+        with self._lock:
+            for i, (kind, pattern) in enumerate(self._malformed):
+                if pattern is None or pattern.search(path):
+                    del self._malformed[i]
+                    return kind
+        return None
+
+    # -- controller faults -------------------------------------------------------------
+
+    @property
+    def _paused(self) -> set[str]:
+        return self._sim.controllers.paused
+
+    def pause_controller(self, name: str) -> None:
+        """Controller downtime: ``garbage-collector``, ``namespace-controller``,
+        ``job-controller``, ``cronjob-controller`` or ``kubelet`` stops processing (work
+        queues up) until :meth:`resume_controller`."""
+        self._sim.controllers.pause(name)
+
+    def resume_controller(self, name: str) -> None:
+        self._sim.controllers.resume(name)
+
     # -- server faults ---------------------------------------------------------------
 
     def restart_server(self, downtime: float = 0.0) -> None:
@@ -188,6 +232,32 @@ class Faults:
         as an out-of-memory kill (exit 137).
         """
         self._sim.kubelet.kill(namespace, name, container, sig, reason)
+
+    def lose_pod(self, namespace: str, name: str, delete: bool = False) -> None:
+        """Node loss for one Pod: its processes die without a word, the kubelet stops
+        reporting it, and its status becomes phase Unknown, Ready=False (NodeLost). With
+        ``delete`` it is then force-deleted, as the pod GC does for lost nodes."""
+        self._sim.kubelet.lose(namespace, name)
+        api = self._sim.api
+        rt = api.resource("", "v1", "pods")
+
+        def unknown(pod: Obj) -> None:
+            status = pod.setdefault("status", {})
+            status["phase"] = "Unknown"
+            status["reason"] = "NodeLost"
+            status["message"] = (
+                f"Node {self._sim.settings.node_name} which was running pod {name} is unresponsive"
+            )
+            for cond in status.get("conditions") or []:
+                if cond.get("type") in ("Ready", "ContainersReady"):
+                    cond["status"] = "False"
+                    cond["reason"] = "NodeLost"
+
+        api.mutate(rt, namespace, name, unknown, "status")
+        if delete:
+            from .api import DeleteOptions
+
+            api.delete(rt, namespace, name, DeleteOptions(grace_period_seconds=0))
 
     def pod_log_unavailable(
         self, namespace: str, name: str, code: int = 400, seconds: float | None = None

@@ -109,12 +109,19 @@ class JobController(Controller):
         status = clone(job.get("status") or {})
         uid = job["metadata"]["uid"]
         newly_ok = [p for p in tracked if p["status"].get("phase") == "Succeeded"]
-        newly_failed = [p for p in tracked if p["status"].get("phase") == "Failed"]
+        newly_failed = [
+            p
+            for p in tracked
+            if p["status"].get("phase") == "Failed"
+            or (p["status"].get("phase") == "Unknown" and p["metadata"].get("deletionTimestamp"))
+        ]
         if newly_failed:
             self._last_failure[uid] = time.monotonic()
         status["succeeded"] = int(status.get("succeeded", 0)) + len(newly_ok)
         status["failed"] = int(status.get("failed", 0)) + len(newly_failed)
-        live = [p for p in pods if p["status"].get("phase") not in TERMINAL]
+        live = [
+            p for p in pods if p["status"].get("phase") not in TERMINAL and p not in newly_failed
+        ]
         active = [p for p in live if not p["metadata"].get("deletionTimestamp")]
         terminating = [p for p in live if p["metadata"].get("deletionTimestamp")]
         suspended = bool(spec.get("suspend"))

@@ -101,6 +101,7 @@ class Kubelet(Controller):
         self.runs: dict[str, PodRun] = {}
         self.kubeconfig: Path | None = None
         self.mount_mode = effective_mount_mode(settings.mount_mode)
+        self.lost: set[str] = set()
         self._lock = threading.Lock()
 
     def on_event(self, event: Event) -> None:
@@ -131,6 +132,8 @@ class Kubelet(Controller):
         uid = pod["metadata"]["uid"]
         with self._lock:
             run = self.runs.get(uid)
+            if uid in self.lost:
+                return None
         if pod["metadata"].get("deletionTimestamp"):
             if run is not None and run.is_alive():
                 run.request_stop(int(pod["metadata"].get("deletionGracePeriodSeconds") or 0))
@@ -183,6 +186,17 @@ class Kubelet(Controller):
             if exc.code not in (404, 409):
                 raise
 
+    def lose(self, namespace: str, name: str) -> None:
+        """Forget a Pod as if its node vanished: SIGKILL, no more status, no final delete."""
+        pod = self.api.get(self.api.resource("", "v1", "pods"), namespace, name)
+        uid = pod["metadata"]["uid"]
+        with self._lock:
+            self.lost.add(uid)
+            run = self.runs.get(uid)
+        if run is not None:
+            run.lost = True
+            run.request_stop(0)
+
     def kill(
         self, namespace: str, name: str, container: str | None, sig: int, reason: str | None
     ) -> None:
@@ -228,6 +242,7 @@ class PodRun(threading.Thread):
         self.start_time = format_time(kubelet.clock.now())
         self._lock = threading.Lock()
         self._published: Obj | None = None
+        self.lost = False
 
     # -- control -----------------------------------------------------------------------
 
@@ -689,6 +704,8 @@ class PodRun(threading.Thread):
         return "Pending"
 
     def _publish(self) -> None:
+        if self.lost:
+            return
         with self._lock:
             self.phase = self._compute_phase()
             running = [s for s in self.statuses.values() if "running" in (s.get("state") or {})]
@@ -747,6 +764,8 @@ class PodRun(threading.Thread):
             )
 
     def _finish(self) -> None:
+        if self.lost:
+            return
         if self.stopping.is_set():
             for name, status in list(self.statuses.items()):
                 if "terminated" not in (status.get("state") or {}):

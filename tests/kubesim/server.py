@@ -275,6 +275,9 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError as exc:
             raise bad_request(f"invalid resource version: {rv_text}") from exc
         timeout = float(query.get("timeoutSeconds") or sim.settings.max_watch_seconds)
+        if sim.faults.watch_timeout is not None:
+            timeout = min(timeout, sim.faults.watch_timeout)
+        malformed = sim.faults.take_malformed(self.path)
         bookmarks = _true(query.get("allowWatchBookmarks"))
         watcher = Watcher(
             rt.storage_key,
@@ -304,6 +307,10 @@ class Handler(BaseHTTPRequestHandler):
                 self._write_chunk({"type": "ERROR", "object": status})
                 self._end_stream()
                 return
+            if malformed is not None:
+                self._malformed(malformed)
+                if malformed != "blank_line":
+                    return
             self._pump(rt, watcher, time.monotonic() + timeout, bookmarks)
         finally:
             sim.store.unsubscribe(watcher)
@@ -345,6 +352,28 @@ class Handler(BaseHTTPRequestHandler):
                 self._end_stream()
                 return
             self._write_chunk({"type": kind, "object": views.present(rt, obj)})
+
+    def _malformed(self, kind: str) -> None:
+        """Stream defects a real server never produces (fault injection only)."""
+        if kind == "blank_line":
+            self._write_raw(b"\n")
+        elif kind == "partial_json":
+            self._write_raw(b'{"type": "ADDED", "object": {"kind": \n')
+            self._end_stream()
+        elif kind == "error_without_code":
+            self._write_chunk(
+                {
+                    "type": "ERROR",
+                    "object": {
+                        "kind": "Status",
+                        "apiVersion": "v1",
+                        "metadata": {},
+                        "status": "Failure",
+                        "message": "malformed by kubesim",
+                    },
+                }
+            )
+            self._end_stream()
 
     def _bookmark(self, rt: ResourceType, watcher: Watcher) -> None:
         store = self.server.sim.store

@@ -317,3 +317,129 @@ def test_raw_error_body_shape(kubesim, kube_faults) -> None:  # type: ignore[no-
         assert body["kind"] == "Status" and body["code"] == 503
     else:
         raise AssertionError("expected 503")
+
+
+def test_short_server_side_watch_timeouts(kubesim, kube_faults, core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+    """B2: the server ends watches early and cleanly (no ERROR); Watch without
+    timeout_seconds reconnects from its last RV and misses nothing."""
+    kube_faults.set_watch_timeout(0.3)
+    start = time.monotonic()
+    lines = urllib.request.urlopen(
+        f"{kubesim.url}/api/v1/namespaces/{kube_namespace}/configmaps?watch=true", timeout=5
+    ).read()
+    assert time.monotonic() - start < 3 and b"ERROR" not in lines
+    seen: list[str] = []
+    w = watch.Watch()
+
+    def consume() -> None:
+        for event in w.stream(core.list_namespaced_config_map, kube_namespace):
+            seen.append(event["object"].metadata.name)
+            if len(seen) == 3:
+                w.stop()
+
+    thread = threading.Thread(target=consume, daemon=True)
+    thread.start()
+    for i in range(3):
+        core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": f"c{i}"}})
+        time.sleep(0.4)
+    thread.join(timeout=10)
+    assert seen == ["c0", "c1", "c2"]
+
+
+def test_controller_downtime_collapses_missed_schedules(  # type: ignore[no-untyped-def]
+    kubesim, kube_faults, kube_api, kube_namespace
+) -> None:
+    """B7: while the CronJob controller is down, schedules pass; on its return only the
+    most recent missed time runs."""
+    batch = client.BatchV1Api(kube_api)
+    kube_faults.pause_controller("cronjob-controller")
+    batch.create_namespaced_cron_job(
+        kube_namespace,
+        {
+            "metadata": {"name": "cj"},
+            "spec": {
+                "schedule": "*/1 * * * *",
+                "jobTemplate": {
+                    "spec": {
+                        "template": {
+                            "spec": {
+                                "restartPolicy": "Never",
+                                "containers": [
+                                    {"name": "c", "image": "busybox", "command": ["true"]}
+                                ],
+                            }
+                        }
+                    }
+                },
+            },
+        },
+    )
+    kubesim.clock.advance(185)
+    time.sleep(0.2)
+    assert batch.list_namespaced_job(kube_namespace).items == []
+    kube_faults.resume_controller("cronjob-controller")
+    wait_for(lambda: batch.list_namespaced_job(kube_namespace).items, 10, what="a job")
+    time.sleep(0.3)
+    assert len(batch.list_namespaced_job(kube_namespace).items) == 1
+
+
+def test_node_loss(kubesim, kube_api, core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+    """B6: a lost node leaves its Pod in phase Unknown (Ready=False, NodeLost); once the
+    Pod is force-deleted its Job counts a failure and replaces it."""
+    from .testing import job_manifest
+
+    batch = client.BatchV1Api(kube_api)
+    batch.create_namespaced_job(kube_namespace, job_manifest("j", ["sleep", "30"], image="busybox"))
+    pod = wait_for(
+        lambda: [
+            p for p in core.list_namespaced_pod(kube_namespace).items if p.status.phase == "Running"
+        ],
+        10,
+        what="running pod",
+    )[0]
+    kubesim.faults.lose_pod(kube_namespace, pod.metadata.name)
+    lost = core.read_namespaced_pod(pod.metadata.name, kube_namespace)
+    assert lost.status.phase == "Unknown" and lost.status.reason == "NodeLost"
+    ready = {c.type: c.status for c in lost.status.conditions}["Ready"]
+    assert ready == "False"
+    kubesim.faults.lose_pod(kube_namespace, pod.metadata.name, delete=True)
+    wait_for(
+        lambda: batch.read_namespaced_job("j", kube_namespace).status.failed == 1,
+        10,
+        what="failure counted",
+    )
+    wait_for(
+        lambda: [
+            p
+            for p in core.list_namespaced_pod(kube_namespace).items
+            if p.metadata.name != pod.metadata.name
+        ],
+        10,
+        what="replacement pod",
+    )
+
+
+@pytest.mark.parametrize("kind", ["blank_line", "partial_json", "error_without_code"])
+def test_malformed_streams_are_off_by_default_and_injectable(  # type: ignore[no-untyped-def]
+    kube_faults, core, kube_namespace, kind: str
+) -> None:
+    """B9: defects the real server never produces break the official Watch the way the
+    reference describes (a None event, or a KeyError for an ERROR without code)."""
+    core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "c"}})
+    clean = list(
+        watch.Watch().stream(core.list_namespaced_config_map, kube_namespace, timeout_seconds=1)
+    )
+    assert None not in clean
+    kube_faults.malform_next_watch(kind, path=f"/namespaces/{kube_namespace}/configmaps")
+    if kind == "error_without_code":
+        with pytest.raises(KeyError):
+            list(
+                watch.Watch().stream(
+                    core.list_namespaced_config_map, kube_namespace, timeout_seconds=1
+                )
+            )
+        return
+    got = list(
+        watch.Watch().stream(core.list_namespaced_config_map, kube_namespace, timeout_seconds=1)
+    )
+    assert None in got
