@@ -11,16 +11,17 @@ from __future__ import annotations
 import base64
 import json
 import secrets
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from . import crds, patch, strategies, validation, views
+from . import crds, crdschema, patch, strategies, validation, views
 from .clock import Clock, format_time
 from .errors import ApiError, bad_request, conflict, expired, invalid_error, not_found
 from .resources import Registry, ResourceType
-from .schemas import kind_schema
+from .schemas import kind_schema, unknown_fields
 from .selectors import (
     fields_match,
     labels_match,
@@ -74,6 +75,14 @@ class Result:
     status_body: Obj | None = None
 
 
+class RequestContext(threading.local):
+    """Per-request options and warnings (one HTTP request = one handler thread)."""
+
+    def __init__(self) -> None:
+        self.field_validation = "Warn"
+        self.warnings: list[str] = []
+
+
 def generate_name(base: str) -> str:
     return base[:58] + "".join(secrets.choice(_NAME_ALPHABET) for _ in range(5))
 
@@ -87,6 +96,38 @@ class Api:
         self.store = store
         self.clock = clock
         self.crds = crds.CrdManager(self)
+        self.context = RequestContext()
+
+    def begin_request(self, field_validation: str | None) -> None:
+        self.context.field_validation = field_validation or "Warn"
+        self.context.warnings = []
+
+    def take_warnings(self) -> list[str]:
+        out, self.context.warnings = self.context.warnings, []
+        self.context.field_validation = "Warn"
+        return out
+
+    def _unknown_fields(self, rt: ResourceType, obj: Obj) -> None:
+        """fieldValidation: Strict refuses unknown fields (400), Warn reports them in a
+        Warning header, Ignore drops them silently; built-ins drop them in every case."""
+        if rt.builtin:
+            schema = kind_schema(obj.get("apiVersion", rt.api_version), obj.get("kind", rt.kind))
+            if schema is None:
+                return
+            unknown = unknown_fields(obj, schema, drop=self.context.field_validation != "Strict")
+        else:
+            version_schema = ((rt.crd_version or {}).get("schema") or {}).get("openAPIV3Schema")
+            unknown = crdschema.unknown_fields(obj, version_schema or {})
+        if not unknown:
+            return
+        if self.context.field_validation == "Strict":
+            if rt.builtin:
+                text = ", ".join(f'unknown field "{u}"' for u in unknown)
+                raise bad_request(f"strict decoding error: {text}")
+            text = ", ".join(f".{u}: field not declared in schema" for u in unknown)
+            raise bad_request(text)
+        if self.context.field_validation == "Warn":
+            self.context.warnings += [f'unknown field "{u}"' for u in unknown]
 
     # -- lookups -------------------------------------------------------------------
 
@@ -297,6 +338,7 @@ class Api:
             obj.pop("status", None)
 
     def _validate(self, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
+        self._unknown_fields(rt, views.present(rt, obj) if rt.group == "events.k8s.io" else obj)
         if rt.builtin:
             try:
                 strategies.normalise_times(obj)

@@ -312,3 +312,28 @@ def check_rules_compile(schema: Obj, path: str = "") -> list[FieldError]:
         if isinstance(schema.get(key), dict):
             errors += check_rules_compile(schema[key], _join(path, key))
     return errors
+
+
+def unknown_fields(value: Any, schema: Obj, path: str = "", top: bool = True) -> list[str]:
+    """Fields that pruning would drop (reported under fieldValidation Strict/Warn)."""
+    out: list[str] = []
+    if isinstance(value, dict):
+        if schema.get("x-kubernetes-embedded-resource"):
+            top = True
+        props = schema.get("properties") or {}
+        extra = schema.get("additionalProperties")
+        preserve = schema.get("x-kubernetes-preserve-unknown-fields")
+        for key, sub in value.items():
+            where = _join(path, key)
+            if top and key in _TOP_LEVEL:
+                continue
+            if key in props:
+                out += unknown_fields(sub, props[key], where, False)
+            elif isinstance(extra, dict):
+                out += unknown_fields(sub, extra, where, False)
+            elif not (preserve or extra is True):
+                out.append(where)
+    elif isinstance(value, list) and isinstance(schema.get("items"), dict):
+        for i, item in enumerate(value):
+            out += unknown_fields(item, schema["items"], f"{path}[{i}]", False)
+    return out

@@ -55,3 +55,29 @@ def child(node: Obj, key: str) -> Obj:
 def items(node: Obj) -> Obj:
     node = resolve(node)
     return resolve(node.get("items")) if isinstance(node.get("items"), dict) else {}
+
+
+def unknown_fields(value: Any, node: Obj | None, path: str = "", drop: bool = False) -> list[str]:
+    """Paths of fields the schema does not declare (what Go's decoder would drop).
+
+    With ``drop`` they are removed from ``value`` in place.
+    """
+    node = resolve(node)
+    out: list[str] = []
+    if isinstance(value, dict):
+        props = node.get("properties")
+        extra = node.get("additionalProperties")
+        for key in list(value):
+            where = f"{path}.{key}" if path else key
+            if props is not None and key in props:
+                out += unknown_fields(value[key], props[key], where, drop)
+            elif isinstance(extra, dict):
+                out += unknown_fields(value[key], extra, where, drop)
+            elif props is not None and not extra:
+                out.append(where)
+                if drop:
+                    del value[key]
+    elif isinstance(value, list) and isinstance(node.get("items"), dict):
+        for i, item in enumerate(value):
+            out += unknown_fields(item, node["items"], f"{path}[{i}]", drop)
+    return out

@@ -106,7 +106,11 @@ class Handler(BaseHTTPRequestHandler):
             user = sim.authenticator.authenticate(self.headers.get("Authorization"))
             sim.authorizer.authorize(user, info)
             sim.faults.before_request(info)
-            self._dispatch(rt, info, query, raw)
+            sim.api.begin_request(query.get("fieldValidation"))
+            try:
+                self._dispatch(rt, info, query, raw)
+            finally:
+                sim.api.take_warnings()
         except ApiError as exc:
             self._send_json(exc.code, exc.status(), exc.headers)
         except (BrokenPipeError, ConnectionResetError):
@@ -421,6 +425,9 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(code)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))
+        for warning in self.server.sim.api.context.warnings:
+            escaped = warning.replace("\\", "\\\\").replace('"', '\\"')
+            self.send_header("Warning", f'299 - "{escaped}"')
         self.send_header("Cache-Control", "no-cache, private")
         for key, value in (headers or {}).items():
             self.send_header(key, value)

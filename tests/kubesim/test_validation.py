@@ -137,3 +137,53 @@ def test_dry_run_does_not_persist(kube_api, kube_namespace) -> None:  # type: ig
     with pytest.raises(client.ApiException) as err:
         core.read_namespaced_config_map("dry", kube_namespace)
     assert err.value.status == 404
+
+
+def test_unknown_fields_are_dropped_with_a_warning(kubesim, kube_api, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+    """Real (fieldValidation defaults to Warn): unknown fields are dropped and reported in a
+    `Warning: 299 - "unknown field ..."` header; Strict refuses them with 400; Ignore drops
+    them silently. (The official client's models refuse unknown fields client-side, so this
+    is what kubectl, Helm or raw HTTP clients see.)"""
+    url = f"{kubesim.url}/api/v1/namespaces/{kube_namespace}/configmaps"
+    body = {"metadata": {"name": "c", "bogus": 1}, "data": {"k": "v"}, "extra": True}
+    req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST")
+    with urllib.request.urlopen(req, timeout=5) as resp:
+        warnings = resp.headers.get_all("Warning")
+        created = json.loads(resp.read())
+    assert 'unknown field \\"extra\\"' in " ".join(warnings)
+    assert 'unknown field \\"metadata.bogus\\"' in " ".join(warnings)
+    assert "extra" not in created and "bogus" not in created["metadata"]
+    code, status = _post(url + "?fieldValidation=Strict", {**body, "metadata": {"name": "d"}})
+    assert code == 400
+    assert status["message"] == 'strict decoding error: unknown field "extra"'
+    req = urllib.request.Request(
+        url + "?fieldValidation=Ignore",
+        method="POST",
+        data=json.dumps({**body, "metadata": {"name": "e"}}).encode(),
+    )
+    with urllib.request.urlopen(req, timeout=5) as resp:
+        assert resp.status == 201 and resp.headers.get("Warning") is None
+
+
+def test_unknown_fields_of_custom_resources(kube_api, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+    """Real: pruned fields are reported (Warn) or refused (Strict: `.spec.x: field not
+    declared in schema`)."""
+    from .test_crds import GROUP, crd_body, obj
+
+    crds = client.ApiextensionsV1Api(kube_api)
+    try:
+        crds.create_custom_resource_definition(crd_body("strictwidgets"))
+    except client.ApiException as exc:
+        assert exc.status == 409
+    custom = client.CustomObjectsApi(kube_api)
+    body = {**obj("w", surprise=1), "kind": "Strictwidget"}
+    with pytest.raises(client.ApiException) as err:
+        custom.create_namespaced_custom_object(
+            GROUP, "v1", kube_namespace, "strictwidgets", body, field_validation="Strict"
+        )
+    assert err.value.status == 400
+    assert body_of(err.value)["message"] == ".spec.surprise: field not declared in schema"
+    _, _, headers = custom.create_namespaced_custom_object_with_http_info(
+        GROUP, "v1", kube_namespace, "strictwidgets", body
+    )
+    assert 'unknown field \\"spec.surprise\\"' in headers["Warning"]
