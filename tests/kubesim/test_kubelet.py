@@ -331,3 +331,39 @@ def test_active_deadline_kills_the_pod(core, kube_namespace) -> None:  # type: i
     )
     pod = wait_for(lambda: _phase(core, "p", kube_namespace, "Failed"), 10, what="deadline")
     assert pod.status.reason == "DeadlineExceeded"
+
+
+@pytest.mark.parametrize("mode", ["namespace", "rewrite"])
+def test_sub_path_mounts_a_single_file(make_kubesim, mode: str) -> None:  # type: ignore[no-untyped-def]
+    """`subPath` mounts one key of a ConfigMap as a file at the mount path."""
+    sim = make_kubesim(mount_mode=mode)
+    api = sim.api
+    api.create(
+        api.resource("", "v1", "configmaps"),
+        "default",
+        {"metadata": {"name": "cfg"}, "data": {"config.json": '{"checks": []}'}},
+    )
+    manifest = pod_manifest(
+        "p",
+        [
+            "python",
+            "-c",
+            "import sys; print(open(sys.argv[1]).read())",
+            "/kubesim-netcheck/config.json",
+        ],
+    )
+    manifest["spec"]["volumes"] = [{"name": "v", "configMap": {"name": "cfg"}}]
+    manifest["spec"]["containers"][0]["volumeMounts"] = [
+        {"name": "v", "mountPath": "/kubesim-netcheck/config.json", "subPath": "config.json"}
+    ]
+    pods = api.resource("", "v1", "pods")
+    api.create(pods, "default", manifest)
+    wait_for(
+        lambda: (
+            (api.get(pods, "default", "p").get("status") or {}).get("phase")
+            in ("Succeeded", "Failed")
+        ),
+        10,
+        what="pod",
+    )
+    assert sim.kubelet.logs.serve("default", "p", {}) == b'{"checks": []}\n'
