@@ -15,6 +15,33 @@ from .strategies import TRACKING_FINALIZER, clone
 
 Obj = dict[str, Any]
 TERMINAL = ("Succeeded", "Failed")
+INDEX_KEY = "batch.kubernetes.io/job-completion-index"
+
+
+def _index_of(pod: Obj) -> int | None:
+    value = (pod["metadata"].get("annotations") or {}).get(INDEX_KEY)
+    return int(value) if value is not None and str(value).isdigit() else None
+
+
+def _parse_indexes(text: str) -> list[int]:
+    out: list[int] = []
+    for part in filter(None, text.split(",")):
+        low, _, high = part.partition("-")
+        out += list(range(int(low), int(high or low) + 1))
+    return out
+
+
+def _format_indexes(indexes: set[int]) -> str:
+    """``completedIndexes``: sorted, with runs compressed (``0-2,4``)."""
+    ordered, parts = sorted(indexes), []
+    i = 0
+    while i < len(ordered):
+        j = i
+        while j + 1 < len(ordered) and ordered[j + 1] == ordered[j] + 1:
+            j += 1
+        parts.append(str(ordered[i]) if i == j else f"{ordered[i]}-{ordered[j]}")
+        i = j + 1
+    return ",".join(parts)
 
 
 def condition(obj: Obj, kind: str) -> Obj | None:
@@ -118,6 +145,11 @@ class JobController(Controller):
         if newly_failed:
             self._last_failure[uid] = time.monotonic()
         status["succeeded"] = int(status.get("succeeded", 0)) + len(newly_ok)
+        if spec.get("completionMode") == "Indexed":
+            done = set(_parse_indexes(status.get("completedIndexes", "")))
+            done |= {i for i in (_index_of(p) for p in newly_ok) if i is not None}
+            status["completedIndexes"] = _format_indexes(done)
+            status["succeeded"] = len(done)
         status["failed"] = int(status.get("failed", 0)) + len(newly_failed)
         live = [
             p for p in pods if p["status"].get("phase") not in TERMINAL and p not in newly_failed
@@ -190,8 +222,14 @@ class JobController(Controller):
             if missing > 0 and wait > 0:
                 requeue = wait if requeue is None else min(requeue, wait)
             elif missing > 0:
-                for _ in range(missing):
-                    created = self._create_pod(job)
+                indexes: list[int | None] = [None] * missing
+                if spec.get("completionMode") == "Indexed":
+                    busy = set(_parse_indexes(status.get("completedIndexes", "")))
+                    busy |= {i for i in map(_index_of, active + terminating) if i is not None}
+                    free = [i for i in range(completions or 0) if i not in busy]
+                    indexes = list(free[:missing])
+                for index in indexes:
+                    created = self._create_pod(job, index)
                     if created is not None:
                         active.append(created)
                         events.append(
@@ -229,12 +267,22 @@ class JobController(Controller):
         last = self._last_failure.get(uid)
         return 0.0 if last is None else max(0.0, last + delay - time.monotonic())
 
-    def _create_pod(self, job: Obj) -> Obj | None:
+    def _create_pod(self, job: Obj, index: int | None = None) -> Obj | None:
         template = clone(job["spec"].get("template") or {})
         meta = template.get("metadata") or {}
+        prefix = job["metadata"]["name"] + ("" if index is None else f"-{index}")
+        if index is not None:
+            meta.setdefault("annotations", {})[INDEX_KEY] = str(index)
+            meta.setdefault("labels", {})[INDEX_KEY] = str(index)
+            env = {
+                "name": "JOB_COMPLETION_INDEX",
+                "valueFrom": {"fieldRef": {"fieldPath": f"metadata.annotations['{INDEX_KEY}']"}},
+            }
+            for container in (template.get("spec") or {}).get("containers") or []:
+                container.setdefault("env", []).insert(0, env)
         body = {
             "metadata": {
-                "generateName": f"{job['metadata']['name']}-",
+                "generateName": f"{prefix}-",
                 "labels": meta.get("labels") or {},
                 "annotations": meta.get("annotations") or {},
                 "ownerReferences": [controller_ref(job, "Job", "batch/v1")],

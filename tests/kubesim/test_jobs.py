@@ -186,3 +186,24 @@ def test_backoff_delays_recreation(make_kubesim) -> None:  # type: ignore[no-unt
         what="failure",
     )
     assert time.monotonic() - start >= 0.6
+
+
+def test_indexed_job(core, batch, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+    """Real (completionMode Indexed): pods `<job>-<i>-xxxxx` with the completion-index
+    annotation and JOB_COMPLETION_INDEX; status.completedIndexes `0-2`."""
+    script = "import os; print(os.environ['JOB_COMPLETION_INDEX'])"
+    batch.create_namespaced_job(
+        kube_namespace,
+        job_manifest(
+            "idx", ["python", "-c", script], completions=3, parallelism=3, completionMode="Indexed"
+        ),
+    )
+    job = wait_for(lambda: _finished(batch, "idx", kube_namespace), 10, what="indexed job")
+    assert job.status.completed_indexes == "0-2" and job.status.succeeded == 3
+    pods = core.list_namespaced_pod(kube_namespace, label_selector="job-name=idx").items
+    logs = {}
+    for pod in pods:
+        index = pod.metadata.annotations["batch.kubernetes.io/job-completion-index"]
+        assert pod.metadata.name.startswith(f"idx-{index}-")
+        logs[index] = core.read_namespaced_pod_log(pod.metadata.name, kube_namespace).strip()
+    assert logs == {"0": "0", "1": "1", "2": "2"}
