@@ -47,6 +47,15 @@ def test_newer_run_replaces_and_older_run_does_not() -> None:
     assert decide(old, report_for(a, new)) == "older"
 
 
+def test_run_of_a_newer_spec_created_in_the_same_second_replaces_the_older() -> None:
+    # Kubernetes timestamps have one-second resolution: the generation breaks the tie.
+    a = AssertionBuilder().with_rule("dns", host="x").build()
+    old = run_of(probe_pod(a, created=T0, generation=1))
+    new = run_of(probe_pod(a, created=T0, generation=2))
+    assert decide(new, report_for(a, old)) == "write"
+    assert decide(old, report_for(a, new)) == "older"
+
+
 def test_stuck_pod_that_finishes_later_is_written_again() -> None:
     a = AssertionBuilder().with_rule("dns", host="x").build()
     stuck_pod = probe_pod(a, phase="Pending", exit_code=None, waiting_reason="ErrImagePull")

@@ -11,7 +11,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from netchecks_core.naming import LABEL_ASSERTION_UID, LABEL_MANAGED_BY, MANAGED_BY_RESULTS
+from netchecks_core.naming import (
+    ANNOTATION_GENERATION,
+    LABEL_ASSERTION_UID,
+    LABEL_MANAGED_BY,
+    MANAGED_BY_RESULTS,
+)
 from netchecks_core.policyreport import (
     ANNOTATION_POD_PHASE,
     ANNOTATION_POD_START_TIME,
@@ -42,7 +47,9 @@ def decide(run: ProbeRun, current: dict[str, Any] | None) -> Decision:
         return "reflected" if annotations.get(ANNOTATION_POD_PHASE) == run.phase else "write"
     run_time = parse_time(annotations.get(ANNOTATION_RUN_TIME))
     start_time = parse_time(annotations.get(ANNOTATION_POD_START_TIME))
-    if run_time is not None and start_time is not None and (run_time, start_time) > run.order_key:
+    generation = annotations.get(ANNOTATION_GENERATION, "")
+    shown = (run_time, int(generation) if generation.isdigit() else 0, start_time)
+    if run_time is not None and start_time is not None and shown > run.order_key:
         return "older"
     return "write"
 

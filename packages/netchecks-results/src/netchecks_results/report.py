@@ -19,6 +19,7 @@ from typing import Any
 from netchecks_core.assertion import API_VERSION, KIND, Summary
 from netchecks_core.naming import (
     ANNOTATION_ASSERTION,
+    ANNOTATION_GENERATION,
     MANAGED_BY_RESULTS,
     child_labels,
     policy_report_name,
@@ -320,6 +321,7 @@ def report_annotations(run: ProbeRun, assertion_name: str) -> dict[str, str]:
         ANNOTATION_POD_PHASE: run.phase,
         ANNOTATION_RUN_TIME: format_time(run.run_time),
         ANNOTATION_POD_START_TIME: format_time(run.started or run.created),
+        ANNOTATION_GENERATION: str(run.generation),
     }
     if run.finished is not None:
         annotations[ANNOTATION_FINISH_TIME] = format_time(run.finished)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from netchecks_core.naming import ANNOTATION_ASSERTION, LABEL_ASSERTION_UID
+from netchecks_core.naming import ANNOTATION_ASSERTION, ANNOTATION_GENERATION, LABEL_ASSERTION_UID
 
 from netchecks_results.parse import ParseFailure
 
@@ -79,6 +79,9 @@ class ProbeRun:
     pod_message: str | None
     #: When the run was scheduled (set from the Job); None if unknown.
     scheduled: datetime | None = None
+    #: The assertion generation the run was made from: orders runs created in the same
+    #: second (Kubernetes timestamps have one-second resolution).
+    generation: int = 0
 
     @property
     def done(self) -> bool:
@@ -96,9 +99,9 @@ class ProbeRun:
         return self.scheduled or self.created
 
     @property
-    def order_key(self) -> tuple[datetime, datetime]:
-        """Later runs sort after earlier ones; retries of one run by their start."""
-        return (self.run_time, self.started or self.created)
+    def order_key(self) -> tuple[datetime, int, datetime]:
+        """Later runs sort after earlier ones (then newer specs); retries by their start."""
+        return (self.run_time, self.generation, self.started or self.created)
 
     @property
     def completed_at(self) -> datetime | None:
@@ -172,7 +175,13 @@ def probe_run(pod: dict[str, Any], job: dict[str, Any] | None = None) -> ProbeRu
         pod_reason=status.get("reason"),
         pod_message=status.get("message"),
         scheduled=scheduled,
+        generation=_generation(meta),
     )
+
+
+def _generation(meta: dict[str, Any]) -> int:
+    value = (meta.get("annotations") or {}).get(ANNOTATION_GENERATION, "")
+    return int(value) if str(value).isdigit() else 0
 
 
 @dataclass(frozen=True)

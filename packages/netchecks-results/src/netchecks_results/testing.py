@@ -92,6 +92,7 @@ def probe_pod(
     waiting_reason: str | None = None,
     created: datetime | None = None,
     job_name: str | None = None,
+    generation: int = 1,
 ) -> dict[str, Any]:
     """A probe Pod of ``assertion`` with the labels and annotations the operator sets."""
     meta = assertion["metadata"]
@@ -120,7 +121,7 @@ def probe_pod(
             "uid": str(uuid.uuid4()),
             "creationTimestamp": _time(created),
             "labels": {**probe_pod_labels(meta["uid"]), "batch.kubernetes.io/job-name": job},
-            "annotations": child_annotations(meta["name"], 1),
+            "annotations": child_annotations(meta["name"], generation),
             "ownerReferences": [
                 {"apiVersion": "batch/v1", "kind": "Job", "name": job, "uid": str(uuid.uuid4())}
             ],
