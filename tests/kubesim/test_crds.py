@@ -334,3 +334,30 @@ def test_cluster_scoped_custom_resource(crds, custom) -> None:  # type: ignore[n
     )
     assert "namespace" not in out["metadata"]
     custom.delete_cluster_custom_object(GROUP, "v1", "globals", "g-one")
+
+
+def test_selectable_fields_of_custom_resources(crds, custom, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+    """Real (CRD selectableFields): listed JSON paths become field selectors; others 400."""
+    body = crd_body("selectables")
+    body["spec"]["versions"][0]["selectableFields"] = [{"jsonPath": ".spec.host"}]
+    try:
+        crds.create_custom_resource_definition(body)
+    except client.ApiException as exc:
+        assert exc.status == 409
+    for name, host in (("a", "one.test"), ("b", "two.test")):
+        custom.create_namespaced_custom_object(
+            GROUP,
+            "v1",
+            kube_namespace,
+            "selectables",
+            {**obj(name), "kind": "Selectable", "spec": {"host": host}},
+        )
+    got = custom.list_namespaced_custom_object(
+        GROUP, "v1", kube_namespace, "selectables", field_selector="spec.host=two.test"
+    )
+    assert [i["metadata"]["name"] for i in got["items"]] == ["b"]
+    with pytest.raises(client.ApiException) as err:
+        custom.list_namespaced_custom_object(
+            GROUP, "v1", kube_namespace, "selectables", field_selector="spec.replicas=1"
+        )
+    assert err.value.status == 400
