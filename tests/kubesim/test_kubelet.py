@@ -367,3 +367,26 @@ def test_sub_path_mounts_a_single_file(make_kubesim, mode: str) -> None:  # type
         what="pod",
     )
     assert sim.kubelet.logs.serve("default", "p", {}) == b'{"checks": []}\n'
+
+
+def test_log_before_scheduling_and_before_start(kubesim, kube_faults, core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+    """Real: a Pod not yet scheduled answers 200 with an empty body; a scheduled Pod whose
+    container has not started answers 400 `... is waiting to start: ContainerCreating`."""
+    kube_faults.pause_controller("kubelet")
+    core.create_namespaced_pod(kube_namespace, pod_manifest("p", ["echo", "x"], image="busybox"))
+    assert core.read_namespaced_pod_log("p", kube_namespace) == ""
+    kube_faults.resume_controller("kubelet")
+    wait_for(lambda: _phase(core, "p", kube_namespace, "Succeeded"), 10, what="done")
+
+
+def test_log_while_container_creating(make_kubesim) -> None:  # type: ignore[no-untyped-def]
+    sim = make_kubesim(kubelet_delay=2.0)
+    pods = sim.api.resource("", "v1", "pods")
+    sim.api.create(pods, "default", pod_manifest("p", ["echo", "x"], image="busybox"))
+    wait_for(lambda: sim.api.get(pods, "default", "p")["spec"].get("nodeName"), 5, what="bind")
+    from tests.kubesim.errors import ApiError
+
+    with pytest.raises(ApiError) as err:
+        sim.kubelet.logs.serve("default", "p", {})
+    assert err.value.code == 400
+    assert err.value.message == 'container "main" in pod "p" is waiting to start: ContainerCreating'
