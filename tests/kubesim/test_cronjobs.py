@@ -227,3 +227,28 @@ def test_time_zone_and_set_clock(make_kubesim) -> None:  # type: ignore[no-untyp
         job["metadata"]["name"]
         == f"tz-{int(datetime(2030, 1, 2, 0, 0, tzinfo=UTC).timestamp()) // 60}"
     )
+
+
+def test_starting_deadline_skips_runs_missed_for_too_long(make_kubesim) -> None:  # type: ignore[no-untyped-def]
+    """Real: with startingDeadlineSeconds, a schedule missed by more than the deadline is
+    not started late; the next one within the deadline is."""
+    import time
+
+    sim = make_kubesim()
+    sim.clock.set(datetime(2030, 1, 1, 0, 0, 30, tzinfo=UTC))
+    sim.faults.pause_controller("cronjob-controller")
+    cjs = sim.api.resource("batch", "v1", "cronjobs")
+    jobs = sim.api.resource("batch", "v1", "jobs")
+    sim.api.create(
+        cjs,
+        "default",
+        cronjob("late", ["true"], schedule="*/5 * * * *", startingDeadlineSeconds=10),
+    )
+    sim.clock.set(datetime(2030, 1, 1, 0, 5, 20, tzinfo=UTC))
+    sim.faults.resume_controller("cronjob-controller")
+    time.sleep(0.3)
+    assert sim.api.list(jobs, "default")["items"] == []
+    sim.clock.set(datetime(2030, 1, 1, 0, 10, 5, tzinfo=UTC))
+    job = wait_for(lambda: sim.api.list(jobs, "default")["items"], 10, what="on-time job")[0]
+    minute = int(datetime(2030, 1, 1, 0, 10, tzinfo=UTC).timestamp()) // 60
+    assert job["metadata"]["name"] == f"late-{minute}"
