@@ -79,7 +79,8 @@ class RequestContext(threading.local):
     """Per-request options and warnings (one HTTP request = one handler thread)."""
 
     def __init__(self) -> None:
-        self.field_validation = "Warn"
+        # Controller threads never read warnings: they write as if with Ignore.
+        self.field_validation = "Ignore"
         self.warnings: list[str] = []
 
 
@@ -104,7 +105,7 @@ class Api:
 
     def take_warnings(self) -> list[str]:
         out, self.context.warnings = self.context.warnings, []
-        self.context.field_validation = "Warn"
+        self.context.field_validation = "Ignore"
         return out
 
     def _unknown_fields(self, rt: ResourceType, obj: Obj) -> None:
