@@ -158,8 +158,19 @@ def test_replace_deletes_the_active_job(kubesim, batch, kube_namespace) -> None:
         return bool(names) and first.metadata.name not in names
 
     wait_for(replaced, 10, what="replacement")
-    cj = batch.read_namespaced_cron_job("replace", kube_namespace)
-    assert [a.name for a in cj.status.active] != [first.metadata.name]
+    # The controller writes status after creating the replacement.
+    wait_for(
+        lambda: (
+            [
+                a.name
+                for a in batch.read_namespaced_cron_job("replace", kube_namespace).status.active
+                or []
+            ]
+            not in ([], [first.metadata.name])
+        ),
+        10,
+        what="status.active to name the replacement",
+    )
 
 
 def test_suspend_creates_nothing(kubesim, batch, kube_namespace) -> None:  # type: ignore[no-untyped-def]

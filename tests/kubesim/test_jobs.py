@@ -89,12 +89,12 @@ def test_successful_job(core, batch, kube_namespace) -> None:  # type: ignore[no
         5,
         what="finalizer",
     )
-    reasons = [
-        e.reason
-        for e in core.list_namespaced_event(kube_namespace).items
-        if e.involved_object.name == "ok"
-    ]
-    assert "SuccessfulCreate" in reasons and "Completed" in reasons
+
+    def reasons() -> set[str]:
+        events = core.list_namespaced_event(kube_namespace).items
+        return {e.reason for e in events if e.involved_object.name == "ok"}
+
+    wait_for(lambda: {"SuccessfulCreate", "Completed"} <= reasons(), 5, what="events")
 
 
 def test_backoff_limit_exceeded(batch, kube_namespace) -> None:  # type: ignore[no-untyped-def]
