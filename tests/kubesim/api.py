@@ -98,6 +98,8 @@ class Api:
         self.clock = clock
         self.crds = crds.CrdManager(self)
         self.context = RequestContext()
+        #: What each field manager last applied, per (uid, manager, subresource).
+        self._applied: dict[tuple[str, str, str], Any] = {}
 
     def begin_request(self, field_validation: str | None) -> None:
         self.context.field_validation = field_validation or "Warn"
@@ -522,16 +524,27 @@ class Api:
                 if content_type == patch.APPLY_PATCH and subresource is None:
                     if isinstance(body, dict):
                         body.setdefault("metadata", {})["name"] = name
-                    return Result(self.create(rt, namespace, body, dry_run), 201)
+                    created = self.create(rt, namespace, body, dry_run)
+                    if not dry_run:
+                        self._applied[(created["metadata"]["uid"], field_manager or "", "")] = (
+                            clone(body)
+                        )
+                    return Result(created, 201)
                 raise not_found(rt.group_resource, name)
             current = views.present(rt, old)
             if content_type == patch.JSON_PATCH:
                 patched = patch.json_patch(clone(current), body)
             elif not isinstance(body, dict):
                 raise bad_request("patch body must be a JSON object")
-            elif content_type == patch.MERGE_PATCH or (
-                content_type == patch.APPLY_PATCH and not rt.builtin
-            ):
+            elif content_type == patch.APPLY_PATCH:
+                schema = (kind_schema(rt.api_version, rt.kind) or {}) if rt.builtin else {}
+                key = (old["metadata"]["uid"], field_manager or "", subresource or "")
+                effective = patch.apply_patch(self._applied.get(key), body, schema, rt.builtin)
+                if rt.builtin:
+                    patched = patch.strategic_merge(current, effective, schema)
+                else:
+                    patched = patch.merge_patch(current, effective)
+            elif content_type == patch.MERGE_PATCH:
                 patched = patch.merge_patch(current, body)
             else:
                 schema = kind_schema(rt.api_version, rt.kind) or {}
@@ -555,7 +568,11 @@ class Api:
                 )
             pm["resourceVersion"] = old["metadata"]["resourceVersion"]
             obj = self._decode_body(rt, patched)
-            return Result(self._commit_update(rt, obj, old, subresource, dry_run))
+            stored = self._commit_update(rt, obj, old, subresource, dry_run)
+            if content_type == patch.APPLY_PATCH and not dry_run:
+                key = (old["metadata"]["uid"], field_manager or "", subresource or "")
+                self._applied[key] = clone(body)
+            return Result(stored)
 
     # -- delete --------------------------------------------------------------------
 

@@ -124,3 +124,53 @@ def _merge_list(original: list[Any], patch: list[Any], schema: Obj) -> list[Any]
         else:
             result[idx] = strategic_merge(result[idx], entry, item_schema)
     return result
+
+
+def apply_patch(previous: Any, applied: Any, schema: Obj, builtin: bool) -> Any:
+    """The patch that server-side apply amounts to for one field manager.
+
+    Fields this manager applied before and leaves out now are removed (as SSA does for
+    fields a manager owns alone); everything else merges like a strategic merge patch
+    (built-ins) or a merge patch (custom resources, whose lists are atomic). Ownership
+    shared between managers and apply conflicts are not modelled.
+    """
+    if not isinstance(applied, dict):
+        return copy.deepcopy(applied)
+    out = copy.deepcopy(applied)
+    if not isinstance(previous, dict):
+        return out
+    for key, before in previous.items():
+        if key.startswith("$"):
+            continue
+        if key not in applied:
+            out[key] = None
+            continue
+        now = applied[key]
+        sub = child(schema, key) if builtin else {}
+        if isinstance(before, dict) and isinstance(now, dict):
+            out[key] = apply_patch(before, now, sub, builtin)
+        elif (
+            builtin
+            and isinstance(before, list)
+            and isinstance(now, list)
+            and "merge" in str(sub.get("x-kubernetes-patch-strategy"))
+        ):
+            merge_key = resolve(sub).get("x-kubernetes-patch-merge-key")
+            if merge_key:
+                kept = {item.get(merge_key) for item in now if isinstance(item, dict)}
+                earlier = {item.get(merge_key): item for item in before if isinstance(item, dict)}
+                out[key] = [
+                    apply_patch(earlier.get(item.get(merge_key)), item, items(sub), builtin)
+                    if isinstance(item, dict)
+                    else item
+                    for item in now
+                ] + [
+                    {merge_key: item.get(merge_key), "$patch": "delete"}
+                    for item in before
+                    if isinstance(item, dict) and item.get(merge_key) not in kept
+                ]
+            else:
+                gone = [v for v in before if v not in now]
+                if gone:
+                    out[f"$deleteFromPrimitiveList/{key}"] = gone
+    return out

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import Any
 
 import pytest
 from kubernetes import client
@@ -485,3 +486,47 @@ def test_missing_content_type_is_json(kubesim, kube_namespace) -> None:  # type:
     req.remove_header("Content-type")
     with urllib.request.urlopen(req, timeout=5) as resp:
         assert resp.status == 201
+
+
+def test_apply_removes_fields_the_manager_stopped_applying(kube_api, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+    """Real SSA: a field a manager applied before and omits now is removed (it owned it
+    alone); fields set by other writers stay; list entries merge by key."""
+    batch = client.BatchV1Api(kube_api)
+
+    def cronjob(labels: dict[str, str], env: list[dict[str, str]]) -> dict[str, Any]:
+        return {
+            "apiVersion": "batch/v1",
+            "kind": "CronJob",
+            "metadata": {"name": "cj", "labels": labels},
+            "spec": {
+                "schedule": "0 0 1 1 *",
+                "suspend": True,
+                "jobTemplate": {
+                    "spec": {
+                        "template": {
+                            "spec": {
+                                "restartPolicy": "Never",
+                                "containers": [{"name": "main", "image": "busybox", "env": env}],
+                            }
+                        }
+                    }
+                },
+            },
+        }
+
+    def apply(body: dict[str, Any]) -> Any:
+        return batch.patch_namespaced_cron_job(
+            "cj",
+            kube_namespace,
+            body,
+            field_manager="op",
+            force=True,
+            _content_type="application/apply-patch+yaml",
+        )
+
+    apply(cronjob({"a": "1", "b": "2"}, [{"name": "X", "value": "1"}, {"name": "Y", "value": "2"}]))
+    batch.patch_namespaced_cron_job("cj", kube_namespace, {"metadata": {"labels": {"other": "x"}}})
+    out = apply(cronjob({"a": "1"}, [{"name": "X", "value": "1"}]))
+    assert out.metadata.labels == {"a": "1", "other": "x"}
+    env = out.spec.job_template.spec.template.spec.containers[0].env
+    assert [(e.name, e.value) for e in env] == [("X", "1")]
