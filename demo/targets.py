@@ -8,23 +8,12 @@ the demo runs a local server for each and points the assertions at it (see
 from __future__ import annotations
 
 import contextlib
-import os
-import pwd
-import tempfile
-import time
 from dataclasses import dataclass, field
-from pathlib import Path
-from types import TracebackType
-from typing import Any
-
-import dns.exception
-import dns.message
-import dns.query
 
 from demo.api import VERSION, DemoApi
 from demo.processes import DemoError
-from tests.targets.dns import DnsServerError, find_dnsmasq
-from tests.targets.processes import free_port, spawn, stop
+from tests.targets.base import Target
+from tests.targets.dns import Dnsmasq, DnsServerError
 from tests.targets.tcp import BannerServer, ClosedPort
 
 #: The token the partner API wants; it lives in the demo's Secret (and is redacted).
@@ -48,79 +37,31 @@ class StandIns:
     secrets: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
 
 
-class ClusterDns:
+#: The cluster names the examples look up; anything else is NXDOMAIN, like a cluster
+#: DNS that does not forward.
+CLUSTER_RECORDS = (
+    # The API server's Service, by its short and full name (search domains).
+    f"--host-record=kubernetes,kubernetes.default.svc.cluster.local,{KUBERNETES_SERVICE_IP}",
+    "--srv-host=_https._tcp.kubernetes.default.svc.cluster.local,"
+    "kubernetes.default.svc.cluster.local,443",
+    "--address=/#/",
+)
+
+
+class ClusterDns(Dnsmasq):
     """dnsmasq answering the cluster names of the examples (and NXDOMAIN for anything else)."""
 
     def __init__(self) -> None:
-        self.port = 0
-        self._process: Any = None
-        self._dir: tempfile.TemporaryDirectory[str] | None = None
-
-    @property
-    def address(self) -> str:
-        return f"127.0.0.1:{self.port}"
+        super().__init__(CLUSTER_RECORDS, ready_name="kubernetes.default.svc.cluster.local")
 
     def start(self) -> None:
         try:
-            binary = find_dnsmasq()
+            super().start()
         except DnsServerError as error:
             raise DemoError(str(error)) from None
-        self._dir = tempfile.TemporaryDirectory(prefix="netchecks-demo-dns-")
-        log_path = Path(self._dir.name) / "dnsmasq.log"
-        for _attempt in range(5):
-            self.port = free_port()
-            argv = [
-                binary,
-                "--keep-in-foreground",
-                f"--port={self.port}",
-                "--no-resolv",
-                "--no-hosts",
-                "--no-poll",
-                "--listen-address=127.0.0.1",
-                "--bind-interfaces",
-                "--conf-file=/dev/null",
-                "--pid-file=",
-                f"--user={pwd.getpwuid(os.geteuid()).pw_name}",
-                "--log-facility=-",
-                # The API server's Service, by its short and full name (search domains).
-                "--host-record=kubernetes,kubernetes.default.svc.cluster.local,"
-                + KUBERNETES_SERVICE_IP,
-                "--srv-host=_https._tcp.kubernetes.default.svc.cluster.local,"
-                "kubernetes.default.svc.cluster.local,443",
-                # Like a cluster DNS that does not forward: external names do not exist.
-                "--address=/#/",
-            ]
-            with log_path.open("wb") as log:
-                self._process = spawn(argv, log=log)
-            if self._answers():
-                return
-            stop(self._process)
-        raise DemoError(f"dnsmasq did not start: {log_path.read_text(errors='replace')}")
-
-    def _answers(self) -> bool:
-        query = dns.message.make_query("kubernetes.default.svc.cluster.local", "A")
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                return False
-            try:
-                dns.query.udp(query, "127.0.0.1", timeout=0.2, port=self.port)
-            except (OSError, dns.exception.Timeout):
-                time.sleep(0.02)
-                continue
-            return True
-        return False
-
-    def stop(self) -> None:
-        if self._process is not None:
-            stop(self._process)
-            self._process = None
-        if self._dir is not None:
-            self._dir.cleanup()
-            self._dir = None
 
 
-class DemoTargets:
+class DemoTargets(Target):
     """Every stand-in, started and stopped together."""
 
     def __init__(self) -> None:
@@ -132,24 +73,18 @@ class DemoTargets:
         self.postgres = ClosedPort()  # the port the frontend must not reach
         self._stack = contextlib.ExitStack()
 
-    def __enter__(self) -> DemoTargets:
+    def start(self) -> None:
+        """Start every stand-in (those started are stopped again if one fails)."""
         with contextlib.ExitStack() as stack:
             for api in (self.payments_api, self.partner_api):
                 stack.callback(api.stop)
                 api.start()
-            self.dns.start()
-            stack.callback(self.dns.stop)
-            for target in (self.shop_api, self.smtp_relay, self.postgres):
+            for target in (self.dns, self.shop_api, self.smtp_relay, self.postgres):
                 stack.enter_context(target)
             self._stack = stack.pop_all()
-        return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def stop(self) -> None:
+        """Stop every stand-in."""
         self._stack.close()
 
     def stand_ins(self) -> StandIns:

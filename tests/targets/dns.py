@@ -6,6 +6,9 @@ with the records of :data:`ZONE` and friends; nothing is forwarded anywhere
 socket that never answers, so queries for it time out without any outside traffic.
 Names of other domains are answered ``REFUSED``.
 
+:class:`Dnsmasq` is the runner underneath: dnsmasq on a free loopback port with
+whatever record options it is given (the demo's cluster DNS uses it too).
+
 :class:`RcodeDnsServer` answers every query with one response code (e.g.
 ``SERVFAIL``), which dnsmasq cannot be told to do.
 
@@ -23,8 +26,8 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from types import TracebackType
 
 import dns.exception
 import dns.message
@@ -34,6 +37,7 @@ import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
 
+from tests.targets.base import Target
 from tests.targets.processes import free_port, spawn, stop
 
 ZONE = "netchecks.test"
@@ -94,58 +98,38 @@ def _wire_hex(rdtype: str, text: str) -> str:
     return wire.hex()
 
 
-class DnsServer:
-    """dnsmasq on ``127.0.0.1:<port>`` (and ``[::1]:<port>`` when available) with test records."""
+class Dnsmasq(Target):
+    """dnsmasq on a free loopback port, answering only from the records its options give.
 
-    def __init__(self, *, ipv6: bool | None = None) -> None:
-        self.ipv6 = has_ipv6_loopback() if ipv6 is None else ipv6
-        self.host = "127.0.0.1"
+    ``options`` are dnsmasq's record options (``--host-record=...``, ``--address=/#/``, ...);
+    the rest (foreground, no upstream servers or hosts file, loopback only, log to stdout)
+    is set here. :meth:`start` returns once a UDP query for ``ready_name`` is answered.
+
+        with Dnsmasq(["--host-record=api.test,192.0.2.1"], ready_name="api.test") as dns:
+            dns.address   # "127.0.0.1:40123"
+    """
+
+    host = "127.0.0.1"
+
+    def __init__(self, options: Sequence[str], *, ready_name: str, ipv6: bool = False) -> None:
+        self.options = list(options)
+        self.ready_name = ready_name
+        self.ipv6 = ipv6
         self.port = 0
-        self._dir: tempfile.TemporaryDirectory[str] | None = None
         self._process: subprocess.Popen[bytes] | None = None
-        self._blackhole: socket.socket | None = None
 
     @property
     def address(self) -> str:
         """``IP:port`` of the server, as a dns rule's ``server`` takes it."""
         return f"{self.host}:{self.port}"
 
-    @property
-    def address6(self) -> str:
-        """``[::1]:port`` (only when :attr:`ipv6`)."""
-        return f"[::1]:{self.port}"
-
-    def __enter__(self) -> DnsServer:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
     def start(self) -> None:
-        """Start dnsmasq and wait until it answers."""
+        """Start dnsmasq and wait until it answers (on a new port if the first is taken)."""
         binary = find_dnsmasq()
-        self._dir = tempfile.TemporaryDirectory(prefix="netchecks-dns-")
-        workdir = Path(self._dir.name)
-        hosts = workdir / "hosts"
-        lines = [f"{WWW_A} {WWW}", f"{WWW_AAAA} {WWW}", f"{MAIL_A} {MAIL}"]
-        lines += [f"{address} {MANY}" for address in MANY_A]
-        hosts.write_text("\n".join(lines) + "\n")
-        hosts.chmod(0o644)
-        # A bound UDP socket that nobody reads: queries forwarded to it never get an answer.
-        self._blackhole = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self._blackhole.bind(("127.0.0.1", 0))
-        blackhole_port = self._blackhole.getsockname()[1]
         listen = "127.0.0.1,::1" if self.ipv6 else "127.0.0.1"
         last_error = ""
         for _attempt in range(5):
             self.port = free_port()
-            log_path = workdir / "dnsmasq.log"
             argv = [
                 binary,
                 "--keep-in-foreground",
@@ -159,30 +143,21 @@ class DnsServer:
                 "--pid-file=",
                 f"--user={pwd.getpwuid(os.geteuid()).pw_name}",
                 "--log-facility=-",
-                f"--local-ttl={TTL}",
-                f"--local=/{ZONE}/",
-                f"--addn-hosts={hosts}",
-                f"--cname={ALIAS},{WWW}",
-                *(f"--mx-host={ZONE},{host},{pref}" for pref, host in MX_RECORDS),
-                f"--txt-record={TXT},{','.join(TXT_STRINGS)}",
-                f"--srv-host={SRV},{SRV_RECORD[3]},{SRV_RECORD[2]},{SRV_RECORD[0]},{SRV_RECORD[1]}",
-                f"--dns-rr={ZONE},2,{_wire_hex('NS', NAMESERVER + '.')}",
-                f"--dns-rr={ZONE},6,{_wire_hex('SOA', SOA_RECORD)}",
-                f"--dns-rr={ZONE},257,{_wire_hex('CAA', CAA_RECORD)}",
-                f"--server=/{TIMEOUT_DOMAIN}/127.0.0.1#{blackhole_port}",
+                *self.options,
             ]
-            with log_path.open("wb") as log:
+            with tempfile.TemporaryFile(prefix="netchecks-dnsmasq-") as log:
                 self._process = spawn(argv, log=log)
-            if self._wait_ready():
-                return
-            stop(self._process)
-            last_error = log_path.read_text(errors="replace").strip()
-        self.stop()
+                if self._wait_ready():
+                    return
+                stop(self._process)
+                self._process = None
+                log.seek(0)
+                last_error = log.read().decode(errors="replace").strip()
         raise DnsServerError(f"dnsmasq did not start: {last_error or 'no output'}")
 
     def _wait_ready(self) -> bool:
         assert self._process is not None
-        query = dns.message.make_query(WWW, "A")
+        query = dns.message.make_query(self.ready_name, "A")
         end = time.monotonic() + _START_TIMEOUT
         while time.monotonic() < end:
             if self._process.poll() is not None:
@@ -196,10 +171,72 @@ class DnsServer:
         return False
 
     def stop(self) -> None:
-        """Stop dnsmasq and remove its files."""
+        """Stop dnsmasq."""
         if self._process is not None:
             stop(self._process)
             self._process = None
+
+
+class DnsServer(Target):
+    """dnsmasq on ``127.0.0.1:<port>`` (and ``[::1]:<port>`` when available) with test records."""
+
+    host = "127.0.0.1"
+
+    def __init__(self, *, ipv6: bool | None = None) -> None:
+        self.ipv6 = has_ipv6_loopback() if ipv6 is None else ipv6
+        self.port = 0
+        self._dir: tempfile.TemporaryDirectory[str] | None = None
+        self._dnsmasq: Dnsmasq | None = None
+        self._blackhole: socket.socket | None = None
+
+    @property
+    def address(self) -> str:
+        """``IP:port`` of the server, as a dns rule's ``server`` takes it."""
+        return f"{self.host}:{self.port}"
+
+    @property
+    def address6(self) -> str:
+        """``[::1]:port`` (only when :attr:`ipv6`)."""
+        return f"[::1]:{self.port}"
+
+    def start(self) -> None:
+        """Start dnsmasq and wait until it answers."""
+        self._dir = tempfile.TemporaryDirectory(prefix="netchecks-dns-")
+        hosts = Path(self._dir.name) / "hosts"
+        lines = [f"{WWW_A} {WWW}", f"{WWW_AAAA} {WWW}", f"{MAIL_A} {MAIL}"]
+        lines += [f"{address} {MANY}" for address in MANY_A]
+        hosts.write_text("\n".join(lines) + "\n")
+        hosts.chmod(0o644)
+        # A bound UDP socket that nobody reads: queries forwarded to it never get an answer.
+        self._blackhole = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._blackhole.bind(("127.0.0.1", 0))
+        blackhole_port = self._blackhole.getsockname()[1]
+        options = [
+            f"--local-ttl={TTL}",
+            f"--local=/{ZONE}/",
+            f"--addn-hosts={hosts}",
+            f"--cname={ALIAS},{WWW}",
+            *(f"--mx-host={ZONE},{host},{pref}" for pref, host in MX_RECORDS),
+            f"--txt-record={TXT},{','.join(TXT_STRINGS)}",
+            f"--srv-host={SRV},{SRV_RECORD[3]},{SRV_RECORD[2]},{SRV_RECORD[0]},{SRV_RECORD[1]}",
+            f"--dns-rr={ZONE},2,{_wire_hex('NS', NAMESERVER + '.')}",
+            f"--dns-rr={ZONE},6,{_wire_hex('SOA', SOA_RECORD)}",
+            f"--dns-rr={ZONE},257,{_wire_hex('CAA', CAA_RECORD)}",
+            f"--server=/{TIMEOUT_DOMAIN}/127.0.0.1#{blackhole_port}",
+        ]
+        self._dnsmasq = Dnsmasq(options, ready_name=WWW, ipv6=self.ipv6)
+        try:
+            self._dnsmasq.start()
+        except BaseException:
+            self.stop()
+            raise
+        self.port = self._dnsmasq.port
+
+    def stop(self) -> None:
+        """Stop dnsmasq and remove its files."""
+        if self._dnsmasq is not None:
+            self._dnsmasq.stop()
+            self._dnsmasq = None
         if self._blackhole is not None:
             self._blackhole.close()
             self._blackhole = None
@@ -208,7 +245,7 @@ class DnsServer:
             self._dir = None
 
 
-class RcodeDnsServer:
+class RcodeDnsServer(Target):
     """A UDP DNS server on loopback that answers every query with one response code."""
 
     def __init__(self, rcode: str = "SERVFAIL") -> None:
@@ -223,18 +260,6 @@ class RcodeDnsServer:
     def address(self) -> str:
         """``IP:port`` of the server."""
         return f"{self.host}:{self.port}"
-
-    def __enter__(self) -> RcodeDnsServer:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def start(self) -> None:
         """Bind a free port and answer in a background thread."""

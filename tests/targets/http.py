@@ -28,9 +28,10 @@ import socket
 import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.targets.base import Target
 
 JSON_BODY: dict[str, Any] = {"status": "ok", "version": "1.2.3", "items": [1, 2, 3]}
 
@@ -157,7 +158,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
 
 
-class HttpServer:
+class HttpServer(Target):
     """An HTTP server (HTTPS when given a server ``tls`` context) on a free loopback port."""
 
     def __init__(self, *, tls: ssl.SSLContext | None = None, host: str = "127.0.0.1") -> None:
@@ -181,18 +182,6 @@ class HttpServer:
     def url(self, path: str = "/") -> str:
         """The URL of ``path`` on this server."""
         return self.base_url + path
-
-    def __enter__(self) -> HttpServer:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def start(self) -> None:
         """Bind a free port and serve in a background thread."""

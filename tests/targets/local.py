@@ -10,16 +10,16 @@ inline context of a probe config (``{{ targets.http_url }}``).
 from __future__ import annotations
 
 import contextlib
-from types import TracebackType
 from typing import Any
 
+from tests.targets.base import Target
 from tests.targets.dns import DnsServer, RcodeDnsServer
 from tests.targets.http import HttpServer
 from tests.targets.tcp import BannerServer, Blackhole, ClosedPort, SilentServer
 from tests.targets.tls import TestCertificates
 
 
-class LocalTargets:
+class LocalTargets(Target):
     """DNS, HTTP, HTTPS (good, expired, wrong-host, client-cert-required) and TCP targets."""
 
     def __init__(self) -> None:
@@ -38,18 +38,6 @@ class LocalTargets:
         self.closed = ClosedPort()
         self.blackhole = Blackhole()
         self._stack = contextlib.ExitStack()
-
-    def __enter__(self) -> LocalTargets:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def start(self) -> None:
         """Start everything (everything started is stopped again if one fails)."""

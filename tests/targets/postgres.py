@@ -21,17 +21,18 @@ import pwd
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import psycopg
 from psycopg import conninfo, sql
+
+from tests.targets.base import Target
+from tests.targets.processes import free_port
 
 _PR_SET_PDEATHSIG = 1
 _START_TIMEOUT = 30.0
@@ -61,14 +62,6 @@ def find_bindir() -> Path:
     )
 
 
-def free_port() -> int:
-    """A loopback TCP port that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _die_with_parent() -> None:
     # Runs in the child after its user switch (which would clear the setting):
     # if the test process dies, the postmaster gets SIGINT (fast shutdown).
@@ -76,7 +69,7 @@ def _die_with_parent() -> None:
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGINT)
 
 
-class PostgresServer:
+class PostgresServer(Target):
     """A PostgreSQL cluster in a temporary directory, on ``127.0.0.1:<port>``."""
 
     host = "127.0.0.1"
@@ -92,17 +85,17 @@ class PostgresServer:
 
     # -- life cycle -------------------------------------------------------------
 
-    def start(self) -> PostgresServer:
+    def start(self) -> None:
         """Create the cluster and start the server; returns once it accepts connections."""
         if self._process is not None:
-            return self
+            return
         self._dir = Path(tempfile.mkdtemp(prefix="netchecks-pg-"))
         try:
             self._initdb()
             for attempt in range(3):
                 self.port = free_port()
                 if self._start_postmaster(last_attempt=attempt == 2):
-                    return self
+                    return
         except BaseException:
             self.stop()
             raise
@@ -121,17 +114,6 @@ class PostgresServer:
         if self._dir is not None:
             shutil.rmtree(self._dir, ignore_errors=True)
             self._dir = None
-
-    def __enter__(self) -> PostgresServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # -- connecting -------------------------------------------------------------
 

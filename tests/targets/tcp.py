@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import socket
 import threading
-from types import TracebackType
+
+from tests.targets.base import Target
 
 BANNER = b"SSH-2.0-netchecks-test\r\n"
 
 
-class _Target:
+class _PortTarget(Target):
     host = "127.0.0.1"
     port = 0
 
@@ -29,26 +30,8 @@ class _Target:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{host}:{self.port}"
 
-    def start(self) -> None:
-        raise NotImplementedError
 
-    def stop(self) -> None:
-        raise NotImplementedError
-
-    def __enter__(self) -> _Target:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-
-class _Listener(_Target):
+class _Listener(_PortTarget):
     """Accepts connections in a thread and hands each to :meth:`serve` in its own thread."""
 
     def __init__(self, host: str = "127.0.0.1") -> None:
@@ -149,7 +132,7 @@ class SilentServer(_Listener):
             pass
 
 
-class ClosedPort(_Target):
+class ClosedPort(_PortTarget):
     """A port that refuses connections (bound, not listening, so it stays ours)."""
 
     def __init__(self) -> None:
@@ -166,7 +149,7 @@ class ClosedPort(_Target):
             self._sock = None
 
 
-class Blackhole(_Target):
+class Blackhole(_PortTarget):
     """A port where connecting times out: a listener whose accept queue is full."""
 
     def __init__(self) -> None:

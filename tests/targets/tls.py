@@ -16,9 +16,10 @@ import ssl
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import TracebackType
 
 import trustme
+
+from tests.targets.base import Target
 
 IDENTITIES = ("localhost", "127.0.0.1", "::1")
 GOOD_DAYS = 90
@@ -28,7 +29,7 @@ CLIENT_NAME = "client.netchecks.test"
 CA_ORGANIZATION = "netchecks test CA"
 
 
-class TestCertificates:
+class TestCertificates(Target):
     """A trustme CA, server certificates and a client certificate, written to a temp dir."""
 
     __test__ = False  # not a pytest test class
@@ -52,19 +53,7 @@ class TestCertificates:
         self._dir: tempfile.TemporaryDirectory[str] | None = None
         self.directory = Path()
 
-    def __enter__(self) -> TestCertificates:
-        self.write()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.cleanup()
-
-    def write(self) -> None:
+    def start(self) -> None:
         """Write the CA bundle and the client certificate and key as PEM files."""
         self._dir = tempfile.TemporaryDirectory(prefix="netchecks-tls-")
         self.directory = Path(self._dir.name)
@@ -75,7 +64,7 @@ class TestCertificates:
             combined.write(self.client.cert_chain_pems[0].bytes())
             combined.write(self.client.private_key_pem.bytes())
 
-    def cleanup(self) -> None:
+    def stop(self) -> None:
         """Remove the files."""
         if self._dir is not None:
             self._dir.cleanup()
