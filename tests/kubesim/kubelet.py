@@ -17,6 +17,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -54,6 +55,23 @@ _MOUNT_SCRIPT = (
     'if [ "$3" = ro ]; then mount -o remount,bind,ro "$2"; fi; '
     'shift 3; done; shift; exec "$@"'
 )
+
+
+def namespace_mounts(mounts: list[Mount], keep_visible: list[Path]) -> list[Mount]:
+    """The mounts to bind in a container's mount namespace, parents before children.
+
+    A mount over a directory that holds what the container process runs from (the
+    Python environment, kubesim's own work directory) would hide it: a probe Pod's
+    ``emptyDir`` at ``/tmp`` would hide a checkout under ``/tmp``. Such a mount is
+    left out, and the host directory stays visible in its place.
+    """
+    kept = [m for m in mounts if not any(_covers(m.container_path, path) for path in keep_visible)]
+    return sorted(kept, key=lambda m: len(m.container_path.rstrip("/")))
+
+
+def _covers(container_path: str, host_path: Path) -> bool:
+    top = Path(container_path)
+    return host_path == top or top in host_path.parents
 
 
 @functools.cache
@@ -469,7 +487,7 @@ class PodRun(threading.Thread):
             command = [exe, *argv[1:]]
             if isolate:
                 binds: list[str] = []
-                for mount in paths.mounts:
+                for mount in namespace_mounts(paths.mounts, self._host_paths(mapping)):
                     binds += [
                         str(mount.host_path),
                         mount.container_path,
@@ -561,6 +579,13 @@ class PodRun(threading.Thread):
                 self.reason = "DeadlineExceeded"
                 self.kill_reasons[name] = "DeadlineExceeded"
                 _signal(proc, signal.SIGKILL)
+
+    def _host_paths(self, mapping: ImageMapping) -> list[Path]:
+        """Host directories a container process needs to see (see namespace_mounts)."""
+        paths = {Path(sys.prefix), Path(sys.base_prefix), self.kubelet.work_dir, self.dir}
+        if mapping.bin_dir:
+            paths.add(Path(mapping.bin_dir))
+        return [p.resolve() for p in paths]
 
     def _env(self, c: Obj, mapping: ImageMapping, paths: PathMap, rewrite: bool) -> dict[str, str]:
         path = os.environ.get("PATH", "/usr/bin:/bin")

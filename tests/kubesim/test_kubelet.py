@@ -390,3 +390,19 @@ def test_log_while_container_creating(make_kubesim) -> None:  # type: ignore[no-
         sim.kubelet.logs.serve("default", "p", {})
     assert err.value.code == 400
     assert err.value.message == 'container "main" in pod "p" is waiting to start: ContainerCreating'
+
+
+def test_namespace_mounts_never_hide_the_environment_the_container_runs_from() -> None:
+    """A probe Pod's emptyDir at /tmp must not hide a checkout (and its venv) under /tmp."""
+    from pathlib import Path
+
+    from tests.kubesim.kubelet import namespace_mounts
+    from tests.kubesim.volumes import Mount
+
+    tmp = Mount("/tmp", Path("/work/pods/1/volumes/tmp"))
+    config = Mount("/netcheck", Path("/work/pods/1/volumes/config"), read_only=True)
+    nested = Mount("/netcheck/extra", Path("/work/pods/1/volumes/extra"))
+    kept = namespace_mounts([nested, tmp, config], [Path("/tmp/clone/.venv")])
+    assert [m.container_path for m in kept] == ["/netcheck", "/netcheck/extra"]
+    kept = namespace_mounts([nested, tmp, config], [Path("/opt/venv")])
+    assert [m.container_path for m in kept] == ["/tmp", "/netcheck", "/netcheck/extra"]
