@@ -23,7 +23,9 @@ The operator and the results service both build on these; nothing else in
   ``load_settings`` (clear errors).
 - :mod:`~netchecks_core.service.logs`: ``configure_logging`` (JSON lines),
   ``object_context`` (namespace/name on every line).
-- :mod:`~netchecks_core.service.runtime`: ``stop_on_signals`` (SIGTERM/SIGINT).
+- :mod:`~netchecks_core.service.runtime`: ``run_service`` (a service's ``main``: settings,
+  logs, metrics, signals), ``serve_health``, ``campaign`` (leader election as the settings
+  say), ``stop_on_signals`` (SIGTERM/SIGINT), ``parse_command_line``.
 
 Import the submodules directly; this package imports nothing eagerly so that
 ``netchecks_core`` stays light for users without the extra.

@@ -73,6 +73,11 @@ class LeaderElector:
         self._thread.start()
         return self._thread
 
+    def join(self, timeout: float | None = None) -> None:
+        """Wait for the campaign to end (once :attr:`stop` is set, it releases the Lease)."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+
     def run(self) -> None:
         """Campaign until :attr:`stop` is set, then release the Lease if held."""
         log.info(

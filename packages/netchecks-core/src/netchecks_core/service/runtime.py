@@ -1,15 +1,32 @@
-"""Process life: the command line (``--help``, ``--version``) and a clean stop on SIGTERM/SIGINT."""
+"""Process life: the command line, start-up and a clean stop on SIGTERM/SIGINT.
+
+:func:`run_service` is the ``main`` of every service: settings, logging, metrics and
+signals, then the service's own ``serve``; :func:`serve_health` and :func:`campaign`
+are the parts each ``serve`` starts the same way (health/metrics HTTP, leader election).
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import signal
+import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import FrameType
+from typing import TypeVar
+
+from netchecks_core.service.errors import ServiceError, SettingsError
+from netchecks_core.service.health import Health, HttpServer, create_app
+from netchecks_core.service.kube import KubeApi
+from netchecks_core.service.leader import LeaderElector
+from netchecks_core.service.logs import configure_logging
+from netchecks_core.service.settings import ServiceSettings, load_settings
+from netchecks_core.service.telemetry import setup_metrics, shutdown_metrics
 
 log = logging.getLogger(__name__)
+
+S = TypeVar("S", bound=ServiceSettings)
 
 
 def stop_on_signals(stop: threading.Event) -> None:
@@ -44,3 +61,88 @@ def parse_command_line(
     )
     parser.add_argument("--version", action="version", version=f"{prog} {version}")
     parser.parse_args(argv)
+
+
+def run_service(
+    prog: str,
+    version: str,
+    settings_cls: type[S],
+    serve: Callable[[S, threading.Event], None],
+) -> int:
+    """Run a service until SIGTERM/SIGINT; 0 after a clean stop, 2 on bad settings or configuration.
+
+    Loads ``settings_cls`` from the environment (a bad variable: message on stderr), sets
+    up logging, the stop signals and metrics, then calls ``serve(settings, stop)``, which
+    starts the service's own parts, waits for ``stop`` and shuts them down. A
+    :class:`ServiceError` out of ``serve`` (bad Kubernetes configuration, the HTTP port
+    taken) is logged and exits 2.
+    """
+    try:
+        settings = load_settings(settings_cls)
+    except SettingsError as error:
+        sys.stderr.write(f"{prog}: {error}\n")
+        return 2
+    configure_logging(settings.log_level, settings.log_format == "json")
+    # Log under the service's package logger (``netchecks_operator``...), as its own lines do.
+    service_log = logging.getLogger(prog.replace("-", "_"))
+    stop = threading.Event()
+    stop_on_signals(stop)
+    setup_metrics(prog, version)
+    try:
+        serve(settings, stop)
+    except ServiceError as error:
+        service_log.error("%s", error)  # the message is the whole story: no traceback
+        return 2
+    shutdown_metrics()
+    service_log.info("stopped")
+    return 0
+
+
+def serve_health(
+    prog: str, addr: str, *, synced: Callable[[], bool], alive: Callable[[], bool]
+) -> HttpServer:
+    """Serve ``/readyz`` (once ``synced``), ``/livez`` (while ``alive``) and ``/metrics``.
+
+    Raises :class:`ServiceError` when ``addr`` cannot be bound.
+    """
+    health = Health()
+    health.add_ready("informers-synced", synced)
+    health.add_live("workers", alive)
+    try:
+        return HttpServer(create_app(health, prog), addr).start()
+    except OSError as error:
+        raise ServiceError(f"cannot serve health and metrics on {addr}: {error}") from error
+
+
+def campaign(
+    settings: ServiceSettings,
+    api: KubeApi,
+    lease_name: str,
+    *,
+    on_started: Callable[[], None],
+    on_stopped: Callable[[], None],
+    stop: threading.Event | None = None,
+) -> LeaderElector | None:
+    """Campaign for the Lease ``lease_name`` as ``settings`` say; None when election is off.
+
+    With ``leader_election`` off this replica leads at once: ``on_started`` is called here.
+    Set the elector's ``stop`` (or pass the service's) and :meth:`LeaderElector.join` it
+    to release the Lease.
+    """
+    if not settings.leader_election:
+        on_started()
+        return None
+    elector = LeaderElector(
+        api,
+        name=lease_name,
+        namespace=settings.lease_namespace,
+        identity=settings.identity,
+        lease_duration=settings.lease_duration,
+        renew_deadline=settings.renew_deadline,
+        retry_period=settings.retry_period,
+        on_started=on_started,
+        on_stopped=on_stopped,
+        stop=stop,
+    )
+    elector.start()
+    return elector
