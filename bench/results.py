@@ -17,44 +17,24 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
-import httpx
-import yaml
 from netchecks_core.naming import child_annotations, probe_pod_labels
 from netchecks_core.service.kube import (
-    CRDS,
     NAMESPACES,
     NETWORK_ASSERTIONS,
     PODS,
     KubeApi,
-    load_api_client,
     policy_reports,
 )
 
-from tests.kubesim.pytest_plugin import test_settings
-from tests.kubesim.sim import KubeSim
-
-ROOT = Path(__file__).resolve().parents[1]
+from bench._common import kubesim, requests_by_verb, service
 
 NS = "bench"
-
-
-def requests_by_verb(metrics: str) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for line in metrics.splitlines():
-        if line.startswith("netchecks_kube_requests_total{"):
-            verb = line.split('verb="', 1)[1].split('"', 1)[0]
-            out[verb] = out.get(verb, 0.0) + float(line.rsplit(" ", 1)[1])
-    return out
 
 
 def output_line(rules: int) -> str:
@@ -146,103 +126,82 @@ def main() -> int:
     parser.add_argument("--rules", type=int, default=4, help="rules per assertion")
     parser.add_argument("--workers", type=int, default=4)
     args = parser.parse_args()
-    os.environ["NO_PROXY"] = "127.0.0.1,localhost"
-    work = Path(tempfile.mkdtemp(prefix="bench-results-"))
-    sim = KubeSim(test_settings(work_dir=work)).start()
-    kubeconfig = sim.write_kubeconfig(work / "kubeconfig")
-    api = KubeApi(load_api_client(str(kubeconfig), pool_size=32))
-    for name in ("netchecks.io_networkassertions.yaml", "wgpolicyk8s.io_policyreports.yaml"):
-        api.create(CRDS, yaml.safe_load((ROOT / "charts/netchecks/files/crds" / name).read_text()))
-    time.sleep(0.5)
-    api.create(NAMESPACES, {"metadata": {"name": NS}})
-    rules = [{"name": f"r{i}", "type": "http", "url": f"http://svc/{i}"} for i in range(args.rules)]
-    uids = []
-    for i in range(args.count):
-        made = api.create(
-            NETWORK_ASSERTIONS,
-            {
-                "apiVersion": "netchecks.io/v1",
-                "kind": "NetworkAssertion",
-                "metadata": {"name": f"a{i:05d}", "namespace": NS},
-                "spec": {"rules": rules},
-            },
-            NS,
-        )
-        uids.append(made["metadata"]["uid"])
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {
-        **os.environ,
-        "KUBECONFIG": str(kubeconfig),
-        "NETCHECKS_HTTP_ADDR": f"127.0.0.1:{port}",
-        "NETCHECKS_NAMESPACES": NS,
-        "NETCHECKS_LEASE_NAMESPACE": NS,
-        "NETCHECKS_LOG_LEVEL": "WARNING",
-        "NETCHECKS_WORKERS": str(args.workers),
-    }
-    log = (work / "results.log").open("wb")
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "netchecks-results")], env=env, stdout=log, stderr=log
-    )
-    base = f"http://127.0.0.1:{port}"
-    pods_done = Watcher(api, PODS, lambda o: (o.get("status") or {}).get("phase") == "Succeeded")
-    reports = Watcher(api, policy_reports(), lambda o: True)
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        time.sleep(2)  # leadership
-        pods_done.start()
-        reports.start()
+    with kubesim("bench-results-", pool_size=32) as cluster:
+        api = cluster.api
         time.sleep(0.5)
-        before = requests_by_verb(httpx.get(f"{base}/metrics").text)
-        output = output_line(args.rules)
-        start = time.monotonic()
-        for i, uid in enumerate(uids):
-            due = start + args.spread * i / args.count
-            time.sleep(max(0.0, due - time.monotonic()))
-            api.create(PODS, probe_pod(i, uid, output), NS)
-        created = time.monotonic() - start
-        while len(reports.seen) < args.count:
-            if time.monotonic() - start > args.spread + 600:
-                print(f"gave up: {len(reports.seen)} reports, {len(pods_done.seen)} pods done")
-                return 1
-            time.sleep(0.2)
-        all_current = time.monotonic() - start
-        last_pod = max(pods_done.seen.values()) - start
-        time.sleep(1)
-        after = requests_by_verb(httpx.get(f"{base}/metrics").text)
-        used = {v: after.get(v, 0) - before.get(v, 0) for v in after}
-        latencies = sorted(
-            reports.seen[f"a{i:05d}"] - pods_done.seen[f"a{i:05d}-netchecks-1-x"]
-            for i in range(args.count)
-            if f"a{i:05d}-netchecks-1-x" in pods_done.seen
+        api.create(NAMESPACES, {"metadata": {"name": NS}})
+        rules = [
+            {"name": f"r{i}", "type": "http", "url": f"http://svc/{i}"} for i in range(args.rules)
+        ]
+        uids = []
+        for i in range(args.count):
+            made = api.create(
+                NETWORK_ASSERTIONS,
+                {
+                    "apiVersion": "netchecks.io/v1",
+                    "kind": "NetworkAssertion",
+                    "metadata": {"name": f"a{i:05d}", "namespace": NS},
+                    "spec": {"rules": rules},
+                },
+                NS,
+            )
+            uids.append(made["metadata"]["uid"])
+        env = {
+            "NETCHECKS_NAMESPACES": NS,
+            "NETCHECKS_LEASE_NAMESPACE": NS,
+            "NETCHECKS_WORKERS": str(args.workers),
+        }
+        argv = [str(Path(sys.executable).parent / "netchecks-results")]
+        pods_done = Watcher(
+            api, PODS, lambda o: (o.get("status") or {}).get("phase") == "Succeeded"
         )
-        status = Path(f"/proc/{proc.pid}/status").read_text()
-        hwm = next(line for line in status.splitlines() if line.startswith("VmHWM"))
-        print(f"probe Pods: {args.count} ({args.rules} rules each), created over {created:.1f} s")
-        print(f"last Pod succeeded at {last_pod:.1f} s; all reports current at {all_current:.1f} s")
-        print(
-            "latency Pod Succeeded -> report written: "
-            f"p50 {statistics.median(latencies) * 1000:.0f} ms, "
-            f"p99 {latencies[int(len(latencies) * 0.99) - 1] * 1000:.0f} ms, "
-            f"max {latencies[-1] * 1000:.0f} ms (n={len(latencies)})"
-        )
-        per_pod = {v: round(n / args.count, 2) for v, n in sorted(used.items()) if n}
-        print(f"API requests per processed Pod: {per_pod} (WATCH counts reconnects, not events)")
-        print(f"peak RSS of netchecks-results: {hwm.split(':', 1)[1].strip()}")
-    finally:
-        pods_done.stop.set()
-        reports.stop.set()
-        proc.terminate()
-        proc.wait(timeout=15)
-        sim.stop()
+        reports = Watcher(api, policy_reports(), lambda o: True)
+        try:
+            with service(argv, cluster, "results.log", env) as results:
+                time.sleep(2)  # leadership
+                pods_done.start()
+                reports.start()
+                time.sleep(0.5)
+                before = requests_by_verb(results.metrics())
+                output = output_line(args.rules)
+                start = time.monotonic()
+                for i, uid in enumerate(uids):
+                    due = start + args.spread * i / args.count
+                    time.sleep(max(0.0, due - time.monotonic()))
+                    api.create(PODS, probe_pod(i, uid, output), NS)
+                created = time.monotonic() - start
+                while len(reports.seen) < args.count:
+                    if time.monotonic() - start > args.spread + 600:
+                        print(
+                            f"gave up: {len(reports.seen)} reports, {len(pods_done.seen)} pods done"
+                        )
+                        return 1
+                    time.sleep(0.2)
+                all_current = time.monotonic() - start
+                last_pod = max(pods_done.seen.values()) - start
+                time.sleep(1)
+                after = requests_by_verb(results.metrics())
+                rss_kb = results.peak_rss_kb()
+        finally:
+            pods_done.stop.set()
+            reports.stop.set()
+    used = {v: after.get(v, 0) - before.get(v, 0) for v in after}
+    latencies = sorted(
+        reports.seen[f"a{i:05d}"] - pods_done.seen[f"a{i:05d}-netchecks-1-x"]
+        for i in range(args.count)
+        if f"a{i:05d}-netchecks-1-x" in pods_done.seen
+    )
+    print(f"probe Pods: {args.count} ({args.rules} rules each), created over {created:.1f} s")
+    print(f"last Pod succeeded at {last_pod:.1f} s; all reports current at {all_current:.1f} s")
+    print(
+        "latency Pod Succeeded -> report written: "
+        f"p50 {statistics.median(latencies) * 1000:.0f} ms, "
+        f"p99 {latencies[int(len(latencies) * 0.99) - 1] * 1000:.0f} ms, "
+        f"max {latencies[-1] * 1000:.0f} ms (n={len(latencies)})"
+    )
+    per_pod = {v: round(n / args.count, 2) for v, n in sorted(used.items()) if n}
+    print(f"API requests per processed Pod: {per_pod} (WATCH counts reconnects, not events)")
+    print(f"peak RSS of netchecks-results: {rss_kb} kB")
     return 0
 
 
