@@ -1,4 +1,4 @@
-"""Fixtures of the probe's runner/CLI tests: local TCP listeners, a closed port, the real CLI."""
+"""Fixtures of the probe's tests: local TCP listeners, a closed port, the real CLI, file helpers."""
 
 from __future__ import annotations
 
@@ -86,3 +86,21 @@ def write_json(tmp_path: Path) -> Callable[[Any, str], Path]:
         return path
 
     return write
+
+
+def _mount_configmap(root: Path, files: dict[str, str]) -> Path:
+    stamp = root / "..2025_06_01_12_00_00.000000001"
+    stamp.mkdir(parents=True)
+    for name, text in files.items():
+        (stamp / name).write_text(text)
+    (root / "..data").symlink_to(stamp.name)
+    for name in files:
+        (root / name).symlink_to(f"..data/{name}")
+    return root
+
+
+@pytest.fixture
+def mounted_configmap() -> Callable[[Path, dict[str, str]], Path]:
+    """``mounted_configmap(root, files)``: ``root`` laid out as the kubelet mounts a ConfigMap
+    or Secret (files in a timestamped directory, ``..data`` and per-key symlinks)."""
+    return _mount_configmap

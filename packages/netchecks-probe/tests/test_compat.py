@@ -13,18 +13,6 @@ from tests.targets.dns import MISSING, WWW, WWW_A
 from tests.targets.http import JSON_BODY
 
 
-def mounted_configmap(root: Path, files: dict[str, str]) -> Path:
-    """A directory laid out as the kubelet mounts a ConfigMap (``..data`` symlinks)."""
-    stamp = root / "..2025_06_01_12_00_00.000000001"
-    stamp.mkdir(parents=True)
-    for name, text in files.items():
-        (stamp / name).write_text(text)
-    (root / "..data").symlink_to(stamp.name)
-    for name in files:
-        (root / name).symlink_to(f"..data/{name}")
-    return root
-
-
 def _results(stdout: str) -> dict[str, dict[str, Any]]:
     document = json.loads(stdout)
     assert document["type"] == "netcheck-output"
@@ -33,7 +21,13 @@ def _results(stdout: str) -> dict[str, dict[str, Any]]:
 
 
 def test_old_format_config_with_contexts_templates_and_expected_fail(
-    cli, write_json, tmp_path: Path, http_server, closed_port: int, tcp_listener: int
+    cli,
+    write_json,
+    mounted_configmap,
+    tmp_path: Path,
+    http_server,
+    closed_port: int,
+    tcp_listener: int,
 ) -> None:
     (tmp_path / "settings.json").write_text(json.dumps({"path": "/json", "want": "1.2.3"}))
     cfg = mounted_configmap(

@@ -15,19 +15,9 @@ def _contexts(*contexts: dict[str, object]):
     )
 
 
-def mounted_configmap(root: Path, files: dict[str, str]) -> Path:
-    """A directory laid out as the kubelet mounts a ConfigMap or Secret."""
-    stamp = root / "..2025_01_02_03_04_05.123456789"
-    stamp.mkdir(parents=True)
-    for name, text in files.items():
-        (stamp / name).write_text(text)
-    (root / "..data").symlink_to(stamp.name)
-    for name in files:
-        (root / name).symlink_to(f"..data/{name}")
-    return root
-
-
-def test_configmap_mount_gives_one_key_per_file_and_skips_dot_entries(tmp_path: Path) -> None:
+def test_configmap_mount_gives_one_key_per_file_and_skips_dot_entries(
+    tmp_path: Path, mounted_configmap
+) -> None:
     root = mounted_configmap(tmp_path / "cfg", {"host": "db.example", "port": "5432"})
     (root / ".hidden").write_text("x")
     mapping = DirectoryMapping(root)
@@ -35,7 +25,7 @@ def test_configmap_mount_gives_one_key_per_file_and_skips_dot_entries(tmp_path: 
     assert mapping["host"] == "db.example"
 
 
-def test_directory_values_are_read_only_when_used(tmp_path: Path) -> None:
+def test_directory_values_are_read_only_when_used(tmp_path: Path, mounted_configmap) -> None:
     root = mounted_configmap(tmp_path / "cfg", {"a": "1", "b": "2"})
     mapping = DirectoryMapping(root)
     assert mapping.read_values() == []
@@ -132,7 +122,9 @@ def test_a_file_context_that_is_neither_json_nor_yaml_fails_to_load(tmp_path: Pa
     assert "is neither JSON nor YAML" in loaded.failed["bad"]
 
 
-def test_secret_values_are_collected_only_from_secret_contexts(tmp_path: Path) -> None:
+def test_secret_values_are_collected_only_from_secret_contexts(
+    tmp_path: Path, mounted_configmap
+) -> None:
     root = mounted_configmap(tmp_path / "sec", {"token": "tok-123", "unused": "never-read"})
     loaded = _contexts(
         {"name": "s", "type": "directory", "path": str(root), "secret": True},
