@@ -177,40 +177,22 @@ def test_chart_rbac_is_enough_for_the_whole_scenario_and_every_rule_is_used(
         down = {"name": "down", "type": "http", "url": http_server.url("/status/503")}
         # Scheduled, run now: ConfigMap + CronJob + a Job.
         cluster.create_assertion("web", {"schedule": "@hourly", "rules": [up]})
-        cluster.custom.patch_namespaced_custom_object(
-            GROUP,
-            VERSION,
-            "team-a",
-            PLURAL,
-            "web",
-            {"metadata": {"annotations": {"netchecks.io/run-now": "1"}}},
-        )
+        cluster.patch_assertion("web", {"metadata": {"annotations": {"netchecks.io/run-now": "1"}}})
         report = cluster.wait_report("web", timeout=60)
         assert results_of(report) == {"up": "pass"}
         wait_for(lambda: _probe_complete(cluster, "web"), 30, "status from the report")
         batch = client.BatchV1Api(installed.api)
         # Spec changes: the ConfigMap and the CronJob are replaced.
-        cluster.custom.patch_namespaced_custom_object(
-            GROUP,
-            VERSION,
-            "team-a",
-            PLURAL,
-            "web",
-            {"spec": {"schedule": "@daily", "rules": [up, down]}},
-        )
+        cluster.patch_assertion("web", {"spec": {"schedule": "@daily", "rules": [up, down]}})
         # Unscheduled: the CronJob is deleted, a one-shot Job runs.
-        cluster.custom.patch_namespaced_custom_object(
-            GROUP, VERSION, "team-a", PLURAL, "web", {"spec": {"schedule": None}}
-        )
+        cluster.patch_assertion("web", {"spec": {"schedule": None}})
         report = cluster.wait_report("web", lambda r: len(r.get("results") or []) == 2, 60)
         assert results_of(report) == {"up": "pass", "down": "fail"}
         wait_for(lambda: _probe_complete(cluster, "web"), 30, "status from the report")
         assert _status(cluster, "web")["summary"]["fail"] == 1
         assert batch.list_namespaced_cron_job("team-a").items == []
         # A newer unscheduled spec: the earlier one-shot Job is deleted, a new one runs.
-        cluster.custom.patch_namespaced_custom_object(
-            GROUP, VERSION, "team-a", PLURAL, "web", {"spec": {"rules": [up]}}
-        )
+        cluster.patch_assertion("web", {"spec": {"rules": [up]}})
         report = cluster.wait_report("web", lambda r: len(r.get("results") or []) == 1, 60)
         assert results_of(report) == {"up": "pass"}
 

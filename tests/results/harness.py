@@ -181,6 +181,12 @@ class Cluster:
         )
         return created
 
+    def patch_assertion(self, name: str, patch: dict[str, Any]) -> None:
+        """Merge-patch the assertion ``name`` (e.g. ``{"spec": {...}}``)."""
+        self.custom.patch_namespaced_custom_object(
+            GROUP, VERSION, self.namespace, PLURAL, name, patch
+        )
+
     def delete_assertion(self, name: str) -> None:
         self.custom.delete_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL, name)
 

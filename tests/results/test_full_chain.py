@@ -32,20 +32,11 @@ def _condition(cluster: Cluster, name: str) -> dict[str, object]:
 
 
 def _run_now(cluster: Cluster, name: str, value: str) -> None:
-    cluster.custom.patch_namespaced_custom_object(
-        GROUP,
-        VERSION,
-        cluster.namespace,
-        PLURAL,
-        name,
-        {"metadata": {"annotations": {"netchecks.io/run-now": value}}},
-    )
+    cluster.patch_assertion(name, {"metadata": {"annotations": {"netchecks.io/run-now": value}}})
 
 
 def _spec(cluster: Cluster, name: str, spec: dict[str, object]) -> None:
-    cluster.custom.patch_namespaced_custom_object(
-        GROUP, VERSION, cluster.namespace, PLURAL, name, {"spec": spec}
-    )
+    cluster.patch_assertion(name, {"spec": spec})
 
 
 def test_assertion_becomes_a_report_and_a_status_through_the_real_services(
