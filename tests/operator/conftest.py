@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from netchecks_core.service.errors import ConflictError, NotFoundError
 from netchecks_core.service.kube import CRDS, KubeApi, load_api_client
 
 from tests.e2e_cluster import *  # noqa: F403 - kubesim or a real cluster (NETCHECKS_E2E_KUBECONFIG)
+from tests.targets.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CRD_FILES = ["netchecks.io_networkassertions.yaml", "wgpolicyk8s.io_policyreports.yaml"]
@@ -56,17 +56,11 @@ def api(kubeconfig: Path) -> Iterator[KubeApi]:
     client.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class OperatorProcess:
     """A running ``netchecks-operator`` process."""
 
     def __init__(self, kubeconfig: Path, namespace: str, log_path: Path, **env: str) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.log_path = log_path
         self.env = {
             **os.environ,

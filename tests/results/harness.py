@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,8 @@ from kubernetes import client
 from netchecks_core.assertion import NetworkAssertionSpec
 from netchecks_core.convert import context_mount_path, probe_config_from_spec
 from netchecks_core.naming import child_annotations, child_labels, probe_pod_labels
+
+from tests.targets.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CRDS = ROOT / "charts" / "netchecks" / "files" / "crds"
@@ -76,13 +77,6 @@ def install_crds(api: client.ApiClient) -> None:
             return True
 
         wait_for(served, 10, f"{plural}.{group} served")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class ResultsService:
