@@ -3,7 +3,7 @@
 
     python3 dev.py test [PYTEST ARGS]   set everything up, then run the whole test suite
     python3 dev.py demo [DEMO ARGS]     set everything up, then run the local demo
-    python3 dev.py lint                 ruff and mypy
+    python3 dev.py lint                 ruff, mypy and the import contracts
     python3 dev.py setup                only set up
 
 Needs only Python 3.11+ and git. It creates ``.venv``, installs every package of
@@ -121,7 +121,12 @@ def main(argv: list[str]) -> int:
         return subprocess.call([str(PYTHON), "-m", "pytest", *args], cwd=ROOT, env=env)
     if command == "lint":
         ensure_venv()
-        checks = [["ruff", "check", "."], ["ruff", "format", "--check", "."], ["mypy"]]
+        checks = [
+            ["ruff", "check", "."],
+            ["ruff", "format", "--check", "."],
+            ["mypy"],
+            ["lint-imports"],  # the architecture contracts in pyproject.toml
+        ]
         return max(subprocess.call([str(BIN / c[0]), *c[1:]], cwd=ROOT, env=env) for c in checks)
     if command == "demo":
         setup()
