@@ -74,6 +74,17 @@ def _ip_address(value: str | None) -> str | None:
 SourceIp = Annotated[str | None, AfterValidator(_ip_address)]
 
 
+def _kebab_config(extra: Literal["allow", "forbid"]) -> ConfigDict:
+    """Models whose wire names are kebab-case, read by either name, written kebab-case."""
+    return ConfigDict(
+        alias_generator=kebab,
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+        extra=extra,
+    )
+
+
 class Validate(BaseModel):
     """A rule's CEL judgement: ``pattern`` must hold; ``message`` explains it to people."""
 
@@ -86,13 +97,7 @@ class Validate(BaseModel):
 class RuleBase(BaseModel):
     """Fields every rule type shares."""
 
-    model_config = ConfigDict(
-        alias_generator=kebab,
-        validate_by_name=True,
-        validate_by_alias=True,
-        serialize_by_alias=True,
-        extra="allow",
-    )
+    model_config = _kebab_config(extra="allow")
 
     #: Timeout in seconds when the rule sets none; each type sets its own.
     DEFAULT_TIMEOUT: ClassVar[float] = 10.0
@@ -287,13 +292,7 @@ NameList = Annotated[list[str], BeforeValidator(_one_or_many)]
 
 
 class _SelectorBase(BaseModel):
-    model_config = ConfigDict(
-        alias_generator=kebab,
-        validate_by_name=True,
-        validate_by_alias=True,
-        serialize_by_alias=True,
-        extra="forbid",
-    )
+    model_config = _kebab_config(extra="forbid")
 
 
 class RoleSelector(_SelectorBase):
