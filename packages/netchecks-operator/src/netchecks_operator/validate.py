@@ -7,27 +7,14 @@ rules and inline contexts must compile. Each problem names its rule.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from netchecks_core.assertion import NetworkAssertionSpec
 from netchecks_core.cel import CelError, compile_expression
 from netchecks_core.errors import describe_errors
-from netchecks_core.templates import expressions
+from netchecks_core.render import template_problems
 from netchecks_core.validation import check_unrendered_rule
 from pydantic import ValidationError
-
-
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _strings(key)
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
 
 
 def _cel_problems(text: str, what: str) -> list[str]:
@@ -61,14 +48,9 @@ def spec_problems(spec: NetworkAssertionSpec) -> list[str]:
         validate = rule.get("validate")
         if isinstance(validate, dict) and isinstance(validate.get("pattern"), str):
             problems += _cel_problems(validate["pattern"], f"{label}.validate.pattern")
-        for text in _strings(
-            {k: v for k, v in rule.items() if k not in {"validation", "validate"}}
-        ):
-            for expression in expressions(text):
-                problems += _cel_problems(expression, f"{label} template")
+        templated = {k: v for k, v in rule.items() if k not in {"validation", "validate"}}
+        problems += template_problems(templated, label)
     for context in spec.context:
         if context.inline is not None:
-            for text in _strings(context.inline):
-                for expression in expressions(text):
-                    problems += _cel_problems(expression, f"context {context.name!r} template")
+            problems += template_problems(context.inline, f"context {context.name!r}")
     return problems
