@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from netchecks_core.probe_config import RESERVED_CONTEXT_NAMES
+from netchecks_core.probe_config import ContextName
 
 GROUP = "netchecks.io"
 VERSION = "v1"
@@ -50,17 +50,12 @@ class SecretContextSource(ConfigMapContextSource):
 class AssertionContext(_Camel):
     """Named data for templates and CEL rules: exactly one source."""
 
-    name: str = Field(min_length=1, max_length=63, pattern=r"^[a-z0-9]([-a-z0-9_]*[a-z0-9])?$")
+    name: ContextName = Field(
+        min_length=1, max_length=63, pattern=r"^[a-z0-9]([-a-z0-9_]*[a-z0-9])?$"
+    )
     configMap: ConfigMapContextSource | None = None  # noqa: N815
     secret: SecretContextSource | None = None
     inline: Any = None
-
-    @field_validator("name")
-    @classmethod
-    def _not_reserved(cls, value: str) -> str:
-        if value in RESERVED_CONTEXT_NAMES:
-            raise ValueError(f"context name {value!r} is reserved (it is a CEL result variable)")
-        return value
 
     @model_validator(mode="after")
     def _one_source(self) -> AssertionContext:

@@ -9,25 +9,28 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 #: Context names that would shadow the CEL result variables.
 RESERVED_CONTEXT_NAMES = frozenset({"data", "spec"})
 
 
+def _not_reserved(value: str) -> str:
+    if value in RESERVED_CONTEXT_NAMES:
+        raise ValueError(f"context name {value!r} is reserved (it is a CEL result variable)")
+    return value
+
+
+#: A context's name: any name but the CEL result variables.
+ContextName = Annotated[str, AfterValidator(_not_reserved)]
+
+
 class _ContextBase(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1)
+    name: ContextName = Field(min_length=1)
     #: The data came from a Kubernetes Secret: its values are redacted wherever they appear.
     secret: bool = False
-
-    @field_validator("name")
-    @classmethod
-    def _not_reserved(cls, value: str) -> str:
-        if value in RESERVED_CONTEXT_NAMES:
-            raise ValueError(f"context name {value!r} is reserved (it is a CEL result variable)")
-        return value
 
 
 class InlineContext(_ContextBase):
