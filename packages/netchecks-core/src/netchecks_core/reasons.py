@@ -33,6 +33,7 @@ REASONS: Final[dict[str, str]] = {
     "too-many-redirects": "the redirects did not end",
     # TCP banner exchange.
     "banner-mismatch": "the server's banner did not contain what was expected",
+    "banner-timeout": "the connection was made but no banner arrived within the timeout",
     # PostgreSQL.
     "auth-failed": "the database refused the credentials",
     "permission-denied": "the database refused the statement for lack of privilege",
@@ -41,6 +42,45 @@ REASONS: Final[dict[str, str]] = {
     "multiple-statements": "the query holds more than one SQL statement (none was run)",
     "invalid-rule": "a grants rule names roles that do not exist on the server",
     "privilege-violation": "a role's effective privileges break a grants rule",
+    # The runner.
+    "deadline": "the run's deadline cut the rule before it finished",
     # Anything else.
     "error": "an unexpected error (see the exception)",
 }
+
+
+#: The check got no response: the target refused, was unreachable, did not exist or
+#: stayed silent within the rule's own timeout. Such a check has *failed* (``expected:
+#: fail`` makes it a pass: the usual "must be blocked" rule), even where its CEL rule
+#: cannot be evaluated for want of the response's fields.
+NO_RESPONSE_REASONS: Final = frozenset(
+    {
+        "timeout",
+        "connection-refused",
+        "connection-reset",
+        "host-unreachable",
+        "name-resolution-failed",
+        "nxdomain",
+        "no-answer",
+        "servfail",
+        "dns-refused",
+        "tls-error",
+        "tls-verify-failed",
+    }
+)
+
+#: The check could not be judged, whatever its CEL rule says: the rule was cut by the
+#: run's deadline, its target or TLS files are not usable, a response began but did
+#: not complete, or the check hit an unexpected error. Such a result is ``error``,
+#: and ``expected: fail`` never turns it into a pass.
+UNJUDGED_REASONS: Final = frozenset(
+    {
+        "deadline",
+        "invalid-target",
+        "source-ip-unavailable",
+        "tls-config-invalid",
+        "banner-timeout",
+        "multiple-statements",
+        "error",
+    }
+)
