@@ -28,6 +28,7 @@ from .clock import Clock, format_time
 from .controller import Controller, record_event
 from .errors import ApiError
 from .faults import Faults
+from .oom import MemoryLimits, parse_bytes
 from .podlogs import LogStore
 from .settings import ImageMapping, Settings
 from .storage import Event
@@ -119,6 +120,7 @@ class Kubelet(Controller):
         self.runs: dict[str, PodRun] = {}
         self.kubeconfig: Path | None = None
         self.mount_mode = effective_mount_mode(settings.mount_mode)
+        self.memory = MemoryLimits(settings.memory_enforcement, f"{os.getpid()}-{id(self):x}")
         self.lost: set[str] = set()
         self._lock = threading.Lock()
 
@@ -482,6 +484,8 @@ class PodRun(threading.Thread):
         )
         started = format_time(self.kubelet.clock.now())
         proc = None
+        limits = (c.get("resources") or {}).get("limits") or {}
+        confinement = self.kubelet.memory.confine(parse_bytes(limits.get("memory", "")))
         exe = _resolve(argv[0], mapping, env["PATH"], paths if isolate else None) if argv else None
         if exe is not None:
             command = [exe, *argv[1:]]
@@ -507,6 +511,7 @@ class PodRun(threading.Thread):
                     "--",
                     *command,
                 ]
+            command = confinement.wrap(command)
             try:
                 proc = subprocess.Popen(
                     command,
@@ -520,6 +525,7 @@ class PodRun(threading.Thread):
             except OSError as exc:
                 logbuf.append(self.kubelet.clock.now(), f"{exc}\n".encode())
         if proc is None:
+            confinement.finish()
             logbuf.close()
             what = argv[0] if argv else ""
             statuses[name] = self._terminated(
@@ -534,6 +540,7 @@ class PodRun(threading.Thread):
             )
             self._publish()
             return 128
+        confinement.started(proc.pid)
         with self._lock:
             self.procs[name] = proc
         statuses[name] = {
@@ -551,6 +558,8 @@ class PodRun(threading.Thread):
         self._wait(proc, name)
         reader.join()
         logbuf.close()
+        if confinement.finish():
+            self.kill_reasons.setdefault(name, "OOMKilled")
         with self._lock:
             self.procs.pop(name, None)
         rc = proc.returncode

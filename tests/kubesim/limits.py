@@ -16,8 +16,9 @@ The first and the last are ``Settings.max_request_body_bytes`` and
 from __future__ import annotations
 
 import base64
+import io
 import json
-from typing import Any, BinaryIO
+from typing import Any
 
 from .errors import ApiError, FieldError
 
@@ -27,7 +28,7 @@ Obj = dict[str, Any]
 MAX_CONFIG_DATA_BYTES = 1024 * 1024
 
 
-def read_body(stream: BinaryIO, length: int, limit: int) -> bytes:
+def read_body(stream: io.BufferedIOBase, length: int, limit: int) -> bytes:
     """Read a request body; over ``limit`` it is drained in chunks and refused (413)."""
     if length <= limit:
         return stream.read(length) if length else b""

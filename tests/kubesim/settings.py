@@ -80,6 +80,10 @@ class Settings:
     #: Largest object etcd stores (its --max-request-bytes default, 1.5 MiB); more
     #: gives the 500 ``etcdserver: request is too large``.
     etcd_max_request_bytes: int = 1572864
+    #: How containers' ``resources.limits.memory`` is enforced (see oom.py): "cgroup"
+    #: (a memory cgroup per container run), "rss" (a /proc watcher that SIGKILLs), or
+    #: "auto": "cgroup" when kubesim can create one, else "rss".
+    memory_enforcement: str = "auto"
     #: The kubelet's containerLogMaxSize (10Mi): a container log larger than this is
     #: rotated, and ``pods/log`` serves only the current file.
     container_log_max_size: int = 10 * 1024 * 1024
