@@ -116,7 +116,7 @@ class Kubelet(Controller):
         self.settings = settings
         self.clock = clock
         self.work_dir = work_dir
-        self.logs = LogStore(api, faults)
+        self.logs = LogStore(api, faults, settings.container_log_max_size)
         self.runs: dict[str, PodRun] = {}
         self.kubeconfig: Path | None = None
         self.mount_mode = effective_mount_mode(settings.mount_mode)
