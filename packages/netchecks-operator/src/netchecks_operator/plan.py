@@ -23,6 +23,7 @@ from netchecks_core.rules import RULE_ADAPTER
 from netchecks_operator import status as st
 from netchecks_operator.podtemplate import CONFIG_KEY, TemplateError, pod_template
 from netchecks_operator.settings import OperatorSettings
+from netchecks_operator.sizes import size_problems
 from netchecks_operator.validate import parse_spec, spec_problems
 
 #: On Jobs the operator makes: ``once`` (one per spec generation) or ``now`` (run-now).
@@ -227,6 +228,12 @@ def plan(
             )
         except TemplateError as error:
             problems.append(str(error))
+    config_text = ""
+    if spec is not None and template is not None and not problems:
+        config_text = json.dumps(
+            probe_config_from_spec(spec), sort_keys=True, separators=(",", ":")
+        )
+        problems += size_problems(config_text, template)
     if spec is None or template is None or problems:
         message = "; ".join(problems)
         result.invalid = problems
@@ -244,12 +251,11 @@ def plan(
         return result
 
     # -- the ConfigMap holding the probe config -----------------------------------------
-    config = probe_config_from_spec(spec)
     configmap = {
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": _meta(assertion, naming.configmap_name(name), None),
-        "data": {CONFIG_KEY: json.dumps(config, sort_keys=True, separators=(",", ":"))},
+        "data": {CONFIG_KEY: config_text},
     }
     _with_hash(configmap)
     _ensure(result, "ConfigMap", configmap, observed.configmap, uid)
