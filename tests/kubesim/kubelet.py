@@ -409,17 +409,20 @@ class PodRun(threading.Thread):
         def lookup(kind: str, name: str) -> Obj | None:
             return self.api.find(cm_rt if kind == "configmap" else secret_rt, self.namespace, name)
 
-        reported = False
+        reported: set[str] = set()
+        failing = ""
         while True:
+            mounts: dict[str, Path] = {}
             try:
-                return {
-                    v["name"]: materialise(v, pods_root, lookup)
-                    for v in self.spec.get("volumes") or []
-                }
+                for volume in self.spec.get("volumes") or []:
+                    failing = volume["name"]
+                    mounts[failing] = materialise(volume, pods_root, lookup)
+                return mounts
             except VolumeNotReadyError as exc:
-                if not reported:
-                    self._event("Warning", "FailedMount", f"MountVolume.SetUp failed: {exc}")
-                    reported = True
+                message = f'MountVolume.SetUp failed for volume "{failing}" : {exc}'
+                if message not in reported:  # the real kubelet repeats it with back-off
+                    self._event("Warning", "FailedMount", message)
+                    reported.add(message)
                 if self.stopping.wait(0.2):
                     return None
 

@@ -194,6 +194,9 @@ def test_namespace_mode_shows_literal_container_paths(make_kubesim) -> None:  # 
 
 
 def test_missing_config_map_blocks_start_until_created(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+    """Real: the Pod stays Pending, its container waiting with ContainerCreating, and the
+    kubelet posts a Warning FailedMount Event `MountVolume.SetUp failed for volume "c" :
+    configmap "later" not found`; once the ConfigMap exists the volume mounts and it runs."""
     manifest = pod_manifest(
         "p", ["python", "-c", "import sys; print(open(sys.argv[1]).read())", "/c/k"]
     )
@@ -201,7 +204,15 @@ def test_missing_config_map_blocks_start_until_created(core, kube_namespace) -> 
     manifest["spec"]["containers"][0]["volumeMounts"] = [{"name": "c", "mountPath": "/c"}]
     core.create_namespaced_pod(kube_namespace, manifest)
     time.sleep(0.3)
-    assert core.read_namespaced_pod("p", kube_namespace).status.phase == "Pending"
+    pod = core.read_namespaced_pod("p", kube_namespace)
+    assert pod.status.phase == "Pending"
+    assert pod.status.container_statuses[0].state.waiting.reason == "ContainerCreating"
+    events = core.list_namespaced_event(
+        kube_namespace, field_selector="involvedObject.name=p,reason=FailedMount"
+    ).items
+    assert [(e.type, e.message) for e in events] == [
+        ("Warning", 'MountVolume.SetUp failed for volume "c" : configmap "later" not found')
+    ]
     core.create_namespaced_config_map(
         kube_namespace, {"metadata": {"name": "later"}, "data": {"k": "here"}}
     )

@@ -21,6 +21,7 @@ from netchecks_core.convert import probe_config_from_spec
 from netchecks_core.rules import RULE_ADAPTER
 
 from netchecks_operator import status as st
+from netchecks_operator.mounts import missing_objects
 from netchecks_operator.podtemplate import CONFIG_KEY, TemplateError, pod_template
 from netchecks_operator.settings import OperatorSettings
 from netchecks_operator.sizes import size_problems
@@ -64,6 +65,8 @@ class Observed:
     cronjob: dict[str, Any] | None = None
     jobs: Sequence[dict[str, Any]] = ()
     report: dict[str, Any] | None = None
+    #: (pod name, message) of the FailedMount Events in the assertion's namespace.
+    mount_failures: Sequence[tuple[str, str]] = ()
 
 
 @dataclass
@@ -367,10 +370,15 @@ def plan(
         result.events.append(
             EventNote("Warning", "ProbeFailed", f"Job {job_name} failed: {failure}")
         )
+    missing = missing_objects(current, observed.mount_failures, spec.context) if current else None
+    if missing:
+        result.events.append(EventNote("Warning", st.CONTEXT_NOT_FOUND, missing))
 
     summary = st.report_summary(observed.report)
     parse_error = st.report_parse_error(observed.report)
-    if parse_error:
+    if missing:  # the current run cannot start: say so over an older run's result
+        cond = ("False", st.CONTEXT_NOT_FOUND, missing)
+    elif parse_error:
         cond = ("False", st.RESULT_PARSE_ERROR, parse_error)
     elif summary is not None:
         cond = ("True", st.PROBE_COMPLETE, st.summary_message(summary))
