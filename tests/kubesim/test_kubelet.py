@@ -240,7 +240,7 @@ def test_unmapped_image_is_an_image_pull_error(core, kube_namespace) -> None:  #
 def test_probe_image_runs_from_this_environment(kubesim) -> None:  # type: ignore[no-untyped-def]
     """Default mapping: any registry/tag of `.../netchecks-probe` resolves commands in the
     Python environment kubesim runs in."""
-    from tests.kubesim.kubelet import find_mapping
+    from tests.kubesim.containers import find_mapping
     from tests.kubesim.settings import default_images
 
     for image in (
@@ -407,7 +407,7 @@ def test_namespace_mounts_never_hide_the_environment_the_container_runs_from() -
     """A probe Pod's emptyDir at /tmp must not hide a checkout (and its venv) under /tmp."""
     from pathlib import Path
 
-    from tests.kubesim.kubelet import namespace_mounts
+    from tests.kubesim.containers import namespace_mounts
     from tests.kubesim.volumes import Mount
 
     tmp = Mount("/tmp", Path("/work/pods/1/volumes/tmp"))
