@@ -233,7 +233,7 @@ def test_troubleshooting_explains_every_status_reason() -> None:
 
     (table,) = page("troubleshooting.md").tables_in("Status reasons")
     reasons = {status.PROBE_COMPLETE, status.PROGRESSING, status.INVALID_SPEC}
-    reasons |= {status.RESULT_PARSE_ERROR, status.RECONCILE_ERROR}
+    reasons |= {status.RESULT_PARSE_ERROR, status.RECONCILE_ERROR, status.CONTEXT_NOT_FOUND}
 
     assert {first_code(c) for c in table.column()} == reasons
 

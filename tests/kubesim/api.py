@@ -20,6 +20,7 @@ from typing import Any, cast
 from . import crds, crdschema, patch, strategies, validation, views
 from .clock import Clock, format_time
 from .errors import ApiError, bad_request, conflict, expired, invalid_error, not_found
+from .limits import check_stored_size
 from .resources import Registry, ResourceType
 from .schemas import kind_schema, unknown_fields
 from .selectors import (
@@ -301,6 +302,7 @@ class Api:
                 raise _already_exists(rt, cm["name"], prefix)
             if dry_run:
                 return cast(Obj, candidate)
+            check_stored_size(candidate, self.settings.etcd_max_request_bytes)
             stored = self.store.create(rt.storage_key, candidate)
             if rt.kind == "CustomResourceDefinition":
                 self.crds.created(stored)
@@ -451,6 +453,7 @@ class Api:
         self._validate(rt, new, old)
         if dry_run:
             return cast(Obj, new)
+        check_stored_size(new, self.settings.etcd_max_request_bytes)
         if (
             om.get("deletionTimestamp")
             and not nm.get("finalizers")

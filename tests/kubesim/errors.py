@@ -34,9 +34,10 @@ class ApiError(Exception):
             "metadata": {},
             "status": "Failure",
             "message": self.message,
-            "reason": self.reason,
             "code": self.code,
         }
+        if self.reason:  # metav1.Status omits an empty reason (StatusReasonUnknown)
+            body["reason"] = self.reason
         if self.details is not None:
             body["details"] = self.details
         return body

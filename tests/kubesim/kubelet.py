@@ -9,8 +9,6 @@ the container log; the exit code lands in the container status.
 from __future__ import annotations
 
 import contextlib
-import fnmatch
-import functools
 import hashlib
 import logging
 import os
@@ -25,9 +23,19 @@ from typing import Any
 
 from .api import Api, DeleteOptions
 from .clock import Clock, format_time
+from .containers import (
+    MOUNT_SCRIPT,
+    EnvResolver,
+    effective_mount_mode,
+    find_mapping,
+    image_repository,
+    namespace_mounts,
+    resolve_command,
+)
 from .controller import Controller, record_event
 from .errors import ApiError
 from .faults import Faults
+from .oom import MemoryLimits, parse_bytes
 from .podlogs import LogStore
 from .settings import ImageMapping, Settings
 from .storage import Event
@@ -37,70 +45,6 @@ from .volumes import Mount, PathMap, VolumeNotReadyError, materialise
 log = logging.getLogger(__name__)
 Obj = dict[str, Any]
 TERMINAL = ("Succeeded", "Failed")
-
-
-def image_repository(image: str) -> str:
-    """``registry/repo:tag@digest`` -> ``registry/repo``."""
-    repo = image.split("@", 1)[0]
-    head, _, last = repo.rpartition("/")
-    if ":" in last:
-        last = last.split(":", 1)[0]
-    return f"{head}/{last}" if head else last
-
-
-_MOUNT_SCRIPT = (
-    'while [ "$1" != "--" ]; do '
-    'if [ -d "$1" ]; then mkdir -p "$2"; else mkdir -p "$(dirname "$2")"; touch "$2"; fi; '
-    'mount --bind "$1" "$2"; '
-    'if [ "$3" = ro ]; then mount -o remount,bind,ro "$2"; fi; '
-    'shift 3; done; shift; exec "$@"'
-)
-
-
-def namespace_mounts(mounts: list[Mount], keep_visible: list[Path]) -> list[Mount]:
-    """The mounts to bind in a container's mount namespace, parents before children.
-
-    A mount over a directory that holds what the container process runs from (the
-    Python environment, kubesim's own work directory) would hide it: a probe Pod's
-    ``emptyDir`` at ``/tmp`` would hide a checkout under ``/tmp``. Such a mount is
-    left out, and the host directory stays visible in its place.
-    """
-    kept = [m for m in mounts if not any(_covers(m.container_path, path) for path in keep_visible)]
-    return sorted(kept, key=lambda m: len(m.container_path.rstrip("/")))
-
-
-def _covers(container_path: str, host_path: Path) -> bool:
-    top = Path(container_path)
-    return host_path == top or top in host_path.parents
-
-
-@functools.cache
-def namespaces_available() -> bool:
-    """Can this process make private mount namespaces (root + util-linux unshare)?"""
-    unshare = shutil.which("unshare")
-    if unshare is None or os.geteuid() != 0:
-        return False
-    try:
-        done = subprocess.run(
-            [unshare, "--mount", "--propagation", "private", "true"],
-            check=False,
-            capture_output=True,
-            timeout=5,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return done.returncode == 0
-
-
-def effective_mount_mode(setting: str) -> str:
-    if setting == "auto":
-        return "namespace" if namespaces_available() else "rewrite"
-    return setting
-
-
-def find_mapping(images: tuple[ImageMapping, ...], image: str) -> ImageMapping | None:
-    repo = image_repository(image)
-    return next((m for m in images if fnmatch.fnmatchcase(repo, m.match)), None)
 
 
 class Kubelet(Controller):
@@ -115,10 +59,11 @@ class Kubelet(Controller):
         self.settings = settings
         self.clock = clock
         self.work_dir = work_dir
-        self.logs = LogStore(api, faults)
+        self.logs = LogStore(api, faults, settings.container_log_max_size)
         self.runs: dict[str, PodRun] = {}
         self.kubeconfig: Path | None = None
         self.mount_mode = effective_mount_mode(settings.mount_mode)
+        self.memory = MemoryLimits(settings.memory_enforcement, f"{os.getpid()}-{id(self):x}")
         self.lost: set[str] = set()
         self._lock = threading.Lock()
 
@@ -407,17 +352,20 @@ class PodRun(threading.Thread):
         def lookup(kind: str, name: str) -> Obj | None:
             return self.api.find(cm_rt if kind == "configmap" else secret_rt, self.namespace, name)
 
-        reported = False
+        reported: set[str] = set()
+        failing = ""
         while True:
+            mounts: dict[str, Path] = {}
             try:
-                return {
-                    v["name"]: materialise(v, pods_root, lookup)
-                    for v in self.spec.get("volumes") or []
-                }
+                for volume in self.spec.get("volumes") or []:
+                    failing = volume["name"]
+                    mounts[failing] = materialise(volume, pods_root, lookup)
+                return mounts
             except VolumeNotReadyError as exc:
-                if not reported:
-                    self._event("Warning", "FailedMount", f"MountVolume.SetUp failed: {exc}")
-                    reported = True
+                message = f'MountVolume.SetUp failed for volume "{failing}" : {exc}'
+                if message not in reported:  # the real kubelet repeats it with back-off
+                    self._event("Warning", "FailedMount", message)
+                    reported.add(message)
                 if self.stopping.wait(0.2):
                     return None
 
@@ -482,7 +430,13 @@ class PodRun(threading.Thread):
         )
         started = format_time(self.kubelet.clock.now())
         proc = None
-        exe = _resolve(argv[0], mapping, env["PATH"], paths if isolate else None) if argv else None
+        limits = (c.get("resources") or {}).get("limits") or {}
+        confinement = self.kubelet.memory.confine(parse_bytes(limits.get("memory", "")))
+        exe = (
+            resolve_command(argv[0], mapping, env["PATH"], paths if isolate else None)
+            if argv
+            else None
+        )
         if exe is not None:
             command = [exe, *argv[1:]]
             if isolate:
@@ -501,12 +455,13 @@ class PodRun(threading.Thread):
                     "--",
                     "/bin/sh",
                     "-c",
-                    _MOUNT_SCRIPT,
+                    MOUNT_SCRIPT,
                     "sh",
                     *binds,
                     "--",
                     *command,
                 ]
+            command = confinement.wrap(command)
             try:
                 proc = subprocess.Popen(
                     command,
@@ -520,6 +475,7 @@ class PodRun(threading.Thread):
             except OSError as exc:
                 logbuf.append(self.kubelet.clock.now(), f"{exc}\n".encode())
         if proc is None:
+            confinement.finish()
             logbuf.close()
             what = argv[0] if argv else ""
             statuses[name] = self._terminated(
@@ -534,6 +490,7 @@ class PodRun(threading.Thread):
             )
             self._publish()
             return 128
+        confinement.started(proc.pid)
         with self._lock:
             self.procs[name] = proc
         statuses[name] = {
@@ -551,6 +508,8 @@ class PodRun(threading.Thread):
         self._wait(proc, name)
         reader.join()
         logbuf.close()
+        if confinement.finish():
+            self.kill_reasons.setdefault(name, "OOMKilled")
         with self._lock:
             self.procs.pop(name, None)
         rc = proc.returncode
@@ -603,62 +562,10 @@ class PodRun(threading.Thread):
                 env[key] = os.environ[key]
         if self.kubelet.kubeconfig is not None:
             env["KUBECONFIG"] = str(self.kubelet.kubeconfig)
-        for source in c.get("envFrom") or []:
-            prefix = source.get("prefix", "")
-            obj = self._ref_obj(source.get("configMapRef"), source.get("secretRef"))
-            env.update({prefix + k: v for k, v in obj.items()})
-        for item in c.get("env") or []:
-            value = item.get("value")
-            if value is None and item.get("valueFrom"):
-                value = self._value_from(item["valueFrom"])
-            if value is not None:
-                value = _expand(value, env)
-                env[item["name"]] = paths.rewrite(value) if rewrite else value
+        EnvResolver(self.api, self.pod, self.kubelet.settings.node_name).apply(
+            c, env, paths, rewrite
+        )
         return env
-
-    def _ref_obj(self, cm: Obj | None, secret: Obj | None) -> dict[str, str]:
-        import base64
-
-        if cm:
-            obj = self.api.find(
-                self.api.resource("", "v1", "configmaps"), self.namespace, cm["name"]
-            )
-            return dict((obj or {}).get("data") or {})
-        if secret:
-            obj = self.api.find(
-                self.api.resource("", "v1", "secrets"), self.namespace, secret["name"]
-            )
-            return {
-                k: base64.b64decode(v).decode(errors="replace")
-                for k, v in ((obj or {}).get("data") or {}).items()
-            }
-        return {}
-
-    def _value_from(self, source: Obj) -> str | None:
-        if "configMapKeyRef" in source:
-            ref = source["configMapKeyRef"]
-            return self._ref_obj(ref, None).get(ref["key"])
-        if "secretKeyRef" in source:
-            ref = source["secretKeyRef"]
-            return self._ref_obj(None, ref).get(ref["key"])
-        if "fieldRef" in source:
-            field = source["fieldRef"]["fieldPath"]
-            m = self.pod["metadata"]
-            values = {
-                "metadata.name": m["name"],
-                "metadata.namespace": m["namespace"],
-                "metadata.uid": m["uid"],
-                "spec.nodeName": self.kubelet.settings.node_name,
-                "spec.serviceAccountName": self.spec.get("serviceAccountName", "default"),
-                "status.podIP": "127.0.0.1",
-                "status.hostIP": "127.0.0.1",
-            }
-            if field.startswith("metadata.labels['"):
-                return str((m.get("labels") or {}).get(field[17:-2], ""))
-            if field.startswith("metadata.annotations['"):
-                return str((m.get("annotations") or {}).get(field[22:-2], ""))
-            return values.get(field)
-        return None
 
     # -- status ------------------------------------------------------------------------
 
@@ -835,28 +742,6 @@ def _pump(proc: subprocess.Popen[bytes], logbuf: Any, clock: Clock) -> None:
 def _signal(proc: subprocess.Popen[bytes], sig: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, sig)
-
-
-def _resolve(
-    command: str, mapping: ImageMapping, path: str, isolated: PathMap | None
-) -> str | None:
-    if "/" in command:
-        host = isolated.host(command) if isolated is not None else None
-        return command if Path(host or command).exists() else None
-    if mapping.bin_dir is not None:
-        candidate = mapping.bin_dir / command
-        if candidate.exists():
-            return str(candidate)
-    return shutil.which(command, path=path)
-
-
-def _expand(value: str, env: dict[str, str]) -> str:
-    """``$(VAR)`` references to earlier variables, as the kubelet expands them."""
-    import re
-
-    return re.sub(
-        r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)", lambda m: env.get(m.group(1), m.group(0)), value
-    )
 
 
 def _ts(text: str) -> float:

@@ -17,18 +17,45 @@ if TYPE_CHECKING:
 Obj = dict[str, Any]
 
 
-class ContainerLog:
-    """The merged stdout+stderr of one container instance, line by line with times."""
+#: Bytes a CRI log line adds to its content: `` stdout F `` after the timestamp.
+_CRI_OVERHEAD = len(b" stdout F ")
 
-    def __init__(self) -> None:
+
+class ContainerLog:
+    """The merged stdout+stderr of one container instance, line by line with times.
+
+    Like the kubelet's container log manager (``containerLogMaxSize``), the log file is
+    rotated once it would grow past ``max_size`` bytes (counted in the CRI format, with
+    timestamp and stream): the lines written so far are rotated away and ``pods/log``
+    serves only the current file. ``lines`` holds the current file; ``first`` is the
+    index, over the whole run, of its first line.
+    """
+
+    def __init__(self, max_size: int) -> None:
         self.lines: list[tuple[datetime, bytes]] = []
+        self.first = 0
+        self.size = 0
+        self.max_size = max_size
         self.done = False
         self.cond = threading.Condition()
 
     def append(self, when: datetime, line: bytes) -> None:
+        cost = len(_stamp(when)) + _CRI_OVERHEAD + len(line)
         with self.cond:
+            if self.lines and self.size + cost > self.max_size:
+                self.first += len(self.lines)
+                self.lines, self.size = [], 0
             self.lines.append((when, line))
+            self.size += cost
             self.cond.notify_all()
+
+    def end(self) -> int:
+        """The index, over the whole run, after the last line written (under ``cond``)."""
+        return self.first + len(self.lines)
+
+    def after(self, index: int) -> list[tuple[datetime, bytes]]:
+        """Lines from ``index`` on that are still in the current file (under ``cond``)."""
+        return self.lines[max(0, index - self.first) :]
 
     def close(self) -> None:
         with self.cond:
@@ -43,14 +70,15 @@ def _stamp(when: datetime) -> bytes:
 class LogStore:
     """Logs per (pod uid, container): one ContainerLog per run (restarts append)."""
 
-    def __init__(self, api: Api, faults: Faults) -> None:
+    def __init__(self, api: Api, faults: Faults, max_size: int) -> None:
         self.api = api
         self.faults = faults
+        self.max_size = max_size
         self._lock = threading.Lock()
         self._logs: dict[tuple[str, str], list[ContainerLog]] = {}
 
     def new_instance(self, uid: str, container: str) -> ContainerLog:
-        log = ContainerLog()
+        log = ContainerLog(self.max_size)
         with self._lock:
             self._logs.setdefault((uid, container), []).append(log)
         return log
@@ -123,7 +151,7 @@ class LogStore:
             lines = [entry for entry in log.lines if since is None or entry[0] >= since]
             if tail is not None:
                 lines = lines[-tail:] if tail > 0 else []
-            start = len(log.lines)
+            start = log.end()
         body = b"".join(fmt(e) for e in lines)
         if limit is not None:
             body = body[:limit]
@@ -140,10 +168,10 @@ class LogStore:
         index = start
         while limit is None or sent < limit:
             with log.cond:
-                while index >= len(log.lines) and not log.done:
+                while index >= log.end() and not log.done:
                     log.cond.wait(1.0)
-                fresh = log.lines[index:]
-                index = len(log.lines)
+                fresh = log.after(index)
+                index = log.end()
                 finished = log.done and not fresh
             if finished:
                 return

@@ -22,6 +22,7 @@ from . import discovery, openapi, views
 from .api import DeleteOptions
 from .auth import RequestInfo
 from .errors import ApiError, bad_request
+from .limits import read_body
 from .resources import ResourceType
 from .selectors import parse_field_selector, parse_label_selector
 from .watch import Watcher
@@ -97,14 +98,20 @@ class Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         query = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
         length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
         sim = self.server.sim
+        too_large: ApiError | None = None
+        try:
+            raw = read_body(self.rfile, length, sim.settings.max_request_body_bytes)
+        except ApiError as exc:  # answered after authorization, as the real server does
+            raw, too_large = b"", exc
         try:
             if self._serve_static(url.path):
                 return
             rt, info = self._route(method, url.path, query)
             user = sim.authenticator.authenticate(self.headers.get("Authorization"))
             sim.authorizer.authorize(user, info)
+            if too_large is not None:
+                raise too_large
             sim.faults.before_request(info)
             sim.api.begin_request(query.get("fieldValidation"))
             try:

@@ -75,3 +75,15 @@ class Settings:
     #: Also serve Deployments, Services, PodDisruptionBudgets and NetworkPolicies as stored
     #: objects (no controllers), so Helm charts install (see workloads.py).
     workloads: bool = False
+    #: Largest write request body read (kube-apiserver: 3 MiB); more gives 413.
+    max_request_body_bytes: int = 3 * 1024 * 1024
+    #: Largest object etcd stores (its --max-request-bytes default, 1.5 MiB); more
+    #: gives the 500 ``etcdserver: request is too large``.
+    etcd_max_request_bytes: int = 1572864
+    #: How containers' ``resources.limits.memory`` is enforced (see oom.py): "cgroup"
+    #: (a memory cgroup per container run), "rss" (a /proc watcher that SIGKILLs), or
+    #: "auto": "cgroup" when kubesim can create one, else "rss".
+    memory_enforcement: str = "auto"
+    #: The kubelet's containerLogMaxSize (10Mi): a container log larger than this is
+    #: rotated, and ``pods/log`` serves only the current file.
+    container_log_max_size: int = 10 * 1024 * 1024

@@ -194,6 +194,9 @@ def test_namespace_mode_shows_literal_container_paths(make_kubesim) -> None:  # 
 
 
 def test_missing_config_map_blocks_start_until_created(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+    """Real: the Pod stays Pending, its container waiting with ContainerCreating, and the
+    kubelet posts a Warning FailedMount Event `MountVolume.SetUp failed for volume "c" :
+    configmap "later" not found`; once the ConfigMap exists the volume mounts and it runs."""
     manifest = pod_manifest(
         "p", ["python", "-c", "import sys; print(open(sys.argv[1]).read())", "/c/k"]
     )
@@ -201,7 +204,15 @@ def test_missing_config_map_blocks_start_until_created(core, kube_namespace) -> 
     manifest["spec"]["containers"][0]["volumeMounts"] = [{"name": "c", "mountPath": "/c"}]
     core.create_namespaced_pod(kube_namespace, manifest)
     time.sleep(0.3)
-    assert core.read_namespaced_pod("p", kube_namespace).status.phase == "Pending"
+    pod = core.read_namespaced_pod("p", kube_namespace)
+    assert pod.status.phase == "Pending"
+    assert pod.status.container_statuses[0].state.waiting.reason == "ContainerCreating"
+    events = core.list_namespaced_event(
+        kube_namespace, field_selector="involvedObject.name=p,reason=FailedMount"
+    ).items
+    assert [(e.type, e.message) for e in events] == [
+        ("Warning", 'MountVolume.SetUp failed for volume "c" : configmap "later" not found')
+    ]
     core.create_namespaced_config_map(
         kube_namespace, {"metadata": {"name": "later"}, "data": {"k": "here"}}
     )
@@ -229,7 +240,7 @@ def test_unmapped_image_is_an_image_pull_error(core, kube_namespace) -> None:  #
 def test_probe_image_runs_from_this_environment(kubesim) -> None:  # type: ignore[no-untyped-def]
     """Default mapping: any registry/tag of `.../netchecks-probe` resolves commands in the
     Python environment kubesim runs in."""
-    from tests.kubesim.kubelet import find_mapping
+    from tests.kubesim.containers import find_mapping
     from tests.kubesim.settings import default_images
 
     for image in (
@@ -396,7 +407,7 @@ def test_namespace_mounts_never_hide_the_environment_the_container_runs_from() -
     """A probe Pod's emptyDir at /tmp must not hide a checkout (and its venv) under /tmp."""
     from pathlib import Path
 
-    from tests.kubesim.kubelet import namespace_mounts
+    from tests.kubesim.containers import namespace_mounts
     from tests.kubesim.volumes import Mount
 
     tmp = Mount("/tmp", Path("/work/pods/1/volumes/tmp"))

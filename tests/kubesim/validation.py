@@ -13,6 +13,7 @@ from croniter import croniter
 from referencing import Registry, Resource
 
 from .errors import ApiError, FieldError, invalid, required, unsupported
+from .limits import config_data_errors
 from .schemas import definitions, kind_schema
 
 Obj = dict[str, Any]
@@ -179,6 +180,7 @@ def validate_builtin(obj: Obj, group: str) -> None:
         raise ApiError(400, "BadRequest", decode_error)
     errors += name_errors(obj, obj.get("kind", ""))
     errors += kind_errors(obj)
+    errors += config_data_errors(obj)
     if errors:
         from .errors import invalid_error
 

@@ -68,6 +68,16 @@ def test_api_errors_map_to_their_kinds_with_retry_after() -> None:
     assert isinstance(error_from_response(503, b"", {"Retry-After": "2"}), TransientError)
 
 
+def test_writes_too_large_to_store_are_invalid_not_transient() -> None:
+    """413 (body over 3 MiB) and etcd's 500 "request is too large" fail on every retry."""
+    too_large = {"kind": "Status", "code": 413, "reason": "RequestEntityTooLarge"}
+    assert isinstance(error_from_response(413, json.dumps(too_large)), InvalidError)
+    etcd = {"kind": "Status", "code": 500, "message": "etcdserver: request is too large"}
+    error = error_from_response(500, json.dumps(etcd))
+    assert isinstance(error, InvalidError) and "request is too large" in str(error)
+    assert isinstance(error_from_response(500, b'{"message": "boom"}'), TransientError)
+
+
 def test_json_log_lines_carry_the_object_namespace_and_name() -> None:
     formatter = ServiceJsonFormatter("%(message)s")
     record = logging.LogRecord("x.y", logging.INFO, __file__, 1, "made %s", ("cm",), None)

@@ -75,6 +75,7 @@ class Controller:
         cluster.on_events("assertions", self._on_assertion)
         for kind in ("configmaps", "cronjobs", "jobs", "reports"):
             cluster.on_events(kind, self._on_child)
+        cluster.on_events("mountfailures", self._on_mount_failure)
         metrics.meter.create_observable_gauge(
             "netchecks.operator.queue.depth",
             [self._observe_queue],
@@ -97,6 +98,13 @@ class Controller:
 
     def _on_child(self, kind: str, obj: dict[str, Any]) -> None:
         key = owner_key(obj)
+        if key is not None:
+            self.queue.add(key)
+
+    def _on_mount_failure(self, kind: str, event: dict[str, Any]) -> None:
+        pod = event.get("involvedObject") or {}
+        job = self.cluster.job_of_pod(str(pod.get("namespace") or ""), str(pod.get("name") or ""))
+        key = owner_key(job) if job is not None else None
         if key is not None:
             self.queue.add(key)
 

@@ -28,6 +28,7 @@ from netchecks_core.service.kube import (
     policy_reports,
 )
 
+from netchecks_operator.mounts import MOUNT_FAILURE_SELECTOR, pod_of_job
 from netchecks_operator.plan import Action, NameTakenError, Observed, owned_by
 from netchecks_operator.settings import OperatorSettings
 
@@ -48,12 +49,14 @@ class Cluster:
         self.reports = policy_reports(settings.policy_report_api_version)
         namespaces: list[str | None] = list(settings.namespaces) or [None]
         self.informers: dict[str, list[Informer]] = {}
-        for kind, resource, selector, optional in (
-            ("assertions", NETWORK_ASSERTIONS, None, False),
-            ("configmaps", CONFIGMAPS, naming.OPERATOR_SELECTOR, False),
-            ("cronjobs", CRONJOBS, naming.OPERATOR_SELECTOR, False),
-            ("jobs", JOBS, naming.OPERATOR_SELECTOR, False),
-            ("reports", self.reports, None, True),
+        for kind, resource, selector, fields, optional in (
+            ("assertions", NETWORK_ASSERTIONS, None, None, False),
+            ("configmaps", CONFIGMAPS, naming.OPERATOR_SELECTOR, None, False),
+            ("cronjobs", CRONJOBS, naming.OPERATOR_SELECTOR, None, False),
+            ("jobs", JOBS, naming.OPERATOR_SELECTOR, None, False),
+            ("reports", self.reports, None, None, True),
+            # Why a probe Pod cannot start; see mounts.py (no read access to Secrets).
+            ("mountfailures", EVENTS, None, MOUNT_FAILURE_SELECTOR, False),
         ):
             self.informers[kind] = [
                 Informer(
@@ -61,6 +64,7 @@ class Cluster:
                     resource,
                     namespace=ns,
                     label_selector=selector,
+                    field_selector=fields,
                     watch_timeout=settings.watch_timeout,
                     stop=self.stop,
                     optional=optional,
@@ -120,14 +124,32 @@ class Cluster:
         )
         if report is not None and not _about(report, uid):
             report = None
+        failures = [
+            (str(e["involvedObject"].get("name") or ""), str(e.get("message") or ""))
+            for e in self._informer("mountfailures", namespace).items()
+            if e["metadata"].get("namespace") == namespace
+        ]
         return Observed(
             assertion=assertion,
+            mount_failures=failures,
             configmap=self._informer("configmaps", namespace).get(
                 namespace, naming.configmap_name(name)
             ),
             cronjob=self._informer("cronjobs", namespace).get(namespace, naming.cronjob_name(name)),
             jobs=jobs,
             report=report,
+        )
+
+    def job_of_pod(self, namespace: str, pod_name: str) -> dict[str, Any] | None:
+        """The cached Job (of ours) that made the Pod named ``pod_name``."""
+        return next(
+            (
+                job
+                for job in self._informer("jobs", namespace).items()
+                if job["metadata"].get("namespace") == namespace
+                and pod_of_job(pod_name, job["metadata"]["name"])
+            ),
+            None,
         )
 
     # -- writes ----------------------------------------------------------------------------

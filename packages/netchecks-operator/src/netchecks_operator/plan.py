@@ -21,8 +21,10 @@ from netchecks_core.convert import probe_config_from_spec
 from netchecks_core.rules import RULE_ADAPTER
 
 from netchecks_operator import status as st
+from netchecks_operator.mounts import missing_objects
 from netchecks_operator.podtemplate import CONFIG_KEY, TemplateError, pod_template
 from netchecks_operator.settings import OperatorSettings
+from netchecks_operator.sizes import size_problems
 from netchecks_operator.validate import parse_spec, spec_problems
 
 #: On Jobs the operator makes: ``once`` (one per spec generation) or ``now`` (run-now).
@@ -63,6 +65,8 @@ class Observed:
     cronjob: dict[str, Any] | None = None
     jobs: Sequence[dict[str, Any]] = ()
     report: dict[str, Any] | None = None
+    #: (pod name, message) of the FailedMount Events in the assertion's namespace.
+    mount_failures: Sequence[tuple[str, str]] = ()
 
 
 @dataclass
@@ -227,6 +231,12 @@ def plan(
             )
         except TemplateError as error:
             problems.append(str(error))
+    config_text = ""
+    if spec is not None and template is not None and not problems:
+        config_text = json.dumps(
+            probe_config_from_spec(spec), sort_keys=True, separators=(",", ":")
+        )
+        problems += size_problems(config_text, template)
     if spec is None or template is None or problems:
         message = "; ".join(problems)
         result.invalid = problems
@@ -244,12 +254,11 @@ def plan(
         return result
 
     # -- the ConfigMap holding the probe config -----------------------------------------
-    config = probe_config_from_spec(spec)
     configmap = {
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": _meta(assertion, naming.configmap_name(name), None),
-        "data": {CONFIG_KEY: json.dumps(config, sort_keys=True, separators=(",", ":"))},
+        "data": {CONFIG_KEY: config_text},
     }
     _with_hash(configmap)
     _ensure(result, "ConfigMap", configmap, observed.configmap, uid)
@@ -361,10 +370,15 @@ def plan(
         result.events.append(
             EventNote("Warning", "ProbeFailed", f"Job {job_name} failed: {failure}")
         )
+    missing = missing_objects(current, observed.mount_failures, spec.context) if current else None
+    if missing:
+        result.events.append(EventNote("Warning", st.CONTEXT_NOT_FOUND, missing))
 
     summary = st.report_summary(observed.report)
     parse_error = st.report_parse_error(observed.report)
-    if parse_error:
+    if missing:  # the current run cannot start: say so over an older run's result
+        cond = ("False", st.CONTEXT_NOT_FOUND, missing)
+    elif parse_error:
         cond = ("False", st.RESULT_PARSE_ERROR, parse_error)
     elif summary is not None:
         cond = ("True", st.PROBE_COMPLETE, st.summary_message(summary))

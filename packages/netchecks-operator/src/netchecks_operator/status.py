@@ -1,7 +1,8 @@
 """The assertion's status (pure): the ``Reconciled`` condition, summary and latest result.
 
 Reasons (compat.md): ``ProbeComplete`` (message like ``3 pass, 1 fail``),
-``Progressing``, ``InvalidSpec``, ``ResultParseError``, ``ReconcileError``.
+``Progressing``, ``InvalidSpec``, ``ResultParseError``, ``ReconcileError``, and
+``ContextNotFound`` (a ConfigMap or Secret the probe Pod mounts does not exist).
 ``lastTransitionTime`` moves only when the condition's status changes.
 """
 
@@ -18,6 +19,8 @@ PROGRESSING = "Progressing"
 INVALID_SPEC = "InvalidSpec"
 RESULT_PARSE_ERROR = "ResultParseError"
 RECONCILE_ERROR = "ReconcileError"
+#: The probe Pod cannot start: a ConfigMap or Secret it mounts does not exist.
+CONTEXT_NOT_FOUND = "ContextNotFound"
 
 SUMMARY_KEYS = ("pass", "fail", "warn", "error", "skip")
 

@@ -7,7 +7,8 @@
     └── KubeError             any failed API call (status, reason, message)
         ├── NotFoundError     404
         ├── ConflictError     409 (stale resourceVersion, or AlreadyExists: see ``reason``)
-        ├── InvalidError      422 (and 400): the request is wrong; retrying will not help
+        ├── InvalidError      422, 400, 413 and etcd's "request is too large" (500): the
+        │                     request is wrong; retrying will not help
         ├── GoneError         410 (expired resourceVersion: relist)
         └── TransientError    5xx, 429, connection errors: retry later (``retry_after``)
 
@@ -70,8 +71,12 @@ _BY_STATUS: dict[int, type[KubeError]] = {
     404: NotFoundError,
     409: ConflictError,
     410: GoneError,
+    413: InvalidError,
     422: InvalidError,
 }
+#: etcd refuses an object over its size limit; kube-apiserver passes that on as a 500
+#: (kubernetes/kubernetes#112152), but the same write fails again on every retry.
+_TOO_LARGE = "etcdserver: request is too large"
 
 
 def error_from_response(status: int, body: bytes | str | None, headers: Any = None) -> KubeError:
@@ -93,5 +98,7 @@ def error_from_response(status: int, body: bytes | str | None, headers: Any = No
         if header is not None and str(header).isdigit():
             retry_after = float(header)
     kind = _BY_STATUS.get(status, TransientError if status >= 500 or status == 429 else KubeError)
+    if _TOO_LARGE in message:
+        kind = InvalidError
     text_out = f"{status} {reason}: {message}" if reason else f"{status}: {message}"
     return kind(text_out, status=status, reason=reason, retry_after=retry_after)

@@ -61,6 +61,7 @@ class Informer:
         *,
         namespace: str | None = None,
         label_selector: str | None = None,
+        field_selector: str | None = None,
         handler: Handler | None = None,
         watch_timeout: int = 300,
         stop: threading.Event | None = None,
@@ -71,6 +72,7 @@ class Informer:
         self.resource = resource
         self.namespace = namespace
         self.label_selector = label_selector
+        self.field_selector = field_selector
         self.handlers: list[Handler] = [handler] if handler else []
         self.watch_timeout = watch_timeout
         self.stop = stop or threading.Event()
@@ -173,7 +175,12 @@ class Informer:
                 log.exception("%s: event handler failed", self)
 
     def _relist(self) -> None:
-        listing = self.api.list(self.resource, self.namespace, label_selector=self.label_selector)
+        listing = self.api.list(
+            self.resource,
+            self.namespace,
+            label_selector=self.label_selector,
+            field_selector=self.field_selector,
+        )
         self.list_count += 1
         fresh = {object_key(o): _slim(o) for o in listing.get("items") or []}
         for obj in fresh.values():
@@ -202,6 +209,7 @@ class Informer:
             self.namespace,
             resource_version=self._version,
             label_selector=self.label_selector,
+            field_selector=self.field_selector,
             timeout_seconds=max(1, timeout),
         )
         for event in events:

@@ -350,6 +350,7 @@ class KubeApi:
         *,
         resource_version: str | None = None,
         label_selector: str | None = None,
+        field_selector: str | None = None,
         timeout_seconds: int = 300,
     ) -> Iterator[dict[str, Any]]:
         """Watch events (``{"type", "object"}`` dicts) until the server ends the stream.
@@ -361,6 +362,7 @@ class KubeApi:
             "allowWatchBookmarks": True,
             "resourceVersion": resource_version,
             "labelSelector": label_selector,
+            "fieldSelector": field_selector,
             "timeoutSeconds": timeout_seconds,
         }
         path = resource.path(namespace)
