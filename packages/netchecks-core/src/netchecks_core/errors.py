@@ -19,7 +19,8 @@ def field_path(loc: Sequence[int | str], prefix: str = "") -> str:
     return path or "(document)"
 
 
-def _describe(error: ErrorDetails) -> str:
+def describe(error: ErrorDetails) -> str:
+    """What one pydantic error means, in words (without its location)."""
     kind = error["type"]
     if kind == "missing":
         return "is required"
@@ -47,7 +48,12 @@ _UNION_TAGS = frozenset(
 def describe_errors(error: ValidationError | Iterable[ErrorDetails], prefix: str = "") -> list[str]:
     """One ``path: problem`` line per error."""
     details = error.errors() if isinstance(error, ValidationError) else error
-    return [f"{field_path(_loc_for_display(e['loc']), prefix)}: {_describe(e)}" for e in details]
+    return [f"{display_path(e['loc'], prefix)}: {describe(e)}" for e in details]
+
+
+def display_path(loc: Sequence[int | str], prefix: str = "") -> str:
+    """The field path of an error's location, as people write it."""
+    return field_path(_loc_for_display(loc), prefix)
 
 
 def join(lines: Iterable[str]) -> str:
