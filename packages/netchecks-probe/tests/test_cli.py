@@ -37,18 +37,32 @@ def test_a_failing_rule_exits_1_and_exit_zero_exits_0(cli, write_json) -> None:
 
 
 def test_an_erroring_rule_exits_1_and_still_writes_results(cli, write_json) -> None:
-    config = {"assertions": [{"name": "a", "rules": [{"type": "nope"}, {"type": "internal"}]}]}
+    rule = {"type": "internal", "validation": "c.missing == 1"}
+    config = {
+        "contexts": [{"name": "c", "type": "inline", "data": {}}],
+        "assertions": [{"name": "a", "rules": [rule, {"type": "internal"}]}],
+    }
     done = cli("run", "--config", str(write_json(config)))
     assert done.returncode == 1
     statuses = [r["status"] for r in json.loads(done.stdout)["assertions"][0]["results"]]
-    assert statuses == ["error", "pass"]
+    assert statuses[1] == "pass"
+
+
+def test_an_invalid_rule_is_not_run_the_others_are_and_the_run_exits_2(cli, write_json) -> None:
+    config = {"assertions": [{"name": "a", "rules": [{"type": "nope"}, {"type": "internal"}]}]}
+    done = cli("run", "--config", str(write_json(config)))
+    assert done.returncode == 2
+    results = json.loads(done.stdout)["assertions"][0]["results"]
+    assert [r["status"] for r in results] == ["error", "pass"]
+    assert "assertions[0].rules[0]: unknown type 'nope'" in results[0]["message"]
+    assert "assertions[0].rules[0]: unknown type 'nope'" in done.stderr
 
 
 def test_unreadable_config_exits_2_with_one_line_and_no_traceback(cli, tmp_path: Path) -> None:
     done = cli("run", "--config", str(tmp_path / "missing.json"))
     assert done.returncode == 2
     assert done.stdout == ""
-    assert done.stderr.strip() == f"netchecks: error: {tmp_path / 'missing.json'}: no such file"
+    assert done.stderr.strip().splitlines()[0] == f"{tmp_path / 'missing.json'}: no such file"
 
 
 def test_verbose_progress_goes_to_stderr_and_the_document_stays_last_on_stdout(
@@ -165,18 +179,16 @@ def test_validate_reports_every_problem_with_its_location(cli, write_json) -> No
     assert done.returncode == 2
     lines = done.stderr.splitlines()
     assert any(
-        "contexts[0].data.x: template '{{ nope.y }}' uses unknown name(s) nope" in line
-        for line in lines
+        "contexts[0].data.x: template '{{ nope.y }}': unknown name 'nope'" in line for line in lines
     )
     assert any("assertions[0].rules[0].port: is required" in line for line in lines)
     assert any("assertions[0].rules[1].validation: invalid CEL" in line for line in lines)
     assert any(
-        "assertions[0].rules[2].url: template '{{ c.host + }}' is not valid CEL" in line
+        "assertions[0].rules[2].url: template '{{ c.host + }}': invalid CEL" in line
         for line in lines
     )
     assert any(
-        "assertions[0].rules[3].validate.pattern: uses unknown name(s) other" in line
-        for line in lines
+        "assertions[0].rules[3].validate.pattern: unknown name 'other'" in line for line in lines
     )
     assert not any("rules[4]" in line for line in lines)
     assert lines[-1].endswith("5 problem(s)")

@@ -26,16 +26,14 @@ def validate_manifest(document: Any) -> Report:
     """Check a NetworkAssertion document: its kind, name and spec."""
     if not isinstance(document, dict):
         return Report([Problem("(document)", f"must be an object, got {kind(document)}")])
-    problems = []
     api_version, document_kind = document.get("apiVersion"), document.get("kind")
     if (api_version, document_kind) != (API_VERSION, KIND):
-        problems.append(
-            Problem(
-                "apiVersion",
-                f"{api_version!r} {document_kind!r} is not a NetworkAssertion "
-                f"(apiVersion: {API_VERSION}, kind: {KIND})",
-            )
+        message = (
+            f"{api_version!r} {document_kind!r} is not a NetworkAssertion "
+            f"(apiVersion: {API_VERSION}, kind: {KIND})"
         )
+        return Report([Problem("apiVersion", message)])
+    problems = []
     name = (document.get("metadata") or {}).get("name")
     if not isinstance(name, str) or not name:
         problems.append(Problem("metadata.name", "is required"))
