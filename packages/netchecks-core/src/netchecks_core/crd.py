@@ -8,9 +8,10 @@ without refusing manifests that work today:
 
 - each rule item is typed with the merged fields of every rule type (kebab-case);
   integer fields accept a string too (``"{{ ctx.port }}"`` is rendered by the
-  probe), number fields accept any scalar; unknown fields of a rule are kept
-  (``x-kubernetes-preserve-unknown-fields`` on the rule item only), so old
-  manifests with fields this version does not know still apply;
+  probe), number fields accept any scalar. No other field is declared, so
+  Kubernetes' strict field validation (``kubectl apply``'s default) refuses a
+  misspelt ``validaton:`` with its path, and without it the field is pruned;
+  the validator (:mod:`netchecks_core.validation`) says which fields each type has;
 - CEL ``x-kubernetes-validations`` check what a schema cannot: rule and context
   names unique, exactly one source per context, each type's required fields.
 """
@@ -65,8 +66,8 @@ def _untyped(description: str | None = None) -> Schema:
 def structural(schema: Schema, defs: dict[str, Schema], *, templated: bool = False) -> Schema:
     """A Kubernetes structural schema node from a pydantic JSON Schema node.
 
-    With ``templated``, integers become int-or-string and numbers any scalar,
-    since a template string stands in for them until the probe renders it.
+    With ``templated``, integers, numbers and booleans also admit a template
+    string, which stands in for them until the probe renders it.
     """
     schema = _resolve(schema, defs)
     description = schema.get("description")
@@ -91,17 +92,14 @@ def structural(schema: Schema, defs: dict[str, Schema], *, templated: bool = Fal
         for key in ("minLength", "maxLength", "pattern", "format"):
             if key in schema:
                 node[key] = schema[key]
+    elif templated and kind in _TEMPLATED_SCALARS:
+        node = _templated_scalar(kind)
     elif kind == "integer":
-        if templated:
-            node = {"x-kubernetes-int-or-string": True}
-        else:
-            node = {"type": "integer"}
-            for key in ("minimum", "maximum"):
-                if key in schema:
-                    node[key] = schema[key]
+        node = {"type": "integer"}
+        for key in ("minimum", "maximum"):
+            if key in schema:
+                node[key] = schema[key]
     elif kind == "number":
-        if templated:
-            return _untyped(description)
         node = {"type": "number"}
         for key in ("minimum", "maximum", "exclusiveMinimum"):
             if key in schema and not isinstance(schema[key], bool):
@@ -137,6 +135,35 @@ def structural(schema: Schema, defs: dict[str, Schema], *, templated: bool = Fal
         return _untyped(description)
     if description:
         node["description"] = " ".join(description.split())
+    return node
+
+
+#: CEL for a scalar that may also be a template string (rendered by the probe).
+_TEMPLATED_SCALARS = {
+    "integer": ("type(self) == int", "an integer"),
+    "number": ("type(self) == int || type(self) == double", "a number"),
+    "boolean": ("type(self) == bool", "true or false"),
+}
+
+
+def _templated_scalar(kind: str) -> Schema:
+    """A scalar field that may hold a ``{{ template }}`` string instead of its value.
+
+    Structural schemas have no "boolean or string"; such a field is left untyped
+    (integers use int-or-string) and a CEL rule admits the value or a template.
+    """
+    check, what = _TEMPLATED_SCALARS[kind]
+    node: Schema = (
+        {"x-kubernetes-int-or-string": True}
+        if kind == "integer"
+        else {"x-kubernetes-preserve-unknown-fields": True}
+    )
+    node["x-kubernetes-validations"] = [
+        {
+            "rule": f"{check} || (type(self) == string && self.contains('{{{{'))",
+            "message": f"must be {what}, or a '{{{{ template }}}}'",
+        }
+    ]
     return node
 
 
@@ -210,7 +237,6 @@ def rule_schema() -> Schema:
         "type": "object",
         "required": ["name", "type"],
         "properties": dict(sorted(properties.items())),
-        "x-kubernetes-preserve-unknown-fields": True,
         "x-kubernetes-validations": checks,
     }
 
