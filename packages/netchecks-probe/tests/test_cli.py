@@ -259,3 +259,34 @@ def test_http_flags_become_rule_fields() -> None:
         "verify-tls-cert": False,
         "ca-bundle": "/ca.pem",
     }
+
+
+ROOT = Path(__file__).resolve().parents[3]
+EXIT_2 = "the input is wrong: an unreadable file or any invalid rule"
+
+
+@pytest.mark.parametrize("command", [(), ("run",), ("validate",)])
+def test_help_documents_the_exit_codes_as_the_readme_and_docs_do(cli, command) -> None:
+    done = cli(*command, "--help")
+    text = " ".join(done.stdout.split())
+    assert "0 every rule passed" in text
+    assert "1 a rule failed or could not be judged" in text
+    assert f"2 {EXIT_2}" in text
+    for doc in ("README.md", "docs/concepts.md"):
+        assert EXIT_2 in " ".join((ROOT / doc).read_text().split()), doc
+
+
+def test_a_header_without_a_colon_is_a_usage_error_not_a_traceback(cli) -> None:
+    done = cli("http", "--url", "http://127.0.0.1:9/", "-h", "Bad")
+    assert done.returncode == 2
+    assert "header 'Bad': expected NAME:VALUE" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_single_check_with_an_unknown_data_field_is_refused_before_running(cli) -> None:
+    done = cli(
+        "http", "--url", "http://127.0.0.1:9/", "--validation-rule", "data.status_code == 200"
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert "validation: data.status_code is not a field of http results" in done.stderr

@@ -19,7 +19,7 @@ from typing import Any
 from netchecks_core import cel
 from netchecks_core.templates import TEMPLATE_RE, has_template, whole_template
 
-__all__ = ["TemplateError", "json_value", "render", "template_text"]
+__all__ = ["TemplateError", "json_value", "key_path", "render", "template_text"]
 
 
 class TemplateError(ValueError):
@@ -39,7 +39,7 @@ def render(value: Any, variables: Mapping[str, Any], where: str = "") -> Any:
     if isinstance(value, dict):
         rendered: dict[Any, Any] = {}
         for key, item in value.items():
-            path = _key_path(where, key)
+            path = key_path(where, key)
             new_key = _render_text(key, variables, path) if has_template(key) else key
             rendered[new_key] = render(item, variables, path)
         return rendered
@@ -105,7 +105,8 @@ def json_value(value: Any) -> Any:
 _IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
-def _key_path(where: str, key: Any) -> str:
+def key_path(where: str, key: Any) -> str:
+    """``where.key``, or ``where["key"]`` when the key is not a plain name."""
     if isinstance(key, str) and _IDENT_RE.match(key):
         return f"{where}.{key}" if where else key
     return f"{where}[{json.dumps(key) if isinstance(key, str) else key}]"

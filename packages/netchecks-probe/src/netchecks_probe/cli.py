@@ -16,9 +16,14 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from netchecks_probe.single_checks import SINGLE_CHECKS, SingleCheck, rule_from_flags
+
+if TYPE_CHECKING:
+    from netchecks_core.probe_config import ProbeConfig
+
+    from netchecks_probe.validate import Intake
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 EXIT_CODES = """exit codes:
@@ -275,7 +280,7 @@ def _run_command(args: argparse.Namespace) -> int:
     return EXIT_BAD_INPUT if intake.problems else code
 
 
-def _intake(args: argparse.Namespace, for_run: bool) -> Any:
+def _intake(args: argparse.Namespace, for_run: bool) -> Intake:
     """Read and check the documents of -c or -f (``for_run``: also build their config)."""
     from netchecks_probe import inputs, validate
 
@@ -293,8 +298,8 @@ def _intake(args: argparse.Namespace, for_run: bool) -> Any:
         validate.take_manifests(documents, intake, context_dirs, secret_dirs)
     else:
         validate.take_manifests(documents, intake)
-    if args.filename is not None and not documents and not refusals:
-        intake.problems.append("no NetworkAssertion found")
+    if args.filename is not None and not intake.assertions_seen and not refusals:
+        intake.problems.append("no NetworkAssertion found (kind: NetworkAssertion)")
     return intake
 
 
@@ -330,7 +335,9 @@ def _flag_path(line: str) -> str:
     return line.removeprefix("assertions[0].rules[0].").removeprefix("assertions[0].rules[0]")
 
 
-def _execute(config: Any, args: argparse.Namespace, single: bool, intake: Any = None) -> int:
+def _execute(
+    config: ProbeConfig, args: argparse.Namespace, single: bool, intake: Intake | None = None
+) -> int:
     from netchecks_probe.output import table, to_json
     from netchecks_probe.runner import RunOptions, run_config
 
@@ -358,7 +365,7 @@ def _execute(config: Any, args: argparse.Namespace, single: bool, intake: Any = 
     return EXIT_FAILED if failed and not args.exit_zero else EXIT_OK
 
 
-def config_redaction_off(config: Any) -> bool:
+def config_redaction_off(config: ProbeConfig) -> bool:
     """Whether the config itself turns redaction off."""
     return bool((config.model_extra or {}).get("disableRedaction") is True)
 

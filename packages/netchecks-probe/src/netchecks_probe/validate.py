@@ -53,6 +53,8 @@ class Intake:
     contexts: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: The error result of each refused rule, by its place in the config.
     refused: dict[RuleKey, dict[str, Any]] = field(default_factory=dict)
+    #: NetworkAssertion documents read (built-in kinds beside them are skipped).
+    assertions_seen: int = 0
     #: One flag per document added: whether it turns redaction off.
     redaction_off: list[bool] = field(default_factory=list)
 
@@ -112,6 +114,12 @@ class Intake:
         return None
 
 
+def _contexts_of(content: Any) -> list[dict[str, Any]]:
+    spec = content.get("spec") if isinstance(content, dict) else None
+    contexts = spec.get("context") if isinstance(spec, dict) else None
+    return [c for c in contexts if isinstance(c, dict)] if isinstance(contexts, list) else []
+
+
 def refused_result(rule: Any, messages: list[str]) -> dict[str, Any]:
     """The ``error`` result of a rule the validator refused (it was not run)."""
     name = rule.get("name") if isinstance(rule, dict) else None
@@ -144,6 +152,7 @@ def take_manifests(
         report = manifest_report(document)
         if report is None:
             continue
+        intake.assertions_seen += 1
         intake.note(document.label, report)
         if context_dirs is None or secret_dirs is None:
             continue
@@ -196,10 +205,9 @@ def unknown_dirs(
     """``--context-dir``/``--secret-dir`` names that match no context of their kind."""
     kinds: dict[str, set[str]] = {"configMap": set(), "secret": set()}
     for document in documents:
-        spec = document.content.get("spec") if isinstance(document.content, dict) else None
-        for context in (spec or {}).get("context") or [] if isinstance(spec, dict) else []:
+        for context in _contexts_of(document.content):
             for kind, names in kinds.items():
-                if isinstance(context, dict) and context.get(kind) is not None:
+                if context.get(kind) is not None:
                     names.add(str(context.get("name")))
     wrong = []
     for option, given, kind in (

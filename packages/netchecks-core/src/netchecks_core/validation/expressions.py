@@ -14,6 +14,7 @@ from typing import Any
 
 from netchecks_core import cel
 from netchecks_core.data_fields import closest_field, known_fields
+from netchecks_core.render import key_path
 from netchecks_core.templates import TEMPLATE_RE, has_template
 from netchecks_core.validation.problems import Problem, did_you_mean
 
@@ -83,18 +84,10 @@ def _strings(value: Any, where: str) -> Iterator[tuple[str, str]]:
         yield where, value
     elif isinstance(value, dict):
         for key, item in value.items():
-            path = child_path(where, key)
+            path = key_path(where, key)
             if isinstance(key, str):
                 yield path, key
             yield from _strings(item, path)
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from _strings(item, f"{where}[{index}]")
-
-
-def child_path(where: str, key: Any) -> str:
-    """``where.key``, or ``where["key"]`` when the key is not a plain name."""
-    text = str(key)
-    if text.replace("-", "_").isidentifier():
-        return f"{where}.{text}" if where else text
-    return f'{where}["{text}"]'
