@@ -170,3 +170,37 @@ def test_validate_refuses_another_api_group(
         "apiVersion: 'kopf.dev/v1' 'NetworkAssertion' is not a NetworkAssertion "
         "(apiVersion: netchecks.io/v1, kind: NetworkAssertion)"
     ]
+
+
+NAS = {"apiVersion": "netchecks.io/v1", "kind": "NetworkAssertion", "metadata": {"name": "g"}}
+GARBAGE = [
+    [],
+    "just text",
+    {"spec": 5},
+    {**NAS, "spec": None},
+    {**NAS, "spec": {"rules": [None, 5, [], {}, "x"]}},
+    {**NAS, "spec": {"rules": {"a": 1}, "context": "c", "schedule": 5}},
+    {**NAS, "spec": {"rules": [{"type": "http", "url": {"a": 1}, "validation": 5}]}},
+    {**NAS, "spec": {"rules": [{"name": 5, "type": ["http"], "validate": "x", "headers": [1]}]}},
+    {**NAS, "spec": {"rules": [{"name": "r", "type": "internal"}], "context": [5, {"name": 5}]}},
+    {**NAS, "spec": {"rules": [{"name": "r", "type": "http", "url": "{{", "body": "}}{{}}"}]}},
+    {**NAS, "spec": {"rules": [{"name": "r", "type": "internal", "validation": "{{ nope }}"}]}},
+    {**NAS, "spec": {"rules": [{"name": "r", "type": "dns", "host": "h", "server": ["a"]}]}},
+]
+
+
+@pytest.mark.parametrize("document", GARBAGE, ids=[str(i) for i in range(len(GARBAGE))])
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_garbage_is_refused_with_a_message_never_a_traceback(
+    document: Any, command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "garbage.yaml"
+    path.write_text(yaml.safe_dump(document))
+
+    for option in ("-f", "-c"):
+        code = main([command, option, str(path)])
+        out, err = capsys.readouterr()
+
+        assert code == 2, (option, out, err)
+        assert "Traceback" not in out + err and "internal error" not in err
+        assert err.strip()
