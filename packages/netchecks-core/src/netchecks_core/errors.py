@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
@@ -17,6 +20,16 @@ def field_path(loc: Sequence[int | str], prefix: str = "") -> str:
         else:
             path += f".{part}" if path else str(part)
     return path or "(document)"
+
+
+_IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+
+def key_path(where: str, key: Any) -> str:
+    """``where.key``, or ``where["key"]`` when the key is not a plain name."""
+    if isinstance(key, str) and _IDENT_RE.match(key):
+        return f"{where}.{key}" if where else key
+    return f"{where}[{json.dumps(key) if isinstance(key, str) else key}]"
 
 
 def describe(error: ErrorDetails) -> str:

@@ -17,9 +17,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from netchecks_core import cel
+from netchecks_core.errors import key_path
 from netchecks_core.templates import TEMPLATE_RE, has_template, whole_template
 
-__all__ = ["TemplateError", "json_value", "key_path", "render", "template_text"]
+__all__ = ["TemplateError", "json_value", "render", "template_text"]
 
 
 class TemplateError(ValueError):
@@ -100,13 +101,3 @@ def json_value(value: Any) -> Any:
     if isinstance(value, list):
         return [json_value(item) for item in value]
     return value
-
-
-_IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
-
-
-def key_path(where: str, key: Any) -> str:
-    """``where.key``, or ``where["key"]`` when the key is not a plain name."""
-    if isinstance(key, str) and _IDENT_RE.match(key):
-        return f"{where}.{key}" if where else key
-    return f"{where}[{json.dumps(key) if isinstance(key, str) else key}]"

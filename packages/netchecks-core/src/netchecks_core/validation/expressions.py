@@ -10,13 +10,15 @@ refused with a did-you-mean: the field is ``status-code``).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from netchecks_core import cel
 from netchecks_core.data_fields import closest_field, known_fields
-from netchecks_core.render import key_path
+from netchecks_core.errors import key_path
 from netchecks_core.templates import TEMPLATE_RE, has_template
 from netchecks_core.validation.problems import Problem, did_you_mean
+
+if TYPE_CHECKING:
+    from netchecks_core import cel
 
 #: Variables every CEL rule has besides the contexts.
 RESULT_NAMES = frozenset({"data", "spec", "name"})
@@ -26,6 +28,8 @@ def cel_problems(
     expression: str, where: str, names: frozenset[str], check_type: str | None = None
 ) -> list[Problem]:
     """What is wrong with one CEL expression (``check_type``: also check its ``data`` keys)."""
+    from netchecks_core import cel  # the engine is imported only when there is CEL to check
+
     try:
         program = cel.compile_expression(expression)
     except cel.CelSyntaxError as error:
