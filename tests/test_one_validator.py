@@ -204,3 +204,42 @@ def test_garbage_is_refused_with_a_message_never_a_traceback(
         assert code == 2, (option, out, err)
         assert "Traceback" not in out + err and "internal error" not in err
         assert err.strip()
+
+
+def test_issue_11_typo_with_expected_fail_is_refused_not_a_pass(
+    local_targets: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The issue's first case: `expected: fail` and `data.status_code == 200` against an
+    endpoint answering 200 once passed validate and ran to PASS; now both refuse it."""
+    url = local_targets.http.url("/status/200")
+    path = tmp_path / "typo.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                **NAS,
+                "spec": {
+                    "rules": [
+                        {
+                            "name": "must-be-blocked",
+                            "type": "http",
+                            "url": url,
+                            "expected": "fail",
+                            "validation": "data.status_code == 200",
+                        }
+                    ]
+                },
+            }
+        )
+    )
+
+    validate_code, _, validated = cli_lines(["validate", "-f", str(path)], str(path), capsys)
+    run_code, out, _ = cli_lines(["run", "-f", str(path)], str(path), capsys)
+
+    assert validate_code == run_code == 2
+    assert validated == [
+        "spec.rules[0].validation: data.status_code is not a field of http results "
+        "(did you mean data['status-code']?)"
+    ]
+    result = json.loads(out)["assertions"][0]["results"][0]
+    assert result["status"] == "error"
+    assert result["message"] == "not run, the rule is invalid: " + validated[0]
