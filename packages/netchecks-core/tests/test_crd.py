@@ -81,7 +81,8 @@ def test_rules_declare_every_field_of_every_type_and_no_other() -> None:
     assert "validaton" not in declared
     assert rule["properties"]["host"]["type"] == "string"
     assert rule["properties"]["port"]["x-kubernetes-int-or-string"] is True
-    assert "x-kubernetes-validations" in rule["properties"]["verify-tls-cert"]
+    # a template may stand for a boolean; CEL cannot run on a node without a type
+    assert rule["properties"]["verify-tls-cert"] == {"x-kubernetes-preserve-unknown-fields": True}
 
 
 def test_every_cel_validation_compiles() -> None:
@@ -103,3 +104,9 @@ def test_crd_names_columns_and_status_subresource_follow_compat() -> None:
     assert yaml.safe_load(COMMITTED.read_text())["metadata"]["name"] == (
         "networkassertions.netchecks.io"
     )
+
+
+def test_cel_rules_sit_only_on_typed_nodes() -> None:
+    for path, node in _nodes(_schema()):
+        if node.get("x-kubernetes-validations"):
+            assert "type" in node or node.get("x-kubernetes-int-or-string"), path

@@ -92,7 +92,7 @@ def structural(schema: Schema, defs: dict[str, Schema], *, templated: bool = Fal
         for key in ("minLength", "maxLength", "pattern", "format"):
             if key in schema:
                 node[key] = schema[key]
-    elif templated and kind in _TEMPLATED_SCALARS:
+    elif templated and kind in ("integer", "number", "boolean"):
         node = _templated_scalar(kind)
     elif kind == "integer":
         node = {"type": "integer"}
@@ -138,33 +138,17 @@ def structural(schema: Schema, defs: dict[str, Schema], *, templated: bool = Fal
     return node
 
 
-#: CEL for a scalar that may also be a template string (rendered by the probe).
-_TEMPLATED_SCALARS = {
-    "integer": ("type(self) == int", "an integer"),
-    "number": ("type(self) == int || type(self) == double", "a number"),
-    "boolean": ("type(self) == bool", "true or false"),
-}
-
-
 def _templated_scalar(kind: str) -> Schema:
     """A scalar field that may hold a ``{{ template }}`` string instead of its value.
 
-    Structural schemas have no "boolean or string"; such a field is left untyped
-    (integers use int-or-string) and a CEL rule admits the value or a template.
+    Structural schemas have no "boolean or string" (types are not allowed inside
+    ``anyOf``), and the API server runs no CEL on a node without a type: integers
+    are int-or-string, numbers and booleans are left untyped. The validator (and
+    so the operator) judges their values.
     """
-    check, what = _TEMPLATED_SCALARS[kind]
-    node: Schema = (
-        {"x-kubernetes-int-or-string": True}
-        if kind == "integer"
-        else {"x-kubernetes-preserve-unknown-fields": True}
-    )
-    node["x-kubernetes-validations"] = [
-        {
-            "rule": f"{check} || (type(self) == string && self.contains('{{{{'))",
-            "message": f"must be {what}, or a '{{{{ template }}}}'",
-        }
-    ]
-    return node
+    if kind == "integer":
+        return {"x-kubernetes-int-or-string": True}
+    return {"x-kubernetes-preserve-unknown-fields": True}
 
 
 def _rule_variants() -> list[tuple[str, Schema, dict[str, Schema]]]:
