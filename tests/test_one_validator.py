@@ -243,3 +243,37 @@ def test_issue_11_typo_with_expected_fail_is_refused_not_a_pass(
     result = json.loads(out)["assertions"][0]["results"][0]
     assert result["status"] == "error"
     assert result["message"] == "not run, the rule is invalid: " + validated[0]
+
+
+def test_run_merges_several_configs_and_refuses_a_clashing_context(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def config(name: str, port: int) -> Path:
+        path = tmp_path / f"{name}.json"
+        path.write_text(
+            json.dumps(
+                {
+                    "contexts": [{"name": "cfg", "type": "inline", "data": {"port": port}}],
+                    "assertions": [
+                        {
+                            "name": name,
+                            "rules": [{"type": "internal", "validation": "cfg.port > 0"}],
+                        }
+                    ],
+                }
+            )
+        )
+        return path
+
+    same_a, same_b, other = config("a", 80), config("b", 80), config("c", 443)
+
+    merged = main(["run", "-c", str(same_a), "-c", str(same_b)])
+    output = json.loads(capsys.readouterr().out)
+    clash = main(["run", "-c", str(same_a), "-c", str(other)])
+    out, err = capsys.readouterr()
+
+    assert merged == 0
+    assert [a["name"] for a in output["assertions"]] == ["a", "b"]
+    assert clash == 2
+    assert [a["name"] for a in json.loads(out)["assertions"]] == ["a"]
+    assert f"{other}: context 'cfg' differs from one of the same name" in err
