@@ -16,7 +16,7 @@ import pytest
 import yaml
 from netchecks_core.assertion import API_VERSION, KIND, NetworkAssertion
 from netchecks_core.probe_config import ProbeConfig
-from netchecks_probe.validate import validate_config, validate_manifest
+from netchecks_core.validation import validate_config, validate_manifest
 
 from tests.targets.local import LocalTargets
 
@@ -40,8 +40,7 @@ def test_manifest_is_a_valid_network_assertion(path: Path) -> None:
 
     assert (document["apiVersion"], document["kind"]) == (API_VERSION, KIND)
     assert assertion.spec.rules
-    assert report.problems == []
-    assert report.warnings == []
+    assert report.messages() == []
 
 
 @pytest.mark.parametrize("name", CONFIGS)
@@ -51,8 +50,7 @@ def test_probe_config_is_valid(name: str) -> None:
     ProbeConfig.model_validate(document)
     report = validate_config(document)
 
-    assert report.problems == []
-    assert report.warnings == []
+    assert report.messages() == []
     assert report.rules > 0
 
 

@@ -19,8 +19,8 @@ from netchecks_core.probe_config import ProbeConfig
 from netchecks_core.probe_output import ProbeOutput
 from netchecks_core.reasons import REASONS
 from netchecks_core.rules import RULE_ADAPTER, RuleBase
+from netchecks_core.validation import validate_config, validate_manifest
 from netchecks_probe.checks import CHECK_MODULES, load_check
-from netchecks_probe.validate import validate_config, validate_manifest
 
 from tests.docs.markdown import DOCS, CodeBlock, first_code, page, pages
 from tests.targets.local import LocalTargets
@@ -45,12 +45,12 @@ def validate_document(document: Any) -> str:
     if kind == "NetworkAssertion":
         NetworkAssertion.model_validate(document)
         report = validate_manifest(document)
-        assert report.problems == [] and report.warnings == [], report
+        assert report.messages() == [], report
         return kind
     if "assertions" in document:
         ProbeConfig.model_validate(document)
         report = validate_config(document)
-        assert report.problems == [] and report.warnings == [], report
+        assert report.messages() == [], report
         return "probe config"
     if document.get("type") == "netcheck-output":
         ProbeOutput.model_validate(document)

@@ -125,11 +125,15 @@ class Api:
         if not unknown:
             return
         if self.context.field_validation == "Strict":
-            if rt.builtin:
-                text = ", ".join(f'unknown field "{u}"' for u in unknown)
-                raise bad_request(f"strict decoding error: {text}")
-            text = ", ".join(f".{u}: field not declared in schema" for u in unknown)
-            raise bad_request(text)
+            # The decoder's strict error, as the create/update handlers' transformDecodeError
+            # wraps it, for built-ins and custom resources alike.
+            text = ", ".join(f'unknown field "{u}"' for u in unknown)
+            kind = obj.get("kind") or rt.kind
+            version = str(obj.get("apiVersion") or rt.api_version).rpartition("/")[2]
+            raise bad_request(
+                f'{kind} in version "{version}" cannot be handled as a {rt.kind}: '
+                f"strict decoding error: {text}"
+            )
         if self.context.field_validation == "Warn":
             self.context.warnings += [f'unknown field "{u}"' for u in unknown]
 

@@ -298,8 +298,20 @@ def _type_error(path: str, value: Any, expected: str) -> FieldError:
 
 
 def check_rules_compile(schema: Obj, path: str = "") -> list[FieldError]:
-    """Compile every CEL rule in a CRD schema; return errors for the ones that fail."""
+    """Compile every CEL rule in a CRD schema; return errors for the ones that fail.
+
+    Real: a node without a type (only ``x-kubernetes-preserve-unknown-fields``) has no CEL
+    type, so rules on it make the CRD invalid (``Internal error: internal error: failed to
+    retrieve type information for x-kubernetes-validations``); int-or-string nodes are
+    ``dyn`` and may carry rules.
+    """
     errors = []
+    untyped = "type" not in schema and not schema.get("x-kubernetes-int-or-string")
+    if schema.get("x-kubernetes-validations") and untyped:
+        where = _join(path, "x-kubernetes-validations")
+        detail = "internal error: failed to retrieve type information for x-kubernetes-validations"
+        errors.append(FieldError(where, "Internal error", "InternalError", detail=detail))
+        return errors
     for i, rule in enumerate(schema.get("x-kubernetes-validations") or []):
         try:
             cel.check(rule.get("rule", ""))

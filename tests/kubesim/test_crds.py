@@ -238,6 +238,23 @@ def test_crd_with_bad_cel_rule_is_rejected(crds) -> None:  # type: ignore[no-unt
     assert err.value.status == 422
 
 
+def test_crd_with_cel_rule_on_an_untyped_node_is_rejected(crds) -> None:  # type: ignore[no-untyped-def]
+    """Real: CEL needs a type; a preserve-unknown-fields node without one has none."""
+    body = crd_body("untypedrules")
+    spec = body["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
+    spec["properties"]["loose"] = {
+        "x-kubernetes-preserve-unknown-fields": True,
+        "x-kubernetes-validations": [{"rule": "true"}],
+    }
+    with pytest.raises(client.ApiException) as err:
+        crds.create_custom_resource_definition(body)
+    assert err.value.status == 422
+    assert (
+        "x-kubernetes-validations: Internal error: internal error: failed to retrieve type "
+        "information for x-kubernetes-validations" in body_of(err.value)["message"]
+    )
+
+
 def test_put_without_resource_version_is_422_for_custom_objects(  # type: ignore[no-untyped-def]
     custom, widgets, kube_namespace
 ) -> None:

@@ -10,6 +10,7 @@ import pytest
 import yaml
 from netchecks_core.cel import compile_expression
 from netchecks_core.crd import crd, crd_yaml
+from netchecks_core.rules import RULE_MODELS
 
 CHART_CRDS = Path(__file__).resolve().parents[3] / "charts/netchecks/files/crds"
 COMMITTED = CHART_CRDS / "netchecks.io_networkassertions.yaml"
@@ -69,14 +70,19 @@ def test_schema_is_structural_every_node_typed_and_no_forbidden_keys() -> None:
         assert not ("properties" in node and "additionalProperties" in node), path
 
 
-def test_only_rule_items_template_and_free_form_values_preserve_unknown_fields() -> None:
+def test_rules_declare_every_field_of_every_type_and_no_other() -> None:
     spec = _schema()["properties"]["spec"]
     assert "x-kubernetes-preserve-unknown-fields" not in spec
     rule = spec["properties"]["rules"]["items"]
-    assert rule["x-kubernetes-preserve-unknown-fields"] is True
+    assert "x-kubernetes-preserve-unknown-fields" not in rule
+    declared = set(rule["properties"])
+    for model in RULE_MODELS.values():
+        assert {f.alias or n for n, f in model.model_fields.items()} <= declared
+    assert "validaton" not in declared
     assert rule["properties"]["host"]["type"] == "string"
-    assert rule["properties"]["port"] == {"x-kubernetes-int-or-string": True, "nullable": True}
-    assert rule["properties"]["verify-tls-cert"]["type"] == "boolean"
+    assert rule["properties"]["port"]["x-kubernetes-int-or-string"] is True
+    # a template may stand for a boolean; CEL cannot run on a node without a type
+    assert rule["properties"]["verify-tls-cert"] == {"x-kubernetes-preserve-unknown-fields": True}
 
 
 def test_every_cel_validation_compiles() -> None:
@@ -98,3 +104,9 @@ def test_crd_names_columns_and_status_subresource_follow_compat() -> None:
     assert yaml.safe_load(COMMITTED.read_text())["metadata"]["name"] == (
         "networkassertions.netchecks.io"
     )
+
+
+def test_cel_rules_sit_only_on_typed_nodes() -> None:
+    for path, node in _nodes(_schema()):
+        if node.get("x-kubernetes-validations"):
+            assert "type" in node or node.get("x-kubernetes-int-or-string"), path

@@ -320,14 +320,20 @@ def test_template_overrides_merge_like_kubernetes_but_cannot_remove_the_probe() 
 @pytest.mark.parametrize(
     ("rule", "expected"),
     [
-        ({"name": "r", "type": "http"}, "rule 'r'"),
-        ({"name": "bad-cel", "type": "internal", "validate": {"pattern": "data.x =="}}, "bad-cel"),
-        ({"name": "bad-tpl", "type": "http", "url": "http://{{ a. }}/"}, "bad-tpl"),
-        ({"name": "t", "type": "nosuch"}, "unknown type"),
-        ({"name": "p", "type": "tcp", "host": "h", "port": 70000}, "port"),
+        ({"name": "r", "type": "http"}, "spec.rules[0].url: is required"),
+        (
+            {"name": "bad-cel", "type": "internal", "validate": {"pattern": "data.x =="}},
+            "spec.rules[0].validate.pattern: invalid CEL",
+        ),
+        (
+            {"name": "bad-tpl", "type": "http", "url": "http://{{ a. }}/"},
+            "spec.rules[0].url: template '{{ a. }}'",
+        ),
+        ({"name": "t", "type": "nosuch"}, "spec.rules[0]: unknown type"),
+        ({"name": "p", "type": "tcp", "host": "h", "port": 70000}, "spec.rules[0].port"),
     ],
 )
-def test_invalid_spec_creates_nothing_and_names_the_rule(
+def test_invalid_spec_creates_nothing_and_names_the_field_path(
     rule: dict[str, Any], expected: str
 ) -> None:
     obj = assertion("web").rule(**rule).stored()

@@ -37,18 +37,32 @@ def test_a_failing_rule_exits_1_and_exit_zero_exits_0(cli, write_json) -> None:
 
 
 def test_an_erroring_rule_exits_1_and_still_writes_results(cli, write_json) -> None:
-    config = {"assertions": [{"name": "a", "rules": [{"type": "nope"}, {"type": "internal"}]}]}
+    rule = {"type": "internal", "validation": "c.missing == 1"}
+    config = {
+        "contexts": [{"name": "c", "type": "inline", "data": {}}],
+        "assertions": [{"name": "a", "rules": [rule, {"type": "internal"}]}],
+    }
     done = cli("run", "--config", str(write_json(config)))
     assert done.returncode == 1
     statuses = [r["status"] for r in json.loads(done.stdout)["assertions"][0]["results"]]
-    assert statuses == ["error", "pass"]
+    assert statuses[1] == "pass"
+
+
+def test_an_invalid_rule_is_not_run_the_others_are_and_the_run_exits_2(cli, write_json) -> None:
+    config = {"assertions": [{"name": "a", "rules": [{"type": "nope"}, {"type": "internal"}]}]}
+    done = cli("run", "--config", str(write_json(config)))
+    assert done.returncode == 2
+    results = json.loads(done.stdout)["assertions"][0]["results"]
+    assert [r["status"] for r in results] == ["error", "pass"]
+    assert "assertions[0].rules[0]: unknown type 'nope'" in results[0]["message"]
+    assert "assertions[0].rules[0]: unknown type 'nope'" in done.stderr
 
 
 def test_unreadable_config_exits_2_with_one_line_and_no_traceback(cli, tmp_path: Path) -> None:
     done = cli("run", "--config", str(tmp_path / "missing.json"))
     assert done.returncode == 2
     assert done.stdout == ""
-    assert done.stderr.strip() == f"netchecks: error: {tmp_path / 'missing.json'}: no such file"
+    assert done.stderr.strip().splitlines()[0] == f"{tmp_path / 'missing.json'}: no such file"
 
 
 def test_verbose_progress_goes_to_stderr_and_the_document_stays_last_on_stdout(
@@ -165,18 +179,16 @@ def test_validate_reports_every_problem_with_its_location(cli, write_json) -> No
     assert done.returncode == 2
     lines = done.stderr.splitlines()
     assert any(
-        "contexts[0].data.x: template '{{ nope.y }}' uses unknown name(s) nope" in line
-        for line in lines
+        "contexts[0].data.x: template '{{ nope.y }}': unknown name 'nope'" in line for line in lines
     )
     assert any("assertions[0].rules[0].port: is required" in line for line in lines)
     assert any("assertions[0].rules[1].validation: invalid CEL" in line for line in lines)
     assert any(
-        "assertions[0].rules[2].url: template '{{ c.host + }}' is not valid CEL" in line
+        "assertions[0].rules[2].url: template '{{ c.host + }}': invalid CEL" in line
         for line in lines
     )
     assert any(
-        "assertions[0].rules[3].validate.pattern: uses unknown name(s) other" in line
-        for line in lines
+        "assertions[0].rules[3].validate.pattern: unknown name 'other'" in line for line in lines
     )
     assert not any("rules[4]" in line for line in lines)
     assert lines[-1].endswith("5 problem(s)")
@@ -247,3 +259,34 @@ def test_http_flags_become_rule_fields() -> None:
         "verify-tls-cert": False,
         "ca-bundle": "/ca.pem",
     }
+
+
+ROOT = Path(__file__).resolve().parents[3]
+EXIT_2 = "the input is wrong: an unreadable file or any invalid rule"
+
+
+@pytest.mark.parametrize("command", [(), ("run",), ("validate",)])
+def test_help_documents_the_exit_codes_as_the_readme_and_docs_do(cli, command) -> None:
+    done = cli(*command, "--help")
+    text = " ".join(done.stdout.split())
+    assert "0 every rule passed" in text
+    assert "1 a rule failed or could not be judged" in text
+    assert f"2 {EXIT_2}" in text
+    for doc in ("README.md", "docs/concepts.md"):
+        assert EXIT_2 in " ".join((ROOT / doc).read_text().split()), doc
+
+
+def test_a_header_without_a_colon_is_a_usage_error_not_a_traceback(cli) -> None:
+    done = cli("http", "--url", "http://127.0.0.1:9/", "-h", "Bad")
+    assert done.returncode == 2
+    assert "header 'Bad': expected NAME:VALUE" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_single_check_with_an_unknown_data_field_is_refused_before_running(cli) -> None:
+    done = cli(
+        "http", "--url", "http://127.0.0.1:9/", "--validation-rule", "data.status_code == 200"
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert "validation: data.status_code is not a field of http results" in done.stderr

@@ -1,4 +1,7 @@
-"""A corpus of malformed inputs: each exits 2 or gives the rule an error, naming the problem.
+"""A corpus of malformed inputs: each exits 2 naming the problem, or gives the rule an error.
+
+A rule the validator refuses is not run: it is an ``error`` result with the
+validator's message, its neighbours run, and the run exits 2.
 
 Nothing may end in a traceback. The CLI runs in-process here (fast); test_cli.py
 runs the real command for exit codes and stream separation.
@@ -22,7 +25,8 @@ class Case:
     id: str
     config: Any = None  # a document (dumped as JSON) or raw text
     fragment: str = ""
-    #: "exit2": whole input refused; "error"/"fail": the first rule's status.
+    #: "exit2": whole input refused; "refused": the first rule refused by the validator
+    #: (an error result, exit 2); "error"/"fail": the first rule's status after running.
     outcome: str = "exit2"
     args: tuple[str, ...] = ()
     files: dict[str, str] = field(default_factory=dict)
@@ -47,8 +51,8 @@ CASES = [
         "invalid YAML: expected <block end>, but found '<block mapping start>' at line 3 column 4",
         suffix=".yaml",
     ),
-    Case("not-an-object", "[1, 2]", "a probe config is an object with 'assertions', got list"),
-    Case("a-scalar", '"hello"', "got str"),
+    Case("not-an-object", "[1, 2]", "a probe config is an object with 'assertions', got a list"),
+    Case("a-scalar", '"hello"', "got a string"),
     Case("empty-file", "", "is empty"),
     Case("missing-assertions", {}, "assertions: is required"),
     Case(
@@ -95,15 +99,23 @@ CASES = [
         "contexts: Input should be a valid list",
     ),
     Case(
-        "two-yaml-documents",
-        "assertions: []\n---\nassertions: []\n",
-        "holds 2 documents",
+        "second-yaml-document-not-a-config",
+        "assertions: []\n---\n- 1\n",
+        "config.yaml[1]: (document): a probe config is an object",
         suffix=".yaml",
     ),
-    Case("config-is-a-directory", None, "is a directory, not a file", args=("--config", "{dir}")),
+    Case(
+        "config-is-an-empty-directory",
+        None,
+        "holds no .yaml, .yml, .json file",
+        args=("--config", "{dir}"),
+    ),
     Case("config-missing", None, "no such file", args=("--config", "{dir}/nope.json")),
     Case(
-        "manifest-of-another-kind", "kind: ConfigMap\n", "holds no NetworkAssertion", manifest=True
+        "manifest-of-another-kind",
+        "apiVersion: kopf.dev/v1\nkind: KopfPeering\n",
+        "apiVersion: 'kopf.dev/v1' 'KopfPeering' is not a NetworkAssertion",
+        manifest=True,
     ),
     Case(
         "manifest-without-rules",
@@ -129,77 +141,78 @@ CASES = [
     Case(
         "context-dir-for-unknown-context",
         NAS + "spec: {rules: [{name: r, type: internal}]}\n",
-        "'cfg' is not a context of the assertion",
+        "--context-dir cfg=...: no configMap context of that name in the manifests",
         manifest=True,
         args=("--context-dir", "cfg=/tmp"),
     ),
     # One bad rule: that rule errors, the run goes on.
-    Case("unknown-rule-type", rules({"type": "smtp"}), "unknown type 'smtp'", "error"),
-    Case("rule-without-type", rules({"host": "x"}), "needs a 'type' field", "error"),
+    Case("unknown-rule-type", rules({"type": "smtp"}), "unknown type 'smtp'", "refused"),
+    Case("rule-without-type", rules({"host": "x"}), "needs a 'type' field", "refused"),
     Case(
         "rule-not-an-object",
         rules("tcp://x"),
-        "assertions[0].rules[0]: Input should be a valid dictionary",
+        "assertions[0].rules[0]: must be an object, got a string",
+        "refused",
     ),
     Case(
         "missing-required-field",
         rules({"type": "tcp", "host": "x"}),
         "rules[0].port: is required",
-        "error",
+        "refused",
     ),
     Case(
         "wrong-field-type",
         rules({"type": "tcp", "host": "x", "port": "abc"}),
         "rules[0].port: Input should be a valid integer",
-        "error",
+        "refused",
     ),
     Case(
         "negative-timeout",
         rules({"type": "internal", "timeout": -1}),
         "rules[0].timeout: Input should be greater than 0",
-        "error",
+        "refused",
     ),
     Case(
         "bad-expected",
         rules({"type": "internal", "expected": "sometimes"}),
         "rules[0].expected: Input should be 'pass' or 'fail'",
-        "error",
+        "refused",
     ),
     Case(
         "bad-record-type",
         rules({"type": "dns", "host": "x", "record-type": "XX"}),
         "record-type: must be one of",
-        "error",
+        "refused",
     ),
     Case(
         "pattern-not-a-string",
         rules({"type": "internal", "validate": {"pattern": 5}}),
         "validate.pattern: Input should be a valid string",
-        "error",
+        "refused",
     ),
     Case(
         "bad-cel-syntax",
         rules({"type": "internal", "validation": "data.x &&& true"}),
         "rules[0].validation: invalid CEL at line 1",
-        "error",
+        "refused",
     ),
     Case(
         "bad-cel-in-validate-pattern",
         rules({"type": "internal", "validate": {"pattern": "(("}}),
         "rules[0].validate.pattern: invalid CEL",
-        "error",
+        "refused",
     ),
     Case(
         "bad-template-syntax",
         rules({"type": "http", "url": "http://{{ 1 + }}/"}),
-        "rules[0].url: template '{{ 1 + }}' is not valid CEL",
-        "error",
+        "rules[0].url: template '{{ 1 + }}': invalid CEL",
+        "refused",
     ),
     Case(
         "template-of-missing-context",
         rules({"type": "http", "url": "http://{{ cfg.host }}/"}),
-        "template '{{ cfg.host }}' failed: unknown name 'cfg'",
-        "error",
+        "template '{{ cfg.host }}': unknown name 'cfg'",
+        "refused",
     ),
     Case(
         "template-of-missing-key",
@@ -243,9 +256,18 @@ CASES = [
     # A valid rule that hits a runtime error is a fail that says why (compat.md).
     Case(
         "cel-runtime-error",
-        rules({"type": "internal", "validation": "data.count > 1"}),
+        rules(
+            {"type": "internal", "validation": "c.count > 1"},
+            contexts=[{"name": "c", "type": "inline", "data": {}}],
+        ),
         "no such member in mapping: 'count'",
         "fail",
+    ),
+    Case(
+        "unknown-data-field",
+        rules({"type": "internal", "validation": "data.count > 1"}),
+        "data.count is not a field of internal results",
+        "refused",
     ),
     Case(
         "cel-type-error",
@@ -280,11 +302,17 @@ def test_malformed_input_is_refused_or_errors_with_a_clear_message(
     assert "Traceback" not in out + err
     if case.outcome == "exit2":
         assert code == 2
-        assert out == ""
+        assert out == "" or json.loads(out)["assertions"] == []  # nothing ran
         assert case.fragment in err
         assert len(err.strip().splitlines()) == 1, err
         return
-    assert code == 1
     result = json.loads(out)["assertions"][0]["results"][0]
-    assert result["status"] == case.outcome
+    if case.outcome == "refused":
+        assert code == 2
+        assert result["status"] == "error"
+        assert result["message"].startswith("not run, the rule is invalid: ")
+        assert case.fragment in err
+    else:
+        assert code == 1
+        assert result["status"] == case.outcome
     assert case.fragment in result["message"]

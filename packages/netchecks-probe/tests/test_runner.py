@@ -13,8 +13,11 @@ from typing import Any
 
 import pytest
 from netchecks_core.probe_config import ProbeConfig
-from netchecks_probe import checks
+from netchecks_core.rules import InternalRule
+from netchecks_core.validation import RuleProblems, parse_rule
+from netchecks_probe import checks, runner
 from netchecks_probe.runner import RunOptions, run_config
+from pydantic import ConfigDict, ValidationError
 
 FAKE = "netchecks_probe_tests_fake_check"
 
@@ -41,14 +44,34 @@ def _fake_run(rule: Any, deadline: Any) -> Any:
 _FLAKY: dict[str, list[int]] = {}
 
 
+class _FakeRule(InternalRule):
+    """An internal rule that takes the fake check's knobs as extra fields (tests only)."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+def _parse_fake_rule(raw: Any, prefix: str = "") -> RuleProblems:
+    if isinstance(raw, dict) and raw.get("type") == "internal":
+        try:
+            return RuleProblems(_FakeRule.model_validate(raw))  # type: ignore[arg-type]
+        except ValidationError:
+            pass  # the real parser says what is wrong
+    return parse_rule(raw, prefix)
+
+
 @pytest.fixture
 def fake_check(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Rules of type ``internal`` run the fake check above (default rule: ``data.ok``)."""
+    """Rules of type ``internal`` run the fake check above (default rule: ``data.ok``).
+
+    Its knobs are extra fields of the rule, which real rules refuse, so the runner
+    parses internal rules with a model that keeps them.
+    """
     module = types.ModuleType(FAKE)
     module.DEFAULT_RULE = "data.ok == true"  # type: ignore[attr-defined]
     module.run = _fake_run  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, FAKE, module)
     monkeypatch.setitem(checks.CHECK_MODULES, "internal", FAKE)
+    monkeypatch.setattr(runner, "parse_rule", _parse_fake_rule)
     yield
 
 
@@ -248,6 +271,6 @@ def test_one_bad_rule_gives_an_error_and_the_others_run(closed_port: int) -> Non
 
 
 def test_templated_fields_are_rendered_before_validation() -> None:
-    contexts = [{"name": "c", "type": "inline", "data": {"port": "8080", "msg": "hi"}}]
-    rule = {"type": "internal", "note": "{{ c.msg }}!", "validation": "spec.note == 'hi!'"}
+    contexts = [{"name": "c", "type": "inline", "data": {"seconds": 2}}]
+    rule = {"type": "internal", "timeout": "{{ c.seconds }}", "validation": "spec.timeout == 2.0"}
     assert _run([rule], contexts)[0]["status"] == "pass"

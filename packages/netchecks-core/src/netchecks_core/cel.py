@@ -6,7 +6,9 @@
   Python values (``bool``, ``int``, ``float``, ``str``, ``bytes``, ``list``,
   ``dict``, ``datetime``, ``timedelta``, ``None``); a runtime problem (missing
   key, type mismatch, bad input to a function) raises :class:`CelEvaluationError`.
-- :func:`free_names` lists the variables an expression refers to.
+- :func:`free_names` lists the variables an expression refers to;
+  :meth:`Program.functions` and :meth:`Program.keys_read` what it calls and reads
+  (for the validator), checked against :func:`known_functions`.
 
 Besides standard CEL, expressions may call ``parse_json``, ``parse_yaml``,
 ``b64decode`` and ``b64encode``. Variables may be any JSON-like Python data; a
@@ -45,6 +47,7 @@ __all__ = [
     "compile_expression",
     "evaluate",
     "free_names",
+    "known_functions",
     "to_cel",
     "to_python",
 ]
@@ -128,6 +131,64 @@ class Program:
                             for c in sub.children
                         )
         return used - bound - _BUILTIN_NAMES
+
+    def functions(self) -> set[str]:
+        """Functions and methods the expression calls (macros such as ``has`` included)."""
+        called: set[str] = set()
+        for node in self._ast.iter_subtrees():
+            if node.data in ("ident_arg", "dot_ident_arg"):
+                called.add(str(node.children[0]))
+            elif node.data == "member_dot_arg":
+                called.add(str(node.children[1]))
+        return called
+
+    def keys_read(self, variable: str) -> set[str]:
+        """Keys read from ``variable`` itself: ``variable.key`` and ``variable['key']``.
+
+        Only literal keys count (``variable[k]`` with a computed ``k`` is not known
+        before evaluation).
+        """
+        keys: set[str] = set()
+        for node in self._ast.iter_subtrees():
+            if node.data not in ("member_dot", "member_index") or len(node.children) != 2:
+                continue
+            target, selector = node.children
+            if _leaf(target, "ident") != variable:
+                continue
+            if node.data == "member_dot":
+                keys.add(str(selector))
+            elif (literal := _string_literal(_leaf(selector, "literal"))) is not None:
+                keys.add(literal)
+        return keys
+
+
+def _leaf(node: Any, kind: str) -> str | None:
+    """The token under a chain of single-child nodes ending in a ``kind`` node, if any."""
+    while isinstance(node, lark.Tree) and len(node.children) == 1:
+        if node.data == kind:
+            return str(node.children[0])
+        node = node.children[0]
+    return None
+
+
+_STRING_RE = re.compile(r"""^(['"])([^'"\\]*)\1$""")
+
+
+def _string_literal(token: str | None) -> str | None:
+    match = _STRING_RE.match(token or "")
+    return match.group(2) if match else None
+
+
+def known_functions() -> frozenset[str]:
+    """Every function and method name an expression may call."""
+    from celpy.evaluation import base_functions
+
+    standard = {n for n in base_functions if n.isidentifier() and not n.startswith("_")}
+    return frozenset(standard | _MACRO_FUNCTIONS | set(_FUNCTIONS))
+
+
+#: Names celpy handles as macros rather than functions (``reduce``/``min`` are celpy's own).
+_MACRO_FUNCTIONS = frozenset({"has", "dyn"}) | _MACROS | {"reduce", "min"}
 
 
 _LOCK = threading.RLock()

@@ -8,9 +8,10 @@ without refusing manifests that work today:
 
 - each rule item is typed with the merged fields of every rule type (kebab-case);
   integer fields accept a string too (``"{{ ctx.port }}"`` is rendered by the
-  probe), number fields accept any scalar; unknown fields of a rule are kept
-  (``x-kubernetes-preserve-unknown-fields`` on the rule item only), so old
-  manifests with fields this version does not know still apply;
+  probe), number fields accept any scalar. No other field is declared, so
+  Kubernetes' strict field validation (``kubectl apply``'s default) refuses a
+  misspelt ``validaton:`` with its path, and without it the field is pruned;
+  the validator (:mod:`netchecks_core.validation`) says which fields each type has;
 - CEL ``x-kubernetes-validations`` check what a schema cannot: rule and context
   names unique, exactly one source per context, each type's required fields.
 """
@@ -65,8 +66,8 @@ def _untyped(description: str | None = None) -> Schema:
 def structural(schema: Schema, defs: dict[str, Schema], *, templated: bool = False) -> Schema:
     """A Kubernetes structural schema node from a pydantic JSON Schema node.
 
-    With ``templated``, integers become int-or-string and numbers any scalar,
-    since a template string stands in for them until the probe renders it.
+    With ``templated``, integers, numbers and booleans also admit a template
+    string, which stands in for them until the probe renders it.
     """
     schema = _resolve(schema, defs)
     description = schema.get("description")
@@ -91,17 +92,14 @@ def structural(schema: Schema, defs: dict[str, Schema], *, templated: bool = Fal
         for key in ("minLength", "maxLength", "pattern", "format"):
             if key in schema:
                 node[key] = schema[key]
+    elif templated and kind in ("integer", "number", "boolean"):
+        node = _templated_scalar(kind)
     elif kind == "integer":
-        if templated:
-            node = {"x-kubernetes-int-or-string": True}
-        else:
-            node = {"type": "integer"}
-            for key in ("minimum", "maximum"):
-                if key in schema:
-                    node[key] = schema[key]
+        node = {"type": "integer"}
+        for key in ("minimum", "maximum"):
+            if key in schema:
+                node[key] = schema[key]
     elif kind == "number":
-        if templated:
-            return _untyped(description)
         node = {"type": "number"}
         for key in ("minimum", "maximum", "exclusiveMinimum"):
             if key in schema and not isinstance(schema[key], bool):
@@ -138,6 +136,19 @@ def structural(schema: Schema, defs: dict[str, Schema], *, templated: bool = Fal
     if description:
         node["description"] = " ".join(description.split())
     return node
+
+
+def _templated_scalar(kind: str) -> Schema:
+    """A scalar field that may hold a ``{{ template }}`` string instead of its value.
+
+    Structural schemas have no "boolean or string" (types are not allowed inside
+    ``anyOf``), and the API server runs no CEL on a node without a type: integers
+    are int-or-string, numbers and booleans are left untyped. The validator (and
+    so the operator) judges their values.
+    """
+    if kind == "integer":
+        return {"x-kubernetes-int-or-string": True}
+    return {"x-kubernetes-preserve-unknown-fields": True}
 
 
 def _rule_variants() -> list[tuple[str, Schema, dict[str, Schema]]]:
@@ -210,7 +221,6 @@ def rule_schema() -> Schema:
         "type": "object",
         "required": ["name", "type"],
         "properties": dict(sorted(properties.items())),
-        "x-kubernetes-preserve-unknown-fields": True,
         "x-kubernetes-validations": checks,
     }
 

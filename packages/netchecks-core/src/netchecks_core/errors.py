@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
@@ -19,7 +22,18 @@ def field_path(loc: Sequence[int | str], prefix: str = "") -> str:
     return path or "(document)"
 
 
-def _describe(error: ErrorDetails) -> str:
+_IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+
+def key_path(where: str, key: Any) -> str:
+    """``where.key``, or ``where["key"]`` when the key is not a plain name."""
+    if isinstance(key, str) and _IDENT_RE.match(key):
+        return f"{where}.{key}" if where else key
+    return f"{where}[{json.dumps(key) if isinstance(key, str) else key}]"
+
+
+def describe(error: ErrorDetails) -> str:
+    """What one pydantic error means, in words (without its location)."""
     kind = error["type"]
     if kind == "missing":
         return "is required"
@@ -47,7 +61,12 @@ _UNION_TAGS = frozenset(
 def describe_errors(error: ValidationError | Iterable[ErrorDetails], prefix: str = "") -> list[str]:
     """One ``path: problem`` line per error."""
     details = error.errors() if isinstance(error, ValidationError) else error
-    return [f"{field_path(_loc_for_display(e['loc']), prefix)}: {_describe(e)}" for e in details]
+    return [f"{display_path(e['loc'], prefix)}: {describe(e)}" for e in details]
+
+
+def display_path(loc: Sequence[int | str], prefix: str = "") -> str:
+    """The field path of an error's location, as people write it."""
+    return field_path(_loc_for_display(loc), prefix)
 
 
 def join(lines: Iterable[str]) -> str:

@@ -17,9 +17,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from netchecks_core import cel
-from netchecks_core.templates import TEMPLATE_RE, expressions, has_template, whole_template
+from netchecks_core.errors import key_path
+from netchecks_core.templates import TEMPLATE_RE, has_template, whole_template
 
-__all__ = ["TemplateError", "json_value", "render", "template_problems", "template_text"]
+__all__ = ["TemplateError", "json_value", "render", "template_text"]
 
 
 class TemplateError(ValueError):
@@ -39,52 +40,13 @@ def render(value: Any, variables: Mapping[str, Any], where: str = "") -> Any:
     if isinstance(value, dict):
         rendered: dict[Any, Any] = {}
         for key, item in value.items():
-            path = _key_path(where, key)
+            path = key_path(where, key)
             new_key = _render_text(key, variables, path) if has_template(key) else key
             rendered[new_key] = render(item, variables, path)
         return rendered
     if isinstance(value, list):
         return [render(item, variables, f"{where}[{i}]") for i, item in enumerate(value)]
     return value
-
-
-def template_problems(
-    value: Any, where: str = "", known_names: set[str] | frozenset[str] | None = None
-) -> list[str]:
-    """Every template in ``value`` that does not compile, or uses an unknown name.
-
-    Nothing is evaluated: this is for ``validate`` (and the operator's admission checks).
-    """
-    problems: list[str] = []
-    if isinstance(value, str):
-        for expression in expressions(value) if has_template(value) else []:
-            problems.extend(_expression_problems(expression, where, known_names))
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            path = _key_path(where, key)
-            problems.extend(template_problems(key, path, known_names))
-            problems.extend(template_problems(item, path, known_names))
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            problems.extend(template_problems(item, f"{where}[{i}]", known_names))
-    return problems
-
-
-def _expression_problems(
-    expression: str, where: str, known_names: set[str] | frozenset[str] | None
-) -> list[str]:
-    try:
-        program = cel.compile_expression(expression)
-    except cel.CelSyntaxError as error:
-        return [str(TemplateError(where, expression, f"is not valid CEL: {error.message}"))]
-    if known_names is None:
-        return []
-    unknown = sorted(program.free_names() - set(known_names))
-    if not unknown:
-        return []
-    known = ", ".join(sorted(known_names)) or "none"
-    reason = f"uses unknown name(s) {', '.join(unknown)} (contexts defined: {known})"
-    return [str(TemplateError(where, expression, reason))]
 
 
 def _render_string(value: str, variables: Mapping[str, Any], where: str) -> Any:
@@ -139,12 +101,3 @@ def json_value(value: Any) -> Any:
     if isinstance(value, list):
         return [json_value(item) for item in value]
     return value
-
-
-_IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
-
-
-def _key_path(where: str, key: Any) -> str:
-    if isinstance(key, str) and _IDENT_RE.match(key):
-        return f"{where}.{key}" if where else key
-    return f"{where}[{json.dumps(key) if isinstance(key, str) else key}]"

@@ -1,8 +1,9 @@
 """Rule models: one per check type, with the kebab-case field names of compat.md.
 
 A rule is validated *after* its templates are rendered (a templated port is a
-string until then), so these models describe a rule as it runs. Fields this
-version does not know are kept (``model_extra``) and reported, never dropped.
+string until then), so these models describe a rule as it runs. A field this
+version does not know is refused: a misspelt ``validaton`` must not quietly
+leave the rule on its default judgement.
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ class Validate(BaseModel):
 class RuleBase(BaseModel):
     """Fields every rule type shares."""
 
-    model_config = _kebab_config(extra="allow")
+    model_config = _kebab_config(extra="forbid")
 
     #: Timeout in seconds when the rule sets none; each type sets its own.
     DEFAULT_TIMEOUT: ClassVar[float] = 10.0
@@ -137,11 +138,6 @@ class RuleBase(BaseModel):
     def effective_timeout(self) -> float:
         """The timeout that applies: the rule's own, else the type's default."""
         return self.timeout if self.timeout is not None else self.DEFAULT_TIMEOUT
-
-    @property
-    def unknown_fields(self) -> list[str]:
-        """Names of fields this version does not know (kept, and reported as warnings)."""
-        return sorted(self.model_extra or {})
 
 
 class DnsRule(RuleBase):
@@ -395,6 +391,15 @@ Rule = Annotated[
 ]
 RULE_TYPES: tuple[str, ...] = ("dns", "http", "tcp", "internal", "postgres", "postgres-grants")
 RULE_ADAPTER: TypeAdapter[Rule] = TypeAdapter(Rule)
+#: The model of each rule type.
+RULE_MODELS: dict[str, type[RuleBase]] = {
+    "dns": DnsRule,
+    "http": HttpRule,
+    "tcp": TcpRule,
+    "internal": InternalRule,
+    "postgres": PostgresRule,
+    "postgres-grants": PostgresGrantsRule,
+}
 
 #: Spec and data fields replaced by "REDACTED" in results unless redaction is off.
 REDACTED_FIELDS = frozenset({"headers", "dsn", "password", "params", "connection"})

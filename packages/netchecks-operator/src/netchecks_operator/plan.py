@@ -19,13 +19,13 @@ from netchecks_core import naming
 from netchecks_core.assertion import API_VERSION, KIND, NetworkAssertionSpec
 from netchecks_core.convert import probe_config_from_spec
 from netchecks_core.rules import RULE_ADAPTER
+from netchecks_core.validation import check_spec
 
 from netchecks_operator import status as st
 from netchecks_operator.mounts import missing_objects
 from netchecks_operator.podtemplate import CONFIG_KEY, TemplateError, pod_template
 from netchecks_operator.settings import OperatorSettings
 from netchecks_operator.sizes import size_problems
-from netchecks_operator.validate import parse_spec, spec_problems
 
 #: On Jobs the operator makes: ``once`` (one per spec generation) or ``now`` (run-now).
 ANNOTATION_RUN = "netchecks.io/run"
@@ -147,22 +147,6 @@ def run_deadline(spec: NetworkAssertionSpec, margin: int) -> int:
     return int(longest) + margin
 
 
-def _schedule_problem(schedule: str | None) -> str | None:
-    if schedule is None:
-        return None
-    text = schedule.strip()
-    if "TZ=" in text:
-        return "spec.schedule: time zones in the schedule are not supported by Kubernetes"
-    if text.startswith("@"):
-        known = {"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"}
-        if text in known or text.startswith("@every "):
-            return None
-        return f"spec.schedule: unknown macro {text!r}"
-    if len(text.split()) != 5:
-        return f"spec.schedule: {text!r} is not a 5-field cron schedule"
-    return None
-
-
 def _meta(assertion: dict[str, Any], name: str, generation: int | None) -> dict[str, Any]:
     meta = assertion["metadata"]
     return {
@@ -208,11 +192,8 @@ def plan(
     previous = st.previous_condition(old_status)
     result = Plan()
 
-    spec, problems = parse_spec(assertion.get("spec"))
-    if spec is not None:
-        problems = spec_problems(spec)
-        if problem := _schedule_problem(spec.schedule):
-            problems.append(problem)
+    spec, found = check_spec(assertion.get("spec"))
+    problems = [str(problem) for problem in found]
     template: dict[str, Any] | None = None
     if spec is not None and not problems:
         try:

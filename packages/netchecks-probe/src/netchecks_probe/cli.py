@@ -1,8 +1,10 @@
 """The ``netchecks`` command (also installed as ``netcheck`` for existing scripts).
 
-Exit codes: 0 every rule passed; 1 a rule failed or errored (0 with
-``--exit-zero`` once a result document was written); 2 the input is wrong.
-Results go to stdout, everything else (progress, warnings, errors) to stderr.
+Exit codes: 0 every rule passed; 1 a rule failed or could not be judged (0
+with ``--exit-zero``); 2 the input is wrong: an unreadable file or any invalid
+rule (``run`` still runs the valid rules and reports the invalid ones as
+``error`` results). Results go to stdout, everything else (progress,
+problems) to stderr.
 Heavy modules are imported inside the commands, so ``--version`` stays fast.
 """
 
@@ -14,11 +16,21 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from netchecks_probe.single_checks import SINGLE_CHECKS, SingleCheck, rule_from_flags
 
+if TYPE_CHECKING:
+    from netchecks_core.probe_config import ProbeConfig
+
+    from netchecks_probe.validate import Intake
+
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_CODES = """exit codes:
+  0  every rule passed
+  1  a rule failed or could not be judged (0 with --exit-zero)
+  2  the input is wrong: an unreadable file or any invalid rule
+     (run still runs the valid rules and reports the invalid ones as errors)"""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -41,6 +53,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as error:  # the CLI's boundary: a message, never a traceback
+        logging.getLogger(__name__).debug("internal error", exc_info=True)
+        _err(f"{prog}: internal error: {type(error).__name__}: {error} (-vv shows where)")
+        return EXIT_FAILED
 
 
 class _VersionAction(argparse.Action):
@@ -61,6 +77,8 @@ def build_parser(prog: str = "netchecks") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog,
         description="Run network assertions (DNS, HTTP, TCP, PostgreSQL) and judge them with CEL.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action=_VersionAction)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
@@ -87,15 +105,13 @@ def build_parser(prog: str = "netchecks") -> argparse.ArgumentParser:
     )
 
     run = commands.add_parser(
-        "run", parents=[output], help="run the rules of a probe config or NetworkAssertion manifest"
+        "run",
+        parents=[output],
+        help="run the rules of probe configs or NetworkAssertion manifests",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    source = run.add_mutually_exclusive_group(required=True)
-    source.add_argument(
-        "-c", "--config", metavar="FILE", help="probe config, JSON or YAML ('-': stdin)"
-    )
-    source.add_argument(
-        "-f", "--filename", metavar="FILE", help="NetworkAssertion manifest: run its rules"
-    )
+    _add_sources(run)
     run.add_argument(
         "--context-dir",
         action="append",
@@ -118,11 +134,12 @@ def build_parser(prog: str = "netchecks") -> argparse.ArgumentParser:
     run.set_defaults(handler=_run_command)
 
     validate = commands.add_parser(
-        "validate", help="check a config or manifest (rules, CEL, templates); runs nothing"
+        "validate",
+        help="check configs or manifests (fields, schedules, CEL, templates); runs nothing",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    what = validate.add_mutually_exclusive_group(required=True)
-    what.add_argument("-c", "--config", metavar="FILE", help="probe config ('-': stdin)")
-    what.add_argument("-f", "--filename", metavar="FILE", help="NetworkAssertion manifest")
+    _add_sources(validate)
     validate.set_defaults(handler=_validate_command, verbose=0)
 
     for name, check in SINGLE_CHECKS.items():
@@ -132,6 +149,28 @@ def build_parser(prog: str = "netchecks") -> argparse.ArgumentParser:
     schema.add_argument("document", choices=("config", "output"))
     schema.set_defaults(handler=_schema_command, verbose=0)
     return parser
+
+
+def _add_sources(command: argparse.ArgumentParser) -> None:
+    source = command.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "-c",
+        "--config",
+        action="append",
+        metavar="PATH",
+        help="probe config, JSON or YAML: a file, a directory or '-' for stdin (repeatable)",
+    )
+    source.add_argument(
+        "-f",
+        "--filename",
+        action="append",
+        metavar="PATH",
+        help="NetworkAssertion manifests: a file (several YAML documents allowed), "
+        "a directory or '-' (repeatable)",
+    )
+    command.add_argument(
+        "-R", "--recursive", action="store_true", help="read directories' subdirectories too"
+    )
 
 
 def _add_single_check(
@@ -229,19 +268,39 @@ def _err(text: str) -> None:
 
 
 def _run_command(args: argparse.Namespace) -> int:
-    from netchecks_probe import inputs
+    from netchecks_core.probe_config import ProbeConfig
 
+    intake = _intake(args, for_run=True)
+    for line in intake.problems:
+        _err(line)
+    config = intake.config()
+    if config is None:
+        return EXIT_BAD_INPUT
+    code = _execute(ProbeConfig.model_validate(config), args, single=False, intake=intake)
+    return EXIT_BAD_INPUT if intake.problems else code
+
+
+def _intake(args: argparse.Namespace, for_run: bool) -> Intake:
+    """Read and check the documents of -c or -f (``for_run``: also build their config)."""
+    from netchecks_probe import inputs, validate
+
+    context_dirs = inputs.name_path_pairs(getattr(args, "context_dir", None), "--context-dir")
+    secret_dirs = inputs.name_path_pairs(getattr(args, "secret_dir", None), "--secret-dir")
+    documents, refusals = inputs.load_documents(args.config or args.filename, args.recursive)
+    intake = validate.Intake(problems=[str(r) for r in refusals])
     if args.config is not None:
-        if args.context_dir or args.secret_dir:
+        if context_dirs or secret_dirs:
             raise inputs.InputError("--context-dir and --secret-dir go with -f (a manifest)")
-        config = inputs.load_config(args.config)
+        validate.take_configs(documents, intake)
+    elif for_run:
+        if wrong := validate.unknown_dirs(documents, context_dirs, secret_dirs):
+            raise inputs.InputError("; ".join(wrong))
+        validate.take_manifests(documents, intake, context_dirs, secret_dirs)
     else:
-        config = inputs.config_from_manifest(
-            args.filename,
-            inputs.name_path_pairs(args.context_dir, "--context-dir"),
-            inputs.name_path_pairs(args.secret_dir, "--secret-dir"),
-        )
-    return _execute(config, args, single=False)
+        validate.take_manifests(documents, intake)
+    if args.filename is not None and not intake.assertions_seen and not refusals:
+        intake.problems.append("no NetworkAssertion found (kind: NetworkAssertion)")
+    return intake
 
 
 def _single_command(args: argparse.Namespace) -> int:
@@ -260,11 +319,25 @@ def _single_command(args: argparse.Namespace) -> int:
             rule[field] = value
     if args.should_fail:
         rule["expected"] = "fail"
-    config = ProbeConfig.model_validate({"assertions": [{"name": check.type, "rules": [rule]}]})
-    return _execute(config, args, single=True)
+    from netchecks_core.validation import validate_config
+
+    document = {"assertions": [{"name": check.type, "rules": [rule]}]}
+    report = validate_config(document)
+    if not report.valid:
+        for line in report.messages():
+            _err(f"netchecks {check.type}: {_flag_path(line)}")
+        return EXIT_BAD_INPUT
+    return _execute(ProbeConfig.model_validate(document), args, single=True)
 
 
-def _execute(config: Any, args: argparse.Namespace, single: bool) -> int:
+def _flag_path(line: str) -> str:
+    # The one rule of a single check is assertions[0].rules[0]; name just its field.
+    return line.removeprefix("assertions[0].rules[0].").removeprefix("assertions[0].rules[0]")
+
+
+def _execute(
+    config: ProbeConfig, args: argparse.Namespace, single: bool, intake: Intake | None = None
+) -> int:
     from netchecks_probe.output import table, to_json
     from netchecks_probe.runner import RunOptions, run_config
 
@@ -275,6 +348,10 @@ def _execute(config: Any, args: argparse.Namespace, single: bool) -> int:
     )
     progress = _print_progress if args.verbose else None
     document = run_config(config, options, progress).model_dump(mode="json", exclude_none=True)
+    if intake is not None:
+        _put_refused(
+            document, intake.refused, args.disable_redaction or config_redaction_off(config)
+        )
     rows = [(a["name"], r) for a in document["assertions"] for r in a["results"]]
     if args.output == "table":
         text = table(rows)
@@ -286,6 +363,26 @@ def _execute(config: Any, args: argparse.Namespace, single: bool) -> int:
     sys.stdout.flush()
     failed = any(result["status"] != "pass" for _, result in rows)
     return EXIT_FAILED if failed and not args.exit_zero else EXIT_OK
+
+
+def config_redaction_off(config: ProbeConfig) -> bool:
+    """Whether the config itself turns redaction off."""
+    return bool((config.model_extra or {}).get("disableRedaction") is True)
+
+
+def _put_refused(
+    document: dict[str, Any], refused: dict[tuple[int, int], dict[str, Any]], disable: bool
+) -> None:
+    """Put each refused rule's error result where the rule stood in its assertion."""
+    from netchecks_core.probe_output import RuleResult
+
+    from netchecks_probe.redact import Redactor
+
+    redactor = Redactor(not disable)
+    for (a_index, r_index), result in sorted(refused.items()):
+        clean = RuleResult.model_validate(redactor.result(result))
+        results = document["assertions"][a_index]["results"]
+        results.insert(r_index, clean.model_dump(mode="json", exclude_none=True))
 
 
 _PROGRESS_LOCK = threading.Lock()
@@ -302,22 +399,14 @@ def _print_progress(assertion: str, result: dict[str, Any]) -> None:
 
 
 def _validate_command(args: argparse.Namespace) -> int:
-    from netchecks_probe import inputs, validate
-
-    source = args.config if args.config is not None else args.filename
-    if args.config is not None:
-        report = validate.validate_config(inputs.load_config_document(source))
-    else:
-        report = validate.validate_manifest(inputs.load_manifest_document(source))
-    label = "stdin" if source == "-" else source
-    for warning in report.warnings:
-        _err(f"{label}: warning: {warning}")
-    for problem in report.problems:
-        _err(f"{label}: {problem}")
-    if report.problems:
-        _err(f"{label}: {len(report.problems)} problem(s)")
+    intake = _intake(args, for_run=False)
+    for line in intake.problems:
+        _err(line)
+    for label, rules in intake.valid:
+        _out(f"{label}: valid ({rules} rule(s))")
+    if intake.problems:
+        _err(f"{len(intake.problems)} problem(s)")
         return EXIT_BAD_INPUT
-    _out(f"{label}: valid ({report.rules} rule(s))")
     return EXIT_OK
 
 

@@ -1,55 +1,109 @@
-"""Reading the probe's inputs: a probe config file, or a NetworkAssertion manifest.
+"""Reading the probe's inputs: files, directories and streams of YAML or JSON documents.
 
-Anything that makes the input unusable as a whole raises :class:`InputError`
-with a one-line message (the CLI exits 2); problems of single rules are left
-to the runner, which gives those rules an ``error`` result.
+``-f``/``--config`` take several paths, like ``kubectl -f``: a file (JSON, or
+YAML with one or more documents), ``-`` for stdin, or a directory (its
+``.yaml``, ``.yml`` and ``.json`` files, and those of its subdirectories with
+``-R``). Each document is labelled by its file, and by its index when the file
+holds several (``a.yaml[1]``).
+
+A file that cannot be read or parsed is a :class:`Refusal` for that file;
+the others are still read, so every problem is reported at once.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from netchecks_core.errors import describe_errors
-from netchecks_core.probe_config import ProbeConfig
-from pydantic import ValidationError
-
-if TYPE_CHECKING:
-    from netchecks_core.assertion import NetworkAssertion
+#: The files a directory contributes.
+SUFFIXES = (".yaml", ".yml", ".json")
 
 
 class InputError(Exception):
     """The input cannot be used at all (the CLI exits 2 with this message)."""
 
 
+@dataclass(frozen=True)
+class Document:
+    """One parsed document and where it came from (``a.yaml`` or ``a.yaml[1]``)."""
+
+    label: str
+    content: Any
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A file, or a document, that cannot be used; ``message`` says why."""
+
+    label: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.message}"
+
+
+def load_documents(
+    sources: Sequence[str], recursive: bool = False
+) -> tuple[list[Document], list[Refusal]]:
+    """Every document of every source, and the sources that could not be read."""
+    documents: list[Document] = []
+    refusals: list[Refusal] = []
+    for path in expand(sources, recursive, refusals):
+        try:
+            found = parse_documents(read_text(path), path)
+        except InputError as error:
+            refusals.append(Refusal(_name(path), str(error)))
+            continue
+        for index, content in enumerate(found):
+            label = f"{_name(path)}[{index}]" if len(found) > 1 else _name(path)
+            documents.append(Document(label, content))
+    return documents, refusals
+
+
+def expand(sources: Iterable[str], recursive: bool, refusals: list[Refusal]) -> list[str]:
+    """Files named, and the files of directories named (sorted; nested ones with ``recursive``)."""
+    files: list[str] = []
+    for source in sources:
+        path = Path(source)
+        if source == "-" or not path.is_dir():
+            files.append(source)
+            continue
+        pattern = "**/*" if recursive else "*"
+        found = sorted(p for p in path.glob(pattern) if p.suffix in SUFFIXES and p.is_file())
+        if not found:
+            refusals.append(Refusal(source, f"directory holds no {', '.join(SUFFIXES)} file"))
+        files += [str(p) for p in found]
+    return files
+
+
 def read_text(source: str) -> str:
     """The text of a file, or of stdin when ``source`` is ``-``."""
     if source == "-":
         return sys.stdin.read()
-    path = Path(source)
     try:
-        return path.read_text(encoding="utf-8")
+        return Path(source).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InputError(f"{source}: no such file") from None
+        raise InputError("no such file") from None
     except IsADirectoryError:
-        raise InputError(f"{source}: is a directory, not a file") from None
+        raise InputError("is a directory, not a file") from None
     except PermissionError:
-        raise InputError(f"{source}: permission denied") from None
+        raise InputError("permission denied") from None
     except UnicodeDecodeError as error:
-        raise InputError(f"{source}: not UTF-8 text ({error.reason})") from None
+        raise InputError(f"not UTF-8 text ({error.reason})") from None
     except OSError as error:
-        raise InputError(f"{source}: cannot read: {error.strerror}") from None
+        raise InputError(f"cannot read: {error.strerror}") from None
 
 
 def parse_documents(text: str, source: str) -> list[Any]:
     """JSON (one document) or YAML (one or more documents)."""
     if not text.strip():
-        raise InputError(f"{_name(source)}: is empty")
+        raise InputError("is empty")
     try:
-        document = json.loads(text)
+        return [json.loads(text)]
     except json.JSONDecodeError as json_error:
         import yaml  # only for YAML input
 
@@ -58,100 +112,11 @@ def parse_documents(text: str, source: str) -> list[Any]:
         except yaml.YAMLError as yaml_error:
             if text.lstrip()[:1] in "{[" or source.endswith(".json"):
                 where = f"line {json_error.lineno} column {json_error.colno}"
-                raise InputError(
-                    f"{_name(source)}: invalid JSON at {where}: {json_error.msg}"
-                ) from None
-            raise InputError(
-                f"{_name(source)}: invalid YAML: {_yaml_problem(yaml_error)}"
-            ) from None
-    else:
-        return [document]
+                raise InputError(f"invalid JSON at {where}: {json_error.msg}") from None
+            raise InputError(f"invalid YAML: {_yaml_problem(yaml_error)}") from None
     if not documents:
-        raise InputError(f"{_name(source)}: holds no document")
+        raise InputError("holds no document")
     return documents
-
-
-def load_config_document(source: str) -> Any:
-    """The raw probe config document of a file (``-`` for stdin)."""
-    documents = parse_documents(read_text(source), source)
-    if len(documents) != 1:
-        raise InputError(f"{_name(source)}: holds {len(documents)} documents; a config is one")
-    return documents[0]
-
-
-def parse_config(document: Any, source: str) -> ProbeConfig:
-    """Validate a config document as a whole; all problems in one message."""
-    if not isinstance(document, dict):
-        kind = type(document).__name__ if document is not None else "null"
-        raise InputError(
-            f"{_name(source)}: a probe config is an object with 'assertions', got {kind}"
-        )
-    try:
-        return ProbeConfig.model_validate(document)
-    except ValidationError as error:
-        raise InputError(f"{_name(source)}: " + "; ".join(describe_errors(error))) from None
-
-
-def load_config(source: str) -> ProbeConfig:
-    """Read and validate a probe config file."""
-    return parse_config(load_config_document(source), source)
-
-
-def load_manifest_document(source: str) -> dict[str, Any]:
-    """The one NetworkAssertion of a manifest file (other kinds are ignored)."""
-    documents = parse_documents(read_text(source), source)
-    found = [d for d in documents if isinstance(d, dict) and d.get("kind") == "NetworkAssertion"]
-    if not found:
-        raise InputError(f"{_name(source)}: holds no NetworkAssertion (kind: NetworkAssertion)")
-    if len(found) > 1:
-        raise InputError(f"{_name(source)}: holds {len(found)} NetworkAssertions; give one per run")
-    return found[0]
-
-
-def parse_manifest(document: dict[str, Any], source: str) -> NetworkAssertion:
-    """Validate a NetworkAssertion document."""
-    from netchecks_core.assertion import NetworkAssertion  # only manifests need it
-
-    try:
-        return NetworkAssertion.model_validate(document)
-    except ValidationError as error:
-        raise InputError(f"{_name(source)}: " + "; ".join(describe_errors(error))) from None
-
-
-def config_from_manifest(
-    source: str, context_dirs: Mapping[str, str], secret_dirs: Mapping[str, str]
-) -> ProbeConfig:
-    """The probe config that runs a manifest's rules, with its contexts' files where given."""
-    from netchecks_core.convert import probe_config_from_spec
-
-    assertion = parse_manifest(load_manifest_document(source), source)
-    kinds = {
-        c.name: ("configMap" if c.configMap else "secret" if c.secret else "inline")
-        for c in assertion.spec.context
-    }
-    paths: dict[str, str] = {}
-    for option, given, kind in (
-        ("--context-dir", context_dirs, "configMap"),
-        ("--secret-dir", secret_dirs, "secret"),
-    ):
-        for name, path in given.items():
-            if kinds.get(name) != kind:
-                what = (
-                    f"is a {kinds[name]} context"
-                    if name in kinds
-                    else "is not a context of the assertion"
-                )
-                raise InputError(f"{option} {name}=...: {name!r} {what}")
-            paths[name] = path
-    for context in assertion.spec.context:
-        if context.inline is None and context.name not in paths:
-            source_name = (context.configMap or context.secret).name  # type: ignore[union-attr]
-            option = "--context-dir" if context.configMap else "--secret-dir"
-            raise InputError(
-                f"context {context.name!r} comes from {kinds[context.name]} {source_name!r}: "
-                f"give its files with {option} {context.name}=PATH"
-            )
-    return parse_config(probe_config_from_spec(assertion.spec, paths), source)
 
 
 def name_path_pairs(values: list[str] | None, option: str) -> dict[str, str]:

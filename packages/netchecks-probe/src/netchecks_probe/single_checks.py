@@ -53,6 +53,12 @@ def parse_headers(values: list[str]) -> dict[str, str]:
     return headers
 
 
+def header_item(value: str) -> str:
+    """One ``NAME:VALUE`` flag value, checked as it is parsed (else a usage error, exit 2)."""
+    parse_headers([value])
+    return value
+
+
 def _store(value: bool) -> type[argparse.Action]:
     """An action storing ``value`` (paired flags like --read-only/--read-write share a field
     and leave it unset when neither is given)."""
@@ -94,12 +100,15 @@ class _JsonParams(argparse.Action):
 
 def load_grant_rules(source: str) -> list[Any]:
     """The grants rules of a JSON or YAML file: a list, or an object with ``rules``."""
-    from netchecks_probe.inputs import InputError, load_config_document
+    from netchecks_probe.inputs import InputError, parse_documents, read_text
 
     try:
-        document = load_config_document(source)
+        documents = parse_documents(read_text(source), source)
     except InputError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
+        raise argparse.ArgumentTypeError(f"{source}: {error}") from None
+    if len(documents) != 1:
+        raise argparse.ArgumentTypeError(f"{source}: holds {len(documents)} documents, not one")
+    document = documents[0]
     rules = document.get("rules") if isinstance(document, dict) else document
     if not isinstance(rules, list):
         raise argparse.ArgumentTypeError(
@@ -123,6 +132,7 @@ SINGLE_CHECKS: dict[str, SingleCheck] = {
                 ("-h", "--header"),
                 "headers",
                 "header to send, NAME:VALUE (the value may contain ':'); repeatable",
+                parse=header_item,
                 action="append",
                 metavar="NAME:VALUE",
                 convert=parse_headers,

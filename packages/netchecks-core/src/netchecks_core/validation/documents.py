@@ -1,0 +1,152 @@
+"""Whole documents: a NetworkAssertion (or just its spec) and a probe config.
+
+Each problem names its field path, and each rule's problems carry the rule's
+index, so ``netchecks run`` can run the valid rules of a partly invalid file.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from netchecks_core.assertion import API_VERSION, KIND, NetworkAssertionSpec
+from netchecks_core.probe_config import ProbeConfig
+from netchecks_core.templates import has_template
+from netchecks_core.validation.expressions import RESULT_NAMES, cel_problems, template_problems
+from netchecks_core.validation.problems import Problem, Report
+from netchecks_core.validation.rule import check_unrendered_rule, kind, model_problems
+from netchecks_core.validation.schedule import schedule_problem
+
+#: Fields holding a rule's CEL judgement (not templates: they are compiled as CEL).
+_PATTERNS = (("validation",), ("validate", "pattern"))
+
+
+def validate_manifest(document: Any) -> Report:
+    """Check a NetworkAssertion document: its kind, name and spec."""
+    if not isinstance(document, dict):
+        return Report([Problem("(document)", f"must be an object, got {kind(document)}")])
+    api_version, document_kind = document.get("apiVersion"), document.get("kind")
+    if (api_version, document_kind) != (API_VERSION, KIND):
+        message = (
+            f"{api_version!r} {document_kind!r} is not a NetworkAssertion "
+            f"(apiVersion: {API_VERSION}, kind: {KIND})"
+        )
+        return Report([Problem("apiVersion", message)])
+    problems = []
+    name = (document.get("metadata") or {}).get("name")
+    if not isinstance(name, str) or not name:
+        problems.append(Problem("metadata.name", "is required"))
+    spec = document.get("spec")
+    rules = spec.get("rules") if isinstance(spec, dict) else None
+    return Report(problems + spec_problems(spec), len(rules) if isinstance(rules, list) else 0)
+
+
+def check_spec(raw: Any) -> tuple[NetworkAssertionSpec | None, list[Problem]]:
+    """The spec model when nothing is wrong with it, else its problems."""
+    problems = spec_problems(raw)
+    if problems:
+        return None, problems
+    return NetworkAssertionSpec.model_validate(raw), []
+
+
+def spec_problems(raw: Any, where: str = "spec") -> list[Problem]:
+    """Everything wrong with a NetworkAssertion's spec (empty: it is valid)."""
+    if not isinstance(raw, dict):
+        what = "is required" if raw is None else f"must be an object, got {kind(raw)}"
+        return [Problem(where, f"{what} (an object with 'rules')")]
+    problems = _model_problems(NetworkAssertionSpec, raw, where, "rules")
+    schedule = raw.get("schedule")
+    if isinstance(schedule, str) and (problem := schedule_problem(schedule)):
+        problems.append(Problem(f"{where}.schedule", problem))
+    names = _context_names(raw.get("context"), "inline", f"{where}.context", problems)
+    rules = raw.get("rules")
+    for index, rule in enumerate(rules if isinstance(rules, list) else []):
+        problems += rule_problems(rule, f"{where}.rules[{index}]", names, (index,), named=True)
+    return problems
+
+
+def validate_config(document: Any) -> Report:
+    """Check a probe config document (what ``netchecks run --config`` reads)."""
+    if not isinstance(document, dict):
+        message = f"a probe config is an object with 'assertions', got {kind(document)}"
+        return Report([Problem("(document)", message)])
+    problems = _model_problems(ProbeConfig, document, "", "assertions")
+    names = _context_names(document.get("contexts"), "data", "contexts", problems)
+    assertions = document.get("assertions")
+    count = 0
+    for a_index, assertion in enumerate(assertions if isinstance(assertions, list) else []):
+        rules = assertion.get("rules") if isinstance(assertion, dict) else None
+        for r_index, rule in enumerate(rules if isinstance(rules, list) else []):
+            where = f"assertions[{a_index}].rules[{r_index}]"
+            problems += rule_problems(rule, where, names, (a_index, r_index), named=False)
+            count += 1
+    return Report(problems, count)
+
+
+def rule_problems(
+    raw: Any, where: str, contexts: frozenset[str], index: tuple[int, ...], *, named: bool
+) -> list[Problem]:
+    """Everything wrong with one unrendered rule (``named``: a name is required)."""
+    problems = _name_problems(raw, where, named)
+    problems += check_unrendered_rule(raw, where).problems
+    if isinstance(raw, dict):
+        problems += template_problems(raw, where, contexts)
+        check_type = raw.get("type") if isinstance(raw.get("type"), str) else None
+        for path in _PATTERNS:
+            pattern = _get(raw, path)
+            if isinstance(pattern, str) and pattern.strip() and not has_template(pattern):
+                label = ".".join((where, *path))
+                problems += cel_problems(pattern, label, contexts | RESULT_NAMES, check_type)
+    return [Problem(p.path, p.message, index) for p in problems]
+
+
+def _name_problems(raw: Any, where: str, named: bool) -> list[Problem]:
+    name = raw.get("name") if isinstance(raw, dict) else None
+    if named and isinstance(raw, dict) and name is None:
+        return [Problem(f"{where}.name", "is required")]
+    if isinstance(name, str) and "{{" in name:
+        message = "a rule name is literal: it cannot hold a template, since results are named by it"
+        return [Problem(f"{where}.name", message)]
+    return []
+
+
+def _context_names(
+    contexts: Any, data_key: str, where: str, problems: list[Problem]
+) -> frozenset[str]:
+    """Context names in order; templates in inline data may use the ones before them."""
+    names: list[str] = []
+    for index, context in enumerate(contexts if isinstance(contexts, list) else []):
+        if not isinstance(context, dict):
+            continue
+        if context.get(data_key) is not None:
+            path = f"{where}[{index}].{data_key}"
+            problems += template_problems(context[data_key], path, frozenset(names))
+        if isinstance(context.get("name"), str):
+            names.append(context["name"])
+    return frozenset(names)
+
+
+def _model_problems(
+    model: type[BaseModel], raw: dict[str, Any], where: str, rules: str
+) -> list[Problem]:
+    """The model's problems, except those inside rules (each rule is checked on its own)."""
+    try:
+        model.model_validate(raw)
+    except ValidationError as error:
+        kept = [e for e in error.errors() if not _inside_rules(e["loc"], rules)]
+        return model_problems(kept, where, model)
+    return []
+
+
+def _inside_rules(loc: tuple[int | str, ...], rules: str) -> bool:
+    if rules == "rules":
+        return len(loc) > 1 and loc[0] == "rules"
+    return len(loc) > 3 and loc[0] == rules and loc[2] == "rules"
+
+
+def _get(raw: dict[str, Any], path: tuple[str, ...]) -> Any:
+    value: Any = raw
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value

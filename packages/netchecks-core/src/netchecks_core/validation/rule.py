@@ -1,0 +1,127 @@
+"""Checking one rule's fields against its type, before or after its templates are rendered."""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from netchecks_core.errors import describe, display_path
+from netchecks_core.rules import RULE_ADAPTER, RULE_MODELS, Rule
+from netchecks_core.templates import has_template
+from netchecks_core.validation.problems import Problem, did_you_mean
+
+
+@dataclass(frozen=True)
+class RuleProblems:
+    """The outcome of checking a rule: its model when valid, else what is wrong."""
+
+    rule: Rule | None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[str]:
+        """Each problem as ``path: message``."""
+        return [str(p) for p in self.problems]
+
+    @property
+    def warnings(self) -> list[str]:
+        """Always empty: unknown fields, once warnings, are errors now."""
+        return []
+
+
+def parse_rule(raw: Any, prefix: str = "") -> RuleProblems:
+    """Validate a rendered rule against its type (unknown fields are errors)."""
+    if not isinstance(raw, dict):
+        return RuleProblems(
+            None, [Problem(prefix or "rule", f"must be an object, got {kind(raw)}")]
+        )
+    try:
+        return RuleProblems(RULE_ADAPTER.validate_python(raw))
+    except ValidationError as error:
+        return RuleProblems(None, model_problems(error.errors(), prefix, _rule_model(raw)))
+
+
+def check_unrendered_rule(raw: Any, prefix: str = "") -> RuleProblems:
+    """Validate a rule whose templates are not rendered yet.
+
+    A value holding a template cannot be judged before the probe renders it,
+    so errors about such values are left out; an unknown field is an error
+    whatever its value.
+    """
+    outcome = parse_rule(raw, prefix)
+    if outcome.rule is not None or not isinstance(raw, dict):
+        return outcome
+    try:
+        RULE_ADAPTER.validate_python(raw)
+    except ValidationError as error:
+        kept = [
+            e
+            for e in error.errors()
+            if e["type"] == "extra_forbidden" or not has_template(e.get("input"))
+        ]
+        return RuleProblems(None, model_problems(kept, prefix, _rule_model(raw)))
+    return outcome  # pragma: no cover - validate_python raised above
+
+
+def model_problems(
+    errors: Iterable[ErrorDetails], prefix: str, model: type[BaseModel] | None
+) -> list[Problem]:
+    """Pydantic errors as problems; an unknown field gets a did-you-mean from ``model``."""
+    problems = []
+    for error in errors:
+        message = describe(error)
+        if error["type"] == "extra_forbidden" and model is not None:
+            known = fields_at(model, _without_tag(error["loc"])[:-1])
+            message = "unknown field" + did_you_mean(str(error["loc"][-1]), known)
+        problems.append(Problem(display_path(error["loc"], prefix), message))
+    return problems
+
+
+def fields_at(model: type[BaseModel], loc: Sequence[int | str]) -> set[str]:
+    """The field names (wire spelling) of the model found at ``loc`` under ``model``."""
+    current: type[BaseModel] | None = model
+    for part in loc:
+        if current is None or isinstance(part, int):
+            continue
+        info = next(
+            (f for n, f in current.model_fields.items() if part in (n, f.alias)),
+            None,
+        )
+        current = _model_in(info.annotation) if info is not None else None
+    if current is None:
+        return set()
+    return {f.alias or n for n, f in current.model_fields.items()}
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside a (possibly optional, listed or annotated) type."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType, list, typing.Annotated):
+        for argument in typing.get_args(annotation):
+            if (found := _model_in(argument)) is not None:
+                return found
+    return None
+
+
+def _rule_model(raw: dict[str, Any]) -> type[BaseModel] | None:
+    rule_type = raw.get("type")
+    return RULE_MODELS.get(rule_type) if isinstance(rule_type, str) else None
+
+
+def _without_tag(loc: Sequence[int | str]) -> Sequence[int | str]:
+    # A discriminated union puts the tag ("http") first in the location.
+    return loc[1:] if loc and loc[0] in RULE_MODELS else loc
+
+
+def kind(value: Any) -> str:
+    """How people call a JSON value's type."""
+    return {dict: "an object", list: "a list", str: "a string", type(None): "null"}.get(
+        type(value), type(value).__name__
+    )
