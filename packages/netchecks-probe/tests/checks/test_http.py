@@ -27,7 +27,8 @@ from tests.targets.tls import (
 def check(deadline: float = 10, **fields: Any) -> dict[str, Any]:
     rule = RULE_ADAPTER.validate_python({"type": "http", **fields})
     assert isinstance(rule, HttpRule)
-    data = http_check.run(rule, Deadline.after(deadline))
+    # As the runner does: the rule's timeout, within the run's deadline.
+    data = http_check.run(rule, Deadline.after(deadline).for_rule(rule.effective_timeout))
     json.dumps(data, allow_nan=False)  # data is always JSON-safe
     if "reason" in data:
         assert data["reason"] in REASONS

@@ -1,0 +1,73 @@
+"""The verdict through the real ``netchecks run``: what issue 11 saw turn into false passes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.targets.http import HttpServer
+
+
+def _only_result(done: Any) -> dict[str, Any]:
+    document = json.loads(done.stdout.splitlines()[-1])
+    result: dict[str, Any] = document["assertions"][0]["results"][0]
+    return result
+
+
+def _config(rule: dict[str, Any]) -> dict[str, Any]:
+    return {"assertions": [{"name": "a", "rules": [rule]}]}
+
+
+@pytest.mark.timeout(60)
+def test_a_cel_key_typo_with_expected_fail_is_an_error_not_a_pass(
+    cli, write_json, http_server: HttpServer
+) -> None:
+    rule = {
+        "name": "typo",
+        "type": "http",
+        "url": http_server.url("/json"),
+        "expected": "fail",
+        "validation": "data.status_code == 200",
+    }
+    done = cli("run", "--config", str(write_json(_config(rule))))
+    result = _only_result(done)
+    assert result["status"] == "error"
+    assert done.returncode == 1
+    assert "data has no key 'status_code' (did you mean 'status-code'?)" in result["message"]
+
+
+@pytest.mark.timeout(60)
+def test_a_rule_cut_by_the_run_deadline_with_expected_fail_is_an_error_not_a_pass(
+    cli, write_json, http_server: HttpServer
+) -> None:
+    rule = {
+        "name": "slow",
+        "type": "http",
+        "url": http_server.url("/slow?delay=4"),
+        "timeout": 20,
+        "expected": "fail",
+    }
+    done = cli("run", "--run-timeout", "1", "--config", str(write_json(_config(rule))))
+    result = _only_result(done)
+    assert result["status"] == "error"
+    assert result["data"]["reason"] == "deadline"
+    assert done.returncode == 1
+
+
+@pytest.mark.timeout(60)
+def test_the_same_slow_rule_without_a_run_deadline_fails(
+    cli, write_json, http_server: HttpServer
+) -> None:
+    rule = {
+        "name": "slow",
+        "type": "http",
+        "url": http_server.url("/slow?delay=2"),
+        "timeout": 20,
+        "expected": "fail",
+    }
+    done = cli("run", "--config", str(write_json(_config(rule))))
+    result = _only_result(done)
+    assert result["status"] == "fail"
+    assert result["message"] == "the check succeeded but was expected to fail"
