@@ -1,13 +1,18 @@
 """The verdict model: one pure function from what happened to ``pass``, ``fail`` or ``error``.
 
-| what happened | status | with ``expected: fail`` |
-| --- | --- | --- |
-| a response arrived, the rule is true | pass | fail |
-| a response arrived, the rule is false | fail | pass |
-| no response (``data.reason`` in :data:`NO_RESPONSE_REASONS`), the rule is false or cannot be evaluated | fail | pass |
-| a response arrived, the rule cannot be evaluated or is not a bool | error | error |
-| ``data.reason`` in :data:`UNJUDGED_REASONS` (e.g. ``deadline``) | error | error |
-| the rule was never judged (template error, crashed check) | error | error |
+==================================================  ======  ====================
+what happened                                       status  ``expected: fail``
+==================================================  ======  ====================
+a response arrived, the rule is true                pass    fail
+a response arrived, the rule is false               fail    pass
+no response (:data:`NO_RESPONSE_REASONS`), the      fail    pass
+rule is false or cannot be evaluated
+a response arrived, the rule cannot be evaluated    error   error
+or is not a bool
+``data.reason`` in :data:`UNJUDGED_REASONS`         error   error
+(``deadline``, ``invalid-target``, ...)
+never judged (template error, crashed check)        error   error
+==================================================  ======  ====================
 
 ``expected: fail`` swaps ``pass`` and ``fail`` and never touches ``error``: a rule
 that could not be judged must not pass by accident.
