@@ -80,7 +80,7 @@ def decide(
     reason = data.get("reason")
     reason = reason if isinstance(reason, str) else None
     if reason in UNJUDGED_REASONS:
-        return Verdict("error", f"could not be judged: {_reason_text(reason, data)}")
+        return Verdict("error", f"reason: {_reason_text(reason, data)}")
     held = cel.held if cel is not None else None
     if held is None:
         if reason not in NO_RESPONSE_REASONS:

@@ -164,7 +164,7 @@ def result_message(
     why = _reason_text(result.data)
     said = result.message
     if result.status == "error":
-        return f"{check} could not be run: {said or why or 'no reason given'}"
+        return f"{check} could not be judged: {said or why or 'no reason given'}"
     if result.status == "pass":
         if expected == "fail":
             return f"{check} failed as expected" + (f": {why}" if why else "")
