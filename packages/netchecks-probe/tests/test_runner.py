@@ -262,3 +262,11 @@ def test_templated_fields_are_rendered_before_validation() -> None:
     contexts = [{"name": "c", "type": "inline", "data": {"port": "8080", "msg": "hi"}}]
     rule = {"type": "internal", "note": "{{ c.msg }}!", "validation": "spec.note == 'hi!'"}
     assert _run([rule], contexts)[0]["status"] == "pass"
+
+
+@pytest.mark.usefixtures("fake_check")
+def test_a_run_timeout_longer_than_the_default_leaves_a_long_rule_its_own_timeout() -> None:
+    # What the operator's --run-timeout does for a 1,200 s rule (nothing waits that long:
+    # the check reports the time its deadline leaves it).
+    results = _run([{"type": "internal", "timeout": 1200}], run_timeout=1300)
+    assert 1190 < results[0]["data"]["remaining"] <= 1200
