@@ -76,6 +76,9 @@ class _Exchange:
 
 def run(rule: HttpRule, deadline: Deadline) -> dict[str, Any]:
     """Send the request of ``rule`` and describe what came back."""
+    unusable = tls.unusable_tls_files(rule.ca_bundle, rule.client_cert, rule.client_key)
+    if unusable is not None:
+        return failure("tls-config-invalid", message=unusable, exception_type="TlsConfigInvalid")
     seconds = round(deadline.remaining(), 2)  # whole in messages: "after 5s"
     exchange = _Exchange()
     finished, _ = call_within(
