@@ -10,9 +10,6 @@ from typing import Any
 import pytest
 
 from tests.results.harness import (
-    GROUP,
-    PLURAL,
-    VERSION,
     Cluster,
     OperatorService,
     ResultsService,
@@ -22,10 +19,7 @@ from tests.results.harness import (
 
 
 def _summary(cluster: Cluster, name: str) -> dict[str, int]:
-    obj = cluster.custom.get_namespaced_custom_object(
-        GROUP, VERSION, cluster.namespace, PLURAL, name
-    )
-    summary: dict[str, int] = (obj.get("status") or {}).get("summary") or {}
+    summary: dict[str, int] = cluster.assertion_status(name).get("summary") or {}
     return summary
 
 

@@ -496,4 +496,3 @@ def test_more_rules_than_the_probe_runs_at_once_run_in_waves() -> None:
     for index in range(33):
         builder.with_dns(f"h{index}.test", timeout=3)
     assert _run_timeout(run(builder.stored())) == 2 * (3 + 2)
-
