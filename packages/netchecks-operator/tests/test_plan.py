@@ -496,3 +496,18 @@ def test_more_rules_than_the_probe_runs_at_once_run_in_waves() -> None:
     for index in range(33):
         builder.with_dns(f"h{index}.test", timeout=3)
     assert _run_timeout(run(builder.stored())) == 2 * (3 + 2)
+
+
+def test_errors_in_the_report_are_counted_as_errors_in_the_status() -> None:
+    obj = assertion("web").with_http("http://a/").stored(uid="u-1")
+    first = run(obj)
+    report = {
+        "metadata": {"name": "web", "ownerReferences": [{"uid": "u-1"}]},
+        "summary": {"pass": 1, "error": 2},
+        "results": [{"timestamp": {"seconds": 1767225600, "nanos": 0}}],
+    }
+    obj["status"] = first.status
+    result = run(obj, configmap=stored(first.actions[0]), report=report)
+    assert result.status is not None
+    assert result.status["summary"] == {"pass": 1, "fail": 0, "warn": 0, "error": 2, "skip": 0}
+    assert result.status["conditions"][0]["message"] == "1 pass, 2 error"
