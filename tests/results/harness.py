@@ -181,6 +181,12 @@ class Cluster:
             GROUP, VERSION, self.namespace, PLURAL, name, patch
         )
 
+    def assertion_status(self, name: str) -> dict[str, Any]:
+        """The assertion's ``status`` (empty until the operator wrote one)."""
+        obj = self.custom.get_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL, name)
+        status: dict[str, Any] = obj.get("status") or {}
+        return status
+
     def delete_assertion(self, name: str) -> None:
         self.custom.delete_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL, name)
 

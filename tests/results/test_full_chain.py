@@ -6,9 +6,6 @@ from __future__ import annotations
 import time
 
 from tests.results.harness import (
-    GROUP,
-    PLURAL,
-    VERSION,
     Cluster,
     OperatorService,
     ResultsService,
@@ -18,10 +15,7 @@ from tests.results.harness import (
 
 
 def _status(cluster: Cluster, name: str) -> dict[str, object]:
-    obj = cluster.custom.get_namespaced_custom_object(
-        GROUP, VERSION, cluster.namespace, PLURAL, name
-    )
-    return obj.get("status") or {}
+    return cluster.assertion_status(name)
 
 
 def _condition(cluster: Cluster, name: str) -> dict[str, object]:

@@ -103,7 +103,15 @@ def test_probe_pod_is_locked_down_and_runs_the_probe_command() -> None:
     assert spec["securityContext"]["runAsNonRoot"] is True
     assert spec["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
     container = probe(result)
-    assert container["command"] == ["netchecks", "run", "--config", CONFIG_PATH, "--exit-zero"]
+    assert container["command"] == [
+        "netchecks",
+        "run",
+        "--config",
+        CONFIG_PATH,
+        "--exit-zero",
+        "--run-timeout",
+        str(32),  # the http rule's default timeout (30 s) and its slack (2 s)
+    ]
     assert container["image"] == f"ghcr.io/netchecks/netchecks-probe:{SETTINGS.probe_image_tag}"
     assert container["securityContext"] == {
         "allowPrivilegeEscalation": False,
@@ -125,7 +133,8 @@ def test_job_defaults_backoff_deadline_from_timeouts_and_ttl() -> None:
     job = by(run(obj), "create", "Job")[0].body
     assert job is not None
     assert job["spec"]["backoffLimit"] == 2
-    assert job["spec"]["activeDeadlineSeconds"] == 40 + SETTINGS.run_deadline_margin
+    # The longest rule: its timeout and the attempt's slack (2 s); then the margin.
+    assert job["spec"]["activeDeadlineSeconds"] == 42 + SETTINGS.run_deadline_margin
     assert job["spec"]["ttlSecondsAfterFinished"] == SETTINGS.job_ttl_seconds
 
 
@@ -450,3 +459,61 @@ def test_report_of_a_run_without_result_becomes_result_parse_error_status() -> N
     assert cond["reason"] == "ResultParseError"
     assert "OOMKilled" in cond["message"]
     assert result.status["summary"]["error"] == 1
+
+
+def _run_timeout(result: Plan) -> int:
+    command = probe(result)["command"]
+    return int(command[command.index("--run-timeout") + 1])
+
+
+def _active_deadline(result: Plan) -> int:
+    job = by(result, "create", "Job")[0].body
+    assert job is not None
+    return int(job["spec"]["activeDeadlineSeconds"])
+
+
+def test_a_long_rule_gets_a_run_timeout_at_least_its_timeout_and_the_pod_that_plus_margin() -> None:
+    result = run(assertion("slow").with_http("http://a/", timeout=1200).stored())
+    assert _run_timeout(result) >= 1200
+    assert _active_deadline(result) == _run_timeout(result) + SETTINGS.run_deadline_margin
+
+
+def test_retries_and_their_delays_count_in_the_run_timeout() -> None:
+    rule = {"timeout": 10, "retries": 2, "retry-delay": 5}
+    result = run(assertion("flaky").with_http("http://a/", **rule).stored())
+    assert _run_timeout(result) == (10 + 2) * 3 + 5 * 2
+
+
+def test_a_templated_timeout_counts_as_the_models_upper_bound() -> None:
+    obj = (
+        assertion("t")
+        .context("cfg", inline={"timeout": 7})
+        .with_http("http://a/", timeout="{{ cfg.timeout }}")
+        .stored()
+    )
+    result = run(obj)
+    assert by(result, "create", "Job"), result.invalid
+    assert _run_timeout(result) == 3600 + 2  # RuleBase.timeout: le=3600, plus the slack
+    assert _active_deadline(result) == 3602 + SETTINGS.run_deadline_margin
+
+
+def test_more_rules_than_the_probe_runs_at_once_run_in_waves() -> None:
+    builder = assertion("many")
+    for index in range(33):
+        builder.with_dns(f"h{index}.test", timeout=3)
+    assert _run_timeout(run(builder.stored())) == 2 * (3 + 2)
+
+
+def test_errors_in_the_report_are_counted_as_errors_in_the_status() -> None:
+    obj = assertion("web").with_http("http://a/").stored(uid="u-1")
+    first = run(obj)
+    report = {
+        "metadata": {"name": "web", "ownerReferences": [{"uid": "u-1"}]},
+        "summary": {"pass": 1, "error": 2},
+        "results": [{"timestamp": {"seconds": 1767225600, "nanos": 0}}],
+    }
+    obj["status"] = first.status
+    result = run(obj, configmap=stored(first.actions[0]), report=report)
+    assert result.status is not None
+    assert result.status["summary"] == {"pass": 1, "fail": 0, "warn": 0, "error": 2, "skip": 0}
+    assert result.status["conditions"][0]["message"] == "1 pass, 2 error"

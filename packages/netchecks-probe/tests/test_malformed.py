@@ -253,7 +253,7 @@ CASES = [
         "error",
         files={"g.json": "{: nope: ["},
     ),
-    # A valid rule that hits a runtime error is a fail that says why (compat.md).
+    # A valid rule that hits a runtime error could not be judged: an error that says why.
     Case(
         "cel-runtime-error",
         rules(
@@ -261,7 +261,7 @@ CASES = [
             contexts=[{"name": "c", "type": "inline", "data": {}}],
         ),
         "no such member in mapping: 'count'",
-        "fail",
+        "error",
     ),
     Case(
         "unknown-data-field",
@@ -273,7 +273,7 @@ CASES = [
         "cel-type-error",
         rules({"type": "internal", "validation": "1 + 'a' == 2"}),
         "no matching overload",
-        "fail",
+        "error",
     ),
 ]
 

@@ -29,3 +29,12 @@ def test_series_are_bounded_and_freed_when_an_assertion_goes() -> None:
     assert [s["assertion"] for s in series(metrics)] == ["two"]
     metrics.set_rules("ns", "two", [("a", "tcp", "pass"), ("b", "tcp", "pass")])
     assert len(series(metrics)) == 2
+
+
+def test_an_error_is_its_own_result_never_folded_into_pass_or_fail() -> None:
+    metrics = ResultsMetrics()
+    metrics.set_rules("ns", "web", [("typo", "http", "error"), ("blocked", "tcp", "pass")])
+    assert sorted((s["rule"], s["result"]) for s in series(metrics)) == [
+        ("blocked", "pass"),
+        ("typo", "error"),
+    ]

@@ -131,3 +131,10 @@ def test_bad_settings_are_refused_with_the_variable_named(
     with pytest.raises(SettingsError, match=problem) as caught:
         load_settings(ResultsSettings)
     assert variable in str(caught.value)
+
+
+def test_an_error_is_a_warning_of_its_own_never_a_passing_outcome() -> None:
+    event = outcome_event({"a": "pass", "b": "pass"}, {"a": "pass", "b": "error"})
+    assert event is not None
+    assert (event.type, event.reason) == ("Warning", "ChecksFailing")
+    assert event.message == "1 pass, 1 error; errors: b (was: 2 pass)"

@@ -148,7 +148,7 @@ def test_validate_message_is_the_message_for_pass_and_fail() -> None:
     assert build(a, output_document({"r": "pass"}))["results"][0]["message"] == "DNS must work"
     assert build(a, output_document({"r": "fail"}))["results"][0]["message"] == "DNS must work"
     errored = build(a, output_document({"r": rule_result("error", message="bad CEL: x")}))
-    assert errored["results"][0]["message"] == "the DNS check could not be run: bad CEL: x"
+    assert errored["results"][0]["message"] == "the DNS check could not be judged: bad CEL: x"
 
 
 @pytest.mark.parametrize(
@@ -368,3 +368,14 @@ def test_run_failure_message_is_bounded() -> None:
     assert run is not None
     report = build_policy_report(a, run, RunFailure("x", "m" * 10_000), WG_V1ALPHA2, now=NOW)
     assert len(report["results"][0]["message"]) <= 1024
+
+
+def test_an_error_of_an_expected_fail_rule_stays_an_error_in_the_report_and_summary() -> None:
+    builder = AssertionBuilder().with_rule("http", "r", url="http://h/").expect_fail()
+    data = {"reason": "deadline", "exception": "the run's deadline cut the check"}
+    probe = rule_result("error", data=data, message="reason: deadline (the run's deadline ...)")
+    report = build(builder.build(), output_document({"r": probe}))
+    result = report["results"][0]
+    assert result["result"] == "error"
+    assert result["message"].startswith("the HTTP check could not be judged: reason: deadline")
+    assert (report["summary"]["error"], report["summary"]["pass"]) == (1, 0)

@@ -74,6 +74,15 @@ class CelSyntaxError(CelError):
 class CelEvaluationError(CelError):
     """A valid expression could not be evaluated against the given variables."""
 
+    @property
+    def missing_key(self) -> str | None:
+        """The key a lookup did not find, when that is what stopped the evaluation."""
+        match = _MISSING_KEY_RE.fullmatch(self.message)
+        return match.group(1) if match else None
+
+
+_MISSING_KEY_RE = re.compile(r"no such (?:member in mapping|key): '([^']*)'")
+
 
 #: Names that CEL itself resolves (type names), so they are not free variables.
 _BUILTIN_NAMES = frozenset(

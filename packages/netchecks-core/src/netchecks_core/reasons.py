@@ -70,8 +70,8 @@ NO_RESPONSE_REASONS: Final = frozenset(
 )
 
 #: The check could not be judged, whatever its CEL rule says: the rule was cut by the
-#: run's deadline, its target or TLS files are not usable, a response began but did
-#: not complete, or the check hit an unexpected error. Such a result is ``error``,
+#: run's deadline, its target, TLS files or grants rule are not usable, a response began
+#: but did not complete, or the check hit an unexpected error. Such a result is ``error``,
 #: and ``expected: fail`` never turns it into a pass.
 UNJUDGED_REASONS: Final = frozenset(
     {
@@ -81,6 +81,7 @@ UNJUDGED_REASONS: Final = frozenset(
         "tls-config-invalid",
         "banner-timeout",
         "multiple-statements",
+        "invalid-rule",
         "error",
     }
 )

@@ -104,9 +104,10 @@ def _context_volume(context: AssertionContext) -> dict[str, Any] | None:
     return volume
 
 
-def probe_command(disable_redaction: bool) -> list[str]:
-    """The probe container's command."""
+def probe_command(disable_redaction: bool, run_timeout: int) -> list[str]:
+    """The probe container's command; ``run_timeout`` is the run's deadline in seconds."""
     command = ["netchecks", "run", "--config", CONFIG_PATH, "--exit-zero"]
+    command += ["--run-timeout", str(run_timeout)]
     if disable_redaction:
         command.append("--disable-redaction")
     return command
@@ -124,13 +125,16 @@ def pod_template(
     pull_policy: str,
     resources: dict[str, Any],
     disable_redaction: bool,
+    run_timeout: int,
     defaults: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The probe Pod template of an assertion. Raises :class:`TemplateError` on bad overrides.
 
-    ``defaults`` (the operator's probe Pod defaults) merge over the locked-down base and
-    under the assertion's ``overrides``.
+    ``run_timeout`` (seconds) is the probe's ``--run-timeout``. ``defaults`` (the
+    operator's probe Pod defaults) merge over the locked-down base and under the
+    assertion's ``overrides``.
     """
+    command = probe_command(disable_redaction, run_timeout)
     context_volumes = [v for v in (_context_volume(c) for c in contexts) if v is not None]
     mounts = [
         {"name": CONFIG_VOLUME, "mountPath": CONFIG_DIR, "readOnly": True},
@@ -149,7 +153,7 @@ def pod_template(
         "name": PROBE_CONTAINER,
         "image": image,
         "imagePullPolicy": pull_policy,
-        "command": probe_command(disable_redaction),
+        "command": command,
         "resources": copy.deepcopy(resources),
         "securityContext": {
             "allowPrivilegeEscalation": False,
@@ -199,7 +203,7 @@ def pod_template(
         asks_for_account = bool((overrides.get("spec") or {}).get("serviceAccountName"))
         if asks_for_account and "automountServiceAccountToken" not in (overrides.get("spec") or {}):
             merged["spec"]["automountServiceAccountToken"] = True
-    _lock(merged, assertion_name, assertion_uid, generation, config_volume, disable_redaction)
+    _lock(merged, assertion_name, assertion_uid, generation, config_volume, command)
     return merged
 
 
@@ -209,7 +213,7 @@ def _lock(
     assertion_uid: str,
     generation: int,
     config_volume: dict[str, Any],
-    disable_redaction: bool,
+    command: list[str],
 ) -> None:
     metadata = template.setdefault("metadata", {})
     metadata["labels"] = {
@@ -230,7 +234,7 @@ def _lock(
     )
     if probe is None:  # pragma: no cover - the base always has it and merges keep it
         raise TemplateError("the probe container is missing")
-    probe["command"] = probe_command(disable_redaction)
+    probe["command"] = list(command)
     probe.pop("args", None)
     mounts = [m for m in probe.get("volumeMounts") or [] if m.get("mountPath") != CONFIG_DIR]
     probe["volumeMounts"] = [

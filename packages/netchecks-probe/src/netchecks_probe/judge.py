@@ -1,18 +1,17 @@
-"""Judging what a check observed with its CEL rule, then applying ``expected``.
+"""Judging what a check observed: evaluate its CEL rule, then apply the verdict model.
 
-A rule that cannot be evaluated (a missing key, a type mismatch) is false, and
-the result's message says why; ``expected: fail`` then inverts the verdict, as
-the old probe did: a blocked connection has no ``status-code`` to compare.
+The model itself (pass, fail, error; ``expected: fail`` never touches ``error``)
+is :func:`netchecks_core.verdict.decide`; this module only runs the CEL engine
+and words its errors (a missing key names the closest field of the check type).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from netchecks_core.reasons import REASONS
 from netchecks_core.rules import RuleBase
+from netchecks_core.verdict import CelOutcome, Verdict, decide, missing_data_key_message
 
 
 def scope(
@@ -25,14 +24,6 @@ def scope(
     return {"data": data, "spec": spec, "name": name, **contexts}
 
 
-@dataclass(frozen=True)
-class Verdict:
-    """The status of a judged rule and the message for people."""
-
-    status: str
-    message: str | None
-
-
 def judge(
     rule: RuleBase,
     pattern: str,
@@ -40,49 +31,27 @@ def judge(
     spec: Mapping[str, Any],
     contexts: Mapping[str, Any],
 ) -> Verdict:
-    """Evaluate ``pattern`` on the check's data; ``pass``/``fail`` after ``expected``."""
+    """Evaluate ``pattern`` on the check's data and decide the rule's verdict."""
+    outcome = evaluate_rule(rule.type, pattern, scope(data, spec, rule.name, contexts))
+    verdict = decide(data=data, cel=outcome, expected=rule.expected)
+    return with_rule_message(rule, verdict)
+
+
+def evaluate_rule(check_type: str, pattern: str, variables: Mapping[str, Any]) -> CelOutcome:
+    """The outcome of a rule's CEL expression; an error says what it could not find."""
     from netchecks_core import cel  # the CEL engine is imported only when judging
 
-    problem: str | None = None
     try:
-        value = cel.evaluate(pattern, scope(data, spec, rule.name, contexts))
+        return CelOutcome(value=cel.evaluate(pattern, variables))
     except cel.CelEvaluationError as error:
-        value, problem = False, f"the rule could not be evaluated: {error.message}"
-    if problem is None and not isinstance(value, bool):
-        value, problem = False, f"the rule gave {_short(value)}, not true or false"
-    held = bool(value)
-    expect_fail = rule.expected == "fail"
-    status = "pass" if held != expect_fail else "fail"
-    return Verdict(status, _message(rule, status, held, problem, data, expect_fail))
+        key = error.missing_key
+        explained = missing_data_key_message(check_type, pattern, key) if key else None
+        return CelOutcome(error=explained or error.message, missing_key=key)
 
 
-def _message(
-    rule: RuleBase,
-    status: str,
-    held: bool,
-    problem: str | None,
-    data: Mapping[str, Any],
-    expect_fail: bool,
-) -> str | None:
-    parts = [rule.message] if rule.message else []
-    if status == "fail":
-        if expect_fail:
-            parts.append("the check succeeded but was expected to fail")
-        elif problem:
-            parts.append(problem)
-        else:
-            parts.append("the rule is false")
-        if not expect_fail:
-            reason = data.get("reason")
-            if isinstance(reason, str) and reason:
-                detail = data.get("exception") or REASONS.get(reason, "")
-                parts.append(f"reason: {reason}" + (f" ({detail})" if detail else ""))
-    elif problem and not held and expect_fail:
-        # Passed because the check failed as expected; say so plainly.
-        parts.append("the check failed, as expected")
-    return "; ".join(str(p) for p in parts) or None
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+def with_rule_message(rule: RuleBase, verdict: Verdict) -> Verdict:
+    """The verdict with the rule's ``validate.message`` in front of its own sentence."""
+    if not rule.message:
+        return verdict
+    message = "; ".join(p for p in (rule.message, verdict.message) if p)
+    return Verdict(verdict.status, message)

@@ -6,8 +6,13 @@ worker thread, judged with CEL and redacted. One bad rule gives that rule an
 
 - ``parallelism`` rules at a time (a thread pool);
 - each attempt of a check has the rule's timeout; a check that overruns it is
-  abandoned (its daemon thread cannot hang the run) and reported as a timeout;
-- the whole run has a deadline: rules not finished by then get an ``error``.
+  abandoned (its daemon thread cannot hang the run) and reported as a timeout
+  (no response: a failed check);
+- the whole run has one deadline (``--run-timeout``), from which every attempt
+  takes its own (:meth:`Deadline.for_rule`): a rule cut by it gets reason
+  ``deadline``, an ``error`` (it could not be judged), never a ``timeout``.
+
+Every status is decided by :func:`netchecks_core.verdict.decide`.
 """
 
 from __future__ import annotations
@@ -28,9 +33,11 @@ from netchecks_core.probe_output import AssertionResult, OutputMetadata, ProbeOu
 from netchecks_core.rules import RuleBase
 from netchecks_core.templates import expressions, has_template
 from netchecks_core.validation import parse_rule
+from netchecks_core.verdict import decide
 
 from netchecks_probe.checks import load_check
 from netchecks_probe.checks.base import Deadline
+from netchecks_probe.checks.failures import failure
 from netchecks_probe.contexts import LoadedContexts, load_contexts
 from netchecks_probe.redact import Redactor
 from netchecks_probe.version import probe_version
@@ -154,7 +161,7 @@ class _Run:
                 results.append(future.result())
             else:
                 message = "the rule did not finish before the run's deadline"
-                results.append(self.finish(job, _error_result(job.raw, message)))
+                results.append(self.finish(job, _deadline_result(job.raw, message)))
         return results
 
     def run_job(self, job: _Job) -> dict[str, Any]:
@@ -175,7 +182,7 @@ class _Run:
     def _run_job(self, job: _Job) -> dict[str, Any]:
         raw, where = job.raw, job.where
         if self.deadline.expired():
-            return _error_result(raw, "not run: the run's deadline passed before it started")
+            return _deadline_result(raw, "not run: the run's deadline passed before it started")
         unusable = self._failed_contexts_used(raw)
         if unusable:
             return _error_result(raw, join(unusable))
@@ -226,12 +233,13 @@ class _Run:
             if invalid is not None:
                 return _error_result(rendered, invalid)
             if crash is not None:
+                verdict = decide(data=data, cel=None, unjudged=crash)
                 return {
                     "name": rule.name,
                     "spec": spec,
                     "data": data,
-                    "status": "error",
-                    "message": crash,
+                    "status": verdict.status,
+                    "message": verdict.message,
                 }
             verdict = judge(rule, pattern, data, spec, self.cel_contexts())
             if (
@@ -266,8 +274,7 @@ class _Run:
         at once (the check's daemon thread is left to finish on its own).
         """
         timeout = rule.effective_timeout
-        limited_by_run = self.deadline.remaining() < timeout
-        deadline = Deadline(min(time.monotonic() + timeout, self.deadline.at))
+        deadline = self.deadline.for_rule(timeout)
         box: dict[str, Any] = {}
 
         def call() -> None:
@@ -286,12 +293,11 @@ class _Run:
         ended = _now()
         crash: str | None = None
         if thread.is_alive():
-            limit = "the run's deadline" if limited_by_run else f"its timeout of {timeout:g} s"
-            data: dict[str, Any] = {
-                "reason": "timeout",
-                "exception-type": "Timeout",
-                "exception": f"the check did not finish within {limit}",
-            }
+            data: dict[str, Any] = failure(
+                "timeout",
+                message=f"the check did not finish within its timeout of {timeout:g} s",
+                exception_type="Timeout",
+            )
         elif "error" in box:
             error = box["error"]
             data, crash = {}, f"the {rule.type} check crashed: {type(error).__name__}: {error}"
@@ -299,6 +305,8 @@ class _Run:
             data, crash = {}, f"the {rule.type} check returned no data"
         else:
             data = box["data"]
+        if deadline.by_run and data.get("reason") in _OUT_OF_TIME:
+            data = {**data, **_cut_by_run_deadline()}
         stamped = {"startTimestamp": started, **data}
         stamped["startTimestamp"], stamped["endTimestamp"] = started, ended
         return stamped, crash, None
@@ -342,16 +350,36 @@ def _echo_spec(module: ModuleType, rule: RuleBase, pattern: str) -> dict[str, An
     return spec
 
 
-def _error_result(raw: Any, message: str) -> dict[str, Any]:
+#: Reasons a check gives when its deadline ran out; the run's deadline makes them ``deadline``.
+_OUT_OF_TIME = frozenset({"timeout", "banner-timeout"})
+
+
+def _cut_by_run_deadline() -> dict[str, Any]:
+    return failure(
+        "deadline",
+        message="the run's deadline (--run-timeout) cut the check before its own timeout",
+        exception_type="RunDeadline",
+    )
+
+
+def _error_result(raw: Any, message: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
     name = raw.get("name") if isinstance(raw, dict) else None
     spec = dict(raw) if isinstance(raw, dict) else {}
+    data = data or {}
+    verdict = decide(data=data, cel=None, unjudged=message)
     return {
         "name": name if isinstance(name, str) else None,
         "spec": spec,
-        "data": {},
-        "status": "error",
-        "message": message,
+        "data": data,
+        "status": verdict.status,
+        "message": verdict.message,
     }
+
+
+def _deadline_result(raw: Any, message: str) -> dict[str, Any]:
+    return _error_result(
+        raw, message, failure("deadline", message=message, exception_type="RunDeadline")
+    )
 
 
 def _has_any_template(value: Any) -> bool:

@@ -29,7 +29,9 @@ def rule(**fields: Any) -> DnsRule:
 
 
 def check(deadline: float = 10, **fields: Any) -> dict[str, Any]:
-    data = dns_check.run(rule(**fields), Deadline.after(deadline))
+    parsed = rule(**fields)
+    # As the runner does: the rule's timeout, within the run's deadline.
+    data = dns_check.run(parsed, Deadline.after(deadline).for_rule(parsed.effective_timeout))
     json.dumps(data, allow_nan=False)  # data is always JSON-safe
     if "reason" in data:
         assert data["reason"] in REASONS

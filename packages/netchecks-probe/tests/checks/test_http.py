@@ -27,7 +27,8 @@ from tests.targets.tls import (
 def check(deadline: float = 10, **fields: Any) -> dict[str, Any]:
     rule = RULE_ADAPTER.validate_python({"type": "http", **fields})
     assert isinstance(rule, HttpRule)
-    data = http_check.run(rule, Deadline.after(deadline))
+    # As the runner does: the rule's timeout, within the run's deadline.
+    data = http_check.run(rule, Deadline.after(deadline).for_rule(rule.effective_timeout))
     json.dumps(data, allow_nan=False)  # data is always JSON-safe
     if "reason" in data:
         assert data["reason"] in REASONS
@@ -430,3 +431,15 @@ def test_ipv6_literal_url() -> None:
 
     assert data["status-code"] == 200
     assert data["url"].startswith("http://[::1]:")
+
+
+def test_a_garbage_ca_bundle_is_the_rules_mistake_not_a_handshake_failure(
+    https_server: HttpServer, tmp_path: Any
+) -> None:
+    garbage = tmp_path / "ca.pem"
+    garbage.write_text("not a certificate\n")
+    data = check(url=https_server.url("/json"), **{"ca-bundle": str(garbage)})
+
+    assert data["reason"] == "tls-config-invalid"
+    assert str(garbage) in data["exception"]
+    assert "status-code" not in data

@@ -23,7 +23,8 @@ PASSWORD = "s3cr3t pass'word"  # a space and a quote: the hard cases for DSN par
 def check(deadline: float = 30, **fields: Any) -> dict[str, Any]:
     rule = RULE_ADAPTER.validate_python({"type": "postgres", **fields})
     assert isinstance(rule, PostgresRule)
-    data = postgres.run(rule, Deadline.after(deadline))
+    # As the runner does: the rule's timeout, within the run's deadline.
+    data = postgres.run(rule, Deadline.after(deadline).for_rule(rule.effective_timeout))
     json.dumps(data, allow_nan=False)  # data is always JSON-safe
     return data
 

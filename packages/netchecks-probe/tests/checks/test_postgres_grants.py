@@ -21,7 +21,7 @@ from tests.targets.postgres_fixtures import Scratch
 def grants(dsn: str, *rules: dict[str, Any]) -> dict[str, Any]:
     rule = RULE_ADAPTER.validate_python({"type": "postgres-grants", "dsn": dsn, "rules": rules})
     assert isinstance(rule, PostgresGrantsRule)
-    data = postgres_grants.run(rule, Deadline.after(30))
+    data = postgres_grants.run(rule, Deadline.after(30).for_rule(rule.effective_timeout))
     json.dumps(data, allow_nan=False)
     return data
 

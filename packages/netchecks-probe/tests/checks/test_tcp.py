@@ -22,7 +22,8 @@ OLD_DEFAULT_RULE = "data.connected == true"
 def check(deadline: float = 10, **fields: Any) -> dict[str, Any]:
     rule = RULE_ADAPTER.validate_python({"type": "tcp", "host": "127.0.0.1", **fields})
     assert isinstance(rule, TcpRule)
-    data = tcp_check.run(rule, Deadline.after(deadline))
+    # As the runner does: the rule's timeout, within the run's deadline.
+    data = tcp_check.run(rule, Deadline.after(deadline).for_rule(rule.effective_timeout))
     json.dumps(data, allow_nan=False)  # data is always JSON-safe
     if "reason" in data:
         assert data["reason"] in REASONS

@@ -46,6 +46,7 @@ from netchecks_core.policyreport import (
 from netchecks_core.probe_output import ProbeOutput, RuleResult
 from netchecks_core.reasons import REASONS
 from netchecks_core.rules import REDACTED, REDACTED_FIELDS
+from netchecks_core.verdict import decide
 
 from netchecks_results.runs import ProbeRun, RunFailure, format_time, parse_time
 
@@ -164,7 +165,7 @@ def result_message(
     why = _reason_text(result.data)
     said = result.message
     if result.status == "error":
-        return f"{check} could not be run: {said or why or 'no reason given'}"
+        return f"{check} could not be judged: {said or why or 'no reason given'}"
     if result.status == "pass":
         if expected == "fail":
             return f"{check} failed as expected" + (f": {why}" if why else "")
@@ -225,11 +226,11 @@ def _drafts(
             data: Any = found.data
             moment = _end_time(found.data) or fallback_time
         else:
-            status = "error"
             if isinstance(outcome, RunFailure):
                 message = f"no result: {outcome.message}"
             else:
                 message = f"no result: the probe output has no result for rule {name!r}"
+            status = decide(data={}, cel=None, unjudged=message).status  # never judged
             rule_spec = _redact_rule(rule) if redaction else rule
             data = {}
             moment = fallback_time

@@ -28,13 +28,8 @@ class _Outcome(Generic[T]):
     error: BaseException | None = None
 
 
-def budget(timeout: float, deadline: Deadline) -> float:
-    """Seconds a check may take: its own timeout, cut short by the run's deadline."""
-    return min(timeout, deadline.remaining())
-
-
 def call_within(func: Callable[[], T], seconds: float, deadline: Deadline) -> tuple[bool, T | None]:
-    """Run ``func`` for at most ``seconds`` (plus :data:`GRACE`, never past ``deadline``).
+    """Run ``func`` for at most ``seconds``, never past ``deadline`` (plus :data:`GRACE`).
 
     Returns ``(True, result)`` when it finished, ``(False, None)`` when it did not.
     An exception raised by ``func`` is raised here.
@@ -51,7 +46,7 @@ def call_within(func: Callable[[], T], seconds: float, deadline: Deadline) -> tu
 
     worker = threading.Thread(target=target, name="netchecks-check", daemon=True)
     worker.start()
-    if not outcome.done.wait(min(seconds + GRACE, deadline.remaining())):
+    if not outcome.done.wait(min(seconds, deadline.remaining()) + GRACE):
         return False, None
     if outcome.error is not None:
         raise outcome.error

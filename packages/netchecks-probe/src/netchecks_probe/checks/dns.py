@@ -25,7 +25,7 @@ import dns.reversename
 from netchecks_core.rules import DnsRule, parse_dns_server
 
 from netchecks_probe.checks.base import Deadline
-from netchecks_probe.checks.bounded import budget, call_within
+from netchecks_probe.checks.bounded import call_within
 from netchecks_probe.checks.failures import failure, os_error_reason
 
 DEFAULT_RULE = (
@@ -66,7 +66,7 @@ def run(rule: DnsRule, deadline: Deadline) -> dict[str, Any]:
         data.update(failure("dns-error", exc, message=f"no usable resolver configuration: {exc}"))
         return data
 
-    lifetime = budget(rule.effective_timeout, deadline)
+    lifetime = round(deadline.remaining(), 2)
 
     def resolve() -> dns.resolver.Answer:
         return resolver.resolve(

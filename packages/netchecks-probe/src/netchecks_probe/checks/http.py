@@ -29,7 +29,7 @@ from netchecks_core.rules import HttpRule
 
 from netchecks_probe.checks import tls
 from netchecks_probe.checks.base import Deadline
-from netchecks_probe.checks.bounded import budget, call_within
+from netchecks_probe.checks.bounded import call_within
 from netchecks_probe.checks.failures import failure, reason_for
 
 DEFAULT_RULE = "data['status-code'] in [200, 201]"
@@ -76,7 +76,10 @@ class _Exchange:
 
 def run(rule: HttpRule, deadline: Deadline) -> dict[str, Any]:
     """Send the request of ``rule`` and describe what came back."""
-    seconds = budget(rule.effective_timeout, deadline)
+    unusable = tls.unusable_tls_files(rule.ca_bundle, rule.client_cert, rule.client_key)
+    if unusable is not None:
+        return failure("tls-config-invalid", message=unusable, exception_type="TlsConfigInvalid")
+    seconds = round(deadline.remaining(), 2)  # whole in messages: "after 5s"
     exchange = _Exchange()
     finished, _ = call_within(
         lambda: _exchange(rule, exchange, time.monotonic() + seconds), seconds, deadline

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime
 import math
 import re
-import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote, unquote
@@ -57,19 +56,14 @@ _CONNECT_MESSAGE_REASONS: tuple[tuple[str, str], ...] = (
 _MULTIPLE_STATEMENTS = "cannot insert multiple commands into a prepared statement"
 
 
-class Budget:
-    """The time a PostgreSQL check may use: its rule's timeout, within the run's deadline."""
+def connect_timeout(deadline: Deadline) -> int:
+    """Whole seconds for libpq (which waits at least 2 s whatever it is told)."""
+    return max(1, math.ceil(deadline.remaining()))
 
-    def __init__(self, timeout: float, deadline: Deadline) -> None:
-        self.deadline = Deadline(min(deadline.at, time.monotonic() + timeout))
 
-    def connect_timeout(self) -> int:
-        """Whole seconds for libpq (which waits at least 2 s whatever it is told)."""
-        return max(1, math.ceil(self.deadline.remaining()))
-
-    def statement_timeout_ms(self) -> int:
-        """Milliseconds left, for ``statement_timeout`` (0 would mean none, so at least 1)."""
-        return max(1, int(self.deadline.remaining() * 1000))
+def statement_timeout_ms(deadline: Deadline) -> int:
+    """Milliseconds left, for ``statement_timeout`` (0 would mean none, so at least 1)."""
+    return max(1, int(deadline.remaining() * 1000))
 
 
 class Scrubber:
@@ -121,9 +115,9 @@ class InvalidDsnError(psycopg.ProgrammingError):
     """The DSN, or a connection setting in it, cannot be used (raised before connecting)."""
 
 
-def connect(dsn: str, budget: Budget) -> psycopg.Connection[tuple[Any, ...]]:
+def connect(dsn: str, deadline: Deadline) -> psycopg.Connection[tuple[Any, ...]]:
     """Open a connection (not in autocommit: every statement runs in a transaction)."""
-    extra: dict[str, Any] = {"connect_timeout": budget.connect_timeout()}
+    extra: dict[str, Any] = {"connect_timeout": connect_timeout(deadline)}
     try:
         if "application_name" not in conninfo.conninfo_to_dict(dsn):
             extra["application_name"] = "netchecks"
@@ -132,10 +126,10 @@ def connect(dsn: str, budget: Budget) -> psycopg.Connection[tuple[Any, ...]]:
         raise InvalidDsnError(str(error)) from None
 
 
-def set_statement_timeout(cursor: psycopg.Cursor[Any], budget: Budget) -> None:
-    """Bound the next statements of this transaction by what is left of the budget."""
+def set_statement_timeout(cursor: psycopg.Cursor[Any], deadline: Deadline) -> None:
+    """Bound the next statements of this transaction by what is left of the deadline."""
     cursor.execute(
-        "select set_config('statement_timeout', %s, true)", [str(budget.statement_timeout_ms())]
+        "select set_config('statement_timeout', %s, true)", [str(statement_timeout_ms(deadline))]
     )
 
 
@@ -152,7 +146,7 @@ def error_data(error: BaseException, scrub: Scrubber) -> dict[str, Any]:
 
 
 def timeout_data(what: str) -> dict[str, Any]:
-    """``success: false`` data when the budget ran out before ``what`` could start."""
+    """``success: false`` data when the deadline passed before ``what`` could start."""
     return failure("timeout", "TimeoutError", f"the timeout expired before {what}")
 
 

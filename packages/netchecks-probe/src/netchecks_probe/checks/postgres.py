@@ -24,14 +24,13 @@ DEFAULT_RULE = "data.success == true"
 
 def run(rule: PostgresRule, deadline: Deadline) -> dict[str, Any]:
     """Connect, run ``rule.query`` with ``rule.params``, and return rows or the error."""
-    budget = pg_common.Budget(rule.effective_timeout, deadline)
     scrub = pg_common.Scrubber(rule.dsn)
     try:
-        with pg_common.connect(rule.dsn, budget) as conn:
-            if budget.deadline.expired():
+        with pg_common.connect(rule.dsn, deadline) as conn:
+            if deadline.expired():
                 return pg_common.timeout_data("the statement could be sent")
             conn.read_only = rule.read_only
-            data = _execute(conn, rule, budget)
+            data = _execute(conn, rule, deadline)
             if rule.rollback:
                 conn.rollback()
             else:
@@ -42,13 +41,13 @@ def run(rule: PostgresRule, deadline: Deadline) -> dict[str, Any]:
 
 
 def _execute(
-    conn: psycopg.Connection[tuple[Any, ...]], rule: PostgresRule, budget: pg_common.Budget
+    conn: psycopg.Connection[tuple[Any, ...]], rule: PostgresRule, deadline: Deadline
 ) -> dict[str, Any]:
     cursor = conn.cursor()
     # Pipeline mode: BEGIN, the timeout and the statement travel together, and the
     # statement goes through the extended protocol (one statement only).
     with conn.pipeline() as pipeline:
-        pg_common.set_statement_timeout(cursor, budget)
+        pg_common.set_statement_timeout(cursor, deadline)
         cursor.execute(rule.query, rule.params)
         pipeline.sync()
     if cursor.pgresult is not None and cursor.pgresult.status == psycopg.pq.ExecStatus.EMPTY_QUERY:

@@ -134,19 +134,18 @@ class _InvalidRuleError(Exception):
 def run(rule: PostgresGrantsRule, deadline: Deadline) -> dict[str, Any]:
     """Evaluate every grants rule in one read-only transaction."""
     started = time.perf_counter()
-    budget = pg_common.Budget(rule.effective_timeout, deadline)
     scrub = pg_common.Scrubber(rule.dsn)
     tally = _Tally()
     data: dict[str, Any] = {"success": True}
     try:
-        with pg_common.connect(rule.dsn, budget) as conn:
+        with pg_common.connect(rule.dsn, deadline) as conn:
             conn.read_only = True
             cursor = conn.cursor()
             for index, grant_rule in enumerate(rule.rules):
-                if budget.deadline.expired():
+                if deadline.expired():
                     data = pg_common.timeout_data(f"rule {index + 1} could be evaluated")
                     break
-                tally.add(_evaluate(cursor, grant_rule, index, budget, MAX_LISTED - tally.listed))
+                tally.add(_evaluate(cursor, grant_rule, index, deadline, MAX_LISTED - tally.listed))
             conn.rollback()
     except psycopg.Error as error:
         data = pg_common.error_data(error, scrub)
@@ -236,7 +235,7 @@ def _evaluate(
     cursor: psycopg.Cursor[tuple[Any, ...]],
     grant_rule: GrantRule,
     index: int,
-    budget: pg_common.Budget,
+    deadline: Deadline,
     limit: int,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """One rule, in one round trip: its summary and its first ``limit`` violations."""
@@ -244,7 +243,7 @@ def _evaluate(
     object_type = grant_rule.objects.type
     deny = grant_rule.mode == "deny"
     with cursor.connection.pipeline() as pipeline:
-        pg_common.set_statement_timeout(cursor, budget)
+        pg_common.set_statement_timeout(cursor, deadline)
         # An empty search_path makes regclass/regprocedure names always schema-qualified.
         cursor.execute("select set_config('search_path', '', true)")
         cursor.execute(_rule_query(object_type), _query_params(grant_rule, limit))

@@ -17,7 +17,7 @@ from typing import Any
 from netchecks_core.rules import TcpRule
 
 from netchecks_probe.checks.base import Deadline
-from netchecks_probe.checks.bounded import budget, call_within
+from netchecks_probe.checks.bounded import call_within
 from netchecks_probe.checks.failures import failure, reason_for
 
 DEFAULT_RULE = "data.connected == true && data.error == null"
@@ -27,7 +27,7 @@ MAX_BANNER_BYTES = 64 * 1024
 
 def run(rule: TcpRule, deadline: Deadline) -> dict[str, Any]:
     """Connect (and talk) within the rule's timeout."""
-    seconds = budget(rule.effective_timeout, deadline)
+    seconds = round(deadline.remaining(), 2)  # whole in messages: "after 5s"
     host = rule.host.strip()
     if host.startswith("[") and host.endswith("]"):
         host = host[1:-1]  # "[::1]" as in URLs

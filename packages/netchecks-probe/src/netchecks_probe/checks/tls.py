@@ -20,6 +20,7 @@ import math
 import socket
 import ssl
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 
@@ -98,3 +99,29 @@ def handshake_facts(
             return connection_facts(tls, verified=False)
     except (OSError, ValueError) as exc:
         return {"verified": False, "error": f"{type(exc).__name__}: {exc}"}
+
+
+def unusable_tls_files(
+    ca_bundle: str | None, client_cert: str | None, client_key: str | None
+) -> str | None:
+    """Why a rule's CA bundle or client certificate cannot be loaded (None: they can).
+
+    Loaded before connecting, so that a garbage CA bundle is the rule's mistake
+    (``tls-config-invalid``, an error), not a handshake failure with the server.
+    """
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    which = f"CA bundle {ca_bundle!r}"
+    try:
+        if ca_bundle and not Path(ca_bundle).is_dir():  # a directory is a hashed capath
+            context.load_verify_locations(cafile=ca_bundle)
+        which = f"client certificate {client_cert!r} or key {client_key!r}"
+        if client_cert:
+            # An encrypted key cannot be used (a rule has no password): never prompt for one.
+            context.load_cert_chain(client_cert, client_key, password=_no_password)
+    except (OSError, ValueError) as error:  # ssl.SSLError is an OSError
+        return f"the rule's {which} cannot be loaded: {error}"
+    return None
+
+
+def _no_password() -> bytes:
+    return b""
