@@ -22,7 +22,6 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
-import json
 import os
 import re
 import sys
@@ -36,6 +35,8 @@ import lark
 from celpy import celtypes
 from celpy.celparser import CELParseError, CELParser
 from celpy.evaluation import CELEvalError, CELUnsupportedError
+
+from netchecks_core.limits import load_json, load_yaml
 
 __all__ = [
     "CelError",
@@ -393,7 +394,7 @@ def _yaml_load(text: str) -> Any:
     import yaml  # only expressions that parse YAML need it
 
     try:
-        return yaml.safe_load(text)
+        return load_yaml(text)
     except yaml.YAMLError as error:
         raise ValueError(" ".join(str(error).split())) from None
 
@@ -410,7 +411,7 @@ def _b64encode(value: Any) -> str:
 
 
 _FUNCTIONS: dict[str, Any] = {
-    "parse_json": _checked("parse_json", lambda v: json.loads(_text("parse_json", v))),
+    "parse_json": _checked("parse_json", lambda v: load_json(_text("parse_json", v))),
     "parse_yaml": _checked("parse_yaml", lambda v: _yaml_load(_text("parse_yaml", v))),
     "b64decode": _checked("b64decode", _b64decode),
     "b64encode": _checked("b64encode", _b64encode),

@@ -32,7 +32,7 @@ from netchecks_core.validation import parse_rule
 from netchecks_probe.checks import load_check
 from netchecks_probe.checks.base import Deadline
 from netchecks_probe.contexts import LoadedContexts, load_contexts
-from netchecks_probe.redact import Redactor
+from netchecks_probe.redact import LiveRedactor, redacted_logs
 from netchecks_probe.version import probe_version
 
 log = logging.getLogger(__name__)
@@ -64,20 +64,24 @@ def run_config(
     options = options or RunOptions()
     run_deadline = Deadline.after(options.run_timeout)
     created = _now()
-    contexts = load_contexts(config.contexts)
     disable = options.disable_redaction or bool(
         (config.model_extra or {}).get("disableRedaction") is True
     )
-    run = _Run(contexts, run_deadline, disable, progress)
-    jobs = [
-        _Job(a_index, assertion.name, r_index, raw)
-        for a_index, assertion in enumerate(config.assertions)
-        for r_index, raw in enumerate(assertion.rules)
-    ]
-    results = run.run_all(jobs, options.parallelism)
-    redactor = Redactor(not disable, contexts.secret_values())
+    contexts = LoadedContexts()
+    live = LiveRedactor(not disable, contexts.secret_values)
+    with redacted_logs(live):
+        contexts = load_contexts(config.contexts, run_deadline, into=contexts)
+        run = _Run(contexts, run_deadline, live, progress)
+        jobs = [
+            _Job(a_index, assertion.name, r_index, raw)
+            for a_index, assertion in enumerate(config.assertions)
+            for r_index, raw in enumerate(assertion.rules)
+        ]
+        results = run.run_all(jobs, options.parallelism)
+        names = [run.assertion_name(a.name, i) for i, a in enumerate(config.assertions)]
+    redactor = live.current()
     assertions = []
-    for a_index, assertion in enumerate(config.assertions):
+    for a_index in range(len(config.assertions)):
         mine = [
             redactor.result(r)
             for job, r in zip(jobs, results, strict=True)
@@ -85,7 +89,7 @@ def run_config(
         ]
         assertions.append(
             AssertionResult(
-                name=run.assertion_name(assertion.name, a_index),
+                name=redactor.text(names[a_index]),
                 results=[RuleResult.model_validate(r) for r in mine],
             )
         )
@@ -110,12 +114,12 @@ class _Run:
         self,
         contexts: LoadedContexts,
         deadline: Deadline,
-        disable_redaction: bool,
+        redactor: LiveRedactor,
         progress: ProgressCallback | None,
     ) -> None:
         self.contexts = contexts
         self.deadline = deadline
-        self.disable_redaction = disable_redaction
+        self.redactor = redactor
         self.progress = progress
         self._cel_contexts: dict[str, Any] | None = None
         self._lock = threading.Lock()
@@ -168,8 +172,8 @@ class _Run:
 
     def finish(self, job: _Job, result: dict[str, Any]) -> dict[str, Any]:
         if self.progress is not None:
-            redactor = Redactor(not self.disable_redaction, self.contexts.secret_values())
-            self.progress(job.assertion_name, redactor.result(result))
+            redactor = self.redactor.current()
+            self.progress(redactor.text(job.assertion_name), redactor.result(result))
         return result
 
     def _run_job(self, job: _Job) -> dict[str, Any]:
