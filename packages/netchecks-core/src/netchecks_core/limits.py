@@ -22,6 +22,7 @@ __all__ = [
     "check_shape",
     "load_json",
     "load_yaml",
+    "load_yaml_all",
 ]
 
 #: Deepest nesting of lists and maps we accept (real configs and bodies stay far below).
@@ -71,14 +72,44 @@ def load_json(text: str) -> Any:
 
 
 def load_yaml(text: str) -> Any:
-    """Parse YAML safely within the bounds (aliases, depth, size).
+    """Parse one YAML document safely within the bounds (aliases, depth, size).
 
     Raises ``yaml.YAMLError`` for text that is not YAML, :class:`DataLimitError` for
     YAML that exceeds a bound.
     """
+    loader = _bounded_loader(text)
+    try:
+        value = loader.get_single_data()
+    except RecursionError:
+        raise DataLimitError(f"the data is nested more than {MAX_DEPTH} levels deep") from None
+    finally:
+        loader.dispose()
+    check_shape(value)
+    return value
+
+
+def load_yaml_all(text: str) -> list[Any]:
+    """Parse every YAML document of ``text`` within the bounds (see :func:`load_yaml`)."""
+    loader = _bounded_loader(text)
+    documents = []
+    try:
+        while loader.check_data():
+            documents.append(loader.get_data())
+    except RecursionError:
+        raise DataLimitError(f"the data is nested more than {MAX_DEPTH} levels deep") from None
+    finally:
+        loader.dispose()
+    for document in documents:
+        check_shape(document)
+    return documents
+
+
+def _bounded_loader(text: str) -> Any:
     import yaml  # only callers that parse YAML pay for the import
 
     class _BoundedLoader(yaml.SafeLoader):
+        """Counts alias uses: the expansion of a few nested aliases is exponential."""
+
         aliases = 0
 
         def compose_node(self, parent: Any, index: Any) -> Any:
@@ -88,12 +119,4 @@ def load_yaml(text: str) -> Any:
                     raise DataLimitError(f"the YAML uses more than {MAX_YAML_ALIASES} aliases")
             return super().compose_node(parent, index)
 
-    loader = _BoundedLoader(text)
-    try:
-        value = loader.get_single_data()
-    except RecursionError:
-        raise DataLimitError(f"the data is nested more than {MAX_DEPTH} levels deep") from None
-    finally:
-        loader.dispose()
-    check_shape(value)
-    return value
+    return _BoundedLoader(text)

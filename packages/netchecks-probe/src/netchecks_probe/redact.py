@@ -135,12 +135,27 @@ class Redactor:
             return [self.value(item) for item in value]
         return value
 
+    def _value_cut(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.text(value, cut=True)
+        if isinstance(value, dict):
+            return {
+                self.text(k): REDACTED if k in REDACTED_FIELDS else self._value_cut(v)
+                for k, v in value.items()
+            }
+        if isinstance(value, list):
+            return [self._value_cut(item) for item in value]
+        return value
+
     def result(self, result: dict[str, Any]) -> dict[str, Any]:
         """A result (``name``, ``spec``, ``data``, ``status``, ``message``) made safe to publish."""
         if not self.enabled:
             return result
         redacted = dict(result)
         data = redacted.get("data")
+        if isinstance(data, dict) and data.get("data-truncated") is True:
+            # Cut by the output bound before every secret was known: any string may end cut.
+            return {k: self._value_cut(v) if k != "status" else v for k, v in redacted.items()}
         if isinstance(data, dict) and data.get("body-truncated") is True:
             body = data.get("body")
             if isinstance(body, str):

@@ -32,6 +32,8 @@ from netchecks_core.validation import parse_rule
 from netchecks_probe.checks import load_check
 from netchecks_probe.checks.base import Deadline
 from netchecks_probe.contexts import LoadedContexts, load_contexts
+from netchecks_probe.memory import return_large_blocks
+from netchecks_probe.output_bounds import OutputBudget, bound_results, json_safe
 from netchecks_probe.redact import LiveRedactor, redacted_logs
 from netchecks_probe.version import probe_version
 
@@ -62,6 +64,7 @@ def run_config(
 ) -> ProbeOutput:
     """Run every rule of ``config`` and return the output document."""
     options = options or RunOptions()
+    return_large_blocks()
     run_deadline = Deadline.after(options.run_timeout)
     created = _now()
     disable = options.disable_redaction or bool(
@@ -80,19 +83,19 @@ def run_config(
         results = run.run_all(jobs, options.parallelism)
         names = [run.assertion_name(a.name, i) for i, a in enumerate(config.assertions)]
     redactor = live.current()
-    assertions = []
-    for a_index in range(len(config.assertions)):
-        mine = [
-            redactor.result(r)
-            for job, r in zip(jobs, results, strict=True)
-            if job.assertion == a_index
-        ]
-        assertions.append(
-            AssertionResult(
-                name=redactor.text(names[a_index]),
-                results=[RuleResult.model_validate(r) for r in mine],
-            )
+    # Redacted first, then cut: a cut never leaves a secret's start the redactor misses.
+    safe = bound_results([json_safe(redactor.result(result)) for result in results])
+    assertions = [
+        AssertionResult(
+            name=json_safe(redactor.text(names[a_index])),
+            results=[
+                RuleResult.model_validate(result)
+                for job, result in zip(jobs, safe, strict=True)
+                if job.assertion == a_index
+            ],
         )
+        for a_index in range(len(config.assertions))
+    ]
     metadata = OutputMetadata(creationTimestamp=created, version=probe_version())
     return ProbeOutput(metadata=metadata, assertions=assertions)
 
@@ -120,6 +123,7 @@ class _Run:
         self.contexts = contexts
         self.deadline = deadline
         self.redactor = redactor
+        self.output = OutputBudget()
         self.progress = progress
         self._cel_contexts: dict[str, Any] | None = None
         self._lock = threading.Lock()
@@ -171,9 +175,11 @@ class _Run:
         return self.finish(job, result)
 
     def finish(self, job: _Job, result: dict[str, Any]) -> dict[str, Any]:
+        # Redacted and cut now: a run of many big results never holds them all in full.
+        redactor = self.redactor.current()
+        result = self.output.admit(redactor.result(result))
         if self.progress is not None:
-            redactor = self.redactor.current()
-            self.progress(redactor.text(job.assertion_name), redactor.result(result))
+            self.progress(redactor.text(job.assertion_name), result)
         return result
 
     def _run_job(self, job: _Job) -> dict[str, Any]:
