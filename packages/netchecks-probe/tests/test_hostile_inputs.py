@@ -75,7 +75,7 @@ def test_deep_file_context_fails_only_the_rules_using_it(cli, write_json, tmp_pa
         }
     )
 
-    document, stderr, code = _run_json(cli, config)
+    document, _stderr, _code = _run_json(cli, config)
 
     uses, fine = document["assertions"][0]["results"]
     assert uses["status"] == "error" and "nested more than" in uses["message"]
@@ -98,7 +98,7 @@ def test_file_context_on_a_non_regular_file_is_refused(cli, write_json, tmp_path
         }
     )
 
-    document, stderr, code = _run_json(cli, config)
+    document, _stderr, _code = _run_json(cli, config)
 
     uses, fine = document["assertions"][0]["results"]
     assert uses["status"] == "error"
@@ -117,7 +117,7 @@ def test_contexts_not_loaded_by_the_run_deadline_fail_their_rules(cli, write_jso
     rules = [{**RULE, "name": f"uses{i}", "validation": f"has(slow{i}.v)"} for i in range(8)]
     config = write_json({"contexts": contexts, "assertions": [{"name": "a", "rules": rules}]})
 
-    document, stderr, code = _run_json(cli, config, "--run-timeout", "3")
+    document, _stderr, _code = _run_json(cli, config, "--run-timeout", "3")
 
     messages = [r["message"] for r in document["assertions"][0]["results"]]
     assert all(r["status"] == "error" for r in document["assertions"][0]["results"])

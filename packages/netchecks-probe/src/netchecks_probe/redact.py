@@ -265,13 +265,18 @@ class LogRedaction(logging.Filter):
 
 @contextlib.contextmanager
 def redacted_logs(redactor: LiveRedactor) -> Iterator[None]:
-    """While inside, every log handler of the process redacts the secrets known."""
+    """While inside, every log handler of the process redacts the secrets known.
+
+    Python warnings (which may quote a URL) are routed through logging meanwhile.
+    """
     log_filter = LogRedaction(redactor)
     handlers = list(logging.getLogger().handlers)
     for handler in handlers:
         handler.addFilter(log_filter)
+    logging.captureWarnings(True)
     try:
         yield
     finally:
+        logging.captureWarnings(False)
         for handler in handlers:
             handler.removeFilter(log_filter)
