@@ -18,6 +18,7 @@ would lose every rule. Before writing:
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import re
@@ -129,7 +130,11 @@ class OutputBudget:
         for index, ((size, result), cap) in enumerate(zip(self._held, caps, strict=True)):
             if size > cap:
                 cut = _cut(result, size, cap)
-                self._held[index] = (json_size(cut), cut)
+                # In place: whoever holds the result (the runner) now holds the cut one,
+                # and the full values are freed.
+                result.clear()
+                result.update(cut)
+                self._held[index] = (json_size(result), result)
         self._total = sum(size for size, _ in self._held)
         self._level = min(self._level, max(caps))
 
@@ -151,7 +156,8 @@ def _common_cap(sizes: list[int], budget: int) -> list[int]:
 
 def _cut(result: dict[str, Any], size: int, cap: int) -> dict[str, Any]:
     """``result`` within ``cap`` bytes: its longest strings shortened, else its small fields."""
-    cut: dict[str, Any] = json.loads(json.dumps(result, ensure_ascii=False, default=str))
+    # A private copy of the containers (strings are shared until cut).
+    cut: dict[str, Any] = copy.deepcopy(result)
     data = cut["data"] if isinstance(cut.get("data"), dict) else {}
     note = {
         "data-truncated": True,
@@ -161,7 +167,7 @@ def _cut(result: dict[str, Any], size: int, cap: int) -> dict[str, Any]:
         ),
     }
     cut["data"] = {**data, **note}
-    _shorten_strings(cut, json_size(cut) - cap)
+    _shorten_strings(cut, size + json_size(note) - cap)
     if json_size(cut) > cap:
         cut["spec"] = _small_fields(cut.get("spec"))
         cut["data"] = {**_small_fields(data), **note}
