@@ -72,3 +72,27 @@ def test_the_process_exits_right_after_printing_when_checks_are_abandoned(
     result = json.loads(done.stdout.splitlines()[-1])["assertions"][0]["results"][0]
     assert result["status"] != "pass"
     assert done.returncode == 1
+
+
+@pytest.mark.timeout(60)
+def test_an_expression_over_its_budget_is_never_a_pass_even_when_expected_to_fail(
+    cli, write_json
+) -> None:
+    # Needs the verdict model (an unjudged rule is an error, never inverted by expected: fail).
+    rule = {
+        "name": "over-budget",
+        "type": "internal",
+        "expected": "fail",
+        "validation": "nums.all(a, nums.all(b, nums.all(c, a + b + c >= 0)))",
+    }
+    config = write_json(
+        {
+            "contexts": [{"name": "nums", "type": "inline", "data": list(range(200))}],
+            "assertions": [{"name": "a", "rules": [rule]}],
+        }
+    )
+
+    done = cli("run", "--config", str(config), timeout=50)
+
+    result = json.loads(done.stdout.splitlines()[-1])["assertions"][0]["results"][0]
+    assert result["status"] != "pass"

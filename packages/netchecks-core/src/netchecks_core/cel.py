@@ -124,7 +124,7 @@ class _Budget:
         if self.cost < 0:
             raise _OverBudget(f"the expression went over its cost budget of {self.limit} steps")
         if time.monotonic() > self.until:
-            raise _OverBudget(f"the expression took longer than {self.seconds:g} s")
+            raise _OverBudget(f"the expression took longer than {self.seconds:.2g} s")
 
 
 _BUDGET = _Budget(MAX_COST, MAX_SECONDS)
