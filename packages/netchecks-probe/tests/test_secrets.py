@@ -31,3 +31,13 @@ def test_a_yaml_alias_bomb_in_a_secret_is_not_expanded() -> None:
         for i in range(20)
     )
     assert derived_scalars(bomb) == {bomb}
+
+
+def test_credentials_inside_urls_and_dsns_are_secrets_of_their_own() -> None:
+    found = derived_scalars(
+        {
+            "url": "postgresql://svc-user:p%40ss-word@db:5432/app",
+            "dsn": "host=db user=kv-user password='kv pass' dbname=app",
+        }
+    )
+    assert {"svc-user", "p@ss-word", "kv-user", "kv pass"} <= found

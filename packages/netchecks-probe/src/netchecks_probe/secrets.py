@@ -4,7 +4,8 @@ Rules use Secrets through CEL, so a value derived from one is as secret as the
 Secret itself: ``parse_json(creds.json).password``, ``parse_yaml(...)``,
 ``b64decode(...)``. :func:`derived_scalars` returns the scalars of a Secret
 context's value, and, for each string, those of what it parses or decodes to
-(JSON, YAML, base64 of UTF-8 text), a few levels down. Numbers count as their
+(JSON, YAML, base64 of UTF-8 text, the user and password of a URL or a libpq
+``key=value`` DSN), a few levels down. Numbers count as their
 text; booleans and null are not secrets. Keys are field names, not secrets.
 """
 
@@ -16,6 +17,7 @@ import contextlib
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from netchecks_core.limits import load_json, load_yaml
 
@@ -23,6 +25,7 @@ from netchecks_core.limits import load_json, load_yaml
 MAX_UNPACKING = 3
 #: Longer strings are secrets as a whole but are not parsed for derived values.
 MAX_PARSED_CHARS = 256 * 1024
+_DSN_FIELD_RE = re.compile(r"\b(password|user)\s*=\s*('[^']*'|\S+)")
 _BASE64_RE = re.compile(r"[A-Za-z0-9+/=_\-\s]{8,}")
 
 
@@ -54,6 +57,7 @@ def _unpacked(text: str) -> Iterable[Any]:
             yield load_json(stripped)
     if ":" in stripped or "\n" in stripped or stripped.startswith("-"):
         yield from _yaml(stripped)
+    yield from _credentials(stripped)
     if _BASE64_RE.fullmatch(stripped):
         compact = "".join(stripped.split())
         for decode in (base64.b64decode, base64.urlsafe_b64decode):
@@ -61,6 +65,16 @@ def _unpacked(text: str) -> Iterable[Any]:
                 yield decode(compact + "=" * (-len(compact) % 4)).decode("utf-8")
             except (binascii.Error, ValueError):
                 continue
+
+
+def _credentials(text: str) -> Iterable[str]:
+    """User and password of ``scheme://user:password@host`` and of ``password=... user=...``."""
+    if "://" in text and "@" in text:
+        with contextlib.suppress(ValueError):
+            parts = urlsplit(text)
+            yield from (unquote(v) for v in (parts.username, parts.password) if v)
+    for match in _DSN_FIELD_RE.finditer(text):
+        yield match.group(2).strip("'")
 
 
 def _yaml(text: str) -> Iterable[Any]:
