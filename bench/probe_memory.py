@@ -4,8 +4,9 @@
     .venv/bin/python -m bench.probe_memory [--rules N] [--repeat N]
 
 Starts a local HTTP server (tests/targets/http.py) and runs the real ``netchecks``
-CLI on three configs of N rules (default 100): tiny bodies (the baseline), 1 MiB
-bodies, and 256 MiB gzip bombs (at the largest ``max-body-bytes``). For each it
+CLI on four configs of N rules (default 100): tiny bodies (the baseline), 1 MiB
+bodies, the same with a Secret context to redact, and 256 MiB gzip bombs (at the
+largest ``max-body-bytes``). For each it
 prints peak RSS (the child's ``ru_maxrss``), CPU and wall time (worst over the
 repeats) and the ratios to the baseline. The probe Pod's default memory limit is
 256 Mi; the target is to stay well under it.
@@ -48,6 +49,19 @@ def config(web: HttpServer, path: str, rules: int, **fields: Any) -> dict[str, A
     return {"assertions": [{"name": "a", "rules": named}]}
 
 
+def with_secret(document: dict[str, Any], work: Path) -> dict[str, Any]:
+    """The config with a Secret context whose values every rule sends (and must redact)."""
+    secret = work / "secret"
+    secret.mkdir(exist_ok=True)
+    (secret / "token").write_text("bench-token-0123456789")
+    (secret / "creds.json").write_text(json.dumps({"user": "svc", "password": "pw-987654321"}))
+    document["contexts"] = [{"name": "s", "type": "directory", "path": str(secret), "secret": True}]
+    for rule in document["assertions"][0]["rules"]:
+        rule["headers"] = {"Authorization": "Bearer {{ s.token }}"}
+        rule["url"] += "?p={{ parse_json(s['creds.json']).password }}"
+    return document
+
+
 def run_cli(path: Path) -> Measure:
     """Run ``netchecks run`` on a config; its own rusage, not this process's."""
     started = time.perf_counter()
@@ -88,6 +102,7 @@ def main() -> None:
         cases = {
             "baseline: tiny bodies": config(web, "/json", args.rules),
             "1 MiB bodies": config(web, f"/bytes/{MIB}", args.rules),
+            "1 MiB bodies, redacted": with_secret(config(web, f"/bytes/{MIB}", args.rules), work),
             "256 MiB gzip bombs": config(
                 web, "/gzip-bomb?mib=256", args.rules, **{"max-body-bytes": 2 * MIB}
             ),
