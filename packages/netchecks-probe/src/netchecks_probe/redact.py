@@ -80,7 +80,7 @@ class Redactor:
         # Base64 holding a secret of n bytes is at least 4n/3 characters long.
         shortest = min((len(v.encode()) for v in values), default=MIN_SECRET_LENGTH)
         self._shortest = shortest
-        self._base64_token_re = re.compile(r"[A-Za-z0-9+/_-]{%d,}={0,2}" % -(-shortest * 4 // 3))
+        self._base64_token_re = re.compile(f"[A-Za-z0-9+/_-]{{{-(-shortest * 4 // 3)},}}={{0,2}}")
 
     @property
     def searches(self) -> bool:
