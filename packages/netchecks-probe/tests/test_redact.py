@@ -100,3 +100,9 @@ def test_redacting_a_large_body_takes_linear_time() -> None:
     # Without % or "..." in a megabyte, a backtracking pattern would take hours.
     text = "x" * 1_000_000 + "%41" + "y" * 1_000_000
     assert Redactor(secrets=[SECRET]).text(text) == text
+
+
+def test_a_secret_quoted_by_python_repr_is_redacted() -> None:
+    secret = "it's\tà secret"
+    text = Redactor(secrets=[secret]).text(f"expected {secret!r} in the reply")
+    assert text == 'expected "REDACTED" in the reply'

@@ -10,7 +10,7 @@ A secret value is every scalar of a Secret-backed context, including those
 derived from it (see :mod:`netchecks_probe.secrets`), of at least
 :data:`MIN_SECRET_LENGTH` characters. Each is searched for in these forms:
 
-- as is, JSON-escaped (ASCII or not) and HTML-escaped;
+- as is, JSON-escaped (ASCII or not), as Python's ``repr`` writes it, HTML-escaped;
 - URL-quoted with every safe set clients use (``quote``, ``quote_plus``, the
   requoting of ``requests``), and any other percent-encoding: a token whose
   percent-decoding holds a secret is replaced whole;
@@ -203,6 +203,7 @@ def _encodings(secret: str) -> set[str]:
         secret,
         json.dumps(secret)[1:-1],
         json.dumps(secret, ensure_ascii=False)[1:-1],
+        repr(secret)[1:-1],  # Python messages quote values with repr()
         html.escape(secret),
     }
     for safe in _URL_SAFE_SETS:
