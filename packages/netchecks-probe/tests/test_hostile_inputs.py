@@ -122,3 +122,28 @@ def test_contexts_not_loaded_by_the_run_deadline_fail_their_rules(cli, write_jso
     messages = [r["message"] for r in document["assertions"][0]["results"]]
     assert all(r["status"] == "error" for r in document["assertions"][0]["results"])
     assert any("deadline passed" in message for message in messages)
+
+
+@pytest.mark.timeout(60)
+def test_a_secret_key_pointing_outside_its_directory_is_refused_without_hanging(
+    cli, write_json, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside.txt"
+    outside.write_text("not-for-the-probe")
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    (secret / "token").symlink_to(outside)
+    rules = [{**RULE, "name": "uses", "validation": "s.token != ''"}, RULE]
+    config = write_json(
+        {
+            "contexts": [{"name": "s", "type": "directory", "path": str(secret), "secret": True}],
+            "assertions": [{"name": "a", "rules": rules}],
+        }
+    )
+
+    document, stderr, _ = _run_json(cli, config)
+
+    uses, fine = document["assertions"][0]["results"]
+    assert uses["status"] != "pass"
+    assert fine["status"] == "pass"
+    assert "points outside" in stderr

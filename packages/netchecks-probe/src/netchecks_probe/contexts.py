@@ -45,7 +45,8 @@ class DirectoryMapping(Mapping[str, str]):
         )
         self._known = frozenset(self._keys)
         self._values: dict[str, str] = {}
-        self._lock = threading.Lock()
+        # Re-entrant: a warning logged while reading asks (via log redaction) for read values.
+        self._lock = threading.RLock()
 
     def __getitem__(self, key: str) -> str:
         if key not in self._known:
