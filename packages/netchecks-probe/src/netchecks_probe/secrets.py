@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -29,24 +30,31 @@ _DSN_FIELD_RE = re.compile(r"\b(password|user)\s*=\s*('[^']*'|\S+)")
 _BASE64_RE = re.compile(r"[A-Za-z0-9+/=_\-\s]{8,}")
 
 
-def derived_scalars(value: Any) -> set[str]:
+def derived_scalars(value: Any, level: int = 0) -> set[str]:
     """Every scalar of ``value`` as text, with the scalars derived from its strings."""
     found: set[str] = set()
-    pending: list[tuple[Any, int]] = [(value, 0)]
+    pending: list[Any] = [value]
     while pending:
-        item, level = pending.pop()
+        item = pending.pop()
         if isinstance(item, str):
-            if item not in found:
-                found.add(item)
-                if level < MAX_UNPACKING and len(item) <= MAX_PARSED_CHARS:
-                    pending.extend((derived, level + 1) for derived in _unpacked(item))
+            found |= _from_text(item, level)
         elif isinstance(item, Mapping):
-            pending.extend((child, level) for child in item.values())
+            pending.extend(item.values())
         elif isinstance(item, list | tuple):
-            pending.extend((child, level) for child in item)
+            pending.extend(item)
         elif isinstance(item, int | float) and not isinstance(item, bool):
             found.add(str(item))
     return found
+
+
+@functools.lru_cache(maxsize=4096)
+def _from_text(text: str, level: int) -> frozenset[str]:
+    """``text`` and what unpacks from it (cached: asked again on every redaction)."""
+    found = {text}
+    if level < MAX_UNPACKING and len(text) <= MAX_PARSED_CHARS:
+        for derived in _unpacked(text):
+            found |= derived_scalars(derived, level + 1)
+    return frozenset(found)
 
 
 def _unpacked(text: str) -> Iterable[Any]:
