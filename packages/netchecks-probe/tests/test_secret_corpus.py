@@ -83,7 +83,8 @@ def test_no_secret_or_encoding_of_one_in_output_or_logs(
     assert results["cut-by-max-body-bytes"]["data"]["body"].endswith("REDACTED")
     assert "REDACTED" in results["body-reflected"]["data"]["body"]
     assert "REDACTED" in results["tcp-send-echoed"]["data"]["banner"]
-    assert len(results) == 18
+    assert len(results) == 20
+    assert "REDACTED" in results["cel-missing-key-names-the-secret"]["message"]
     for where, text in (("stdout", done.stdout), ("stderr", done.stderr)):
         for secret in SECRETS:
             for form in _encodings(secret):
