@@ -15,6 +15,7 @@ from netchecks_probe.output_bounds import (
     LOG_TAIL_BYTES,
     MAX_DOCUMENT_BYTES,
     MAX_RESULT_BYTES,
+    OutputBudget,
     bound_results,
     json_safe,
     json_size,
@@ -134,3 +135,12 @@ def test_templated_surrogates_and_infinities_reach_the_output_safely(cli, write_
 
 def _no_constants(name: str) -> None:
     raise AssertionError(f"{name} written in the output JSON")
+
+
+def test_results_held_are_not_changed_once_the_budget_is_closed() -> None:
+    budget = OutputBudget(budget=4 * MIB)
+    first = budget.admit({"name": "a", "data": {"body": "x" * (3 * MIB)}, "status": "pass"})
+    budget.close()
+    # A rule abandoned at the deadline finishing late: it must not cut the first one.
+    budget.admit({"name": "b", "data": {"body": "y" * (3 * MIB)}, "status": "pass"})
+    assert len(first["data"]["body"]) > 2 * MIB

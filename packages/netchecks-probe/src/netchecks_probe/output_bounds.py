@@ -102,7 +102,18 @@ class OutputBudget:
         self._total = 0
         #: The size a result is cut to on arrival: the per-result bound, then the common level.
         self._level = MAX_RESULT_BYTES
+        self._closed = False
         self._lock = threading.Lock()
+
+    @property
+    def closed(self) -> bool:
+        """Whether the run's results are final (see :meth:`close`)."""
+        return self._closed
+
+    def close(self) -> None:
+        """No more results: the ones held are no longer changed (they are being written)."""
+        with self._lock:
+            self._closed = True
 
     def admit(self, result: dict[str, Any]) -> dict[str, Any]:
         """``result`` made JSON-safe and cut as the results held so far require."""
@@ -119,6 +130,8 @@ class OutputBudget:
             safe = _cut(safe, size, level)
             size = json_size(safe)
         with self._lock:
+            if self._closed:  # a rule finishing after the run's end: its result is not used
+                return safe
             self._held.append((size, safe))
             self._total += size
             if self._total > self._budget * 5 // 4:

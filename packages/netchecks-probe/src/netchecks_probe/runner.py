@@ -81,6 +81,7 @@ def run_config(
             for r_index, raw in enumerate(assertion.rules)
         ]
         results = run.run_all(jobs, options.parallelism)
+        run.output.close()  # checks abandoned at the deadline must not change what is written
         names = [run.assertion_name(a.name, i) for i, a in enumerate(config.assertions)]
     redactor = live.current()
     # Redacted first, then cut: a cut never leaves a secret's start the redactor misses.
@@ -178,7 +179,7 @@ class _Run:
         # Redacted and cut now: a run of many big results never holds them all in full.
         redactor = self.redactor.current()
         result = self.output.admit(redactor.result(result))
-        if self.progress is not None:
+        if self.progress is not None and not self.output.closed:  # late: after the document
             self.progress(redactor.text(job.assertion_name), result)
         return result
 
