@@ -23,6 +23,14 @@ def _nested(depth: int) -> Any:
     return value
 
 
+def _context_and_two_rules(write_json, context: dict[str, Any], validation: str) -> Path:
+    """A config whose rule ``uses`` reads ``context`` and whose rule ``r`` does not."""
+    rules = [{**RULE, "name": "uses", "validation": validation}, RULE]
+    assertions = [{"name": "a", "rules": rules}]
+    config: Path = write_json({"contexts": [context], "assertions": assertions})
+    return config
+
+
 def _run_json(cli, path: Path, *args: str) -> tuple[Any, str, int]:
     done = cli("run", "--config", str(path), *args, timeout=60)
     assert "Traceback" not in done.stderr
@@ -67,13 +75,8 @@ def test_validate_refuses_deep_nesting_too(cli, tmp_path: Path) -> None:
 def test_deep_file_context_fails_only_the_rules_using_it(cli, write_json, tmp_path: Path) -> None:
     deep = tmp_path / "deep.json"
     deep.write_text("[" * 1200 + "]" * 1200)
-    rules = [{**RULE, "name": "uses", "validation": "size(deep) > 0"}, RULE]
-    config = write_json(
-        {
-            "contexts": [{"name": "deep", "type": "file", "path": str(deep)}],
-            "assertions": [{"name": "a", "rules": rules}],
-        }
-    )
+    context = {"name": "deep", "type": "file", "path": str(deep)}
+    config = _context_and_two_rules(write_json, context, "size(deep) > 0")
 
     document, _stderr, _code = _run_json(cli, config)
 
@@ -90,13 +93,8 @@ def test_file_context_on_a_non_regular_file_is_refused(cli, write_json, tmp_path
         os.mkfifo(special)  # nobody writes: opening it to read would block forever
     else:
         special = Path("/dev/zero")  # reading it never ends
-    rules = [{**RULE, "name": "uses", "validation": "size(c) > 0"}, RULE]
-    config = write_json(
-        {
-            "contexts": [{"name": "c", "type": "file", "path": str(special)}],
-            "assertions": [{"name": "a", "rules": rules}],
-        }
-    )
+    context = {"name": "c", "type": "file", "path": str(special)}
+    config = _context_and_two_rules(write_json, context, "size(c) > 0")
 
     document, _stderr, _code = _run_json(cli, config)
 
@@ -133,13 +131,8 @@ def test_a_secret_key_pointing_outside_its_directory_is_refused_without_hanging(
     secret = tmp_path / "secret"
     secret.mkdir()
     (secret / "token").symlink_to(outside)
-    rules = [{**RULE, "name": "uses", "validation": "s.token != ''"}, RULE]
-    config = write_json(
-        {
-            "contexts": [{"name": "s", "type": "directory", "path": str(secret), "secret": True}],
-            "assertions": [{"name": "a", "rules": rules}],
-        }
-    )
+    context = {"name": "s", "type": "directory", "path": str(secret), "secret": True}
+    config = _context_and_two_rules(write_json, context, "s.token != ''")
 
     document, stderr, _ = _run_json(cli, config)
 
