@@ -16,6 +16,8 @@ Endpoints (any method):
 - ``/bytes/<n>``: ``n`` bytes of ``x`` (text/plain).
 - ``/echo``: JSON of the request: ``method``, ``path``, ``query``, ``headers``, ``body``.
 - ``/gzip``: :data:`JSON_BODY`, gzip-encoded.
+- ``/gzip-bomb?mib=<n>``: ``n`` MiB of zeros (default 256), gzip-encoded (about 1/1000 of it).
+- ``/escapes/<n>``: ``n`` bytes of control characters (each grows 6-fold as JSON).
 - ``/close``: closes the connection without answering.
 - anything else: 404.
 """
@@ -27,6 +29,7 @@ import json
 import socket
 import ssl
 import threading
+import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -117,6 +120,11 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/gzip":
             payload = gzip.compress(json.dumps(JSON_BODY).encode())
             self._send(200, payload, "application/json", extra={"Content-Encoding": "gzip"})
+        elif path == "/gzip-bomb":
+            payload = _gzip_bomb(int(query.get("mib", "256")))
+            self._send(200, payload, "text/plain", extra={"Content-Encoding": "gzip"})
+        elif path.startswith("/escapes/"):
+            self._send(200, b"\x01" * int(path.rsplit("/", 1)[1]), "text/plain")
         elif path == "/close":
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
@@ -156,6 +164,21 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             self.wfile.write(b".")
             self.wfile.flush()
+
+
+_BOMBS: dict[int, bytes] = {}
+_BOMBS_LOCK = threading.Lock()
+
+
+def _gzip_bomb(mib: int) -> bytes:
+    """``mib`` MiB of zeros, gzip-compressed (built once per size, a chunk at a time)."""
+    with _BOMBS_LOCK:
+        if mib not in _BOMBS:
+            compressor = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: gzip framing
+            zeros = bytes(1024 * 1024)
+            parts = [compressor.compress(zeros) for _ in range(mib)]
+            _BOMBS[mib] = b"".join(parts) + compressor.flush()
+        return _BOMBS[mib]
 
 
 class HttpServer(Target):

@@ -71,3 +71,28 @@ def test_template_text_of_plain_values() -> None:
     assert template_text(None) == "null"
     assert template_text(1.5) == "1.5"
     assert template_text(b"bytes") == "bytes"
+
+
+def test_all_templates_of_one_value_share_a_time_budget(monkeypatch) -> None:
+    from netchecks_core import render as render_module
+
+    monkeypatch.setattr(render_module, "MAX_RENDER_SECONDS", 0.3)
+    # Each template alone is within CEL's budget; ten of them are not within the value's.
+    heavy = "{{ L.map(a, L.map(b, a + b)).size() }}"
+    rule = {f"h{i}": heavy for i in range(10)}
+
+    with pytest.raises(render_module.TemplateError) as caught:
+        render_module.render(rule, {"L": list(range(300))}, "rule")
+
+    # Stopped at the value's 0.3 s, long before CEL's own 1 s per template.
+    assert "0.3 s" in str(caught.value)
+
+
+def test_an_expression_over_its_cel_budget_is_a_template_error() -> None:
+    from netchecks_core import render as render_module
+
+    expression = "{{ L.map(a, L.map(b, L.map(c, a))).size() }}"
+    with pytest.raises(render_module.TemplateError) as caught:
+        render_module.render({"url": expression}, {"L": list(range(200))}, "rule")
+
+    assert "longer than" in str(caught.value) or "budget" in str(caught.value)

@@ -290,3 +290,26 @@ def test_a_single_check_with_an_unknown_data_field_is_refused_before_running(cli
     assert done.returncode == 2
     assert done.stdout == ""
     assert "validation: data.status_code is not a field of http results" in done.stderr
+
+
+@pytest.mark.timeout(60)
+def test_open_port_without_a_banner_is_never_a_pass_for_expected_fail(
+    cli, write_json, silent_server
+) -> None:
+    rule = {
+        "name": "ssh-blocked",
+        "type": "tcp",
+        "host": "127.0.0.1",
+        "port": silent_server.port,
+        "expect": "SSH-",
+        "timeout": 0.5,
+        "expected": "fail",
+    }
+    config = write_json({"assertions": [{"name": "a", "rules": [rule]}]})
+    for _ in range(5):
+        done = cli("run", "--config", str(config), timeout=30)
+        result = json.loads(done.stdout.splitlines()[-1])["assertions"][0]["results"][0]
+
+        assert result["data"]["connected"] is True
+        assert result["data"]["reason"] == "banner-timeout"
+        assert result["status"] != "pass"

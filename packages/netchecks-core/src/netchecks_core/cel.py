@@ -17,6 +17,15 @@ touches are fetched), which keeps directory contexts cheap.
 
 cel-python is not documented as thread-safe, so compiling and evaluating share
 one lock; each evaluation takes about a millisecond.
+
+Every evaluation has a budget, as Kubernetes gives CEL in the API server: at most
+:data:`MAX_COST` steps (one per node of the expression evaluated, macro bodies once
+per element, plus one per :data:`BYTES_PER_COST` characters, bytes or items built by
+``+``), :data:`MAX_SECONDS` of wall-clock time, and no single value built larger
+than :data:`MAX_VALUE_SIZE`. An expression over its budget raises
+:class:`CelBudgetError` (never a value a ``||`` could hide), so one hostile rule
+(nested comprehensions, ``parse_yaml`` alias bombs, ever-growing strings) costs that
+rule only. ``parse_json`` and ``parse_yaml`` parse within :mod:`netchecks_core.limits`.
 """
 
 from __future__ import annotations
@@ -24,11 +33,12 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
-import json
+import operator
 import os
 import re
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -37,9 +47,15 @@ import celpy
 import lark
 from celpy import celtypes
 from celpy.celparser import CELParseError, CELParser
-from celpy.evaluation import CELEvalError, CELUnsupportedError
+from celpy.evaluation import CELEvalError, CELUnsupportedError, Evaluator
+
+from netchecks_core.limits import DataLimitError, check_shape, load_json, load_yaml
 
 __all__ = [
+    "MAX_COST",
+    "MAX_SECONDS",
+    "MAX_VALUE_SIZE",
+    "CelBudgetError",
     "CelError",
     "CelEvaluationError",
     "CelSyntaxError",
@@ -84,6 +100,74 @@ class CelEvaluationError(CelError):
 _MISSING_KEY_RE = re.compile(r"no such (?:member in mapping|key): '([^']*)'")
 
 
+class CelBudgetError(CelEvaluationError):
+    """The evaluation went over its cost, time or size budget (and was stopped)."""
+
+
+#: Steps an evaluation may take (Kubernetes' per-expression runtime cost limit).
+MAX_COST = 1_000_000
+#: Characters (bytes, list items) built by ``+`` that count as one step.
+BYTES_PER_COST = 16
+#: Wall-clock seconds an evaluation may take.
+MAX_SECONDS = 1.0
+#: Largest string, bytes or list one operation may build (characters, bytes or items).
+MAX_VALUE_SIZE = 8 * 1024 * 1024
+
+
+class _OverBudget(BaseException):
+    """Unwinds an evaluation through cel-python, which turns ``Exception``s into values."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class _Budget:
+    """What the evaluation in progress (one at a time, under the lock) may still spend."""
+
+    def __init__(self, cost: int, seconds: float) -> None:
+        self.cost = cost
+        self.limit = cost
+        self.seconds = seconds
+        self.until = time.monotonic() + seconds
+
+    def charge(self, steps: int) -> None:
+        self.cost -= steps
+        if self.cost < 0:
+            raise _OverBudget(f"the expression went over its cost budget of {self.limit} steps")
+        if time.monotonic() > self.until:
+            raise _OverBudget(f"the expression took longer than {self.seconds:.2g} s")
+
+
+_BUDGET = _Budget(MAX_COST, MAX_SECONDS)
+
+
+class _BudgetedEvaluator(Evaluator):
+    """cel-python's evaluator, charging each node it visits to the current budget."""
+
+    def _visit_tree(self, tree: lark.Tree[Any]) -> Any:
+        _BUDGET.charge(1)
+        return super()._visit_tree(tree)
+
+    def sub_evaluator(self, ast: lark.Tree[Any]) -> Evaluator:
+        return _BudgetedEvaluator(ast, activation=self.activation)
+
+
+class _BudgetedRunner(celpy.InterpretedRunner):
+    def evaluate(self, context: Any) -> Any:
+        evaluator = _BudgetedEvaluator(ast=self.ast, activation=self.new_activation())
+        return evaluator.evaluate(context)
+
+
+def _bounded_add(left: Any, right: Any) -> Any:
+    if isinstance(left, str | bytes | list) and isinstance(right, str | bytes | list):
+        size = len(left) + len(right)
+        if size > MAX_VALUE_SIZE:
+            raise _OverBudget(f"the expression builds a value over {MAX_VALUE_SIZE} long")
+        _BUDGET.charge(size // BYTES_PER_COST)
+    return operator.add(left, right)
+
+
 #: Names that CEL itself resolves (type names), so they are not free variables.
 _BUILTIN_NAMES = frozenset(
     {"int", "uint", "double", "bool", "string", "bytes", "list", "map", "null_type", "type"}
@@ -103,12 +187,23 @@ class Program:
     def __repr__(self) -> str:
         return f"Program({self.expression!r})"
 
-    def evaluate(self, variables: Mapping[str, Any]) -> Any:
-        """The value of the expression for these variables, as plain Python."""
+    def evaluate(
+        self, variables: Mapping[str, Any], cost: int = MAX_COST, seconds: float = MAX_SECONDS
+    ) -> Any:
+        """The value of the expression for these variables, as plain Python.
+
+        Raises:
+            CelEvaluationError: the expression failed at run time.
+            CelBudgetError: it went over ``cost`` steps or ``seconds`` (see the module).
+        """
+        global _BUDGET  # one evaluation at a time: the lock is held
         with _LOCK:
             activation = {name: to_cel(value) for name, value in variables.items()}
+            _BUDGET = _Budget(cost, seconds)
             try:
                 result = self._runner.evaluate(activation)
+            except _OverBudget as error:
+                raise CelBudgetError(self.expression, error.message) from None
             except CELEvalError as error:
                 raise CelEvaluationError(self.expression, _eval_message(error)) from None
             except (CELParseError, CELUnsupportedError) as error:
@@ -119,6 +214,10 @@ class Program:
                 raise CelEvaluationError(self.expression, message) from None
             if isinstance(result, CELEvalError):
                 raise CelEvaluationError(self.expression, _eval_message(result))
+            try:
+                check_shape(result)  # a value built of shared parts may be huge unshared
+            except DataLimitError as error:
+                raise CelBudgetError(self.expression, f"the result is too big: {error}") from None
             return to_python(result)
 
     def free_names(self) -> set[str]:
@@ -210,7 +309,7 @@ def _environment() -> celpy.Environment:
     if _ENVIRONMENT is None:
         if CELParser.CEL_PARSER is None:
             CELParser.CEL_PARSER = _cel_parser()
-        _ENVIRONMENT = celpy.Environment()
+        _ENVIRONMENT = celpy.Environment(runner_class=_BudgetedRunner)
     return _ENVIRONMENT
 
 
@@ -463,7 +562,7 @@ def _yaml_load(text: str) -> Any:
     import yaml  # only expressions that parse YAML need it
 
     try:
-        return yaml.safe_load(text)
+        return load_yaml(text)
     except yaml.YAMLError as error:
         raise ValueError(" ".join(str(error).split())) from None
 
@@ -480,7 +579,8 @@ def _b64encode(value: Any) -> str:
 
 
 _FUNCTIONS: dict[str, Any] = {
-    "parse_json": _checked("parse_json", lambda v: json.loads(_text("parse_json", v))),
+    "_+_": _bounded_add,
+    "parse_json": _checked("parse_json", lambda v: load_json(_text("parse_json", v))),
     "parse_yaml": _checked("parse_yaml", lambda v: _yaml_load(_text("parse_yaml", v))),
     "b64decode": _checked("b64decode", _b64decode),
     "b64encode": _checked("b64encode", _b64encode),

@@ -5,6 +5,11 @@ A string that is one whole template keeps the type of its value
 are replaced by text (``true``, ``null``, JSON for lists and maps, never Python
 reprs). Dict keys are rendered too, always as text. A template that fails is a
 :class:`TemplateError` naming where it is and why, never literal text.
+
+Each template is evaluated within CEL's own budget (see :mod:`netchecks_core.cel`),
+and one :func:`render` call (a rule, a context) within :data:`MAX_RENDER_SECONDS`
+in all, so a value full of expensive templates is bounded too; no text it renders
+grows past ``cel.MAX_VALUE_SIZE``.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import base64
 import datetime
 import json
 import re
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,7 +26,16 @@ from netchecks_core import cel
 from netchecks_core.errors import key_path
 from netchecks_core.templates import TEMPLATE_RE, has_template, whole_template
 
-__all__ = ["TemplateError", "json_value", "render", "template_text"]
+__all__ = [
+    "MAX_RENDER_SECONDS",
+    "TemplateError",
+    "json_value",
+    "render",
+    "template_text",
+]
+
+#: Wall-clock seconds all the templates of one rendered value (a rule) may take together.
+MAX_RENDER_SECONDS = 3.0
 
 
 class TemplateError(ValueError):
@@ -35,43 +50,59 @@ class TemplateError(ValueError):
 
 def render(value: Any, variables: Mapping[str, Any], where: str = "") -> Any:
     """A copy of ``value`` with every template in its strings (and keys) evaluated."""
-    if isinstance(value, str):
-        return _render_string(value, variables, where)
-    if isinstance(value, dict):
-        rendered: dict[Any, Any] = {}
-        for key, item in value.items():
-            path = key_path(where, key)
-            new_key = _render_text(key, variables, path) if has_template(key) else key
-            rendered[new_key] = render(item, variables, path)
-        return rendered
-    if isinstance(value, list):
-        return [render(item, variables, f"{where}[{i}]") for i, item in enumerate(value)]
-    return value
+    return _Renderer(variables, time.monotonic() + MAX_RENDER_SECONDS).render(value, where)
 
 
-def _render_string(value: str, variables: Mapping[str, Any], where: str) -> Any:
-    if not has_template(value):
+class _Renderer:
+    """One render call: the variables and the time its templates have left."""
+
+    def __init__(self, variables: Mapping[str, Any], until: float) -> None:
+        self.variables = variables
+        self.until = until
+
+    def render(self, value: Any, where: str) -> Any:
+        if isinstance(value, str):
+            return self._string(value, where)
+        if isinstance(value, dict):
+            rendered: dict[Any, Any] = {}
+            for key, item in value.items():
+                path = key_path(where, key)
+                new_key = self._text(key, path) if has_template(key) else key
+                rendered[new_key] = self.render(item, path)
+            return rendered
+        if isinstance(value, list):
+            return [self.render(item, f"{where}[{i}]") for i, item in enumerate(value)]
         return value
-    expression = whole_template(value)
-    if expression is not None:
-        return json_value(_evaluate(expression, variables, where))
-    return _render_text(value, variables, where)
 
+    def _string(self, value: str, where: str) -> Any:
+        if not has_template(value):
+            return value
+        expression = whole_template(value)
+        if expression is not None:
+            return json_value(self._evaluate(expression, where))
+        return self._text(value, where)
 
-def _render_text(value: str, variables: Mapping[str, Any], where: str) -> str:
-    def substitute(match: re.Match[str]) -> str:
-        return template_text(_evaluate(match.group(1).strip(), variables, where))
+    def _text(self, value: str, where: str) -> str:
+        def substitute(match: re.Match[str]) -> str:
+            return template_text(self._evaluate(match.group(1).strip(), where))
 
-    return TEMPLATE_RE.sub(substitute, value)
+        text = TEMPLATE_RE.sub(substitute, value)
+        if len(text) > cel.MAX_VALUE_SIZE:
+            reason = f"renders text longer than {cel.MAX_VALUE_SIZE} characters"
+            raise TemplateError(where, value[:60], reason)
+        return text
 
-
-def _evaluate(expression: str, variables: Mapping[str, Any], where: str) -> Any:
-    try:
-        return cel.evaluate(expression, variables)
-    except cel.CelSyntaxError as error:
-        raise TemplateError(where, expression, f"is not valid CEL: {error.message}") from None
-    except cel.CelEvaluationError as error:
-        raise TemplateError(where, expression, f"failed: {error.message}") from None
+    def _evaluate(self, expression: str, where: str) -> Any:
+        seconds = min(cel.MAX_SECONDS, self.until - time.monotonic())
+        if seconds <= 0:
+            reason = f"not evaluated: the value's templates took over {MAX_RENDER_SECONDS:g} s"
+            raise TemplateError(where, expression, reason)
+        try:
+            return cel.compile_expression(expression).evaluate(self.variables, seconds=seconds)
+        except cel.CelSyntaxError as error:
+            raise TemplateError(where, expression, f"is not valid CEL: {error.message}") from None
+        except cel.CelEvaluationError as error:
+            raise TemplateError(where, expression, f"failed: {error.message}") from None
 
 
 def template_text(value: Any) -> str:

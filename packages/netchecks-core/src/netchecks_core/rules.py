@@ -179,6 +179,11 @@ class DnsRule(RuleBase):
 DNS_RECORD_TYPES = ("A", "AAAA", "CNAME", "MX", "TXT", "SRV", "NS", "PTR", "SOA", "CAA")
 
 
+#: Most of a response body an http rule may keep (``max-body-bytes``): results must fit
+#: in the probe's bounded output (see the probe's output_bounds), JSON escaping included.
+MAX_BODY_BYTES = 2 * 1024 * 1024
+
+
 class HttpRule(RuleBase):
     """Send one HTTP request to ``url``."""
 
@@ -193,7 +198,7 @@ class HttpRule(RuleBase):
     client_cert: str | None = None
     client_key: str | None = None
     follow_redirects: bool = True
-    max_body_bytes: int = Field(default=1024 * 1024, ge=0)
+    max_body_bytes: int = Field(default=1024 * 1024, ge=0, le=MAX_BODY_BYTES)
     source_ip: SourceIp = None
 
     @field_validator("method")

@@ -34,7 +34,20 @@ EXIT_CODES = """exit codes:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
+    """Run the command line; returns the exit code.
+
+    Run as the command (``argv`` not given), the process ends as soon as the results
+    are written: checks abandoned at their deadline must not hold it (see ``exit_now``).
+    """
+    code = _main(argv)
+    if argv is None:
+        from netchecks_probe.output import exit_now
+
+        exit_now(code)
+    return code
+
+
+def _main(argv: Sequence[str] | None) -> int:
     prog = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "netchecks"
     if prog not in {"netchecks", "netcheck"}:
         prog = "netchecks"

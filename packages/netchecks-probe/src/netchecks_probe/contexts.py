@@ -16,14 +16,18 @@ from __future__ import annotations
 import json
 import logging
 import os
+import stat
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from netchecks_core.limits import DataLimitError, check_shape, load_json, load_yaml
 from netchecks_core.probe_config import Context, DirectoryContext, FileContext, InlineContext
 from netchecks_core.templates import has_template
+
+from netchecks_probe.checks.base import Deadline
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +45,8 @@ class DirectoryMapping(Mapping[str, str]):
         )
         self._known = frozenset(self._keys)
         self._values: dict[str, str] = {}
-        self._lock = threading.Lock()
+        # Re-entrant: a warning logged while reading asks (via log redaction) for read values.
+        self._lock = threading.RLock()
 
     def __getitem__(self, key: str) -> str:
         if key not in self._known:
@@ -84,36 +89,37 @@ class LoadedContexts:
     failed: dict[str, str] = field(default_factory=dict)
 
     def secret_values(self) -> list[str]:
-        """Every string that came from a Secret-backed context (and was read)."""
-        found: list[str] = []
-        for name in self.secret_names:
+        """Every secret value: the scalars of Secret-backed contexts (those read so far)
+        and the scalars derived from them (see :func:`netchecks_probe.secrets.derived_scalars`).
+        """
+        from netchecks_probe.secrets import derived_scalars
+
+        found: set[str] = set()
+        for name in sorted(self.secret_names):
             value = self.values.get(name)
             if isinstance(value, DirectoryMapping):
-                found.extend(value.read_values())
-            else:
-                _strings(value, found)
-        return found
+                value = value.read_values()
+            found.update(derived_scalars(value))
+        return sorted(found)
 
 
-def _strings(value: Any, found: list[str]) -> None:
-    if isinstance(value, str):
-        found.append(value)
-    elif isinstance(value, dict):
-        for item in value.values():
-            _strings(item, found)
-    elif isinstance(value, list):
-        for item in value:
-            _strings(item, found)
-    elif value is not None and not isinstance(value, bool):
-        found.append(str(value))
+def load_contexts(
+    contexts: Sequence[Context],
+    deadline: Deadline | None = None,
+    into: LoadedContexts | None = None,
+) -> LoadedContexts:
+    """Load contexts in order; later inline contexts may use earlier ones in templates.
 
-
-def load_contexts(contexts: Sequence[Context]) -> LoadedContexts:
-    """Load contexts in order; later inline contexts may use earlier ones in templates."""
-    loaded = LoadedContexts()
+    Contexts not reached before ``deadline`` are failed (the rules using them get an
+    error). ``into`` receives them as they load (a redactor may already watch it).
+    """
+    loaded = into if into is not None else LoadedContexts()
     for index, context in enumerate(contexts):
         if context.secret:
             loaded.secret_names.add(context.name)
+        if deadline is not None and deadline.expired():
+            loaded.failed[context.name] = "not loaded: the run's deadline passed"
+            continue
         try:
             loaded.values[context.name] = _load(context, index, loaded.values)
         except ContextError as error:
@@ -144,6 +150,10 @@ def _load(context: Context, index: int, earlier: Mapping[str, Any]) -> Any:
 
 
 def _render_inline(context: InlineContext, index: int, earlier: Mapping[str, Any]) -> Any:
+    try:
+        check_shape(context.data)
+    except DataLimitError as error:
+        raise ContextError(f"context {context.name!r}: {error}") from None
     if not _any_template(context.data):
         return context.data
     # Only now: rendering imports the CEL engine.
@@ -166,8 +176,9 @@ def _any_template(value: Any) -> bool:
 
 
 def _load_file(context: FileContext, path: Path) -> Any:
+    _refuse_special_file(context, path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = _read_bounded(path)
     except FileNotFoundError:
         raise ContextError(f"context {context.name!r}: file {path} does not exist") from None
     except IsADirectoryError:
@@ -175,12 +186,16 @@ def _load_file(context: FileContext, path: Path) -> Any:
     except (OSError, UnicodeDecodeError) as error:
         raise ContextError(f"context {context.name!r}: cannot read {path}: {error}") from None
     try:
-        return json.loads(text)
+        return load_json(text)
+    except DataLimitError as error:
+        raise ContextError(f"context {context.name!r}: {path}: {error}") from None
     except ValueError as json_error:
         import yaml
 
         try:
-            return yaml.safe_load(text)
+            return load_yaml(text)
+        except DataLimitError as error:
+            raise ContextError(f"context {context.name!r}: {path}: {error}") from None
         except yaml.YAMLError:
             reason = (
                 f"{json_error.msg} at line {json_error.lineno}"
@@ -190,3 +205,33 @@ def _load_file(context: FileContext, path: Path) -> Any:
             raise ContextError(
                 f"context {context.name!r}: {path} is neither JSON nor YAML ({reason})"
             ) from None
+
+
+#: Largest context file read (a mounted ConfigMap or Secret holds at most 1 MiB).
+MAX_CONTEXT_FILE_BYTES = 4 * 1024 * 1024
+
+
+def _refuse_special_file(context: FileContext, path: Path) -> None:
+    """Only regular files: ``/dev/zero`` never ends and a FIFO blocks the run."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise ContextError(f"context {context.name!r}: file {path} does not exist") from None
+    except OSError as error:
+        raise ContextError(f"context {context.name!r}: cannot read {path}: {error}") from None
+    if stat.S_ISDIR(mode):
+        raise ContextError(f"context {context.name!r}: {path} is a directory, not a file")
+    if not stat.S_ISREG(mode):
+        raise ContextError(f"context {context.name!r}: {path} is not a regular file")
+
+
+def _read_bounded(path: Path) -> str:
+    # O_NONBLOCK: if the path was swapped for a FIFO since the check, opening does not block.
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(descriptor, "rb") as file:
+        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            raise OSError(f"{path} is not a regular file")
+        raw = file.read(MAX_CONTEXT_FILE_BYTES + 1)
+    if len(raw) > MAX_CONTEXT_FILE_BYTES:
+        raise OSError(f"{path} is larger than {MAX_CONTEXT_FILE_BYTES} bytes")
+    return raw.decode("utf-8")

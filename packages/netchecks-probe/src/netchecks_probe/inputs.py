@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from netchecks_core.limits import DataLimitError, load_json, load_yaml_all
+
 #: The files a directory contributes.
 SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -99,16 +101,23 @@ def read_text(source: str) -> str:
 
 
 def parse_documents(text: str, source: str) -> list[Any]:
-    """JSON (one document) or YAML (one or more documents)."""
+    """JSON (one document) or YAML (one or more documents), within netchecks_core.limits."""
+    try:
+        return _parse_documents(text, source)
+    except DataLimitError as error:
+        raise InputError(str(error)) from None
+
+
+def _parse_documents(text: str, source: str) -> list[Any]:
     if not text.strip():
         raise InputError("is empty")
     try:
-        return [json.loads(text)]
+        return [load_json(text)]
     except json.JSONDecodeError as json_error:
         import yaml  # only for YAML input
 
         try:
-            documents = [d for d in yaml.safe_load_all(text) if d is not None]
+            documents = [d for d in load_yaml_all(text) if d is not None]
         except yaml.YAMLError as yaml_error:
             if text.lstrip()[:1] in "{[" or source.endswith(".json"):
                 where = f"line {json_error.lineno} column {json_error.colno}"

@@ -7,8 +7,11 @@ and the compact form has no inner line breaks.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
+import os
+import sys
 from collections.abc import Iterable
 from typing import Any
 
@@ -16,10 +19,27 @@ COLUMNS = ("ASSERTION", "RULE", "TYPE", "STATUS", "REASON", "DURATION")
 
 
 def to_json(document: Any, pretty: bool) -> str:
-    """JSON text of a document; anything not JSON-native is written as text."""
+    """JSON text of a document; anything not JSON-native is written as text.
+
+    Non-ASCII characters are written as they are when stdout takes UTF-8, else escaped.
+    """
+    ascii_only = (sys.stdout.encoding or "").lower().replace("-", "") != "utf8"
     if pretty:
-        return json.dumps(document, indent=2, ensure_ascii=False, default=str)
-    return json.dumps(document, separators=(",", ":"), ensure_ascii=False, default=str)
+        return json.dumps(document, indent=2, ensure_ascii=ascii_only, default=str)
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=ascii_only, default=str)
+
+
+def exit_now(code: int) -> None:
+    """Flush what was written and end the process at once, with ``code``.
+
+    Checks abandoned at their deadline (a hung resolver, a CEL evaluation at its
+    budget) live on in threads; waiting for them (or for the interpreter's clean-up)
+    would keep the Pod running long after its results were printed.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to write
+            stream.flush()
+    os._exit(code)
 
 
 def table(rows: Iterable[tuple[str, dict[str, Any]]]) -> str:

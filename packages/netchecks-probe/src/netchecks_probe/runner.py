@@ -39,7 +39,9 @@ from netchecks_probe.checks import load_check
 from netchecks_probe.checks.base import Deadline
 from netchecks_probe.checks.failures import failure
 from netchecks_probe.contexts import LoadedContexts, load_contexts
-from netchecks_probe.redact import Redactor
+from netchecks_probe.memory import return_large_blocks
+from netchecks_probe.output_bounds import OutputBudget, bound_results, json_safe
+from netchecks_probe.redact import LiveRedactor, redacted_logs
 from netchecks_probe.version import probe_version
 
 log = logging.getLogger(__name__)
@@ -69,33 +71,39 @@ def run_config(
 ) -> ProbeOutput:
     """Run every rule of ``config`` and return the output document."""
     options = options or RunOptions()
+    return_large_blocks()
     run_deadline = Deadline.after(options.run_timeout)
     created = _now()
-    contexts = load_contexts(config.contexts)
     disable = options.disable_redaction or bool(
         (config.model_extra or {}).get("disableRedaction") is True
     )
-    run = _Run(contexts, run_deadline, disable, progress)
-    jobs = [
-        _Job(a_index, assertion.name, r_index, raw)
-        for a_index, assertion in enumerate(config.assertions)
-        for r_index, raw in enumerate(assertion.rules)
-    ]
-    results = run.run_all(jobs, options.parallelism)
-    redactor = Redactor(not disable, contexts.secret_values())
-    assertions = []
-    for a_index, assertion in enumerate(config.assertions):
-        mine = [
-            redactor.result(r)
-            for job, r in zip(jobs, results, strict=True)
-            if job.assertion == a_index
+    contexts = LoadedContexts()
+    live = LiveRedactor(not disable, contexts.secret_values)
+    with redacted_logs(live):
+        contexts = load_contexts(config.contexts, run_deadline, into=contexts)
+        run = _Run(contexts, run_deadline, live, progress)
+        jobs = [
+            _Job(a_index, assertion.name, r_index, raw)
+            for a_index, assertion in enumerate(config.assertions)
+            for r_index, raw in enumerate(assertion.rules)
         ]
-        assertions.append(
-            AssertionResult(
-                name=run.assertion_name(assertion.name, a_index),
-                results=[RuleResult.model_validate(r) for r in mine],
-            )
+        results = run.run_all(jobs, options.parallelism)
+        run.output.close()  # checks abandoned at the deadline must not change what is written
+        names = [run.assertion_name(a.name, i) for i, a in enumerate(config.assertions)]
+    redactor = live.current()
+    # Redacted first, then cut: a cut never leaves a secret's start the redactor misses.
+    safe = bound_results([json_safe(redactor.result(result)) for result in results])
+    assertions = [
+        AssertionResult(
+            name=json_safe(redactor.text(names[a_index])),
+            results=[
+                RuleResult.model_validate(result)
+                for job, result in zip(jobs, safe, strict=True)
+                if job.assertion == a_index
+            ],
         )
+        for a_index in range(len(config.assertions))
+    ]
     metadata = OutputMetadata(creationTimestamp=created, version=probe_version())
     return ProbeOutput(metadata=metadata, assertions=assertions)
 
@@ -117,12 +125,13 @@ class _Run:
         self,
         contexts: LoadedContexts,
         deadline: Deadline,
-        disable_redaction: bool,
+        redactor: LiveRedactor,
         progress: ProgressCallback | None,
     ) -> None:
         self.contexts = contexts
         self.deadline = deadline
-        self.disable_redaction = disable_redaction
+        self.redactor = redactor
+        self.output = OutputBudget()
         self.progress = progress
         self._cel_contexts: dict[str, Any] | None = None
         self._lock = threading.Lock()
@@ -174,9 +183,11 @@ class _Run:
         return self.finish(job, result)
 
     def finish(self, job: _Job, result: dict[str, Any]) -> dict[str, Any]:
-        if self.progress is not None:
-            redactor = Redactor(not self.disable_redaction, self.contexts.secret_values())
-            self.progress(job.assertion_name, redactor.result(result))
+        # Redacted and cut now: a run of many big results never holds them all in full.
+        redactor = self.redactor.current()
+        result = self.output.admit(redactor.result(result))
+        if self.progress is not None and not self.output.closed:  # late: after the document
+            self.progress(redactor.text(job.assertion_name), result)
         return result
 
     def _run_job(self, job: _Job) -> dict[str, Any]:

@@ -6,12 +6,18 @@ check reads until the server's reply contains that text (``data.banner`` holds w
 arrived, at most :data:`MAX_BANNER_BYTES`). A reply without it sets ``error`` and
 ``reason: banner-mismatch`` while ``connected`` stays true, so the default rule
 also requires ``error`` to be null (which it always is without ``expect``).
+
+Connecting and reading are separate outcomes: a server that accepts the
+connection but sends nothing within the timeout is ``connected: true`` with
+``reason: banner-timeout`` (never reported as a refused or unreachable port, which
+``expected: fail`` would count as blocked).
 """
 
 from __future__ import annotations
 
 import socket
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
 from netchecks_core.rules import TcpRule
@@ -25,23 +31,38 @@ DEFAULT_RULE = "data.connected == true && data.error == null"
 MAX_BANNER_BYTES = 64 * 1024
 
 
+@dataclass
+class _Progress:
+    """How far the worker got; read by the waiting thread when the worker overruns."""
+
+    connected: bool = False
+    received: bytearray = field(default_factory=bytearray)
+
+
 def run(rule: TcpRule, deadline: Deadline) -> dict[str, Any]:
     """Connect (and talk) within the rule's timeout."""
     seconds = round(deadline.remaining(), 2)  # whole in messages: "after 5s"
     host = rule.host.strip()
     if host.startswith("[") and host.endswith("]"):
         host = host[1:-1]  # "[::1]" as in URLs
+    progress = _Progress()
     # Name resolution inside create_connection has no timeout of its own: bound it all.
     finished, data = call_within(
-        lambda: _connect(rule, host, time.monotonic() + seconds, seconds), seconds, deadline
+        lambda: _connect(rule, host, time.monotonic() + seconds, seconds, progress),
+        seconds,
+        deadline,
     )
     if finished and data is not None:
         return data
+    if progress.connected:
+        return {"connected": True, **_read_timeout(rule, bytes(progress.received), seconds)}
     message = f"Connection timed out after {seconds:g}s"
     return {"connected": False, "error": message, **failure("timeout", message=message)}
 
 
-def _connect(rule: TcpRule, host: str, until: float, seconds: float) -> dict[str, Any]:
+def _connect(
+    rule: TcpRule, host: str, until: float, seconds: float, progress: _Progress
+) -> dict[str, Any]:
     source = (rule.source_ip, 0) if rule.source_ip else None
     timeout = max(until - time.monotonic(), 0.001)
     try:
@@ -50,11 +71,12 @@ def _connect(rule: TcpRule, host: str, until: float, seconds: float) -> dict[str
         reason = reason_for(exc)
         error = _error_text(reason, rule, seconds, exc)
         return {"connected": False, "error": error, **failure(reason, exc)}
+    progress.connected = True
     with sock:
         data: dict[str, Any] = {"connected": True, "error": None}
         if rule.send is None and rule.expect is None:
             return data
-        data.update(_exchange(rule, sock, until, seconds))
+        data.update(_exchange(rule, sock, until, seconds, progress.received))
         return data
 
 
@@ -67,9 +89,10 @@ def _error_text(reason: str, rule: TcpRule, timeout: float, exc: OSError) -> str
     return str(exc)
 
 
-def _exchange(rule: TcpRule, sock: socket.socket, until: float, seconds: float) -> dict[str, Any]:
+def _exchange(
+    rule: TcpRule, sock: socket.socket, until: float, seconds: float, received: bytearray
+) -> dict[str, Any]:
     """Send ``rule.send``, then read until ``rule.expect`` arrives (or time, EOF, size ends)."""
-    received = b""
     try:
         if rule.send is not None:
             sock.settimeout(max(until - time.monotonic(), 0.001))
@@ -85,24 +108,32 @@ def _exchange(rule: TcpRule, sock: socket.socket, until: float, seconds: float) 
             chunk = sock.recv(MAX_BANNER_BYTES - len(received))
             if not chunk:
                 break
-            received += chunk
+            received.extend(chunk)
     except OSError as exc:
-        reason = reason_for(exc)
-        if reason == "timeout" and received:
-            reason = "banner-mismatch"  # something came, but not what was expected
+        if reason_for(exc) == "timeout":
+            return _read_timeout(rule, bytes(received), seconds)
         banner = received.decode("utf-8", "replace") if rule.expect is not None else None
-        if reason == "banner-mismatch":
-            message = _mismatch(rule.expect, banner)
-        elif reason == "timeout":
-            message = f"no reply containing {rule.expect!r} within {seconds:g}s"
-        else:
-            message = str(exc)
+        message = str(exc)
+        reason = reason_for(exc)
         return {"banner": banner, "error": message, **failure(reason, exc, message=message)}
     banner = received.decode("utf-8", "replace")
     if expected in received:
         return {"banner": banner}
     message = _mismatch(rule.expect, banner)
     return {"banner": banner, "error": message, **failure("banner-mismatch", message=message)}
+
+
+def _read_timeout(rule: TcpRule, received: bytes, seconds: float) -> dict[str, Any]:
+    """Connected, but the exchange did not end in time: a silent server or a wrong banner."""
+    banner = received.decode("utf-8", "replace") if rule.expect is not None else None
+    if received and rule.expect is not None:
+        message = _mismatch(rule.expect, banner)  # something came, but not what was expected
+        return {"banner": banner, "error": message, **failure("banner-mismatch", message=message)}
+    if rule.expect is None:
+        message = f"connected, but could not send within {seconds:g}s"
+    else:
+        message = f"connected, but no reply containing {rule.expect!r} within {seconds:g}s"
+    return {"banner": banner, "error": message, **failure("banner-timeout", message=message)}
 
 
 def _mismatch(expect: str | None, banner: str | None) -> str:

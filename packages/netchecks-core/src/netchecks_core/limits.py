@@ -1,0 +1,122 @@
+"""Bounds on data we parse or walk: size, nesting depth, YAML aliases.
+
+Untrusted text (a response body, a context file, a Secret) may be built to blow
+up when parsed or walked: a YAML "billion laughs" whose aliases expand
+exponentially, JSON nested deeper than Python's recursion limit. Everything that
+parses such text goes through :func:`load_yaml` / :func:`load_json`, and
+everything that walks parsed data can ask :func:`check_shape` first; each raises
+:class:`DataLimitError` (a ``ValueError``) with a message saying which bound.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_NODES",
+    "MAX_YAML_ALIASES",
+    "DataLimitError",
+    "check_shape",
+    "load_json",
+    "load_yaml",
+    "load_yaml_all",
+]
+
+#: Deepest nesting of lists and maps we accept (real configs and bodies stay far below).
+MAX_DEPTH = 100
+#: Most values (scalars, lists and maps, counting each alias use) in one parsed document.
+MAX_NODES = 1_000_000
+#: Most alias uses in one YAML document (Kubernetes' own YAML decoder refuses bombs too).
+MAX_YAML_ALIASES = 100
+
+
+class DataLimitError(ValueError):
+    """Data is too deep, too big or too aliased to be used."""
+
+
+def check_shape(value: Any, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES) -> None:
+    """Raise :class:`DataLimitError` when ``value`` nests deeper or holds more than allowed.
+
+    Iterative (no recursion limit to hit) and stops at the first bound exceeded, so
+    shared references (YAML aliases) cost at most ``max_nodes`` steps.
+    """
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    nodes = 0
+    while stack:
+        item, depth = stack.pop()
+        nodes += 1
+        if nodes > max_nodes:
+            raise DataLimitError(f"the data holds more than {max_nodes} values")
+        if isinstance(item, Mapping):
+            children: Any = item.values()
+        elif isinstance(item, list | tuple):
+            children = item
+        else:
+            continue
+        if depth >= max_depth:
+            raise DataLimitError(f"the data is nested more than {max_depth} levels deep")
+        stack.extend((child, depth + 1) for child in children)
+
+
+def load_json(text: str) -> Any:
+    """Parse JSON within the bounds (depth, size)."""
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise DataLimitError(f"the data is nested more than {MAX_DEPTH} levels deep") from None
+    check_shape(value)
+    return value
+
+
+def load_yaml(text: str) -> Any:
+    """Parse one YAML document safely within the bounds (aliases, depth, size).
+
+    Raises ``yaml.YAMLError`` for text that is not YAML, :class:`DataLimitError` for
+    YAML that exceeds a bound.
+    """
+    loader = _bounded_loader(text)
+    try:
+        value = loader.get_single_data()
+    except RecursionError:
+        raise DataLimitError(f"the data is nested more than {MAX_DEPTH} levels deep") from None
+    finally:
+        loader.dispose()
+    check_shape(value)
+    return value
+
+
+def load_yaml_all(text: str) -> list[Any]:
+    """Parse every YAML document of ``text`` within the bounds (see :func:`load_yaml`)."""
+    loader = _bounded_loader(text)
+    documents = []
+    try:
+        while loader.check_data():
+            documents.append(loader.get_data())
+    except RecursionError:
+        raise DataLimitError(f"the data is nested more than {MAX_DEPTH} levels deep") from None
+    finally:
+        loader.dispose()
+    for document in documents:
+        check_shape(document)
+    return documents
+
+
+def _bounded_loader(text: str) -> Any:
+    import yaml  # only callers that parse YAML pay for the import
+
+    class _BoundedLoader(yaml.SafeLoader):
+        """Counts alias uses: the expansion of a few nested aliases is exponential."""
+
+        aliases = 0
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                self.aliases += 1
+                if self.aliases > MAX_YAML_ALIASES:
+                    raise DataLimitError(f"the YAML uses more than {MAX_YAML_ALIASES} aliases")
+            return super().compose_node(parent, index)
+
+    return _BoundedLoader(text)

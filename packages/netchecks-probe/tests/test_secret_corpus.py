@@ -1,0 +1,93 @@
+"""No Secret value, derived value or encoding of one leaks into the probe's output or logs.
+
+The corpus (``hostile/secret_uses.yaml``) runs through the real CLI against real local
+servers that reflect what they receive (headers, query, body, Basic auth).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import string
+from pathlib import Path
+from urllib.parse import quote, quote_plus
+
+import pytest
+import yaml
+from netchecks_probe.redact import MIN_CUT_PREFIX_LENGTH
+
+from tests.targets.http import HttpServer
+from tests.targets.tcp import BannerServer, ClosedPort
+
+CORPUS = Path(__file__).parent / "hostile" / "secret_uses.yaml"
+TOKEN = "Zq9tok y/z@w!x"
+PASSWORD = "Pw-J8k2:q=r&s!"
+ENCODED_SECRET = "b64-Sec9ret-Val"
+YAML_PASSWORD = "yaml-Sécret-77"
+INLINE_KEY = "9137004415"
+SECRETS = (TOKEN, PASSWORD, ENCODED_SECRET, YAML_PASSWORD, INLINE_KEY)
+
+
+def _encodings(secret: str) -> set[str]:
+    forms = {secret, json.dumps(secret)[1:-1], quote_plus(secret), quote(secret, safe="")}
+    forms.add(quote(secret, safe="!#$%&'()*+,/:;=?@[]~"))
+    for text in (secret, f"svc-user:{secret}", f"prefix:{secret}:suffix"):
+        forms.add(base64.b64encode(text.encode()).decode())
+    return forms
+
+
+def _config(tmp_path: Path, http: HttpServer, banner: int, closed: int, mount: object) -> Path:
+    secret_dir = mount(  # type: ignore[operator]
+        tmp_path / "secret",
+        {
+            "token": TOKEN,
+            "creds.json": json.dumps({"user": "svc-user", "password": PASSWORD}),
+            "encoded": base64.b64encode(ENCODED_SECRET.encode()).decode(),
+            "config": f"password: {YAML_PASSWORD}\nport: 5432\n",
+        },
+    )
+    base = http.url("/").rstrip("/")
+    # Where the reflected token starts in /echo's body: cut there, plus 6 characters.
+    before = '{"method": "GET", "path": "/echo", "query": {"t": "'
+    text = string.Template(CORPUS.read_text()).substitute(
+        HTTP=base,
+        HTTP_HOSTPORT=base.removeprefix("http://"),
+        CLOSED=closed,
+        BANNER=banner,
+        CUT=len(before) + 6,
+    )
+    config = yaml.safe_load(text)
+    config["contexts"] = [
+        {"name": "s", "type": "directory", "path": str(secret_dir), "secret": True},
+        {"name": "inl", "type": "inline", "data": {"apikey": INLINE_KEY}, "secret": True},
+    ]
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    return path
+
+
+@pytest.mark.timeout(60)
+def test_no_secret_or_encoding_of_one_in_output_or_logs(
+    cli, tmp_path: Path, http_server: HttpServer, mounted_configmap
+) -> None:
+    with BannerServer() as banner, ClosedPort() as closed:
+        config = _config(tmp_path, http_server, banner.port, closed.port, mounted_configmap)
+        done = cli("run", "-v", "--config", str(config), "--exit-zero", timeout=50)
+
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout.splitlines()[-1])
+    results = {r["name"]: r for a in document["assertions"] for r in a["results"]}
+    # The rules really ran and really reflected their inputs (else the test proves nothing).
+    assert results["bearer-header-reflected"]["data"]["status-code"] == 200
+    assert results["cut-by-max-body-bytes"]["data"]["body-truncated"] is True
+    assert results["cut-by-max-body-bytes"]["data"]["body"].endswith("REDACTED")
+    assert "REDACTED" in results["body-reflected"]["data"]["body"]
+    assert "REDACTED" in results["tcp-send-echoed"]["data"]["banner"]
+    assert len(results) == 20
+    assert "REDACTED" in results["cel-missing-key-names-the-secret"]["message"]
+    for where, text in (("stdout", done.stdout), ("stderr", done.stderr)):
+        for secret in SECRETS:
+            for form in _encodings(secret):
+                assert form not in text, f"{form!r} (from {secret!r}) in {where}"
+            for size in range(MIN_CUT_PREFIX_LENGTH, len(secret)):
+                assert secret[:size] not in text, f"prefix {secret[:size]!r} in {where}"
