@@ -22,6 +22,7 @@ from netchecks_probe.output_bounds import (
 )
 
 from tests.targets.http import HttpServer
+from tests.targets.tcp import ClosedPort
 
 MIB = 1024 * 1024
 
@@ -114,23 +115,25 @@ def test_non_finite_numbers_surrogates_and_deep_values_become_strict_json() -> N
 
 
 def test_templated_surrogates_and_infinities_reach_the_output_safely(cli, write_json) -> None:
-    rule = {
-        "name": "odd-values",
-        "type": "internal",
-        "validation": "true",
-        "note": '{{ "\\ud800" }}',
-        "ratio": "{{ 1.0 / 0.0 }}",
-    }
-    config = write_json({"assertions": [{"name": "a", "rules": [rule]}]})
-
-    done = cli("run", "--config", str(config), timeout=60)
+    # Parameters of a postgres rule are echoed in its spec (redaction off): an infinite
+    # float rendered there, and a lone surrogate rendered into a string field, must
+    # still give strict JSON (the surrogate makes its rule an error that says why).
+    with ClosedPort() as closed:
+        dsn = f"postgresql://probe@127.0.0.1:{closed.port}/db"
+        common = {"type": "postgres", "dsn": dsn, "expected": "fail"}
+        infinite = {"name": "infinite", "query": "select %s", "params": ["{{ 1.0 / 0.0 }}"]}
+        surrogate = {"name": "surrogate", "query": 'select 1 -- {{ "\\ud800" }}'}
+        rules = [{**common, **infinite}, {**common, **surrogate}]
+        config = write_json({"assertions": [{"name": "a", "rules": rules}]})
+        done = cli("run", "--disable-redaction", "--config", str(config), timeout=60)
 
     assert "Traceback" not in done.stderr
     document = json.loads(done.stdout.splitlines()[-1], parse_constant=_no_constants)
-    result = document["assertions"][0]["results"][0]
-    assert result["status"] == "pass"
-    assert result["spec"]["note"] == "\ufffd"
-    assert result["spec"]["ratio"] in (None, "Infinity")
+    results = {r["name"]: r for r in document["assertions"][0]["results"]}
+    assert results["infinite"]["status"] == "pass"  # refused, as expected
+    assert results["infinite"]["spec"]["params"] in ([None], ["Infinity"])
+    assert results["surrogate"]["status"] == "error"
+    assert "query" in results["surrogate"]["message"]
 
 
 def _no_constants(name: str) -> None:
