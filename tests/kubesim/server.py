@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import discovery, openapi, views
+from . import discovery, openapi, tables, views
 from .api import DeleteOptions
 from .auth import RequestInfo
 from .errors import ApiError, bad_request
@@ -72,6 +72,8 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # headers and body go out as separate writes
     server: SimHTTPServer
+    #: The negotiated form of this request's objects (Table, metadata or as they are).
+    _output: tables.Output = tables.PLAIN
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s %s", self.address_string(), format % args)
@@ -221,6 +223,8 @@ class Handler(BaseHTTPRequestHandler):
         self, rt: ResourceType, info: RequestInfo, query: dict[str, str], raw: bytes
     ) -> None:
         api = self.server.sim.api
+        accept = self.headers.get("Accept")
+        self._output = tables.negotiate(accept, query, info.verb, rt, self.server.sim.clock)
         dry_run = query.get("dryRun") == "All"
         ns, name = info.namespace, info.name
         if info.verb == "get":
@@ -238,7 +242,7 @@ class Handler(BaseHTTPRequestHandler):
                 limit,
                 query.get("continue") or None,
             )
-            self._send_json(200, body)
+            self._send_json(200, self._output.render(body))
         elif info.verb == "watch":
             self._watch(rt, ns, query)
         elif info.verb == "create":
@@ -414,7 +418,7 @@ class Handler(BaseHTTPRequestHandler):
     def _send_obj(
         self, code: int, rt: ResourceType, obj: Obj, headers: dict[str, str] | None = None
     ) -> None:
-        self._send_json(code, views.present(rt, obj), headers)
+        self._send_json(code, self._output.render(views.present(rt, obj)), headers)
 
     def _send_json(self, code: int, body: Obj, headers: dict[str, str] | None = None) -> None:
         self._send_bytes(code, json.dumps(body).encode(), "application/json", headers)
@@ -443,7 +447,7 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
     def _write_chunk(self, event: Obj) -> None:
-        self._write_raw(json.dumps(event).encode() + b"\n")
+        self._write_raw(json.dumps(self._output.event(event)).encode() + b"\n")
 
     def _write_raw(self, data: bytes) -> None:
         if data:
