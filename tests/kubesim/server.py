@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import discovery, openapi, tables, views
+from . import discovery, openapi, protobuf, tables, views
 from .api import DeleteOptions
 from .auth import RequestInfo
 from .errors import ApiError, bad_request
@@ -246,11 +246,10 @@ class Handler(BaseHTTPRequestHandler):
         elif info.verb == "watch":
             self._watch(rt, ns, query)
         elif info.verb == "create":
-            self._send_obj(201, rt, api.create(rt, ns, _json(raw), dry_run))
+            self._send_obj(201, rt, api.create(rt, ns, self._body(rt, info, raw), dry_run))
         elif info.verb == "update":
-            self._send_obj(
-                200, rt, api.update(rt, ns, name or "", _json(raw), info.subresource, dry_run)
-            )
+            body = self._body(rt, info, raw)
+            self._send_obj(200, rt, api.update(rt, ns, name or "", body, info.subresource, dry_run))
         elif info.verb == "patch":
             ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip()
             result = api.patch(
@@ -272,6 +271,14 @@ class Handler(BaseHTTPRequestHandler):
                 _delete_options(raw, query),
             )
             self._send_json(200, body)
+
+    def _body(self, rt: ResourceType, info: RequestInfo, raw: bytes) -> Any:
+        """A create or update body: JSON, or protobuf for the kinds kubesim decodes."""
+        if not protobuf.is_protobuf(self.headers.get("Content-Type")):
+            return _json(raw)
+        if info.subresource:
+            raise protobuf.unsupported(rt, "kubesim decodes protobuf for whole objects only")
+        return protobuf.decode_request(rt, raw)
 
     # -- watch -----------------------------------------------------------------------
 
