@@ -427,6 +427,35 @@ _BATCH = {
     "JobTemplateSpec": {1: "metadata:ObjectMeta", 2: "spec:JobSpec"},
 }
 
+_REVIEWS = {
+    "SelfSubjectAccessReview": {
+        1: "metadata:ObjectMeta",
+        2: "spec:SelfSubjectAccessReviewSpec",
+        3: "status:ignored",
+    },
+    "SelfSubjectAccessReviewSpec": {
+        1: "resourceAttributes:ResourceAttributes",
+        2: "nonResourceAttributes:NonResourceAttributes",
+    },
+    "ResourceAttributes": {
+        1: "namespace",
+        2: "verb",
+        3: "group",
+        4: "version",
+        5: "resource",
+        6: "subresource",
+        7: "name",
+    },
+    "NonResourceAttributes": {1: "path", 2: "verb"},
+    "SelfSubjectRulesReview": {
+        1: "metadata:ObjectMeta",
+        2: "spec:SelfSubjectRulesReviewSpec",
+        3: "status:ignored",
+    },
+    "SelfSubjectRulesReviewSpec": {1: "namespace"},
+    "SelfSubjectReview": {1: "metadata:ObjectMeta", 2: "status:ignored"},
+}
+
 #: Message name -> field number -> spec (see the module docstring).
 MESSAGES: dict[str, dict[int, str]] = {
     **_META,
@@ -437,6 +466,7 @@ MESSAGES: dict[str, dict[int, str]] = {
     **_VOLUMES,
     **_AFFINITY,
     **_BATCH,
+    **_REVIEWS,
 }
 
 #: (apiVersion, kind) of the top-level objects kubesim reads from protobuf.
@@ -449,5 +479,8 @@ DECODED_KINDS: frozenset[tuple[str, str]] = frozenset(
         ("v1", "Pod"),
         ("batch/v1", "Job"),
         ("batch/v1", "CronJob"),
+        ("authorization.k8s.io/v1", "SelfSubjectAccessReview"),
+        ("authorization.k8s.io/v1", "SelfSubjectRulesReview"),
+        ("authentication.k8s.io/v1", "SelfSubjectReview"),
     }
 )

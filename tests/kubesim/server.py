@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import discovery, openapi, protobuf, tables, views
+from . import discovery, openapi, protobuf, reviews, tables, views
 from .api import DeleteOptions
 from .auth import RequestInfo
 from .errors import ApiError, bad_request
@@ -245,6 +245,10 @@ class Handler(BaseHTTPRequestHandler):
             self._send_json(200, self._output.render(body))
         elif info.verb == "watch":
             self._watch(rt, ns, query)
+        elif info.verb == "create" and reviews.is_review(rt):
+            user = self.server.sim.authenticator.authenticate(self.headers.get("Authorization"))
+            body = self._body(rt, info, raw)
+            self._send_json(201, reviews.answer(self.server.sim, rt, user, body))
         elif info.verb == "create":
             self._send_obj(201, rt, api.create(rt, ns, self._body(rt, info, raw), dry_run))
         elif info.verb == "update":
