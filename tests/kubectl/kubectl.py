@@ -8,6 +8,7 @@ import queue
 import re
 import shutil
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -19,8 +20,10 @@ _HEADER = re.compile(r"\S+(?: \S+)*")
 
 
 def kubectl_binary() -> str:
-    """The kubectl on PATH; `python3 dev.py setup` installs it when it is missing."""
-    found = shutil.which("kubectl")
+    """The kubectl on PATH, else the one `python3 dev.py setup` put into .venv."""
+    found = shutil.which("kubectl") or shutil.which(
+        "kubectl", path=str(Path(sys.executable).parent)
+    )
     assert found, "kubectl is not installed: run `python3 dev.py setup`"
     return found
 
