@@ -11,7 +11,7 @@ official Python client never asks for a Table.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -319,7 +319,7 @@ def test_custom_resources_print_their_additional_printer_columns(
         if http.get(f"{crds}/{WIDGETS['metadata']['name']}").status_code == 404:
             _post(kubesim, crds, WIDGETS)
     path = f"/apis/tables.kubesim.test/v1/namespaces/{kube_namespace}/widgets"
-    started = (datetime.now(UTC) - timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    started = (kubesim.clock.now() - timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
     wait_for(lambda: _get(kubesim, path).status_code == 200, what="widgets served")
     _post(
         kubesim,
