@@ -464,6 +464,15 @@ def test_describe_shows_the_assertion_and_its_events(kubectl: Kubectl) -> None:
     assert re.search(r"Normal\s+ResultsPublished\s+\S+\s+netchecks-results\s+2 passed", out)
 
 
+def test_describe_pod_shows_its_containers_state(kubectl: Kubectl) -> None:
+    kubectl.run("create", "-f", "-", stdin=_job("described", "exit 3"))
+    _wait_rows(kubectl, "jobs", until=lambda r: r["described"]["STATUS"] == "Failed", what="Failed")
+    out = kubectl.out("describe", "pod", "-l", "job-name=described")
+    assert re.search(r"^Status:\s+Failed$", out, re.MULTILINE)
+    assert re.search(r"^Controlled By:\s+Job/described$", out, re.MULTILINE)
+    assert re.search(r"Reason:\s+Error\n\s+Exit Code:\s+3", out)
+
+
 def test_explain_networkassertion_spec_lists_its_fields(kubectl_session: Kubectl) -> None:
     out = kubectl_session.out("explain", "networkassertion.spec")
     assert "KIND:       NetworkAssertion" in out

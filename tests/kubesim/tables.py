@@ -45,6 +45,7 @@ class Output:
     clock: Clock | None = None
     #: Watch events after the first omit the column definitions.
     headers_sent: bool = field(default=False)
+    printer: Printer | None = field(default=None, repr=False)
 
     @property
     def api_version(self) -> str:
@@ -131,10 +132,14 @@ class Output:
         return row
 
     def _printer(self) -> Printer:
+        """The kind's printer, built once per response (a CRD's from its columns)."""
         assert self.rt is not None
-        if self.rt.builtin:
-            return builtin_printer(self.rt.group, self.rt.kind)
-        return crd_printer(self.rt.crd_version)
+        if self.printer is None:
+            if self.rt.builtin:
+                self.printer = builtin_printer(self.rt.group, self.rt.kind)
+            else:
+                self.printer = crd_printer(self.rt.crd_version)
+        return self.printer
 
 
 PLAIN = Output()
