@@ -224,7 +224,8 @@ def test_apply_refuses_an_invalid_assertion_with_the_schema_message(kubectl: Kub
     bad = WEB_REACHABLE.replace("type: http", "type: carrier-pigeon")
     result = kubectl.run("apply", "-f", "-", stdin=bad, check=False)
     assert result.returncode != 0
-    assert "carrier-pigeon" in result.stderr or "type" in result.stderr
+    assert 'The NetworkAssertion "web-reachable" is invalid' in result.stderr
+    assert 'spec.rules[0].type: Unsupported value: "carrier-pigeon"' in result.stderr
     assert "Traceback" not in result.stderr
 
 
