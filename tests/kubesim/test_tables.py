@@ -438,3 +438,62 @@ def test_ages_read_like_kubectls(seconds: int, text: str) -> None:
 def test_jsonpath_selects_like_the_api_server(path: str, expected: list[Any]) -> None:
     data = {"a": {"b": 1}, "l": [{"n": "x", "v": 1}, {"n": "y", "v": 2}]}
     assert find(path, data) == expected
+
+
+def test_workload_and_rbac_kinds_print_their_columns(make_kubesim: Any) -> None:
+    """Deployments (READY UP-TO-DATE AVAILABLE), Services (TYPE CLUSTER-IP EXTERNAL-IP
+    PORT(S)), role bindings (ROLE, then USERS GROUPS SERVICEACCOUNTS at priority 1)."""
+    sim = make_kubesim(workloads=True, rbac=True)
+    ns = "/apis/apps/v1/namespaces/default"
+    labels = {"app": "web"}
+    template = {
+        "metadata": {"labels": labels},
+        "spec": {"containers": [{"name": "web", "image": "nginx"}]},
+    }
+    _post(
+        sim,
+        f"{ns}/deployments",
+        {
+            "metadata": {"name": "web"},
+            "spec": {"replicas": 2, "selector": {"matchLabels": labels}, "template": template},
+        },
+    )
+    _post(
+        sim,
+        "/api/v1/namespaces/default/services",
+        {
+            "metadata": {"name": "web"},
+            "spec": {"selector": labels, "ports": [{"port": 80, "protocol": "TCP"}]},
+        },
+    )
+    rbac = "/apis/rbac.authorization.k8s.io/v1/namespaces/default"
+    _post(
+        sim,
+        f"{rbac}/rolebindings",
+        {
+            "metadata": {"name": "readers"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "r"},
+            "subjects": [
+                {"kind": "ServiceAccount", "name": "bot", "namespace": "default"},
+                {"kind": "User", "name": "alice"},
+            ],
+        },
+    )
+    [deployment] = table_cells(_get(sim, f"{ns}/deployments").json())
+    assert (deployment["Ready"], deployment["Up-to-date"], deployment["Available"]) == ("0/2", 0, 0)
+    assert (deployment["Images"], deployment["Selector"]) == ("nginx", "app=web")
+    [service] = table_cells(_get(sim, "/api/v1/namespaces/default/services").json())
+    assert (service["Type"], service["Port(s)"], service["Selector"]) == (
+        "ClusterIP",
+        "80/TCP",
+        "app=web",
+    )
+    assert service["External-IP"] == "<none>"
+    bindings = _get(sim, f"{rbac}/rolebindings").json()
+    [binding] = table_cells(bindings)
+    assert (binding["Role"], binding["Users"], binding["ServiceAccounts"]) == (
+        "Role/r",
+        "alice",
+        "default/bot",
+    )
+    assert dict(_columns(bindings))["Users"] == 1
