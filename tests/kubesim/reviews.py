@@ -76,6 +76,16 @@ def is_review(rt: ResourceType) -> bool:
     return rt.group in (AUTHORIZATION, AUTHENTICATION) and rt.plural.startswith("selfsubject")
 
 
+def require_create(verb: str) -> None:
+    """Reviews are only ever created (the real server has no other verb for them)."""
+    if verb != "create":
+        raise ApiError(
+            405,
+            "MethodNotAllowed",
+            "the server does not allow this method on the requested resource",
+        )
+
+
 def answer(sim: KubeSim, rt: ResourceType, user: User, body: Any) -> Obj:
     """The created review, with its status filled in for ``user``."""
     if not isinstance(body, dict):

@@ -227,7 +227,12 @@ class Handler(BaseHTTPRequestHandler):
         self._output = tables.negotiate(accept, query, info.verb, rt, self.server.sim.clock)
         dry_run = query.get("dryRun") == "All"
         ns, name = info.namespace, info.name
-        if info.verb == "get":
+        if reviews.is_review(rt):
+            reviews.require_create(info.verb)
+            user = self.server.sim.authenticator.authenticate(self.headers.get("Authorization"))
+            body = self._body(rt, info, raw)
+            self._send_json(201, reviews.answer(self.server.sim, rt, user, body))
+        elif info.verb == "get":
             if info.subresource == "log":
                 self._pod_log(ns or "", name or "", query)
                 return
@@ -245,10 +250,6 @@ class Handler(BaseHTTPRequestHandler):
             self._send_json(200, self._output.render(body))
         elif info.verb == "watch":
             self._watch(rt, ns, query)
-        elif info.verb == "create" and reviews.is_review(rt):
-            user = self.server.sim.authenticator.authenticate(self.headers.get("Authorization"))
-            body = self._body(rt, info, raw)
-            self._send_json(201, reviews.answer(self.server.sim, rt, user, body))
         elif info.verb == "create":
             self._send_obj(201, rt, api.create(rt, ns, self._body(rt, info, raw), dry_run))
         elif info.verb == "update":

@@ -195,3 +195,12 @@ def test_self_reviews_follow_rbac_when_it_is_enforced(make_kubesim: Any) -> None
             client.V1SelfSubjectReview()
         )
         assert whoami.status.user_info.username == "system:serviceaccount:default:bot"
+
+
+def test_reviews_are_only_created(kubesim: KubeSim) -> None:
+    with httpx.Client(base_url=kubesim.url, trust_env=False, timeout=10) as http:
+        response = http.get("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")
+        openapi = http.get("/openapi/v3/apis/authorization.k8s.io/v1")
+    assert response.status_code == 405
+    assert response.json()["reason"] == "MethodNotAllowed"
+    assert openapi.status_code == 200
