@@ -52,6 +52,15 @@ def decode_request(rt: ResourceType, raw: bytes) -> Obj:
     """The JSON form of a protobuf body for resource ``rt``."""
     if (rt.api_version, rt.kind) not in DECODED_KINDS:
         raise unsupported(rt, f"kubesim does not decode {rt.kind} from protobuf")
+    return _decode(rt, raw, rt.kind)
+
+
+def decode_delete_options(rt: ResourceType, raw: bytes) -> bytes:
+    """A protobuf DeleteOptions body (client-go's typed deletes) as JSON bytes."""
+    return json.dumps(_decode(rt, raw, "DeleteOptions")).encode()
+
+
+def _decode(rt: ResourceType, raw: bytes, message: str) -> Obj:
     if not raw.startswith(MAGIC):
         raise bad_request(
             "error decoding request body: provided data does not appear to be a protobuf "
@@ -63,7 +72,7 @@ def decode_request(rt: ResourceType, raw: bytes) -> Obj:
         if envelope.get("contentEncoding"):
             raise bad_request("error decoding request body: content encodings are not supported")
         body = base64.b64decode(envelope.get("raw") or "")
-        obj = _message(body, _parse(MESSAGES[rt.kind]), 0)
+        obj = _message(body, _parse(MESSAGES[message]), 0, message)
     except _UnknownFieldError as exc:
         raise unsupported(rt, str(exc)) from exc
     except (ProtobufError, IndexError, UnicodeDecodeError, ValueError) as exc:

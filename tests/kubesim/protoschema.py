@@ -456,6 +456,18 @@ _REVIEWS = {
     "SelfSubjectReview": {1: "metadata:ObjectMeta", 2: "status:ignored"},
 }
 
+_OPTIONS = {
+    "DeleteOptions": {
+        1: "gracePeriodSeconds:int?",
+        2: "preconditions:Preconditions",
+        3: "orphanDependents:bool?",
+        4: "propagationPolicy:string?",
+        5: "dryRun:[string]",
+        6: "ignoreStoreReadErrorWithClusterBreakingPotential:bool?",
+    },
+    "Preconditions": {1: "uid:string?", 2: "resourceVersion:string?"},
+}
+
 #: Message name -> field number -> spec (see the module docstring).
 MESSAGES: dict[str, dict[int, str]] = {
     **_META,
@@ -467,6 +479,7 @@ MESSAGES: dict[str, dict[int, str]] = {
     **_AFFINITY,
     **_BATCH,
     **_REVIEWS,
+    **_OPTIONS,
 }
 
 #: (apiVersion, kind) of the top-level objects kubesim reads from protobuf.

@@ -262,7 +262,8 @@ class Handler(BaseHTTPRequestHandler):
             )
             self._send_obj(result.code, rt, result.obj)
         elif info.verb == "delete":
-            result = api.delete(rt, ns, name or "", _delete_options(raw, query))
+            options = _delete_options(self._options_body(rt, raw), query)
+            result = api.delete(rt, ns, name or "", options)
             if result.status_body is not None:
                 self._send_json(result.code, result.status_body, result.headers)
             else:
@@ -273,7 +274,7 @@ class Handler(BaseHTTPRequestHandler):
                 ns,
                 query.get("labelSelector"),
                 query.get("fieldSelector"),
-                _delete_options(raw, query),
+                _delete_options(self._options_body(rt, raw), query),
             )
             self._send_json(200, body)
 
@@ -284,6 +285,12 @@ class Handler(BaseHTTPRequestHandler):
         if info.subresource:
             raise protobuf.unsupported(rt, "kubesim decodes protobuf for whole objects only")
         return protobuf.decode_request(rt, raw)
+
+    def _options_body(self, rt: ResourceType, raw: bytes) -> bytes:
+        """A DELETE body as JSON (client-go's typed clients send protobuf DeleteOptions)."""
+        if raw and protobuf.is_protobuf(self.headers.get("Content-Type")):
+            return protobuf.decode_delete_options(rt, raw)
+        return raw
 
     # -- watch -----------------------------------------------------------------------
 

@@ -204,3 +204,17 @@ def test_reviews_are_only_created(kubesim: KubeSim) -> None:
     assert response.status_code == 405
     assert response.json()["reason"] == "MethodNotAllowed"
     assert openapi.status_code == 200
+
+
+def test_protobuf_delete_options_are_read(kubesim: KubeSim, kube_namespace: str) -> None:
+    """client-go's typed deletes send DeleteOptions as protobuf; ``dryRun`` keeps the object."""
+    path = f"/api/v1/namespaces/{kube_namespace}/configmaps"
+    body = envelope("v1", "ConfigMap", field(1, meta("kept")))
+    assert _post(kubesim, path, body).status_code == 201
+    options = envelope("meta.k8s.io/v1", "DeleteOptions", field(5, "All") + field(4, "Background"))
+    with httpx.Client(base_url=kubesim.url, trust_env=False, timeout=10) as http:
+        response = http.request(
+            "DELETE", f"{path}/kept", content=options, headers={"Content-Type": PROTOBUF}
+        )
+        assert response.status_code == 200, response.text
+        assert http.get(f"{path}/kept").status_code == 200
