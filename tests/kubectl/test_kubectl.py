@@ -1,7 +1,8 @@
 """The real kubectl (client-go, protobuf, server-side printing, discovery, OpenAPI) against
-kubesim, for every command the docs tell users to type.
+kubesim: creating objects and reading them back with ``get``, as the docs show.
 
-Each test works in a namespace of its own and asserts on what kubectl prints.
+Each test works in a namespace of its own and asserts on what kubectl prints. The other
+verbs are in test_kubectl_verbs.py.
 """
 
 from __future__ import annotations
@@ -9,72 +10,19 @@ from __future__ import annotations
 import base64
 import json
 import re
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import UTC, datetime
 from typing import Any
 
-import pytest
 import yaml
 
 from tests.kubectl.conftest import CRD_FILE, ROOT
 from tests.kubectl.kubectl import Kubectl, header, parse_table
+from tests.kubectl.manifests import WEB_REACHABLE, job, record_event, rows_by_name, wait_rows
 from tests.kubesim.crdcolumns import cell
 from tests.kubesim.faults import Faults
 from tests.kubesim.jsonpath import find
-from tests.kubesim.testing import wait_for
 
 Obj = dict[str, Any]
-
-WEB_REACHABLE = """
-apiVersion: netchecks.io/v1
-kind: NetworkAssertion
-metadata:
-  name: web-reachable
-  annotations:
-    netchecks.io/description: The web answers.
-spec:
-  schedule: "*/5 * * * *"
-  rules:
-    - name: web-answers
-      type: http
-      url: http://web.example.test/
-"""
-
-
-def _job(name: str, script: str, **spec: Any) -> str:
-    return json.dumps(
-        {
-            "apiVersion": "batch/v1",
-            "kind": "Job",
-            "metadata": {"name": name, "labels": {"app.kubernetes.io/name": "netchecks"}},
-            "spec": {
-                "backoffLimit": 0,
-                "template": {
-                    "metadata": {"labels": {"app.kubernetes.io/name": "netchecks"}},
-                    "spec": {
-                        "restartPolicy": "Never",
-                        "containers": [
-                            {"name": "probe", "image": "busybox", "command": ["sh", "-c", script]}
-                        ],
-                    },
-                },
-                **spec,
-            },
-        }
-    )
-
-
-def _rows_by_name(rows: list[dict[str, str]]) -> dict[str, dict[str, str]]:
-    return {row["NAME"]: row for row in rows}
-
-
-def _wait_rows(kubectl: Kubectl, *args: str, until: Any, what: str) -> dict[str, dict[str, str]]:
-    return wait_for(
-        lambda: (rows := _rows_by_name(kubectl.table("get", *args))) and until(rows) and rows,
-        timeout=30,
-        interval=0.2,
-        what=what,
-    )
 
 
 # -- create, apply -------------------------------------------------------------------------
@@ -95,11 +43,11 @@ def test_create_namespace_configmap_and_secret_generic(kubectl: Kubectl) -> None
         assert data == {"mode": "strict", "n": "1"}
         password = made.out("get", "secret", "creds", "-o", "jsonpath={.data.password}")
         assert base64.b64decode(password) == b"s3cret"
-        secrets = _rows_by_name(made.table("get", "secrets"))
+        secrets = rows_by_name(made.table("get", "secrets"))
         assert (secrets["creds"]["TYPE"], secrets["creds"]["DATA"]) == ("Opaque", "1")
-        assert _rows_by_name(made.table("get", "configmaps"))["settings"]["DATA"] == "2"
-        assert "robot" in _rows_by_name(made.table("get", "serviceaccounts"))
-        assert _rows_by_name(kubectl.table("get", "namespaces"))[namespace]["STATUS"] == "Active"
+        assert rows_by_name(made.table("get", "configmaps"))["settings"]["DATA"] == "2"
+        assert "robot" in rows_by_name(made.table("get", "serviceaccounts"))
+        assert rows_by_name(kubectl.table("get", "namespaces"))[namespace]["STATUS"] == "Active"
     finally:
         kubectl.run("delete", "namespace", namespace, "--wait=false")
 
@@ -245,9 +193,9 @@ def test_apply_the_projects_example_manifests(kubectl: Kubectl) -> None:
 
 
 def test_get_pods_and_jobs_show_status_completions_and_wide_columns(kubectl: Kubectl) -> None:
-    kubectl.run("create", "-f", "-", stdin=_job("ok", "echo fine"))
-    kubectl.run("create", "-f", "-", stdin=_job("bad", "exit 3"))
-    jobs = _wait_rows(
+    kubectl.run("create", "-f", "-", stdin=job("ok", "echo fine"))
+    kubectl.run("create", "-f", "-", stdin=job("bad", "exit 3"))
+    jobs = wait_rows(
         kubectl,
         "jobs",
         until=lambda rows: {r["STATUS"] for r in rows.values()} == {"Complete", "Failed"},
@@ -274,7 +222,7 @@ def test_get_pods_and_jobs_show_status_completions_and_wide_columns(kubectl: Kub
     wide = {row["NAME"].split("-")[0]: row for row in kubectl.table("get", "pods", "-o", "wide")}
     assert (wide["ok"]["IP"], wide["ok"]["NODE"]) == ("127.0.0.1", "kubesim-node")
     assert wide["ok"]["NOMINATED NODE"] == "<none>"
-    wide_jobs = _rows_by_name(kubectl.table("get", "jobs", "-o", "wide"))
+    wide_jobs = rows_by_name(kubectl.table("get", "jobs", "-o", "wide"))
     assert (wide_jobs["ok"]["CONTAINERS"], wide_jobs["ok"]["IMAGES"]) == ("probe", "busybox")
 
 
@@ -294,10 +242,10 @@ def test_get_pods_shows_oomkilled_and_container_creating(
         },
     }
     kubectl.run("create", "-f", "-", stdin=json.dumps(waiting))
-    _wait_rows(kubectl, "pods", until=lambda r: r["hog"]["STATUS"] == "Running", what="Running")
+    wait_rows(kubectl, "pods", until=lambda r: r["hog"]["STATUS"] == "Running", what="Running")
     assert kubectl.namespace is not None
     kube_faults.kill_pod(kubectl.namespace, "hog", reason="OOMKilled")
-    pods = _wait_rows(
+    pods = wait_rows(
         kubectl, "pods", until=lambda r: r["hog"]["STATUS"] == "OOMKilled", what="OOMKilled"
     )
     assert pods["waits"]["STATUS"] == "ContainerCreating"
@@ -309,7 +257,7 @@ def test_get_cronjobs_and_the_docs_multi_kind_selector(kubectl: Kubectl) -> None
         "create", "cronjob", "nightly", "--image=busybox", "--schedule=0 3 * * *", "--", "true"
     )
     kubectl.run("label", "cronjob", "nightly", "app.kubernetes.io/name=netchecks")
-    kubectl.run("create", "-f", "-", stdin=_job("run", "true"))
+    kubectl.run("create", "-f", "-", stdin=job("run", "true"))
     [cronjob] = kubectl.table("get", "cronjobs")
     assert cronjob == {
         "NAME": "nightly",
@@ -405,7 +353,7 @@ def test_get_output_yaml_and_jsonpath(kubectl: Kubectl) -> None:
 
 def test_get_watch_prints_each_change_as_a_row(kubectl: Kubectl) -> None:
     with kubectl.watch("get", "jobs", "--watch") as lines:
-        kubectl.run("create", "-f", "-", stdin=_job("watched", "sleep 1"))
+        kubectl.run("create", "-f", "-", stdin=job("watched", "sleep 1"))
         first = lines.wait_for(lambda line: line.startswith("watched"))
         assert "Running" in first or "Complete" in first
         done = lines.wait_for(lambda line: line.startswith("watched") and "Complete" in line)
@@ -416,7 +364,7 @@ def test_get_watch_prints_each_change_as_a_row(kubectl: Kubectl) -> None:
 
 def test_get_events_by_involved_object(kubectl: Kubectl) -> None:
     kubectl.run("apply", "-f", "-", stdin=WEB_REACHABLE)
-    _record_event(kubectl, "web-reachable", "ResultsPublished", "2 passed, 0 failed")
+    record_event(kubectl, "web-reachable", "ResultsPublished", "2 passed, 0 failed")
     rows = kubectl.table("get", "events", "--field-selector", "involvedObject.name=web-reachable")
     [event] = rows
     assert event["OBJECT"] == "networkassertion/web-reachable"
@@ -425,237 +373,3 @@ def test_get_events_by_involved_object(kubectl: Kubectl) -> None:
         "ResultsPublished",
         "2 passed, 0 failed",
     )
-
-
-def _record_event(kubectl: Kubectl, name: str, reason: str, message: str) -> None:
-    uid = kubectl.out("get", "nas", name, "-o", "jsonpath={.metadata.uid}")
-    stamp = (datetime.now(UTC) - timedelta(seconds=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    event = {
-        "apiVersion": "v1",
-        "kind": "Event",
-        "metadata": {"name": f"{name}.{reason.lower()}"},
-        "involvedObject": {
-            "apiVersion": "netchecks.io/v1",
-            "kind": "NetworkAssertion",
-            "name": name,
-            "namespace": kubectl.namespace,
-            "uid": uid,
-        },
-        "reason": reason,
-        "message": message,
-        "type": "Normal",
-        "source": {"component": "netchecks-results"},
-        "firstTimestamp": stamp,
-        "lastTimestamp": stamp,
-        "count": 1,
-    }
-    kubectl.run("create", "-f", "-", stdin=json.dumps(event))
-
-
-# -- describe, explain, api-resources -------------------------------------------------------
-
-
-def test_describe_shows_the_assertion_and_its_events(kubectl: Kubectl) -> None:
-    kubectl.run("apply", "-f", "-", stdin=WEB_REACHABLE)
-    _record_event(kubectl, "web-reachable", "ResultsPublished", "2 passed, 0 failed")
-    out = kubectl.out("describe", "nas", "web-reachable")
-    assert re.search(r"^Name:\s+web-reachable$", out, re.MULTILINE)
-    assert re.search(rf"^Namespace:\s+{kubectl.namespace}$", out, re.MULTILINE)
-    assert "web-answers" in out
-    assert re.search(r"Normal\s+ResultsPublished\s+\S+\s+netchecks-results\s+2 passed", out)
-
-
-def test_describe_pod_shows_its_containers_state(kubectl: Kubectl) -> None:
-    kubectl.run("create", "-f", "-", stdin=_job("described", "exit 3"))
-    _wait_rows(kubectl, "jobs", until=lambda r: r["described"]["STATUS"] == "Failed", what="Failed")
-    out = kubectl.out("describe", "pod", "-l", "job-name=described")
-    assert re.search(r"^Status:\s+Failed$", out, re.MULTILINE)
-    assert re.search(r"^Controlled By:\s+Job/described$", out, re.MULTILINE)
-    assert re.search(r"Reason:\s+Error\n\s+Exit Code:\s+3", out)
-
-
-def test_explain_networkassertion_spec_lists_its_fields(kubectl_session: Kubectl) -> None:
-    out = kubectl_session.out("explain", "networkassertion.spec")
-    assert "KIND:       NetworkAssertion" in out
-    assert "VERSION:    v1" in out
-    fields = re.findall(r"^  (\w+)\s+<", out, re.MULTILINE)
-    assert {"rules", "schedule", "context"} <= set(fields)
-    rules = kubectl_session.out("explain", "networkassertion.spec.rules")
-    assert re.search(r"^  name\s+<string> -required-", rules, re.MULTILINE)
-
-
-def test_api_resources_lists_networkassertions_and_the_reviews(kubectl_session: Kubectl) -> None:
-    rows = kubectl_session.table("api-resources")
-    by_name = {(r["NAME"], r["APIVERSION"]): r for r in rows}
-    nas = by_name[("networkassertions", "netchecks.io/v1")]
-    assert (nas["SHORTNAMES"], nas["NAMESPACED"], nas["KIND"]) == (
-        "nas",
-        "true",
-        "NetworkAssertion",
-    )
-    assert ("selfsubjectaccessreviews", "authorization.k8s.io/v1") in by_name
-    assert ("pods", "v1") in by_name
-
-
-def test_auth_can_i_answers_and_lists_the_rules(kubectl: Kubectl) -> None:
-    """With RBAC enforcement off, everything is allowed (kubesim's default)."""
-    result = kubectl.run("auth", "can-i", "create", "networkassertions")
-    assert result.stdout == "yes\n"
-    assert kubectl.out("auth", "can-i", "get", "/healthz") == "yes\n"
-    listing = kubectl.table("auth", "can-i", "--list")
-    assert {
-        "Resources": "*.*",
-        "Non-Resource URLs": "[]",
-        "Resource Names": "[]",
-        "Verbs": "[*]",
-    } in listing
-    assert {
-        "Resources": "",
-        "Non-Resource URLs": "[*]",
-        "Resource Names": "[]",
-        "Verbs": "[*]",
-    } in (listing)
-
-
-# -- wait, logs, delete, diff, annotate, label ---------------------------------------------
-
-
-def test_wait_for_a_job_to_complete_then_read_its_logs(kubectl: Kubectl) -> None:
-    kubectl.run(
-        "create", "job", "talker", "--image=busybox", "--", "sh", "-c", "echo hello from the probe"
-    )
-    out = kubectl.out("wait", "--for=condition=Complete", "job/talker", "--timeout=60s")
-    assert out == "job.batch/talker condition met\n"
-    assert kubectl.out("logs", "job/talker") == "hello from the probe\n"
-    [pod] = kubectl.out("get", "pods", "-l", "job-name=talker", "-o", "name").split()
-    assert kubectl.out("logs", pod) == "hello from the probe\n"
-
-
-def test_wait_for_delete(kubectl: Kubectl) -> None:
-    """``wait --for=delete`` returns once a finalizer lets the object go."""
-    held = {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {"name": "held", "finalizers": ["example.com/hold"]},
-    }
-    kubectl.run("create", "-f", "-", stdin=json.dumps(held))
-    kubectl.run("delete", "configmap", "held", "--wait=false")
-    with kubectl.watch("wait", "--for=delete", "configmap/held", "--timeout=60s") as lines:
-        deleting = kubectl.out(
-            "get", "configmap", "held", "-o", "jsonpath={.metadata.deletionTimestamp}"
-        )
-        assert deleting
-        kubectl.run(
-            "patch",
-            "configmap",
-            "held",
-            "--type=json",
-            "-p",
-            '[{"op": "remove", "path": "/metadata/finalizers"}]',
-        )
-        assert (
-            lines.wait_for(lambda line: "condition met" in line) == "configmap/held condition met"
-        )
-    assert kubectl.run("get", "configmap", "held", check=False).returncode == 1
-
-
-def test_delete_cascade_foreground_removes_the_jobs_pods_first(kubectl: Kubectl) -> None:
-    kubectl.run("create", "-f", "-", stdin=_job("doomed", "sleep 30"))
-    _wait_rows(kubectl, "jobs", until=lambda r: "doomed" in r, what="the job")
-    wait_for(
-        lambda: kubectl.out("get", "pods", "-l", "job-name=doomed", "-o", "name").strip(),
-        timeout=30,
-        what="the job's pod",
-    )
-    out = kubectl.out("delete", "job", "doomed", "--cascade=foreground", "--timeout=60s")
-    assert out.startswith('job.batch "doomed" deleted')
-    assert kubectl.out("get", "pods", "-l", "job-name=doomed", "-o", "name") == ""
-    assert kubectl.run("get", "job", "doomed", check=False).returncode == 1
-
-
-def test_diff_shows_a_changed_field_and_exits_1(kubectl: Kubectl) -> None:
-    kubectl.run("apply", "-f", "-", stdin=WEB_REACHABLE)
-    same = kubectl.run("diff", "-f", "-", stdin=WEB_REACHABLE, check=False)
-    assert (same.returncode, same.stdout) == (0, "")
-    changed = WEB_REACHABLE.replace("web.example.test", "www.example.test")
-    result = kubectl.run("diff", "-f", "-", stdin=changed, check=False)
-    assert result.returncode == 1, result.stderr
-    assert re.search(r"^-\s+url: http://web.example.test/$", result.stdout, re.MULTILINE)
-    assert re.search(r"^\+\s+url: http://www.example.test/$", result.stdout, re.MULTILINE)
-    url = kubectl.out("get", "nas", "web-reachable", "-o", "jsonpath={.spec.rules[0].url}")
-    assert url == "http://web.example.test/"
-
-
-def test_annotate_run_now_and_label(kubectl: Kubectl) -> None:
-    """The docs' ``kubectl annotate nas NAME netchecks.io/run-now=... --overwrite``."""
-    kubectl.run("apply", "-f", "-", stdin=WEB_REACHABLE)
-    first = kubectl.out("annotate", "nas", "web-reachable", "netchecks.io/run-now=1")
-    assert first == "networkassertion.netchecks.io/web-reachable annotated\n"
-    refused = kubectl.run("annotate", "nas", "web-reachable", "netchecks.io/run-now=2", check=False)
-    assert refused.returncode != 0
-    assert "--overwrite" in refused.stderr
-    kubectl.run("annotate", "nas", "web-reachable", "netchecks.io/run-now=2", "--overwrite")
-    annotations = json.loads(
-        kubectl.out("get", "nas", "web-reachable", "-o", "jsonpath={.metadata.annotations}")
-    )
-    assert annotations["netchecks.io/run-now"] == "2"
-    assert kubectl.out("label", "nas", "web-reachable", "team=payments") == (
-        "networkassertion.netchecks.io/web-reachable labeled\n"
-    )
-    [row] = kubectl.table("get", "nas", "-l", "team=payments", "--show-labels")
-    assert row["NAME"] == "web-reachable"
-    assert "team=payments" in row["LABELS"]
-
-
-# -- the docs --------------------------------------------------------------------------------
-
-#: kubectl verbs the docs show that need more than kubesim simulates: it runs no
-#: Deployment controller, so ``rollout status`` has nothing to wait for.
-NOT_SIMULATED = {"rollout"}
-COVERED = {
-    "annotate",
-    "api-resources",
-    "apply",
-    "auth",
-    "create",
-    "delete",
-    "describe",
-    "diff",
-    "explain",
-    "get",
-    "label",
-    "logs",
-    "wait",
-}
-
-
-_COMMAND = re.compile(r"^\s*(?:\$\s*)?kubectl\s+(?:-n\s+\S+\s+)?([a-z][a-z-]+)", re.MULTILINE)
-
-
-def _docs_commands() -> list[str]:
-    """The code the docs show: fenced blocks and inline code of the Markdown pages, and
-    the chart's NOTES (plain text)."""
-    snippets = []
-    for page in [*(ROOT / "docs").glob("*.md"), ROOT / "README.md"]:
-        text = page.read_text()
-        snippets += re.findall(r"```[^\n]*\n(.*?)```", text, re.DOTALL)
-        snippets += re.findall(r"`([^`\n]+)`", re.sub(r"```.*?```", "", text, flags=re.DOTALL))
-    snippets += [p.read_text() for p in (ROOT / "charts").rglob("NOTES.txt")]
-    return snippets
-
-
-def test_every_kubectl_command_the_docs_show_is_covered_here() -> None:
-    verbs = {m.group(1) for text in _docs_commands() for m in _COMMAND.finditer(text)}
-    assert {"get", "apply", "describe"} <= verbs, "the docs' kubectl commands were not found"
-    assert verbs - NOT_SIMULATED <= COVERED, verbs - NOT_SIMULATED - COVERED
-
-
-@pytest.mark.parametrize("path", sorted((ROOT / "charts/netchecks/files/crds").glob("*.yaml")))
-def test_every_chart_crd_applies_and_is_served(kubectl_session: Kubectl, path: Path) -> None:
-    out = kubectl_session.out("apply", "-f", str(path))
-    name = yaml.safe_load(path.read_text())["metadata"]["name"]
-    assert name in out
-    plural = name.split(".")[0]
-    kubectl_session.run("wait", "--for=condition=Established", f"crd/{name}")
-    result = kubectl_session.run("get", plural, "-A")
-    assert result.stderr in ("", "No resources found\n")
