@@ -222,16 +222,16 @@ class Handler(BaseHTTPRequestHandler):
     def _dispatch(
         self, rt: ResourceType, info: RequestInfo, query: dict[str, str], raw: bytes
     ) -> None:
-        api = self.server.sim.api
-        accept = self.headers.get("Accept")
-        self._output = tables.negotiate(accept, query, info.verb, rt, self.server.sim.clock)
+        sim = self.server.sim
+        api = sim.api
+        self._output = tables.negotiate(self.headers.get("Accept"), query, info, rt, sim.clock)
         dry_run = query.get("dryRun") == "All"
         ns, name = info.namespace, info.name
         if reviews.is_review(rt):
             reviews.require_create(info.verb)
-            user = self.server.sim.authenticator.authenticate(self.headers.get("Authorization"))
+            user = sim.authenticator.authenticate(self.headers.get("Authorization"))
             body = self._body(rt, info, raw)
-            self._send_json(201, reviews.answer(self.server.sim, rt, user, body))
+            self._send_json(201, reviews.answer(sim, rt, user, body))
         elif info.verb == "get":
             if info.subresource == "log":
                 self._pod_log(ns or "", name or "", query)

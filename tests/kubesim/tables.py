@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .auth import RequestInfo
 from .clock import Clock
 from .crdcolumns import crd_printer
 from .errors import ApiError, bad_request
@@ -172,12 +173,15 @@ def _transform(params: dict[str, str], collection: bool) -> str | None:
 
 
 def negotiate(
-    accept: str | None, query: dict[str, str], verb: str, rt: ResourceType, clock: Clock
+    accept: str | None, query: dict[str, str], info: RequestInfo, rt: ResourceType, clock: Clock
 ) -> Output:
-    """The Output for a request (406 when no clause of ``Accept`` can be served)."""
-    if verb not in READ_VERBS or not accept:
+    """The Output for a request (406 when no clause of ``Accept`` can be served).
+
+    Pod logs are text whatever the client accepts; only objects are transformed.
+    """
+    if info.verb not in READ_VERBS or not accept or info.subresource == "log":
         return PLAIN
-    collection = verb == "list"
+    collection = info.verb == "list"
     for media_type, params in _clauses(accept):
         if media_type not in _PLAIN_TYPES:
             continue

@@ -497,3 +497,15 @@ def test_workload_and_rbac_kinds_print_their_columns(make_kubesim: Any) -> None:
         "default/bot",
     )
     assert dict(_columns(bindings))["Users"] == 1
+
+
+def test_pod_logs_stay_text_whatever_the_client_accepts(
+    kubesim: KubeSim, kube_namespace: str
+) -> None:
+    path = f"/api/v1/namespaces/{kube_namespace}/pods"
+    _post(kubesim, path, pod_manifest("talks", ["sh", "-c", "echo hi"], image="busybox"))
+    wait_for(
+        lambda: _get(kubesim, f"{path}/talks/log", accept="text/plain").text == "hi\n",
+        timeout=20,
+        what="the log",
+    )
