@@ -14,6 +14,7 @@ from tests.kubesim.pytest_plugin import (  # noqa: F401 - fixtures
     kube_namespace,
     kubeconfig,
     kubesim,
+    make_kubesim,
 )
 
 ROOT = Path(__file__).resolve().parents[2]

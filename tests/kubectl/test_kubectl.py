@@ -11,6 +11,7 @@ import base64
 import json
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -373,3 +374,25 @@ def test_get_events_by_involved_object(kubectl: Kubectl) -> None:
         "ResultsPublished",
         "2 passed, 0 failed",
     )
+
+
+def test_create_deployment_and_service_with_workloads_served(
+    make_kubesim: Any, tmp_path: Path
+) -> None:
+    """With ``Settings(workloads=True)``: ``create deployment`` and ``create service`` send
+    protobuf too, and their columns print."""
+    sim = make_kubesim(workloads=True)
+    tool = Kubectl(sim.write_kubeconfig(tmp_path / "kubeconfig"), tmp_path / "cache", "default")
+    tool.run("create", "deployment", "web", "--image=nginx", "--replicas=2", "--port=80")
+    tool.run("create", "service", "clusterip", "web", "--tcp=80:8080")
+    [deployment] = tool.table("get", "deployments", "-o", "wide")
+    assert (deployment["READY"], deployment["UP-TO-DATE"], deployment["AVAILABLE"]) == (
+        "0/2",
+        "0",
+        "0",
+    )
+    assert (deployment["IMAGES"], deployment["SELECTOR"]) == ("nginx", "app=web")
+    [service] = [r for r in tool.table("get", "services") if r["NAME"] == "web"]
+    assert (service["TYPE"], service["PORT(S)"]) == ("ClusterIP", "80/TCP")
+    target = tool.out("get", "service", "web", "-o", "jsonpath={.spec.ports[0].targetPort}")
+    assert target == "8080"

@@ -15,6 +15,8 @@ batch/v1) and apimachinery's meta/v1. Each field is ``"jsonName:type"``:
 
 from __future__ import annotations
 
+from .protoschema_workloads import WORKLOAD_KINDS, WORKLOAD_MESSAGES
+
 _META = {
     "ObjectMeta": {
         1: "name",
@@ -480,6 +482,7 @@ MESSAGES: dict[str, dict[int, str]] = {
     **_BATCH,
     **_REVIEWS,
     **_OPTIONS,
+    **WORKLOAD_MESSAGES,
 }
 
 #: (apiVersion, kind) of the top-level objects kubesim reads from protobuf.
@@ -495,5 +498,6 @@ DECODED_KINDS: frozenset[tuple[str, str]] = frozenset(
         ("authorization.k8s.io/v1", "SelfSubjectAccessReview"),
         ("authorization.k8s.io/v1", "SelfSubjectRulesReview"),
         ("authentication.k8s.io/v1", "SelfSubjectReview"),
+        *WORKLOAD_KINDS,
     }
 )
