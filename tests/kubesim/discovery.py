@@ -58,7 +58,7 @@ def _entry(rt: ResourceType) -> Obj:
         "singularName": rt.singular,
         "namespaced": rt.namespaced,
         "kind": rt.kind,
-        "verbs": VERBS,
+        "verbs": list(rt.verbs) or VERBS,
     }
     if rt.short_names:
         entry["shortNames"] = list(rt.short_names)

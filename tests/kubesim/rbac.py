@@ -43,6 +43,20 @@ RBAC_TYPES: tuple[ResourceType, ...] = (
     ),
 )
 SUPERUSER_GROUP = "system:masters"
+#: The bootstrap ClusterRole system:basic-user, bound to every authenticated user: it lets
+#: anyone ask what they may do (kubectl auth can-i, kubectl auth whoami).
+BASIC_USER_RULES: tuple[Obj, ...] = (
+    {
+        "verbs": ["create"],
+        "apiGroups": ["authorization.k8s.io"],
+        "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"],
+    },
+    {
+        "verbs": ["create"],
+        "apiGroups": ["authentication.k8s.io"],
+        "resources": ["selfsubjectreviews"],
+    },
+)
 
 
 def service_account_user(namespace: str, name: str) -> User:
@@ -136,19 +150,23 @@ class RbacAuthorizer:
             return True
         if self.anonymous_is_admin and "system:unauthenticated" in user.groups:
             return True
+        return any(rule_allows(rule, info) for rule in self.rules_for(user, info.namespace))
+
+    def rules_for(self, user: User, namespace: str | None) -> list[Obj]:
+        """Every PolicyRule granted to ``user`` cluster-wide and in ``namespace``."""
+        rules: list[Obj] = []
+        if "system:authenticated" in user.groups:
+            rules += BASIC_USER_RULES
         bindings: list[tuple[Obj, str | None]] = [
             (b, None) for b in self._items("clusterrolebindings")
         ]
-        if info.namespace:
-            bindings += [(b, info.namespace) for b in self._items("rolebindings", info.namespace)]
-        for binding, namespace in bindings:
+        if namespace:
+            bindings += [(b, namespace) for b in self._items("rolebindings", namespace)]
+        for binding, bound_in in bindings:
             subjects = binding.get("subjects") or []
-            if not any(_subject_matches(s, user, namespace) for s in subjects):
-                continue
-            rules = self._role_rules(binding.get("roleRef") or {}, namespace)
-            if any(rule_allows(rule, info) for rule in rules):
-                return True
-        return False
+            if any(_subject_matches(s, user, bound_in) for s in subjects):
+                rules += self._role_rules(binding.get("roleRef") or {}, bound_in)
+        return rules
 
     def authorize(self, user: User, info: RequestInfo) -> None:
         """Raise the 403 a real RBAC refusal produces."""

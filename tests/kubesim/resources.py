@@ -35,6 +35,8 @@ class ResourceType:
     #: Storage identity; events.k8s.io events share core events' storage.
     storage_group: str | None = None
     storage_plural: str | None = None
+    #: Verbs discovery lists (empty: all of VERBS); the reviews only take "create".
+    verbs: tuple[str, ...] = ()
     #: For custom resources: the CRD version entry (schema, subresources, ...).
     crd_version: Obj | None = field(default=None, compare=False, hash=False)
 

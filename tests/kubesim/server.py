@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import discovery, openapi, views
+from . import discovery, openapi, protobuf, reviews, tables, views
 from .api import DeleteOptions
 from .auth import RequestInfo
 from .errors import ApiError, bad_request
@@ -73,6 +73,8 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # headers and body go out as separate writes
     server: SimHTTPServer
+    #: The negotiated form of this request's objects (Table, metadata or as they are).
+    _output: tables.Output = tables.PLAIN
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s %s", self.address_string(), format % args)
@@ -227,10 +229,17 @@ class Handler(BaseHTTPRequestHandler):
     def _dispatch(
         self, rt: ResourceType, info: RequestInfo, query: dict[str, str], raw: bytes
     ) -> None:
-        api = self.server.sim.api
+        sim = self.server.sim
+        api = sim.api
+        self._output = tables.negotiate(self.headers.get("Accept"), query, info, rt, sim.clock)
         dry_run = query.get("dryRun") == "All"
         ns, name = info.namespace, info.name
-        if info.verb == "get":
+        if reviews.is_review(rt):
+            reviews.require_create(info.verb)
+            user = sim.authenticator.authenticate(self.headers.get("Authorization"))
+            body = self._body(rt, info, raw)
+            self._send_json(201, reviews.answer(sim, rt, user, body))
+        elif info.verb == "get":
             if info.subresource == "log":
                 self._pod_log(ns or "", name or "", query)
                 return
@@ -245,15 +254,14 @@ class Handler(BaseHTTPRequestHandler):
                 limit,
                 query.get("continue") or None,
             )
-            self._send_json(200, body)
+            self._send_json(200, self._output.render(body))
         elif info.verb == "watch":
             self._watch(rt, ns, query)
         elif info.verb == "create":
-            self._send_obj(201, rt, api.create(rt, ns, _json(raw), dry_run))
+            self._send_obj(201, rt, api.create(rt, ns, self._body(rt, info, raw), dry_run))
         elif info.verb == "update":
-            self._send_obj(
-                200, rt, api.update(rt, ns, name or "", _json(raw), info.subresource, dry_run)
-            )
+            body = self._body(rt, info, raw)
+            self._send_obj(200, rt, api.update(rt, ns, name or "", body, info.subresource, dry_run))
         elif info.verb == "patch":
             ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip()
             result = api.patch(
@@ -261,7 +269,8 @@ class Handler(BaseHTTPRequestHandler):
             )
             self._send_obj(result.code, rt, result.obj)
         elif info.verb == "delete":
-            result = api.delete(rt, ns, name or "", _delete_options(raw, query))
+            options = _delete_options(self._options_body(rt, raw), query)
+            result = api.delete(rt, ns, name or "", options)
             if result.status_body is not None:
                 self._send_json(result.code, result.status_body, result.headers)
             else:
@@ -272,9 +281,23 @@ class Handler(BaseHTTPRequestHandler):
                 ns,
                 query.get("labelSelector"),
                 query.get("fieldSelector"),
-                _delete_options(raw, query),
+                _delete_options(self._options_body(rt, raw), query),
             )
             self._send_json(200, body)
+
+    def _body(self, rt: ResourceType, info: RequestInfo, raw: bytes) -> Any:
+        """A create or update body: JSON, or protobuf for the kinds kubesim decodes."""
+        if not protobuf.is_protobuf(self.headers.get("Content-Type")):
+            return _json(raw)
+        if info.subresource:
+            raise protobuf.unsupported(rt, "kubesim decodes protobuf for whole objects only")
+        return protobuf.decode_request(rt, raw)
+
+    def _options_body(self, rt: ResourceType, raw: bytes) -> bytes:
+        """A DELETE body as JSON (client-go's typed clients send protobuf DeleteOptions)."""
+        if raw and protobuf.is_protobuf(self.headers.get("Content-Type")):
+            return protobuf.decode_delete_options(rt, raw)
+        return raw
 
     # -- watch -----------------------------------------------------------------------
 
@@ -421,7 +444,7 @@ class Handler(BaseHTTPRequestHandler):
     def _send_obj(
         self, code: int, rt: ResourceType, obj: Obj, headers: dict[str, str] | None = None
     ) -> None:
-        self._send_json(code, views.present(rt, obj), headers)
+        self._send_json(code, self._output.render(views.present(rt, obj)), headers)
 
     def _send_json(self, code: int, body: Obj, headers: dict[str, str] | None = None) -> None:
         self._send_bytes(code, json.dumps(body).encode(), "application/json", headers)
@@ -450,7 +473,7 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
     def _write_chunk(self, event: Obj) -> None:
-        self._write_raw(json.dumps(event).encode() + b"\n")
+        self._write_raw(json.dumps(self._output.event(event)).encode() + b"\n")
 
     def _write_raw(self, data: bytes) -> None:
         if data:

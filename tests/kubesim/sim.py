@@ -16,6 +16,7 @@ from .clock import Clock
 from .faults import Faults
 from .kubeconfig import write as write_kubeconfig
 from .resources import Registry
+from .reviews import REVIEW_TYPES
 from .server import SimHTTPServer
 from .settings import Settings
 from .storage import Store
@@ -47,6 +48,8 @@ class KubeSim:
             {self.settings.token: User("kubesim-admin", ("system:masters", "system:authenticated"))}
         )
         self.authorizer: Authorizer = AllowAll()
+        for review in REVIEW_TYPES:
+            self.registry.add(review)
         if self.settings.rbac:
             from .rbac import enable_rbac
 

@@ -136,6 +136,8 @@ def prepare_for_update(kind: str, obj: Obj, old: Obj) -> None:
     if kind == "Pod":
         for container in (obj.get("spec") or {}).get("containers") or []:
             _quantities(container.get("resources"))
+    if kind == "CronJob":  # the real server defaults every object it decodes, updates too
+        default_cronjob_spec(obj.setdefault("spec", {}))
 
 
 def _secret(obj: Obj) -> None:

@@ -77,6 +77,18 @@ def test_defaults_and_validation(batch, kube_namespace) -> None:  # type: ignore
     assert body_of(err.value)["details"]["causes"][0]["field"] == "metadata.name"
 
 
+def test_an_update_is_defaulted_like_a_create(batch, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+    """Real: every decoded object is defaulted, so a PUT that leaves out ``suspend`` and
+    the history limits stores them defaulted again (and the generation stays)."""
+    created = batch.create_namespaced_cron_job(kube_namespace, cronjob("u", ["true"]))
+    body = cronjob("u", ["true"])
+    body["metadata"]["resourceVersion"] = created.metadata.resource_version
+    updated = batch.replace_namespaced_cron_job("u", kube_namespace, body)
+    assert updated.spec.suspend is False
+    assert updated.spec.successful_jobs_history_limit == 3
+    assert updated.metadata.generation == created.metadata.generation
+
+
 def test_schedule_fires_when_the_clock_advances(kubesim, kube_api, batch, kube_namespace) -> None:  # type: ignore[no-untyped-def]
     """Real: job `<cj>-<unix minutes>`, labels/annotations from the template plus the
     scheduled-timestamp annotation, controller ownerRef; status.active and lastScheduleTime;

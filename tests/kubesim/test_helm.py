@@ -21,10 +21,10 @@ CHART = Path(__file__).parent / "charts" / "demo"
 
 @pytest.fixture
 def helm_config(kubeconfig: Path, kube_namespace: str) -> Any:
-    # Helm's release storage writes Secrets through client-go's protobuf encoding, which
-    # kubesim does not decode; the in-memory driver keeps releases in this Config.
+    # Helm's release storage writes its Secrets (and deletes them) through client-go's
+    # protobuf encoding, as in a cluster.
     config = helm.Config(
-        kubeconfig_path=str(kubeconfig), namespace=kube_namespace, storage_driver="memory"
+        kubeconfig_path=str(kubeconfig), namespace=kube_namespace, storage_driver="secret"
     )
     yield config
     config.close()
@@ -64,6 +64,11 @@ def test_helm_lint_and_install_upgrade_uninstall(helm_config, kubeconfig, kube_n
             str(CHART), "demo", {"greeting": "again"}, namespace=kube_namespace, timeout=30
         )
         assert upgraded["revision"] == 2
+        releases = core.list_namespaced_secret(kube_namespace, label_selector="owner=helm")
+        assert sorted(s.metadata.name for s in releases.items) == [
+            "sh.helm.release.v1.demo.v1",
+            "sh.helm.release.v1.demo.v2",
+        ]
         assert core.read_namespaced_config_map("demo-cfg", kube_namespace).data == {
             "greeting": "again"
         }
@@ -72,5 +77,6 @@ def test_helm_lint_and_install_upgrade_uninstall(helm_config, kubeconfig, kube_n
                 str(CHART), "demo", {"jobMessage": "changed"}, namespace=kube_namespace, timeout=30
             )
         helm_config.uninstall("demo")
+        assert core.list_namespaced_secret(kube_namespace, label_selector="owner=helm").items == []
         names = [c.metadata.name for c in core.list_namespaced_config_map(kube_namespace).items]
         assert "demo-cfg" not in names

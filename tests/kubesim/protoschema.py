@@ -1,0 +1,503 @@
+"""Field numbers of the built-in messages kubesim decodes from protobuf request bodies.
+
+They are the public field numbers of kubernetes/api's ``generated.proto`` (core/v1,
+batch/v1) and apimachinery's meta/v1. Each field is ``"jsonName:type"``:
+
+- type ``string`` (the default), ``bytes`` (base64 in JSON), ``int``, ``bool``, ``time``,
+  ``Quantity``, ``IntOrString``, ``FieldsV1``, ``ignored`` (a status the server resets
+  on create), or a message name; ``[T]`` is a repeated field;
+  ``map``/``map<bytes>``/``map<Quantity>`` are maps with string keys.
+- a trailing ``?`` marks a Go pointer: its zero value is kept (``suspend: false``).
+  Other scalars are always encoded by Go, so their zero value means "unset".
+- an empty jsonName (``":LocalObjectReference"``) is an embedded struct whose fields are
+  inlined in JSON.
+"""
+
+from __future__ import annotations
+
+from .protoschema_workloads import WORKLOAD_KINDS, WORKLOAD_MESSAGES
+
+_META = {
+    "ObjectMeta": {
+        1: "name",
+        2: "generateName",
+        3: "namespace",
+        4: "selfLink",
+        5: "uid",
+        6: "resourceVersion",
+        7: "generation:int",
+        8: "creationTimestamp:time",
+        9: "deletionTimestamp:time",
+        10: "deletionGracePeriodSeconds:int?",
+        11: "labels:map",
+        12: "annotations:map",
+        13: "ownerReferences:[OwnerReference]",
+        14: "finalizers:[string]",
+        17: "managedFields:[ManagedFieldsEntry]",
+    },
+    "OwnerReference": {
+        1: "kind",
+        3: "name",
+        4: "uid",
+        5: "apiVersion",
+        6: "controller:bool?",
+        7: "blockOwnerDeletion:bool?",
+    },
+    "ManagedFieldsEntry": {
+        1: "manager",
+        2: "operation",
+        3: "apiVersion",
+        4: "time:time",
+        6: "fieldsType",
+        7: "fieldsV1:FieldsV1",
+        8: "subresource",
+    },
+    "LabelSelector": {1: "matchLabels:map", 2: "matchExpressions:[LabelSelectorRequirement]"},
+    "LabelSelectorRequirement": {1: "key", 2: "operator", 3: "values:[string]"},
+}
+
+_CORE_OBJECTS = {
+    "Namespace": {1: "metadata:ObjectMeta", 2: "spec:NamespaceSpec", 3: "status:ignored"},
+    "NamespaceSpec": {1: "finalizers:[string]"},
+    "ConfigMap": {
+        1: "metadata:ObjectMeta",
+        2: "data:map",
+        3: "binaryData:map<bytes>",
+        4: "immutable:bool?",
+    },
+    "Secret": {
+        1: "metadata:ObjectMeta",
+        2: "data:map<bytes>",
+        3: "type",
+        4: "stringData:map",
+        5: "immutable:bool?",
+    },
+    "ServiceAccount": {
+        1: "metadata:ObjectMeta",
+        2: "secrets:[ObjectReference]",
+        3: "imagePullSecrets:[LocalObjectReference]",
+        4: "automountServiceAccountToken:bool?",
+    },
+    "ObjectReference": {
+        1: "kind",
+        2: "namespace",
+        3: "name",
+        4: "uid",
+        5: "apiVersion",
+        6: "resourceVersion",
+        7: "fieldPath",
+    },
+    "LocalObjectReference": {1: "name"},
+    "Pod": {1: "metadata:ObjectMeta", 2: "spec:PodSpec", 3: "status:ignored"},
+    "PodTemplateSpec": {1: "metadata:ObjectMeta", 2: "spec:PodSpec"},
+}
+
+_POD_SPEC = {
+    "PodSpec": {
+        1: "volumes:[Volume]",
+        2: "containers:[Container]",
+        3: "restartPolicy",
+        4: "terminationGracePeriodSeconds:int?",
+        5: "activeDeadlineSeconds:int?",
+        6: "dnsPolicy",
+        7: "nodeSelector:map",
+        8: "serviceAccountName",
+        9: "serviceAccount",
+        10: "nodeName",
+        11: "hostNetwork:bool",
+        12: "hostPID:bool",
+        13: "hostIPC:bool",
+        14: "securityContext:PodSecurityContext",
+        15: "imagePullSecrets:[LocalObjectReference]",
+        16: "hostname",
+        17: "subdomain",
+        18: "affinity:Affinity",
+        19: "schedulerName",
+        20: "initContainers:[Container]",
+        21: "automountServiceAccountToken:bool?",
+        22: "tolerations:[Toleration]",
+        23: "hostAliases:[HostAlias]",
+        24: "priorityClassName",
+        25: "priority:int?",
+        26: "dnsConfig:PodDNSConfig",
+        27: "shareProcessNamespace:bool?",
+        28: "readinessGates:[PodReadinessGate]",
+        29: "runtimeClassName:string?",
+        30: "enableServiceLinks:bool?",
+        31: "preemptionPolicy:string?",
+        32: "overhead:map<Quantity>",
+        33: "topologySpreadConstraints:[TopologySpreadConstraint]",
+        35: "setHostnameAsFQDN:bool?",
+        36: "os:PodOS",
+        37: "hostUsers:bool?",
+        38: "schedulingGates:[PodSchedulingGate]",
+        40: "resources:ResourceRequirements",
+    },
+    "Container": {
+        1: "name",
+        2: "image",
+        3: "command:[string]",
+        4: "args:[string]",
+        5: "workingDir",
+        6: "ports:[ContainerPort]",
+        7: "env:[EnvVar]",
+        8: "resources:ResourceRequirements",
+        9: "volumeMounts:[VolumeMount]",
+        10: "livenessProbe:Probe",
+        11: "readinessProbe:Probe",
+        12: "lifecycle:Lifecycle",
+        13: "terminationMessagePath",
+        14: "imagePullPolicy",
+        15: "securityContext:SecurityContext",
+        16: "stdin:bool",
+        17: "stdinOnce:bool",
+        18: "tty:bool",
+        19: "envFrom:[EnvFromSource]",
+        20: "terminationMessagePolicy",
+        21: "volumeDevices:[VolumeDevice]",
+        22: "startupProbe:Probe",
+        23: "resizePolicy:[ContainerResizePolicy]",
+        24: "restartPolicy:string?",
+    },
+    "ContainerPort": {
+        1: "name",
+        2: "hostPort:int",
+        3: "containerPort:int",
+        4: "protocol",
+        5: "hostIP",
+    },
+    "EnvVar": {1: "name", 2: "value", 3: "valueFrom:EnvVarSource"},
+    "EnvVarSource": {
+        1: "fieldRef:ObjectFieldSelector",
+        2: "resourceFieldRef:ResourceFieldSelector",
+        3: "configMapKeyRef:ConfigMapKeySelector",
+        4: "secretKeyRef:SecretKeySelector",
+    },
+    "ObjectFieldSelector": {1: "apiVersion", 2: "fieldPath"},
+    "ResourceFieldSelector": {1: "containerName", 2: "resource", 3: "divisor:Quantity"},
+    "ConfigMapKeySelector": {1: ":LocalObjectReference", 2: "key", 3: "optional:bool?"},
+    "SecretKeySelector": {1: ":LocalObjectReference", 2: "key", 3: "optional:bool?"},
+    "EnvFromSource": {
+        1: "prefix",
+        2: "configMapRef:ConfigMapEnvSource",
+        3: "secretRef:SecretEnvSource",
+    },
+    "ConfigMapEnvSource": {1: ":LocalObjectReference", 2: "optional:bool?"},
+    "SecretEnvSource": {1: ":LocalObjectReference", 2: "optional:bool?"},
+    "ResourceRequirements": {
+        1: "limits:map<Quantity>",
+        2: "requests:map<Quantity>",
+        3: "claims:[ResourceClaim]",
+    },
+    "ResourceClaim": {1: "name", 2: "request"},
+    "VolumeMount": {
+        1: "name",
+        2: "readOnly:bool",
+        3: "mountPath",
+        4: "subPath",
+        5: "mountPropagation:string?",
+        6: "subPathExpr",
+        7: "recursiveReadOnly:string?",
+    },
+    "VolumeDevice": {1: "name", 2: "devicePath"},
+    "ContainerResizePolicy": {1: "resourceName", 2: "restartPolicy"},
+    "PodOS": {1: "name"},
+    "PodSchedulingGate": {1: "name"},
+    "PodReadinessGate": {1: "conditionType"},
+    "HostAlias": {1: "ip", 2: "hostnames:[string]"},
+    "PodDNSConfig": {
+        1: "nameservers:[string]",
+        2: "searches:[string]",
+        3: "options:[PodDNSConfigOption]",
+    },
+    "PodDNSConfigOption": {1: "name", 2: "value:string?"},
+    "Toleration": {
+        1: "key",
+        2: "operator",
+        3: "value",
+        4: "effect",
+        5: "tolerationSeconds:int?",
+    },
+}
+
+_PROBES = {
+    "Probe": {
+        1: ":ProbeHandler",
+        2: "initialDelaySeconds:int",
+        3: "timeoutSeconds:int",
+        4: "periodSeconds:int",
+        5: "successThreshold:int",
+        6: "failureThreshold:int",
+        7: "terminationGracePeriodSeconds:int?",
+    },
+    "ProbeHandler": {
+        1: "exec:ExecAction",
+        2: "httpGet:HTTPGetAction",
+        3: "tcpSocket:TCPSocketAction",
+        4: "grpc:GRPCAction",
+    },
+    "ExecAction": {1: "command:[string]"},
+    "HTTPGetAction": {
+        1: "path",
+        2: "port:IntOrString",
+        3: "host",
+        4: "scheme",
+        5: "httpHeaders:[HTTPHeader]",
+    },
+    "HTTPHeader": {1: "name", 2: "value"},
+    "TCPSocketAction": {1: "port:IntOrString", 2: "host"},
+    "GRPCAction": {1: "port:int", 2: "service:string?"},
+    "Lifecycle": {
+        1: "postStart:LifecycleHandler",
+        2: "preStop:LifecycleHandler",
+        3: "stopSignal:string?",
+    },
+    "LifecycleHandler": {
+        1: "exec:ExecAction",
+        2: "httpGet:HTTPGetAction",
+        3: "tcpSocket:TCPSocketAction",
+        4: "sleep:SleepAction",
+    },
+    "SleepAction": {1: "seconds:int"},
+}
+
+_SECURITY = {
+    "SecurityContext": {
+        1: "capabilities:Capabilities",
+        2: "privileged:bool?",
+        3: "seLinuxOptions:SELinuxOptions",
+        4: "runAsUser:int?",
+        5: "runAsNonRoot:bool?",
+        6: "readOnlyRootFilesystem:bool?",
+        7: "allowPrivilegeEscalation:bool?",
+        8: "runAsGroup:int?",
+        9: "procMount:string?",
+        10: "windowsOptions:WindowsSecurityContextOptions",
+        11: "seccompProfile:SeccompProfile",
+        12: "appArmorProfile:AppArmorProfile",
+    },
+    "PodSecurityContext": {
+        1: "seLinuxOptions:SELinuxOptions",
+        2: "runAsUser:int?",
+        3: "runAsNonRoot:bool?",
+        4: "supplementalGroups:[int]",
+        5: "fsGroup:int?",
+        6: "runAsGroup:int?",
+        7: "sysctls:[Sysctl]",
+        8: "windowsOptions:WindowsSecurityContextOptions",
+        9: "fsGroupChangePolicy:string?",
+        10: "seccompProfile:SeccompProfile",
+        11: "appArmorProfile:AppArmorProfile",
+        12: "supplementalGroupsPolicy:string?",
+        13: "seLinuxChangePolicy:string?",
+    },
+    "Capabilities": {1: "add:[string]", 2: "drop:[string]"},
+    "SELinuxOptions": {1: "user", 2: "role", 3: "type", 4: "level"},
+    "WindowsSecurityContextOptions": {
+        1: "gmsaCredentialSpecName:string?",
+        2: "gmsaCredentialSpec:string?",
+        3: "runAsUserName:string?",
+        4: "hostProcess:bool?",
+    },
+    "SeccompProfile": {1: "type", 2: "localhostProfile:string?"},
+    "AppArmorProfile": {1: "type", 2: "localhostProfile:string?"},
+    "Sysctl": {1: "name", 2: "value"},
+}
+
+_VOLUMES = {
+    "Volume": {1: "name", 2: ":VolumeSource"},
+    "VolumeSource": {
+        1: "hostPath:HostPathVolumeSource",
+        2: "emptyDir:EmptyDirVolumeSource",
+        6: "secret:SecretVolumeSource",
+        10: "persistentVolumeClaim:PersistentVolumeClaimVolumeSource",
+        16: "downwardAPI:DownwardAPIVolumeSource",
+        19: "configMap:ConfigMapVolumeSource",
+        26: "projected:ProjectedVolumeSource",
+    },
+    "HostPathVolumeSource": {1: "path", 2: "type:string?"},
+    "EmptyDirVolumeSource": {1: "medium", 2: "sizeLimit:Quantity"},
+    "SecretVolumeSource": {
+        1: "secretName",
+        2: "items:[KeyToPath]",
+        3: "defaultMode:int?",
+        4: "optional:bool?",
+    },
+    "ConfigMapVolumeSource": {
+        1: ":LocalObjectReference",
+        2: "items:[KeyToPath]",
+        3: "defaultMode:int?",
+        4: "optional:bool?",
+    },
+    "KeyToPath": {1: "key", 2: "path", 3: "mode:int?"},
+    "PersistentVolumeClaimVolumeSource": {1: "claimName", 2: "readOnly:bool"},
+    "DownwardAPIVolumeSource": {1: "items:[DownwardAPIVolumeFile]", 2: "defaultMode:int?"},
+    "DownwardAPIVolumeFile": {
+        1: "path",
+        2: "fieldRef:ObjectFieldSelector",
+        3: "resourceFieldRef:ResourceFieldSelector",
+        4: "mode:int?",
+    },
+    "ProjectedVolumeSource": {1: "sources:[VolumeProjection]", 2: "defaultMode:int?"},
+    "VolumeProjection": {
+        1: "secret:SecretProjection",
+        2: "downwardAPI:DownwardAPIProjection",
+        3: "configMap:ConfigMapProjection",
+        4: "serviceAccountToken:ServiceAccountTokenProjection",
+    },
+    "SecretProjection": {1: ":LocalObjectReference", 2: "items:[KeyToPath]", 4: "optional:bool?"},
+    "ConfigMapProjection": {
+        1: ":LocalObjectReference",
+        2: "items:[KeyToPath]",
+        4: "optional:bool?",
+    },
+    "DownwardAPIProjection": {1: "items:[DownwardAPIVolumeFile]"},
+    "ServiceAccountTokenProjection": {1: "audience", 2: "expirationSeconds:int?", 3: "path"},
+}
+
+_AFFINITY = {
+    "Affinity": {
+        1: "nodeAffinity:NodeAffinity",
+        2: "podAffinity:PodAffinity",
+        3: "podAntiAffinity:PodAffinity",
+    },
+    "NodeAffinity": {
+        1: "requiredDuringSchedulingIgnoredDuringExecution:NodeSelector",
+        2: "preferredDuringSchedulingIgnoredDuringExecution:[PreferredSchedulingTerm]",
+    },
+    "NodeSelector": {1: "nodeSelectorTerms:[NodeSelectorTerm]"},
+    "NodeSelectorTerm": {
+        1: "matchExpressions:[NodeSelectorRequirement]",
+        2: "matchFields:[NodeSelectorRequirement]",
+    },
+    "NodeSelectorRequirement": {1: "key", 2: "operator", 3: "values:[string]"},
+    "PreferredSchedulingTerm": {1: "weight:int", 2: "preference:NodeSelectorTerm"},
+    "PodAffinity": {
+        1: "requiredDuringSchedulingIgnoredDuringExecution:[PodAffinityTerm]",
+        2: "preferredDuringSchedulingIgnoredDuringExecution:[WeightedPodAffinityTerm]",
+    },
+    "PodAffinityTerm": {
+        1: "labelSelector:LabelSelector",
+        2: "namespaces:[string]",
+        3: "topologyKey",
+        4: "namespaceSelector:LabelSelector",
+        5: "matchLabelKeys:[string]",
+        6: "mismatchLabelKeys:[string]",
+    },
+    "WeightedPodAffinityTerm": {1: "weight:int", 2: "podAffinityTerm:PodAffinityTerm"},
+    "TopologySpreadConstraint": {
+        1: "maxSkew:int",
+        2: "topologyKey",
+        3: "whenUnsatisfiable",
+        4: "labelSelector:LabelSelector",
+        5: "minDomains:int?",
+        6: "nodeAffinityPolicy:string?",
+        7: "nodeTaintsPolicy:string?",
+        8: "matchLabelKeys:[string]",
+    },
+}
+
+_BATCH = {
+    "Job": {1: "metadata:ObjectMeta", 2: "spec:JobSpec", 3: "status:ignored"},
+    "JobSpec": {
+        1: "parallelism:int?",
+        2: "completions:int?",
+        3: "activeDeadlineSeconds:int?",
+        4: "selector:LabelSelector",
+        5: "manualSelector:bool?",
+        6: "template:PodTemplateSpec",
+        7: "backoffLimit:int?",
+        8: "ttlSecondsAfterFinished:int?",
+        9: "completionMode:string?",
+        10: "suspend:bool?",
+        12: "backoffLimitPerIndex:int?",
+        13: "maxFailedIndexes:int?",
+        14: "podReplacementPolicy:string?",
+        15: "managedBy:string?",
+    },
+    "CronJob": {1: "metadata:ObjectMeta", 2: "spec:CronJobSpec", 3: "status:ignored"},
+    "CronJobSpec": {
+        1: "schedule",
+        2: "startingDeadlineSeconds:int?",
+        3: "concurrencyPolicy",
+        4: "suspend:bool?",
+        5: "jobTemplate:JobTemplateSpec",
+        6: "successfulJobsHistoryLimit:int?",
+        7: "failedJobsHistoryLimit:int?",
+        8: "timeZone:string?",
+    },
+    "JobTemplateSpec": {1: "metadata:ObjectMeta", 2: "spec:JobSpec"},
+}
+
+_REVIEWS = {
+    "SelfSubjectAccessReview": {
+        1: "metadata:ObjectMeta",
+        2: "spec:SelfSubjectAccessReviewSpec",
+        3: "status:ignored",
+    },
+    "SelfSubjectAccessReviewSpec": {
+        1: "resourceAttributes:ResourceAttributes",
+        2: "nonResourceAttributes:NonResourceAttributes",
+    },
+    "ResourceAttributes": {
+        1: "namespace",
+        2: "verb",
+        3: "group",
+        4: "version",
+        5: "resource",
+        6: "subresource",
+        7: "name",
+    },
+    "NonResourceAttributes": {1: "path", 2: "verb"},
+    "SelfSubjectRulesReview": {
+        1: "metadata:ObjectMeta",
+        2: "spec:SelfSubjectRulesReviewSpec",
+        3: "status:ignored",
+    },
+    "SelfSubjectRulesReviewSpec": {1: "namespace"},
+    "SelfSubjectReview": {1: "metadata:ObjectMeta", 2: "status:ignored"},
+}
+
+_OPTIONS = {
+    "DeleteOptions": {
+        1: "gracePeriodSeconds:int?",
+        2: "preconditions:Preconditions",
+        3: "orphanDependents:bool?",
+        4: "propagationPolicy:string?",
+        5: "dryRun:[string]",
+        6: "ignoreStoreReadErrorWithClusterBreakingPotential:bool?",
+    },
+    "Preconditions": {1: "uid:string?", 2: "resourceVersion:string?"},
+}
+
+#: Message name -> field number -> spec (see the module docstring).
+MESSAGES: dict[str, dict[int, str]] = {
+    **_META,
+    **_CORE_OBJECTS,
+    **_POD_SPEC,
+    **_PROBES,
+    **_SECURITY,
+    **_VOLUMES,
+    **_AFFINITY,
+    **_BATCH,
+    **_REVIEWS,
+    **_OPTIONS,
+    **WORKLOAD_MESSAGES,
+}
+
+#: (apiVersion, kind) of the top-level objects kubesim reads from protobuf.
+DECODED_KINDS: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("v1", "Namespace"),
+        ("v1", "ConfigMap"),
+        ("v1", "Secret"),
+        ("v1", "ServiceAccount"),
+        ("v1", "Pod"),
+        ("batch/v1", "Job"),
+        ("batch/v1", "CronJob"),
+        ("authorization.k8s.io/v1", "SelfSubjectAccessReview"),
+        ("authorization.k8s.io/v1", "SelfSubjectRulesReview"),
+        ("authentication.k8s.io/v1", "SelfSubjectReview"),
+        *WORKLOAD_KINDS,
+    }
+)
