@@ -54,6 +54,11 @@ def _other(path: tuple[str, ...], value: Any) -> Any:
         "results.replicas": 3,
         "prometheusRule.severity": "critical",
         "serviceMonitor.interval": "1m",
+        "serviceMonitor.scrapeTimeout": "10s",
+        "serviceMonitor.namespace": "monitoring",
+        "serviceMonitor.relabelings": [{"targetLabel": "cluster", "replacement": "east"}],
+        "serviceMonitor.metricRelabelings": [{"action": "drop", "regex": "python_gc_.*"}],
+        "grafanaDashboard.namespace": "grafana",
         "prometheusRule.failingFor": "5m",
         "prometheusRule.staleAfter": "6h",
         "operator.jobTtlSeconds": 600,
@@ -89,6 +94,7 @@ ALL_ON = {
     **ci_values(CI / "ha-monitoring-values.yaml"),
     "serviceMonitor": {"enabled": True},
     "prometheusRule": {"enabled": True},
+    "grafanaDashboard": {"enabled": True},
     "networkPolicy": {"enabled": True},
 }
 

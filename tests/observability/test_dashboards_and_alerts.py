@@ -14,7 +14,7 @@ from tests.observability.promql import metric_names, selectors
 from tests.results.harness import Cluster, OperatorService, ResultsService
 
 ROOT = Path(__file__).resolve().parents[2]
-DASHBOARD = ROOT / "deploy" / "grafana" / "netchecks-dashboard.json"
+DASHBOARD = ROOT / "charts" / "netchecks" / "files" / "grafana" / "netchecks-dashboard.json"
 #: Labels Prometheus adds when it scrapes (not in /metrics).
 TARGET_LABELS = {"job", "instance"}
 #: Series Prometheus makes itself for every scrape target (not in /metrics).
