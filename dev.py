@@ -8,7 +8,7 @@
 
 Needs only Python 3.11+ and git. It creates ``.venv``, installs every package of
 the monorepo (editable) with the test tools, and installs the system packages the
-tests talk to (dnsmasq, PostgreSQL) with apt-get when they are missing.
+tests talk to (dnsmasq, PostgreSQL, Prometheus) with apt-get when they are missing.
 """
 
 from __future__ import annotations
@@ -35,8 +35,9 @@ PACKAGES = [
     "packages/netchecks-results",
 ]
 
-#: Debian packages the tests need: a real DNS server and a real PostgreSQL.
-SYSTEM_PACKAGES = {"dnsmasq": "dnsmasq", "postgresql": "initdb"}
+#: Debian packages the tests need (package: a command it installs): a real DNS server, a
+#: real PostgreSQL, and Prometheus (promtool tests of the alerts, a real scrape end to end).
+SYSTEM_PACKAGES = {"dnsmasq": "dnsmasq", "postgresql": "initdb", "prometheus": "promtool"}
 
 
 def _say(message: str) -> None:
@@ -55,7 +56,7 @@ def _have_command(name: str) -> bool:
 
 
 def ensure_system_packages() -> None:
-    """Install dnsmasq and PostgreSQL with apt-get when missing."""
+    """Install dnsmasq, PostgreSQL and Prometheus with apt-get when missing."""
     missing = [pkg for pkg, cmd in SYSTEM_PACKAGES.items() if not _have_command(cmd)]
     if not missing:
         return
@@ -68,7 +69,7 @@ def ensure_system_packages() -> None:
     _run(*sudo, "apt-get", "update", "-qq", env=env)
     _run(*sudo, "apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing, env=env)
     # The Debian packages start system services we do not use; tests run their own.
-    for service in ("dnsmasq", "postgresql"):
+    for service in missing:
         subprocess.run([*sudo, "service", service, "stop"], capture_output=True, check=False)
 
 

@@ -60,7 +60,7 @@ def _other(path: tuple[str, ...], value: Any) -> Any:
         "serviceMonitor.metricRelabelings": [{"action": "drop", "regex": "python_gc_.*"}],
         "grafanaDashboard.namespace": "grafana",
         "prometheusRule.failingFor": "5m",
-        "prometheusRule.staleAfter": "6h",
+        "prometheusRule.runbookBaseUrl": "https://runbooks.example.com/netchecks",
         "operator.jobTtlSeconds": 600,
         "watchNamespaces": ["team-z"],
         "networkPolicy.apiServer.ports": [8443],
