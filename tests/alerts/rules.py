@@ -14,16 +14,17 @@ from tests.chart.helm import find, objects
 RULE_VALUES = {"serviceMonitor": {"enabled": True}, "prometheusRule": {"enabled": True}}
 
 
-def rule_groups(values: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """The ``spec.groups`` of the chart's PrometheusRule."""
-    (rule,) = find(objects({**RULE_VALUES, **(values or {})}), "PrometheusRule")
+def rule_groups(rule_values: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The ``spec.groups`` of the chart's PrometheusRule (``rule_values``: prometheusRule.*)."""
+    values = {**RULE_VALUES, "prometheusRule": {"enabled": True, **(rule_values or {})}}
+    (rule,) = find(objects(values), "PrometheusRule")
     groups: list[dict[str, Any]] = rule["spec"]["groups"]
     return groups
 
 
-def write_rule_file(path: Path, values: dict[str, Any] | None = None) -> Path:
+def write_rule_file(path: Path, rule_values: dict[str, Any] | None = None) -> Path:
     """Write the groups as a rule file, as the Prometheus Operator gives them to Prometheus."""
-    path.write_text(yaml.safe_dump({"groups": rule_groups(values)}, sort_keys=False, width=1000))
+    path.write_text(yaml.safe_dump({"groups": rule_groups(rule_values)}, sort_keys=False, width=1000))
     return path
 
 
