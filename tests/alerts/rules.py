@@ -24,7 +24,9 @@ def rule_groups(rule_values: dict[str, Any] | None = None) -> list[dict[str, Any
 
 def write_rule_file(path: Path, rule_values: dict[str, Any] | None = None) -> Path:
     """Write the groups as a rule file, as the Prometheus Operator gives them to Prometheus."""
-    path.write_text(yaml.safe_dump({"groups": rule_groups(rule_values)}, sort_keys=False, width=1000))
+    path.write_text(
+        yaml.safe_dump({"groups": rule_groups(rule_values)}, sort_keys=False, width=1000)
+    )
     return path
 
 
