@@ -31,7 +31,12 @@ from netchecks_operator.kube import Cluster
 from netchecks_operator.plan import EventNote, NameTakenError, error_status, plan
 from netchecks_operator.schedule import expected_interval
 from netchecks_operator.settings import OperatorSettings
-from netchecks_operator.status import RECONCILE_ERROR, now_rfc3339, previous_condition
+from netchecks_operator.status import (
+    RECONCILE_ERROR,
+    epoch_seconds,
+    now_rfc3339,
+    previous_condition,
+)
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +98,12 @@ class Controller:
             [self._observe_schedules],
             unit="s",
             description="Longest time between two runs of each scheduled assertion",
+        )
+        metrics.meter.create_observable_gauge(
+            "netchecks.operator.assertion.scheduled_since.timestamp",
+            [self._observe_scheduled_since],
+            unit="s",
+            description="When each scheduled assertion's CronJob was created (epoch seconds)",
         )
 
     # -- events -> queue ---------------------------------------------------------------------
@@ -244,7 +255,8 @@ class Controller:
         for reason, count in counts.items():
             yield Observation(count, {"reason": reason})
 
-    def _observe_schedules(self, _options: CallbackOptions) -> Iterable[Observation]:
+    def _schedules(self) -> Iterable[tuple[dict[str, str], float, dict[str, Any]]]:
+        """(labels, expected interval, assertion) of every valid scheduled assertion."""
         for assertion in self.cluster.assertions():
             meta = assertion.get("metadata") or {}
             schedule = (assertion.get("spec") or {}).get("schedule")
@@ -254,4 +266,17 @@ class Controller:
             interval = expected_interval(schedule)
             if interval is not None and not meta.get("deletionTimestamp"):
                 labels = {"namespace": meta.get("namespace", ""), "assertion": meta.get("name", "")}
-                yield Observation(interval, labels)
+                yield labels, interval, assertion
+
+    def _observe_schedules(self, _options: CallbackOptions) -> Iterable[Observation]:
+        for labels, interval, _assertion in self._schedules():
+            yield Observation(interval, labels)
+
+    def _observe_scheduled_since(self, _options: CallbackOptions) -> Iterable[Observation]:
+        for labels, _interval, assertion in self._schedules():
+            cronjob = self.cluster.cronjob(assertion)
+            created = epoch_seconds(
+                ((cronjob or {}).get("metadata") or {}).get("creationTimestamp")
+            )
+            if created is not None:
+                yield Observation(created, labels)
