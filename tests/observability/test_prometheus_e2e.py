@@ -1,10 +1,12 @@
 """A real Prometheus scrapes both services as the chart's ServiceMonitors make it, and
 evaluates the chart's rules: alerts name the assertion's namespace, every dashboard
-panel has data, nothing else fires."""
+panel has data, nothing else fires. Every line both services logged meanwhile is one
+JSON event with the same keys."""
 
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import subprocess
 import urllib.parse
@@ -15,6 +17,7 @@ from typing import Any
 
 import pytest
 import yaml
+from netchecks_core.service.logs import KEYS
 
 from tests.alerts.rules import prometheus_tool, write_rule_file
 from tests.chart.helm import find, objects
@@ -23,6 +26,7 @@ from tests.results.harness import Cluster, OperatorService, ResultsService, wait
 from tests.targets.processes import free_port
 
 RELEASE_NAMESPACE = "netchecks"
+RFC3339_MILLIS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 
 def scrape_config(component: str, port: int) -> dict[str, Any]:
@@ -111,10 +115,21 @@ class Prometheus:
         self.log.close()
 
 
+class Setup:
+    """What the module's tests share: Prometheus, the assertions' namespace, the services."""
+
+    def __init__(
+        self, prometheus: Prometheus, namespace: str, services: list[ResultsService]
+    ) -> None:
+        self.prometheus = prometheus
+        self.namespace = namespace
+        self.services = services
+
+
 @pytest.fixture(scope="module")
 def scraped(
     netchecks_crds: None, kube_api: Any, kubeconfig: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[Prometheus, str]]:
+) -> Iterator[Setup]:
     """Both services with one failing and one scheduled assertion, scraped by Prometheus."""
     from kubernetes import client
 
@@ -147,7 +162,7 @@ def scraped(
                 logs,
                 [scrape_config("operator", operator.port), scrape_config("results", results.port)],
             )
-            yield prometheus, namespace
+            yield Setup(prometheus, namespace, [operator, results])
         finally:
             if prometheus is not None:
                 prometheus.stop()
@@ -161,9 +176,9 @@ def firing(prometheus: Prometheus) -> list[dict[str, Any]]:
 
 @pytest.mark.timeout(180)
 def test_failing_assertion_alert_names_the_assertions_own_namespace(
-    scraped: tuple[Prometheus, str],
+    scraped: Setup,
 ) -> None:
-    prometheus, namespace = scraped
+    prometheus, namespace = scraped.prometheus, scraped.namespace
 
     alerts = wait_for(lambda: firing(prometheus), 60, "NetchecksAssertionFailing to fire")
 
@@ -190,8 +205,8 @@ def panel_queries() -> list[tuple[str, str]]:
 
 
 @pytest.mark.timeout(180)
-def test_every_panel_of_the_dashboard_has_data(scraped: tuple[Prometheus, str]) -> None:
-    prometheus, namespace = scraped
+def test_every_panel_of_the_dashboard_has_data(scraped: Setup) -> None:
+    prometheus, namespace = scraped.prometheus, scraped.namespace
 
     def empty() -> list[str] | None:
         missing = [
@@ -211,9 +226,9 @@ def test_every_panel_of_the_dashboard_has_data(scraped: tuple[Prometheus, str]) 
 
 @pytest.mark.timeout(180)
 def test_nothing_else_fires_or_is_pending_on_a_healthy_setup(
-    scraped: tuple[Prometheus, str],
+    scraped: Setup,
 ) -> None:
-    prometheus, _namespace = scraped
+    prometheus = scraped.prometheus
     wait_for(lambda: firing(prometheus), 60, "the failing assertion's alert")
 
     alerts = prometheus.api("alerts")["alerts"]
@@ -221,3 +236,28 @@ def test_nothing_else_fires_or_is_pending_on_a_healthy_setup(
     assert {(a["labels"]["alertname"], a["labels"].get("rule")) for a in alerts} == {
         ("NetchecksAssertionFailing", "down")
     }
+
+
+@pytest.mark.timeout(60)
+def test_every_log_line_of_both_services_is_one_json_event_with_the_same_keys(
+    scraped: Setup,
+) -> None:
+    for service in scraped.services:
+        service.stop()  # so the logs are complete, shutdown included (the last test here)
+    keys_by_service = {}
+
+    for service in scraped.services:
+        lines = service.logs().splitlines()
+        assert len(lines) > 10, service.command
+        events = [json.loads(line) for line in lines]
+        for event in events:
+            assert isinstance(event, dict)
+            assert set(event) - {"exc_info"} == set(KEYS), event
+            assert RFC3339_MILLIS.match(event["time"]), event["time"]
+            assert "\x1b" not in json.dumps(event, ensure_ascii=False), event
+        keys_by_service[service.command] = {key for event in events for key in event}
+        assert any(e["logger"].startswith("uvicorn") for e in events), "uvicorn logs as JSON"
+
+    assert keys_by_service["netchecks-operator"] - {"exc_info"} == (
+        keys_by_service["netchecks-results"] - {"exc_info"}
+    )
