@@ -30,27 +30,24 @@ def expectations() -> list[tuple[str, bool]]:
     ]
 
 
+def promtool(directory: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [prometheus_tool("promtool"), *args],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
 @pytest.mark.timeout(60)
 def test_promtool_unit_tests_of_every_alert_pass(tmp_path: Path) -> None:
     write_rule_file(tmp_path / RULE_FILE)
     shutil.copy(UNIT_TESTS, tmp_path)
 
-    checked = subprocess.run(
-        [prometheus_tool("promtool"), "check", "rules", RULE_FILE],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
-    tested = subprocess.run(
-        [prometheus_tool("promtool"), "test", "rules", UNIT_TESTS.name],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    checked = promtool(tmp_path, "check", "rules", RULE_FILE)
+    tested = promtool(tmp_path, "test", "rules", UNIT_TESTS.name)
 
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert tested.returncode == 0, tested.stdout + tested.stderr
@@ -73,14 +70,7 @@ def test_promtool_notices_a_wrong_expectation(tmp_path: Path) -> None:
     )
     (tmp_path / UNIT_TESTS.name).write_text(broken)
 
-    tested = subprocess.run(
-        [prometheus_tool("promtool"), "test", "rules", UNIT_TESTS.name],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    tested = promtool(tmp_path, "test", "rules", UNIT_TESTS.name)
 
     assert tested.returncode != 0
     assert "NetchecksAssertionFailing" in tested.stdout + tested.stderr

@@ -3,6 +3,9 @@ observability and documentation tests)."""
 
 from __future__ import annotations
 
+import contextlib
+import secrets
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +13,7 @@ import pytest
 
 from tests.docs.markdown import code_names, first_code, page
 from tests.results.harness import Cluster, OperatorService, ResultsService
+from tests.targets.http import HttpServer
 
 
 def exported(text: str) -> dict[str, set[str]]:
@@ -26,51 +30,61 @@ def exported(text: str) -> dict[str, set[str]]:
     return found
 
 
+class Services:
+    """Both services against kubesim in a fresh namespace, with a local web target and
+    two assertions: ``web`` (rule ``up`` passes, ``down`` fails) and a daily ``nightly``."""
+
+    def __init__(self, kube_api: Any, kubeconfig: Path, logs: Path, prefix: str) -> None:
+        from kubernetes import client
+
+        self.namespace = f"{prefix}-{secrets.token_hex(3)}"
+        client.CoreV1Api(kube_api).create_namespace({"metadata": {"name": self.namespace}})
+        self.cluster = Cluster(kube_api, self.namespace)
+        self.operator = OperatorService(kubeconfig, self.namespace, logs)
+        self.results = ResultsService(kubeconfig, self.namespace, logs)
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[Services]:
+        """Start both services and the assertions; stop the services on the way out."""
+        with HttpServer() as web:
+            try:
+                self.operator.start()
+                self.results.start()
+                self.cluster.create_assertion(
+                    "web",
+                    {
+                        "rules": [
+                            {"name": "up", "type": "http", "url": web.url("/json")},
+                            {"name": "down", "type": "http", "url": web.url("/status/503")},
+                        ]
+                    },
+                )
+                self.cluster.create_assertion(
+                    "nightly",
+                    {"schedule": "0 3 * * *", "rules": [{"name": "a", "type": "internal"}]},
+                )
+                self.cluster.wait_report("web", timeout=60)
+                yield self
+            finally:
+                self.operator.stop()
+                self.results.stop()
+
+
 @pytest.fixture(scope="module")
 def expositions(
     netchecks_crds: None, kube_api: Any, kubeconfig: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> list[str]:
     """Both services' /metrics after real work: a passing and failing run, a run without
     result, a scheduled assertion."""
-    import secrets
-
-    from kubernetes import client
-
-    from tests.targets.http import HttpServer
-
-    namespace = f"observability-{secrets.token_hex(3)}"
-    client.CoreV1Api(kube_api).create_namespace({"metadata": {"name": namespace}})
-    logs = tmp_path_factory.mktemp("services")
-    cluster = Cluster(kube_api, namespace)
-    with HttpServer() as web:
-        operator = OperatorService(kubeconfig, namespace, logs).start()
-        results = ResultsService(kubeconfig, namespace, logs).start()
-        try:
-            cluster.create_assertion(
-                "web",
-                {
-                    "rules": [
-                        {"name": "up", "type": "http", "url": web.url("/json")},
-                        {"name": "down", "type": "http", "url": web.url("/status/503")},
-                    ]
-                },
-            )
-            cluster.create_assertion(
-                "scheduled",
-                {"schedule": "0 3 * * *", "rules": [{"name": "a", "type": "internal"}]},
-            )
-            garbage = cluster.create_assertion(
-                "garbage", {"rules": [{"name": "a", "type": "internal"}]}
-            )
-            cluster.run_probe(
-                garbage, command=["python", "-c", "print('no result')"], image="python"
-            )
-            cluster.wait_report("web", timeout=60)
-            cluster.wait_report("garbage", timeout=60)
-            return [operator.metrics(), results.metrics()]
-        finally:
-            operator.stop()
-            results.stop()
+    services = Services(kube_api, kubeconfig, tmp_path_factory.mktemp("services"), "observability")
+    with services.running():
+        cluster = services.cluster
+        garbage = cluster.create_assertion(
+            "garbage", {"rules": [{"name": "a", "type": "internal"}]}
+        )
+        cluster.run_probe(garbage, command=["python", "-c", "print('no result')"], image="python")
+        cluster.wait_report("garbage", timeout=60)
+        return [services.operator.metrics(), services.results.metrics()]
 
 
 #: Metrics that appear only once something rare happened (the series bound hit, a run

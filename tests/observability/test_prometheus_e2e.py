@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
-import subprocess
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -21,9 +19,10 @@ from netchecks_core.service.logs import KEYS
 
 from tests.alerts.rules import prometheus_tool, write_rule_file
 from tests.chart.helm import find, objects
+from tests.observability.services import Services
 from tests.observability.test_dashboards_and_alerts import DASHBOARD
-from tests.results.harness import Cluster, OperatorService, ResultsService, wait_for
-from tests.targets.processes import free_port
+from tests.results.harness import ResultsService, wait_for
+from tests.targets.processes import free_port, spawn, stop
 
 RELEASE_NAMESPACE = "netchecks"
 RFC3339_MILLIS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -73,15 +72,14 @@ class Prometheus:
         }
         (directory / "prometheus.yaml").write_text(yaml.safe_dump(config))
         self.log = (directory / "prometheus.log").open("wb")
-        self.process = subprocess.Popen(
+        self.process = spawn(
             [
                 prometheus_tool("prometheus"),
                 f"--config.file={directory / 'prometheus.yaml'}",
                 f"--storage.tsdb.path={directory / 'data'}",
                 f"--web.listen-address=127.0.0.1:{self.port}",
             ],
-            stdout=self.log,
-            stderr=self.log,
+            log=self.log,
         )
         wait_for(self.ready, 30, "prometheus to be ready")
 
@@ -106,12 +104,7 @@ class Prometheus:
         return result
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=5)
+        stop(self.process, timeout=15)
         self.log.close()
 
 
@@ -131,43 +124,16 @@ def scraped(
     netchecks_crds: None, kube_api: Any, kubeconfig: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Setup]:
     """Both services with one failing and one scheduled assertion, scraped by Prometheus."""
-    from kubernetes import client
-
-    from tests.targets.http import HttpServer
-
-    namespace = f"prometheus-{secrets.token_hex(3)}"
-    client.CoreV1Api(kube_api).create_namespace({"metadata": {"name": namespace}})
     logs = tmp_path_factory.mktemp("prometheus")
-    cluster = Cluster(kube_api, namespace)
-    with HttpServer() as web:
-        operator = OperatorService(kubeconfig, namespace, logs).start()
-        results = ResultsService(kubeconfig, namespace, logs).start()
-        prometheus = None
+    with Services(kube_api, kubeconfig, logs, "prometheus").running() as services:
+        operator, results = services.operator, services.results
+        prometheus = Prometheus(
+            logs, [scrape_config("operator", operator.port), scrape_config("results", results.port)]
+        )
         try:
-            cluster.create_assertion(
-                "web",
-                {
-                    "rules": [
-                        {"name": "up", "type": "http", "url": web.url("/json")},
-                        {"name": "down", "type": "http", "url": web.url("/status/503")},
-                    ]
-                },
-            )
-            cluster.create_assertion(
-                "nightly",
-                {"schedule": "0 3 * * *", "rules": [{"name": "a", "type": "internal"}]},
-            )
-            cluster.wait_report("web", timeout=60)
-            prometheus = Prometheus(
-                logs,
-                [scrape_config("operator", operator.port), scrape_config("results", results.port)],
-            )
-            yield Setup(prometheus, namespace, [operator, results])
+            yield Setup(prometheus, services.namespace, [operator, results])
         finally:
-            if prometheus is not None:
-                prometheus.stop()
-            operator.stop()
-            results.stop()
+            prometheus.stop()
 
 
 def firing(prometheus: Prometheus) -> list[dict[str, Any]]:
