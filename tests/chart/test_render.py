@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 import yaml
 from netchecks_core.crd import crd
 
-from charts.generate import BUNDLE, CHART, README, SCHEMA, outputs
+from charts.generate import BUNDLE, CHART, DASHBOARD, README, SCHEMA, outputs
 from tests.chart.helm import CI_FILES, CUSTOM_KINDS, ci_values, find, objects, one, render
 
 #: The oldest and the newest Kubernetes the chart supports (Chart.yaml kubeVersion >=1.28).
@@ -126,3 +127,46 @@ def test_notes_tell_what_to_do_next() -> None:
     assert "helm test netchecks" in notes
     assert "namespace: team-a" in notes
     assert "kubectl get nas -A" in notes
+
+
+def test_service_monitors_keep_the_metrics_namespace_label_and_pass_the_scrape_options() -> None:
+    relabel = [{"targetLabel": "cluster", "replacement": "east"}]
+    drop = [{"action": "drop", "sourceLabels": ["__name__"], "regex": "python_gc_.*"}]
+    values = {
+        "serviceMonitor": {
+            "enabled": True,
+            "namespace": "monitoring",
+            "scrapeTimeout": "10s",
+            "labels": {"release": "prometheus"},
+            "relabelings": relabel,
+            "metricRelabelings": drop,
+        }
+    }
+    monitors = find(objects(values), "ServiceMonitor")
+    assert {m["metadata"]["name"] for m in monitors} == {"netchecks-operator", "netchecks-results"}
+    for monitor in monitors:
+        assert monitor["metadata"]["namespace"] == "monitoring"
+        assert monitor["metadata"]["labels"]["release"] == "prometheus"
+        assert monitor["spec"]["namespaceSelector"] == {"matchNames": ["netchecks"]}
+        (endpoint,) = monitor["spec"]["endpoints"]
+        assert endpoint["honorLabels"] is True
+        assert endpoint["scrapeTimeout"] == "10s"
+        assert endpoint["relabelings"] == relabel
+        assert endpoint["metricRelabelings"] == drop
+    (default,) = find(
+        objects({"serviceMonitor": {"enabled": True}}), "ServiceMonitor", "netchecks-results"
+    )
+    assert default["metadata"]["namespace"] == "netchecks"
+    assert "scrapeTimeout" not in default["spec"]["endpoints"][0]
+
+
+def test_grafana_dashboard_is_a_configmap_for_the_sidecar_only_when_enabled() -> None:
+    assert [c for c in find(objects(), "ConfigMap") if "dashboard" in c["metadata"]["name"]] == []
+    values = {"grafanaDashboard": {"enabled": True, "annotations": {"grafana_folder": "Network"}}}
+
+    dashboard = one(objects(values), "ConfigMap", "netchecks-dashboard")
+
+    assert dashboard["metadata"]["labels"]["grafana_dashboard"] == "1"
+    assert dashboard["metadata"]["annotations"] == {"grafana_folder": "Network"}
+    (text,) = dashboard["data"].values()
+    assert json.loads(text) == json.loads(DASHBOARD.read_text())

@@ -54,8 +54,13 @@ def _other(path: tuple[str, ...], value: Any) -> Any:
         "results.replicas": 3,
         "prometheusRule.severity": "critical",
         "serviceMonitor.interval": "1m",
+        "serviceMonitor.scrapeTimeout": "10s",
+        "serviceMonitor.namespace": "monitoring",
+        "serviceMonitor.relabelings": [{"targetLabel": "cluster", "replacement": "east"}],
+        "serviceMonitor.metricRelabelings": [{"action": "drop", "regex": "python_gc_.*"}],
+        "grafanaDashboard.namespace": "grafana",
         "prometheusRule.failingFor": "5m",
-        "prometheusRule.staleAfter": "6h",
+        "prometheusRule.runbookBaseUrl": "https://runbooks.example.com/netchecks",
         "operator.jobTtlSeconds": 600,
         "watchNamespaces": ["team-z"],
         "networkPolicy.apiServer.ports": [8443],
@@ -89,6 +94,7 @@ ALL_ON = {
     **ci_values(CI / "ha-monitoring-values.yaml"),
     "serviceMonitor": {"enabled": True},
     "prometheusRule": {"enabled": True},
+    "grafanaDashboard": {"enabled": True},
     "networkPolicy": {"enabled": True},
 }
 

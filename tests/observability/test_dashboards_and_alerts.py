@@ -9,12 +9,14 @@ from typing import Any
 import pytest
 
 from tests.chart.helm import find, objects
-from tests.docs.markdown import code_names, first_code, page
+from tests.docs.markdown import code_names, page
 from tests.observability.promql import metric_names, selectors
-from tests.results.harness import Cluster, OperatorService, ResultsService
+from tests.observability.services import exported, expositions
+
+__all__ = ["expositions"]  # a fixture
 
 ROOT = Path(__file__).resolve().parents[2]
-DASHBOARD = ROOT / "deploy" / "grafana" / "netchecks-dashboard.json"
+DASHBOARD = ROOT / "charts" / "netchecks" / "files" / "grafana" / "netchecks-dashboard.json"
 #: Labels Prometheus adds when it scrapes (not in /metrics).
 TARGET_LABELS = {"job", "instance"}
 #: Series Prometheus makes itself for every scrape target (not in /metrics).
@@ -38,63 +40,14 @@ def alert_rules() -> list[dict[str, Any]]:
     return [r for group in rule["spec"]["groups"] for r in group["rules"]]
 
 
-def exported(text: str) -> dict[str, set[str]]:
-    """Metric name -> label names, from a Prometheus exposition."""
-    found: dict[str, set[str]] = {}
-    for line in text.splitlines():
-        if not line or line.startswith("#"):
-            continue
-        name, _, rest = line.partition("{")
-        labels = (
-            {part.split("=", 1)[0] for part in rest.split('",') if "=" in part} if rest else set()
-        )
-        found.setdefault(name.split(" ")[0], set()).update(label.strip() for label in labels)
-    return found
-
-
 @pytest.fixture(scope="module")
-def metrics(
-    netchecks_crds: None, kube_api: Any, kubeconfig: Path, tmp_path_factory: pytest.TempPathFactory
-) -> dict[str, set[str]]:
-    """Both services' /metrics after real work: a passing and failing run, a run without result."""
-    import secrets
-
-    from kubernetes import client
-
-    from tests.targets.http import HttpServer
-
-    namespace = f"observability-{secrets.token_hex(3)}"
-    client.CoreV1Api(kube_api).create_namespace({"metadata": {"name": namespace}})
-    logs = tmp_path_factory.mktemp("services")
-    cluster = Cluster(kube_api, namespace)
-    with HttpServer() as web:
-        operator = OperatorService(kubeconfig, namespace, logs).start()
-        results = ResultsService(kubeconfig, namespace, logs).start()
-        try:
-            cluster.create_assertion(
-                "web",
-                {
-                    "rules": [
-                        {"name": "up", "type": "http", "url": web.url("/json")},
-                        {"name": "down", "type": "http", "url": web.url("/status/503")},
-                    ]
-                },
-            )
-            garbage = cluster.create_assertion(
-                "garbage", {"rules": [{"name": "a", "type": "internal"}]}
-            )
-            cluster.run_probe(
-                garbage, command=["python", "-c", "print('no result')"], image="python"
-            )
-            cluster.wait_report("web", timeout=60)
-            cluster.wait_report("garbage", timeout=60)
-            found = exported(operator.metrics())
-            for name, labels in exported(results.metrics()).items():
-                found.setdefault(name, set()).update(labels)
-            return found
-        finally:
-            operator.stop()
-            results.stop()
+def metrics(expositions: list[str]) -> dict[str, set[str]]:
+    """Metric name -> label names, of both services."""
+    found: dict[str, set[str]] = {}
+    for text in expositions:
+        for name, labels in exported(text).items():
+            found.setdefault(name, set()).update(labels)
+    return found
 
 
 def used_metrics() -> list[tuple[str, str]]:
@@ -127,20 +80,6 @@ def test_every_label_the_dashboard_and_alerts_match_on_exists(metrics: dict[str,
     }
 
     assert missing == set()
-
-
-@pytest.mark.timeout(120)
-def test_operating_guide_lists_exactly_the_netchecks_metrics(metrics: dict[str, set[str]]) -> None:
-    (table,) = page("operating.md").tables_in("Metrics")
-    documented = {first_code(cell) for cell in table.column()}
-    families = {
-        name.removesuffix("_bucket").removesuffix("_count").removesuffix("_sum")
-        for name in metrics
-        if name.startswith("netchecks_")
-    }
-
-    # series_dropped only appears once the series bound is hit.
-    assert documented - {"netchecks_results_rule_series_dropped_total"} == families
 
 
 def test_dashboard_has_the_panels_the_issue_asks_for() -> None:

@@ -191,26 +191,47 @@ spec:
 {{- end }}
 {{- end -}}
 
+{{/*
+honorLabels: the metrics carry their own `namespace` label (the assertion's); without it
+Prometheus would rename it `exported_namespace` and every alert would name the release's
+namespace instead of the assertion's.
+*/}}
 {{- define "netchecks.servicemonitor" -}}
-{{- if .root.Values.serviceMonitor.enabled }}
+{{- $sm := .root.Values.serviceMonitor -}}
+{{- if $sm.enabled }}
 apiVersion: monitoring.coreos.com/v1
 kind: ServiceMonitor
 metadata:
   name: {{ include "netchecks.componentName" . }}
-  namespace: {{ .root.Release.Namespace }}
+  namespace: {{ $sm.namespace | default .root.Release.Namespace }}
   labels:
     {{- include "netchecks.labels" . | nindent 4 }}
-    {{- with .root.Values.serviceMonitor.labels }}
+    {{- with $sm.labels }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
 spec:
+  namespaceSelector:
+    matchNames:
+      - {{ .root.Release.Namespace }}
   selector:
     matchLabels:
       {{- include "netchecks.selectorLabels" . | nindent 6 }}
   endpoints:
     - port: http-metrics
       path: /metrics
-      interval: {{ .root.Values.serviceMonitor.interval }}
+      honorLabels: true
+      interval: {{ $sm.interval }}
+      {{- with $sm.scrapeTimeout }}
+      scrapeTimeout: {{ . }}
+      {{- end }}
+      {{- with $sm.relabelings }}
+      relabelings:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with $sm.metricRelabelings }}
+      metricRelabelings:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
 {{- end }}
 {{- end -}}
 

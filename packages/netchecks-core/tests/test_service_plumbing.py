@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 
 import httpx
 import pytest
@@ -17,7 +18,7 @@ from netchecks_core.service.errors import (
     error_from_response,
 )
 from netchecks_core.service.health import Health, HttpServer, create_app, parse_http_addr
-from netchecks_core.service.logs import ServiceJsonFormatter, object_context
+from netchecks_core.service.logs import KEYS, ServiceJsonFormatter, object_context
 from netchecks_core.service.settings import ServiceSettings, load_settings
 from netchecks_core.service.telemetry import setup_metrics
 from opentelemetry import metrics
@@ -92,6 +93,35 @@ def test_json_log_lines_carry_the_object_namespace_and_name() -> None:
     )
     outside = json.loads(formatter.format(record))
     assert outside["namespace"] is None and outside["name"] is None
+
+
+def test_json_log_lines_have_fixed_keys_millisecond_utc_times_and_no_terminal_escapes() -> None:
+    formatter = ServiceJsonFormatter("%(message)s")
+    record = logging.LogRecord(
+        "uvicorn.error", logging.INFO, __file__, 1, "Started \x1b[1mserver\x1b[0m %s", ("7",), None
+    )
+    record.created = 1748779200.1234
+    record.color_message = "Started \x1b[36mserver\x1b[0m %s"  # as uvicorn sets it
+    try:
+        raise ValueError("bad \x1b[31mthing\x1b[0m\nsecond line")
+    except ValueError:
+        failed = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed", (), sys.exc_info())
+
+    line = formatter.format(record)
+    error_line = formatter.format(failed)
+
+    assert json.loads(line) == {
+        "time": "2025-06-01T12:00:00.123Z",
+        "level": "INFO",
+        "logger": "uvicorn.error",
+        "message": "Started server 7",
+        "namespace": None,
+        "name": None,
+    }
+    assert "\n" not in error_line and "\\u001b" not in error_line
+    error = json.loads(error_line)
+    assert set(error) == {*KEYS, "exc_info"}
+    assert "ValueError: bad thing" in error["exc_info"]
 
 
 def test_health_endpoints_follow_their_checks_and_metrics_show_instruments() -> None:

@@ -12,7 +12,9 @@ import jsonschema
 import pytest
 import yaml
 from netchecks_core.policyreport import (
+    ANNOTATION_LAST_RESULT_TIME,
     ANNOTATION_POD_UID,
+    ANNOTATION_RUN_TIME,
     ANNOTATION_TRUNCATED,
     OPENREPORTS_V1ALPHA1,
     REPORT_APIS,
@@ -379,3 +381,53 @@ def test_an_error_of_an_expected_fail_rule_stays_an_error_in_the_report_and_summ
     assert result["result"] == "error"
     assert result["message"].startswith("the HTTP check could not be judged: reason: deadline")
     assert (report["summary"]["error"], report["summary"]["pass"]) == (1, 0)
+
+
+def _run_at(assertion: dict[str, Any], minute: int, **pod: Any) -> Any:
+    run = probe_run(
+        probe_pod(
+            assertion,
+            name=f"p{minute}",
+            created=datetime(2025, 6, 1, 12, minute, tzinfo=UTC),
+            **pod,
+        )
+    )
+    assert run is not None
+    return run
+
+
+def test_last_result_time_is_the_run_with_a_result_and_survives_runs_without_one() -> None:
+    a = three_rules().build()
+    good = _run_at(a, 0)
+    output = parse_log(output_document({"resolve": "pass", "port": "pass", "blocked": "pass"}))
+    assert isinstance(output, ProbeOutput)
+    first = build_policy_report(a, good, output, WG_V1ALPHA2, now=NOW)
+    crashed = _run_at(a, 5, phase="Failed", exit_code=137, reason="OOMKilled")
+    failure = describe_failure(crashed)
+
+    second = build_policy_report(a, crashed, failure, WG_V1ALPHA2, now=NOW, previous=first)
+    never = build_policy_report(a, crashed, failure, WG_V1ALPHA2, now=NOW)
+
+    assert first["metadata"]["annotations"][ANNOTATION_LAST_RESULT_TIME] == (
+        "2025-06-01T12:00:00.000000Z"
+    )
+    assert second["metadata"]["annotations"][ANNOTATION_LAST_RESULT_TIME] == (
+        "2025-06-01T12:00:00.000000Z"
+    )
+    assert second["metadata"]["annotations"][ANNOTATION_RUN_TIME] == "2025-06-01T12:05:00.000000Z"
+    assert ANNOTATION_LAST_RESULT_TIME not in never["metadata"]["annotations"]
+
+
+def test_last_result_time_is_not_taken_from_a_report_of_another_assertion() -> None:
+    old = three_rules().build()
+    output = parse_log(output_document({"resolve": "pass", "port": "pass", "blocked": "pass"}))
+    assert isinstance(output, ProbeOutput)
+    left_over = build_policy_report(old, _run_at(old, 0), output, WG_V1ALPHA2, now=NOW)
+    new = three_rules().build()  # same name, new UID
+    crashed = _run_at(new, 5, phase="Failed", exit_code=1)
+
+    report = build_policy_report(
+        new, crashed, describe_failure(crashed), WG_V1ALPHA2, now=NOW, previous=left_over
+    )
+
+    assert ANNOTATION_LAST_RESULT_TIME not in report["metadata"]["annotations"]

@@ -48,6 +48,9 @@ ANNOTATION_FINISH_TIME = "netchecks.io/finish-time"
 #: stable reason code such as ``oom-killed`` or ``no-result``. The operator shows it
 #: as the ``ResultParseError`` reason, with the report's first message.
 ANNOTATION_RUN_FAILURE = "netchecks.io/run-failure"
+#: When the newest run that gave a result was scheduled (RFC 3339): the run shown when it
+#: gave one, else carried over from the report before. Absent until a run gives a result.
+ANNOTATION_LAST_RESULT_TIME = "netchecks.io/last-result-time"
 #: Set when results or properties were cut to keep the report small; says what was cut.
 ANNOTATION_TRUNCATED = "netchecks.io/truncated"
 

@@ -29,8 +29,14 @@ from netchecks_operator.apply import apply_plan, record_event, write_status
 from netchecks_operator.events import EventRecorder
 from netchecks_operator.kube import Cluster
 from netchecks_operator.plan import EventNote, NameTakenError, error_status, plan
+from netchecks_operator.schedule import expected_interval
 from netchecks_operator.settings import OperatorSettings
-from netchecks_operator.status import RECONCILE_ERROR, now_rfc3339, previous_condition
+from netchecks_operator.status import (
+    RECONCILE_ERROR,
+    epoch_seconds,
+    now_rfc3339,
+    previous_condition,
+)
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +93,18 @@ class Controller:
             [self._observe_states],
             unit="{assertion}",
             description="Assertions by the reason of their Reconciled condition",
+        )
+        metrics.meter.create_observable_gauge(
+            "netchecks.operator.assertion.schedule.interval",
+            [self._observe_schedules],
+            unit="s",
+            description="Longest time between two runs of each scheduled assertion",
+        )
+        metrics.meter.create_observable_gauge(
+            "netchecks.operator.assertion.scheduled_since.timestamp",
+            [self._observe_scheduled_since],
+            unit="s",
+            description="When each scheduled assertion's CronJob was created (epoch seconds)",
         )
 
     # -- events -> queue ---------------------------------------------------------------------
@@ -244,3 +262,29 @@ class Controller:
             counts[reason] = counts.get(reason, 0) + 1
         for reason, count in counts.items():
             yield Observation(count, {"reason": reason})
+
+    def _schedules(self) -> Iterable[tuple[dict[str, str], float, dict[str, Any]]]:
+        """(labels, expected interval, assertion) of every valid scheduled assertion."""
+        for assertion in self.cluster.assertions():
+            meta = assertion.get("metadata") or {}
+            schedule = (assertion.get("spec") or {}).get("schedule")
+            reason = (previous_condition(assertion.get("status")) or {}).get("reason")
+            if not isinstance(schedule, str) or reason == "InvalidSpec":
+                continue  # one-shot assertions are never late; invalid ones never run
+            interval = expected_interval(schedule)
+            if interval is not None and not meta.get("deletionTimestamp"):
+                labels = {"namespace": meta.get("namespace", ""), "assertion": meta.get("name", "")}
+                yield labels, interval, assertion
+
+    def _observe_schedules(self, _options: CallbackOptions) -> Iterable[Observation]:
+        for labels, interval, _assertion in self._schedules():
+            yield Observation(interval, labels)
+
+    def _observe_scheduled_since(self, _options: CallbackOptions) -> Iterable[Observation]:
+        for labels, _interval, assertion in self._schedules():
+            cronjob = self.cluster.cronjob(assertion)
+            created = epoch_seconds(
+                ((cronjob or {}).get("metadata") or {}).get("creationTimestamp")
+            )
+            if created is not None:
+                yield Observation(created, labels)

@@ -109,6 +109,16 @@ class Cluster:
         """Every cached assertion."""
         return [a for i in self.informers["assertions"] for a in i.items()]
 
+    def cronjob(self, assertion: dict[str, Any]) -> dict[str, Any] | None:
+        """The cached CronJob of a scheduled assertion (None: there is none of ours)."""
+        meta = assertion["metadata"]
+        namespace = meta["namespace"]
+        cronjob = self._informer("cronjobs", namespace).get(
+            namespace, naming.cronjob_name(meta["name"])
+        )
+        labels = ((cronjob or {}).get("metadata") or {}).get("labels") or {}
+        return cronjob if labels.get(naming.LABEL_ASSERTION_UID) == meta.get("uid") else None
+
     def observe(self, assertion: dict[str, Any]) -> Observed:
         """Children of an assertion as the caches hold them."""
         meta = assertion["metadata"]

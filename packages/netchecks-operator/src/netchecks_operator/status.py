@@ -75,7 +75,8 @@ def summary_message(summary: dict[str, int]) -> str:
     return ", ".join(parts) or "no results"
 
 
-def _timestamp(value: Any) -> float | None:
+def epoch_seconds(value: Any) -> float | None:
+    """Seconds since the epoch of an API time (RFC 3339 text or ``{seconds, nanos}``)."""
     if isinstance(value, dict) and "seconds" in value:
         return float(value.get("seconds") or 0) + float(value.get("nanos") or 0) / 1e9
     if isinstance(value, str):
@@ -90,7 +91,7 @@ def last_result_time(report: dict[str, Any] | None) -> str | None:
     """When the latest result of the report was produced (RFC 3339), if known."""
     if not report:
         return None
-    times = [t for r in report.get("results") or [] if (t := _timestamp(r.get("timestamp")))]
+    times = [t for r in report.get("results") or [] if (t := epoch_seconds(r.get("timestamp")))]
     if not times:
         created = (report.get("metadata") or {}).get("creationTimestamp")
         return created if isinstance(created, str) else None

@@ -42,7 +42,7 @@ from netchecks_core.service.workqueue import WorkQueue
 
 from netchecks_results.events import outcome_event
 from netchecks_results.kube import JOBS, NETWORK_ASSERTIONS, PODS, ResultsKube, report_resource
-from netchecks_results.metrics import ResultsMetrics
+from netchecks_results.metrics import ResultsMetrics, run_outcome
 from netchecks_results.parse import ParseFailure, parse_log
 from netchecks_results.publish import Decision, decide, publish
 from netchecks_results.report import build_policy_report, outcome_by_rule
@@ -358,7 +358,7 @@ class ResultsController:
         assertion = self._assertion(run)
         if assertion is None:
             log.info("Pod %s: its assertion is gone; no report", run.pod_name)
-            self.metrics.runs.add(1, {"outcome": "orphan"})
+            self.metrics.skipped.add(1, {"reason": "orphan"})
             return
         name = policy_report_name(str(assertion["metadata"]["name"]))
         currents = {
@@ -372,14 +372,22 @@ class ResultsController:
             skipped = next(iter(decisions.values()))
             if skipped == "foreign":
                 log.warning("report %s exists and is not ours; not replacing it", name)
-            self.metrics.runs.add(1, {"outcome": skipped})
+            else:  # after a restart, the metrics learn the current report here
+                self._show(assertion, currents[self.settings.apis[0]])
+            self.metrics.skipped.add(1, {"reason": skipped})
             return
         outcome = self._outcome(key, run)
         previous = currents[todo[0]]
         written: dict[str, Any] | None = None
         for api in todo:
             desired = build_policy_report(
-                assertion, run, outcome, api, now=self.clock(), limits=self.settings.limits
+                assertion,
+                run,
+                outcome,
+                api,
+                now=self.clock(),
+                limits=self.settings.limits,
+                previous=currents[api],
             )
             result = self._write(api, run, desired, currents[api])
             if result is not None:
@@ -407,7 +415,7 @@ class ResultsController:
                     current = None
                 decision = decide(run, current)
                 if decision != "write":
-                    self.metrics.runs.add(1, {"outcome": decision})
+                    self.metrics.skipped.add(1, {"reason": decision})
                     return None
                 continue
             self._remember(api, written)
@@ -424,23 +432,16 @@ class ResultsController:
     ) -> None:
         """Metrics, the outcome Event and a log line for a report written."""
         now = self.clock()
-        results = written.get("results") or []
-        statuses = {str(r.get("result")) for r in results}
-        worst = next((s for s in ("error", "fail") if s in statuses), "pass")
-        self.metrics.runs.add(1, {"outcome": worst})
         if run.finished is not None:
             self.metrics.latency.record(max(0.0, (now - run.finished).total_seconds()))
         failure = outcome if isinstance(outcome, RunFailure) else None
+        self.metrics.runs.add(1, {"outcome": run_outcome(failure.reason if failure else None)})
         if failure is not None:
             self.metrics.parse_failures.add(1, {"reason": failure.reason})
         else:
             self._record_durations(written, outcome)
         meta = assertion["metadata"]
-        self.metrics.set_rules(
-            str(meta.get("namespace")),
-            str(meta.get("name")),
-            [(str(r.get("rule")), str(r.get("category")), str(r.get("result"))) for r in results],
-        )
+        self._show(assertion, written)
         summary = written.get("summary") or {}
         log.info(
             "report written for run %s (Pod %s, %s): %s",
@@ -463,6 +464,11 @@ class ResultsController:
             )
         except KubeError as error:
             log.warning("could not post the %s event: %s", event.reason, error)
+
+    def _show(self, assertion: dict[str, Any], report: dict[str, Any] | None) -> None:
+        if report is not None:
+            meta = assertion["metadata"]
+            self.metrics.show_report(str(meta.get("namespace")), str(meta.get("name")), report)
 
     def _record_durations(self, written: dict[str, Any], output: ProbeOutput | RunFailure) -> None:
         if not isinstance(output, ProbeOutput):

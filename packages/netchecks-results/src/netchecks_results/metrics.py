@@ -1,6 +1,6 @@
 """The results service's instruments (OpenTelemetry API; exported by ``setup_metrics``).
 
-Instruments (Prometheus names in brackets):
+Instruments (Prometheus names in brackets; docs/operating.md has the table):
 
 - ``netchecks.results.rule.result`` [``netchecks_results_rule_result``]: gauge, 1 per
   rule of every assertion with a report, labels ``namespace``, ``assertion``, ``rule``,
@@ -8,11 +8,19 @@ Instruments (Prometheus names in brackets):
   with their assertion. Cardinality is bounded by ``NETCHECKS_MAX_RULE_SERIES``
   (default 10,000): rules beyond it are not exported and counted in
   ``netchecks.results.rule.series_dropped``.
+- ``netchecks.results.assertion.last_run_timestamp`` [``..._seconds``] and
+  ``netchecks.results.assertion.last_result_timestamp`` [``..._seconds``]: gauges per
+  assertion with a report (labels ``namespace``, ``assertion``; within the same bound):
+  when its newest run was scheduled, and when its newest run that gave a result was.
 - ``netchecks.results.probe.duration`` [``..._seconds``]: histogram of each rule's check
   duration (from its ``data`` timestamps), label ``type``.
-- ``netchecks.results.runs`` [``..._total``]: runs processed, label ``outcome``: ``pass``,
-  ``fail``, ``error`` (the worst result written) or why nothing was written
-  (``reflected``, ``older``, ``orphan``, ``foreign``).
+- ``netchecks.results.runs`` [``..._total``]: runs reported, label ``outcome``:
+  ``reported`` (the probe's result), ``no-result`` (the Pod failed, was OOM-killed, could
+  not start, printed nothing, its log could not be read), ``parse-error`` (its output
+  was cut off or invalid).
+- ``netchecks.results.runs.skipped`` [``..._total``]: finished runs not written, label
+  ``reason``: ``reflected`` (the report shows it already), ``older`` (it shows a newer
+  run), ``orphan`` (the assertion is gone), ``foreign`` (the report is not ours).
 - ``netchecks.results.parse_failures`` [``..._total``]: runs without a result, label
   ``reason`` (``empty``, ``no-output``, ``incomplete-output``, ``invalid-output``,
   ``pod-failed``, ``oom-killed``, ``image-pull``, ``log-unavailable``...).
@@ -24,13 +32,46 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
+from netchecks_core.policyreport import ANNOTATION_LAST_RESULT_TIME, ANNOTATION_RUN_TIME
 from opentelemetry import metrics
 from opentelemetry.metrics import CallbackOptions, Observation
+
+from netchecks_results.runs import parse_time
 
 _SECONDS_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
 
 AssertionKey = tuple[str, str]  # namespace, assertion name
+#: Outcomes of a run that gave no result because its output was there but unusable.
+_PARSE_ERRORS = frozenset({"incomplete-output", "invalid-output"})
+
+
+def run_outcome(failure_reason: str | None) -> str:
+    """The ``outcome`` label of a run reported: its failure reason (None: it gave a result)."""
+    if failure_reason is None:
+        return "reported"
+    return "parse-error" if failure_reason in _PARSE_ERRORS else "no-result"
+
+
+@dataclass(frozen=True)
+class RunTimes:
+    """When an assertion's newest run was scheduled, and its newest run with a result."""
+
+    last_run: float | None
+    last_result: float | None
+
+    @classmethod
+    def of_report(cls, report: dict[str, Any]) -> RunTimes:
+        """The times a report's marker annotations hold (epoch seconds)."""
+        annotations = (report.get("metadata") or {}).get("annotations") or {}
+        run = parse_time(annotations.get(ANNOTATION_RUN_TIME))
+        result = parse_time(annotations.get(ANNOTATION_LAST_RESULT_TIME))
+        return cls(
+            run.timestamp() if run is not None else None,
+            result.timestamp() if result is not None else None,
+        )
 
 
 class ResultsMetrics:
@@ -40,6 +81,7 @@ class ResultsMetrics:
         meter = metrics.get_meter("netchecks.results")
         self.max_rule_series = max_rule_series
         self._rules: dict[AssertionKey, list[tuple[str, str, str]]] = {}
+        self._times: dict[AssertionKey, RunTimes] = {}
         self._series = 0
         self._lock = threading.Lock()
         meter.create_observable_gauge(
@@ -47,6 +89,18 @@ class ResultsMetrics:
             callbacks=[self._observe_rules],
             unit="1",
             description="1 for the current result of each rule (labels: result, type)",
+        )
+        meter.create_observable_gauge(
+            "netchecks.results.assertion.last_run_timestamp",
+            callbacks=[self._observe_last_runs],
+            unit="s",
+            description="when the newest run of each assertion was scheduled (epoch seconds)",
+        )
+        meter.create_observable_gauge(
+            "netchecks.results.assertion.last_result_timestamp",
+            callbacks=[self._observe_last_results],
+            unit="s",
+            description="when the newest run of each assertion that gave a result was scheduled",
         )
         self._dropped = meter.create_counter(
             "netchecks.results.rule.series_dropped",
@@ -59,7 +113,11 @@ class ResultsMetrics:
             explicit_bucket_boundaries_advisory=_SECONDS_BUCKETS,
         )
         self.runs = meter.create_counter(
-            "netchecks.results.runs", description="probe runs processed, by outcome"
+            "netchecks.results.runs", description="probe runs reported, by outcome"
+        )
+        self.skipped = meter.create_counter(
+            "netchecks.results.runs.skipped",
+            description="finished probe runs not written, by reason",
         )
         self.parse_failures = meter.create_counter(
             "netchecks.results.parse_failures",
@@ -84,8 +142,23 @@ class ResultsMetrics:
             if kept:
                 self._rules[(namespace, assertion)] = kept
                 self._series += len(kept)
+            else:
+                self._times.pop((namespace, assertion), None)
         if dropped:
             self._dropped.add(dropped)
+
+    def show_report(self, namespace: str, assertion: str, report: dict[str, Any]) -> None:
+        """Mirror the report now current for an assertion: its rules' results and run times."""
+        results = [r for r in report.get("results") or [] if isinstance(r, dict)]
+        self.set_rules(
+            namespace,
+            assertion,
+            [(str(r.get("rule")), str(r.get("category")), str(r.get("result"))) for r in results],
+        )
+        key = (namespace, assertion)
+        with self._lock:
+            if key in self._rules:
+                self._times[key] = RunTimes.of_report(report)
 
     def forget_assertion(self, namespace: str, assertion: str) -> None:
         """Drop the series of an assertion that is gone."""
@@ -105,3 +178,17 @@ class ResultsMetrics:
                     "result": result,
                 },
             )
+
+    def _observe_times(self, last_result: bool) -> Iterable[Observation]:
+        with self._lock:
+            items = list(self._times.items())
+        for (namespace, assertion), times in items:
+            value = times.last_result if last_result else times.last_run
+            if value is not None:
+                yield Observation(value, {"namespace": namespace, "assertion": assertion})
+
+    def _observe_last_runs(self, _options: CallbackOptions) -> Iterable[Observation]:
+        return self._observe_times(last_result=False)
+
+    def _observe_last_results(self, _options: CallbackOptions) -> Iterable[Observation]:
+        return self._observe_times(last_result=True)

@@ -20,12 +20,14 @@ from netchecks_core.assertion import API_VERSION, KIND, Summary
 from netchecks_core.naming import (
     ANNOTATION_ASSERTION,
     ANNOTATION_GENERATION,
+    LABEL_ASSERTION_UID,
     MANAGED_BY_RESULTS,
     child_labels,
     policy_report_name,
 )
 from netchecks_core.policyreport import (
     ANNOTATION_FINISH_TIME,
+    ANNOTATION_LAST_RESULT_TIME,
     ANNOTATION_POD_NAME,
     ANNOTATION_POD_PHASE,
     ANNOTATION_POD_START_TIME,
@@ -329,6 +331,27 @@ def report_annotations(run: ProbeRun, assertion_name: str) -> dict[str, str]:
     return annotations
 
 
+def last_result_time(
+    run: ProbeRun, outcome: ProbeOutput | RunFailure, previous: dict[str, Any] | None, uid: str
+) -> str | None:
+    """When the newest run of the assertion that gave a result was scheduled (None: never).
+
+    This run's time when it gave a result; else what the previous report (of the same
+    assertion) says.
+    """
+    if not isinstance(outcome, RunFailure):
+        return format_time(run.run_time)
+    meta = (previous or {}).get("metadata") or {}
+    if (meta.get("labels") or {}).get(LABEL_ASSERTION_UID) != uid:
+        return None
+    annotations = meta.get("annotations") or {}
+    if ANNOTATION_LAST_RESULT_TIME in annotations:
+        return str(annotations[ANNOTATION_LAST_RESULT_TIME])
+    if ANNOTATION_RUN_FAILURE not in annotations and ANNOTATION_RUN_TIME in annotations:
+        return str(annotations[ANNOTATION_RUN_TIME])  # written before this annotation existed
+    return None
+
+
 def build_policy_report(
     assertion: dict[str, Any],
     run: ProbeRun,
@@ -337,8 +360,12 @@ def build_policy_report(
     *,
     now: datetime,
     limits: ReportLimits | None = None,
+    previous: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The PolicyReport (in ``api``) showing ``run`` of ``assertion``."""
+    """The PolicyReport (in ``api``) showing ``run`` of ``assertion``.
+
+    ``previous`` is the report it replaces (for the last time a run gave a result).
+    """
     limits = limits or ReportLimits()
     meta = assertion.get("metadata") or {}
     name = str(meta["name"])
@@ -348,6 +375,8 @@ def build_policy_report(
     annotations = report_annotations(run, name)
     if isinstance(outcome, RunFailure):
         annotations[ANNOTATION_RUN_FAILURE] = outcome.reason
+    if (last_result := last_result_time(run, outcome, previous, uid)) is not None:
+        annotations[ANNOTATION_LAST_RESULT_TIME] = last_result
     owner = {
         "apiVersion": API_VERSION,
         "kind": KIND,

@@ -1,8 +1,12 @@
 """Service logs: one JSON object per line, with the Kubernetes object being worked on.
 
-Every line carries ``namespace`` and ``name`` (null when the line is about no
-object). Set them for a block of work with :func:`object_context`; the logger's
-own name is under ``logger``::
+Every line has the same keys in every service (:data:`KEYS`, plus ``exc_info`` with a
+traceback): ``time`` (RFC 3339, UTC, milliseconds), ``level``, ``logger``,
+``message``, and ``namespace`` and ``name`` of the object (null when the line is about
+no object). Terminal escapes are taken out of every field (uvicorn colours its own
+``color_message``, which is dropped); warnings and uncaught thread errors are logged
+as events too, so nothing else reaches stderr. Set the object for a block of work with
+:func:`object_context`::
 
     configure_logging("INFO")
     with object_context("payments", "db-reachable"):
@@ -14,8 +18,11 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import logging
+import re
 import sys
+import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 from pythonjsonlogger.json import JsonFormatter
@@ -35,22 +42,37 @@ def object_context(namespace: str | None, name: str | None) -> Iterator[None]:
         _object.reset(token)
 
 
+#: The keys of every JSON log line (``exc_info`` is added when there is a traceback).
+KEYS = ("time", "level", "logger", "message", "namespace", "name")
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]")
+
+
+def rfc3339_millis(created: float) -> str:
+    """A record's time as RFC 3339 in UTC with milliseconds (``2025-06-01T12:00:00.123Z``)."""
+    return datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
+
+
+def _clean(text: Any) -> Any:
+    return _ANSI.sub("", text) if isinstance(text, str) else text
+
+
 class ServiceJsonFormatter(JsonFormatter):
-    """JSON lines: time, level, logger, message, namespace, name (+ exception, extras)."""
+    """JSON lines with :data:`KEYS` (+ ``exc_info``); extras of other libraries are dropped."""
 
     def add_fields(
         self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]
     ) -> None:
-        """Add the standard fields and the object identity."""
-        super().add_fields(log_data, record, message_dict)
+        """Set the fixed fields, the object identity and the traceback, without escapes."""
         namespace, name = _object.get()
-        log_data["time"] = self.formatTime(record, self.datefmt)
+        log_data["time"] = rfc3339_millis(record.created)
         log_data["level"] = record.levelname
         log_data["logger"] = record.name
-        log_data.setdefault("namespace", getattr(record, "k8s_namespace", namespace))
-        log_data["name"] = getattr(record, "k8s_name", name)
-        log_data.pop("k8s_namespace", None)
-        log_data.pop("k8s_name", None)
+        log_data["message"] = _clean(record.getMessage())
+        log_data["namespace"] = _clean(getattr(record, "k8s_namespace", namespace))
+        log_data["name"] = _clean(getattr(record, "k8s_name", name))
+        for key in ("exc_info", "stack_info"):
+            if message_dict.get(key):
+                log_data[key] = _clean(message_dict[key])
 
 
 class _TextFormatter(logging.Formatter):
@@ -64,7 +86,7 @@ def configure_logging(level: str = "INFO", json_format: bool = True) -> None:
     """Send the root logger's records to stderr as JSON lines (or text for people)."""
     handler = logging.StreamHandler(sys.stderr)
     if json_format:
-        handler.setFormatter(ServiceJsonFormatter("%(message)s", datefmt="%Y-%m-%dT%H:%M:%S%z"))
+        handler.setFormatter(ServiceJsonFormatter("%(message)s"))
     else:
         handler.setFormatter(_TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
@@ -75,3 +97,15 @@ def configure_logging(level: str = "INFO", json_format: bool = True) -> None:
     # Chatty libraries: their debug lines are not about our objects.
     for noisy in ("urllib3", "kubernetes", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    # Warnings and errors of threads become events instead of raw text on stderr.
+    logging.captureWarnings(True)
+    threading.excepthook = _log_thread_error
+
+
+def _log_thread_error(args: threading.ExceptHookArgs) -> None:
+    if args.exc_type is SystemExit or args.exc_value is None:
+        return
+    thread = args.thread.name if args.thread is not None else "a thread"
+    logging.getLogger("netchecks_core.service").critical(
+        "uncaught error in %s", thread, exc_info=args.exc_value
+    )

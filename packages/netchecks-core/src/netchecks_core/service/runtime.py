@@ -79,15 +79,15 @@ def run_service(
     """
     try:
         settings = load_settings(settings_cls)
+        configure_logging(settings.log_level, settings.log_format == "json")
+        setup_metrics(prog, version)
     except SettingsError as error:
         sys.stderr.write(f"{prog}: {error}\n")
         return 2
-    configure_logging(settings.log_level, settings.log_format == "json")
     # Log under the service's package logger (``netchecks_operator``...), as its own lines do.
     service_log = logging.getLogger(prog.replace("-", "_"))
     stop = threading.Event()
     stop_on_signals(stop)
-    setup_metrics(prog, version)
     try:
         serve(settings, stop)
     except ServiceError as error:
