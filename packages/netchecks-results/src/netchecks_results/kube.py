@@ -11,6 +11,7 @@ from typing import Any
 
 from netchecks_core.policyreport import ReportApi
 from netchecks_core.service.kube import (
+    CRONJOBS,
     EVENTS,
     JOBS,
     NETWORK_ASSERTIONS,
@@ -19,7 +20,15 @@ from netchecks_core.service.kube import (
     Resource,
 )
 
-__all__ = ["EVENTS", "JOBS", "NETWORK_ASSERTIONS", "PODS", "ResultsKube", "report_resource"]
+__all__ = [
+    "CRONJOBS",
+    "EVENTS",
+    "JOBS",
+    "NETWORK_ASSERTIONS",
+    "PODS",
+    "ResultsKube",
+    "report_resource",
+]
 
 #: Who posts the Events (``source.component`` / ``reportingComponent``).
 COMPONENT = "netchecks-results"

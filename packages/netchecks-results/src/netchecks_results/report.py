@@ -26,6 +26,8 @@ from netchecks_core.naming import (
 )
 from netchecks_core.policyreport import (
     ANNOTATION_FINISH_TIME,
+    ANNOTATION_JOB_NAME,
+    ANNOTATION_JOB_UID,
     ANNOTATION_POD_NAME,
     ANNOTATION_POD_PHASE,
     ANNOTATION_POD_START_TIME,
@@ -325,6 +327,9 @@ def report_annotations(run: ProbeRun, assertion_name: str) -> dict[str, str]:
     }
     if run.finished is not None:
         annotations[ANNOTATION_FINISH_TIME] = format_time(run.finished)
+    if run.job_name and run.job_uid:
+        annotations[ANNOTATION_JOB_NAME] = run.job_name
+        annotations[ANNOTATION_JOB_UID] = run.job_uid
     return annotations
 
 
