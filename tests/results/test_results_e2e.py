@@ -248,19 +248,26 @@ def test_failed_pod_image_pull_error_and_oom_kill_become_error_results(
     assert event.reason == "ProbeRunFailed" and event.type == "Warning"
 
 
-def test_garbage_log_is_an_error_result_with_the_tail(
+def test_garbage_log_is_an_error_result_quoting_none_of_the_log(
     cluster: Cluster, results: ResultsService
 ) -> None:
+    # What a run without output printed is never quoted (issue 12): here, a secret the
+    # probe rendered into a rule name, then a cut-off document.
     a = cluster.create_assertion("garbage", {"rules": [{"name": "a", "type": "internal"}]})
-    script = (
-        "import sys; sys.stdout.buffer.write("
-        'b\'\\x00\\xffnot json\\n{"type": "netcheck-output", "assert\')'
+    printed = (
+        f'running rule check-{SECRET_TOKEN}\n\x00\xffnot json\n{{"type": "netcheck-output", "a'
     )
+    script = f"import sys; sys.stdout.buffer.write({printed.encode('latin-1')!r})"
     cluster.run_probe(a, command=["python", "-c", script], image="python:3.12")
     report = cluster.wait_report("garbage")
     message = report["results"][0]["message"]
     assert report["results"][0]["result"] == "error"
-    assert "incomplete" in message and "log ends with" in message
+    assert "incomplete" in message and "[incomplete-output, " in message
+    assert "bytes of log, content not shown]" in message
+    event = wait_for(lambda: next(iter(cluster.events("garbage")), None), 10, "the event")
+    assert event.reason == "ProbeRunFailed"
+    for text in (dump(report), dump(event.to_dict()), results.logs()):
+        assert SECRET_TOKEN not in text and "not json" not in text
 
 
 def test_deleting_the_assertion_mid_run_writes_no_report(

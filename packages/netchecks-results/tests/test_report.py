@@ -194,14 +194,19 @@ def test_controls_become_a_property() -> None:
     assert result["properties"]["controls"] == "pci-dss-v4/1.3.2,nist/sc-7"
 
 
-def test_failed_pod_gives_error_for_every_rule_with_exit_code_and_log_tail() -> None:
+def test_failed_pod_gives_error_for_every_rule_with_exit_code_and_log_size_not_text() -> None:
     a = three_rules().build()
     pod = probe_pod(a, phase="Failed", exit_code=3)
-    report = build(a, "starting\nTraceback: boom\n", pod=pod)
+    # With FallbackToLogsOnError the termination message is the log's tail.
+    terminated = pod["status"]["containerStatuses"][0]["state"]["terminated"]
+    terminated["message"] = "rule check-tok-Zq81xVv3mP0w: Traceback: boom"
+    log = "starting check-tok-Zq81xVv3mP0w\nTraceback: boom\n"
+    report = build(a, log, pod=pod)
     assert [r["result"] for r in report["results"]] == ["error"] * 3
     message = report["results"][0]["message"]
     assert "failed (exit code 3, reason Error)" in message
-    assert "Traceback: boom" in message
+    assert f"[no-output, {len(log)} bytes of log, content not shown]" in message
+    assert "Zq81xVv3mP0w" not in json.dumps(report) and "boom" not in json.dumps(report)
     assert report["summary"]["error"] == 3
 
 

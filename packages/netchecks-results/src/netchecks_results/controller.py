@@ -407,7 +407,7 @@ class ResultsController:
                     parsed.reason,
                     f"{parsed.detail} (only the last {self.settings.log_max_bytes} bytes of "
                     "the log were read)",
-                    parsed.tail,
+                    parsed.size,
                 )
             return describe_failure(run, parse_failure=parsed)
         return parsed

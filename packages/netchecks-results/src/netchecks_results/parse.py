@@ -5,7 +5,10 @@ result (one JSON document, compact on the last line of stdout; pretty-printed by
 older probes) sits among diagnostics. The result is the *last* document in the log
 that is a valid probe output; everything around it is ignored. Anything else
 (empty, no document, a cut-off or invalid document, binary garbage) becomes a
-:class:`ParseFailure` whose sentence says what was wrong, with the log's tail.
+:class:`ParseFailure`: a reason code, a sentence and the log's size. The log's text is
+never quoted: a run without parsable output may have printed anything (a templated
+rule name holding a secret, a crash trace with credentials), and no pattern list can
+tell what is secret.
 
 Pure: no I/O, no logging of the log's content.
 """
@@ -26,45 +29,25 @@ FailureReason = Literal["empty", "no-output", "incomplete-output", "invalid-outp
 #: How many candidate document starts are tried before giving up (bounds the work
 #: on a log of many JSON-looking lines).
 MAX_ATTEMPTS = 2000
-#: The tail of the log quoted in failure messages.
-TAIL_LINES = 5
-TAIL_LINE_CHARS = 200
-TAIL_CHARS = 800
-
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 _LINE_START_BRACE = re.compile(r"^\{\s*(?:\"|\}|$)", re.MULTILINE)
 _TYPE_ANCHOR = f'"{OUTPUT_TYPE}"'
-_NOT_PRINTABLE = re.compile(r"[^\t\x20-\x7e\u00a0-\ufffc]")
-# Defence in depth for quoted log tails: the probe redacts its own output, but a
-# crash trace could still carry credentials in these common shapes.
-_SECRET_SHAPES = (
-    (re.compile(r"(?i)(authorization\s*[:=]\s*)(bearer|basic)?\s*\S+"), r"\1\2 REDACTED"),
-    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"), r"\1 REDACTED"),
-    (
-        re.compile(
-            r"(?i)((?:password|passwd|pwd|secret|token|api[-_]?key)\s*[\"']?\s*[:=]\s*)"
-            r"[\"']?[^\s\"',;&]+"
-        ),
-        r"\1REDACTED",
-    ),
-    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@]*):[^/\s@]+@"), r"\1:REDACTED@"),
-)
 
 
 @dataclass(frozen=True)
 class ParseFailure:
-    """Why a log holds no usable result: a stable reason code and a sentence."""
+    """Why a log holds no usable result: a stable reason code, a sentence and the log's size."""
 
     reason: FailureReason
     detail: str
-    #: The last lines of the log, cleaned of control characters and credential shapes.
-    tail: str
+    #: Bytes of log read (its content is never quoted).
+    size: int
 
     def describe(self) -> str:
-        """The sentence with the log's tail, for a report message."""
-        if not self.tail:
+        """The sentence with the reason code and size, for a report message."""
+        if not self.size:
             return self.detail
-        return f"{self.detail}; log ends with: {self.tail}"
+        return f"{self.detail} [{self.reason}, {self.size} bytes of log, content not shown]"
 
 
 def decode_log(raw: str | bytes) -> str:
@@ -76,31 +59,6 @@ def decode_log(raw: str | bytes) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
-
-
-def scrub(text: str) -> str:
-    """``text`` with credential-looking values replaced by ``REDACTED``."""
-    for pattern, replacement in _SECRET_SHAPES:
-        text = pattern.sub(replacement, text)
-    return text
-
-
-def log_tail(text: str) -> str:
-    """The last few non-empty lines, bounded, printable and scrubbed, joined by `` | ``."""
-    lines: list[str] = []
-    for line in reversed(text.splitlines()):
-        cleaned = _NOT_PRINTABLE.sub("?", line).strip()
-        if not cleaned:
-            continue
-        if len(cleaned) > TAIL_LINE_CHARS:
-            cleaned = cleaned[: TAIL_LINE_CHARS - 1] + "…"
-        lines.append(cleaned)
-        if len(lines) == TAIL_LINES:
-            break
-    tail = scrub(" | ".join(reversed(lines)))
-    if len(tail) > TAIL_CHARS:
-        tail = "…" + tail[-(TAIL_CHARS - 1) :]
-    return tail
 
 
 def _looks_like_output(obj: object) -> bool:
@@ -196,23 +154,23 @@ class _Search:
 
 def parse_log(raw: str | bytes) -> ProbeOutput | ParseFailure:
     """The last valid probe output document in a log, or why there is none."""
+    size = len(raw.encode("utf-8", errors="replace")) if isinstance(raw, str) else len(raw)
     text = decode_log(raw)
     if not text.strip():
-        return ParseFailure("empty", "the probe printed nothing", "")
+        return ParseFailure("empty", "the probe printed nothing", size)
     search = _Search(text)
     found = search.line_starts() or search.anchored()
     if found is not None:
         return found
-    tail = log_tail(text)
     if search.invalid is not None:
         problems = join(describe_errors(search.invalid)[:3])
         return ParseFailure(
-            "invalid-output", f"the probe output document is not valid: {problems}", tail
+            "invalid-output", f"the probe output document is not valid: {problems}", size
         )
     if search.saw_start:
         return ParseFailure(
             "incomplete-output",
             "the probe output document in the log is incomplete (cut off or corrupted)",
-            tail,
+            size,
         )
-    return ParseFailure("no-output", "the log holds no probe output document", tail)
+    return ParseFailure("no-output", "the log holds no probe output document", size)

@@ -69,9 +69,9 @@ class ProbeRun:
     started: datetime | None
     finished: datetime | None
     exit_code: int | None
-    #: The terminated container's reason (``Completed``, ``Error``, ``OOMKilled``...).
+    #: The terminated container's reason (``Completed``, ``Error``, ``OOMKilled``...). Its
+    #: termination message is not kept: with FallbackToLogsOnError it is the log's tail.
     reason: str | None
-    message: str | None
     #: The waiting reason of a container that never started (``ErrImagePull``...).
     waiting_reason: str | None
     waiting_message: str | None
@@ -167,7 +167,6 @@ def probe_run(pod: dict[str, Any], job: dict[str, Any] | None = None) -> ProbeRu
         finished=parse_time(terminated.get("finishedAt")),
         exit_code=exit_code if isinstance(exit_code, int) else None,
         reason=terminated.get("reason"),
-        message=terminated.get("message"),
         waiting_reason=waiting.get("reason"),
         waiting_message=waiting.get("message"),
         pod_reason=status.get("reason"),
@@ -216,8 +215,6 @@ def _state_sentence(run: ProbeRun) -> tuple[str, str]:
         parts = [f"exit code {run.exit_code}"] if run.exit_code is not None else []
         if run.reason:
             parts.append(f"reason {run.reason}")
-        if run.message:
-            parts.append(_clip(run.message))
         detail = f" ({', '.join(parts)})" if parts else ""
         return "pod-failed", f"the {pod} failed{detail}"
     code = f" (exit code {run.exit_code})" if run.exit_code is not None else ""
