@@ -4,9 +4,9 @@
 
 N assertions exist; one probe Job each (controlled by its assertion, as the operator
 makes it: the results service believes no other Pod) is created over ``--spread``
-seconds, and its Pod run by kubesim's kubelet (a shell printing a real probe output document, so the Pods
-are cheap and the service does everything it does in a cluster: watch, read the
-log, parse, write the report). The bench watches Pods and reports itself.
+seconds, and its Pod run by kubesim's kubelet (a shell printing a real probe output
+document, so the Pods are cheap and the service does everything it does in a cluster:
+watch, read the log, parse, write the report). The bench watches Pods and reports itself.
 
 Prints: time until every report is current; latency from a Pod reaching
 Succeeded to its report appearing (p50, p99; both seen by the bench's watches);
