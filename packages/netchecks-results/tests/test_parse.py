@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from netchecks_core.probe_output import ProbeOutput
 from netchecks_results.parse import ParseFailure, parse_log
+from netchecks_results.testing import HOSTILE_LOGS, hostile_log, output_document
 
 LOGS = Path(__file__).parent / "logs"
 
@@ -47,6 +48,14 @@ EXPECTED: dict[str, list[str] | str] = {
     "no-trailing-newline.log": ["pass", "fail"],
     "indented.log": ["fail"],
     "secret-in-rule-name.log": "no-output",
+    # Crafted to make a naive search quadratic (netchecks_results.testing.hostile_log);
+    # bench/results_parse.py times the 7 MB versions.
+    "hostile-brace-lines-far-close.log": "no-output",
+    "hostile-anchors-then-noise.log": "incomplete-output",
+    "hostile-unterminated-strings.log": "incomplete-output",
+    "hostile-pretty-blocks.log": "no-output",
+    "hostile-deep-nesting.log": "no-output",
+    "hostile-invalid-outputs.log": "invalid-output",
 }
 
 
@@ -189,3 +198,13 @@ def test_nested_output_inside_data_does_not_replace_the_real_result() -> None:
     parsed = parse_log(json.dumps(outer, indent=2) + "\n")
     assert isinstance(parsed, ProbeOutput)
     assert statuses(parsed) == ["pass"]
+
+
+@pytest.mark.parametrize("kind", HOSTILE_LOGS)
+@pytest.mark.parametrize("prefix", ["", "result: "])
+def test_result_after_a_hostile_log_is_still_found(kind: str, prefix: str) -> None:
+    # The search is budgeted, but the probe's own document comes first (latest first).
+    text = hostile_log(kind, 2 * 1024 * 1024) + f"\n{prefix}{output_document({'a': 'fail'})}\n"
+    parsed = parse_log(text)
+    assert isinstance(parsed, ProbeOutput)
+    assert statuses(parsed) == ["fail"]

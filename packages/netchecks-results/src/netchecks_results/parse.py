@@ -15,6 +15,7 @@ Pure: no I/O, no logging of the log's content.
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from dataclasses import dataclass
@@ -29,8 +30,13 @@ FailureReason = Literal["empty", "no-output", "incomplete-output", "invalid-outp
 #: How many candidate document starts are tried before giving up (bounds the work
 #: on a log of many JSON-looking lines).
 MAX_ATTEMPTS = 2000
+#: Characters decoded per character of log at most, over all attempts (plus
+#: ``MIN_BUDGET``): what keeps parsing linear in the log's size whatever it holds.
+WORK_FACTOR = 4
+MIN_BUDGET = 1 << 20
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 _LINE_START_BRACE = re.compile(r"^\{\s*(?:\"|\}|$)", re.MULTILINE)
+_LINE_CLOSE_BRACE = re.compile(r"\n\}")
 _TYPE_ANCHOR = f'"{OUTPUT_TYPE}"'
 
 
@@ -69,46 +75,59 @@ def _looks_like_output(obj: object) -> bool:
 
 
 class _Search:
-    """One pass over the log's candidate document starts, latest first."""
+    """Two passes over the log's candidate document starts, latest first, in linear time.
+
+    Every decode attempt of a pass is paid for from a budget of ``WORK_FACTOR`` times
+    the log's length (plus a constant): line-start attempts read disjoint ranges, and
+    a search that a crafted log would make quadratic stops when the budget is spent. The probe's
+    own document is at the end of its log, so it is among the first attempts.
+    """
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.decoder = json.JSONDecoder()
         self.attempts = 0
+        self.budget = WORK_FACTOR * len(text) + MIN_BUDGET
         self.tried: set[int] = set()
         self.invalid: ValidationError | None = None
         self.saw_start = False
 
-    def _decode_line_start(self, pos: int) -> object:
-        # Decode the document starting a line without json's error path, whose
-        # line counting is linear in the log's size: try the line itself (compact
-        # output), then up to the next line holding only "}" (pretty-printed).
+    def _spend(self, cost: int) -> bool:
+        if cost > self.budget:
+            self.budget = 0
+            return False
+        self.budget -= cost
+        return True
+
+    def _loads(self, start: int, end: int) -> object:
+        # Decode a slice, not the whole log: json's error path counts the lines
+        # before the error, which is linear in the position.
+        if not self._spend(end - start):
+            return None
+        try:
+            return self.decoder.raw_decode(self.text[start:end])[0]
+        except (json.JSONDecodeError, RecursionError):
+            return None
+
+    def _decode_line_start(self, pos: int, close: int | None) -> object:
+        # The line itself (compact output), then up to ``close``, the next line
+        # holding only "}" (pretty-printed output), if no other start lies between.
         eol = self.text.find("\n", pos)
-        line = self.text[pos : eol if eol >= 0 else len(self.text)]
-        try:
-            return json.loads(line)
-        except (json.JSONDecodeError, RecursionError):
-            pass
-        close = self.text.find("\n}", pos)
-        if close < 0 or close + 2 <= pos + len(line):
-            return None
-        try:
-            return json.loads(self.text[pos : close + 2])
-        except (json.JSONDecodeError, RecursionError):
-            return None
+        eol = eol if eol >= 0 else len(self.text)
+        found = self._loads(pos, eol)
+        if found is not None or close is None:
+            return found
+        return self._loads(pos, close + 2)
 
     def _decode_anywhere(self, pos: int) -> object:
-        try:
-            return self.decoder.raw_decode(self.text, pos)[0]
-        except (json.JSONDecodeError, RecursionError):
-            return None
+        return self._loads(pos, len(self.text))
 
-    def try_at(self, pos: int, *, line_start: bool) -> ProbeOutput | None:
-        if pos in self.tried or self.attempts >= MAX_ATTEMPTS:
+    def try_at(self, pos: int, *, close: int | None = None, line_start: bool) -> ProbeOutput | None:
+        if pos in self.tried or self.attempts >= MAX_ATTEMPTS or not self.budget:
             return None
         self.tried.add(pos)
         self.attempts += 1
-        obj = self._decode_line_start(pos) if line_start else self._decode_anywhere(pos)
+        obj = self._decode_line_start(pos, close) if line_start else self._decode_anywhere(pos)
         if not _looks_like_output(obj):
             return None
         try:
@@ -125,17 +144,32 @@ class _Search:
         if last_key < 0:
             return None
         starts = [m.start() for m in _LINE_START_BRACE.finditer(self.text, 0, last_key)]
+        closes = [
+            m.start() for m in _LINE_CLOSE_BRACE.finditer(self.text, starts[0] if starts else 0)
+        ]
+        following = len(self.text)
         for pos in reversed(starts):
-            found = self.try_at(pos, line_start=True)
+            index = bisect.bisect_left(closes, pos)
+            close = closes[index] if index < len(closes) else None
+            # A pretty-printed document has no line start inside it: its close comes
+            # before the next start, so each range is tried once.
+            found = self.try_at(
+                pos,
+                close=close if close is not None and close < following else None,
+                line_start=True,
+            )
             if found is not None:
                 return found
-            if self.attempts >= MAX_ATTEMPTS:
+            if self.attempts >= MAX_ATTEMPTS or not self.budget:
                 break
+            following = pos
         return None
 
     def anchored(self) -> ProbeOutput | None:
         # Documents behind a prefix on their line ("result: {...}") or indented:
         # start from the brace nearest before each `"type": "netcheck-output"`.
+        # A phase of its own (attempts and budget), so line starts cannot use it up.
+        self.attempts, self.budget = 0, WORK_FACTOR * len(self.text) + MIN_BUDGET
         end = len(self.text)
         while True:
             anchor = self.text.rfind(_TYPE_ANCHOR, 0, end)
@@ -147,7 +181,7 @@ class _Search:
                 found = self.try_at(brace, line_start=False)
                 if found is not None:
                     return found
-            if self.attempts >= MAX_ATTEMPTS:
+            if self.attempts >= MAX_ATTEMPTS or not self.budget:
                 return None
             end = anchor
 

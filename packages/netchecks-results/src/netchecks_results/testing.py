@@ -227,3 +227,44 @@ def output_document(results: dict[str, str | dict[str, Any]]) -> str:
         },
         separators=(",", ":"),
     )
+
+
+#: Crafted logs that made parsing quadratic before it was budgeted (see :func:`hostile_log`).
+HOSTILE_LOGS = (
+    "brace-lines-far-close",
+    "anchors-then-noise",
+    "unterminated-strings",
+    "pretty-blocks",
+    "deep-nesting",
+    "invalid-outputs",
+)
+
+
+def hostile_log(kind: str, size: int) -> str:
+    """A crafted probe log of about ``size`` characters holding no valid output document."""
+    anchor = '{"type": "netcheck-output", "assertions": [\n'
+    if kind == "brace-lines-far-close":
+        # Many line starts, then a long tail before the only closing line.
+        head = '{"a": 1,\n' * (size // 20)
+        return head + "x" * (size - len(head) - 20) + '\n"assertions"\n}\n'
+    if kind == "anchors-then-noise":
+        head = anchor * (size // 20 // len(anchor))
+        return head + ("y" * 99 + "\n") * ((size - len(head)) // 100)
+    if kind == "unterminated-strings":
+        line = '{"type": "netcheck-output", "x": "' + "z" * 3000 + "\n"
+        return line * (size // len(line))
+    if kind == "pretty-blocks":
+        block = "{\n" + '  "assertions": [1,\n' * 50 + "}\n"
+        return block * (size // len(block))
+    if kind == "deep-nesting":
+        return '{"assertions": ' + "[" * (size - 20) + "\n"
+    if kind == "invalid-outputs":
+        line = json.dumps(
+            {
+                "type": "netcheck-output",
+                "metadata": {},
+                "assertions": [{"name": "a", "results": [{"status": "maybe"}] * 100}],
+            }
+        )
+        return (line + "\n") * (size // (len(line) + 1))
+    raise ValueError(f"unknown hostile log {kind!r}")
