@@ -444,3 +444,23 @@ def test_report_of_a_run_without_result_becomes_result_parse_error_status() -> N
     assert cond["reason"] == "ResultParseError"
     assert "OOMKilled" in cond["message"]
     assert result.status["summary"]["error"] == 1
+
+
+def _nested(depth: int) -> Any:
+    value: Any = 1
+    for _ in range(depth):
+        value = {"k": value}
+    return value
+
+
+@pytest.mark.parametrize("depth", [500, 1200, 100_000])
+def test_deeply_nested_inline_context_is_an_invalid_spec_not_a_crash(depth: int) -> None:
+    # Walked recursively later (templates, the probe config, hashes): refused first.
+    obj = assertion("deep").rule(name="r", type="internal").context("data", inline=1).stored()
+    obj["spec"]["context"][0]["inline"] = _nested(depth)  # the builder copies recursively
+    result = run(obj)
+    assert result.actions == []
+    assert result.status is not None
+    cond = result.status["conditions"][0]
+    assert (cond["status"], cond["reason"]) == ("False", "InvalidSpec")
+    assert "spec.context[0].inline.k" in cond["message"] and "deeper than 100" in cond["message"]

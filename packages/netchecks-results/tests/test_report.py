@@ -373,3 +373,33 @@ def test_run_failure_message_is_bounded() -> None:
     assert run is not None
     report = build_policy_report(a, run, RunFailure("x", "m" * 10_000), WG_V1ALPHA2, now=NOW)
     assert len(report["results"][0]["message"]) <= 1024
+
+
+def _deep_document(depth: int) -> str:
+    # Built as text: json.dumps itself cannot write it at every depth.
+    marker = output_document({"a": rule_result("pass", data={"deep": "@@", "n": 1})})
+    return marker.replace('"@@"', '{"k":' * depth + "1" + "}" * depth)
+
+
+@pytest.mark.parametrize("depth", [500, 1200, 100_000])
+def test_deeply_nested_data_gives_a_report_never_a_recursion_error(depth: int) -> None:
+    a = AssertionBuilder().with_rule("internal", name="a").build()
+    report = build(a, _deep_document(depth) + "\n")
+    (result,) = report["results"]
+    if depth < 1000:  # readable: the data is kept down to the limit, then a marker
+        assert result["result"] == "pass"
+        assert "nested too deeply" in json.loads(result["properties"]["data"]).__repr__()
+        assert "nested too deeply" in report["metadata"]["annotations"]["netchecks.io/truncated"]
+    else:  # deeper than the JSON decoder goes: the run is an error saying so
+        assert result["result"] == "error"
+        assert "nested too deeply to be read [too-deep" in result["message"]
+
+
+def test_nan_and_infinity_in_data_are_never_written_as_json() -> None:
+    a = AssertionBuilder().with_rule("internal", name="a").build()
+    log = output_document({"a": rule_result("pass", data={"x": float("nan"), "y": float("inf")})})
+    assert "NaN" in log  # what a careless probe prints
+    report = build(a, log + "\n")
+    text = json.dumps(report, allow_nan=False)
+    data = json.loads(report["results"][0]["properties"]["data"])
+    assert data == {"x": "NaN", "y": "Infinity"} and "NaN" in text

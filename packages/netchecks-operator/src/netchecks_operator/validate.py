@@ -11,6 +11,7 @@ from typing import Any
 
 from netchecks_core.assertion import NetworkAssertionSpec
 from netchecks_core.cel import CelError, compile_expression
+from netchecks_core.depth import MAX_DEPTH, too_deep
 from netchecks_core.errors import describe_errors
 from netchecks_core.render import template_problems
 from netchecks_core.validation import check_unrendered_rule
@@ -29,6 +30,9 @@ def parse_spec(raw: Any) -> tuple[NetworkAssertionSpec | None, list[str]]:
     """The spec model, or the problems that keep it from being one."""
     if not isinstance(raw, dict):
         return None, ["spec: must be an object"]
+    # Checked first and without recursion: everything after walks the spec recursively.
+    if where := too_deep(raw, MAX_DEPTH, "spec"):
+        return None, [f"{where}: nested deeper than {MAX_DEPTH} levels"]
     try:
         return NetworkAssertionSpec.model_validate(raw), []
     except ValidationError as error:

@@ -25,7 +25,7 @@ from netchecks_core.errors import describe_errors, join
 from netchecks_core.probe_output import OUTPUT_TYPE, ProbeOutput
 from pydantic import ValidationError
 
-FailureReason = Literal["empty", "no-output", "incomplete-output", "invalid-output"]
+FailureReason = Literal["empty", "no-output", "incomplete-output", "invalid-output", "too-deep"]
 
 #: How many candidate document starts are tried before giving up (bounds the work
 #: on a log of many JSON-looking lines).
@@ -91,6 +91,8 @@ class _Search:
         self.tried: set[int] = set()
         self.invalid: ValidationError | None = None
         self.saw_start = False
+        #: A candidate nested deeper than the JSON decoder's recursion limit.
+        self.too_deep = False
 
     def _spend(self, cost: int) -> bool:
         if cost > self.budget:
@@ -106,7 +108,10 @@ class _Search:
             return None
         try:
             return self.decoder.raw_decode(self.text[start:end])[0]
-        except (json.JSONDecodeError, RecursionError):
+        except json.JSONDecodeError:
+            return None
+        except RecursionError:
+            self.too_deep = True
             return None
 
     def _decode_line_start(self, pos: int, close: int | None) -> object:
@@ -132,6 +137,9 @@ class _Search:
             return None
         try:
             return ProbeOutput.model_validate(obj)
+        except RecursionError:
+            self.too_deep = True
+            return None
         except ValidationError as error:
             if self.invalid is None:
                 self.invalid = error
@@ -200,6 +208,10 @@ def parse_log(raw: str | bytes) -> ProbeOutput | ParseFailure:
         problems = join(describe_errors(search.invalid)[:3])
         return ParseFailure(
             "invalid-output", f"the probe output document is not valid: {problems}", size
+        )
+    if search.too_deep and search.saw_start:
+        return ParseFailure(
+            "too-deep", "the probe output document is nested too deeply to be read", size
         )
     if search.saw_start:
         return ParseFailure(
