@@ -111,3 +111,28 @@ def test_deleting_an_assertion_mid_run_leaves_no_report(
     cluster.delete_assertion("midrun")
     time.sleep(5)
     assert cluster.report("midrun") is None
+
+
+def test_an_assertion_with_the_longest_name_gets_events_from_both_services(
+    cluster: Cluster, operator: OperatorService, results: ResultsService
+) -> None:
+    # 253 characters: "<name>.<hex time>" would be over the Event name limit (422).
+    name = ("a-" * 130)[:252] + "z"
+    cluster.create_assertion(name, {"rules": [{"name": "ok", "type": "internal"}]})
+    report = cluster.wait_report(name)
+    assert results_of(report) == {"ok": "pass"}
+
+    def components() -> set[str]:
+        items = cluster.core.list_namespaced_event(cluster.namespace).items
+        return {
+            e.source.component
+            for e in items
+            if e.involved_object.name == name and e.source is not None
+        }
+
+    wait_for(
+        lambda: {"netchecks-operator", "netchecks-results"} <= components(),
+        30,
+        "events from both services",
+    )
+    assert "could not post" not in results.logs()

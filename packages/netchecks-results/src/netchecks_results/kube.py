@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from netchecks_core.naming import event_name
 from netchecks_core.policyreport import ReportApi
 from netchecks_core.service.kube import (
     CRONJOBS,
@@ -86,7 +87,7 @@ class ResultsKube:
             "apiVersion": "v1",
             "kind": "Event",
             "metadata": {
-                "name": f"{meta.get('name')}.{int(moment.timestamp() * 1e9):x}",
+                "name": event_name(str(meta.get("name")), int(moment.timestamp() * 1e9)),
                 "namespace": namespace,
             },
             "involvedObject": {
