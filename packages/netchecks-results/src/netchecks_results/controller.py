@@ -65,6 +65,8 @@ from netchecks_results.untrusted import UntrustedPods
 log = logging.getLogger(__name__)
 
 Key = tuple[str, str]  # namespace, assertion uid
+#: How long after a Pod finished a missing Job is taken for watch lag, not forgery.
+OWNER_GRACE_SECONDS = 10.0
 Clock = Callable[[], datetime]
 
 
@@ -314,9 +316,18 @@ class ResultsController:
                 runs.append(replace(run, assertion_name=proof.assertion_name, job_name=job_name))
             elif self._left_by_deleted_assertion(key, pod, proof):
                 orphans.append(first.pod_name)
+            elif self._owner_may_be_in_flight(first, proof):
+                self.queue.add_after(key, OWNER_GRACE_SECONDS)
             else:
                 self.untrusted.record(pod, proof)
         return runs, orphans
+
+    def _owner_may_be_in_flight(self, run: ProbeRun, reason: UntrustedReason) -> bool:
+        # Pods and Jobs come through separate watches: a Job of a run that just finished
+        # may not be cached yet. Look again shortly rather than call the Pod untrusted.
+        if reason not in ("unknown-job", "unknown-cronjob") or run.finished is None:
+            return False
+        return (self.clock() - run.finished).total_seconds() < OWNER_GRACE_SECONDS
 
     def newest_run(self, key: Key) -> ProbeRun | None:
         """The newest proven finished (or stuck) run of an assertion among cached Pods."""
