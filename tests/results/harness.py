@@ -175,6 +175,18 @@ class Cluster:
         )
         return created
 
+    def create_assertion_text(self, text: str) -> None:
+        """POST an assertion given as JSON text (the client cannot encode every document)."""
+        config = self.api.configuration
+        token = config.api_key.get("authorization") or config.api_key.get("BearerToken") or ""
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = token if token.startswith("Bearer") else f"Bearer {token}"
+        url = f"{config.host}/apis/{GROUP}/{VERSION}/namespaces/{self.namespace}/{PLURAL}"
+        request = urllib.request.Request(url, data=text.encode(), headers=headers, method="POST")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert response.status == 201
+
     def patch_assertion(self, name: str, patch: dict[str, Any]) -> None:
         """Merge-patch the assertion ``name`` (e.g. ``{"spec": {...}}``)."""
         self.custom.patch_namespaced_custom_object(

@@ -185,3 +185,23 @@ def test_a_run_finished_while_results_were_down_is_kept_read_later_then_removed(
     start_results()
     wait_for(lambda: _condition(cluster, "kept").get("message") == "1 fail", 60, "g2 results")
     wait_for(lambda: "kept-netchecks-g2" not in jobs(), 30, "the g2 Job removed")
+
+
+def test_an_assertion_nested_too_deep_is_invalid_and_stops_no_other(
+    cluster: Cluster, operator: OperatorService, results: ResultsService
+) -> None:
+    # The API server takes JSON nested up to 10,000 levels; a list holding one such
+    # assertion must still decode, and the assertion itself becomes InvalidSpec.
+    depth = 1200
+    inline = '{"k":' * depth + "1" + "}" * depth
+    cluster.create_assertion_text(
+        '{"apiVersion": "netchecks.io/v1", "kind": "NetworkAssertion",'
+        ' "metadata": {"name": "deep"}, "spec": {"rules": [{"name": "a", "type": "internal"}],'
+        f' "context": [{{"name": "d", "inline": {inline}}}]}}}}'
+    )
+    cluster.create_assertion("shallow", {"rules": [{"name": "a", "type": "internal"}]})
+    assert results_of(cluster.wait_report("shallow")) == {"a": "pass"}
+    condition = wait_for(lambda: _condition(cluster, "deep") or None, 30, "the deep one's status")
+    assert condition["reason"] == "InvalidSpec"
+    assert "deeper than 100 levels" in str(condition["message"])
+    assert "RecursionError" not in operator.logs() + results.logs()
