@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from netchecks_core.naming import probe_pod_labels
 
 from tests.chart.helm import find, objects
 from tests.docs.markdown import code_names, first_code, page
 from tests.observability.promql import metric_names, selectors
-from tests.results.harness import Cluster, OperatorService, ResultsService
+from tests.results.harness import Cluster, OperatorService, ResultsService, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 DASHBOARD = ROOT / "deploy" / "grafana" / "netchecks-dashboard.json"
@@ -86,8 +87,19 @@ def metrics(
             cluster.run_probe(
                 garbage, command=["python", "-c", "print('no result')"], image="python"
             )
+            # A bare Pod with the probe labels: ignored and counted as untrusted.
+            cluster.create_pod(
+                "forged",
+                ["python", "-c", "print('forged')"],
+                labels=probe_pod_labels(garbage["metadata"]["uid"]),
+            )
             cluster.wait_report("web", timeout=60)
             cluster.wait_report("garbage", timeout=60)
+            wait_for(
+                lambda: "netchecks_results_untrusted_pods_total" in results.metrics(),
+                30,
+                "the forged Pod counted",
+            )
             found = exported(operator.metrics())
             for name, labels in exported(results.metrics()).items():
                 found.setdefault(name, set()).update(labels)
