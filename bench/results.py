@@ -2,10 +2,11 @@
 
     .venv/bin/python -m bench.results [--count 1000] [--spread 60]
 
-N assertions exist; one probe Pod each is created over ``--spread`` seconds and run
-by kubesim's kubelet (a shell printing a real probe output document, so the Pods
-are cheap and the service does everything it does in a cluster: watch, read the
-log, parse, write the report). The bench watches Pods and reports itself.
+N assertions exist; one probe Job each (controlled by its assertion, as the operator
+makes it: the results service believes no other Pod) is created over ``--spread``
+seconds, and its Pod run by kubesim's kubelet (a shell printing a real probe output
+document, so the Pods are cheap and the service does everything it does in a cluster:
+watch, read the log, parse, write the report). The bench watches Pods and reports itself.
 
 Prints: time until every report is current; latency from a Pod reaching
 Succeeded to its report appearing (p50, p99; both seen by the bench's watches);
@@ -23,8 +24,9 @@ import threading
 import time
 from pathlib import Path
 
-from netchecks_core.naming import child_annotations, probe_pod_labels
+from netchecks_core.naming import child_annotations, child_labels, probe_pod_labels
 from netchecks_core.service.kube import (
+    JOBS,
     NAMESPACES,
     NETWORK_ASSERTIONS,
     PODS,
@@ -67,28 +69,49 @@ def output_line(rules: int) -> str:
     )
 
 
-def probe_pod(index: int, uid: str, output: str) -> dict[str, object]:
+JOB_NAME_LABEL = "batch.kubernetes.io/job-name"
+
+
+def probe_job(index: int, uid: str, output: str) -> dict[str, object]:
+    """The one-shot Job of assertion ``index``, controlled by it as the operator makes it."""
     name = f"a{index:05d}"
     script = 'echo "probe: running"; printf "%s\\n" "$OUT"; echo "done" >&2'
+    owner = {
+        "apiVersion": "netchecks.io/v1",
+        "kind": "NetworkAssertion",
+        "name": name,
+        "uid": uid,
+        "controller": True,
+    }
     return {
-        "apiVersion": "v1",
-        "kind": "Pod",
+        "apiVersion": "batch/v1",
+        "kind": "Job",
         "metadata": {
-            "name": f"{name}-netchecks-1-x",
+            "name": f"{name}-netchecks-g1",
             "namespace": NS,
-            "labels": probe_pod_labels(uid),
-            "annotations": child_annotations(name),
+            "labels": child_labels(uid),
+            "annotations": child_annotations(name, 1),
+            "ownerReferences": [owner],
         },
         "spec": {
-            "restartPolicy": "Never",
-            "containers": [
-                {
-                    "name": "probe",
-                    "image": "busybox",
-                    "command": ["sh", "-c", script],
-                    "env": [{"name": "OUT", "value": output}],
-                }
-            ],
+            "backoffLimit": 0,
+            "template": {
+                "metadata": {
+                    "labels": probe_pod_labels(uid),
+                    "annotations": child_annotations(name, 1),
+                },
+                "spec": {
+                    "restartPolicy": "Never",
+                    "containers": [
+                        {
+                            "name": "probe",
+                            "image": "busybox",
+                            "command": ["sh", "-c", script],
+                            "env": [{"name": "OUT", "value": output}],
+                        }
+                    ],
+                },
+            },
         },
     }
 
@@ -96,9 +119,13 @@ def probe_pod(index: int, uid: str, output: str) -> dict[str, object]:
 class Watcher(threading.Thread):
     """Records when each object first satisfies ``done`` (bench-side clock)."""
 
-    def __init__(self, api: KubeApi, resource: object, done: object) -> None:
+    def __init__(
+        self, api: KubeApi, resource: object, done: object, key: str | None = None
+    ) -> None:
         super().__init__(daemon=True)
         self.api, self.resource, self.done = api, resource, done
+        #: A label naming the object in ``seen`` (default: its name).
+        self.key = key
         self.seen: dict[str, float] = {}
         self.stop = threading.Event()
 
@@ -113,6 +140,8 @@ class Watcher(threading.Thread):
                 if event["type"] == "BOOKMARK":
                     continue
                 name = obj["metadata"]["name"]
+                if self.key is not None:
+                    name = (obj["metadata"].get("labels") or {}).get(self.key, name)
                 if name not in self.seen and self.done(obj):  # type: ignore[operator]
                     self.seen[name] = time.monotonic()
                 if self.stop.is_set():
@@ -153,7 +182,10 @@ def main() -> int:
         }
         argv = [str(Path(sys.executable).parent / "netchecks-results")]
         pods_done = Watcher(
-            api, PODS, lambda o: (o.get("status") or {}).get("phase") == "Succeeded"
+            api,
+            PODS,
+            lambda o: (o.get("status") or {}).get("phase") == "Succeeded",
+            key=JOB_NAME_LABEL,
         )
         reports = Watcher(api, policy_reports(), lambda o: True)
         try:
@@ -168,7 +200,7 @@ def main() -> int:
                 for i, uid in enumerate(uids):
                     due = start + args.spread * i / args.count
                     time.sleep(max(0.0, due - time.monotonic()))
-                    api.create(PODS, probe_pod(i, uid, output), NS)
+                    api.create(JOBS, probe_job(i, uid, output), NS)
                 created = time.monotonic() - start
                 while len(reports.seen) < args.count:
                     if time.monotonic() - start > args.spread + 600:
@@ -187,9 +219,9 @@ def main() -> int:
             reports.stop.set()
     used = {v: after.get(v, 0) - before.get(v, 0) for v in after}
     latencies = sorted(
-        reports.seen[f"a{i:05d}"] - pods_done.seen[f"a{i:05d}-netchecks-1-x"]
+        reports.seen[f"a{i:05d}"] - pods_done.seen[f"a{i:05d}-netchecks-g1"]
         for i in range(args.count)
-        if f"a{i:05d}-netchecks-1-x" in pods_done.seen
+        if f"a{i:05d}-netchecks-g1" in pods_done.seen
     )
     print(f"probe Pods: {args.count} ({args.rules} rules each), created over {created:.1f} s")
     print(f"last Pod succeeded at {last_pod:.1f} s; all reports current at {all_current:.1f} s")

@@ -212,3 +212,20 @@ def test_event_errors_use_status_bodies(kube_api, kube_namespace) -> None:  # ty
     with pytest.raises(client.ApiException) as err:
         client.CoreV1Api(kube_api).read_namespaced_event("nope", kube_namespace)
     assert body_of(err.value)["code"] == 404
+
+
+@pytest.mark.parametrize("name", ["a" * 237 + "." + "f" * 16, "web-.17a2b3c4d5e6f708"])
+def test_event_names_must_be_dns_subdomains_of_at_most_253(kube_api, kube_namespace, name) -> None:  # type: ignore[no-untyped-def]
+    """Real: an Event named after a 237+ character object plus ``.<hex>`` is refused (422)."""
+    with pytest.raises(client.ApiException) as err:
+        client.CoreV1Api(kube_api).create_namespaced_event(
+            kube_namespace,
+            {
+                "metadata": {"name": name},
+                "reason": "R",
+                "message": "m",
+                "type": "Normal",
+                "involvedObject": {"kind": "Pod", "name": "p", "namespace": kube_namespace},
+            },
+        )
+    assert err.value.status == 422 and body_of(err.value)["reason"] == "Invalid"

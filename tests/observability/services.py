@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from netchecks_core.naming import probe_pod_labels
 
 from tests.docs.markdown import code_names, first_code, page
-from tests.results.harness import Cluster, OperatorService, ResultsService
+from tests.results.harness import Cluster, OperatorService, ResultsService, wait_for
 from tests.targets.http import HttpServer
 
 
@@ -83,7 +84,18 @@ def expositions(
             "garbage", {"rules": [{"name": "a", "type": "internal"}]}
         )
         cluster.run_probe(garbage, command=["python", "-c", "print('no result')"], image="python")
+        # A bare Pod with the probe labels: ignored and counted as untrusted.
+        cluster.create_pod(
+            "forged",
+            ["python", "-c", "print('forged')"],
+            labels=probe_pod_labels(garbage["metadata"]["uid"]),
+        )
         cluster.wait_report("garbage", timeout=60)
+        wait_for(
+            lambda: "netchecks_results_untrusted_pods_total" in services.results.metrics(),
+            30,
+            "the forged Pod counted",
+        )
         return [services.operator.metrics(), services.results.metrics()]
 
 

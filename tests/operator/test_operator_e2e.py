@@ -241,6 +241,8 @@ def test_policy_report_summary_becomes_probe_complete_status_without_write_loops
                 "name": "rep",
                 "namespace": ns,
                 "labels": naming.child_labels(made["metadata"]["uid"], naming.MANAGED_BY_RESULTS),
+                # The run shown was of this spec generation (as stamped on its Job).
+                "annotations": {naming.ANNOTATION_GENERATION: "1"},
                 "ownerReferences": [
                     {
                         "apiVersion": "netchecks.io/v1",

@@ -175,6 +175,18 @@ class Cluster:
         )
         return created
 
+    def create_assertion_text(self, text: str) -> None:
+        """POST an assertion given as JSON text (the client cannot encode every document)."""
+        config = self.api.configuration
+        token = config.api_key.get("authorization") or config.api_key.get("BearerToken") or ""
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = token if token.startswith("Bearer") else f"Bearer {token}"
+        url = f"{config.host}/apis/{GROUP}/{VERSION}/namespaces/{self.namespace}/{PLURAL}"
+        request = urllib.request.Request(url, data=text.encode(), headers=headers, method="POST")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert response.status == 201
+
     def patch_assertion(self, name: str, patch: dict[str, Any]) -> None:
         """Merge-patch the assertion ``name`` (e.g. ``{"spec": {...}}``)."""
         self.custom.patch_namespaced_custom_object(
@@ -256,7 +268,7 @@ class Cluster:
         if command is None and spec.disableRedaction:
             probe.append("--disable-redaction")
         job_name = f"{name}-netchecks-{run}"
-        job_annotations = child_annotations(name)
+        job_annotations = child_annotations(name, int(meta.get("generation") or 1))
         if scheduled:
             job_annotations["batch.kubernetes.io/cronjob-scheduled-timestamp"] = scheduled
         job = {
@@ -292,6 +304,41 @@ class Cluster:
         }
         self.batch.create_namespaced_job(self.namespace, job)
         return job_name
+
+    def create_pod(
+        self,
+        name: str,
+        command: list[str],
+        *,
+        labels: dict[str, str],
+        annotations: dict[str, str] | None = None,
+        owner: dict[str, Any] | None = None,
+        namespace: str | None = None,
+    ) -> None:
+        """A bare Pod running ``command`` (for forgeries: any user can make one)."""
+        meta: dict[str, Any] = {"name": name, "labels": labels, "annotations": annotations or {}}
+        if owner is not None:
+            meta["ownerReferences"] = [owner]
+        self.core.create_namespaced_pod(
+            namespace or self.namespace,
+            {
+                "metadata": meta,
+                "spec": {
+                    "restartPolicy": "Never",
+                    "containers": [{"name": "probe", "image": "python:3.12", "command": command}],
+                },
+            },
+        )
+
+    def wait_pod_phase(self, name: str, namespace: str | None = None, timeout: float = 60) -> str:
+        """Wait until the Pod ``name`` finished; returns its phase."""
+
+        def done() -> str | None:
+            pod = self.core.read_namespaced_pod(name, namespace or self.namespace)
+            phase = pod.status.phase
+            return phase if phase in ("Succeeded", "Failed") else None
+
+        return wait_for(done, timeout, f"Pod {name} to finish")
 
     def job_pods(self, job_name: str) -> list[Any]:
         pods = self.core.list_namespaced_pod(
@@ -342,6 +389,13 @@ class Cluster:
             self.namespace, field_selector=f"involvedObject.name={name}"
         ).items
         return [e for e in items if (e.source and e.source.component) == "netchecks-results"]
+
+
+def shows_job(job_name: str) -> Callable[[dict[str, Any]], bool]:
+    """A report predicate: it shows the run of Job ``job_name``."""
+    return lambda report: (
+        (report["metadata"].get("annotations") or {}).get("netchecks.io/job-name") == job_name
+    )
 
 
 def results_of(report: dict[str, Any]) -> dict[str, str]:

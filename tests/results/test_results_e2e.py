@@ -10,7 +10,15 @@ from collections.abc import Callable
 from netchecks_results.testing import output_document
 
 from tests.kubesim.faults import Faults
-from tests.results.harness import Cluster, ResultsService, dump, metric_value, results_of, wait_for
+from tests.results.harness import (
+    Cluster,
+    ResultsService,
+    dump,
+    metric_value,
+    results_of,
+    shows_job,
+    wait_for,
+)
 
 SECRET_TOKEN = "s3cr3t-t0ken-9f8e7d"
 
@@ -164,14 +172,9 @@ def test_scheduled_runs_replace_results_and_events_follow_changes(
         [(200, "pass"), (500, "fail"), (200, "pass"), (200, "pass")]
     ):
         a["spec"] = spec(code)
-        stamp = f"2025-06-01T12:0{run}:00Z"
-        cluster.run_probe(a, run=str(run), scheduled=stamp)
-        report = cluster.wait_report(
-            "sched",
-            lambda r, s=stamp: r["metadata"]["annotations"]["netchecks.io/run-time"].startswith(
-                s[:-1]
-            ),
-        )
+        time.sleep(1.1)  # runs are dated by their Job's creation, in whole seconds
+        job = cluster.run_probe(a, run=str(run), scheduled=f"2025-06-01T12:0{run}:00Z")
+        report = cluster.wait_report("sched", shows_job(job))
         assert results_of(report) == {"api": expected}
         assert report["summary"][expected] == 1 and sum(report["summary"].values()) == 1
     reasons = [
@@ -188,9 +191,10 @@ def test_older_run_finishing_late_never_overwrites_a_newer_one(
 ) -> None:
     slow = {"rules": [{"name": "api", "type": "http", "url": http_server.url("/slow?delay=3")}]}
     a = cluster.create_assertion("order", slow)
-    old_job = cluster.run_probe(a, run="old", scheduled="2025-06-01T12:00:00Z")
+    old_job = cluster.run_probe(a, run="old")
+    time.sleep(1.1)  # runs are dated by their Job's creation, in whole seconds
     a["spec"] = {"rules": [{"name": "api", "type": "http", "url": http_server.url("/status/503")}]}
-    cluster.run_probe(a, run="new", scheduled="2025-06-01T12:01:00Z")
+    new_job = cluster.run_probe(a, run="new")
     report = cluster.wait_report("order")
     assert results_of(report) == {"api": "fail"}
     cluster.wait_pod_done(old_job)
@@ -198,7 +202,7 @@ def test_older_run_finishing_late_never_overwrites_a_newer_one(
     report = cluster.report("order")
     assert report is not None
     assert results_of(report) == {"api": "fail"}
-    assert report["metadata"]["annotations"]["netchecks.io/run-time"].startswith("2025-06-01T12:01")
+    assert shows_job(new_job)(report)
 
 
 def test_failed_pod_image_pull_error_and_oom_kill_become_error_results(
@@ -244,19 +248,26 @@ def test_failed_pod_image_pull_error_and_oom_kill_become_error_results(
     assert event.reason == "ProbeRunFailed" and event.type == "Warning"
 
 
-def test_garbage_log_is_an_error_result_with_the_tail(
+def test_garbage_log_is_an_error_result_quoting_none_of_the_log(
     cluster: Cluster, results: ResultsService
 ) -> None:
+    # What a run without output printed is never quoted (issue 12): here, a secret the
+    # probe rendered into a rule name, then a cut-off document.
     a = cluster.create_assertion("garbage", {"rules": [{"name": "a", "type": "internal"}]})
-    script = (
-        "import sys; sys.stdout.buffer.write("
-        'b\'\\x00\\xffnot json\\n{"type": "netcheck-output", "assert\')'
+    printed = (
+        f'running rule check-{SECRET_TOKEN}\n\x00\xffnot json\n{{"type": "netcheck-output", "a'
     )
+    script = f"import sys; sys.stdout.buffer.write({printed.encode('latin-1')!r})"
     cluster.run_probe(a, command=["python", "-c", script], image="python:3.12")
     report = cluster.wait_report("garbage")
     message = report["results"][0]["message"]
     assert report["results"][0]["result"] == "error"
-    assert "incomplete" in message and "log ends with" in message
+    assert "incomplete" in message and "[incomplete-output, " in message
+    assert "bytes of log, content not shown]" in message
+    event = wait_for(lambda: next(iter(cluster.events("garbage")), None), 10, "the event")
+    assert event.reason == "ProbeRunFailed"
+    for text in (dump(report), dump(event.to_dict()), results.logs()):
+        assert SECRET_TOKEN not in text and "not json" not in text
 
 
 def test_deleting_the_assertion_mid_run_writes_no_report(
@@ -281,10 +292,11 @@ def test_run_finished_while_the_service_was_down_is_reported_after_restart(
     a = cluster.create_assertion(
         "restart", {"rules": [{"name": "ok", "type": "http", "url": http_server.url("/json")}]}
     )
-    cluster.run_probe(a, run="1", scheduled="2025-06-01T12:00:00Z")
+    cluster.run_probe(a, run="1")
     first = cluster.wait_report("restart")
     service.stop(kill=True)
-    cluster.run_probe(a, run="2", scheduled="2025-06-01T12:01:00Z")
+    time.sleep(1.1)  # runs are dated by their Job's creation, in whole seconds
+    cluster.run_probe(a, run="2")
     time.sleep(0.2)
     cluster.wait_pod_done("restart-netchecks-2")
     assert (
@@ -292,12 +304,7 @@ def test_run_finished_while_the_service_was_down_is_reported_after_restart(
         == first["metadata"]["resourceVersion"]
     )
     start_results()
-    report = cluster.wait_report(
-        "restart",
-        lambda r: r["metadata"]["annotations"]["netchecks.io/run-time"].startswith(
-            "2025-06-01T12:01"
-        ),
-    )
+    report = cluster.wait_report("restart", shows_job("restart-netchecks-2"))
     version = report["metadata"]["resourceVersion"]
     time.sleep(1.5)
     assert cluster.report("restart")["metadata"]["resourceVersion"] == version, "processed once"
@@ -369,13 +376,8 @@ def test_second_replica_waits_and_takes_over(
     leader, standby = (first, second) if "now the leader" in first.logs() else (second, first)
     assert "now the leader" not in standby.logs()
     leader.stop()
-    cluster.run_probe(a, run="2", scheduled="2025-06-01T12:01:00Z")
-    cluster.wait_report(
-        "ha",
-        lambda r: r["metadata"]["annotations"]["netchecks.io/run-time"].startswith(
-            "2025-06-01T12:01"
-        ),
-    )
+    cluster.run_probe(a, run="2")
+    cluster.wait_report("ha", shows_job("ha-netchecks-2"))
     assert "now the leader" in standby.logs()
 
 

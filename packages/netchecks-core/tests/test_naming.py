@@ -59,3 +59,17 @@ def test_labels_and_annotations_of_design_md() -> None:
     assert naming.child_labels("u", naming.MANAGED_BY_RESULTS)["app.kubernetes.io/managed-by"] == (
         "netchecks-results"
     )
+
+
+@pytest.mark.parametrize("length", [1, 100, 236, 237, 252, 253])
+@pytest.mark.parametrize("filler", ["a", "a-", "a."])
+def test_event_names_stay_valid_subdomains_for_any_object_name(length: int, filler: str) -> None:
+    # Event names are <object>.<hex time>: over 236 characters that no longer fits.
+    name = (filler * 253)[: length - 1] + "z"
+    moment = 1_700_000_000_123_456_789
+    event = naming.event_name(name, moment)
+    assert len(event) <= 253 and DNS1123.match(event), event
+    assert event.endswith(f".{moment:x}")
+    assert naming.event_name(name, moment + 1) != event
+    if length <= 236:
+        assert event == f"{name}.{moment:x}"

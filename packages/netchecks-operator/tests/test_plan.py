@@ -128,14 +128,14 @@ def test_disable_redaction_adds_the_flag() -> None:
     assert probe(run(obj))["command"][-1] == "--disable-redaction"
 
 
-def test_job_defaults_backoff_deadline_from_timeouts_and_ttl() -> None:
+def test_job_defaults_backoff_deadline_from_timeouts_and_no_ttl() -> None:
     obj = assertion("web").with_http("http://a/", timeout=40).with_dns("x", timeout=5).stored()
     job = by(run(obj), "create", "Job")[0].body
     assert job is not None
     assert job["spec"]["backoffLimit"] == 2
     # The longest rule: its timeout and the attempt's slack (2 s); then the margin.
     assert job["spec"]["activeDeadlineSeconds"] == 42 + SETTINGS.run_deadline_margin
-    assert job["spec"]["ttlSecondsAfterFinished"] == SETTINGS.job_ttl_seconds
+    assert "ttlSecondsAfterFinished" not in job["spec"]  # removed once its result is taken
 
 
 def test_schedule_makes_a_forbid_cronjob_with_deadline_and_history_and_no_ttl() -> None:
@@ -376,7 +376,11 @@ def test_report_summary_becomes_probe_complete_status() -> None:
     obj = assertion("web").with_http("http://a/").stored(uid="u-1")
     first = run(obj)
     report = {
-        "metadata": {"name": "web", "ownerReferences": [{"uid": "u-1"}]},
+        "metadata": {
+            "name": "web",
+            "ownerReferences": [{"uid": "u-1"}],
+            "annotations": {"netchecks.io/assertion-generation": "1"},
+        },
         "summary": {"pass": 3, "fail": 1},
         "results": [{"timestamp": {"seconds": 1767225600, "nanos": 0}}],
     }
@@ -447,7 +451,10 @@ def test_report_of_a_run_without_result_becomes_result_parse_error_status() -> N
     report = {
         "metadata": {
             "name": "web",
-            "annotations": {"netchecks.io/run-failure": "oom-killed"},
+            "annotations": {
+                "netchecks.io/run-failure": "oom-killed",
+                "netchecks.io/assertion-generation": "1",
+            },
         },
         "summary": {"error": 1},
         "results": [{"message": "no result: the probe Pod web-1 was killed (OOMKilled)"}],
@@ -517,3 +524,87 @@ def test_errors_in_the_report_are_counted_as_errors_in_the_status() -> None:
     assert result.status is not None
     assert result.status["summary"] == {"pass": 1, "fail": 0, "warn": 0, "error": 2, "skip": 0}
     assert result.status["conditions"][0]["message"] == "1 pass, 2 error"
+
+
+def _nested(depth: int) -> Any:
+    value: Any = 1
+    for _ in range(depth):
+        value = {"k": value}
+    return value
+
+
+@pytest.mark.parametrize("depth", [500, 1200, 100_000])
+def test_deeply_nested_inline_context_is_an_invalid_spec_not_a_crash(depth: int) -> None:
+    # Walked recursively later (templates, the probe config, hashes): refused first.
+    obj = assertion("deep").rule(name="r", type="internal").context("data", inline=1).stored()
+    obj["spec"]["context"][0]["inline"] = _nested(depth)  # the builder copies recursively
+    result = run(obj)
+    assert result.actions == []
+    assert result.status is not None
+    cond = result.status["conditions"][0]
+    assert (cond["status"], cond["reason"]) == ("False", "InvalidSpec")
+    assert "spec.context[0].inline.k" in cond["message"] and "deeper than 100" in cond["message"]
+
+
+def _report_of(generation: int, job: dict[str, Any] | None = None, run_time: str = NOW) -> Any:
+    annotations = {"netchecks.io/assertion-generation": str(generation)}
+    if job is not None:
+        annotations["netchecks.io/job-uid"] = job["metadata"]["uid"]
+        annotations["netchecks.io/run-time"] = run_time
+    return {
+        "metadata": {"name": "web", "annotations": annotations},
+        "summary": {"pass": 1},
+        "results": [{"timestamp": {"seconds": 1767225600, "nanos": 0}}],
+    }
+
+
+def test_report_of_an_earlier_generation_is_not_shown_as_the_current_status() -> None:
+    # The old generation's ProbeComplete must not be claimed for the new spec.
+    obj = assertion("web").with_http("http://a/").stored(generation=2)
+    result = run(obj, report=_report_of(1))
+    assert result.status is not None
+    cond = result.status["conditions"][0]
+    assert (cond["reason"], cond["message"]) == (
+        "Progressing",
+        "waiting for the results of generation 2",
+    )
+    assert "summary" not in result.status and "lastResultTime" not in result.status
+    shown = run(obj, report=_report_of(2)).status
+    assert shown is not None and shown["summary"]["pass"] == 1
+
+
+def _finished_job(obj: dict[str, Any], finished: str = NOW, done: bool = True) -> dict[str, Any]:
+    fresh = {**obj, "status": {}}  # as before its first run
+    job = stored(by(run(fresh), "create", "Job")[0], uid="job-uid-1")
+    if done:
+        job["status"] = {
+            "conditions": [{"type": "Complete", "status": "True", "lastTransitionTime": finished}]
+        }
+    return job
+
+
+def test_one_shot_jobs_have_no_ttl_and_stay_until_their_result_is_taken() -> None:
+    obj = assertion("web").with_http("http://a/").stored()
+    job = _finished_job(obj)
+    obj["status"] = {"jobName": job["metadata"]["name"]}
+    assert by(run(obj, jobs=[job]), "delete", "Job") == []  # results service not there yet
+    taken = run(obj, jobs=[job], report=_report_of(1, job))
+    assert [a.name for a in by(taken, "delete", "Job")] == [job["metadata"]["name"]]
+    assert by(taken, "create", "Job") == [], "a taken run is not run again"
+    assert all(e.reason != "Deleted" for e in taken.events), "cleanup is not news"
+    running = _finished_job(obj, done=False)
+    assert by(run(obj, jobs=[running], report=_report_of(1, running)), "delete", "Job") == []
+
+
+def test_a_job_is_removed_when_the_report_shows_a_newer_run_or_after_the_max_age() -> None:
+    obj = assertion("web").with_http("http://a/").stored()
+    job = _finished_job(obj)
+    obj["status"] = {"jobName": job["metadata"]["name"]}
+    newer = {"metadata": {"uid": "other-job"}}
+    later = "2026-02-02T10:00:05Z"  # the report's run was made after this Job
+    assert by(run(obj, jobs=[job], report=_report_of(1, newer, later)), "delete", "Job")
+    age = SETTINGS.job_ttl_seconds
+    young = _finished_job(obj, finished=NOW)
+    old = _finished_job(obj, finished="2020-01-01T00:00:00Z")
+    assert by(run(obj, jobs=[young]), "delete", "Job") == []
+    assert by(run(obj, jobs=[old]), "delete", "Job"), f"unread runs go after {age} s"

@@ -13,15 +13,21 @@ from netchecks_results.publish import decide
 from netchecks_results.report import build_policy_report
 from netchecks_results.runs import ProbeRun, RunFailure, probe_run
 from netchecks_results.settings import ResultsSettings
-from netchecks_results.testing import AssertionBuilder, probe_pod
+from netchecks_results.testing import AssertionBuilder, probe_job, probe_pod
 
 T0 = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 
 
-def run_of(pod: dict[str, object]) -> ProbeRun:
-    run = probe_run(pod)  # type: ignore[arg-type]
+def run_of(pod: dict[str, object], job: dict[str, object] | None = None) -> ProbeRun:
+    run = probe_run(pod, job)  # type: ignore[arg-type]
     assert run is not None
     return run
+
+
+def job_run(assertion: dict[str, object], created: datetime = T0, generation: int = 1) -> ProbeRun:
+    """A run of a Job created at ``created`` from ``generation`` of the assertion."""
+    job = probe_job(assertion, created=created, generation=generation)
+    return run_of(probe_pod(assertion, job=job, created=created), job)
 
 
 def report_for(assertion: dict[str, object], run: ProbeRun) -> dict[str, object]:
@@ -41,17 +47,36 @@ def test_run_already_reflected_is_not_written_again() -> None:
 
 def test_newer_run_replaces_and_older_run_does_not() -> None:
     a = AssertionBuilder().with_rule("dns", host="x").build()
-    old = run_of(probe_pod(a, created=T0))
-    new = run_of(probe_pod(a, created=T0 + timedelta(minutes=1)))
+    old = job_run(a, T0)
+    new = job_run(a, T0 + timedelta(minutes=1))
     assert decide(new, report_for(a, old)) == "write"
     assert decide(old, report_for(a, new)) == "older"
+
+
+def test_runs_are_dated_by_their_job_not_by_an_annotation_anyone_can_set() -> None:
+    a = AssertionBuilder().with_rule("dns", host="x").build()
+    job = probe_job(a, created=T0)
+    job["metadata"]["annotations"]["batch.kubernetes.io/cronjob-scheduled-timestamp"] = (
+        "2999-01-01T00:00:00Z"
+    )
+    dated = run_of(probe_pod(a, job=job, created=T0), job)
+    assert dated.run_time == T0
+    assert decide(job_run(a, T0 + timedelta(minutes=1)), report_for(a, dated)) == "write"
+
+
+def test_report_without_a_job_uid_is_replaced_by_any_proven_run() -> None:
+    # Written by a release that dated runs by a settable annotation: not believed.
+    a = AssertionBuilder().with_rule("dns", host="x").build()
+    report = report_for(a, job_run(a, T0 + timedelta(days=365 * 900)))
+    del report["metadata"]["annotations"]["netchecks.io/job-uid"]  # type: ignore[index]
+    assert decide(job_run(a, T0), report) == "write"
 
 
 def test_run_of_a_newer_spec_created_in_the_same_second_replaces_the_older() -> None:
     # Kubernetes timestamps have one-second resolution: the generation breaks the tie.
     a = AssertionBuilder().with_rule("dns", host="x").build()
-    old = run_of(probe_pod(a, created=T0, generation=1))
-    new = run_of(probe_pod(a, created=T0, generation=2))
+    old = job_run(a, T0, generation=1)
+    new = job_run(a, T0, generation=2)
     assert decide(new, report_for(a, old)) == "write"
     assert decide(old, report_for(a, new)) == "older"
 
@@ -74,8 +99,8 @@ def test_report_not_made_by_us_is_foreign() -> None:
 def test_report_of_an_earlier_assertion_with_the_same_name_is_replaced() -> None:
     old = AssertionBuilder().with_rule("dns", host="x").build()
     new = AssertionBuilder().with_rule("dns", host="x").build()
-    newer_old_run = run_of(probe_pod(old, created=T0 + timedelta(hours=1)))
-    assert decide(run_of(probe_pod(new)), report_for(old, newer_old_run)) == "write"
+    newer_old_run = job_run(old, T0 + timedelta(hours=1))
+    assert decide(job_run(new), report_for(old, newer_old_run)) == "write"
 
 
 def test_no_event_when_the_outcome_is_unchanged() -> None:

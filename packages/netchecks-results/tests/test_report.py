@@ -196,14 +196,19 @@ def test_controls_become_a_property() -> None:
     assert result["properties"]["controls"] == "pci-dss-v4/1.3.2,nist/sc-7"
 
 
-def test_failed_pod_gives_error_for_every_rule_with_exit_code_and_log_tail() -> None:
+def test_failed_pod_gives_error_for_every_rule_with_exit_code_and_log_size_not_text() -> None:
     a = three_rules().build()
     pod = probe_pod(a, phase="Failed", exit_code=3)
-    report = build(a, "starting\nTraceback: boom\n", pod=pod)
+    # With FallbackToLogsOnError the termination message is the log's tail.
+    terminated = pod["status"]["containerStatuses"][0]["state"]["terminated"]
+    terminated["message"] = "rule check-tok-Zq81xVv3mP0w: Traceback: boom"
+    log = "starting check-tok-Zq81xVv3mP0w\nTraceback: boom\n"
+    report = build(a, log, pod=pod)
     assert [r["result"] for r in report["results"]] == ["error"] * 3
     message = report["results"][0]["message"]
     assert "failed (exit code 3, reason Error)" in message
-    assert "Traceback: boom" in message
+    assert f"[no-output, {len(log)} bytes of log, content not shown]" in message
+    assert "Zq81xVv3mP0w" not in json.dumps(report) and "boom" not in json.dumps(report)
     assert report["summary"]["error"] == 3
 
 
@@ -431,3 +436,34 @@ def test_last_result_time_is_not_taken_from_a_report_of_another_assertion() -> N
     )
 
     assert ANNOTATION_LAST_RESULT_TIME not in report["metadata"]["annotations"]
+
+
+def _deep_document(depth: int) -> str:
+    # Built as text: json.dumps itself cannot write it at every depth.
+    marker = output_document({"a": rule_result("pass", data={"deep": "@@", "n": 1})})
+    return marker.replace('"@@"', '{"k":' * depth + "1" + "}" * depth)
+
+
+@pytest.mark.parametrize("depth", [500, 1200, 100_000])
+def test_deeply_nested_data_gives_a_report_never_a_recursion_error(depth: int) -> None:
+    a = AssertionBuilder().with_rule("internal", name="a").build()
+    report = build(a, _deep_document(depth) + "\n")
+    (result,) = report["results"]
+    # Whether JSON can decode it depends on the recursion limit (CEL raises it to 2500).
+    if depth < 1000 or result["result"] == "pass":  # kept down to the limit, then a marker
+        assert result["result"] == "pass" and depth < 100_000
+        assert "nested too deeply" in json.loads(result["properties"]["data"]).__repr__()
+        assert "nested too deeply" in report["metadata"]["annotations"]["netchecks.io/truncated"]
+    else:  # deeper than the JSON decoder goes: the run is an error saying so
+        assert result["result"] == "error"
+        assert "nested too deeply to be read [too-deep" in result["message"]
+
+
+def test_nan_and_infinity_in_data_are_never_written_as_json() -> None:
+    a = AssertionBuilder().with_rule("internal", name="a").build()
+    log = output_document({"a": rule_result("pass", data={"x": float("nan"), "y": float("inf")})})
+    assert "NaN" in log  # what a careless probe prints
+    report = build(a, log + "\n")
+    text = json.dumps(report, allow_nan=False)
+    data = json.loads(report["results"][0]["properties"]["data"])
+    assert data == {"x": "NaN", "y": "Infinity"} and "NaN" in text

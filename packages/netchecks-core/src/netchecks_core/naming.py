@@ -22,6 +22,8 @@ import re
 MAX_LABEL_VALUE = 63
 #: CronJob names: 63 minus the 11 characters the CronJob controller appends.
 MAX_CRONJOB_NAME = 52
+#: Most object names (DNS subdomains, e.g. Events and NetworkAssertions) are at most 253.
+MAX_SUBDOMAIN = 253
 
 LABEL_NAME = "app.kubernetes.io/name"
 LABEL_MANAGED_BY = "app.kubernetes.io/managed-by"
@@ -93,6 +95,15 @@ def job_name(assertion: str, generation: int) -> str:
 def run_now_job_name(assertion: str, value: str) -> str:
     """The Job started by a ``netchecks.io/run-now`` annotation value."""
     return fit_name(assertion, f"{JOB_SUFFIX}-now-{name_hash(value, 6)}", MAX_LABEL_VALUE)
+
+
+def event_name(regarding: str, moment_ns: int) -> str:
+    """The name of an Event about the object named ``regarding``, at ``moment_ns``.
+
+    ``<name>.<nanoseconds in hex>`` as kubectl's recorders name them; a name too
+    long for that (over 236 characters) is shortened with a stable hash.
+    """
+    return fit_name(regarding, f".{moment_ns:x}", MAX_SUBDOMAIN)
 
 
 def policy_report_name(assertion: str) -> str:

@@ -35,8 +35,13 @@ MANAGED_BY = "netchecks-results"
 ANNOTATION_POD_UID = "netchecks.io/pod-uid"
 #: The probe Pod's name, for people.
 ANNOTATION_POD_NAME = "netchecks.io/pod-name"
-#: When the run shown was scheduled (RFC 3339): an older run never overwrites a newer one.
+#: When the run shown was made: its Job's creation (RFC 3339), set by the API server, so
+#: no user can date a run; an older run never overwrites a newer one.
 ANNOTATION_RUN_TIME = "netchecks.io/run-time"
+#: The Job of the run shown (name and UID): the operator removes a finished one-shot Job
+#: only once the report shows it was taken.
+ANNOTATION_JOB_NAME = "netchecks.io/job-name"
+ANNOTATION_JOB_UID = "netchecks.io/job-uid"
 #: The probe Pod's phase when the report was written (a Pod reported while stuck, e.g.
 #: on an image pull error, is reported again once it finishes).
 ANNOTATION_POD_PHASE = "netchecks.io/pod-phase"

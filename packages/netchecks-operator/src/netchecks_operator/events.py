@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from netchecks_core.assertion import API_VERSION, KIND
+from netchecks_core.naming import event_name
 
 from netchecks_operator.plan import EventNote
 
@@ -28,7 +29,7 @@ def event_body(assertion: dict[str, Any], note: EventNote, instance: str) -> dic
         "apiVersion": "v1",
         "kind": "Event",
         "metadata": {
-            "name": f"{meta['name'][:200]}.{time.time_ns():x}",
+            "name": event_name(meta["name"], time.time_ns()),
             "namespace": meta["namespace"],
         },
         "involvedObject": {

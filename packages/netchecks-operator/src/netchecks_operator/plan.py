@@ -13,7 +13,7 @@ import hashlib
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, get_args
 
 from netchecks_core import naming
@@ -23,6 +23,7 @@ from netchecks_core.rules import Rule, RuleBase
 from netchecks_core.validation import check_spec
 
 from netchecks_operator import status as st
+from netchecks_operator.cleanup import removable_runs
 from netchecks_operator.mounts import missing_objects
 from netchecks_operator.podtemplate import CONFIG_KEY, TemplateError, pod_template
 from netchecks_operator.settings import OperatorSettings
@@ -204,12 +205,14 @@ def _meta(assertion: dict[str, Any], name: str, generation: int | None) -> dict[
 
 
 def _job(
-    assertion: dict[str, Any], name: str, job_spec: dict[str, Any], run: str, ttl: int
+    assertion: dict[str, Any], name: str, job_spec: dict[str, Any], run: str
 ) -> dict[str, Any]:
+    # No ttlSecondsAfterFinished: a TTL would delete a run nobody read if the results
+    # service is down for longer; the operator removes it once its result is taken
+    # (see cleanup.py).
     meta = _meta(assertion, name, int(assertion["metadata"].get("generation") or 1))
     meta["annotations"][ANNOTATION_RUN] = run
     spec = copy.deepcopy(job_spec)
-    spec["ttlSecondsAfterFinished"] = ttl
     return {"apiVersion": "batch/v1", "kind": "Job", "metadata": meta, "spec": spec}
 
 
@@ -335,7 +338,7 @@ def plan(
                         "create",
                         "Job",
                         now_name,
-                        _job(assertion, now_name, job_spec, "now", settings.job_ttl_seconds),
+                        _job(assertion, now_name, job_spec, "now"),
                     )
                 )
                 job_name = now_name
@@ -364,7 +367,7 @@ def plan(
                     "create",
                     "Job",
                     wanted,
-                    _job(assertion, wanted, job_spec, "once", settings.job_ttl_seconds),
+                    _job(assertion, wanted, job_spec, "once"),
                 )
             )
         for job in own_jobs:
@@ -400,7 +403,18 @@ def plan(
     missing = missing_objects(current, observed.mount_failures, spec.context) if current else None
     if missing:
         result.events.append(EventNote("Warning", st.CONTEXT_NOT_FOUND, missing))
+    deleting = {a.name for a in result.actions if a.verb == "delete" and a.kind == "Job"}
+    made_here = [  # one-shot and run-now Jobs; CronJobs keep their own history
+        j
+        for j in own_jobs
+        if j["metadata"]["name"] not in deleting
+        and (j["metadata"].get("annotations") or {}).get(ANNOTATION_RUN) in ("once", "now")
+    ]
+    for job in removable_runs(made_here, observed.report, settings.job_ttl_seconds, now):
+        result.actions.append(_delete("Job", job))
 
+    # Only a report of this spec generation's run says anything about this spec.
+    observed = replace(observed, report=st.report_of_generation(observed.report, generation))
     summary = st.report_summary(observed.report)
     parse_error = st.report_parse_error(observed.report)
     if missing:  # the current run cannot start: say so over an older run's result
@@ -410,8 +424,8 @@ def plan(
     elif summary is not None:
         cond = ("True", st.PROBE_COMPLETE, st.summary_message(summary))
     else:
-        waiting = "waiting for the first results" if not failure else f"probe run failed: {failure}"
-        cond = ("True", st.PROGRESSING, waiting)
+        waiting = f"waiting for the results of generation {generation}"
+        cond = ("True", st.PROGRESSING, waiting if not failure else f"probe run failed: {failure}")
     result.status = _status(
         old_status,
         previous,

@@ -79,8 +79,10 @@ class OperatorSettings(ServiceSettings):
     lease_name: str = "netchecks-operator"
     #: Reconcile workers (threads).
     workers: int = Field(default=4, ge=1, le=64)
-    #: One-shot Jobs are deleted this long after finishing (after results were read).
-    job_ttl_seconds: int = Field(default=3600, ge=300)
+    #: Finished one-shot and run-now Jobs are deleted as soon as the report shows their
+    #: run; one whose result is never taken is deleted this long after finishing (a
+    #: day: room for a results service outage without losing the run).
+    job_ttl_seconds: int = Field(default=86400, ge=300)
     #: A scheduled run that could not start within this many seconds is skipped.
     starting_deadline_seconds: int = Field(default=300, ge=10)
     #: Seconds added to the rules' longest timeout for a run's ``activeDeadlineSeconds``.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from netchecks_core.naming import ANNOTATION_GENERATION
 from netchecks_core.policyreport import ANNOTATION_RUN_FAILURE
 
 CONDITION = "Reconciled"
@@ -59,6 +60,17 @@ def previous_condition(status: dict[str, Any] | None) -> dict[str, Any] | None:
         if isinstance(item, dict) and item.get("type") == CONDITION:
             return item
     return None
+
+
+def report_of_generation(report: dict[str, Any] | None, generation: int) -> dict[str, Any] | None:
+    """``report`` if it shows a run of spec ``generation`` (as stamped on its Job), else None.
+
+    A report of an earlier spec says nothing about the current one: the status waits
+    for the current generation's results rather than show the old summary as its own.
+    """
+    annotations = ((report or {}).get("metadata") or {}).get("annotations") or {}
+    shown = str(annotations.get(ANNOTATION_GENERATION) or "")
+    return report if shown.isdigit() and int(shown) == generation else None
 
 
 def report_summary(report: dict[str, Any] | None) -> dict[str, int] | None:

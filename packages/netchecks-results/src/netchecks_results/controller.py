@@ -1,7 +1,9 @@
 """Finished probe Pods -> current PolicyReports: watch -> queue -> reconcile.
 
-Informers cache probe Pods, their Jobs, NetworkAssertions and our reports, so
-a reconcile usually costs only the log read and the report write. The work
+Informers cache probe Pods, the operator's Jobs and CronJobs, NetworkAssertions and
+our reports, so a reconcile usually costs only the log read and the report write.
+Only Pods whose controller chain reaches the assertion count as runs
+(:mod:`netchecks_results.trust`); others are counted and ignored. The work
 queue is keyed by assertion (namespace, uid): a burst of Pods of one assertion
 is handled once, from its newest finished run. ``reconcile`` never depends on
 why it was woken; it compares the newest run with the report's marker
@@ -15,10 +17,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from netchecks_core.naming import (
+    ANNOTATION_ASSERTION,
     LABEL_ASSERTION_UID,
     LABEL_MANAGED_BY,
     MANAGED_BY_RESULTS,
@@ -41,17 +45,28 @@ from netchecks_core.service.logs import object_context
 from netchecks_core.service.workqueue import WorkQueue
 
 from netchecks_results.events import outcome_event
-from netchecks_results.kube import JOBS, NETWORK_ASSERTIONS, PODS, ResultsKube, report_resource
+from netchecks_results.kube import (
+    CRONJOBS,
+    JOBS,
+    NETWORK_ASSERTIONS,
+    PODS,
+    ResultsKube,
+    report_resource,
+)
 from netchecks_results.metrics import ResultsMetrics, run_outcome
 from netchecks_results.parse import ParseFailure, parse_log
 from netchecks_results.publish import Decision, decide, publish
 from netchecks_results.report import build_policy_report, outcome_by_rule
 from netchecks_results.runs import ProbeRun, RunFailure, describe_failure, parse_time, probe_run
 from netchecks_results.settings import ResultsSettings
+from netchecks_results.trust import Provenance, UntrustedReason, trace
+from netchecks_results.untrusted import UntrustedPods
 
 log = logging.getLogger(__name__)
 
 Key = tuple[str, str]  # namespace, assertion uid
+#: How long after a Pod finished a missing Job is taken for watch lag, not forgery.
+OWNER_GRACE_SECONDS = 10.0
 Clock = Callable[[], datetime]
 
 
@@ -105,10 +120,21 @@ class ResultsController:
             )
             for ns in namespaces
         ]
-        self.job_informers = [
-            Informer(api, JOBS, namespace=ns, label_selector=OPERATOR_SELECTOR, **common)
-            for ns in namespaces
-        ]
+        self.untrusted = UntrustedPods(metrics.untrusted_pods)
+        self.job_informers, self.cronjob_informers = (
+            [
+                Informer(
+                    api,
+                    resource,
+                    namespace=ns,
+                    label_selector=OPERATOR_SELECTOR,
+                    handler=self._on_owner,
+                    **common,
+                )
+                for ns in namespaces
+            ]
+            for resource in (JOBS, CRONJOBS)
+        )
         self.assertion_informers = [
             Informer(api, NETWORK_ASSERTIONS, namespace=ns, handler=self._on_assertion, **common)
             for ns in namespaces
@@ -131,7 +157,8 @@ class ResultsController:
     def informers(self) -> list[Informer]:
         """Every informer of the controller."""
         reports = [i for group in self.report_informers.values() for i in group]
-        return [*self.pod_informers, *self.job_informers, *self.assertion_informers, *reports]
+        owners = [*self.job_informers, *self.cronjob_informers, *self.assertion_informers]
+        return [*self.pod_informers, *owners, *reports]
 
     def synced(self) -> bool:
         """Whether every informer has listed once (readiness)."""
@@ -165,7 +192,23 @@ class ResultsController:
         if run is not None and run.done:
             self.queue.add(key)
 
+    def _requeue(self, key: Key) -> None:
+        with self._pods_lock:
+            known = key in self._pods
+        if known:
+            self.queue.add(key)
+
+    def _on_owner(self, kind: str, obj: dict[str, Any]) -> None:
+        # A run's Job or CronJob may reach the cache after its Pod finished: look again.
+        meta = obj.get("metadata") or {}
+        uid = (meta.get("labels") or {}).get(LABEL_ASSERTION_UID)
+        if uid and kind != "DELETED":
+            self._requeue((str(meta.get("namespace") or ""), str(uid)))
+
     def _on_assertion(self, kind: str, assertion: dict[str, Any]) -> None:
+        if kind != "DELETED":
+            meta = assertion.get("metadata") or {}
+            self._requeue((str(meta.get("namespace") or ""), str(meta.get("uid") or "")))
         if kind == "DELETED":
             meta = assertion.get("metadata") or {}
             namespace, name = str(meta.get("namespace")), str(meta.get("name"))
@@ -249,28 +292,71 @@ class ResultsController:
 
     # -- reconcile -------------------------------------------------------------------------
 
-    def _job_of(self, pod: dict[str, Any], job_name: str | None) -> dict[str, Any] | None:
-        if not job_name:
-            return None
-        namespace = str((pod.get("metadata") or {}).get("namespace") or "")
-        for informer in self.job_informers:
-            if informer.namespace in (None, namespace):
-                job = informer.get(namespace, job_name)
-                if job is not None:
-                    return job
-        return None
+    def job(self, namespace: str, name: str) -> dict[str, Any] | None:
+        """A cached Job of the operator (:class:`netchecks_results.trust.Caches`)."""
+        return self._cached(self.job_informers, namespace, name)
 
-    def newest_run(self, key: Key) -> ProbeRun | None:
-        """The newest finished (or stuck) run of an assertion among cached Pods."""
+    def cronjob(self, namespace: str, name: str) -> dict[str, Any] | None:
+        """A cached CronJob of the operator (:class:`netchecks_results.trust.Caches`)."""
+        return self._cached(self.cronjob_informers, namespace, name)
+
+    def runs(self, key: Key) -> tuple[list[ProbeRun], list[str]]:
+        """The proven finished (or stuck) runs of an assertion, and Pods left by a deleted one."""
         with self._pods_lock:
             pods = list(self._pods.get(key, {}).values())
-        runs = []
+        runs, orphans = [], []
         for pod in pods:
             first = probe_run(pod)
             if first is None or not first.done:
                 continue
-            runs.append(probe_run(pod, self._job_of(pod, first.job_name)) or first)
+            proof = trace(pod, self)
+            if isinstance(proof, Provenance):
+                run = probe_run(pod, proof.job) or first
+                job_name = str(proof.job["metadata"]["name"])
+                runs.append(replace(run, assertion_name=proof.assertion_name, job_name=job_name))
+            elif self._left_by_deleted_assertion(key, pod, proof):
+                orphans.append(first.pod_name)
+            elif self._owner_may_be_in_flight(first, proof):
+                self.queue.add_after(key, OWNER_GRACE_SECONDS)
+            else:
+                self.untrusted.record(pod, proof)
+        return runs, orphans
+
+    def _owner_may_be_in_flight(self, run: ProbeRun, reason: UntrustedReason) -> bool:
+        # Pods and Jobs come through separate watches: a Job of a run that just finished
+        # may not be cached yet. Look again shortly rather than call the Pod untrusted.
+        if reason not in ("unknown-job", "unknown-cronjob") or run.finished is None:
+            return False
+        return (self.clock() - run.finished).total_seconds() < OWNER_GRACE_SECONDS
+
+    def newest_run(self, key: Key) -> ProbeRun | None:
+        """The newest proven finished (or stuck) run of an assertion among cached Pods."""
+        runs, _orphans = self.runs(key)
         return max(runs, key=lambda r: r.order_key) if runs else None
+
+    def _left_by_deleted_assertion(
+        self, key: Key, pod: dict[str, Any], reason: UntrustedReason
+    ) -> bool:
+        # Deleting an assertion garbage-collects its Jobs before their Pods: such a Pod
+        # names a Job no longer there, and no live assertion has its label's UID.
+        if reason not in ("unknown-job", "unknown-cronjob"):
+            return False
+        namespace, uid = key
+        hint = ((pod.get("metadata") or {}).get("annotations") or {}).get(ANNOTATION_ASSERTION)
+        if hint and self._live(self._cached(self.assertion_informers, namespace, hint), uid):
+            return False
+        return not any(
+            self._live(obj, uid)
+            for informer in self.assertion_informers
+            if informer.namespace in (None, namespace)
+            for obj in informer.items()
+            if (obj.get("metadata") or {}).get("namespace") == namespace
+        )
+
+    @staticmethod
+    def _live(obj: dict[str, Any] | None, uid: str) -> bool:
+        meta = (obj or {}).get("metadata") or {}
+        return bool(uid) and meta.get("uid") == uid and not meta.get("deletionTimestamp")
 
     def _cached(
         self, informers: list[Informer], namespace: str, name: str
@@ -283,26 +369,17 @@ class ResultsController:
         return None
 
     def _assertion(self, run: ProbeRun) -> dict[str, Any] | None:
-        """The run's assertion if it still exists (same UID, not being deleted)."""
-
-        def alive(obj: dict[str, Any] | None) -> bool:
-            meta = (obj or {}).get("metadata") or {}
-            return meta.get("uid") == run.assertion_uid and not meta.get("deletionTimestamp")
-
+        """The run's assertion (the one its Job's chain reaches) if it still exists."""
         if run.assertion_name is None:
-            for informer in self.assertion_informers:
-                for obj in informer.items():
-                    if alive(obj):
-                        return obj
             return None
         cached = self._cached(self.assertion_informers, run.namespace, run.assertion_name)
-        if alive(cached):
+        if self._live(cached, run.assertion_uid):
             return cached
         try:
             fresh = self.kube.get_assertion(run.namespace, run.assertion_name)
         except NotFoundError:
             return None
-        return fresh if alive(fresh) else None
+        return fresh if self._live(fresh, run.assertion_uid) else None
 
     def _current_report(self, api: ReportApi, namespace: str, name: str) -> dict[str, Any] | None:
         cached = self._cached(self.report_informers[api], namespace, name)
@@ -341,16 +418,20 @@ class ResultsController:
                     parsed.reason,
                     f"{parsed.detail} (only the last {self.settings.log_max_bytes} bytes of "
                     "the log were read)",
-                    parsed.tail,
+                    parsed.size,
                 )
             return describe_failure(run, parse_failure=parsed)
         return parsed
 
     def reconcile(self, key: Key) -> None:
-        """Bring the reports of one assertion up to date with its newest finished run."""
-        run = self.newest_run(key)
-        if run is None:
+        """Bring the reports of one assertion up to date with its newest proven run."""
+        runs, orphans = self.runs(key)
+        if not runs:
+            if orphans:
+                log.info("Pod %s: its assertion is gone; no report", orphans[0])
+                self.metrics.runs.add(1, {"outcome": "orphan"})
             return
+        run = max(runs, key=lambda r: r.order_key)
         with object_context(run.namespace, run.assertion_name or run.pod_name):
             self._reconcile_run(key, run)
 

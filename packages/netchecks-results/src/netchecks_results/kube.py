@@ -9,8 +9,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from netchecks_core.naming import event_name
 from netchecks_core.policyreport import ReportApi
 from netchecks_core.service.kube import (
+    CRONJOBS,
     EVENTS,
     JOBS,
     NETWORK_ASSERTIONS,
@@ -19,7 +21,15 @@ from netchecks_core.service.kube import (
     Resource,
 )
 
-__all__ = ["EVENTS", "JOBS", "NETWORK_ASSERTIONS", "PODS", "ResultsKube", "report_resource"]
+__all__ = [
+    "CRONJOBS",
+    "EVENTS",
+    "JOBS",
+    "NETWORK_ASSERTIONS",
+    "PODS",
+    "ResultsKube",
+    "report_resource",
+]
 
 #: Who posts the Events (``source.component`` / ``reportingComponent``).
 COMPONENT = "netchecks-results"
@@ -77,7 +87,7 @@ class ResultsKube:
             "apiVersion": "v1",
             "kind": "Event",
             "metadata": {
-                "name": f"{meta.get('name')}.{int(moment.timestamp() * 1e9):x}",
+                "name": event_name(str(meta.get("name")), int(moment.timestamp() * 1e9)),
                 "namespace": namespace,
             },
             "involvedObject": {

@@ -24,6 +24,11 @@ Instruments (Prometheus names in brackets; docs/operating.md has the table):
 - ``netchecks.results.parse_failures`` [``..._total``]: runs without a result, label
   ``reason`` (``empty``, ``no-output``, ``incomplete-output``, ``invalid-output``,
   ``pod-failed``, ``oom-killed``, ``image-pull``, ``log-unavailable``...).
+- ``netchecks.results.untrusted_pods`` [``..._total``]: Pods with the probe labels that
+  are not runs of the operator (their controller chain does not reach the assertion;
+  docs/operating.md, trust model), each counted once, label ``reason``
+  (``no-controller``, ``unknown-job``, ``foreign-job``, ``unknown-cronjob``,
+  ``foreign-cronjob``, ``wrong-uid``). They never change a report.
 - ``netchecks.results.report.latency`` [``..._seconds``]: time from the probe Pod's
   completion to its report written.
 """
@@ -122,6 +127,10 @@ class ResultsMetrics:
         self.parse_failures = meter.create_counter(
             "netchecks.results.parse_failures",
             description="probe runs that gave no usable result, by reason",
+        )
+        self.untrusted_pods = meter.create_counter(
+            "netchecks.results.untrusted_pods",
+            description="Pods with probe labels that are not runs of the operator, by reason",
         )
         self.latency = meter.create_histogram(
             "netchecks.results.report.latency",

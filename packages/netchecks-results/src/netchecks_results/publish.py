@@ -1,10 +1,12 @@
 """Writing reports: whether a run should replace the current report (pure), and the write.
 
-A report names the run it shows in its annotations (Pod UID and phase, run and
+A report names the run it shows in its annotations (Pod UID and phase, Job, run and
 start times). A run is written unless the report already shows it, or shows a
-newer run. Writes are create, or replace conditional on the report's
-resourceVersion, so two writers can never interleave: the loser gets a
-ConflictError and decides again on fresh data.
+newer run. A report without a Job UID was written by a release that dated runs by an
+annotation users can set: its dates are not believed, and any proven run replaces it.
+Writes are create, or replace conditional on the report's resourceVersion, so two
+writers can never interleave: the loser gets a ConflictError and decides again on
+fresh data.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from netchecks_core.naming import (
     MANAGED_BY_RESULTS,
 )
 from netchecks_core.policyreport import (
+    ANNOTATION_JOB_UID,
     ANNOTATION_POD_PHASE,
     ANNOTATION_POD_START_TIME,
     ANNOTATION_POD_UID,
@@ -45,6 +48,8 @@ def decide(run: ProbeRun, current: dict[str, Any] | None) -> Decision:
         return "write"
     if annotations.get(ANNOTATION_POD_UID) == run.pod_uid:
         return "reflected" if annotations.get(ANNOTATION_POD_PHASE) == run.phase else "write"
+    if not annotations.get(ANNOTATION_JOB_UID):
+        return "write"
     run_time = parse_time(annotations.get(ANNOTATION_RUN_TIME))
     start_time = parse_time(annotations.get(ANNOTATION_POD_START_TIME))
     generation = annotations.get(ANNOTATION_GENERATION, "")

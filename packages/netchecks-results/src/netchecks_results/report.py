@@ -5,7 +5,9 @@ the run produced an output document, else ``error`` with what went wrong. The
 report stays small whatever the probe printed: messages and the ``spec``/``data``
 properties are bounded (always valid JSON text), and when the whole report would
 still be too big, property bounds shrink and then results are left out (passing
-ones first); the ``netchecks.io/truncated`` annotation says what was cut. The
+ones first); the ``netchecks.io/truncated`` annotation says what was cut. Data nested
+deeper than :data:`netchecks_core.depth.MAX_DEPTH` is replaced by a marker and NaN or
+Infinity by strings (no walk can recurse too deep, no JSON written is invalid). The
 summary always counts every rule.
 """
 
@@ -17,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from netchecks_core.assertion import API_VERSION, KIND, Summary
+from netchecks_core.depth import bounded
 from netchecks_core.naming import (
     ANNOTATION_ASSERTION,
     ANNOTATION_GENERATION,
@@ -27,6 +30,8 @@ from netchecks_core.naming import (
 )
 from netchecks_core.policyreport import (
     ANNOTATION_FINISH_TIME,
+    ANNOTATION_JOB_NAME,
+    ANNOTATION_JOB_UID,
     ANNOTATION_LAST_RESULT_TIME,
     ANNOTATION_POD_NAME,
     ANNOTATION_POD_PHASE,
@@ -189,6 +194,8 @@ class _Draft:
     result: ReportResult
     spec: Any
     data: Any
+    #: Whether spec or data nested too deeply or held NaN/Infinity (and were replaced).
+    sanitized: bool = False
 
 
 def _drafts(
@@ -248,7 +255,9 @@ def _drafts(
             message=_clip(message, limits.max_message_chars),
             properties=dict(extra),
         )
-        drafts.append(_Draft(result, rule_spec, data))
+        safe_spec, spec_changed = bounded(rule_spec)
+        safe_data, data_changed = bounded(data)
+        drafts.append(_Draft(result, safe_spec, safe_data, spec_changed or data_changed))
     return drafts
 
 
@@ -328,6 +337,9 @@ def report_annotations(run: ProbeRun, assertion_name: str) -> dict[str, str]:
     }
     if run.finished is not None:
         annotations[ANNOTATION_FINISH_TIME] = format_time(run.finished)
+    if run.job_name and run.job_uid:
+        annotations[ANNOTATION_JOB_NAME] = run.job_name
+        annotations[ANNOTATION_JOB_UID] = run.job_uid
     return annotations
 
 
@@ -398,6 +410,9 @@ def build_policy_report(
     )
     overhead = len(json.dumps(skeleton))
     results, truncated = _fit(drafts, limits, overhead)
+    if sanitized := sum(d.sanitized for d in drafts):
+        note = f"spec/data of {sanitized} results nested too deeply or not finite (replaced)"
+        truncated = f"{truncated}; {note}" if truncated else note
     if truncated:
         annotations[ANNOTATION_TRUNCATED] = truncated
     return build_report(

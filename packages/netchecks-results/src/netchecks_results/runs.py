@@ -1,9 +1,11 @@
 """Probe Pods as runs: what a finished (or stuck) Pod says about its run, without I/O.
 
-A run is ordered by when it was scheduled (the Job's
-``batch.kubernetes.io/cronjob-scheduled-timestamp``, else the Job's or the Pod's
-creation), then by when its Pod started, so an older run finishing late never
-replaces a newer one, and a retry of one scheduled run replaces the try before it.
+A run is ordered by facts no user can forge (see :mod:`netchecks_results.trust`):
+its Job's creation time (set by the API server), then the assertion generation the
+operator stamped on the Job (it breaks ties within one second), then when its Pod
+started. So an older run finishing late never replaces a newer one, and a retry of one
+run replaces the try before it. Annotations users can set on their own objects (such
+as the CronJob controller's scheduled timestamp on a hand-made Job) are never read.
 """
 
 from __future__ import annotations
@@ -16,8 +18,6 @@ from netchecks_core.naming import ANNOTATION_ASSERTION, ANNOTATION_GENERATION, L
 
 from netchecks_results.parse import ParseFailure
 
-#: Set by the CronJob controller on each Job it creates (Kubernetes 1.28+).
-SCHEDULED_TIMESTAMP = "batch.kubernetes.io/cronjob-scheduled-timestamp"
 #: Container names the probe container goes by; otherwise the one running the probe image.
 PROBE_CONTAINER_NAMES = ("probe", "netchecks", "netcheck", "netchecks-probe")
 #: Waiting reasons after which a container will not start without someone fixing something.
@@ -69,18 +69,19 @@ class ProbeRun:
     started: datetime | None
     finished: datetime | None
     exit_code: int | None
-    #: The terminated container's reason (``Completed``, ``Error``, ``OOMKilled``...).
+    #: The terminated container's reason (``Completed``, ``Error``, ``OOMKilled``...). Its
+    #: termination message is not kept: with FallbackToLogsOnError it is the log's tail.
     reason: str | None
-    message: str | None
     #: The waiting reason of a container that never started (``ErrImagePull``...).
     waiting_reason: str | None
     waiting_message: str | None
     pod_reason: str | None
     pod_message: str | None
-    #: When the run was scheduled (set from the Job); None if unknown.
-    scheduled: datetime | None = None
-    #: The assertion generation the run was made from: orders runs created in the same
-    #: second (Kubernetes timestamps have one-second resolution).
+    #: When the run's Job was created (None if the Job is not known).
+    job_created: datetime | None = None
+    job_uid: str | None = None
+    #: The assertion generation stamped on the run's Job: orders runs created in the
+    #: same second (Kubernetes timestamps have one-second resolution).
     generation: int = 0
 
     @property
@@ -95,8 +96,8 @@ class ProbeRun:
 
     @property
     def run_time(self) -> datetime:
-        """When the run was scheduled: the Job's scheduled time, else the Pod's creation."""
-        return self.scheduled or self.created
+        """When the run was made: its Job's creation, else the Pod's."""
+        return self.job_created or self.created
 
     @property
     def order_key(self) -> tuple[datetime, int, datetime]:
@@ -150,9 +151,6 @@ def probe_run(pod: dict[str, Any], job: dict[str, Any] | None = None) -> ProbeRu
     terminated = state.get("terminated") or {}
     waiting = state.get("waiting") or {}
     job_meta = (job or {}).get("metadata") or {}
-    scheduled = parse_time((job_meta.get("annotations") or {}).get(SCHEDULED_TIMESTAMP))
-    if scheduled is None:
-        scheduled = parse_time(job_meta.get("creationTimestamp"))
     created = parse_time(meta.get("creationTimestamp")) or _EPOCH
     exit_code = terminated.get("exitCode")
     return ProbeRun(
@@ -169,13 +167,13 @@ def probe_run(pod: dict[str, Any], job: dict[str, Any] | None = None) -> ProbeRu
         finished=parse_time(terminated.get("finishedAt")),
         exit_code=exit_code if isinstance(exit_code, int) else None,
         reason=terminated.get("reason"),
-        message=terminated.get("message"),
         waiting_reason=waiting.get("reason"),
         waiting_message=waiting.get("message"),
         pod_reason=status.get("reason"),
         pod_message=status.get("message"),
-        scheduled=scheduled,
-        generation=_generation(meta),
+        job_created=parse_time(job_meta.get("creationTimestamp")),
+        job_uid=str(job_meta["uid"]) if job_meta.get("uid") else None,
+        generation=_generation(job_meta),
     )
 
 
@@ -217,8 +215,6 @@ def _state_sentence(run: ProbeRun) -> tuple[str, str]:
         parts = [f"exit code {run.exit_code}"] if run.exit_code is not None else []
         if run.reason:
             parts.append(f"reason {run.reason}")
-        if run.message:
-            parts.append(_clip(run.message))
         detail = f" ({', '.join(parts)})" if parts else ""
         return "pod-failed", f"the {pod} failed{detail}"
     code = f" (exit code {run.exit_code})" if run.exit_code is not None else ""

@@ -3,7 +3,8 @@
 Example::
 
     a = AssertionBuilder("web").with_rule("dns", host="example.test").with_severity("high")
-    pod = probe_pod(a.build(), phase="Succeeded", exit_code=0)
+    job = probe_job(a.build())
+    pod = probe_pod(a.build(), job=job, phase="Succeeded", exit_code=0)
     log = output_document({"dns-0": "pass"})
 """
 
@@ -15,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from netchecks_core.assertion import API_VERSION, KIND
-from netchecks_core.naming import child_annotations, probe_pod_labels
+from netchecks_core.naming import child_annotations, child_labels, probe_pod_labels
 
 
 class AssertionBuilder:
@@ -82,9 +83,49 @@ def _time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def controller_reference(obj: dict[str, Any]) -> dict[str, Any]:
+    """A controller owner reference to ``obj`` (as the API server stores it)."""
+    meta = obj["metadata"]
+    return {
+        "apiVersion": obj["apiVersion"],
+        "kind": obj["kind"],
+        "name": meta["name"],
+        "uid": meta["uid"],
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
+
+
+def probe_job(
+    assertion: dict[str, Any],
+    *,
+    name: str | None = None,
+    created: datetime | None = None,
+    generation: int = 1,
+    owner: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A Job of ``assertion`` as the operator makes it (controlled by ``owner``, default it)."""
+    meta = assertion["metadata"]
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {
+            "name": name or f"{meta['name']}-netchecks-g{generation}",
+            "namespace": meta["namespace"],
+            "uid": str(uuid.uuid4()),
+            "creationTimestamp": _time(created or datetime(2025, 6, 1, 12, 0, tzinfo=UTC)),
+            "labels": child_labels(meta["uid"]),
+            "annotations": child_annotations(meta["name"], generation),
+            "ownerReferences": [controller_reference(owner or assertion)],
+        },
+        "spec": {},
+    }
+
+
 def probe_pod(
     assertion: dict[str, Any],
     *,
+    job: dict[str, Any] | None = None,
     name: str | None = None,
     phase: str = "Succeeded",
     exit_code: int | None = 0,
@@ -94,10 +135,24 @@ def probe_pod(
     job_name: str | None = None,
     generation: int = 1,
 ) -> dict[str, Any]:
-    """A probe Pod of ``assertion`` with the labels and annotations the operator sets."""
+    """A probe Pod of ``assertion`` with the labels and annotations the operator sets.
+
+    Controlled by ``job`` when given, else by a Job named ``job_name`` no cache knows.
+    """
     meta = assertion["metadata"]
     created = created or datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
-    job = job_name or f"{meta['name']}-netchecks-g1"
+    job_ref = (
+        controller_reference(job)
+        if job is not None
+        else {
+            "apiVersion": "batch/v1",
+            "kind": "Job",
+            "name": job_name or f"{meta['name']}-netchecks-g1",
+            "uid": str(uuid.uuid4()),
+            "controller": True,
+        }
+    )
+    job_label = job_ref["name"]
     state: dict[str, Any]
     if waiting_reason:
         state = {"waiting": {"reason": waiting_reason, "message": "image not found"}}
@@ -116,15 +171,13 @@ def probe_pod(
         "apiVersion": "v1",
         "kind": "Pod",
         "metadata": {
-            "name": name or f"{job}-abcde",
+            "name": name or f"{job_label}-abcde",
             "namespace": meta["namespace"],
             "uid": str(uuid.uuid4()),
             "creationTimestamp": _time(created),
-            "labels": {**probe_pod_labels(meta["uid"]), "batch.kubernetes.io/job-name": job},
+            "labels": {**probe_pod_labels(meta["uid"]), "batch.kubernetes.io/job-name": job_label},
             "annotations": child_annotations(meta["name"], generation),
-            "ownerReferences": [
-                {"apiVersion": "batch/v1", "kind": "Job", "name": job, "uid": str(uuid.uuid4())}
-            ],
+            "ownerReferences": [job_ref],
         },
         "spec": {"containers": [{"name": "probe", "image": "ghcr.io/x/netchecks-probe:0.1"}]},
         "status": {
@@ -174,3 +227,44 @@ def output_document(results: dict[str, str | dict[str, Any]]) -> str:
         },
         separators=(",", ":"),
     )
+
+
+#: Crafted logs that made parsing quadratic before it was budgeted (see :func:`hostile_log`).
+HOSTILE_LOGS = (
+    "brace-lines-far-close",
+    "anchors-then-noise",
+    "unterminated-strings",
+    "pretty-blocks",
+    "deep-nesting",
+    "invalid-outputs",
+)
+
+
+def hostile_log(kind: str, size: int) -> str:
+    """A crafted probe log of about ``size`` characters holding no valid output document."""
+    anchor = '{"type": "netcheck-output", "assertions": [\n'
+    if kind == "brace-lines-far-close":
+        # Many line starts, then a long tail before the only closing line.
+        head = '{"a": 1,\n' * (size // 20)
+        return head + "x" * (size - len(head) - 20) + '\n"assertions"\n}\n'
+    if kind == "anchors-then-noise":
+        head = anchor * (size // 20 // len(anchor))
+        return head + ("y" * 99 + "\n") * ((size - len(head)) // 100)
+    if kind == "unterminated-strings":
+        line = '{"type": "netcheck-output", "x": "' + "z" * 3000 + "\n"
+        return line * (size // len(line))
+    if kind == "pretty-blocks":
+        block = "{\n" + '  "assertions": [1,\n' * 50 + "}\n"
+        return block * (size // len(block))
+    if kind == "deep-nesting":
+        return '{"assertions": ' + "[" * (size - 20) + "\n"
+    if kind == "invalid-outputs":
+        line = json.dumps(
+            {
+                "type": "netcheck-output",
+                "metadata": {},
+                "assertions": [{"name": "a", "results": [{"status": "maybe"}] * 100}],
+            }
+        )
+        return (line + "\n") * (size // (len(line) + 1))
+    raise ValueError(f"unknown hostile log {kind!r}")

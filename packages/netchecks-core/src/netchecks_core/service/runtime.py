@@ -63,6 +63,24 @@ def parse_command_line(
     parser.parse_args(argv)
 
 
+#: The API server accepts objects nested up to 10,000 levels (apimachinery's JSON
+#: depth limit); a deeper recursion limit and thread stacks let every response decode.
+API_MAX_DEPTH = 10_000
+#: Stack of each thread started afterwards (virtual memory; pages are used on demand).
+THREAD_STACK_BYTES = 64 * 1024 * 1024
+
+
+def allow_api_nesting() -> None:
+    """Let JSON from the API decode at any depth it accepts (call before threads start).
+
+    One user's NetworkAssertion nested 1,200 levels deep must not stop a list of every
+    assertion with RecursionError. What the services then walk is bounded
+    iteratively (:mod:`netchecks_core.depth`), before any recursive walk.
+    """
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 3 * API_MAX_DEPTH))
+    threading.stack_size(THREAD_STACK_BYTES)
+
+
 def run_service(
     prog: str,
     version: str,
@@ -84,6 +102,7 @@ def run_service(
     except SettingsError as error:
         sys.stderr.write(f"{prog}: {error}\n")
         return 2
+    allow_api_nesting()
     # Log under the service's package logger (``netchecks_operator``...), as its own lines do.
     service_log = logging.getLogger(prog.replace("-", "_"))
     stop = threading.Event()

@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from netchecks_core.assertion import API_VERSION, KIND, NetworkAssertionSpec
+from netchecks_core.depth import MAX_DEPTH, too_deep
 from netchecks_core.probe_config import ProbeConfig
 from netchecks_core.templates import has_template
 from netchecks_core.validation.expressions import RESULT_NAMES, cel_problems, template_problems
@@ -55,6 +56,9 @@ def spec_problems(raw: Any, where: str = "spec") -> list[Problem]:
     if not isinstance(raw, dict):
         what = "is required" if raw is None else f"must be an object, got {kind(raw)}"
         return [Problem(where, f"{what} (an object with 'rules')")]
+    # Checked first and without recursion: everything after walks the spec recursively.
+    if deep := too_deep(raw, MAX_DEPTH, where):
+        return [Problem(deep, f"nested deeper than {MAX_DEPTH} levels")]
     problems = _model_problems(NetworkAssertionSpec, raw, where, "rules")
     schedule = raw.get("schedule")
     if isinstance(schedule, str) and (problem := schedule_problem(schedule)):
