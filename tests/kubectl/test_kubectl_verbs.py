@@ -109,7 +109,10 @@ def test_wait_for_delete(kubectl: Kubectl) -> None:
     }
     kubectl.run("create", "-f", "-", stdin=json.dumps(held))
     kubectl.run("delete", "configmap", "held", "--wait=false")
-    with kubectl.watch("wait", "--for=delete", "configmap/held", "--timeout=60s") as lines:
+    # -v=6 logs each request: the finalizer is removed only once the wait is watching
+    # (on a slow machine it could otherwise find the object gone and print nothing).
+    with kubectl.watch("wait", "--for=delete", "configmap/held", "--timeout=60s", "-v=6") as lines:
+        lines.wait_for(lambda line: "watch=true" in line and "200 OK" in line)
         deleting = kubectl.out(
             "get", "configmap", "held", "-o", "jsonpath={.metadata.deletionTimestamp}"
         )
