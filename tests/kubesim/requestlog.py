@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 #: HTTP methods that change state.
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -43,6 +43,8 @@ class Request:
     kind: str = ""
     #: The HTTP status answered (None while the request is still being served).
     code: int | None = None
+    #: The query parameters (last value of each), e.g. a watch's ``resourceVersion``.
+    query: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_write(self) -> bool:
@@ -95,7 +97,7 @@ class RequestLog:
             return len(self._entries)
 
 
-def unrouted(method: str, path: str) -> Request:
+def unrouted(method: str, path: str, query: dict[str, str]) -> Request:
     """An entry for a request whose path names no served resource (answered 404)."""
     segs = [s for s in path.split("/") if s]
     rest = segs[2:] if segs[:1] == ["api"] else segs[3:]
@@ -103,7 +105,8 @@ def unrouted(method: str, path: str) -> Request:
     if len(rest) >= 3 and rest[0] == "namespaces":
         namespace, rest = rest[1], rest[2:]
     rest = [*rest, "", "", ""]
-    return Request(method, path, "", rest[0], rest[2] or None, namespace, rest[1] or None)
+    sub = rest[2] or None
+    return Request(method, path, "", rest[0], sub, namespace, rest[1] or None, query=query)
 
 
 def created_name(raw: bytes) -> str | None:

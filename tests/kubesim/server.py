@@ -121,9 +121,9 @@ class Handler(BaseHTTPRequestHandler):
             try:
                 rt, info = self._route(method, url.path, query)
             except ApiError:
-                self._logged = sim.requests.record(unrouted(method, url.path))
+                self._logged = sim.requests.record(unrouted(method, url.path, query))
                 raise
-            self._log_request(method, rt, info, raw)
+            self._log_request(method, rt, info, query, raw)
             user = sim.authenticator.authenticate(self.headers.get("Authorization"))
             sim.authorizer.authorize(user, info)
             if too_large is not None:
@@ -143,7 +143,9 @@ class Handler(BaseHTTPRequestHandler):
             err = ApiError(500, "InternalError", f"Internal error occurred: {exc}")
             self._send_json(500, err.status())
 
-    def _log_request(self, method: str, rt: ResourceType, info: RequestInfo, raw: bytes) -> None:
+    def _log_request(
+        self, method: str, rt: ResourceType, info: RequestInfo, query: dict[str, str], raw: bytes
+    ) -> None:
         name = info.name
         if name is None and info.verb == "create":
             name = created_name(raw)
@@ -156,6 +158,7 @@ class Handler(BaseHTTPRequestHandler):
             info.namespace,
             name,
             rt.kind,
+            query=query,
         )
         self._logged = self.server.sim.requests.record(entry)
 

@@ -62,6 +62,8 @@ def test_calls_name_method_and_resource_with_subresource_and_writes_filter(
         "WATCH pods",
         "GET pods/log",
     ]
+    watch_entry = kube_requests.entries(namespace=kube_namespace)[2]
+    assert watch_entry.query["timeoutSeconds"] == "1"
     assert kube_requests.calls(namespace=kube_namespace, writes_only=True) == ["POST configmaps"]
 
 
