@@ -33,7 +33,7 @@ def kube_api_for(sim: KubeSim, directory: Path) -> KubeApi:
 
 
 @pytest.fixture(scope="session")
-def kube(kubeconfig: Path) -> Iterator[KubeApi]:
+def kube(kubeconfig: Path) -> Iterator[KubeApi]:  # noqa: F811 - the imported fixture
     """The netchecks JSON adapter bound to the session's kubesim."""
     client = load_api_client(str(kubeconfig))
     client.configuration.proxy = None
@@ -43,7 +43,8 @@ def kube(kubeconfig: Path) -> Iterator[KubeApi]:
 
 @pytest.fixture
 def private_kube(
-    make_kubesim: Callable[..., KubeSim], tmp_path: Path
+    make_kubesim: Callable[..., KubeSim],  # noqa: F811 - the imported fixture
+    tmp_path: Path,
 ) -> Callable[..., tuple[KubeSim, KubeApi]]:
     """``private_kube(**settings)``: a private kubesim (no controllers unless asked) and an
     adapter bound to it, for tests that change server-wide settings or faults."""
