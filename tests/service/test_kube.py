@@ -95,7 +95,9 @@ def test_refused_objects_are_invalid_whatever_the_code_used(private_kube: Privat
     assert api.list(CONFIGMAPS, "default")["items"] == []
 
 
-@pytest.mark.parametrize(("code", "retry_after"), [(429, 3.0), (503, 1.0), (500, None), (504, None)])
+@pytest.mark.parametrize(
+    ("code", "retry_after"), [(429, 3.0), (503, 1.0), (500, None), (504, None)]
+)
 def test_throttling_and_server_errors_are_transient_with_the_servers_retry_delay(
     kube: KubeApi, kube_faults: Faults, kube_namespace: str, code: int, retry_after: float | None
 ) -> None:
