@@ -132,3 +132,23 @@ def _lease(kube: KubeApi, namespace: str) -> dict[str, Any] | None:
         return kube.get(LEASES, "lock", namespace)
     except NotFoundError:
         return None
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="defect found here, not fixed (product code out of this task's scope): a leader "
+    "that reads another holder in the Lease keeps leading until its renew deadline, so a "
+    "candidate that re-created a deleted Lease leads alongside it for up to renew_deadline",
+)
+def test_a_leader_that_reads_another_holder_stops_leading_at_that_look(
+    electors: Electors, kube: KubeApi, kube_namespace: str
+) -> None:
+    """Safety: once the leader has seen someone else hold a valid Lease, it must not go on
+    leading; otherwise two replicas reconcile at once (seen with a deleted Lease: the
+    candidate re-creates it first and leads while the old leader still does)."""
+    elector = electors("me", lease_duration=10.0, renew_deadline=5.0, retry_period=0.05)
+    wait_for(elector.is_leader.is_set, timeout=5, what="leading")
+    lease = kube.get(LEASES, "lock", kube_namespace)
+    lease["spec"].update(holderIdentity="other", leaseDurationSeconds=60)
+    kube.replace(LEASES, lease, kube_namespace)
+    wait_for(lambda: not elector.is_leader.is_set(), timeout=1.0, what="stepping down")
