@@ -1,5 +1,5 @@
 # The official client types every model field as Optional; tests read them directly.
-# mypy: disable-error-code="union-attr,no-untyped-call,arg-type,index,operator,misc"
+# mypy: disable-error-code="union-attr,no-untyped-call,arg-type,index,operator,misc,attr-defined"
 """The request log (``sim.requests``): kubesim's own record of what clients asked, in order.
 
 Not a behaviour of the real server (its audit log is the closest thing); these tests pin
@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 from kubernetes import client
 
+from .faults import Faults
 from .requestlog import RequestLog
 from .testing import wait_for
 
@@ -21,7 +22,7 @@ def core(kube_api: client.ApiClient) -> client.CoreV1Api:
 
 
 def test_requests_are_recorded_in_order_with_verb_kind_name_and_code(
-    core, kube_requests: RequestLog, kube_namespace: str
+    core: client.CoreV1Api, kube_requests: RequestLog, kube_namespace: str
 ) -> None:
     """Each request is one entry: method, path, verb, resource, namespace, name (for a
     create, the body's name), kind and the status code answered."""
@@ -45,7 +46,7 @@ def test_requests_are_recorded_in_order_with_verb_kind_name_and_code(
 
 
 def test_calls_name_method_and_resource_with_subresource_and_writes_filter(
-    core, kube_requests: RequestLog, kube_namespace: str
+    core: client.CoreV1Api, kube_requests: RequestLog, kube_namespace: str
 ) -> None:
     """``calls()`` reads like controller-rs scenario steps; ``writes_only`` drops reads."""
     core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "c1"}})
@@ -68,7 +69,7 @@ def test_calls_name_method_and_resource_with_subresource_and_writes_filter(
 
 
 def test_failed_requests_are_recorded_with_the_injected_code(
-    core, kube_requests: RequestLog, kube_faults, kube_namespace: str
+    core: client.CoreV1Api, kube_requests: RequestLog, kube_faults: Faults, kube_namespace: str
 ) -> None:
     """A request refused by fault injection is still a request: it is logged with its code."""
     kube_faults.fail_next(1, code=503, verb="create", path=f"/namespaces/{kube_namespace}/")
