@@ -7,22 +7,27 @@ request log) shows which API calls it made, in order.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 import pytest
 from netchecks_core.service.kube import KubeApi, load_api_client
 
 from tests.kubesim import KubeSim
-from tests.kubesim.pytest_plugin import (  # noqa: F401 - fixtures used by the tests here
-    kube_api,
-    kube_faults,
-    kube_namespace,
-    kube_requests,
-    kubeconfig,
-    kubesim,
-    make_kubesim,
-)
+from tests.kubesim.pytest_plugin import *  # noqa: F403 - kubesim's fixtures
+
+
+class Loop(Protocol):
+    """A background loop of the plumbing (an informer, an elector): ``start`` and ``stop``."""
+
+    stop: threading.Event
+
+    def start(self) -> threading.Thread: ...
+
+
+LoopT = TypeVar("LoopT", bound=Loop)
 
 
 def kube_api_for(sim: KubeSim, directory: Path) -> KubeApi:
@@ -33,7 +38,7 @@ def kube_api_for(sim: KubeSim, directory: Path) -> KubeApi:
 
 
 @pytest.fixture(scope="session")
-def kube(kubeconfig: Path) -> Iterator[KubeApi]:  # noqa: F811 - the imported fixture
+def kube(kubeconfig: Path) -> Iterator[KubeApi]:
     """The netchecks JSON adapter bound to the session's kubesim."""
     client = load_api_client(str(kubeconfig))
     client.configuration.proxy = None
@@ -43,7 +48,7 @@ def kube(kubeconfig: Path) -> Iterator[KubeApi]:  # noqa: F811 - the imported fi
 
 @pytest.fixture
 def private_kube(
-    make_kubesim: Callable[..., KubeSim],  # noqa: F811 - the imported fixture
+    make_kubesim: Callable[..., KubeSim],
     tmp_path: Path,
 ) -> Callable[..., tuple[KubeSim, KubeApi]]:
     """``private_kube(**settings)``: a private kubesim (no controllers unless asked) and an
@@ -55,3 +60,22 @@ def private_kube(
         return sim, kube_api_for(sim, tmp_path)
 
     return make
+
+
+@pytest.fixture
+def started() -> Iterator[Callable[[LoopT], LoopT]]:
+    """``started(loop)``: start a loop now; at the end of the test, stop every one, and
+    wait (bounded) for those that finish their work on stop (an elector releases its
+    Lease). An informer's thread ends at its watch's next event; nothing waits for it."""
+    threads: list[tuple[Loop, threading.Thread]] = []
+
+    def start(loop: LoopT) -> LoopT:
+        threads.append((loop, loop.start()))
+        return loop
+
+    yield start
+    for loop, _thread in threads:
+        loop.stop.set()
+    for loop, thread in threads:
+        if hasattr(loop, "join"):
+            thread.join(timeout=5)

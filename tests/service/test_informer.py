@@ -43,19 +43,15 @@ class Events:
 
 
 @pytest.fixture
-def informers() -> Iterator[Callable[..., Informer]]:
+def informers(started: Callable[[Any], Any]) -> Callable[..., Informer]:
     """``informers(api, resource, **options)``: a started informer, stopped after the test."""
-    started: list[Informer] = []
 
     def start(api: KubeApi, resource: Resource, **options: Any) -> Informer:
         informer = Informer(api, resource, **options)
-        informer.start()
-        started.append(informer)
+        started(informer)
         return informer
 
-    yield start
-    for informer in started:
-        informer.stop.set()
+    return start
 
 
 class BookmarkTap(KubeApi):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -22,24 +22,19 @@ Electors = Callable[..., LeaderElector]
 
 
 @pytest.fixture
-def electors(kube: KubeApi, kube_namespace: str) -> Iterator[Electors]:
-    """``electors(identity, **timing)``: a started elector for the test's Lease."""
-    started: list[LeaderElector] = []
+def electors(kube: KubeApi, kube_namespace: str, started: Callable[[Any], Any]) -> Electors:
+    """``electors(identity, **timing)``: a started elector for the test's Lease (stopped,
+    so releasing it, at the end of the test)."""
 
     def start(identity: str, **timing: Any) -> LeaderElector:
         timing = {"lease_duration": 1.0, "renew_deadline": 0.6, "retry_period": 0.05, **timing}
         elector = LeaderElector(
             kube, name="lock", namespace=kube_namespace, identity=identity, **timing
         )
-        elector.start()
-        started.append(elector)
+        started(elector)
         return elector
 
-    yield start
-    for elector in started:
-        elector.stop.set()
-    for elector in started:
-        elector.join(timeout=5)
+    return start
 
 
 def leaders(candidates: list[LeaderElector]) -> list[str]:
