@@ -20,7 +20,7 @@ from netchecks_operator.controller import Controller
 from netchecks_operator.kube import Cluster
 from netchecks_operator.settings import OperatorSettings
 from netchecks_operator.testing import assertion
-from netchecks_results.controller import ResultsController
+from netchecks_results.controller import ResultsController, RetryLaterError
 from netchecks_results.metrics import ResultsMetrics
 from netchecks_results.settings import ResultsSettings
 
@@ -141,7 +141,7 @@ def test_a_pod_log_that_cannot_be_read_is_retried_before_any_write(services: Ser
     [pod] = services.api.list(PODS, services.namespace, label_selector=PROBE_POD_SELECTOR)["items"]
     services.sim.faults.pod_log_unavailable(services.namespace, pod["metadata"]["name"], code=500)
     try:
-        with pytest.raises(Exception, match="not readable yet"):
+        with pytest.raises(RetryLaterError, match="not readable yet"):
             services.reconcile(key)
         assert services.sim.requests.calls(namespace=services.namespace) == ["GET pods/log"]
     finally:
