@@ -13,6 +13,7 @@ from tests.kubesim.pytest_plugin import (  # noqa: E402, F401
     kube_api,
     kube_faults,
     kube_namespace,
+    kube_requests,
     kubeconfig,
     kubesim,
     make_kubesim,

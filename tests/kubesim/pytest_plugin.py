@@ -9,6 +9,7 @@ Fixtures:
     kube_api         a ``kubernetes.client.ApiClient`` for it
     kube_namespace   a fresh namespace per test (deleted afterwards)
     kube_faults      ``kubesim.faults``, cleared after the test
+    kube_requests    ``kubesim.requests`` (the request log), cleared before and after the test
     make_kubesim     factory for a private KubeSim with custom Settings
 """
 
@@ -27,6 +28,7 @@ import pytest
 
 from .api import DeleteOptions
 from .faults import Faults
+from .requestlog import RequestLog
 from .settings import ImageMapping, Settings, default_images
 from .sim import KubeSim
 
@@ -34,6 +36,7 @@ __all__ = [
     "kube_api",
     "kube_faults",
     "kube_namespace",
+    "kube_requests",
     "kubeconfig",
     "kubesim",
     "make_kubesim",
@@ -110,6 +113,14 @@ def kube_faults(kubesim: KubeSim) -> Iterator[Faults]:
     """The session kubesim's fault injector; every injected fault is cleared afterwards."""
     yield kubesim.faults
     kubesim.faults.clear()
+
+
+@pytest.fixture
+def kube_requests(kubesim: KubeSim) -> Iterator[RequestLog]:
+    """The session kubesim's request log, empty at the start of the test and cleared after."""
+    kubesim.requests.clear()
+    yield kubesim.requests
+    kubesim.requests.clear()
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from .api import DeleteOptions
 from .auth import RequestInfo
 from .errors import ApiError, bad_request
 from .limits import read_body
+from .requestlog import Request, created_name, unrouted
 from .resources import ResourceType
 from .selectors import parse_field_selector, parse_label_selector
 from .watch import Watcher
@@ -75,9 +76,16 @@ class Handler(BaseHTTPRequestHandler):
     server: SimHTTPServer
     #: The negotiated form of this request's objects (Table, metadata or as they are).
     _output: tables.Output = tables.PLAIN
+    #: This request's entry in the request log (its code is filled in when answered).
+    _logged: Request | None = None
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s %s", self.address_string(), format % args)
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        if self._logged is not None and self._logged.code is None:
+            self._logged.code = code
+        super().send_response(code, message)
 
     def do_GET(self) -> None:
         self._handle("GET")
@@ -106,10 +114,16 @@ class Handler(BaseHTTPRequestHandler):
             raw = read_body(self.rfile, length, sim.settings.max_request_body_bytes)
         except ApiError as exc:  # answered after authorization, as the real server does
             raw, too_large = b"", exc
+        self._logged = None
         try:
             if self._serve_static(url.path):
                 return
-            rt, info = self._route(method, url.path, query)
+            try:
+                rt, info = self._route(method, url.path, query)
+            except ApiError:
+                self._logged = sim.requests.record(unrouted(method, url.path, query))
+                raise
+            self._log_request(method, rt, info, query, raw)
             user = sim.authenticator.authenticate(self.headers.get("Authorization"))
             sim.authorizer.authorize(user, info)
             if too_large is not None:
@@ -128,6 +142,25 @@ class Handler(BaseHTTPRequestHandler):
             log.exception("kubesim internal error on %s %s", method, self.path)
             err = ApiError(500, "InternalError", f"Internal error occurred: {exc}")
             self._send_json(500, err.status())
+
+    def _log_request(
+        self, method: str, rt: ResourceType, info: RequestInfo, query: dict[str, str], raw: bytes
+    ) -> None:
+        name = info.name
+        if name is None and info.verb == "create":
+            name = created_name(raw)
+        entry = Request(
+            method,
+            info.path,
+            info.verb,
+            info.resource,
+            info.subresource,
+            info.namespace,
+            name,
+            rt.kind,
+            query=query,
+        )
+        self._logged = self.server.sim.requests.record(entry)
 
     def _serve_static(self, path: str) -> bool:
         sim = self.server.sim

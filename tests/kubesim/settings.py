@@ -84,6 +84,8 @@ class Settings:
     #: (a memory cgroup per container run), "rss" (a /proc watcher that SIGKILLs), or
     #: "auto": "cgroup" when kubesim can create one, else "rss".
     memory_enforcement: str = "auto"
+    #: Requests kept by ``sim.requests`` (the request log; oldest dropped first).
+    request_log_size: int = 10_000
     #: The kubelet's containerLogMaxSize (10Mi): a container log larger than this is
     #: rotated, and ``pods/log`` serves only the current file.
     container_log_max_size: int = 10 * 1024 * 1024

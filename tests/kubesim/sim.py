@@ -15,6 +15,7 @@ from .auth import AllowAll, Authenticator, Authorizer, TokenAuthenticator, User
 from .clock import Clock
 from .faults import Faults
 from .kubeconfig import write as write_kubeconfig
+from .requestlog import RequestLog
 from .resources import Registry
 from .reviews import REVIEW_TYPES
 from .server import SimHTTPServer
@@ -44,6 +45,8 @@ class KubeSim:
         self.store = Store(self.settings.history_size)
         self.api = Api(self.settings, self.registry, self.store, self.clock)
         self.faults = Faults(self)
+        #: Every resource request the HTTP server received, in order (see requestlog.py).
+        self.requests = RequestLog(self.settings.request_log_size)
         self.authenticator: Authenticator = TokenAuthenticator(
             {self.settings.token: User("kubesim-admin", ("system:masters", "system:authenticated"))}
         )
