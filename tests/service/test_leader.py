@@ -129,12 +129,6 @@ def _lease(kube: KubeApi, namespace: str) -> dict[str, Any] | None:
         return None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect found here, not fixed (product code out of this task's scope): a leader "
-    "that reads another holder in the Lease keeps leading until its renew deadline, so a "
-    "candidate that re-created a deleted Lease leads alongside it for up to renew_deadline",
-)
 def test_a_leader_that_reads_another_holder_stops_leading_at_that_look(
     electors: Electors, kube: KubeApi, kube_namespace: str
 ) -> None:

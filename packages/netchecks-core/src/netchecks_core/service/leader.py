@@ -26,6 +26,9 @@ from netchecks_core.service.kube import LEASES, KubeApi
 
 log = logging.getLogger(__name__)
 
+#: What one look at the Lease found.
+_HELD, _TAKEN, _UNKNOWN = "held", "taken", "unknown"
+
 
 def _micro_now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -88,18 +91,22 @@ class LeaderElector:
         )
         while not self.stop.is_set():
             try:
-                held = self._try_acquire_or_renew()
+                outcome = self._try_acquire_or_renew()
             except KubeError as error:
                 log.debug("leader election: %s", error)
-                held = False
+                outcome = _UNKNOWN
             now = time.monotonic()
-            if held:
+            if outcome == _HELD:
                 self._last_renew = now
                 if not self.is_leader.is_set():
                     log.info("leader election: %s is now the leader", self.identity)
                     self.is_leader.set()
                     self._call(self.on_started)
-            elif self.is_leader.is_set() and now - self._last_renew > self.renew_deadline:
+            elif self.is_leader.is_set() and (
+                # Someone else holds a valid Lease: step down at once, never lead alongside
+                # it. Only when the Lease cannot be read does the renew deadline apply.
+                outcome == _TAKEN or now - self._last_renew > self.renew_deadline
+            ):
                 log.warning("leader election: %s lost the lease", self.identity)
                 self.is_leader.clear()
                 self._call(self.on_stopped)
@@ -126,7 +133,9 @@ class LeaderElector:
             "leaseTransitions": transitions,
         }
 
-    def _try_acquire_or_renew(self) -> bool:
+    def _try_acquire_or_renew(self) -> str:
+        """:data:`_HELD` (acquired or renewed), :data:`_TAKEN` (another holder's Lease is
+        valid) or :data:`_UNKNOWN` (a write lost a race: look again next period)."""
         try:
             lease = self.api.get(LEASES, self.name, self.namespace)
         except NotFoundError:
@@ -139,8 +148,8 @@ class LeaderElector:
             try:
                 self._lease = self.api.create(LEASES, body, self.namespace)
             except ConflictError:
-                return False
-            return True
+                return _UNKNOWN
+            return _HELD
         spec = lease.get("spec") or {}
         holder = spec.get("holderIdentity") or ""
         record = (holder, spec.get("renewTime"), spec.get("leaseDurationSeconds"))
@@ -149,7 +158,7 @@ class LeaderElector:
             self._observed, self._observed_at = record, now
         duration = float(spec.get("leaseDurationSeconds") or self.lease_duration)
         if holder and holder != self.identity and now < self._observed_at + duration:
-            return False
+            return _TAKEN
         transitions = int(spec.get("leaseTransitions") or 0)
         acquire = spec.get("acquireTime") if holder == self.identity else None
         if holder != self.identity:
@@ -158,8 +167,8 @@ class LeaderElector:
         try:
             self._lease = self.api.replace(LEASES, lease, self.namespace)
         except ConflictError:
-            return False
-        return True
+            return _UNKNOWN
+        return _HELD
 
     def _release(self) -> None:
         lease = self._lease
