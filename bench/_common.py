@@ -17,8 +17,8 @@ import httpx
 import yaml
 from netchecks_core.service.kube import CRDS, KubeApi, load_api_client
 
-from tests.kubesim.pytest_plugin import test_settings
-from tests.kubesim.sim import KubeSim
+from tools.kubesim.pytest_plugin import test_settings
+from tools.kubesim.sim import KubeSim
 
 ROOT = Path(__file__).resolve().parents[1]
 CRD_FILES = ("netchecks.io_networkassertions.yaml", "wgpolicyk8s.io_policyreports.yaml")

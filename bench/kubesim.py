@@ -1,4 +1,4 @@
-"""Requests-per-second benchmark of tests/kubesim, driven through the official client.
+"""Requests-per-second benchmark of tools/kubesim, driven through the official client.
 
 Run: .venv/bin/python -m bench.kubesim [--objects 1000] [--watchers 50]
 (or .venv/bin/python bench/kubesim.py). Prints get, list, create and watch fan-out figures.
@@ -21,7 +21,7 @@ from collections.abc import Callable  # noqa: E402
 
 from kubernetes import client, watch  # noqa: E402
 
-from tests.kubesim import KubeSim, Settings  # noqa: E402
+from tools.kubesim import KubeSim, Settings  # noqa: E402
 
 
 def _client(sim: KubeSim) -> client.ApiClient:

@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.targets.tcp import ClosedPort
+from tools.targets.tcp import ClosedPort
 
 ROOT = Path(__file__).resolve().parent.parent
 NETCHECKS = Path(sys.executable).parent / "netchecks"

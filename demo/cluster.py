@@ -25,7 +25,7 @@ from netchecks_core.service.kube import (
 )
 
 from demo.processes import Child, DemoError, Supervisor
-from tests.targets.processes import free_port
+from tools.targets.processes import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -63,10 +63,10 @@ def child_env(**extra: str) -> dict[str, str]:
 
 
 def start_kubesim(supervisor: Supervisor, kubeconfig: Path) -> Child:
-    """``python -m tests.kubesim serve``; returns once its kubeconfig is written."""
+    """``python -m tools.kubesim serve``; returns once its kubeconfig is written."""
     child = supervisor.start(
         "kubesim",
-        [sys.executable, "-m", "tests.kubesim", "serve", "--kubeconfig", str(kubeconfig)],
+        [sys.executable, "-m", "tools.kubesim", "serve", "--kubeconfig", str(kubeconfig)],
         env=child_env(),
         cwd=ROOT,
     )

@@ -28,9 +28,9 @@ from typing import Any
 
 import pytest
 
-from tests.kubesim.pytest_plugin import kube_api, kube_faults, kubesim, make_kubesim
-from tests.targets.http import HttpServer
-from tests.targets.local import LocalTargets
+from tools.kubesim.pytest_plugin import kube_api, kube_faults, kubesim, make_kubesim
+from tools.targets.http import HttpServer
+from tools.targets.local import LocalTargets
 
 __all__ = [
     "http_server",

@@ -4,7 +4,7 @@ ServiceAccounts, do the whole job with exactly the rules the chart grants.
 Release ``netchecks`` (defaults: ClusterRoles) serves every namespace; release ``scoped``
 (``watchNamespaces: [team-b]``, CRDs left to the first release) serves only ``team-b``
 with namespaced Roles. Every request of the services is authorized by kubesim's RBAC
-(``tests/kubesim/rbac.py``) and recorded, so the tests can show that nothing they do is
+(``tools/kubesim/rbac.py``) and recorded, so the tests can show that nothing they do is
 refused and that what is refused gets a real 403.
 """
 
@@ -19,10 +19,6 @@ import pytest
 from kubernetes import client, config
 
 from tests.chart.helm import install
-from tests.kubesim import kubeconfig as kubesim_kubeconfig
-from tests.kubesim.pytest_plugin import test_settings
-from tests.kubesim.rbac import RbacAuthorizer, anonymous_admin, issue_token
-from tests.kubesim.sim import KubeSim
 from tests.results.harness import (
     GROUP,
     PLURAL,
@@ -33,6 +29,10 @@ from tests.results.harness import (
     results_of,
     wait_for,
 )
+from tools.kubesim import kubeconfig as kubesim_kubeconfig
+from tools.kubesim.pytest_plugin import test_settings
+from tools.kubesim.rbac import RbacAuthorizer, anonymous_admin, issue_token
+from tools.kubesim.sim import KubeSim
 
 SYSTEM_NS = "netchecks"
 SCOPED_NS = "netchecks-scoped"

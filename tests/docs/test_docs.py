@@ -23,7 +23,7 @@ from netchecks_core.validation import validate_config, validate_manifest
 from netchecks_probe.checks import CHECK_MODULES, load_check
 
 from tests.docs.markdown import DOCS, CodeBlock, first_code, page, pages
-from tests.targets.local import LocalTargets
+from tools.targets.local import LocalTargets
 
 ROOT = DOCS.parent
 KUBERNETES_VERSION = "1.33"

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from kubernetes import client
 
-from .testing import body_of, wait_for
+from tools.kubesim.testing import body_of, wait_for
 
 GROUP = "kubesim.example.com"
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from kubernetes import client
 
-from .testing import body_of, wait_for
+from tools.kubesim.testing import body_of, wait_for
 
 
 @pytest.fixture

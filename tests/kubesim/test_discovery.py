@@ -8,7 +8,7 @@ from __future__ import annotations
 import yaml
 from kubernetes import client, dynamic
 
-from .testing import api_client
+from tools.kubesim.testing import api_client
 
 
 def test_version_has_all_nine_fields(kube_api: client.ApiClient) -> None:

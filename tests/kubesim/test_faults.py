@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from kubernetes import client, watch
 
-from .testing import api_client, body_of, pod_manifest, wait_for
+from tools.kubesim.testing import api_client, body_of, pod_manifest, wait_for
 
 
 @pytest.fixture
@@ -292,7 +292,7 @@ def test_stuck_finalizer_keeps_object_terminating(core, kube_namespace) -> None:
 
 def test_delayed_controllers(make_kubesim) -> None:  # type: ignore[no-untyped-def]
     """B5: GC, Job controller and kubelet delays are settings."""
-    from .testing import job_manifest
+    from tools.kubesim.testing import job_manifest
 
     sim = make_kubesim(job_controller_delay=0.4, kubelet_delay=0.2)
     jobs = sim.api.resource("batch", "v1", "jobs")
@@ -386,7 +386,7 @@ def test_controller_downtime_collapses_missed_schedules(  # type: ignore[no-unty
 def test_node_loss(kubesim, kube_api, core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
     """B6: a lost node leaves its Pod in phase Unknown (Ready=False, NodeLost); once the
     Pod is force-deleted its Job counts a failure and replaces it."""
-    from .testing import job_manifest
+    from tools.kubesim.testing import job_manifest
 
     batch = client.BatchV1Api(kube_api)
     batch.create_namespaced_job(kube_namespace, job_manifest("j", ["sleep", "30"], image="busybox"))

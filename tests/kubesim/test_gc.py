@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from kubernetes import client
 
-from .testing import job_manifest, wait_for
+from tools.kubesim.testing import job_manifest, wait_for
 
 
 @pytest.fixture

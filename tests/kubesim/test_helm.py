@@ -14,7 +14,7 @@ import helm_python as helm
 import pytest
 from kubernetes import client
 
-from .testing import api_client, wait_for
+from tools.kubesim.testing import api_client, wait_for
 
 CHART = Path(__file__).parent / "charts" / "demo"
 

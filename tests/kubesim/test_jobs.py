@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from kubernetes import client
 
-from .testing import job_manifest, wait_for
+from tools.kubesim.testing import job_manifest, wait_for
 
 TRACKING = "batch.kubernetes.io/job-tracking"
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from kubernetes import client, watch
 
-from .testing import body_of, pod_manifest, wait_for
+from tools.kubesim.testing import body_of, pod_manifest, wait_for
 
 SCRIPT = textwrap.dedent("""
     import json, os, sys
@@ -97,7 +97,7 @@ def test_volumes_env_and_path_mapping(make_kubesim, request, mode: str) -> None:
     from values/ConfigMap/Secret/fieldRef. In "namespace" mode the process sees the real
     container paths; in "rewrite" mode container paths in args and env values are mapped
     onto the host directories."""
-    from .testing import api_client
+    from tools.kubesim.testing import api_client
 
     sim = make_kubesim(mount_mode=mode)
     assert sim.kubelet.mount_mode == mode
@@ -240,8 +240,8 @@ def test_unmapped_image_is_an_image_pull_error(core, kube_namespace) -> None:  #
 def test_probe_image_runs_from_this_environment(kubesim) -> None:  # type: ignore[no-untyped-def]
     """Default mapping: any registry/tag of `.../netchecks-probe` resolves commands in the
     Python environment kubesim runs in."""
-    from tests.kubesim.containers import find_mapping
-    from tests.kubesim.settings import default_images
+    from tools.kubesim.containers import find_mapping
+    from tools.kubesim.settings import default_images
 
     for image in (
         "ghcr.io/hardbyte/netchecks-probe:1.2",
@@ -395,7 +395,7 @@ def test_log_while_container_creating(make_kubesim) -> None:  # type: ignore[no-
     pods = sim.api.resource("", "v1", "pods")
     sim.api.create(pods, "default", pod_manifest("p", ["echo", "x"], image="busybox"))
     wait_for(lambda: sim.api.get(pods, "default", "p")["spec"].get("nodeName"), 5, what="bind")
-    from tests.kubesim.errors import ApiError
+    from tools.kubesim.errors import ApiError
 
     with pytest.raises(ApiError) as err:
         sim.kubelet.logs.serve("default", "p", {})
@@ -407,8 +407,8 @@ def test_namespace_mounts_never_hide_the_environment_the_container_runs_from() -
     """A probe Pod's emptyDir at /tmp must not hide a checkout (and its venv) under /tmp."""
     from pathlib import Path
 
-    from tests.kubesim.containers import namespace_mounts
-    from tests.kubesim.volumes import Mount
+    from tools.kubesim.containers import namespace_mounts
+    from tools.kubesim.volumes import Mount
 
     tmp = Mount("/tmp", Path("/work/pods/1/volumes/tmp"))
     config = Mount("/netcheck", Path("/work/pods/1/volumes/config"), read_only=True)

@@ -16,7 +16,7 @@ from kubernetes import client
 from kubernetes.leaderelection import electionconfig, leaderelection
 from kubernetes.leaderelection.resourcelock.leaselock import LeaseLock
 
-from .testing import api_client, body_of
+from tools.kubesim.testing import api_client, body_of
 
 
 def test_lease_put_with_stale_resource_version_is_409(kube_api, kube_namespace) -> None:  # type: ignore[no-untyped-def]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from kubernetes import client
 
-from .testing import body_of
+from tools.kubesim.testing import body_of
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from kubernetes import client, watch
 
-from .testing import api_client, pod_manifest, wait_for
+from tools.kubesim.testing import api_client, pod_manifest, wait_for
 
 MiB = 1024 * 1024
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from kubernetes import client
 
-from .testing import body_of, job_manifest, pod_manifest
+from tools.kubesim.testing import body_of, job_manifest, pod_manifest
 
 ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 

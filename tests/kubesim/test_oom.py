@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from kubernetes import client
 
-from .oom import MemoryLimits, parse_bytes
-from .testing import api_client, pod_manifest, wait_for
+from tools.kubesim.oom import MemoryLimits, parse_bytes
+from tools.kubesim.testing import api_client, pod_manifest, wait_for
 
 #: Grows to 300 MiB in 5 MiB steps, writing every byte (so the pages are resident).
 GROW = (

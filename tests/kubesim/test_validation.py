@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from kubernetes import client
 
-from .testing import body_of
+from tools.kubesim.testing import body_of
 
 
 def _post(url: str, body: Any) -> tuple[int, dict[str, Any]]:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from kubernetes import client, watch
 
-from .testing import wait_for
+from tools.kubesim.testing import wait_for
 
 
 @pytest.fixture

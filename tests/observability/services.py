@@ -14,7 +14,7 @@ from netchecks_core.naming import probe_pod_labels
 
 from tests.docs.markdown import code_names, first_code, page
 from tests.results.harness import Cluster, OperatorService, ResultsService, wait_for
-from tests.targets.http import HttpServer
+from tools.targets.http import HttpServer
 
 
 def exported(text: str) -> dict[str, set[str]]:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.results.harness import BIN, ResultsService, wait_for
-from tests.targets.otlp import OtlpGrpcReceiver, OtlpHttpReceiver
+from tools.targets.otlp import OtlpGrpcReceiver, OtlpHttpReceiver
 
 #: Pushed every half second, so a test waits a few seconds at most.
 FAST_EXPORT = {"OTEL_METRIC_EXPORT_INTERVAL": "500"}

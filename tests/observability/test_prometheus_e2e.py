@@ -22,7 +22,7 @@ from tests.chart.helm import find, objects
 from tests.observability.services import Services
 from tests.observability.test_dashboards_and_alerts import DASHBOARD
 from tests.results.harness import ResultsService, wait_for
-from tests.targets.processes import free_port, spawn, stop
+from tools.targets.processes import free_port, spawn, stop
 
 #: The probe Pods must reach a loopback web server: kubesim's Pods can, a real cluster's not.
 pytestmark = pytest.mark.kubesim_only

@@ -19,7 +19,7 @@ from netchecks_core.service.errors import ConflictError, NotFoundError
 from netchecks_core.service.kube import CRDS, KubeApi, load_api_client
 
 from tests.e2e_cluster import *  # noqa: F403 - kubesim or a real cluster (NETCHECKS_E2E_KUBECONFIG)
-from tests.targets.processes import free_port
+from tools.targets.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CRD_FILES = ["netchecks.io_networkassertions.yaml", "wgpolicyk8s.io_policyreports.yaml"]

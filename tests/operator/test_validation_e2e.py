@@ -13,9 +13,9 @@ from netchecks_core.assertion import GROUP, PLURAL, VERSION
 from netchecks_core.service.kube import CONFIGMAPS, CRONJOBS, JOBS, KubeApi
 from netchecks_core.validation import validate_manifest
 
-from tests.kubesim.testing import body_of
 from tests.operator.conftest import OperatorProcess, wait_for
 from tests.operator.test_operator_e2e import condition, create, names, reason_is
+from tools.kubesim.testing import body_of
 
 CORPUS = Path(__file__).resolve().parents[2] / "packages/netchecks-core/tests/invalid_manifests"
 pytestmark = pytest.mark.timeout(120)

@@ -24,7 +24,7 @@ from netchecks_core.assertion import NetworkAssertionSpec
 from netchecks_core.convert import context_mount_path, probe_config_from_spec
 from netchecks_core.naming import child_annotations, child_labels, probe_pod_labels
 
-from tests.targets.processes import free_port
+from tools.targets.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CRDS = ROOT / "charts" / "netchecks" / "files" / "crds"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from tests.results.harness import Cluster, OperatorService, ResultsService, results_of
-from tests.targets.postgres_fixtures import Scratch
+from tools.targets.postgres_fixtures import Scratch
 
 PASSWORD = "pg-chain-s3cret-pw"
 

@@ -9,7 +9,6 @@ from collections.abc import Callable
 
 from netchecks_results.testing import output_document
 
-from tests.kubesim.faults import Faults
 from tests.results.harness import (
     Cluster,
     ResultsService,
@@ -19,6 +18,7 @@ from tests.results.harness import (
     shows_job,
     wait_for,
 )
+from tools.kubesim.faults import Faults
 
 SECRET_TOKEN = "s3cr3t-t0ken-9f8e7d"
 

@@ -18,8 +18,8 @@ from netchecks_core.rules import RULE_ADAPTER, DnsRule
 from netchecks_probe.checks import dns as dns_check
 from netchecks_probe.checks.base import Deadline
 
-from tests.targets import dns as records
-from tests.targets.dns import DnsServer, RcodeDnsServer
+from tools.targets import dns as records
+from tools.targets.dns import DnsServer, RcodeDnsServer
 
 
 def rule(**fields: Any) -> DnsRule:

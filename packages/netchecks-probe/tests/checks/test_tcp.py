@@ -13,8 +13,8 @@ from netchecks_core.rules import RULE_ADAPTER, TcpRule
 from netchecks_probe.checks import tcp as tcp_check
 from netchecks_probe.checks.base import Deadline
 
-from tests.targets.dns import has_ipv6_loopback
-from tests.targets.tcp import BANNER, BannerServer, Blackhole, ClosedPort, SilentServer
+from tools.targets.dns import has_ipv6_loopback
+from tools.targets.tcp import BANNER, BannerServer, Blackhole, ClosedPort, SilentServer
 
 OLD_DEFAULT_RULE = "data.connected == true"
 

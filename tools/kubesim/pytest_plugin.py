@@ -1,7 +1,7 @@
 """pytest fixtures for kubesim, usable from any conftest::
 
-    pytest_plugins = ["tests.kubesim.pytest_plugin"]      # root conftest, or
-    from tests.kubesim.pytest_plugin import *  # noqa: F403  (any conftest)
+    pytest_plugins = ["tools.kubesim.pytest_plugin"]      # root conftest, or
+    from tools.kubesim.pytest_plugin import *  # noqa: F403  (any conftest)
 
 Fixtures:
     kubesim          a running KubeSim shared by the session

@@ -2,7 +2,7 @@
 
 Each container's ``command`` + ``args`` run as a subprocess with the container's env,
 its volumes materialised under the work directory, and container paths mapped onto
-them (see :mod:`tests.kubesim.volumes` and README). stdout and stderr are merged into
+them (see :mod:`tools.kubesim.volumes` and README). stdout and stderr are merged into
 the container log; the exit code lands in the container status.
 """
 
