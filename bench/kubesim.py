@@ -24,14 +24,6 @@ from kubernetes import client, watch  # noqa: E402
 from tools.kubesim import KubeSim, Settings  # noqa: E402
 
 
-def _client(sim: KubeSim) -> client.ApiClient:
-    cfg = client.Configuration()
-    cfg.host = sim.url
-    cfg.proxy = None
-    cfg.api_key = {"authorization": f"Bearer {sim.settings.token}"}
-    return client.ApiClient(cfg)
-
-
 def _rate(label: str, count: int, seconds: float, unit: str = "req/s") -> None:
     print(f"{label:<44} {count / seconds:>10.0f} {unit}   ({count} in {seconds:.2f}s)")
 
@@ -48,7 +40,7 @@ def main() -> None:
     parser.add_argument("--watchers", type=int, default=50)
     parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args()
-    with KubeSim(Settings(controllers=False)) as sim, _client(sim) as api:
+    with KubeSim(Settings(controllers=False)) as sim, sim.client() as api:
         core = client.CoreV1Api(api)
         ns = "bench"
         core.create_namespace({"metadata": {"name": ns}})
@@ -76,7 +68,7 @@ def main() -> None:
             per = n // args.threads
 
             def worker(offset: int) -> None:
-                with _client(sim) as own:
+                with sim.client() as own:
                     mine = client.CoreV1Api(own)
                     for i in range(offset, offset + per):
                         mine.read_namespaced_config_map(f"c{i:05d}", ns)
@@ -116,7 +108,7 @@ def main() -> None:
         done = threading.Barrier(args.watchers + 1, timeout=120)
 
         def watcher() -> None:
-            with _client(sim) as own:
+            with sim.client() as own:
                 mine = client.CoreV1Api(own)
                 w = watch.Watch()
                 ready.wait()

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.results_parse [--megabytes 7]
 
-Each crafted log (``netchecks_results.testing.hostile_log``: shapes that made the
+Each crafted log (``tools.builders.hostile_log``: shapes that made the
 old search quadratic, ~95 s of CPU for 7 MB) is parsed once; the baselines are
 ``json.loads`` of a clean output document of the same size and ``parse_log`` of a
 clean log (noise lines, then the document). Target: every hostile log under 1 s CPU.
@@ -16,7 +16,8 @@ import time
 from collections.abc import Callable
 
 from netchecks_results.parse import parse_log
-from netchecks_results.testing import HOSTILE_LOGS, hostile_log, output_document, rule_result
+
+from tools.builders import HOSTILE_LOGS, hostile_log, output_document, rule_result
 
 
 def timed(work: Callable[[], object]) -> tuple[float, float, object]:

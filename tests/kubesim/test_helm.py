@@ -30,7 +30,7 @@ def helm_config(kubeconfig: Path, kube_namespace: str) -> Any:
     config.close()
 
 
-def test_helm_lint_and_install_upgrade_uninstall(helm_config, kubeconfig, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_helm_lint_and_install_upgrade_uninstall(helm_config, kubeconfig, kube_namespace) -> None:
     assert helm.lint(str(CHART))["errors"] == []
     release = helm_config.install(
         str(CHART),

@@ -53,7 +53,7 @@ class _FakeRule(InternalRule):
 def _parse_fake_rule(raw: Any, prefix: str = "") -> RuleProblems:
     if isinstance(raw, dict) and raw.get("type") == "internal":
         try:
-            return RuleProblems(_FakeRule.model_validate(raw))  # type: ignore[arg-type]
+            return RuleProblems(_FakeRule.model_validate(raw))
         except ValidationError:
             pass  # the real parser says what is wrong
     return parse_rule(raw, prefix)
