@@ -28,7 +28,7 @@ def _rate(label: str, count: int, seconds: float, unit: str = "req/s") -> None:
     print(f"{label:<44} {count / seconds:>10.0f} {unit}   ({count} in {seconds:.2f}s)")
 
 
-def timed(fn: Callable[[], None]) -> float:
+def timed(fn: Callable[[], object]) -> float:
     start = time.perf_counter()
     fn()
     return time.perf_counter() - start

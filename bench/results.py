@@ -22,6 +22,8 @@ import statistics
 import sys
 import threading
 import time
+from collections.abc import Callable
+from typing import Any
 
 from netchecks_core.service.kube import (
     JOBS,
@@ -29,6 +31,7 @@ from netchecks_core.service.kube import (
     NETWORK_ASSERTIONS,
     PODS,
     KubeApi,
+    Resource,
     policy_reports,
 )
 
@@ -92,7 +95,7 @@ class Watcher(threading.Thread):
     """Records when each object first satisfies ``done`` (bench-side clock)."""
 
     def __init__(
-        self, api: KubeApi, resource: object, done: object, key: str | None = None
+        self, api: KubeApi, resource: Resource, done: Callable[[Any], bool], key: str | None = None
     ) -> None:
         super().__init__(daemon=True)
         self.api, self.resource, self.done = api, resource, done
@@ -102,7 +105,7 @@ class Watcher(threading.Thread):
         self.stop = threading.Event()
 
     def run(self) -> None:
-        version = self.api.list(self.resource, NS)["metadata"]["resourceVersion"]  # type: ignore[arg-type]
+        version = self.api.list(self.resource, NS)["metadata"]["resourceVersion"]
         while not self.stop.is_set():
             for event in self.api.watch(
                 self.resource, NS, resource_version=version, timeout_seconds=30
@@ -114,7 +117,7 @@ class Watcher(threading.Thread):
                 name = obj["metadata"]["name"]
                 if self.key is not None:
                     name = (obj["metadata"].get("labels") or {}).get(self.key, name)
-                if name not in self.seen and self.done(obj):  # type: ignore[operator]
+                if name not in self.seen and self.done(obj):
                     self.seen[name] = time.monotonic()
                 if self.stop.is_set():
                     return

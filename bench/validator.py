@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from tools.targets.tcp import ClosedPort
 
@@ -61,7 +62,7 @@ def configs(work: Path, port: int) -> dict[str, Path]:
             for i in range(50)
         ],
     }
-    paths = {}
+    paths: dict[str, Any] = {}
     for label, rules in shapes.items():
         path = work / f"{len(paths)}.json"
         path.write_text(

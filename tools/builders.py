@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import json
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Self
 
@@ -276,7 +277,7 @@ def rule_result(
     return result
 
 
-def output_document(results: dict[str, str | dict[str, Any]]) -> str:
+def output_document(results: Mapping[str, str | dict[str, Any]]) -> str:
     """A compact probe output line: rule name -> status (or a full :func:`rule_result`)."""
     assertions = []
     for name, value in results.items():

@@ -16,10 +16,9 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterable
-from functools import partial
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 import httpx
 import yaml
@@ -50,8 +49,18 @@ FAST_LEASES = {
 
 #: What a predicate raises while the object it reads is not there (or not complete) yet.
 NOT_YET = (LookupError, TypeError, NotFoundError)
-#: :func:`tools.waiting.wait_for`, patient with :data:`NOT_YET`.
-wait_for = partial(waiting.wait_for, ignoring=NOT_YET)
+T = TypeVar("T")
+
+
+def wait_for(
+    predicate: Callable[[], T | None],
+    timeout: float = 30.0,
+    what: str = "condition",
+    **options: Any,
+) -> T:
+    """:func:`tools.waiting.wait_for`, patient with :data:`NOT_YET` unless told otherwise."""
+    options.setdefault("ignoring", NOT_YET)
+    return waiting.wait_for(predicate, timeout, what, **options)
 
 
 def connect(kubeconfig: Path, pool_size: int = 16) -> KubeApi:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 T = TypeVar("T")
 
@@ -25,16 +25,17 @@ def wait_for(
     poll and may raise (e.g. when a child process died).
     """
     deadline = time.monotonic() + timeout
-    last: Any = None
+    last: object = None
     while time.monotonic() < deadline:
         if check is not None:
             check()
         try:
-            last = predicate()
+            value = predicate()
         except ignoring as caught:
             last = caught
         else:
-            if last:
-                return last
+            if value:
+                return value
+            last = value
         time.sleep(interval)
     raise error(f"timed out after {timeout:.0f}s waiting for {what}; last: {last!r}")

@@ -41,7 +41,7 @@ def documents(block: CodeBlock) -> list[Any]:
 def validate_document(document: Any) -> str:
     """Validate one example with the model it is an instance of; returns what it is."""
     assert isinstance(document, dict), "an example is a mapping"
-    kind = document.get("kind")
+    kind = str(document.get("kind", ""))
     if kind == "NetworkAssertion":
         NetworkAssertion.model_validate(document)
         report = validate_manifest(document)

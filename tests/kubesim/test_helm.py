@@ -65,7 +65,7 @@ def test_helm_lint_and_install_upgrade_uninstall(helm_config, kubeconfig, kube_n
         )
         assert upgraded["revision"] == 2
         releases = core.list_namespaced_secret(kube_namespace, label_selector="owner=helm")
-        assert sorted(s.metadata.name for s in releases.items) == [
+        assert sorted(str(s.metadata.name) for s in releases.items) == [
             "sh.helm.release.v1.demo.v1",
             "sh.helm.release.v1.demo.v2",
         ]

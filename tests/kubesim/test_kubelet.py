@@ -175,17 +175,7 @@ def test_namespace_mode_shows_literal_container_paths(make_kubesim) -> None:
     manifest["spec"]["containers"][0]["volumeMounts"] = [
         {"name": "v", "mountPath": "/kubesim-literal", "readOnly": True}
     ]
-    pods = api.resource("", "v1", "pods")
-    api.create(pods, "default", manifest)
-    wait_for(
-        lambda: (
-            (api.get(pods, "default", "p").get("status") or {}).get("phase")
-            in ("Succeeded", "Failed")
-        ),
-        10,
-        what="pod",
-    )
-    assert sim.kubelet.logs.serve("default", "p", {}) == b"literal\n"
+    assert _run_to_the_end(sim, manifest) == b"literal\n"
 
 
 def test_missing_config_map_blocks_start_until_created(core, kube_namespace) -> None:
@@ -355,17 +345,7 @@ def test_sub_path_mounts_a_single_file(make_kubesim, mode: str) -> None:
     manifest["spec"]["containers"][0]["volumeMounts"] = [
         {"name": "v", "mountPath": "/kubesim-netcheck/config.json", "subPath": "config.json"}
     ]
-    pods = api.resource("", "v1", "pods")
-    api.create(pods, "default", manifest)
-    wait_for(
-        lambda: (
-            (api.get(pods, "default", "p").get("status") or {}).get("phase")
-            in ("Succeeded", "Failed")
-        ),
-        10,
-        what="pod",
-    )
-    assert sim.kubelet.logs.serve("default", "p", {}) == b'{"checks": []}\n'
+    assert _run_to_the_end(sim, manifest) == b'{"checks": []}\n'
 
 
 def test_log_before_scheduling_and_before_start(kubesim, kube_faults, core, kube_namespace) -> None:
@@ -405,3 +385,13 @@ def test_namespace_mounts_never_hide_the_environment_the_container_runs_from() -
     assert [m.container_path for m in kept] == ["/netcheck", "/netcheck/extra"]
     kept = namespace_mounts([nested, tmp, config], [Path("/opt/venv")])
     assert [m.container_path for m in kept] == ["/tmp", "/netcheck", "/netcheck/extra"]
+
+
+def _run_to_the_end(sim: Any, manifest: dict[str, Any]) -> bytes:
+    """Create Pod ``p`` in ``default`` straight through the sim's API; its log once it ended."""
+    pods = sim.api.resource("", "v1", "pods")
+    sim.api.create(pods, "default", manifest)
+    ended = ("Succeeded", "Failed")
+    wait_for(lambda: (sim.api.get(pods, "default", "p").get("status") or {}).get("phase") in ended)
+    logs: bytes = sim.kubelet.logs.serve("default", "p", {})
+    return logs

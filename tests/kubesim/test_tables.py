@@ -261,7 +261,7 @@ def test_kinds_without_a_printer_get_name_and_created_at(kubesim: KubeSim) -> No
     assert [c["name"] for c in table["columnDefinitions"]] == ["Name", "Created At"]
 
 
-WIDGETS = {
+WIDGETS: dict[str, Any] = {
     "apiVersion": "apiextensions.k8s.io/v1",
     "kind": "CustomResourceDefinition",
     "metadata": {"name": "widgets.tables.kubesim.test"},

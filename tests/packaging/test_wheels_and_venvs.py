@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.packaging.build import IMAGES, installed_distributions
+from tools.images import IMAGES, installed_distributions
 
 
 def test_every_package_builds_a_wheel_with_its_console_scripts(wheels: dict[str, Path]) -> None:

@@ -16,7 +16,7 @@ def _status(cluster: Cluster, name: str) -> dict[str, object]:
 
 
 def _condition(cluster: Cluster, name: str) -> dict[str, object]:
-    for condition in _status(cluster, name).get("conditions") or []:  # type: ignore[attr-defined]
+    for condition in _status(cluster, name).get("conditions") or []:
         if condition.get("type") == "Reconciled":
             return condition  # type: ignore[no-any-return]
     return {}
@@ -71,7 +71,7 @@ def test_scheduled_runs_replace_results_pass_fail_pass(
         _run_now(cluster, "sched", f"run-{step}")
 
         def replaced(r: dict[str, object], before: object = previous, want: str = expected) -> bool:
-            marker = r["metadata"]["annotations"]["netchecks.io/pod-uid"]  # type: ignore[index]
+            marker = r["metadata"]["annotations"]["netchecks.io/pod-uid"]
             return marker != before and results_of(r) == {"api": want}
 
         report = cluster.wait_report("sched", replaced)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from . import views
 from .clock import format_time
@@ -14,7 +14,9 @@ from .resources import ResourceType
 from .strategies import clone
 
 if TYPE_CHECKING:
-    from .api import Api
+    from .clock import Clock
+    from .crds import CrdManager
+    from .storage import Store
 
 Obj = dict[str, Any]
 
@@ -57,11 +59,44 @@ class Result:
     status_body: Obj | None = None
 
 
+class _Api(Protocol):
+    """What deleting needs of :class:`~.api.Api`."""
+
+    store: Store
+    clock: Clock
+    crds: CrdManager
+
+    def now(self) -> str: ...
+
+    def get(self, rt: ResourceType, namespace: str | None, name: str) -> Obj: ...
+
+    def list(
+        self,
+        rt: ResourceType,
+        namespace: str | None,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+    ) -> Obj: ...
+
+    def delete(
+        self, rt: ResourceType, namespace: str | None, name: str, options: DeleteOptions
+    ) -> Result: ...
+
+    def _delete_again(
+        self, rt: ResourceType, old: Obj, grace: int, dry_run: bool, headers: dict[str, str]
+    ) -> Result: ...
+
+    def _grace_period(self, rt: ResourceType, obj: Obj, options: DeleteOptions) -> int: ...
+
+    @staticmethod
+    def _success(rt: ResourceType, obj: Obj) -> Obj: ...
+
+
 class Deletes:
     """The DELETE verbs of :class:`~.api.Api`."""
 
     def delete(
-        self: Api, rt: ResourceType, namespace: str | None, name: str, options: DeleteOptions
+        self: _Api, rt: ResourceType, namespace: str | None, name: str, options: DeleteOptions
     ) -> Result:
         """DELETE of one object, with finalizers, propagation and graceful pod deletion."""
         with self.store.lock:
@@ -129,7 +164,7 @@ class Deletes:
             return Result(final, 200, headers, status)
 
     def _delete_again(
-        self: Api, rt: ResourceType, old: Obj, grace: int, dry_run: bool, headers: dict[str, str]
+        self: _Api, rt: ResourceType, old: Obj, grace: int, dry_run: bool, headers: dict[str, str]
     ) -> Result:
         om = old["metadata"]
         if rt.kind == "Pod" and grace == 0 and om.get("deletionGracePeriodSeconds") and not dry_run:
@@ -140,7 +175,7 @@ class Deletes:
             return Result(self.store.update(rt.storage_key, new, old), 200, headers)
         return Result(old, 200, headers)
 
-    def _grace_period(self: Api, rt: ResourceType, obj: Obj, options: DeleteOptions) -> int:
+    def _grace_period(self: _Api, rt: ResourceType, obj: Obj, options: DeleteOptions) -> int:
         if rt.kind != "Pod":
             return 0
         spec, status = obj.get("spec") or {}, obj.get("status") or {}
@@ -168,7 +203,7 @@ class Deletes:
         }
 
     def delete_collection(
-        self: Api,
+        self: _Api,
         rt: ResourceType,
         namespace: str | None,
         label_selector: str | None,

@@ -8,6 +8,7 @@ from typing import Any
 from netchecks_operator.mounts import pod_of_job
 from netchecks_operator.plan import Observed, Plan, plan
 from netchecks_operator.settings import OperatorSettings
+
 from tools.builders import AssertionBuilder
 
 NOW = "2026-02-02T10:00:00Z"

@@ -10,6 +10,7 @@ from netchecks_core import naming
 from netchecks_operator.plan import Action, NameTakenError, Observed, Plan, plan, status_changed
 from netchecks_operator.podtemplate import CONFIG_PATH, PROBE_CONTAINER
 from netchecks_operator.settings import OperatorSettings
+
 from tools.builders import AssertionBuilder
 
 NOW = "2026-02-02T10:00:00Z"
@@ -26,7 +27,7 @@ def by(result: Plan, verb: str, kind: str) -> list[Action]:
 
 def stored(action: Action, uid: str = "child-uid") -> dict[str, Any]:
     assert action.body is not None
-    obj = json.loads(json.dumps(action.body))
+    obj: dict[str, Any] = json.loads(json.dumps(action.body))
     obj["metadata"].update(uid=uid, resourceVersion="20", creationTimestamp=NOW)
     return obj
 
@@ -35,7 +36,9 @@ def pod_spec(result: Plan) -> dict[str, Any]:
     job = (by(result, "create", "Job") or by(result, "create", "CronJob"))[0].body
     assert job is not None
     spec = job["spec"]
-    return (spec["jobTemplate"]["spec"] if "jobTemplate" in spec else spec)["template"]
+    job_spec = spec["jobTemplate"]["spec"] if "jobTemplate" in spec else spec
+    template: dict[str, Any] = job_spec["template"]
+    return template
 
 
 def probe(result: Plan) -> dict[str, Any]:

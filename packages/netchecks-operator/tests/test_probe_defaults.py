@@ -10,6 +10,7 @@ from netchecks_core.service.settings import load_settings
 from netchecks_operator.plan import Observed, plan
 from netchecks_operator.podtemplate import PROBE_CONTAINER
 from netchecks_operator.settings import OperatorSettings
+
 from tools.builders import AssertionBuilder
 
 NOW = "2026-02-02T10:00:00Z"

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from netchecks_core.probe_output import ProbeOutput
 from netchecks_results.parse import ParseFailure, parse_log
+
 from tools.builders import HOSTILE_LOGS, hostile_log, output_document
 
 LOGS = Path(__file__).parent / "logs"

@@ -13,6 +13,7 @@ from netchecks_results.publish import decide
 from netchecks_results.report import build_policy_report
 from netchecks_results.runs import ProbeRun, RunFailure, probe_run
 from netchecks_results.settings import ResultsSettings
+
 from tools.builders import AssertionBuilder, probe_job, probe_pod
 
 T0 = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)

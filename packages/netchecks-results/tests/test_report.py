@@ -32,6 +32,7 @@ from netchecks_results.report import (
     outcome_by_rule,
 )
 from netchecks_results.runs import RunFailure, describe_failure, probe_run
+
 from tools.builders import AssertionBuilder, output_document, probe_pod, rule_result
 
 NOW = datetime(2025, 6, 1, 12, 5, tzinfo=UTC)

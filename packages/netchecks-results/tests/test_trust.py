@@ -7,14 +7,15 @@ import uuid
 from typing import Any
 
 import pytest
+from netchecks_results.trust import Provenance, trace
+from netchecks_results.untrusted import UntrustedPods
+
 from tools.builders import (
     AssertionBuilder,
     controller_reference,
     probe_job,
     probe_pod,
 )
-from netchecks_results.trust import Provenance, trace
-from netchecks_results.untrusted import UntrustedPods
 
 Obj = dict[str, Any]
 

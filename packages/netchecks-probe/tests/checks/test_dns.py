@@ -28,7 +28,9 @@ def rule(**fields: Any) -> DnsRule:
     return parsed
 
 
-def check(deadline: float = 10, **fields: Any) -> dict[str, Any]:
+def check(**fields: Any) -> dict[str, Any]:
+    """Run the check on ``fields`` (``deadline``: of the run, default 10 s)."""
+    deadline = float(fields.pop("deadline", 10))
     parsed = rule(**fields)
     # As the runner does: the rule's timeout, within the run's deadline.
     data = dns_check.run(parsed, Deadline.after(deadline).for_rule(parsed.effective_timeout))

@@ -24,7 +24,9 @@ from tools.targets.tls import (
 )
 
 
-def check(deadline: float = 10, **fields: Any) -> dict[str, Any]:
+def check(**fields: Any) -> dict[str, Any]:
+    """Run the check on ``fields`` (``deadline``: of the run, default 10 s)."""
+    deadline = float(fields.pop("deadline", 10))
     rule = RULE_ADAPTER.validate_python({"type": "http", **fields})
     assert isinstance(rule, HttpRule)
     # As the runner does: the rule's timeout, within the run's deadline.

@@ -19,7 +19,9 @@ from tools.targets.tcp import BANNER, BannerServer, Blackhole, ClosedPort, Silen
 OLD_DEFAULT_RULE = "data.connected == true"
 
 
-def check(deadline: float = 10, **fields: Any) -> dict[str, Any]:
+def check(**fields: Any) -> dict[str, Any]:
+    """Run the check on ``fields`` (``deadline``: of the run, default 10 s)."""
+    deadline = float(fields.pop("deadline", 10))
     rule = RULE_ADAPTER.validate_python({"type": "tcp", "host": "127.0.0.1", **fields})
     assert isinstance(rule, TcpRule)
     # As the runner does: the rule's timeout, within the run's deadline.
