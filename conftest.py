@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 pytest_plugins: list[str] = [
-    "tests.targets.postgres_fixtures",
-    "tests.targets.network_fixtures",
+    "tools.targets.postgres_fixtures",
+    "tools.targets.network_fixtures",
 ]
 
 ROOT = Path(__file__).resolve().parent

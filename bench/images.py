@@ -4,7 +4,7 @@
     .venv/bin/python -m bench.images [--repeat N]
 
 Builds the wheels and each image's venv exactly as ``docker/*.Dockerfile`` do (see
-``tests/packaging/build.py``: repository wheels plus their declared dependencies, pip
+``tools/images.py``: repository wheels plus their declared dependencies, pip
 removed, bytecode compiled), then prints the installed size of each venv and the probe's
 cold start from its venv: ``netchecks --version`` and one real TCP check against a local
 listener, each a fresh process (median and max wall time over the repeats), with the CEL
@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.packaging.build import IMAGES, build_wheels, image_venv, size_bytes
+from tools.images import IMAGES, build_wheels, image_venv, size_bytes
 
 
 def _wall(cmd: list[str], env: dict[str, str]) -> float:

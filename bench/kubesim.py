@@ -1,4 +1,4 @@
-"""Requests-per-second benchmark of tests/kubesim, driven through the official client.
+"""Requests-per-second benchmark of tools/kubesim, driven through the official client.
 
 Run: .venv/bin/python -m bench.kubesim [--objects 1000] [--watchers 50]
 (or .venv/bin/python bench/kubesim.py). Prints get, list, create and watch fan-out figures.
@@ -21,22 +21,14 @@ from collections.abc import Callable  # noqa: E402
 
 from kubernetes import client, watch  # noqa: E402
 
-from tests.kubesim import KubeSim, Settings  # noqa: E402
-
-
-def _client(sim: KubeSim) -> client.ApiClient:
-    cfg = client.Configuration()
-    cfg.host = sim.url
-    cfg.proxy = None
-    cfg.api_key = {"authorization": f"Bearer {sim.settings.token}"}
-    return client.ApiClient(cfg)
+from tools.kubesim import KubeSim, Settings  # noqa: E402
 
 
 def _rate(label: str, count: int, seconds: float, unit: str = "req/s") -> None:
     print(f"{label:<44} {count / seconds:>10.0f} {unit}   ({count} in {seconds:.2f}s)")
 
 
-def timed(fn: Callable[[], None]) -> float:
+def timed(fn: Callable[[], object]) -> float:
     start = time.perf_counter()
     fn()
     return time.perf_counter() - start
@@ -48,7 +40,7 @@ def main() -> None:
     parser.add_argument("--watchers", type=int, default=50)
     parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args()
-    with KubeSim(Settings(controllers=False)) as sim, _client(sim) as api:
+    with KubeSim(Settings(controllers=False)) as sim, sim.client() as api:
         core = client.CoreV1Api(api)
         ns = "bench"
         core.create_namespace({"metadata": {"name": ns}})
@@ -76,7 +68,7 @@ def main() -> None:
             per = n // args.threads
 
             def worker(offset: int) -> None:
-                with _client(sim) as own:
+                with sim.client() as own:
                     mine = client.CoreV1Api(own)
                     for i in range(offset, offset + per):
                         mine.read_namespaced_config_map(f"c{i:05d}", ns)
@@ -116,7 +108,7 @@ def main() -> None:
         done = threading.Barrier(args.watchers + 1, timeout=120)
 
         def watcher() -> None:
-            with _client(sim) as own:
+            with sim.client() as own:
                 mine = client.CoreV1Api(own)
                 w = watch.Watch()
                 ready.wait()

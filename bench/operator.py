@@ -40,12 +40,7 @@ def main() -> int:
     with kubesim("bench-operator-") as cluster:
         api = cluster.api
         api.create(NAMESPACES, {"metadata": {"name": ns}})
-        with service(
-            [sys.executable, "-m", "netchecks_operator"],
-            cluster,
-            "operator.log",
-            {"NETCHECKS_LEASE_NAMESPACE": ns},
-        ) as operator:
+        with service("netchecks-operator", cluster, NETCHECKS_LEASE_NAMESPACE=ns) as operator:
             time.sleep(3)  # let leadership settle
             before = requests_by_verb(operator.metrics())
             start = time.monotonic()

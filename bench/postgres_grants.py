@@ -32,7 +32,7 @@ from netchecks_core.rules import RULE_ADAPTER, PostgresGrantsRule
 from netchecks_probe.checks import postgres_grants
 from netchecks_probe.checks.base import Deadline
 
-from tests.targets.postgres import PostgresServer
+from tools.targets.postgres import PostgresServer
 
 ROOT = Path(__file__).resolve().parent.parent
 

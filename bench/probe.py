@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from tests.targets.tcp import ClosedPort
+from tools.targets.tcp import ClosedPort
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -3,7 +3,7 @@
 
     .venv/bin/python -m bench.probe_memory [--rules N] [--repeat N]
 
-Starts a local HTTP server (tests/targets/http.py) and runs the real ``netchecks``
+Starts a local HTTP server (tools/targets/http.py) and runs the real ``netchecks``
 CLI on four configs of N rules (default 100): tiny bodies (the baseline), 1 MiB
 bodies, the same with a Secret context to redact, and 256 MiB gzip bombs (at the
 largest ``max-body-bytes``). For each it
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.targets.http import HttpServer
+from tools.targets.http import HttpServer
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI = ROOT / ".venv" / "bin" / "netchecks"

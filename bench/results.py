@@ -22,19 +22,21 @@ import statistics
 import sys
 import threading
 import time
-from pathlib import Path
+from collections.abc import Callable
+from typing import Any
 
-from netchecks_core.naming import child_annotations, child_labels, probe_pod_labels
 from netchecks_core.service.kube import (
     JOBS,
     NAMESPACES,
     NETWORK_ASSERTIONS,
     PODS,
     KubeApi,
+    Resource,
     policy_reports,
 )
 
 from bench._common import kubesim, requests_by_verb, service
+from tools.builders import probe_job_manifest
 
 NS = "bench"
 
@@ -74,53 +76,26 @@ JOB_NAME_LABEL = "batch.kubernetes.io/job-name"
 
 def probe_job(index: int, uid: str, output: str) -> dict[str, object]:
     """The one-shot Job of assertion ``index``, controlled by it as the operator makes it."""
-    name = f"a{index:05d}"
     script = 'echo "probe: running"; printf "%s\\n" "$OUT"; echo "done" >&2'
-    owner = {
+    assertion = {
         "apiVersion": "netchecks.io/v1",
         "kind": "NetworkAssertion",
-        "name": name,
-        "uid": uid,
-        "controller": True,
+        "metadata": {"name": f"a{index:05d}", "namespace": NS, "uid": uid},
     }
-    return {
-        "apiVersion": "batch/v1",
-        "kind": "Job",
-        "metadata": {
-            "name": f"{name}-netchecks-g1",
-            "namespace": NS,
-            "labels": child_labels(uid),
-            "annotations": child_annotations(name, 1),
-            "ownerReferences": [owner],
-        },
-        "spec": {
-            "backoffLimit": 0,
-            "template": {
-                "metadata": {
-                    "labels": probe_pod_labels(uid),
-                    "annotations": child_annotations(name, 1),
-                },
-                "spec": {
-                    "restartPolicy": "Never",
-                    "containers": [
-                        {
-                            "name": "probe",
-                            "image": "busybox",
-                            "command": ["sh", "-c", script],
-                            "env": [{"name": "OUT", "value": output}],
-                        }
-                    ],
-                },
-            },
-        },
+    container = {
+        "name": "probe",
+        "image": "busybox",
+        "command": ["sh", "-c", script],
+        "env": [{"name": "OUT", "value": output}],
     }
+    return probe_job_manifest(assertion, container)
 
 
 class Watcher(threading.Thread):
     """Records when each object first satisfies ``done`` (bench-side clock)."""
 
     def __init__(
-        self, api: KubeApi, resource: object, done: object, key: str | None = None
+        self, api: KubeApi, resource: Resource, done: Callable[[Any], bool], key: str | None = None
     ) -> None:
         super().__init__(daemon=True)
         self.api, self.resource, self.done = api, resource, done
@@ -130,11 +105,11 @@ class Watcher(threading.Thread):
         self.stop = threading.Event()
 
     def run(self) -> None:
-        version = self.api.list(self.resource, NS)["metadata"]["resourceVersion"]  # type: ignore[arg-type]
+        version = self.api.list(self.resource, NS)["metadata"]["resourceVersion"]
         while not self.stop.is_set():
             for event in self.api.watch(
                 self.resource, NS, resource_version=version, timeout_seconds=30
-            ):  # type: ignore[arg-type]
+            ):
                 obj = event["object"]
                 version = obj["metadata"]["resourceVersion"]
                 if event["type"] == "BOOKMARK":
@@ -142,7 +117,7 @@ class Watcher(threading.Thread):
                 name = obj["metadata"]["name"]
                 if self.key is not None:
                     name = (obj["metadata"].get("labels") or {}).get(self.key, name)
-                if name not in self.seen and self.done(obj):  # type: ignore[operator]
+                if name not in self.seen and self.done(obj):
                     self.seen[name] = time.monotonic()
                 if self.stop.is_set():
                     return
@@ -180,7 +155,6 @@ def main() -> int:
             "NETCHECKS_LEASE_NAMESPACE": NS,
             "NETCHECKS_WORKERS": str(args.workers),
         }
-        argv = [str(Path(sys.executable).parent / "netchecks-results")]
         pods_done = Watcher(
             api,
             PODS,
@@ -189,7 +163,7 @@ def main() -> int:
         )
         reports = Watcher(api, policy_reports(), lambda o: True)
         try:
-            with service(argv, cluster, "results.log", env) as results:
+            with service("netchecks-results", cluster, **env) as results:
                 time.sleep(2)  # leadership
                 pods_done.start()
                 reports.start()

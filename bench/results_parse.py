@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.results_parse [--megabytes 7]
 
-Each crafted log (``netchecks_results.testing.hostile_log``: shapes that made the
+Each crafted log (``tools.builders.hostile_log``: shapes that made the
 old search quadratic, ~95 s of CPU for 7 MB) is parsed once; the baselines are
 ``json.loads`` of a clean output document of the same size and ``parse_log`` of a
 clean log (noise lines, then the document). Target: every hostile log under 1 s CPU.
@@ -14,9 +14,11 @@ import argparse
 import json
 import time
 from collections.abc import Callable
+from functools import partial
 
 from netchecks_results.parse import parse_log
-from netchecks_results.testing import HOSTILE_LOGS, hostile_log, output_document, rule_result
+
+from tools.builders import HOSTILE_LOGS, hostile_log, output_document, rule_result
 
 
 def timed(work: Callable[[], object]) -> tuple[float, float, object]:
@@ -50,7 +52,7 @@ def main() -> int:
     base_cpu = rows[0][1]
     for kind in HOSTILE_LOGS:
         text = hostile_log(kind, size)
-        rows.append((f"hostile: {kind}", *timed(lambda t=text: parse_log(t))))
+        rows.append((f"hostile: {kind}", *timed(partial(parse_log, text))))
     print(f"log size {size / 1e6:.1f} MB; target: every hostile log under 1 s CPU")
     print(f"{'log':44} {'cpu s':>7} {'wall s':>7} {'cpu/json':>9}  outcome")
     for name, cpu, wall, result in rows:

@@ -24,8 +24,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-from tests.targets.tcp import ClosedPort
+from tools.targets.tcp import ClosedPort
 
 ROOT = Path(__file__).resolve().parent.parent
 NETCHECKS = Path(sys.executable).parent / "netchecks"
@@ -61,7 +62,7 @@ def configs(work: Path, port: int) -> dict[str, Path]:
             for i in range(50)
         ],
     }
-    paths = {}
+    paths: dict[str, Any] = {}
     for label, rules in shapes.items():
         path = work / f"{len(paths)}.json"
         path.write_text(

@@ -2,7 +2,7 @@
 
     python3 dev.py demo [--keep] [-v]       (or: .venv/bin/python -m demo)
 
-Starts kubesim (tests/kubesim: a simulated Kubernetes API server, Job and CronJob
+Starts kubesim (tools/kubesim: a simulated Kubernetes API server, Job and CronJob
 controllers, and a kubelet running probe Pods from this virtualenv), installs the
 CRDs, starts netchecks-operator and netchecks-results as real processes with a
 kubeconfig, starts local stand-ins for the services the examples check, applies the
@@ -33,7 +33,7 @@ from demo import cluster, examples
 from demo.processes import DemoError, Supervisor
 from demo.table import Row, hints, table
 from demo.targets import DemoTargets
-from tests.kubesim.kubelet import effective_mount_mode
+from tools.kubesim.kubelet import effective_mount_mode
 
 #: Seconds to wait for every PolicyReport.
 REPORT_TIMEOUT = 45.0

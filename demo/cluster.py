@@ -5,69 +5,46 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
-import yaml
 from netchecks_core.naming import ANNOTATION_RUN_NOW
-from netchecks_core.service.errors import ConflictError, KubeError, NotFoundError
+from netchecks_core.service.errors import ConflictError, NotFoundError
 from netchecks_core.service.kube import (
     CONFIGMAPS,
-    CRDS,
     NAMESPACES,
     NETWORK_ASSERTIONS,
     SECRETS,
     KubeApi,
-    load_api_client,
     policy_reports,
 )
 
 from demo.processes import Child, DemoError, Supervisor
-from tests.targets.processes import free_port
+from tools import harness
+from tools.harness import BIN, ROOT, connect, service_env
+from tools.targets.processes import free_port
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-#: Where the CRDs live: the chart's files, or (before the chart) deploy/crds.
-CRD_DIRS = (ROOT / "charts" / "netchecks" / "files" / "crds", ROOT / "deploy" / "crds")
 #: The reports the results service writes by default.
 REPORTS = policy_reports()
 #: Namespace of the services' leader-election Leases.
 SYSTEM_NAMESPACE = "netchecks"
-
-
-def crd_files() -> list[Path]:
-    """The CRD manifests to install (the NetworkAssertion and report CRDs)."""
-    for directory in CRD_DIRS:
-        files = sorted(directory.glob("*.yaml"))
-        if files:
-            return files
-    raise DemoError(f"no CRDs found in {' or '.join(str(d) for d in CRD_DIRS)}")
+#: The demo's processes talk to each other over loopback only.
+NO_PROXY = {"NO_PROXY": "127.0.0.1,localhost,::1", "no_proxy": "127.0.0.1"}
 
 
 def wait_for(what: str, predicate: Any, timeout: float, supervisor: Supervisor) -> Any:
     """Poll ``predicate`` until it gives something truthy; raise if a child dies or on timeout."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        supervisor.check()
-        found = predicate()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise DemoError(f"timed out after {timeout:.0f}s waiting for {what}")
-
-
-def child_env(**extra: str) -> dict[str, str]:
-    return {**os.environ, "NO_PROXY": "127.0.0.1,localhost,::1", "no_proxy": "127.0.0.1", **extra}
+    return harness.wait_for(
+        predicate, timeout, what, interval=0.1, check=supervisor.check, error=DemoError
+    )
 
 
 def start_kubesim(supervisor: Supervisor, kubeconfig: Path) -> Child:
-    """``python -m tests.kubesim serve``; returns once its kubeconfig is written."""
+    """``python -m tools.kubesim serve``; returns once its kubeconfig is written."""
     child = supervisor.start(
         "kubesim",
-        [sys.executable, "-m", "tests.kubesim", "serve", "--kubeconfig", str(kubeconfig)],
-        env=child_env(),
+        [sys.executable, "-m", "tools.kubesim", "serve", "--kubeconfig", str(kubeconfig)],
+        env={**os.environ, **NO_PROXY},
         cwd=ROOT,
     )
     wait_for("kubesim to serve", kubeconfig.exists, 30, supervisor)
@@ -76,32 +53,14 @@ def start_kubesim(supervisor: Supervisor, kubeconfig: Path) -> Child:
 
 def api_client(kubeconfig: Path) -> KubeApi:
     """The core JSON adapter the services use, bound to the demo cluster."""
-    api_client = load_api_client(str(kubeconfig))
-    api_client.configuration.proxy = None
-    return KubeApi(api_client)
+    return connect(kubeconfig)
 
 
 def install_crds(api: KubeApi, supervisor: Supervisor) -> list[str]:
     """Create every CRD (as ``kubectl apply`` would) and wait until they are served."""
-    names = []
-    for path in crd_files():
-        for document in yaml.safe_load_all(path.read_text()):
-            if not document:
-                continue
-            names.append(document["metadata"]["name"])
-            with contextlib.suppress(ConflictError):
-                api.create(CRDS, document)
-
-    def served() -> bool:
-        try:
-            api.list(NETWORK_ASSERTIONS)
-            api.list(REPORTS)
-        except KubeError:
-            return False
-        return True
-
-    wait_for("the CRDs to be served", served, 20, supervisor)
-    return names
+    return harness.install_crds(
+        api, wait=lambda predicate, timeout, what: wait_for(what, predicate, timeout, supervisor)
+    )
 
 
 def ensure_namespace(api: KubeApi, name: str) -> None:
@@ -122,19 +81,16 @@ class Service:
         return f"http://127.0.0.1:{self.port}"
 
     def ready(self) -> bool:
-        try:
-            with urllib.request.urlopen(f"{self.url}/readyz", timeout=1) as response:  # noqa: S310
-                return bool(response.status == 200)
-        except OSError:
-            return False
+        return harness.is_ready(self.url)
 
 
 def start_service(supervisor: Supervisor, command: str, kubeconfig: Path) -> Service:
     """Start one service as a real process with the kubeconfig, as it runs in a cluster."""
     port = free_port()
-    env = child_env(
-        KUBECONFIG=str(kubeconfig),
-        NETCHECKS_HTTP_ADDR=f"127.0.0.1:{port}",
+    env = service_env(
+        kubeconfig,
+        port,
+        **NO_PROXY,
         NETCHECKS_LEASE_NAMESPACE=SYSTEM_NAMESPACE,
         NETCHECKS_LOG_FORMAT="text",
     )

@@ -2,7 +2,7 @@
 
 The committed examples name cluster addresses (``payments-api.payments.svc.cluster.local``);
 the demo runs a local server for each and points the assertions at it (see
-:mod:`demo.examples`). Reuses the TCP targets of :mod:`tests.targets`.
+:mod:`demo.examples`). Reuses the TCP targets of :mod:`tools.targets`.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 from demo.api import VERSION, DemoApi
 from demo.processes import DemoError
-from tests.targets.base import Target
-from tests.targets.dns import Dnsmasq, DnsServerError
-from tests.targets.tcp import BannerServer, ClosedPort
+from tools.targets.base import Target
+from tools.targets.dns import Dnsmasq, DnsServerError
+from tools.targets.tcp import BannerServer, ClosedPort
 
 #: The token the partner API wants; it lives in the demo's Secret (and is redacted).
 PARTNER_TOKEN = "demo-partner-token-7f3a"  # noqa: S105 -- a throwaway demo value

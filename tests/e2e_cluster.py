@@ -28,9 +28,15 @@ from typing import Any
 
 import pytest
 
-from tests.kubesim.pytest_plugin import kube_api, kube_faults, kubesim, make_kubesim
-from tests.targets.http import HttpServer
-from tests.targets.local import LocalTargets
+from tools.kubesim.pytest_plugin import (
+    exported_kubeconfig,
+    kube_api,
+    kube_faults,
+    kubesim,
+    make_kubesim,
+)
+from tools.targets.http import HttpServer
+from tools.targets.local import LocalTargets
 
 __all__ = [
     "http_server",
@@ -97,13 +103,8 @@ def kubeconfig(request: pytest.FixtureRequest) -> Iterator[Path]:
         path = Path(REAL_KUBECONFIG).expanduser().resolve()
         if not path.is_file():
             raise pytest.UsageError(f"NETCHECKS_E2E_KUBECONFIG={REAL_KUBECONFIG}: no such file")
-    previous = os.environ.get("KUBECONFIG")
-    os.environ["KUBECONFIG"] = str(path)
-    yield path
-    if previous is None:
-        os.environ.pop("KUBECONFIG", None)
-    else:
-        os.environ["KUBECONFIG"] = previous
+    with exported_kubeconfig(path):
+        yield path
 
 
 @pytest.fixture

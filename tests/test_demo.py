@@ -14,6 +14,7 @@ import pytest
 from kubernetes import client, config
 
 from demo import examples
+from demo.processes import DemoError
 from demo.targets import StandIns
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,7 +45,7 @@ def test_demo_runs_every_example_to_its_expected_result_and_stops_what_it_starte
     assert "netchecks.io/run-now=" in out  # the scheduled ones ran at once
     assert "database-port-blocked" in out and "failed as expected" in out
     assert "dev.py demo --keep" in out
-    seconds = float(re.search(r"NetworkAssertions, ([\d.]+)s", out).group(1))  # type: ignore[union-attr]
+    seconds = float(re.search(r"NetworkAssertions, ([\d.]+)s", out).group(1))
     assert seconds < 60
     ports = _ports(out)
     assert len(ports) == 2 and all(_closed(p) for p in ports)
@@ -115,5 +116,5 @@ def test_localize_points_every_rule_at_a_stand_in_and_keeps_the_rest() -> None:
 def test_localize_says_which_address_has_no_stand_in() -> None:
     manifest = examples.load("http-api.yaml")
 
-    with pytest.raises(examples.DemoError, match="no local stand-in for http://payments-api"):
+    with pytest.raises(DemoError, match="no local stand-in for http://payments-api"):
         examples.localize(manifest, StandIns())

@@ -18,7 +18,7 @@ from netchecks_core.assertion import API_VERSION, KIND, NetworkAssertion
 from netchecks_core.probe_config import ProbeConfig
 from netchecks_core.validation import validate_config, validate_manifest
 
-from tests.targets.local import LocalTargets
+from tools.targets.local import LocalTargets
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 MANIFESTS = sorted((EXAMPLES / "manifests").glob("*.yaml"))

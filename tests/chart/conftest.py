@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-from tests.kubesim.pytest_plugin import *  # noqa: F403 - kubesim fixtures
+from tools.kubesim.pytest_plugin import *  # noqa: F403 - kubesim fixtures

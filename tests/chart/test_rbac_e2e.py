@@ -4,7 +4,7 @@ ServiceAccounts, do the whole job with exactly the rules the chart grants.
 Release ``netchecks`` (defaults: ClusterRoles) serves every namespace; release ``scoped``
 (``watchNamespaces: [team-b]``, CRDs left to the first release) serves only ``team-b``
 with namespaced Roles. Every request of the services is authorized by kubesim's RBAC
-(``tests/kubesim/rbac.py``) and recorded, so the tests can show that nothing they do is
+(``tools/kubesim/rbac.py``) and recorded, so the tests can show that nothing they do is
 refused and that what is refused gets a real 403.
 """
 
@@ -19,20 +19,12 @@ import pytest
 from kubernetes import client, config
 
 from tests.chart.helm import install
-from tests.kubesim import kubeconfig as kubesim_kubeconfig
-from tests.kubesim.pytest_plugin import test_settings
-from tests.kubesim.rbac import RbacAuthorizer, anonymous_admin, issue_token
-from tests.kubesim.sim import KubeSim
-from tests.results.harness import (
-    GROUP,
-    PLURAL,
-    VERSION,
-    Cluster,
-    OperatorService,
-    ResultsService,
-    results_of,
-    wait_for,
-)
+from tests.results.harness import GROUP, PLURAL, VERSION, Cluster, results_of
+from tools.harness import ServiceProcess, wait_for
+from tools.kubesim import kubeconfig as kubesim_kubeconfig
+from tools.kubesim.pytest_plugin import test_settings
+from tools.kubesim.rbac import RbacAuthorizer, anonymous_admin, issue_token
+from tools.kubesim.sim import KubeSim
 
 SYSTEM_NS = "netchecks"
 SCOPED_NS = "netchecks-scoped"
@@ -75,23 +67,15 @@ class Installed:
             self.tokens[key] = issue_token(self.sim, namespace, service_account)
         return self.tokens[key]
 
-    def service(
-        self, kind: type[ResultsService], release_ns: str, fullname: str, component: str
-    ) -> ResultsService:
+    def service(self, release_ns: str, fullname: str, component: str) -> ServiceProcess:
         """A service started exactly with the chart's settings and ServiceAccount identity."""
         name = f"{fullname}-{component}"
         settings = dict(self.core.read_namespaced_config_map(name, release_ns).data)
         settings.pop("NETCHECKS_HTTP_ADDR")  # a free local port instead of 0.0.0.0:8080
         path = self.work / f"{name}.kubeconfig"
         kubesim_kubeconfig.write(path, self.sim.url, self.token(release_ns, name))
-        env = {
-            **settings,
-            "POD_NAMESPACE": release_ns,
-            "NETCHECKS_LEASE_DURATION": "4",
-            "NETCHECKS_RENEW_DEADLINE": "3",
-            "NETCHECKS_RETRY_PERIOD": "0.5",
-        }
-        return kind(path, release_ns, self.work, **env).start()
+        env = {**settings, "POD_NAMESPACE": release_ns}
+        return ServiceProcess(f"netchecks-{component}", path, release_ns, self.work, **env).start()
 
     def used(self, user: str) -> set[tuple[str, str, str]]:
         """(group, resource[/subresource], verb) of every allowed request of ``user``."""
@@ -169,8 +153,8 @@ def _probe_complete(cluster: Cluster, name: str) -> bool:
 def test_chart_rbac_is_enough_for_the_whole_scenario_and_every_rule_is_used(
     installed: Installed, http_server: Any
 ) -> None:
-    operator = installed.service(OperatorService, SYSTEM_NS, "netchecks", "operator")
-    results = installed.service(ResultsService, SYSTEM_NS, "netchecks", "results")
+    operator = installed.service(SYSTEM_NS, "netchecks", "operator")
+    results = installed.service(SYSTEM_NS, "netchecks", "results")
     try:
         cluster = Cluster(installed.api, "team-a")
         up = {"name": "up", "type": "http", "url": http_server.url("/json")}
@@ -228,8 +212,8 @@ def test_namespaced_release_serves_its_namespace_with_roles_only(
     roles = {r.metadata.name for r in rbac.list_namespaced_role("team-b").items}
     assert {"scoped-netchecks-operator", "scoped-netchecks-results"} <= roles
 
-    operator = installed.service(OperatorService, SCOPED_NS, "scoped-netchecks", "operator")
-    results = installed.service(ResultsService, SCOPED_NS, "scoped-netchecks", "results")
+    operator = installed.service(SCOPED_NS, "scoped-netchecks", "operator")
+    results = installed.service(SCOPED_NS, "scoped-netchecks", "results")
     try:
         cluster = Cluster(installed.api, "team-b")
         cluster.create_assertion(

@@ -191,7 +191,7 @@ def test_the_settings_the_chart_writes_are_accepted_by_the_services(
         for key, value in env.items():
             monkeypatch.setenv(key, value)
         settings = load_settings(settings_cls)
-        assert settings.lease_name == name
+        assert settings.model_dump()["lease_name"] == name
         assert settings.namespaces == list(ci_values(values_file).get("watchNamespaces") or [])
         for key in env:
             monkeypatch.delenv(key)

@@ -23,7 +23,7 @@ from netchecks_core.validation import validate_config, validate_manifest
 from netchecks_probe.checks import CHECK_MODULES, load_check
 
 from tests.docs.markdown import DOCS, CodeBlock, first_code, page, pages
-from tests.targets.local import LocalTargets
+from tools.targets.local import LocalTargets
 
 ROOT = DOCS.parent
 KUBERNETES_VERSION = "1.33"
@@ -41,7 +41,7 @@ def documents(block: CodeBlock) -> list[Any]:
 def validate_document(document: Any) -> str:
     """Validate one example with the model it is an instance of; returns what it is."""
     assert isinstance(document, dict), "an example is a mapping"
-    kind = document.get("kind")
+    kind = str(document.get("kind", ""))
     if kind == "NetworkAssertion":
         NetworkAssertion.model_validate(document)
         report = validate_manifest(document)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.kubectl.kubectl import Kubectl
-from tests.kubesim.pytest_plugin import (  # noqa: F401 - fixtures
+from tools.kubesim.pytest_plugin import (  # noqa: F401 - fixtures
     kube_faults,
     kube_namespace,
     kubeconfig,

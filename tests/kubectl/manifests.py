@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.kubectl.kubectl import Kubectl
-from tests.kubesim.testing import wait_for
+from tools.kubesim.testing import wait_for
 
 WEB_REACHABLE = """
 apiVersion: netchecks.io/v1

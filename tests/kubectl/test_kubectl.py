@@ -19,9 +19,9 @@ import yaml
 from tests.kubectl.conftest import CRD_FILE, ROOT
 from tests.kubectl.kubectl import Kubectl, header, parse_table
 from tests.kubectl.manifests import WEB_REACHABLE, job, record_event, rows_by_name, wait_rows
-from tests.kubesim.crdcolumns import cell
-from tests.kubesim.faults import Faults
-from tests.kubesim.jsonpath import find
+from tools.kubesim.crdcolumns import cell
+from tools.kubesim.faults import Faults
+from tools.kubesim.jsonpath import find
 
 Obj = dict[str, Any]
 

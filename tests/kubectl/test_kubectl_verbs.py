@@ -16,7 +16,7 @@ import yaml
 from tests.kubectl.conftest import ROOT
 from tests.kubectl.kubectl import Kubectl
 from tests.kubectl.manifests import WEB_REACHABLE, job, record_event, wait_rows
-from tests.kubesim.testing import wait_for
+from tools.kubesim.testing import wait_for
 
 Obj = dict[str, Any]
 

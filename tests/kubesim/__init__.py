@@ -1,20 +1,4 @@
-"""kubesim: a simulated Kubernetes control plane for tests (see README.md).
+"""kubesim's conformance suite: each test states what the real API server does.
 
-Public surface::
-
-    from tests.kubesim import KubeSim, Settings, ImageMapping
-
-    with KubeSim() as sim:
-        sim.write_kubeconfig(path)
-        sim.faults.fail_next(2, code=503, verb="get", path="/leases/")
-        sim.clock.advance(60)
-        sim.controllers.cronjobs.trigger("ns", "my-cronjob")
+kubesim itself lives in :mod:`tools.kubesim`.
 """
-
-from __future__ import annotations
-
-from .errors import ApiError
-from .settings import ImageMapping, Settings
-from .sim import KubeSim
-
-__all__ = ["ApiError", "ImageMapping", "KubeSim", "Settings"]

@@ -1,15 +1,11 @@
-"""kubesim's own tests: fixtures from the plugin, plus client helpers."""
+"""kubesim's own tests: the plugin's fixtures, plus the official client's API groups."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import pytest
+from kubernetes import client
 
-_ROOT = str(Path(__file__).resolve().parents[2])
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
-
-from tests.kubesim.pytest_plugin import (  # noqa: E402, F401
+from tools.kubesim.pytest_plugin import (  # noqa: F401
     kube_api,
     kube_faults,
     kube_namespace,
@@ -18,3 +14,23 @@ from tests.kubesim.pytest_plugin import (  # noqa: E402, F401
     kubesim,
     make_kubesim,
 )
+
+
+@pytest.fixture
+def core(kube_api: client.ApiClient) -> client.CoreV1Api:  # noqa: F811 - the fixture
+    return client.CoreV1Api(kube_api)
+
+
+@pytest.fixture
+def batch(kube_api: client.ApiClient) -> client.BatchV1Api:  # noqa: F811 - the fixture
+    return client.BatchV1Api(kube_api)
+
+
+@pytest.fixture
+def crds(kube_api: client.ApiClient) -> client.ApiextensionsV1Api:  # noqa: F811 - the fixture
+    return client.ApiextensionsV1Api(kube_api)
+
+
+@pytest.fixture
+def custom(kube_api: client.ApiClient) -> client.CustomObjectsApi:  # noqa: F811 - the fixture
+    return client.CustomObjectsApi(kube_api)

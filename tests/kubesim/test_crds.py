@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from kubernetes import client
 
-from .testing import body_of, wait_for
+from tools.kubesim.testing import body_of, wait_for, wait_gone
 
 GROUP = "kubesim.example.com"
 
@@ -72,16 +72,6 @@ def crd_body(plural: str, status: bool = True, scope: str = "Namespaced") -> dic
 
 
 @pytest.fixture
-def crds(kube_api: client.ApiClient) -> client.ApiextensionsV1Api:
-    return client.ApiextensionsV1Api(kube_api)
-
-
-@pytest.fixture
-def custom(kube_api: client.ApiClient) -> client.CustomObjectsApi:
-    return client.CustomObjectsApi(kube_api)
-
-
-@pytest.fixture
 def widgets(crds: client.ApiextensionsV1Api) -> Any:
     try:
         crds.create_custom_resource_definition(crd_body("widgets"))
@@ -100,7 +90,7 @@ def obj(name: str, **spec: Any) -> dict[str, Any]:
     }
 
 
-def test_crd_is_established_and_served_in_discovery(kube_api, crds) -> None:  # type: ignore[no-untyped-def]
+def test_crd_is_established_and_served_in_discovery(kube_api, crds) -> None:
     """Real: after POST the CRD gets NamesAccepted/Established and its group/version appears
     in /apis and /apis/{g}/{v} with a plural/status entry."""
     crd = crds.create_custom_resource_definition(crd_body("gadgets"))
@@ -114,28 +104,20 @@ def test_crd_is_established_and_served_in_discovery(kube_api, crds) -> None:  # 
     crds.delete_custom_resource_definition(f"gadgets.{GROUP}")
 
 
-def test_crd_delete_removes_objects_and_endpoint(kube_api, crds, custom, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_crd_delete_removes_objects_and_endpoint(kube_api, crds, custom, kube_namespace) -> None:
     """Real: CRD delete uninstalls the endpoint and deletes all custom objects."""
     crds.create_custom_resource_definition(crd_body("things"))
     custom.create_namespaced_custom_object(
         GROUP, "v1", kube_namespace, "things", {**obj("t1"), "kind": "Thing"}
     )
     crds.delete_custom_resource_definition(f"things.{GROUP}")
-    wait_for(lambda: _gone(crds, f"things.{GROUP}"), 5, what="CRD removal")
+    wait_gone(crds.read_custom_resource_definition, f"things.{GROUP}", timeout=5)
     with pytest.raises(client.ApiException) as err:
         custom.list_namespaced_custom_object(GROUP, "v1", kube_namespace, "things")
     assert err.value.status == 404
 
 
-def _gone(crds: client.ApiextensionsV1Api, name: str) -> bool:
-    try:
-        crds.read_custom_resource_definition(name)
-    except client.ApiException as exc:
-        return exc.status == 404
-    return False
-
-
-def test_slow_establishment_answers_404_until_established(make_kubesim) -> None:  # type: ignore[no-untyped-def]
+def test_slow_establishment_answers_404_until_established(make_kubesim) -> None:
     """Real: "it might take a few seconds for the endpoint to be created"."""
     sim = make_kubesim(crd_establish_delay=0.5, controllers=False)
     crd_rt = sim.api.resource("apiextensions.k8s.io", "v1", "customresourcedefinitions")
@@ -146,7 +128,7 @@ def test_slow_establishment_answers_404_until_established(make_kubesim) -> None:
     wait_for(lambda: sim.registry.lookup(GROUP, "v1", "slows"), 5, what="establishment")
 
 
-def test_create_answers_201_with_kind_and_generation(custom, widgets, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_create_answers_201_with_kind_and_generation(custom, widgets, kube_namespace) -> None:
     """Real: create_namespaced_custom_object only maps 201 to a body."""
     out = custom.create_namespaced_custom_object(GROUP, "v1", kube_namespace, widgets, obj("w"))
     assert out["kind"] == "Widget" and out["metadata"]["generation"] == 1
@@ -155,7 +137,7 @@ def test_create_answers_201_with_kind_and_generation(custom, widgets, kube_names
     assert custom.list_cluster_custom_object(GROUP, "v1", widgets)["items"]
 
 
-def test_pruning_defaults_and_preserved_fields(custom, widgets, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_pruning_defaults_and_preserved_fields(custom, widgets, kube_namespace) -> None:
     """Real: unknown fields are dropped silently, defaults filled, preserve-unknown kept."""
     body = obj("w", unknown="x", extra={"free": {"form": 1}})
     body["topLevelJunk"] = True
@@ -165,7 +147,7 @@ def test_pruning_defaults_and_preserved_fields(custom, widgets, kube_namespace) 
     assert out["spec"]["extra"] == {"free": {"form": 1}}
 
 
-def test_schema_violations_are_422_with_causes(custom, widgets, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_schema_violations_are_422_with_causes(custom, widgets, kube_namespace) -> None:
     """Real: one cause per violation; message `Widget.<group> "w" is invalid: [...]`."""
     bad = {
         "apiVersion": f"{GROUP}/v1",
@@ -207,7 +189,7 @@ def test_schema_violations_are_422_with_causes(custom, widgets, kube_namespace) 
     )
 
 
-def test_cel_rules_and_transition_rules(custom, widgets, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_cel_rules_and_transition_rules(custom, widgets, kube_namespace) -> None:
     """Real: a failed x-kubernetes-validations rule is `<path>: Invalid value: "object":
     <message>`; oldSelf rules are checked on update only."""
     with pytest.raises(client.ApiException) as err:
@@ -228,7 +210,7 @@ def test_cel_rules_and_transition_rules(custom, widgets, kube_namespace) -> None
     assert "host is immutable" in body_of(err.value)["message"]
 
 
-def test_crd_with_bad_cel_rule_is_rejected(crds) -> None:  # type: ignore[no-untyped-def]
+def test_crd_with_bad_cel_rule_is_rejected(crds) -> None:
     body = crd_body("badrules")
     body["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["x-kubernetes-validations"] = [
         {"rule": "self.x >"}
@@ -238,7 +220,7 @@ def test_crd_with_bad_cel_rule_is_rejected(crds) -> None:  # type: ignore[no-unt
     assert err.value.status == 422
 
 
-def test_crd_with_cel_rule_on_an_untyped_node_is_rejected(crds) -> None:  # type: ignore[no-untyped-def]
+def test_crd_with_cel_rule_on_an_untyped_node_is_rejected(crds) -> None:
     """Real: CEL needs a type; a preserve-unknown-fields node without one has none."""
     body = crd_body("untypedrules")
     spec = body["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
@@ -255,7 +237,7 @@ def test_crd_with_cel_rule_on_an_untyped_node_is_rejected(crds) -> None:  # type
     )
 
 
-def test_put_without_resource_version_is_422_for_custom_objects(  # type: ignore[no-untyped-def]
+def test_put_without_resource_version_is_422_for_custom_objects(
     custom, widgets, kube_namespace
 ) -> None:
     """Real: CRs disallow unconditional update: `metadata.resourceVersion: Invalid value: 0:
@@ -270,7 +252,7 @@ def test_put_without_resource_version_is_422_for_custom_objects(  # type: ignore
     )
 
 
-def test_strategic_merge_on_custom_object_is_415(custom, widgets, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_strategic_merge_on_custom_object_is_415(custom, widgets, kube_namespace) -> None:
     custom.create_namespaced_custom_object(GROUP, "v1", kube_namespace, widgets, obj("w"))
     with pytest.raises(client.ApiException) as err:
         custom.patch_namespaced_custom_object(
@@ -286,7 +268,7 @@ def test_strategic_merge_on_custom_object_is_415(custom, widgets, kube_namespace
     assert body_of(err.value)["reason"] == "UnsupportedMediaType"
 
 
-def test_status_subresource_splits_spec_and_status(custom, widgets, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_status_subresource_splits_spec_and_status(custom, widgets, kube_namespace) -> None:
     """Real: create drops status; main endpoint ignores status; /status ignores everything
     else (labels too) and never bumps generation; spec changes bump generation."""
     body = obj("w")
@@ -321,7 +303,7 @@ def test_status_subresource_splits_spec_and_status(custom, widgets, kube_namespa
     assert out["metadata"]["generation"] == 2
 
 
-def test_without_status_subresource_status_is_a_field(  # type: ignore[no-untyped-def]
+def test_without_status_subresource_status_is_a_field(
     kube_api, crds, custom, kube_namespace
 ) -> None:
     """Real: without the subresource, status is writable and bumps generation; /status 404."""
@@ -341,7 +323,7 @@ def test_without_status_subresource_status_is_a_field(  # type: ignore[no-untype
     assert err.value.status == 404
 
 
-def test_cluster_scoped_custom_resource(crds, custom) -> None:  # type: ignore[no-untyped-def]
+def test_cluster_scoped_custom_resource(crds, custom) -> None:
     try:
         crds.create_custom_resource_definition(crd_body("globals", scope="Cluster"))
     except client.ApiException as exc:
@@ -353,7 +335,7 @@ def test_cluster_scoped_custom_resource(crds, custom) -> None:  # type: ignore[n
     custom.delete_cluster_custom_object(GROUP, "v1", "globals", "g-one")
 
 
-def test_selectable_fields_of_custom_resources(crds, custom, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_selectable_fields_of_custom_resources(crds, custom, kube_namespace) -> None:
     """Real (CRD selectableFields): listed JSON paths become field selectors; others 400."""
     body = crd_body("selectables")
     body["spec"]["versions"][0]["selectableFields"] = [{"jsonPath": ".spec.host"}]

@@ -11,12 +11,7 @@ from typing import Any
 import pytest
 from kubernetes import client
 
-from .testing import body_of, wait_for
-
-
-@pytest.fixture
-def batch(kube_api: client.ApiClient) -> client.BatchV1Api:
-    return client.BatchV1Api(kube_api)
+from tools.kubesim.testing import body_of, wait_for
 
 
 def cronjob(
@@ -56,7 +51,7 @@ def _events(kube_api: client.ApiClient, ns: str, name: str) -> list[str]:
     ]
 
 
-def test_defaults_and_validation(batch, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_defaults_and_validation(batch, kube_namespace) -> None:
     """Real: concurrencyPolicy Allow, history limits 3/1; bad schedules, TZ= in the schedule
     and unknown time zones are 422."""
     cj = batch.create_namespaced_cron_job(kube_namespace, cronjob("d", ["true"], suspend=True))
@@ -77,7 +72,7 @@ def test_defaults_and_validation(batch, kube_namespace) -> None:  # type: ignore
     assert body_of(err.value)["details"]["causes"][0]["field"] == "metadata.name"
 
 
-def test_an_update_is_defaulted_like_a_create(batch, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_an_update_is_defaulted_like_a_create(batch, kube_namespace) -> None:
     """Real: every decoded object is defaulted, so a PUT that leaves out ``suspend`` and
     the history limits stores them defaulted again (and the generation stays)."""
     created = batch.create_namespaced_cron_job(kube_namespace, cronjob("u", ["true"]))
@@ -89,7 +84,7 @@ def test_an_update_is_defaulted_like_a_create(batch, kube_namespace) -> None:  #
     assert updated.metadata.generation == created.metadata.generation
 
 
-def test_schedule_fires_when_the_clock_advances(kubesim, kube_api, batch, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_schedule_fires_when_the_clock_advances(kubesim, kube_api, batch, kube_namespace) -> None:
     """Real: job `<cj>-<unix minutes>`, labels/annotations from the template plus the
     scheduled-timestamp annotation, controller ownerRef; status.active and lastScheduleTime;
     after success lastSuccessfulTime, and active empties."""
@@ -127,7 +122,7 @@ def test_schedule_fires_when_the_clock_advances(kubesim, kube_api, batch, kube_n
     assert "SuccessfulCreate" in _events(kube_api, kube_namespace, "tick")
 
 
-def test_trigger_runs_now(kubesim, batch, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_trigger_runs_now(kubesim, batch, kube_namespace) -> None:
     """Like `kubectl create job --from=cronjob/x`: a Job from the template, right now."""
     batch.create_namespaced_cron_job(
         kube_namespace, cronjob("manual", ["true"], schedule="0 0 1 1 *")
@@ -138,7 +133,7 @@ def test_trigger_runs_now(kubesim, batch, kube_namespace) -> None:  # type: igno
     assert got.metadata.owner_references[0].name == "manual"
 
 
-def test_forbid_skips_while_a_job_is_active(kubesim, kube_api, batch, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_forbid_skips_while_a_job_is_active(kubesim, kube_api, batch, kube_namespace) -> None:
     batch.create_namespaced_cron_job(
         kube_namespace, cronjob("forbid", ["sleep", "30"], concurrencyPolicy="Forbid")
     )
@@ -153,7 +148,7 @@ def test_forbid_skips_while_a_job_is_active(kubesim, kube_api, batch, kube_names
     assert len(_jobs(batch, kube_namespace)) == 1
 
 
-def test_replace_deletes_the_active_job(kubesim, batch, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_replace_deletes_the_active_job(kubesim, batch, kube_namespace) -> None:
     batch.create_namespaced_cron_job(
         kube_namespace, cronjob("replace", ["sleep", "30"], concurrencyPolicy="Replace")
     )
@@ -185,7 +180,7 @@ def test_replace_deletes_the_active_job(kubesim, batch, kube_namespace) -> None:
     )
 
 
-def test_suspend_creates_nothing(kubesim, batch, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_suspend_creates_nothing(kubesim, batch, kube_namespace) -> None:
     import time
 
     batch.create_namespaced_cron_job(kube_namespace, cronjob("sleepy", ["true"], suspend=True))
@@ -194,7 +189,7 @@ def test_suspend_creates_nothing(kubesim, batch, kube_namespace) -> None:  # typ
     assert _jobs(batch, kube_namespace) == []
 
 
-def test_history_limits_delete_oldest(kubesim, batch, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_history_limits_delete_oldest(kubesim, batch, kube_namespace) -> None:
     batch.create_namespaced_cron_job(
         kube_namespace, cronjob("hist", ["true"], successfulJobsHistoryLimit=1)
     )
@@ -218,7 +213,7 @@ def test_history_limits_delete_oldest(kubesim, batch, kube_namespace) -> None:  
     )
 
 
-def test_too_many_missed_starts_only_the_latest(kubesim, kube_api, batch, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_too_many_missed_starts_only_the_latest(kubesim, kube_api, batch, kube_namespace) -> None:
     """Real: more than 100 missed times -> Warning TooManyMissedTimes; only the most recent
     missed time is started."""
     batch.create_namespaced_cron_job(kube_namespace, cronjob("missed", ["true"], suspend=True))
@@ -233,7 +228,7 @@ def test_too_many_missed_starts_only_the_latest(kubesim, kube_api, batch, kube_n
     assert len(jobs) == 1
 
 
-def test_time_zone_and_set_clock(make_kubesim) -> None:  # type: ignore[no-untyped-def]
+def test_time_zone_and_set_clock(make_kubesim) -> None:
     """spec.timeZone: the schedule is read in that zone; the annotation is in that zone."""
     sim = make_kubesim()
     sim.clock.set(datetime(2030, 1, 1, 23, 58, tzinfo=UTC))  # 08:58 in Tokyo
@@ -252,7 +247,7 @@ def test_time_zone_and_set_clock(make_kubesim) -> None:  # type: ignore[no-untyp
     )
 
 
-def test_starting_deadline_skips_runs_missed_for_too_long(make_kubesim) -> None:  # type: ignore[no-untyped-def]
+def test_starting_deadline_skips_runs_missed_for_too_long(make_kubesim) -> None:
     """Real: with startingDeadlineSeconds, a schedule missed by more than the deadline is
     not started late; the next one within the deadline is."""
     import time

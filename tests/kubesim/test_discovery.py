@@ -8,7 +8,7 @@ from __future__ import annotations
 import yaml
 from kubernetes import client, dynamic
 
-from .testing import api_client
+from tools.kubesim.testing import api_client
 
 
 def test_version_has_all_nine_fields(kube_api: client.ApiClient) -> None:
@@ -20,7 +20,7 @@ def test_version_has_all_nine_fields(kube_api: client.ApiClient) -> None:
     assert info.platform and info.go_version and info.compiler and info.build_date
 
 
-def test_kubeconfig_is_plain_http_with_a_token(kubeconfig, kubesim) -> None:  # type: ignore[no-untyped-def]
+def test_kubeconfig_is_plain_http_with_a_token(kubeconfig, kubesim) -> None:
     """The kubeconfig points at http://127.0.0.1:PORT with a bearer token."""
     doc = yaml.safe_load(kubeconfig.read_text())
     assert doc["clusters"][0]["cluster"]["server"] == kubesim.url
@@ -51,7 +51,7 @@ def test_resource_lists_include_subresources(kube_api: client.ApiClient) -> None
     assert "watch" in batch["jobs"].verbs
 
 
-def test_dynamic_client_discovers_everything(kubeconfig, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_dynamic_client_discovers_everything(kubeconfig, tmp_path) -> None:
     """The official DynamicClient walks /version, /apis, /api/v1, /apis/{g}/{v}."""
     api = api_client(kubeconfig)
     dyn = dynamic.DynamicClient(api, cache_file=str(tmp_path / "discovery.json"))

@@ -15,12 +15,7 @@ from typing import Any
 import pytest
 from kubernetes import client, watch
 
-from .testing import api_client, body_of, pod_manifest, wait_for
-
-
-@pytest.fixture
-def core(kube_api: client.ApiClient) -> client.CoreV1Api:
-    return client.CoreV1Api(kube_api)
+from tools.kubesim.testing import api_client, body_of, pod_manifest, wait_for, wait_gone
 
 
 @pytest.mark.parametrize(
@@ -33,7 +28,7 @@ def core(kube_api: client.ApiClient) -> client.CoreV1Api:
         (504, "Timeout"),
     ],
 )
-def test_fail_next_requests(core, kube_faults, kube_namespace, code: int, reason: str) -> None:  # type: ignore[no-untyped-def]
+def test_fail_next_requests(core, kube_faults, kube_namespace, code: int, reason: str) -> None:
     """B3: the next N matching requests fail with a real-looking Status (429/503 carry
     Retry-After and details.retryAfterSeconds); then it heals."""
     kube_faults.fail_next(2, code=code, verb="create", path=f"/namespaces/{kube_namespace}/")
@@ -48,7 +43,7 @@ def test_fail_next_requests(core, kube_faults, kube_namespace, code: int, reason
     assert core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "c"}})
 
 
-def test_get_retried_transparently_on_retry_after(core, kube_faults, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_get_retried_transparently_on_retry_after(core, kube_faults, kube_namespace) -> None:
     """The official client's urllib3 pool retries idempotent GETs answered 429/503 with a
     Retry-After header (up to 3 times): injected throttling is invisible to the caller."""
     core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "c"}})
@@ -56,7 +51,7 @@ def test_get_retried_transparently_on_retry_after(core, kube_faults, kube_namesp
     assert core.read_namespaced_config_map("c", kube_namespace).metadata.name == "c"
 
 
-def test_fail_next_matches_verb_only(core, kube_faults, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_fail_next_matches_verb_only(core, kube_faults, kube_namespace) -> None:
     kube_faults.fail_next(1, code=500, verb="create")
     core.list_namespaced_config_map(kube_namespace)
     with pytest.raises(client.ApiException):
@@ -64,7 +59,7 @@ def test_fail_next_matches_verb_only(core, kube_faults, kube_namespace) -> None:
     core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "c"}})
 
 
-def test_conflict_on_next_update_exercises_retry_loops(core, kube_faults, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_conflict_on_next_update_exercises_retry_loops(core, kube_faults, kube_namespace) -> None:
     """B3/B4: a retry-on-conflict loop converges after injected 409s."""
     core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "c"}})
     kube_faults.fail_next(2, code=409, verb="update")
@@ -81,7 +76,7 @@ def test_conflict_on_next_update_exercises_retry_loops(core, kube_faults, kube_n
     assert attempts == 3
 
 
-def test_racing_writer_makes_the_read_stale(kubesim, core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_racing_writer_makes_the_read_stale(kubesim, core, kube_namespace) -> None:
     """B4: a background write between GET and PUT -> 409 Conflict."""
     core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "c"}})
     cm = core.read_namespaced_config_map("c", kube_namespace)
@@ -91,7 +86,7 @@ def test_racing_writer_makes_the_read_stale(kubesim, core, kube_namespace) -> No
     assert err.value.status == 409
 
 
-def test_latency(core, kube_faults, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_latency(core, kube_faults, kube_namespace) -> None:
     """B5: added latency delays matching requests (and the first byte of a watch)."""
     kube_faults.add_latency(0.3, verb="list")
     start = time.monotonic()
@@ -102,7 +97,7 @@ def test_latency(core, kube_faults, kube_namespace) -> None:  # type: ignore[no-
     assert time.monotonic() - start < 0.3
 
 
-def test_client_read_timeout_on_a_slow_watch(core, kube_faults, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_client_read_timeout_on_a_slow_watch(core, kube_faults, kube_namespace) -> None:
     """B2: a delayed first byte trips the client's _request_timeout."""
     import urllib3
 
@@ -114,7 +109,7 @@ def test_client_read_timeout_on_a_slow_watch(core, kube_faults, kube_namespace) 
             pass
 
 
-def test_drop_all_watches_and_client_resumes(kubesim, core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_drop_all_watches_and_client_resumes(kubesim, core, kube_namespace) -> None:
     """B2: the server closes every watch; Watch (no timeout_seconds) reconnects from the last
     RV it saw and misses nothing."""
     core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "first"}})
@@ -136,7 +131,7 @@ def test_drop_all_watches_and_client_resumes(kubesim, core, kube_namespace) -> N
     assert seen == ["first", "second"]
 
 
-def test_expired_history_gives_410_on_resume(kubesim, core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_expired_history_gives_410_on_resume(kubesim, core, kube_namespace) -> None:
     """B1: after expiring history, resuming from an older RV is ERROR 410 Expired (the
     Watch helper retries once, then raises), and a stale continue token is 410."""
     for i in range(3):
@@ -168,7 +163,7 @@ def test_expired_history_gives_410_on_resume(kubesim, core, kube_namespace) -> N
     assert got == []
 
 
-def test_restart_keeps_state_and_port(kubesim, kubeconfig, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_restart_keeps_state_and_port(kubesim, kubeconfig, kube_namespace) -> None:
     """B: the server restarts on the same port; clients reconnect and see the same data."""
     with api_client(kubeconfig) as api:
         core = client.CoreV1Api(api)
@@ -179,7 +174,7 @@ def test_restart_keeps_state_and_port(kubesim, kubeconfig, kube_namespace) -> No
         assert core.read_namespaced_config_map("kept", kube_namespace).metadata.name == "kept"
 
 
-def test_restart_ends_watches_which_resume(kubesim, core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_restart_ends_watches_which_resume(kubesim, core, kube_namespace) -> None:
     """A restart ends every watch; a consumer that re-watches from its last RV (connection
     errors included, which the official Watch does not retry) misses nothing, because the
     watch history survives the restart."""
@@ -219,7 +214,7 @@ def _pod_phase(core: client.CoreV1Api, ns: str) -> Any:
     return core.read_namespaced_pod("p", ns).status.phase
 
 
-def test_kill_a_running_pod(kubesim, core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_kill_a_running_pod(kubesim, core, kube_namespace) -> None:
     """B6: killing the container (SIGKILL) ends it with 137 and fails the pod."""
     core.create_namespaced_pod(kube_namespace, pod_manifest("p", ["sleep", "30"], image="busybox"))
     wait_for(lambda: _pod_phase(core, kube_namespace) == "Running", 10, what="Running")
@@ -231,7 +226,7 @@ def test_kill_a_running_pod(kubesim, core, kube_namespace) -> None:  # type: ign
     assert (term.exit_code, term.reason) == (137, "Error")
 
 
-def test_oom_kill(kubesim, core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_oom_kill(kubesim, core, kube_namespace) -> None:
     core.create_namespaced_pod(kube_namespace, pod_manifest("p", ["sleep", "30"], image="busybox"))
     wait_for(lambda: _pod_phase(core, kube_namespace) == "Running", 10, what="Running")
     kubesim.faults.kill_pod(kube_namespace, "p", sig=signal.SIGKILL, reason="OOMKilled")
@@ -242,7 +237,7 @@ def test_oom_kill(kubesim, core, kube_namespace) -> None:  # type: ignore[no-unt
     assert (term.exit_code, term.reason) == (137, "OOMKilled")
 
 
-def test_pod_log_unavailable_window(kubesim, core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_pod_log_unavailable_window(kubesim, core, kube_namespace) -> None:
     """B6: the log endpoint answers 400 ContainerCreating (or 500) until restored."""
     core.create_namespaced_pod(kube_namespace, pod_manifest("p", ["echo", "hi"], image="busybox"))
     wait_for(lambda: _pod_phase(core, kube_namespace) == "Succeeded", 10, what="done")
@@ -264,22 +259,15 @@ def test_pod_log_unavailable_window(kubesim, core, kube_namespace) -> None:  # t
     assert core.read_namespaced_pod_log("p", kube_namespace) == "hi\n"
 
 
-def test_pod_deleted_while_running(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_pod_deleted_while_running(core, kube_namespace) -> None:
     core.create_namespaced_pod(kube_namespace, pod_manifest("p", ["sleep", "30"], image="busybox"))
     wait_for(lambda: _pod_phase(core, kube_namespace) == "Running", 10, what="Running")
     core.delete_namespaced_pod("p", kube_namespace, grace_period_seconds=1)
 
-    def gone() -> bool:
-        try:
-            core.read_namespaced_pod("p", kube_namespace)
-        except client.ApiException as exc:
-            return exc.status == 404
-        return False
-
-    wait_for(gone, 10, what="pod removal")
+    wait_gone(core.read_namespaced_pod, "p", kube_namespace)
 
 
-def test_stuck_finalizer_keeps_object_terminating(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_stuck_finalizer_keeps_object_terminating(core, kube_namespace) -> None:
     """B8: an object whose finalizer is never removed stays with deletionTimestamp."""
     core.create_namespaced_config_map(
         kube_namespace, {"metadata": {"name": "stuck", "finalizers": ["example.com/never"]}}
@@ -290,9 +278,9 @@ def test_stuck_finalizer_keeps_object_terminating(core, kube_namespace) -> None:
     core.patch_namespaced_config_map("stuck", kube_namespace, {"metadata": {"finalizers": None}})
 
 
-def test_delayed_controllers(make_kubesim) -> None:  # type: ignore[no-untyped-def]
+def test_delayed_controllers(make_kubesim) -> None:
     """B5: GC, Job controller and kubelet delays are settings."""
-    from .testing import job_manifest
+    from tools.kubesim.testing import job_manifest
 
     sim = make_kubesim(job_controller_delay=0.4, kubelet_delay=0.2)
     jobs = sim.api.resource("batch", "v1", "jobs")
@@ -306,7 +294,7 @@ def test_delayed_controllers(make_kubesim) -> None:  # type: ignore[no-untyped-d
     assert time.monotonic() - start >= 0.6
 
 
-def test_raw_error_body_shape(kubesim, kube_faults) -> None:  # type: ignore[no-untyped-def]
+def test_raw_error_body_shape(kubesim, kube_faults) -> None:
     kube_faults.fail_next(1, code=503, path="^/api/v1/namespaces$")
     req = urllib.request.Request(f"{kubesim.url}/api/v1/namespaces")
     try:
@@ -319,7 +307,7 @@ def test_raw_error_body_shape(kubesim, kube_faults) -> None:  # type: ignore[no-
         raise AssertionError("expected 503")
 
 
-def test_short_server_side_watch_timeouts(kubesim, kube_faults, core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_short_server_side_watch_timeouts(kubesim, kube_faults, core, kube_namespace) -> None:
     """B2: the server ends watches early and cleanly (no ERROR); Watch without
     timeout_seconds reconnects from its last RV and misses nothing."""
     kube_faults.set_watch_timeout(0.3)
@@ -346,7 +334,7 @@ def test_short_server_side_watch_timeouts(kubesim, kube_faults, core, kube_names
     assert seen == ["c0", "c1", "c2"]
 
 
-def test_controller_downtime_collapses_missed_schedules(  # type: ignore[no-untyped-def]
+def test_controller_downtime_collapses_missed_schedules(
     kubesim, kube_faults, kube_api, kube_namespace
 ) -> None:
     """B7: while the CronJob controller is down, schedules pass; on its return only the
@@ -383,10 +371,10 @@ def test_controller_downtime_collapses_missed_schedules(  # type: ignore[no-unty
     assert len(batch.list_namespaced_job(kube_namespace).items) == 1
 
 
-def test_node_loss(kubesim, kube_api, core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_node_loss(kubesim, kube_api, core, kube_namespace) -> None:
     """B6: a lost node leaves its Pod in phase Unknown (Ready=False, NodeLost); once the
     Pod is force-deleted its Job counts a failure and replaces it."""
-    from .testing import job_manifest
+    from tools.kubesim.testing import job_manifest
 
     batch = client.BatchV1Api(kube_api)
     batch.create_namespaced_job(kube_namespace, job_manifest("j", ["sleep", "30"], image="busybox"))
@@ -420,7 +408,7 @@ def test_node_loss(kubesim, kube_api, core, kube_namespace) -> None:  # type: ig
 
 
 @pytest.mark.parametrize("kind", ["blank_line", "partial_json", "error_without_code"])
-def test_malformed_streams_are_off_by_default_and_injectable(  # type: ignore[no-untyped-def]
+def test_malformed_streams_are_off_by_default_and_injectable(
     kube_faults, core, kube_namespace, kind: str
 ) -> None:
     """B9: defects the real server never produces break the official Watch the way the

@@ -10,30 +10,10 @@ from typing import Any
 import pytest
 from kubernetes import client
 
-from .testing import job_manifest, wait_for
+from tools.kubesim.testing import exists, job_manifest, wait_for, wait_gone
 
 
-@pytest.fixture
-def core(kube_api: client.ApiClient) -> client.CoreV1Api:
-    return client.CoreV1Api(kube_api)
-
-
-@pytest.fixture
-def batch(kube_api: client.ApiClient) -> client.BatchV1Api:
-    return client.BatchV1Api(kube_api)
-
-
-def _exists(read: Any, *args: Any) -> bool:
-    try:
-        read(*args)
-    except client.ApiException as exc:
-        if exc.status == 404:
-            return False
-        raise
-    return True
-
-
-def test_job_status_subresource(batch, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_job_status_subresource(batch, kube_namespace) -> None:
     """Real (Job strategy): create clears status; the main endpoint keeps the old status;
     /status keeps the old spec."""
     manifest = job_manifest("j", ["true"], image="busybox", suspend=True)
@@ -49,7 +29,7 @@ def test_job_status_subresource(batch, kube_namespace) -> None:  # type: ignore[
     assert job.metadata.generation == 1
 
 
-def test_pod_status_subresource(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_pod_status_subresource(core, kube_namespace) -> None:
     core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "x"}})
     pod = core.create_namespaced_pod(
         kube_namespace,
@@ -82,32 +62,36 @@ def _owned_config_map(owner: Any, name: str, block: bool = True) -> dict[str, An
     }
 
 
-def test_background_cascade_deletes_dependents(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_background_cascade_deletes_dependents(core, kube_namespace) -> None:
     """Real: owner deleted at once; the GC deletes dependents whose owners are all gone."""
     owner = core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "owner"}})
     core.create_namespaced_config_map(kube_namespace, _owned_config_map(owner, "child"))
     core.delete_namespaced_config_map("owner", kube_namespace, propagation_policy="Background")
-    wait_for(
-        lambda: not _exists(core.read_namespaced_config_map, "child", kube_namespace),
-        5,
+    wait_gone(
+        core.read_namespaced_config_map,
+        "child",
+        kube_namespace,
+        timeout=5,
         what="dependent deletion",
     )
 
 
-def test_owner_matched_by_uid_not_name(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_owner_matched_by_uid_not_name(core, kube_namespace) -> None:
     """Real: an owner with the same name but another uid counts as absent."""
     owner = core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "owner"}})
     core.delete_namespaced_config_map("owner", kube_namespace)
     core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "owner"}})
     core.create_namespaced_config_map(kube_namespace, _owned_config_map(owner, "child"))
-    wait_for(
-        lambda: not _exists(core.read_namespaced_config_map, "child", kube_namespace),
-        5,
+    wait_gone(
+        core.read_namespaced_config_map,
+        "child",
+        kube_namespace,
+        timeout=5,
         what="dependent of a stale uid to go",
     )
 
 
-def test_dependent_with_a_live_owner_survives_and_loses_dangling_refs(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_dependent_with_a_live_owner_survives_and_loses_dangling_refs(core, kube_namespace) -> None:
     """Real: "If ALL objects in the list have been deleted, this object will be garbage
     collected"; dangling refs are removed."""
     a = core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "a"}})
@@ -133,23 +117,21 @@ def test_dependent_with_a_live_owner_survives_and_loses_dangling_refs(core, kube
     )
 
 
-def test_orphan_keeps_dependents_and_strips_owner_refs(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_orphan_keeps_dependents_and_strips_owner_refs(core, kube_namespace) -> None:
     """Real: finalizer `orphan`; the GC removes the owner from dependents' ownerReferences,
     then the finalizer; the owner disappears, dependents survive."""
     owner = core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "owner"}})
     core.create_namespaced_config_map(kube_namespace, _owned_config_map(owner, "child"))
     out = core.delete_namespaced_config_map("owner", kube_namespace, propagation_policy="Orphan")
     assert "orphan" in out["metadata"]["finalizers"]
-    wait_for(
-        lambda: not _exists(core.read_namespaced_config_map, "owner", kube_namespace),
-        5,
-        what="owner removal",
+    wait_gone(
+        core.read_namespaced_config_map, "owner", kube_namespace, timeout=5, what="owner removal"
     )
     child = core.read_namespaced_config_map("child", kube_namespace)
     assert not child.metadata.owner_references
 
 
-def test_foreground_waits_for_blocking_dependents(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_foreground_waits_for_blocking_dependents(core, kube_namespace) -> None:
     """Real: owner keeps deletionTimestamp + foregroundDeletion until every dependent with
     blockOwnerDeletion is gone."""
     owner = core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "owner"}})
@@ -167,28 +149,28 @@ def test_foreground_waits_for_blocking_dependents(core, kube_namespace) -> None:
     held = core.read_namespaced_config_map("owner", kube_namespace)
     assert held.metadata.deletion_timestamp and "foregroundDeletion" in held.metadata.finalizers
     core.patch_namespaced_config_map("child", kube_namespace, {"metadata": {"finalizers": None}})
-    wait_for(
-        lambda: not _exists(core.read_namespaced_config_map, "owner", kube_namespace),
-        5,
+    wait_gone(
+        core.read_namespaced_config_map,
+        "owner",
+        kube_namespace,
+        timeout=5,
         what="owner removal after dependents",
     )
 
 
-def test_job_delete_without_policy_orphans_pods(core, batch, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_job_delete_without_policy_orphans_pods(core, batch, kube_namespace) -> None:
     """Real: batch/v1 Job's default policy is Orphan: `delete_namespaced_job(name, ns)` leaves
     the Pods (and strips the Job from their ownerReferences)."""
     batch.create_namespaced_job(kube_namespace, job_manifest("j", ["sleep", "30"], image="busybox"))
     pods = wait_for(lambda: core.list_namespaced_pod(kube_namespace).items, 5, what="pod")
     batch.delete_namespaced_job("j", kube_namespace)
-    wait_for(
-        lambda: not _exists(batch.read_namespaced_job, "j", kube_namespace), 5, what="job removal"
-    )
+    wait_gone(batch.read_namespaced_job, "j", kube_namespace, timeout=5, what="job removal")
     pod = core.read_namespaced_pod(pods[0].metadata.name, kube_namespace)
     assert not pod.metadata.owner_references
     core.delete_namespaced_pod(pod.metadata.name, kube_namespace, grace_period_seconds=0)
 
 
-def test_job_delete_background_removes_pods(core, batch, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_job_delete_background_removes_pods(core, batch, kube_namespace) -> None:
     batch.create_namespaced_job(kube_namespace, job_manifest("j", ["sleep", "30"], image="busybox"))
     wait_for(lambda: core.list_namespaced_pod(kube_namespace).items, 5, what="pod")
     batch.delete_namespaced_job(
@@ -197,7 +179,7 @@ def test_job_delete_background_removes_pods(core, batch, kube_namespace) -> None
     wait_for(lambda: not core.list_namespaced_pod(kube_namespace).items, 10, what="pods gone")
 
 
-def test_namespace_delete_cascades(core, kubesim) -> None:  # type: ignore[no-untyped-def]
+def test_namespace_delete_cascades(core, kubesim) -> None:
     """Real: a deleted namespace is Terminating, refuses new content (403), and goes away
     once its content is deleted."""
     core.create_namespace({"metadata": {"name": "doomed"}})
@@ -210,12 +192,12 @@ def test_namespace_delete_cascades(core, kubesim) -> None:  # type: ignore[no-un
         core.create_namespaced_config_map("doomed", {"metadata": {"name": "new"}})
     assert err.value.status == 403
     core.patch_namespaced_config_map("c", "doomed", {"metadata": {"finalizers": None}})
-    wait_for(lambda: not _exists(core.read_namespace, "doomed"), 5, what="namespace removal")
+    wait_gone(core.read_namespace, "doomed", timeout=5, what="namespace removal")
 
 
-def test_default_service_account_is_created(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_default_service_account_is_created(core, kube_namespace) -> None:
     wait_for(
-        lambda: _exists(core.read_namespaced_service_account, "default", kube_namespace),
+        lambda: exists(core.read_namespaced_service_account, "default", kube_namespace),
         5,
         what="default service account",
     )

@@ -14,7 +14,7 @@ import helm_python as helm
 import pytest
 from kubernetes import client
 
-from .testing import api_client, wait_for
+from tools.kubesim.testing import api_client, wait_for
 
 CHART = Path(__file__).parent / "charts" / "demo"
 
@@ -30,7 +30,7 @@ def helm_config(kubeconfig: Path, kube_namespace: str) -> Any:
     config.close()
 
 
-def test_helm_lint_and_install_upgrade_uninstall(helm_config, kubeconfig, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_helm_lint_and_install_upgrade_uninstall(helm_config, kubeconfig, kube_namespace) -> None:
     assert helm.lint(str(CHART))["errors"] == []
     release = helm_config.install(
         str(CHART),
@@ -65,7 +65,7 @@ def test_helm_lint_and_install_upgrade_uninstall(helm_config, kubeconfig, kube_n
         )
         assert upgraded["revision"] == 2
         releases = core.list_namespaced_secret(kube_namespace, label_selector="owner=helm")
-        assert sorted(s.metadata.name for s in releases.items) == [
+        assert sorted(str(s.metadata.name) for s in releases.items) == [
             "sh.helm.release.v1.demo.v1",
             "sh.helm.release.v1.demo.v2",
         ]

@@ -8,19 +8,9 @@ from __future__ import annotations
 import pytest
 from kubernetes import client
 
-from .testing import job_manifest, wait_for
+from tools.kubesim.testing import job_manifest, wait_for, wait_gone
 
 TRACKING = "batch.kubernetes.io/job-tracking"
-
-
-@pytest.fixture
-def core(kube_api: client.ApiClient) -> client.CoreV1Api:
-    return client.CoreV1Api(kube_api)
-
-
-@pytest.fixture
-def batch(kube_api: client.ApiClient) -> client.BatchV1Api:
-    return client.BatchV1Api(kube_api)
 
 
 def _finished(batch: client.BatchV1Api, name: str, ns: str) -> client.V1Job | None:
@@ -29,7 +19,7 @@ def _finished(batch: client.BatchV1Api, name: str, ns: str) -> client.V1Job | No
     return job if types & {"Complete", "Failed"} else None
 
 
-def test_defaults_selector_and_labels_at_create(batch, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_defaults_selector_and_labels_at_create(batch, kube_namespace) -> None:
     """Real (generateSelector): controller-uid/job-name labels on the template, selector on
     batch.kubernetes.io/controller-uid, defaults parallelism/completions/backoffLimit/..."""
     job = batch.create_namespaced_job(
@@ -46,7 +36,7 @@ def test_defaults_selector_and_labels_at_create(batch, kube_namespace) -> None: 
     assert job.metadata.labels["job-name"] == "j"
 
 
-def test_restart_policy_always_is_rejected(batch, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_restart_policy_always_is_rejected(batch, kube_namespace) -> None:
     manifest = job_manifest("j", ["true"], image="busybox")
     manifest["spec"]["template"]["spec"]["restartPolicy"] = "Always"
     with pytest.raises(client.ApiException) as err:
@@ -55,7 +45,7 @@ def test_restart_policy_always_is_rejected(batch, kube_namespace) -> None:  # ty
     assert "spec.template.spec.restartPolicy: Unsupported value" in err.value.body
 
 
-def test_successful_job(core, batch, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_successful_job(core, batch, kube_namespace) -> None:
     """Real: pods `<job>-xxxxx` with a controller ref and the tracking finalizer (removed
     once counted); SuccessCriteriaMet then Complete (CompletionsReached); completionTime;
     events SuccessfulCreate and Completed."""
@@ -97,7 +87,7 @@ def test_successful_job(core, batch, kube_namespace) -> None:  # type: ignore[no
     wait_for(lambda: {"SuccessfulCreate", "Completed"} <= reasons(), 5, what="events")
 
 
-def test_backoff_limit_exceeded(batch, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_backoff_limit_exceeded(batch, kube_namespace) -> None:
     """Real: failed pods > backoffLimit -> FailureTarget then Failed (BackoffLimitExceeded);
     no completionTime on failure."""
     batch.create_namespaced_job(
@@ -110,7 +100,7 @@ def test_backoff_limit_exceeded(batch, kube_namespace) -> None:  # type: ignore[
     assert job.status.completion_time is None
 
 
-def test_active_deadline_exceeded(core, batch, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_active_deadline_exceeded(core, batch, kube_namespace) -> None:
     """Real: activeDeadlineSeconds takes precedence: running pods are killed and the Job
     fails with DeadlineExceeded."""
     batch.create_namespaced_job(
@@ -122,7 +112,7 @@ def test_active_deadline_exceeded(core, batch, kube_namespace) -> None:  # type:
     assert job.status.active == 0
 
 
-def test_parallel_completions(batch, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_parallel_completions(batch, kube_namespace) -> None:
     batch.create_namespaced_job(
         kube_namespace,
         job_manifest("many", ["true"], image="busybox", completions=3, parallelism=2),
@@ -131,7 +121,7 @@ def test_parallel_completions(batch, kube_namespace) -> None:  # type: ignore[no
     assert job.status.succeeded == 3
 
 
-def test_suspend_and_resume(core, batch, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_suspend_and_resume(core, batch, kube_namespace) -> None:
     """Real: a suspended Job has condition Suspended and no pods; resume creates them."""
     batch.create_namespaced_job(
         kube_namespace, job_manifest("s", ["true"], image="busybox", suspend=True)
@@ -151,23 +141,16 @@ def test_suspend_and_resume(core, batch, kube_namespace) -> None:  # type: ignor
     wait_for(lambda: _finished(batch, "s", kube_namespace), 10, what="resumed job to finish")
 
 
-def test_ttl_after_finished_deletes_job_and_pods(core, batch, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_ttl_after_finished_deletes_job_and_pods(core, batch, kube_namespace) -> None:
     batch.create_namespaced_job(
         kube_namespace, job_manifest("ttl", ["true"], image="busybox", ttlSecondsAfterFinished=0)
     )
 
-    def gone() -> bool:
-        try:
-            batch.read_namespaced_job("ttl", kube_namespace)
-        except client.ApiException as exc:
-            return exc.status == 404
-        return False
-
-    wait_for(gone, 10, what="TTL deletion")
+    wait_gone(batch.read_namespaced_job, "ttl", kube_namespace)
     wait_for(lambda: not core.list_namespaced_pod(kube_namespace).items, 10, what="pods gone")
 
 
-def test_backoff_delays_recreation(make_kubesim) -> None:  # type: ignore[no-untyped-def]
+def test_backoff_delays_recreation(make_kubesim) -> None:
     """Real: failed pods are recreated with exponential back-off (configurable here)."""
     import time
 
@@ -188,7 +171,7 @@ def test_backoff_delays_recreation(make_kubesim) -> None:  # type: ignore[no-unt
     assert time.monotonic() - start >= 0.6
 
 
-def test_indexed_job(core, batch, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_indexed_job(core, batch, kube_namespace) -> None:
     """Real (completionMode Indexed): pods `<job>-<i>-xxxxx` with the completion-index
     annotation and JOB_COMPLETION_INDEX; status.completedIndexes `0-2`."""
     script = "import os; print(os.environ['JOB_COMPLETION_INDEX'])"

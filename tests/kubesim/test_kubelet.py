@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from kubernetes import client, watch
 
-from .testing import body_of, pod_manifest, wait_for
+from tools.kubesim.testing import body_of, pod_manifest, wait_for, wait_gone
 
 SCRIPT = textwrap.dedent("""
     import json, os, sys
@@ -33,17 +33,12 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
-@pytest.fixture
-def core(kube_api: client.ApiClient) -> client.CoreV1Api:
-    return client.CoreV1Api(kube_api)
-
-
 def _phase(core: client.CoreV1Api, name: str, ns: str, *phases: str) -> client.V1Pod | None:
     pod = core.read_namespaced_pod(name, ns)
     return pod if pod.status.phase in phases else None
 
 
-def test_pod_lifecycle_and_container_status(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_pod_lifecycle_and_container_status(core, kube_namespace) -> None:
     """Real: nodeName + PodScheduled, Pending -> Running -> Succeeded; containerStatuses
     carry name/image/imageID/ready/restartCount; terminated exitCode+reason Completed."""
     core.create_namespaced_pod(
@@ -63,7 +58,7 @@ def test_pod_lifecycle_and_container_status(core, kube_namespace) -> None:  # ty
     assert {c.type: c.status for c in done.status.conditions}["Ready"] == "False"
 
 
-def test_nonzero_exit_fails_the_pod(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_nonzero_exit_fails_the_pod(core, kube_namespace) -> None:
     core.create_namespaced_pod(
         kube_namespace, pod_manifest("p", ["sh", "-c", "exit 7"], image="busybox")
     )
@@ -72,7 +67,7 @@ def test_nonzero_exit_fails_the_pod(core, kube_namespace) -> None:  # type: igno
     assert (term.exit_code, term.reason) == (7, "Error")
 
 
-def test_on_failure_restarts_the_container(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_on_failure_restarts_the_container(core, kube_namespace) -> None:
     """restartPolicy OnFailure: restartCount grows, the previous run moves to lastState, and
     `previous=true` serves the previous run's log."""
     script = (
@@ -92,12 +87,12 @@ def test_on_failure_restarts_the_container(core, kube_namespace) -> None:  # typ
 
 
 @pytest.mark.parametrize("mode", ["namespace", "rewrite"])
-def test_volumes_env_and_path_mapping(make_kubesim, request, mode: str) -> None:  # type: ignore[no-untyped-def]
+def test_volumes_env_and_path_mapping(make_kubesim, request, mode: str) -> None:
     """ConfigMap and Secret volumes (items projection, the ..data layout), emptyDir, env
     from values/ConfigMap/Secret/fieldRef. In "namespace" mode the process sees the real
     container paths; in "rewrite" mode container paths in args and env values are mapped
     onto the host directories."""
-    from .testing import api_client
+    from tools.kubesim.testing import api_client
 
     sim = make_kubesim(mount_mode=mode)
     assert sim.kubelet.mount_mode == mode
@@ -166,7 +161,7 @@ def test_volumes_env_and_path_mapping(make_kubesim, request, mode: str) -> None:
         assert out["args"][1].startswith("--scratch=" + str(sim.work_dir))
 
 
-def test_namespace_mode_shows_literal_container_paths(make_kubesim) -> None:  # type: ignore[no-untyped-def]
+def test_namespace_mode_shows_literal_container_paths(make_kubesim) -> None:
     """With mount namespaces a program can open a mount path hard-coded in its source."""
     sim = make_kubesim(mount_mode="namespace")
     api = sim.api
@@ -180,20 +175,10 @@ def test_namespace_mode_shows_literal_container_paths(make_kubesim) -> None:  # 
     manifest["spec"]["containers"][0]["volumeMounts"] = [
         {"name": "v", "mountPath": "/kubesim-literal", "readOnly": True}
     ]
-    pods = api.resource("", "v1", "pods")
-    api.create(pods, "default", manifest)
-    wait_for(
-        lambda: (
-            (api.get(pods, "default", "p").get("status") or {}).get("phase")
-            in ("Succeeded", "Failed")
-        ),
-        10,
-        what="pod",
-    )
-    assert sim.kubelet.logs.serve("default", "p", {}) == b"literal\n"
+    assert _run_to_the_end(sim, manifest) == b"literal\n"
 
 
-def test_missing_config_map_blocks_start_until_created(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_missing_config_map_blocks_start_until_created(core, kube_namespace) -> None:
     """Real: the Pod stays Pending, its container waiting with ContainerCreating, and the
     kubelet posts a Warning FailedMount Event `MountVolume.SetUp failed for volume "c" :
     configmap "later" not found`; once the ConfigMap exists the volume mounts and it runs."""
@@ -220,7 +205,7 @@ def test_missing_config_map_blocks_start_until_created(core, kube_namespace) -> 
     assert core.read_namespaced_pod_log("p", kube_namespace) == "here\n"
 
 
-def test_unmapped_image_is_an_image_pull_error(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_unmapped_image_is_an_image_pull_error(core, kube_namespace) -> None:
     """Real kubelet: waiting ErrImagePull then ImagePullBackOff; the pod stays Pending; logs
     answer 400 `is waiting to start: trying and failing to pull image`."""
     core.create_namespaced_pod(kube_namespace, pod_manifest("p", ["x"], image="nginx:1.27"))
@@ -237,11 +222,11 @@ def test_unmapped_image_is_an_image_pull_error(core, kube_namespace) -> None:  #
     assert "is waiting to start: trying and failing to pull image" in body_of(err.value)["message"]
 
 
-def test_probe_image_runs_from_this_environment(kubesim) -> None:  # type: ignore[no-untyped-def]
+def test_probe_image_runs_from_this_environment(kubesim) -> None:
     """Default mapping: any registry/tag of `.../netchecks-probe` resolves commands in the
     Python environment kubesim runs in."""
-    from tests.kubesim.containers import find_mapping
-    from tests.kubesim.settings import default_images
+    from tools.kubesim.containers import find_mapping
+    from tools.kubesim.settings import default_images
 
     for image in (
         "ghcr.io/hardbyte/netchecks-probe:1.2",
@@ -253,7 +238,7 @@ def test_probe_image_runs_from_this_environment(kubesim) -> None:  # type: ignor
     assert find_mapping(default_images(), "ghcr.io/x/netchecks-probe-old:1") is None
 
 
-def test_graceful_delete_sends_sigterm_then_removes(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_graceful_delete_sends_sigterm_then_removes(core, kube_namespace) -> None:
     """Real: DELETE returns the Pod with deletionTimestamp; the kubelet sends SIGTERM,
     records the exit and issues the final delete."""
     script = (
@@ -277,17 +262,10 @@ def test_graceful_delete_sends_sigterm_then_removes(core, kube_namespace) -> Non
         deleted.metadata.deletion_timestamp and deleted.metadata.deletion_grace_period_seconds == 5
     )
 
-    def gone() -> bool:
-        try:
-            core.read_namespaced_pod("p", kube_namespace)
-        except client.ApiException as exc:
-            return exc.status == 404
-        return False
-
-    wait_for(gone, 10, what="final delete")
+    wait_gone(core.read_namespaced_pod, "p", kube_namespace)
 
 
-def test_log_parameters(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_log_parameters(core, kube_namespace) -> None:
     """Real: text/plain body; tailLines, limitBytes (mid-line), timestamps (RFC 3339 prefix);
     two containers need `container`; unknown container 400."""
     manifest = pod_manifest("p", ["python", "-c", "print('l1'); print('l2'); print('l3')"])
@@ -318,13 +296,13 @@ def test_log_parameters(core, kube_namespace) -> None:  # type: ignore[no-untype
     assert raw.headers["Content-Type"].startswith("text/plain")
 
 
-def test_log_of_missing_pod_is_404(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_log_of_missing_pod_is_404(core, kube_namespace) -> None:
     with pytest.raises(client.ApiException) as err:
         core.read_namespaced_pod_log("nope", kube_namespace)
     assert err.value.status == 404 and body_of(err.value)["message"] == 'pods "nope" not found'
 
 
-def test_follow_streams_until_exit(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_follow_streams_until_exit(core, kube_namespace) -> None:
     """Watch().stream(read_namespaced_pod_log) yields lines (no newline) until the exit."""
     script = "import time\nfor i in range(3):\n    print(i, flush=True)\n    time.sleep(0.2)\n"
     core.create_namespaced_pod(kube_namespace, pod_manifest("p", ["python", "-c", script]))
@@ -335,7 +313,7 @@ def test_follow_streams_until_exit(core, kube_namespace) -> None:  # type: ignor
     assert lines == ["0", "1", "2"]
 
 
-def test_active_deadline_kills_the_pod(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_active_deadline_kills_the_pod(core, kube_namespace) -> None:
     """B6: a hanging pod is killed at activeDeadlineSeconds (reason DeadlineExceeded)."""
     core.create_namespaced_pod(
         kube_namespace, pod_manifest("p", ["sleep", "30"], image="busybox", activeDeadlineSeconds=1)
@@ -345,7 +323,7 @@ def test_active_deadline_kills_the_pod(core, kube_namespace) -> None:  # type: i
 
 
 @pytest.mark.parametrize("mode", ["namespace", "rewrite"])
-def test_sub_path_mounts_a_single_file(make_kubesim, mode: str) -> None:  # type: ignore[no-untyped-def]
+def test_sub_path_mounts_a_single_file(make_kubesim, mode: str) -> None:
     """`subPath` mounts one key of a ConfigMap as a file at the mount path."""
     sim = make_kubesim(mount_mode=mode)
     api = sim.api
@@ -367,20 +345,10 @@ def test_sub_path_mounts_a_single_file(make_kubesim, mode: str) -> None:  # type
     manifest["spec"]["containers"][0]["volumeMounts"] = [
         {"name": "v", "mountPath": "/kubesim-netcheck/config.json", "subPath": "config.json"}
     ]
-    pods = api.resource("", "v1", "pods")
-    api.create(pods, "default", manifest)
-    wait_for(
-        lambda: (
-            (api.get(pods, "default", "p").get("status") or {}).get("phase")
-            in ("Succeeded", "Failed")
-        ),
-        10,
-        what="pod",
-    )
-    assert sim.kubelet.logs.serve("default", "p", {}) == b'{"checks": []}\n'
+    assert _run_to_the_end(sim, manifest) == b'{"checks": []}\n'
 
 
-def test_log_before_scheduling_and_before_start(kubesim, kube_faults, core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_log_before_scheduling_and_before_start(kubesim, kube_faults, core, kube_namespace) -> None:
     """Real: a Pod not yet scheduled answers 200 with an empty body; a scheduled Pod whose
     container has not started answers 400 `... is waiting to start: ContainerCreating`."""
     kube_faults.pause_controller("kubelet")
@@ -390,12 +358,12 @@ def test_log_before_scheduling_and_before_start(kubesim, kube_faults, core, kube
     wait_for(lambda: _phase(core, "p", kube_namespace, "Succeeded"), 10, what="done")
 
 
-def test_log_while_container_creating(make_kubesim) -> None:  # type: ignore[no-untyped-def]
+def test_log_while_container_creating(make_kubesim) -> None:
     sim = make_kubesim(kubelet_delay=2.0)
     pods = sim.api.resource("", "v1", "pods")
     sim.api.create(pods, "default", pod_manifest("p", ["echo", "x"], image="busybox"))
     wait_for(lambda: sim.api.get(pods, "default", "p")["spec"].get("nodeName"), 5, what="bind")
-    from tests.kubesim.errors import ApiError
+    from tools.kubesim.errors import ApiError
 
     with pytest.raises(ApiError) as err:
         sim.kubelet.logs.serve("default", "p", {})
@@ -407,8 +375,8 @@ def test_namespace_mounts_never_hide_the_environment_the_container_runs_from() -
     """A probe Pod's emptyDir at /tmp must not hide a checkout (and its venv) under /tmp."""
     from pathlib import Path
 
-    from tests.kubesim.containers import namespace_mounts
-    from tests.kubesim.volumes import Mount
+    from tools.kubesim.containers import namespace_mounts
+    from tools.kubesim.volumes import Mount
 
     tmp = Mount("/tmp", Path("/work/pods/1/volumes/tmp"))
     config = Mount("/netcheck", Path("/work/pods/1/volumes/config"), read_only=True)
@@ -417,3 +385,13 @@ def test_namespace_mounts_never_hide_the_environment_the_container_runs_from() -
     assert [m.container_path for m in kept] == ["/netcheck", "/netcheck/extra"]
     kept = namespace_mounts([nested, tmp, config], [Path("/opt/venv")])
     assert [m.container_path for m in kept] == ["/tmp", "/netcheck", "/netcheck/extra"]
+
+
+def _run_to_the_end(sim: Any, manifest: dict[str, Any]) -> bytes:
+    """Create Pod ``p`` in ``default`` straight through the sim's API; its log once it ended."""
+    pods = sim.api.resource("", "v1", "pods")
+    sim.api.create(pods, "default", manifest)
+    ended = ("Succeeded", "Failed")
+    wait_for(lambda: (sim.api.get(pods, "default", "p").get("status") or {}).get("phase") in ended)
+    logs: bytes = sim.kubelet.logs.serve("default", "p", {})
+    return logs

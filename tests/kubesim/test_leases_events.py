@@ -16,10 +16,10 @@ from kubernetes import client
 from kubernetes.leaderelection import electionconfig, leaderelection
 from kubernetes.leaderelection.resourcelock.leaselock import LeaseLock
 
-from .testing import api_client, body_of
+from tools.kubesim.testing import api_client, body_of
 
 
-def test_lease_put_with_stale_resource_version_is_409(kube_api, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_lease_put_with_stale_resource_version_is_409(kube_api, kube_namespace) -> None:
     """Real: renewals PUT the previously read Lease; a stale RV loses with 409."""
     coord = client.CoordinationV1Api(kube_api)
     now = datetime.now(UTC)
@@ -47,7 +47,7 @@ def test_lease_put_with_stale_resource_version_is_409(kube_api, kube_namespace) 
     assert b'"renewTime": "' in raw
 
 
-def test_lease_times_are_micro_time(kube_api, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_lease_times_are_micro_time(kube_api, kube_namespace) -> None:
     """Real: MicroTime is emitted as RFC 3339 with microseconds and Z."""
     import json
 
@@ -66,7 +66,7 @@ def test_lease_times_are_micro_time(kube_api, kube_namespace) -> None:  # type: 
     assert raw["spec"]["renewTime"] == "2030-01-02T03:04:05.678901Z"
 
 
-def test_zone_less_time_is_400(kubesim, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_zone_less_time_is_400(kubesim, kube_namespace) -> None:
     """Real: metav1 times parse with RFC 3339; a naive datetime is a decode error."""
     import json
     import urllib.error
@@ -119,7 +119,7 @@ class Candidate:
             self.api.close()
 
 
-def test_leader_election_over_a_lease(kubesim, kube_faults, kubeconfig, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_leader_election_over_a_lease(kubesim, kube_faults, kubeconfig, kube_namespace) -> None:
     """kubernetes.leaderelection works unchanged: GET 404 (JSON code) -> POST the Lease; the
     leader renews with RV-conditional PUTs; when its renewals fail (injected 500s) it stops
     leading and, once the lease expires, the other candidate takes over."""
@@ -146,7 +146,7 @@ def test_leader_election_over_a_lease(kubesim, kube_faults, kubeconfig, kube_nam
         b.halt()
 
 
-def test_core_events_and_events_v1_share_storage(kube_api, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_core_events_and_events_v1_share_storage(kube_api, kube_namespace) -> None:
     """Real: events.k8s.io/v1 is another view of core/v1 Events (note->message,
     regarding->involvedObject, reportingController->reportingComponent)."""
     core = client.CoreV1Api(kube_api)
@@ -173,7 +173,7 @@ def test_core_events_and_events_v1_share_storage(kube_api, kube_namespace) -> No
     assert v1.note == "it worked" and v1.regarding.kind == "ConfigMap"
 
 
-def test_events_v1_requires_event_time(kube_api, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_events_v1_requires_event_time(kube_api, kube_namespace) -> None:
     events = client.EventsV1Api(kube_api)
     with pytest.raises((client.ApiException, pydantic.ValidationError)):
         events.create_namespaced_event(
@@ -181,7 +181,7 @@ def test_events_v1_requires_event_time(kube_api, kube_namespace) -> None:  # typ
         )
 
 
-def test_listing_core_events_through_events_v1_has_null_event_time(  # type: ignore[no-untyped-def]
+def test_listing_core_events_through_events_v1_has_null_event_time(
     kube_api, kube_namespace
 ) -> None:
     """Known client issue reproduced faithfully: core-created events have eventTime null in
@@ -208,14 +208,14 @@ def test_listing_core_events_through_events_v1_has_null_event_time(  # type: ign
     assert json.loads(raw.data)["items"][0]["eventTime"] is None
 
 
-def test_event_errors_use_status_bodies(kube_api, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_event_errors_use_status_bodies(kube_api, kube_namespace) -> None:
     with pytest.raises(client.ApiException) as err:
         client.CoreV1Api(kube_api).read_namespaced_event("nope", kube_namespace)
     assert body_of(err.value)["code"] == 404
 
 
 @pytest.mark.parametrize("name", ["a" * 237 + "." + "f" * 16, "web-.17a2b3c4d5e6f708"])
-def test_event_names_must_be_dns_subdomains_of_at_most_253(kube_api, kube_namespace, name) -> None:  # type: ignore[no-untyped-def]
+def test_event_names_must_be_dns_subdomains_of_at_most_253(kube_api, kube_namespace, name) -> None:
     """Real: an Event named after a 237+ character object plus ``.<hex>`` is refused (422)."""
     with pytest.raises(client.ApiException) as err:
         client.CoreV1Api(kube_api).create_namespaced_event(

@@ -12,14 +12,9 @@ from typing import Any
 import pytest
 from kubernetes import client
 
-from .testing import body_of, job_manifest
+from tools.kubesim.testing import body_of, job_manifest
 
 MiB = 1024 * 1024
-
-
-@pytest.fixture
-def core(kube_api: client.ApiClient) -> client.CoreV1Api:
-    return client.CoreV1Api(kube_api)
 
 
 def _raw_post(kubesim: Any, path: str, body: bytes) -> tuple[int, dict[str, Any], bytes]:
@@ -34,7 +29,7 @@ def _raw_post(kubesim: Any, path: str, body: bytes) -> tuple[int, dict[str, Any]
     return response.status, status, after
 
 
-def test_body_over_3_mib_is_413(kubesim, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_body_over_3_mib_is_413(kubesim, kube_namespace) -> None:
     """Real: the REST handler reads at most MaxRequestBodyBytes (3 MiB) of a create, update,
     patch or delete body; more gives 413 RequestEntityTooLarge `Request entity too large:
     limit is 3145728` before decoding (kubernetes/kubernetes#73805, #105863). The connection
@@ -58,7 +53,7 @@ def test_body_over_3_mib_is_413(kubesim, kube_namespace) -> None:  # type: ignor
     assert b"gitVersion" in after
 
 
-def test_body_over_3_mib_through_the_client(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_body_over_3_mib_through_the_client(core, kube_namespace) -> None:
     """Real: the official client surfaces it as ApiException 413 with the Status body."""
     with pytest.raises(client.ApiException) as err:
         core.create_namespaced_config_map(
@@ -68,7 +63,7 @@ def test_body_over_3_mib_through_the_client(core, kube_namespace) -> None:  # ty
     assert body_of(err.value)["reason"] == "RequestEntityTooLarge"
 
 
-def test_config_map_data_over_1_mib_is_422(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_config_map_data_over_1_mib_is_422(core, kube_namespace) -> None:
     """Real: ValidateConfigMap refuses more than core.MaxSecretSize (1 MiB) of data and
     binaryData together, as a TooLong error on the whole object (field `[]`)."""
     half = "a" * (MiB // 2)
@@ -89,7 +84,7 @@ def test_config_map_data_over_1_mib_is_422(core, kube_namespace) -> None:  # typ
     )
 
 
-def test_secret_data_over_1_mib_is_422(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_secret_data_over_1_mib_is_422(core, kube_namespace) -> None:
     """Real: ValidateSecret counts the decoded data bytes against 1 MiB (field `data`)."""
     data = base64.b64encode(b"s" * (MiB + 1)).decode()
     with pytest.raises(client.ApiException) as err:
@@ -102,7 +97,7 @@ def test_secret_data_over_1_mib_is_422(core, kube_namespace) -> None:  # type: i
     )
 
 
-def test_object_over_etcd_limit_is_500(kube_api, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_object_over_etcd_limit_is_500(kube_api, kube_namespace) -> None:
     """Real: an object whose stored form exceeds etcd's --max-request-bytes (1.5 MiB) is
     refused by etcd; kube-apiserver passes the error on unmapped: 500 with message
     `etcdserver: request is too large` and no reason (kubernetes/kubernetes#74600, #112152).
@@ -126,7 +121,7 @@ def test_object_over_etcd_limit_is_500(kube_api, kube_namespace) -> None:  # typ
     assert batch.list_namespaced_job(kube_namespace).items == []
 
 
-def test_update_over_etcd_limit_is_500_and_keeps_the_old_object(kube_api, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_update_over_etcd_limit_is_500_and_keeps_the_old_object(kube_api, kube_namespace) -> None:
     """Real: the same limit applies to updates and patches; the stored object is kept."""
     batch = client.BatchV1Api(kube_api)
     job = job_manifest("c", ["true"], image="busybox")

@@ -8,26 +8,21 @@ from __future__ import annotations
 import pytest
 from kubernetes import client
 
-from .testing import body_of
-
-
-@pytest.fixture
-def core(kube_api: client.ApiClient) -> client.CoreV1Api:
-    return client.CoreV1Api(kube_api)
+from tools.kubesim.testing import body_of
 
 
 def _names(items: list) -> list[str]:  # type: ignore[type-arg]
     return sorted(i.metadata.name for i in items)
 
 
-def test_empty_list_has_items_and_resource_version(kube_api, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_empty_list_has_items_and_resource_version(kube_api, kube_namespace) -> None:
     """Real: `items: []` always; metadata.resourceVersion is the RV of the snapshot."""
     jobs = client.BatchV1Api(kube_api).list_namespaced_job(kube_namespace)
     assert jobs.items == [] and jobs.metadata.resource_version.isdigit()
     assert jobs.kind == "JobList" and jobs.api_version == "batch/v1"
 
 
-def test_label_selectors_equality_and_set_based(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_label_selectors_equality_and_set_based(core, kube_namespace) -> None:
     """Real: =, ==, !=, in, notin, key and !key, comma-separated as AND."""
     for name, labels in {
         "a": {"env": "prod", "tier": "web"},
@@ -55,13 +50,13 @@ def test_label_selectors_equality_and_set_based(core, kube_namespace) -> None:  
     assert names("env in (prod,dev),!tier") == ["b"]
 
 
-def test_bad_label_selector_is_400(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_bad_label_selector_is_400(core, kube_namespace) -> None:
     with pytest.raises(client.ApiException) as err:
         core.list_namespaced_config_map(kube_namespace, label_selector="a in b")
     assert err.value.status == 400
 
 
-def test_field_selectors(core, kube_api, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_field_selectors(core, kube_api, kube_namespace) -> None:
     """Real: metadata.name/namespace everywhere, status.phase for pods; others are 400
     `field label not supported`."""
     for name in ("a", "b"):
@@ -89,13 +84,13 @@ def test_field_selectors(core, kube_api, kube_namespace) -> None:  # type: ignor
     assert err.value.status == 400
 
 
-def test_all_namespaces_list(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_all_namespaces_list(core, kube_namespace) -> None:
     core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "x"}})
     items = core.list_config_map_for_all_namespaces().items
     assert any(i.metadata.namespace == kube_namespace and i.metadata.name == "x" for i in items)
 
 
-def test_limit_and_continue(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_limit_and_continue(core, kube_namespace) -> None:
     """Real: pages share the first page's RV; remainingItemCount without selectors."""
     for i in range(5):
         core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": f"c{i}"}})
@@ -113,7 +108,7 @@ def test_limit_and_continue(core, kube_namespace) -> None:  # type: ignore[no-un
     assert _names(third.items) == ["c4"] and not third.metadata._continue
 
 
-def test_thousand_objects_list_fast(kubesim, core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_thousand_objects_list_fast(kubesim, core, kube_namespace) -> None:
     """At least 1,000 objects of a kind: created and listed (with a selector) quickly."""
     import time
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from kubernetes import client, watch
 
-from .testing import api_client, pod_manifest, wait_for
+from tools.kubesim.testing import api_client, pod_manifest, wait_for
 
 MiB = 1024 * 1024
 
@@ -25,7 +25,7 @@ def _done(core: client.CoreV1Api, ns: str, name: str) -> client.V1Pod | None:
     return pod if pod.status.phase in ("Succeeded", "Failed") else None
 
 
-def test_log_over_10_mib_serves_only_the_current_file(kube_api, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_log_over_10_mib_serves_only_the_current_file(kube_api, kube_namespace) -> None:
     """Real: the kubelet rotates a container log at containerLogMaxSize (10Mi by default)
     and `kubectl logs` reads only the current file, so after 25 MiB the log is under
     10 MiB, starts at a line boundary and ends with the last line written."""
@@ -44,7 +44,7 @@ def test_log_over_10_mib_serves_only_the_current_file(kube_api, kube_namespace) 
     assert numbers[0] > 0  # the beginning was rotated away
 
 
-def test_rotation_size_is_a_setting_counted_in_cri_lines(make_kubesim) -> None:  # type: ignore[no-untyped-def]
+def test_rotation_size_is_a_setting_counted_in_cri_lines(make_kubesim) -> None:
     """``Settings.container_log_max_size`` counts each line as the CRI file stores it
     (timestamp, stream, tag, content). A follower keeps reading across rotations."""
     sim = make_kubesim(container_log_max_size=1000)

@@ -12,22 +12,12 @@ from typing import Any
 import pytest
 from kubernetes import client
 
-from .testing import body_of, job_manifest, pod_manifest
+from tools.kubesim.testing import body_of, job_manifest, pod_manifest
 
 ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
 
-@pytest.fixture
-def core(kube_api: client.ApiClient) -> client.CoreV1Api:
-    return client.CoreV1Api(kube_api)
-
-
-@pytest.fixture
-def batch(kube_api: client.ApiClient) -> client.BatchV1Api:
-    return client.BatchV1Api(kube_api)
-
-
-def test_create_answers_201_with_server_fields(kube_api, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_create_answers_201_with_server_fields(kube_api, kube_namespace) -> None:
     """Real: POST answers 201 with uid, string resourceVersion, RFC 3339 'Z' second-precision
     creationTimestamp, and generation 1 for types with a spec."""
     core = client.CoreV1Api(kube_api)
@@ -48,7 +38,7 @@ def test_create_answers_201_with_server_fields(kube_api, kube_namespace) -> None
     assert re.search(rb'"creationTimestamp": "\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"', text)
 
 
-def test_resource_version_is_one_global_increasing_counter(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_resource_version_is_one_global_increasing_counter(core, kube_namespace) -> None:
     """Real: etcd's single revision orders every write of every type."""
     a = core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "a"}})
     b = core.create_namespaced_secret(kube_namespace, {"metadata": {"name": "b"}})
@@ -57,7 +47,7 @@ def test_resource_version_is_one_global_increasing_counter(core, kube_namespace)
     assert rvs == sorted(rvs) and len(set(rvs)) == 3
 
 
-def test_noop_write_keeps_resource_version(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_noop_write_keeps_resource_version(core, kube_namespace) -> None:
     """Real: a write whose result is byte-identical does not write: same RV, no event."""
     a = core.create_namespaced_config_map(
         kube_namespace, {"metadata": {"name": "a"}, "data": {"k": "v"}}
@@ -67,14 +57,14 @@ def test_noop_write_keeps_resource_version(core, kube_namespace) -> None:  # typ
     assert a.metadata.resource_version == b.metadata.resource_version == c.metadata.resource_version
 
 
-def test_generate_name_uses_the_kubernetes_alphabet(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_generate_name_uses_the_kubernetes_alphabet(core, kube_namespace) -> None:
     """Real: base[:58] + 5 chars from bcdfghjklmnpqrstvwxz2456789."""
     cm = core.create_namespaced_config_map(kube_namespace, {"metadata": {"generateName": "x" * 70}})
     assert cm.metadata.name[:58] == "x" * 58 and len(cm.metadata.name) == 63
     assert all(ch in ALPHABET for ch in cm.metadata.name[58:])
 
 
-def test_missing_name_is_422(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_missing_name_is_422(core, kube_namespace) -> None:
     """Real: no name and no generateName -> 422 metadata.name Required value."""
     with pytest.raises(client.ApiException) as err:
         core.create_namespaced_config_map(kube_namespace, {"metadata": {}})
@@ -82,7 +72,7 @@ def test_missing_name_is_422(core, kube_namespace) -> None:  # type: ignore[no-u
     assert body_of(err.value)["details"]["causes"][0]["field"] == "metadata.name"
 
 
-def test_create_with_resource_version_is_500(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_create_with_resource_version_is_500(core, kube_namespace) -> None:
     """Real: setting metadata.resourceVersion on create fails with HTTP 500."""
     with pytest.raises(client.ApiException) as err:
         core.create_namespaced_config_map(
@@ -95,7 +85,7 @@ def test_create_with_resource_version_is_500(core, kube_namespace) -> None:  # t
     )
 
 
-def test_create_duplicate_is_409_already_exists(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_create_duplicate_is_409_already_exists(core, kube_namespace) -> None:
     """Real: 409 AlreadyExists, details.kind is the plural resource."""
     core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "c"}})
     with pytest.raises(client.ApiException) as err:
@@ -106,7 +96,7 @@ def test_create_duplicate_is_409_already_exists(core, kube_namespace) -> None:  
     assert body["details"] == {"name": "c", "kind": "configmaps"}
 
 
-def test_get_missing_is_404_status_with_code(batch, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_get_missing_is_404_status_with_code(batch, kube_namespace) -> None:
     """Real: 404 NotFound with `jobs.batch "x" not found` and details {name, group, kind}."""
     with pytest.raises(client.ApiException) as err:
         batch.read_namespaced_job("nope", kube_namespace)
@@ -123,7 +113,7 @@ def test_get_missing_is_404_status_with_code(batch, kube_namespace) -> None:  # 
     }
 
 
-def test_create_in_missing_namespace_is_404(core) -> None:  # type: ignore[no-untyped-def]
+def test_create_in_missing_namespace_is_404(core) -> None:
     """Real (NamespaceLifecycle): namespaces "x" not found."""
     with pytest.raises(client.ApiException) as err:
         core.create_namespaced_config_map("no-such-ns", {"metadata": {"name": "c"}})
@@ -131,7 +121,7 @@ def test_create_in_missing_namespace_is_404(core) -> None:  # type: ignore[no-un
     assert body_of(err.value)["message"] == 'namespaces "no-such-ns" not found'
 
 
-def test_namespace_mismatch_is_400(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_namespace_mismatch_is_400(core, kube_namespace) -> None:
     with pytest.raises(client.ApiException) as err:
         core.create_namespaced_config_map(
             kube_namespace, {"metadata": {"name": "c", "namespace": "other"}}
@@ -140,7 +130,7 @@ def test_namespace_mismatch_is_400(core, kube_namespace) -> None:  # type: ignor
     assert "does not match the namespace sent on the request" in body_of(err.value)["message"]
 
 
-def test_put_with_stale_resource_version_is_409_conflict(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_put_with_stale_resource_version_is_409_conflict(core, kube_namespace) -> None:
     """Real: 409 Conflict `Operation cannot be fulfilled on ...`."""
     cm = core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "c"}})
     core.patch_namespaced_config_map("c", kube_namespace, {"data": {"a": "b"}})
@@ -154,7 +144,7 @@ def test_put_with_stale_resource_version_is_409_conflict(core, kube_namespace) -
     )
 
 
-def test_put_without_resource_version_overwrites_builtins(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_put_without_resource_version_overwrites_builtins(core, kube_namespace) -> None:
     """Real: built-ins allow unconditional update."""
     core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "c"}})
     out = core.replace_namespaced_config_map(
@@ -163,7 +153,7 @@ def test_put_without_resource_version_overwrites_builtins(core, kube_namespace) 
     assert out.data == {"a": "1"}
 
 
-def test_put_name_mismatch_and_missing_object(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_put_name_mismatch_and_missing_object(core, kube_namespace) -> None:
     """Real: name differs from URL -> 400; PUT of a missing object -> 404."""
     core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "c"}})
     with pytest.raises(client.ApiException) as err:
@@ -177,7 +167,7 @@ def test_put_name_mismatch_and_missing_object(core, kube_namespace) -> None:  # 
     assert err.value.status == 404
 
 
-def test_uid_and_creation_timestamp_cannot_change(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_uid_and_creation_timestamp_cannot_change(core, kube_namespace) -> None:
     cm = core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "c"}})
     body = {
         "metadata": {
@@ -191,7 +181,7 @@ def test_uid_and_creation_timestamp_cannot_change(core, kube_namespace) -> None:
     assert out.metadata.creation_timestamp == cm.metadata.creation_timestamp
 
 
-def test_generation_bumps_only_on_spec_change_for_builtins(batch, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_generation_bumps_only_on_spec_change_for_builtins(batch, kube_namespace) -> None:
     """Real (Job strategy): generation += 1 only when .spec changes."""
     batch.create_namespaced_job(
         kube_namespace, job_manifest("j", ["true"], image="busybox", suspend=True)
@@ -202,7 +192,7 @@ def test_generation_bumps_only_on_spec_change_for_builtins(batch, kube_namespace
     assert changed.metadata.generation == 2
 
 
-def test_quantities_are_strings(kubesim, core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_quantities_are_strings(kubesim, core, kube_namespace) -> None:
     """Real: numeric quantities are canonicalised to strings (the client model rejects ints,
     so the body is sent raw, as kubectl or another client might)."""
     import json
@@ -221,7 +211,7 @@ def test_quantities_are_strings(kubesim, core, kube_namespace) -> None:  # type:
     assert pod.spec.containers[0].resources.limits == {"cpu": "1", "memory": "64Mi"}
 
 
-def test_patch_media_types(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_patch_media_types(core, kube_namespace) -> None:
     """Real: a dict body is sent as strategic merge, a list as JSON patch; merge-patch
     replaces lists and null deletes keys."""
     core.create_namespaced_config_map(
@@ -243,7 +233,7 @@ def test_patch_media_types(core, kube_namespace) -> None:  # type: ignore[no-unt
     } or out.metadata.labels == {"b": "2"}
 
 
-def test_json_patch_failing_test_op_is_422(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_json_patch_failing_test_op_is_422(core, kube_namespace) -> None:
     """Real: a failing `test` op gives the generic 422 message without the jsonpatch detail."""
     core.create_namespaced_config_map(
         kube_namespace, {"metadata": {"name": "c"}, "data": {"k": "v"}}
@@ -258,7 +248,7 @@ def test_json_patch_failing_test_op_is_422(core, kube_namespace) -> None:  # typ
     )
 
 
-def test_strategic_merge_merges_lists_by_key(kube_api, core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_strategic_merge_merges_lists_by_key(kube_api, core, kube_namespace) -> None:
     """Real: containers merge by name, env by name; finalizers union (a SMP cannot remove).
     The pod template of a CronJob is mutable, so the merge is observed there; an image
     change on a Pod (one of its few mutable fields) also merges by container name."""
@@ -322,7 +312,7 @@ def test_strategic_merge_merges_lists_by_key(kube_api, core, kube_namespace) -> 
     assert out.spec.containers[0].command == ["sleep", "5"]
 
 
-def test_pod_and_job_template_are_immutable(kube_api, core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_pod_and_job_template_are_immutable(kube_api, core, kube_namespace) -> None:
     """Real: pod updates may change only images, activeDeadlineSeconds, tolerations, ...;
     a Job's spec.template is immutable (422 `field is immutable`)."""
     core.create_namespaced_pod(kube_namespace, pod_manifest("p", ["sleep", "5"], image="busybox"))
@@ -352,7 +342,7 @@ def test_pod_and_job_template_are_immutable(kube_api, core, kube_namespace) -> N
     assert body_of(err.value)["details"]["causes"][0]["field"] == "spec.template"
 
 
-def test_patch_resource_version_is_a_precondition(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_patch_resource_version_is_a_precondition(core, kube_namespace) -> None:
     cm = core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "c"}})
     core.patch_namespaced_config_map("c", kube_namespace, {"data": {"a": "b"}})
     with pytest.raises(client.ApiException) as err:
@@ -364,7 +354,7 @@ def test_patch_resource_version_is_a_precondition(core, kube_namespace) -> None:
     assert err.value.status == 409
 
 
-def test_server_side_apply_creates_then_merges(batch, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_server_side_apply_creates_then_merges(batch, kube_namespace) -> None:
     """Real: apply creates when absent (201) and needs fieldManager (422 without)."""
     manifest = job_manifest("j", ["true"], image="busybox", suspend=True)
     _, code, _ = batch.patch_namespaced_job_with_http_info(
@@ -393,7 +383,7 @@ def test_server_side_apply_creates_then_merges(batch, kube_namespace) -> None:  
     assert "fieldManager: Required value" in body_of(err.value)["message"]
 
 
-def test_delete_answers_status_or_object(core, batch, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_delete_answers_status_or_object(core, batch, kube_namespace) -> None:
     """Real: immediate delete answers a Success Status (details.kind = plural); pods
     (ReturnDeletedObject) answer the Pod."""
     core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "c"}})
@@ -410,7 +400,7 @@ def test_delete_answers_status_or_object(core, batch, kube_namespace) -> None:  
     assert isinstance(deleted, client.V1Pod) and deleted.metadata.uid == pod.metadata.uid
 
 
-def test_delete_with_finalizer_sets_deletion_timestamp(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_delete_with_finalizer_sets_deletion_timestamp(core, kube_namespace) -> None:
     """Real: the object stays with deletionTimestamp; a second DELETE answers it unchanged;
     the update that empties finalizers removes it; re-create while terminating is 409
     `object is being deleted`."""
@@ -444,7 +434,7 @@ def test_delete_with_finalizer_sets_deletion_timestamp(core, kube_namespace) -> 
     assert err.value.status == 404
 
 
-def test_delete_options_from_body_or_query(batch, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_delete_options_from_body_or_query(batch, kube_namespace) -> None:
     """Real: a Job delete without policy orphans (finalizer `orphan`, Warning header);
     propagationPolicy comes from the body (V1DeleteOptions) or the query."""
     batch.create_namespaced_job(
@@ -461,7 +451,7 @@ def test_delete_options_from_body_or_query(batch, kube_namespace) -> None:  # ty
     assert "foregroundDeletion" in out["metadata"]["finalizers"]
 
 
-def test_delete_collection_returns_the_deleted_items(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_delete_collection_returns_the_deleted_items(core, kube_namespace) -> None:
     for name in ("a", "b", "c"):
         core.create_namespaced_config_map(
             kube_namespace,
@@ -473,7 +463,7 @@ def test_delete_collection_returns_the_deleted_items(core, kube_namespace) -> No
     assert [c.metadata.name for c in left] == ["c"]
 
 
-def test_missing_content_type_is_json(kubesim, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_missing_content_type_is_json(kubesim, kube_namespace) -> None:
     """Real: a body with no Content-Type is decoded as JSON."""
     import json
     import urllib.request
@@ -488,7 +478,7 @@ def test_missing_content_type_is_json(kubesim, kube_namespace) -> None:  # type:
         assert resp.status == 201
 
 
-def test_apply_removes_fields_the_manager_stopped_applying(kube_api, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_apply_removes_fields_the_manager_stopped_applying(kube_api, kube_namespace) -> None:
     """Real SSA: a field a manager applied before and omits now is removed (it owned it
     alone); fields set by other writers stay; list entries merge by key."""
     batch = client.BatchV1Api(kube_api)

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from kubernetes import client
 
-from .oom import MemoryLimits, parse_bytes
-from .testing import api_client, pod_manifest, wait_for
+from tools.kubesim.oom import MemoryLimits, parse_bytes
+from tools.kubesim.testing import api_client, pod_manifest, wait_for
 
 #: Grows to 300 MiB in 5 MiB steps, writing every byte (so the pages are resident).
 GROW = (
@@ -56,14 +56,14 @@ def _assert_oom_killed(greedy: client.V1Pod, modest: client.V1Pod) -> None:
     assert (modest.status.phase, done.reason, done.exit_code) == ("Succeeded", "Completed", 0)
 
 
-def test_default_enforcement_oom_kills_over_the_limit(kubesim, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_default_enforcement_oom_kills_over_the_limit(kubesim, kube_namespace) -> None:
     """kubesim's default ("auto") uses a memory cgroup when it can, else the /proc watcher."""
     assert kubesim.kubelet.memory.describe() in ("cgroup-v1", "cgroup-v2", "rss")
     _assert_oom_killed(*_run_both(kubesim, kube_namespace))
 
 
 @pytest.mark.parametrize("mode", ["rss", "cgroup"])
-def test_each_enforcement_oom_kills_over_the_limit(make_kubesim, mode: str) -> None:  # type: ignore[no-untyped-def]
+def test_each_enforcement_oom_kills_over_the_limit(make_kubesim, mode: str) -> None:
     if mode == "cgroup" and MemoryLimits("auto", "test").describe() == "rss":
         pytest.skip("this host lets no process create a memory cgroup (rss is tested)")
     sim = make_kubesim(memory_enforcement=mode)

@@ -17,9 +17,9 @@ import httpx
 import pytest
 from kubernetes import client
 
-from tests.kubesim.rbac import issue_token
-from tests.kubesim.sim import KubeSim
-from tests.kubesim.testing import api_client
+from tools.kubesim.rbac import issue_token
+from tools.kubesim.sim import KubeSim
+from tools.kubesim.testing import api_client
 
 PROTOBUF = "application/vnd.kubernetes.protobuf"
 
@@ -100,7 +100,7 @@ def test_protobuf_pointers_keep_their_zero_values(kubesim: KubeSim, kube_namespa
 
 
 def test_a_negative_varint_decodes_as_a_negative_number() -> None:
-    from tests.kubesim.protobuf import _message, _parse
+    from tools.kubesim.protobuf import _message, _parse
 
     decoded = _message(field(1, -5), _parse({1: "value:int?"}), 0)
     assert decoded == {"value": -5}
@@ -177,7 +177,7 @@ def test_self_reviews_follow_rbac_when_it_is_enforced(make_kubesim: Any) -> None
         assert http.post(f"{rbac_api}/rolebindings", json=binding).status_code == 201
     token = issue_token(sim, "default", "bot")
     config_path = sim.work_dir / "bot-kubeconfig"
-    from tests.kubesim.kubeconfig import write
+    from tools.kubesim.kubeconfig import write
 
     write(config_path, sim.url, token)
     with api_client(config_path) as api:

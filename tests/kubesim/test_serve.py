@@ -1,7 +1,7 @@
 # The official client types every model field as Optional; tests read them directly.
 # mypy: disable-error-code="union-attr,no-untyped-call,arg-type,index,operator,misc"
 # mypy: disable-error-code="return-value,call-overload,attr-defined,no-any-return"
-"""`python -m tests.kubesim serve`: foreground server that writes a kubeconfig when ready."""
+"""`python -m tools.kubesim serve`: foreground server that writes a kubeconfig when ready."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from kubernetes import client
 
-from .testing import api_client, wait_for
+from tools.kubesim.testing import api_client, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,7 +25,7 @@ def test_serve_writes_kubeconfig_and_serves(tmp_path: Path) -> None:
     kubeconfig = tmp_path / "kubeconfig"
     env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.kubesim", "serve", "--kubeconfig", str(kubeconfig)],
+        [sys.executable, "-m", "tools.kubesim", "serve", "--kubeconfig", str(kubeconfig)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -58,7 +58,7 @@ def test_serve_on_a_fixed_port(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "tests.kubesim",
+            "tools.kubesim",
             "serve",
             "--kubeconfig",
             str(kubeconfig),

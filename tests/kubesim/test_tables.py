@@ -17,11 +17,11 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.kubesim.jsonpath import find
-from tests.kubesim.printing import human_duration
-from tests.kubesim.sim import KubeSim
-from tests.kubesim.tables import table_cells
-from tests.kubesim.testing import job_manifest, pod_manifest, wait_for
+from tools.kubesim.jsonpath import find
+from tools.kubesim.printing import human_duration
+from tools.kubesim.sim import KubeSim
+from tools.kubesim.tables import table_cells
+from tools.kubesim.testing import job_manifest, pod_manifest, wait_for
 
 TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io"
 KUBECTL_ACCEPT = f"{TABLE},application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json"
@@ -261,7 +261,7 @@ def test_kinds_without_a_printer_get_name_and_created_at(kubesim: KubeSim) -> No
     assert [c["name"] for c in table["columnDefinitions"]] == ["Name", "Created At"]
 
 
-WIDGETS = {
+WIDGETS: dict[str, Any] = {
     "apiVersion": "apiextensions.k8s.io/v1",
     "kind": "CustomResourceDefinition",
     "metadata": {"name": "widgets.tables.kubesim.test"},

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from kubernetes import client
 
-from .testing import body_of
+from tools.kubesim.testing import body_of
 
 
 def _post(url: str, body: Any) -> tuple[int, dict[str, Any]]:
@@ -28,7 +28,7 @@ def _post(url: str, body: Any) -> tuple[int, dict[str, Any]]:
         return out
 
 
-def test_missing_required_field_is_422(kubesim, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_missing_required_field_is_422(kubesim, kube_namespace) -> None:
     """Real: a container without a name -> 422 `spec.containers[0].name: Required value`."""
     code, body = _post(
         f"{kubesim.url}/api/v1/namespaces/{kube_namespace}/pods",
@@ -50,7 +50,7 @@ def test_missing_required_field_is_422(kubesim, kube_namespace) -> None:  # type
     ]
 
 
-def test_wrong_type_is_400_decode_error(kubesim, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_type_is_400_decode_error(kubesim, kube_namespace) -> None:
     """Real: a type mismatch fails JSON decoding: 400 `... cannot be handled as a Job`."""
     code, body = _post(
         f"{kubesim.url}/apis/batch/v1/namespaces/{kube_namespace}/jobs",
@@ -73,7 +73,7 @@ def test_wrong_type_is_400_decode_error(kubesim, kube_namespace) -> None:  # typ
     assert body["message"].startswith('Job in version "v1" cannot be handled as a Job')
 
 
-def test_invalid_names_and_enums(kube_api, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_invalid_names_and_enums(kube_api, kube_namespace) -> None:
     core = client.CoreV1Api(kube_api)
     with pytest.raises(client.ApiException) as err:
         core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "Bad_Name"}})
@@ -96,7 +96,7 @@ def test_invalid_names_and_enums(kube_api, kube_namespace) -> None:  # type: ign
     assert 'spec.restartPolicy: Unsupported value: "Sometimes"' in body_of(err.value)["message"]
 
 
-def test_pod_without_containers_and_image(kube_api, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_pod_without_containers_and_image(kube_api, kube_namespace) -> None:
     core = client.CoreV1Api(kube_api)
     with pytest.raises(client.ApiException) as err:
         core.create_namespaced_pod(
@@ -110,7 +110,7 @@ def test_pod_without_containers_and_image(kube_api, kube_namespace) -> None:  # 
     assert "spec.containers[0].image" in fields and "spec.containers[1].name" in fields
 
 
-def test_kind_mismatch_is_400(kubesim, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_kind_mismatch_is_400(kubesim, kube_namespace) -> None:
     code, _ = _post(
         f"{kubesim.url}/api/v1/namespaces/{kube_namespace}/configmaps",
         {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "x"}},
@@ -118,7 +118,7 @@ def test_kind_mismatch_is_400(kubesim, kube_namespace) -> None:  # type: ignore[
     assert code == 400
 
 
-def test_secret_string_data_is_encoded(kube_api, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_secret_string_data_is_encoded(kube_api, kube_namespace) -> None:
     """Real: stringData is merged into data (base64) and never returned."""
     core = client.CoreV1Api(kube_api)
     secret = core.create_namespaced_secret(
@@ -128,7 +128,7 @@ def test_secret_string_data_is_encoded(kube_api, kube_namespace) -> None:  # typ
     assert secret.string_data is None
 
 
-def test_dry_run_does_not_persist(kube_api, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_dry_run_does_not_persist(kube_api, kube_namespace) -> None:
     core = client.CoreV1Api(kube_api)
     out = core.create_namespaced_config_map(
         kube_namespace, {"metadata": {"name": "dry"}}, dry_run="All"
@@ -139,7 +139,7 @@ def test_dry_run_does_not_persist(kube_api, kube_namespace) -> None:  # type: ig
     assert err.value.status == 404
 
 
-def test_unknown_fields_are_dropped_with_a_warning(kubesim, kube_api, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_fields_are_dropped_with_a_warning(kubesim, kube_api, kube_namespace) -> None:
     """Real (fieldValidation defaults to Warn): unknown fields are dropped and reported in a
     `Warning: 299 - "unknown field ..."` header; Strict refuses them with 400; Ignore drops
     them silently. (The official client's models refuse unknown fields client-side, so this
@@ -168,7 +168,7 @@ def test_unknown_fields_are_dropped_with_a_warning(kubesim, kube_api, kube_names
         assert resp.status == 201 and resp.headers.get("Warning") is None
 
 
-def test_unknown_fields_of_custom_resources(kube_api, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_fields_of_custom_resources(kube_api, kube_namespace) -> None:
     """Real: pruned fields are reported (Warn) or refused (Strict) as a strict decoding
     error naming each field's path, wrapped by the create handler's transformDecodeError:
     `<Kind> in version "<v>" cannot be handled as a <Kind>: strict decoding error: unknown

@@ -14,12 +14,7 @@ from typing import Any
 import pytest
 from kubernetes import client, watch
 
-from .testing import wait_for
-
-
-@pytest.fixture
-def core(kube_api: client.ApiClient) -> client.CoreV1Api:
-    return client.CoreV1Api(kube_api)
+from tools.kubesim.testing import wait_for
 
 
 def _raw_watch(url: str, timeout: float = 5.0) -> list[bytes]:
@@ -29,7 +24,7 @@ def _raw_watch(url: str, timeout: float = 5.0) -> list[bytes]:
         return list(resp.read().split(b"\n"))
 
 
-def test_watch_without_rv_starts_with_synthetic_added(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_watch_without_rv_starts_with_synthetic_added(core, kube_namespace) -> None:
     """Real: RV unset -> ADDED for every current object, then changes; timeoutSeconds ends
     the stream cleanly."""
     for name in ("a", "b"):
@@ -43,7 +38,7 @@ def test_watch_without_rv_starts_with_synthetic_added(core, kube_namespace) -> N
     assert events == [("ADDED", "a"), ("ADDED", "b")]
 
 
-def test_watch_from_rv_sends_only_later_events_in_order(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_watch_from_rv_sends_only_later_events_in_order(core, kube_namespace) -> None:
     """Real: RV given -> only changes after it: ADDED, MODIFIED, DELETED (DELETED carries the
     deletion's RV)."""
     listed = core.list_namespaced_config_map(kube_namespace)
@@ -66,7 +61,7 @@ def test_watch_from_rv_sends_only_later_events_in_order(core, kube_namespace) ->
     assert got[-1]["object"].data == {"k": "v"}
 
 
-def test_watch_stream_is_one_json_per_line_without_blank_lines(  # type: ignore[no-untyped-def]
+def test_watch_stream_is_one_json_per_line_without_blank_lines(
     kubesim, core, kube_namespace
 ) -> None:
     core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "a"}})
@@ -79,7 +74,7 @@ def test_watch_stream_is_one_json_per_line_without_blank_lines(  # type: ignore[
     assert json.loads(body[0])["object"]["kind"] == "ConfigMap"
 
 
-def test_selector_enter_and_leave_become_added_and_deleted(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_selector_enter_and_leave_become_added_and_deleted(core, kube_namespace) -> None:
     """Real (cacher): an update moving an object into a watch's selector is ADDED, out of it
     DELETED (old content, new RV)."""
     start = core.list_namespaced_config_map(kube_namespace).metadata.resource_version
@@ -107,7 +102,7 @@ def test_selector_enter_and_leave_become_added_and_deleted(core, kube_namespace)
     assert got[-1]["object"].metadata.resource_version == moved.metadata.resource_version
 
 
-def test_field_selector_on_watch(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_field_selector_on_watch(core, kube_namespace) -> None:
     for name in ("a", "b"):
         core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": name}})
     got = [
@@ -122,7 +117,7 @@ def test_field_selector_on_watch(core, kube_namespace) -> None:  # type: ignore[
     assert got == ["b"]
 
 
-def test_live_events_reach_a_running_watch(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_live_events_reach_a_running_watch(core, kube_namespace) -> None:
     w = watch.Watch()
     seen: list[tuple[str, str]] = []
 
@@ -141,7 +136,7 @@ def test_live_events_reach_a_running_watch(core, kube_namespace) -> None:  # typ
     assert seen == [("ADDED", "live"), ("DELETED", "live")]
 
 
-def test_bookmarks_only_when_allowed(kubesim, core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_bookmarks_only_when_allowed(kubesim, core, kube_namespace) -> None:
     """Real: BOOKMARK only with allowWatchBookmarks; it carries just kind, apiVersion and
     metadata.resourceVersion, and Watch updates its resource_version from it."""
     w = watch.Watch()
@@ -165,7 +160,7 @@ def test_bookmarks_only_when_allowed(kubesim, core, kube_namespace) -> None:  # 
     assert not [e for e in plain if e["type"] == "BOOKMARK"]
 
 
-def test_too_old_resource_version_is_error_event_410(make_kubesim) -> None:  # type: ignore[no-untyped-def]
+def test_too_old_resource_version_is_error_event_410(make_kubesim) -> None:
     """Real: HTTP 200 then an ERROR event with a Status (code 410, reason Expired), then the
     stream closes; Watch retries once and then raises ApiException(410)."""
     sim = make_kubesim(history_size=5, controllers=False)
@@ -179,7 +174,7 @@ def test_too_old_resource_version_is_error_event_410(make_kubesim) -> None:  # t
     assert event["type"] == "ERROR"
     assert event["object"]["code"] == 410 and event["object"]["reason"] == "Expired"
     assert event["object"]["message"].startswith("too old resource version: 3 (")
-    with _client_for(sim) as api, pytest.raises(client.ApiException) as err:
+    with sim.client() as api, pytest.raises(client.ApiException) as err:
         for _ in watch.Watch().stream(
             client.CoreV1Api(api).list_namespaced_config_map, "default", resource_version="3"
         ):
@@ -187,7 +182,7 @@ def test_too_old_resource_version_is_error_event_410(make_kubesim) -> None:  # t
     assert err.value.status == 410
 
 
-def test_informer_style_list_then_watch(core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_informer_style_list_then_watch(core, kube_namespace) -> None:
     """The list's metadata.resourceVersion is a valid watch start point."""
     core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "before"}})
     listed = core.list_namespaced_config_map(kube_namespace)
@@ -204,7 +199,7 @@ def test_informer_style_list_then_watch(core, kube_namespace) -> None:  # type: 
     assert got == ["after"]
 
 
-def test_dozens_of_concurrent_watches(kubesim, core, kube_namespace) -> None:  # type: ignore[no-untyped-def]
+def test_dozens_of_concurrent_watches(kubesim, core, kube_namespace) -> None:
     """Fan-out: 40 concurrent watches all see the same event promptly."""
     count = 40
     seen = threading.Barrier(count + 1, timeout=10)
@@ -212,7 +207,7 @@ def test_dozens_of_concurrent_watches(kubesim, core, kube_namespace) -> None:  #
     lock = threading.Lock()
 
     def consume() -> None:
-        with _client_for(kubesim) as api:
+        with kubesim.client() as api:
             w = watch.Watch()
             for event in w.stream(
                 client.CoreV1Api(api).list_namespaced_config_map,
@@ -233,11 +228,3 @@ def test_dozens_of_concurrent_watches(kubesim, core, kube_namespace) -> None:  #
     core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "fan"}})
     seen.wait()
     assert results == ["fan"] * count
-
-
-def _client_for(sim: Any) -> client.ApiClient:
-    cfg = client.Configuration()
-    cfg.host = sim.url
-    cfg.proxy = None
-    cfg.api_key = {"authorization": f"Bearer {sim.settings.token}"}
-    return client.ApiClient(cfg)

@@ -13,8 +13,9 @@ import pytest
 from netchecks_core.naming import probe_pod_labels
 
 from tests.docs.markdown import code_names, first_code, page
-from tests.results.harness import Cluster, OperatorService, ResultsService, wait_for
-from tests.targets.http import HttpServer
+from tests.results.harness import Cluster
+from tools.harness import ServiceProcess, wait_for
+from tools.targets.http import HttpServer
 
 
 def exported(text: str) -> dict[str, set[str]]:
@@ -41,8 +42,8 @@ class Services:
         self.namespace = f"{prefix}-{secrets.token_hex(3)}"
         client.CoreV1Api(kube_api).create_namespace({"metadata": {"name": self.namespace}})
         self.cluster = Cluster(kube_api, self.namespace)
-        self.operator = OperatorService(kubeconfig, self.namespace, logs)
-        self.results = ResultsService(kubeconfig, self.namespace, logs)
+        self.operator = ServiceProcess("netchecks-operator", kubeconfig, self.namespace, logs)
+        self.results = ServiceProcess("netchecks-results", kubeconfig, self.namespace, logs)
 
     @contextlib.contextmanager
     def running(self) -> Iterator[Services]:

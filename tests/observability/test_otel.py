@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from tests.results.harness import BIN, ResultsService, wait_for
-from tests.targets.otlp import OtlpGrpcReceiver, OtlpHttpReceiver
+from tools.harness import BIN, ServiceProcess, wait_for
+from tools.targets.otlp import OtlpGrpcReceiver, OtlpHttpReceiver
 
 #: Pushed every half second, so a test waits a few seconds at most.
 FAST_EXPORT = {"OTEL_METRIC_EXPORT_INTERVAL": "500"}
@@ -34,10 +34,12 @@ def namespace(netchecks_crds: None, kube_api: Any) -> str:
 @pytest.fixture
 def service(kubeconfig: Path, namespace: str, tmp_path: Path) -> Iterator[Any]:
     """Start the results service with extra environment; stopped after the test."""
-    started: list[ResultsService] = []
+    started: list[ServiceProcess] = []
 
-    def start(**env: str) -> ResultsService:
-        results = ResultsService(kubeconfig, namespace, tmp_path, **FAST_EXPORT, **env)
+    def start(**env: str) -> ServiceProcess:
+        results = ServiceProcess(
+            "netchecks-results", kubeconfig, namespace, tmp_path, **FAST_EXPORT, **env
+        )
         started.append(results.start())
         return results
 

@@ -21,8 +21,8 @@ from tests.alerts.rules import prometheus_tool, write_rule_file
 from tests.chart.helm import find, objects
 from tests.observability.services import Services
 from tests.observability.test_dashboards_and_alerts import DASHBOARD
-from tests.results.harness import ResultsService, wait_for
-from tests.targets.processes import free_port, spawn, stop
+from tools.harness import ServiceProcess, wait_for
+from tools.targets.processes import free_port, spawn, stop
 
 #: The probe Pods must reach a loopback web server: kubesim's Pods can, a real cluster's not.
 pytestmark = pytest.mark.kubesim_only
@@ -114,7 +114,7 @@ class Setup:
     """What the module's tests share: Prometheus, the assertions' namespace, the services."""
 
     def __init__(
-        self, prometheus: Prometheus, namespace: str, services: list[ResultsService]
+        self, prometheus: Prometheus, namespace: str, services: list[ServiceProcess]
     ) -> None:
         self.prometheus = prometheus
         self.namespace = namespace

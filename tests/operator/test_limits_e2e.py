@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from netchecks_core import naming
 from netchecks_core.service.kube import CONFIGMAPS, EVENTS, JOBS, NETWORK_ASSERTIONS, KubeApi
-from netchecks_operator.testing import assertion
 
-from tests.operator.conftest import OperatorProcess, wait_for
+from tools.builders import AssertionBuilder
+from tools.harness import ServiceProcess, wait_for
 
 pytestmark = pytest.mark.timeout(120)
 MiB = 1024 * 1024
@@ -30,16 +30,16 @@ def _children(api: KubeApi, resource: Any, ns: str) -> list[dict[str, Any]]:
 
 
 def test_a_spec_whose_configmap_is_too_large_is_invalid_spec_and_creates_nothing(
-    api: KubeApi, kube_namespace: str, operator: OperatorProcess
+    api: KubeApi, kube_namespace: str, operator: ServiceProcess
 ) -> None:
     """1.2 MiB of inline context: the assertion is storable, its probe ConfigMap is not
     (the API server refuses more than 1 MiB of ConfigMap data). The operator says so on
     the status and in an Event, creates no child, and does not retry it as an error."""
     ns = kube_namespace
     manifest = (
-        assertion("huge")
+        AssertionBuilder("huge")
         .with_internal()
-        .context("blobs", inline={"blob": "x" * (MiB + MiB // 5)})
+        .with_context("blobs", inline={"blob": "x" * (MiB + MiB // 5)})
         .build()
     )
     manifest["metadata"]["namespace"] = ns

@@ -22,9 +22,9 @@ from netchecks_core.service.kube import (
     KubeApi,
     policy_reports,
 )
-from netchecks_operator.testing import assertion
 
-from tests.operator.conftest import OperatorProcess, wait_for
+from tools.builders import AssertionBuilder
+from tools.harness import ServiceProcess, wait_for
 
 REPORTS = policy_reports()
 pytestmark = pytest.mark.timeout(120)
@@ -53,10 +53,10 @@ def reason_is(api: KubeApi, ns: str, name: str, reason: str) -> Callable[[], boo
 
 
 def test_unscheduled_assertion_gets_configmap_and_job_whose_probe_pod_really_runs(
-    api: KubeApi, kube_namespace: str, operator: OperatorProcess
+    api: KubeApi, kube_namespace: str, operator: ServiceProcess
 ) -> None:
     ns = kube_namespace
-    created = create(api, ns, assertion("web").with_internal("1 + 1 == 2").build())
+    created = create(api, ns, AssertionBuilder("web").with_internal("1 + 1 == 2").build())
     wait_for(lambda: names(api, JOBS, ns) == ["web-netchecks-g1"], what="job")
     assert names(api, CONFIGMAPS, ns) == ["web-netchecks-config"]
     cond = wait_for(lambda: condition(api, ns, "web"), what="status")
@@ -79,24 +79,26 @@ def test_unscheduled_assertion_gets_configmap_and_job_whose_probe_pod_really_run
 
 
 def test_every_created_object_validates_strictly_for_kubernetes_1_28_and_1_37(
-    api: KubeApi, kube_namespace: str, operator: OperatorProcess
+    api: KubeApi, kube_namespace: str, operator: ServiceProcess
 ) -> None:
     ns = kube_namespace
     create(
         api,
         ns,
-        assertion("once")
+        AssertionBuilder("once")
         .with_http("http://127.0.0.1:1/")
-        .context("c", configMap={"name": "x", "items": [{"key": "a", "path": "a"}]})
+        .with_context("c", configMap={"name": "x", "items": [{"key": "a", "path": "a"}]})
         .build(),
     )
     create(
         api,
         ns,
-        assertion("cron")
+        AssertionBuilder("cron")
         .with_dns("example.test")
-        .scheduled("@hourly")
-        .template({"metadata": {"labels": {"app": "a"}}, "spec": {"nodeSelector": {"k": "v"}}})
+        .with_spec(schedule="@hourly")
+        .with_spec(
+            template={"metadata": {"labels": {"app": "a"}}, "spec": {"nodeSelector": {"k": "v"}}}
+        )
         .build(),
     )
     wait_for(lambda: len(names(api, JOBS, ns)) == 1 and len(names(api, CRONJOBS, ns)) == 1)
@@ -123,10 +125,10 @@ def test_every_created_object_validates_strictly_for_kubernetes_1_28_and_1_37(
 
 
 def test_spec_update_replaces_children_in_place_and_schedule_toggling_leaves_nothing_stale(
-    api: KubeApi, kube_namespace: str, operator: OperatorProcess
+    api: KubeApi, kube_namespace: str, operator: ServiceProcess
 ) -> None:
     ns = kube_namespace
-    create(api, ns, assertion("a").with_internal().scheduled("@hourly").build())
+    create(api, ns, AssertionBuilder("a").with_internal().with_spec(schedule="@hourly").build())
     wait_for(lambda: names(api, CRONJOBS, ns) == ["a-netchecks"], what="cronjob")
     cron_uid = api.get(CRONJOBS, "a-netchecks", ns)["metadata"]["uid"]
     api.patch(NETWORK_ASSERTIONS, "a", {"spec": {"schedule": "*/5 * * * *"}}, ns)
@@ -148,10 +150,10 @@ def test_spec_update_replaces_children_in_place_and_schedule_toggling_leaves_not
 
 
 def test_deleting_an_assertion_mid_run_removes_everything_it_made(
-    api: KubeApi, kube_namespace: str, operator: OperatorProcess
+    api: KubeApi, kube_namespace: str, operator: ServiceProcess
 ) -> None:
     ns = kube_namespace
-    create(api, ns, assertion("gone").with_internal().build())
+    create(api, ns, AssertionBuilder("gone").with_internal().build())
     wait_for(lambda: names(api, JOBS, ns) == ["gone-netchecks-g1"])
     api.delete(NETWORK_ASSERTIONS, "gone", ns)
     wait_for(
@@ -167,10 +169,10 @@ def test_deleting_an_assertion_mid_run_removes_everything_it_made(
 
 
 def test_run_now_annotation_starts_one_job_once(
-    api: KubeApi, kube_namespace: str, operator: OperatorProcess
+    api: KubeApi, kube_namespace: str, operator: ServiceProcess
 ) -> None:
     ns = kube_namespace
-    create(api, ns, assertion("r").with_internal().scheduled("0 0 1 1 *").build())
+    create(api, ns, AssertionBuilder("r").with_internal().with_spec(schedule="0 0 1 1 *").build())
     wait_for(lambda: names(api, CRONJOBS, ns) == ["r-netchecks"])
     api.patch(
         NETWORK_ASSERTIONS,
@@ -194,14 +196,14 @@ def test_run_now_annotation_starts_one_job_once(
 
 
 def test_invalid_cel_marks_invalid_spec_names_the_field_and_creates_nothing(
-    api: KubeApi, kube_namespace: str, operator: OperatorProcess
+    api: KubeApi, kube_namespace: str, operator: ServiceProcess
 ) -> None:
     ns = kube_namespace
     create(
         api,
         ns,
-        assertion("bad")
-        .rule(name="broken", type="internal", validate={"pattern": "data.x =="})
+        AssertionBuilder("bad")
+        .with_rule("internal", "broken", validate={"pattern": "data.x =="})
         .build(),
     )
     wait_for(reason_is(api, ns, "bad", "InvalidSpec"), what="InvalidSpec")
@@ -220,17 +222,19 @@ def test_admission_refuses_duplicate_rule_names_and_missing_fields(
         create(
             api,
             kube_namespace,
-            assertion("dup").with_internal(name="x").with_internal(name="x").build(),
+            AssertionBuilder("dup").with_internal(name="x").with_internal(name="x").build(),
         )
     with pytest.raises(InvalidError, match="needs host"):
-        create(api, kube_namespace, assertion("nohost").rule(type="dns").build())
+        create(api, kube_namespace, AssertionBuilder("nohost").with_rule("dns").build())
 
 
 def test_policy_report_summary_becomes_probe_complete_status_without_write_loops(
-    api: KubeApi, kube_namespace: str, operator: OperatorProcess
+    api: KubeApi, kube_namespace: str, operator: ServiceProcess
 ) -> None:
     ns = kube_namespace
-    made = create(api, ns, assertion("rep").with_internal().scheduled("@hourly").build())
+    made = create(
+        api, ns, AssertionBuilder("rep").with_internal().with_spec(schedule="@hourly").build()
+    )
     wait_for(reason_is(api, ns, "rep", "Progressing"))
     api.create(
         REPORTS,
@@ -277,7 +281,7 @@ def test_policy_report_summary_becomes_probe_complete_status_without_write_loops
     assert _status_writes(operator) == patches_before
 
 
-def _status_writes(operator: OperatorProcess) -> float:
+def _status_writes(operator: ServiceProcess) -> float:
     total = 0.0
     for line in operator.metrics().splitlines():
         if line.startswith("netchecks_operator_writes") and "NetworkAssertionStatus" in line:
@@ -286,24 +290,24 @@ def _status_writes(operator: OperatorProcess) -> float:
 
 
 def test_a_user_object_with_a_child_name_is_never_touched(
-    api: KubeApi, kube_namespace: str, operator: OperatorProcess
+    api: KubeApi, kube_namespace: str, operator: ServiceProcess
 ) -> None:
     ns = kube_namespace
     api.create(CONFIGMAPS, {"metadata": {"name": "mine-netchecks-config"}, "data": {"k": "v"}}, ns)
-    create(api, ns, assertion("mine").with_internal().build())
+    create(api, ns, AssertionBuilder("mine").with_internal().build())
     wait_for(reason_is(api, ns, "mine", "ReconcileError"), 30, "ReconcileError")
     assert "not owned" in condition(api, ns, "mine")["message"]
     assert api.get(CONFIGMAPS, "mine-netchecks-config", ns)["data"] == {"k": "v"}
 
 
 def test_faults_500_429_409_dropped_watches_and_410_still_converge_without_duplicates(
-    api: KubeApi, kube_namespace: str, operator: OperatorProcess, kube_faults: Any
+    api: KubeApi, kube_namespace: str, operator: ServiceProcess, kube_faults: Any
 ) -> None:
     ns = kube_namespace
     kube_faults.fail_next(3, 500, verb="create", path="configmaps")
     kube_faults.fail_next(2, 429, verb="create", path="jobs", retry_after=1)
     for i in range(5):
-        create(api, ns, assertion(f"f{i}").with_internal().build())
+        create(api, ns, AssertionBuilder(f"f{i}").with_internal().build())
     wait_for(lambda: len(names(api, JOBS, ns)) == 5, 40, "5 jobs")
     kube_faults.drop_watches()
     kube_faults.expire_history()
@@ -321,14 +325,14 @@ def test_faults_500_429_409_dropped_watches_and_410_still_converge_without_dupli
 def test_api_server_restart_and_operator_killed_mid_reconcile_converge(
     api: KubeApi,
     kube_namespace: str,
-    start_operator: Callable[..., OperatorProcess],
+    start_operator: Callable[..., ServiceProcess],
     kube_faults: Any,
 ) -> None:
     ns = kube_namespace
     first = start_operator()
     kube_faults.add_latency(0.3, verb="create", path="jobs")
     for i in range(4):
-        create(api, ns, assertion(f"k{i}").with_internal().build())
+        create(api, ns, AssertionBuilder(f"k{i}").with_internal().build())
     wait_for(lambda: names(api, CONFIGMAPS, ns), what="some progress")
     first.stop(signal.SIGKILL)
     kube_faults.clear()
@@ -340,12 +344,12 @@ def test_api_server_restart_and_operator_killed_mid_reconcile_converge(
 
 
 def test_two_replicas_only_the_leader_works_and_hand_over_on_sigterm(
-    api: KubeApi, kube_namespace: str, start_operator: Callable[..., OperatorProcess]
+    api: KubeApi, kube_namespace: str, start_operator: Callable[..., ServiceProcess]
 ) -> None:
     ns = kube_namespace
     one = start_operator()
     two = start_operator()
-    create(api, ns, assertion("l1").with_internal().build())
+    create(api, ns, AssertionBuilder("l1").with_internal().build())
     wait_for(lambda: names(api, JOBS, ns) == ["l1-netchecks-g1"])
     lease = api.get(LEASES, "netchecks-operator", ns)
     holder = lease["spec"]["holderIdentity"]
@@ -360,12 +364,12 @@ def test_two_replicas_only_the_leader_works_and_hand_over_on_sigterm(
         15,
         "new leader",
     )
-    create(api, ns, assertion("l2").with_internal().build())
+    create(api, ns, AssertionBuilder("l2").with_internal().build())
     wait_for(lambda: "l2-netchecks-g1" in names(api, JOBS, ns), 20, "follower took over")
     assert _writes(follower) > 0
 
 
-def _writes(operator: OperatorProcess) -> float:
+def _writes(operator: ServiceProcess) -> float:
     total = 0.0
     for line in operator.metrics().splitlines():
         if line.startswith("netchecks_operator_writes_total"):
@@ -374,12 +378,12 @@ def _writes(operator: OperatorProcess) -> float:
 
 
 def test_health_metrics_and_bad_settings(
-    operator: OperatorProcess, start_operator: Callable[..., OperatorProcess]
+    operator: ServiceProcess, start_operator: Callable[..., ServiceProcess]
 ) -> None:
     assert operator.get("/livez").status_code == 200
     body = operator.metrics()
     assert "netchecks_kube_requests_total" in body
     assert "netchecks_operator_queue_depth" in body
     bad = start_operator(wait_ready=False, PROBE_IMAGE_PULL_POLICY="Sometimes")
-    assert bad.proc is not None and bad.proc.wait(20) == 2
+    assert bad.process is not None and bad.process.wait(20) == 2
     assert "PROBE_IMAGE_PULL_POLICY" in bad.logs()

@@ -7,8 +7,9 @@ from typing import Any
 from netchecks_operator.plan import Observed, plan
 from netchecks_operator.podtemplate import PROBE_CONTAINER
 from netchecks_operator.settings import OperatorSettings
-from netchecks_operator.testing import assertion
 from netchecks_probe.cli import build_parser
+
+from tools.builders import AssertionBuilder
 
 
 def _probe_command(obj: dict[str, Any]) -> list[str]:
@@ -21,7 +22,7 @@ def _probe_command(obj: dict[str, Any]) -> list[str]:
 
 
 def test_a_rule_longer_than_the_probes_default_gets_a_longer_run_timeout() -> None:
-    obj = assertion("slow").with_http("http://a/", timeout=1200).stored()
+    obj = AssertionBuilder("slow").with_http("http://a/", timeout=1200).stored()
     command = _probe_command(obj)
     assert command[0] == "netchecks"
     args = build_parser().parse_args(command[1:])

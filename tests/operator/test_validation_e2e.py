@@ -13,9 +13,9 @@ from netchecks_core.assertion import GROUP, PLURAL, VERSION
 from netchecks_core.service.kube import CONFIGMAPS, CRONJOBS, JOBS, KubeApi
 from netchecks_core.validation import validate_manifest
 
-from tests.kubesim.testing import body_of
-from tests.operator.conftest import OperatorProcess, wait_for
 from tests.operator.test_operator_e2e import condition, create, names, reason_is
+from tools.harness import ServiceProcess, wait_for
+from tools.kubesim.testing import body_of
 
 CORPUS = Path(__file__).resolve().parents[2] / "packages/netchecks-core/tests/invalid_manifests"
 pytestmark = pytest.mark.timeout(120)
@@ -34,7 +34,7 @@ def _manifest(**spec: Any) -> dict[str, Any]:
     "case", ["cron-minute-61", "cel-data-status-code-underscore", "template-unclosed"]
 )
 def test_operator_marks_invalid_spec_with_the_validators_message_and_creates_nothing(
-    case: str, api: KubeApi, kube_namespace: str, operator: OperatorProcess
+    case: str, api: KubeApi, kube_namespace: str, operator: ServiceProcess
 ) -> None:
     document = yaml.safe_load((CORPUS / f"{case}.yaml").read_text())
     expected = "; ".join(validate_manifest(document).messages())

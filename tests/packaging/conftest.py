@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.packaging.build import IMAGES, build_wheels, image_venv
+from tools.images import IMAGES, build_wheels, image_venv
 
 
 @pytest.fixture(scope="session")

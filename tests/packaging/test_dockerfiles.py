@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.packaging.build import DOCKER, IMAGES, PACKAGES, ROOT
+from tools.images import DOCKER, IMAGES, PACKAGES, ROOT
 
 PINNED_BASE = re.compile(r"^python:3\.12\.\d+-slim-bookworm(@sha256:[0-9a-f]{64})?$")
 NETWORK = re.compile(r"\b(curl|wget|git\s+clone|apt-get|apk\s+add|nc|ftp)\b|https?://")

@@ -11,12 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.packaging.build import IMAGES, installed_distributions
+from tools.images import IMAGES, installed_distributions
 
 # The first test builds the wheels and three image venvs (grpcio, the OpenTelemetry and
 # Kubernetes clients...) with pip: minutes on a cold cache and two busy cores.
 pytestmark = pytest.mark.timeout(900)
-
 
 
 def test_every_package_builds_a_wheel_with_its_console_scripts(wheels: dict[str, Path]) -> None:

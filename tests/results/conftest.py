@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from kubernetes import client
+from netchecks_core.service.kube import KubeApi
 
 from tests.e2e_cluster import *  # noqa: F403 - kubesim or a real cluster (NETCHECKS_E2E_KUBECONFIG)
-from tests.results.harness import Cluster, OperatorService, ResultsService, install_crds
+from tests.results.harness import Cluster
+from tools.harness import ServiceProcess, install_crds
 
 
 @pytest.fixture(scope="session")
 def netchecks_crds(kube_api: client.ApiClient) -> None:
     """The NetworkAssertion and report CRDs, installed once."""
-    install_crds(kube_api)
+    install_crds(KubeApi(kube_api))
 
 
 @pytest.fixture
@@ -28,13 +29,13 @@ def cluster(netchecks_crds: None, kube_api: client.ApiClient, kube_namespace: st
 @pytest.fixture
 def start_results(
     kubeconfig: Path, kube_namespace: str, tmp_path: Path
-) -> Iterator[Callable[..., ResultsService]]:
+) -> Iterator[Callable[..., ServiceProcess]]:
     """Start ``netchecks-results`` processes watching the test's namespace."""
-    started: list[ResultsService] = []
+    started: list[ServiceProcess] = []
 
-    def start(**env: Any) -> ResultsService:
-        service = ResultsService(kubeconfig, kube_namespace, tmp_path, **env).start()
-        started.append(service)
+    def start(**env: str) -> ServiceProcess:
+        service = ServiceProcess("netchecks-results", kubeconfig, kube_namespace, tmp_path, **env)
+        started.append(service.start())
         return service
 
     yield start
@@ -43,14 +44,13 @@ def start_results(
 
 
 @pytest.fixture
-def operator(kubeconfig: Path, kube_namespace: str, tmp_path: Path) -> Iterator[OperatorService]:
+def operator(kubeconfig: Path, kube_namespace: str, tmp_path: Path) -> Iterator[ServiceProcess]:
     """A ``netchecks-operator`` process watching the test's namespace."""
-    service = OperatorService(kubeconfig, kube_namespace, tmp_path).start()
-    yield service
-    service.stop()
+    with ServiceProcess("netchecks-operator", kubeconfig, kube_namespace, tmp_path) as service:
+        yield service
 
 
 @pytest.fixture
-def results(start_results: Callable[..., ResultsService]) -> ResultsService:
+def results(start_results: Callable[..., ServiceProcess]) -> ServiceProcess:
     """One running results service."""
     return start_results()

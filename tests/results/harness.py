@@ -1,4 +1,4 @@
-"""End-to-end helpers: CRDs, the results service as a real process, probe runs, waits.
+"""End-to-end helpers of the results service: a test's namespace, probe runs, reports.
 
 Probe runs are made the way the operator makes them (a ConfigMap with the probe
 config, a Job whose Pod carries the probe labels and annotations), so these tests
@@ -10,143 +10,20 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-import yaml
 from kubernetes import client
 from netchecks_core.assertion import NetworkAssertionSpec
 from netchecks_core.convert import context_mount_path, probe_config_from_spec
-from netchecks_core.naming import child_annotations, child_labels, probe_pod_labels
 
-from tests.targets.processes import free_port
+from tools.builders import controller_reference, probe_job_manifest
+from tools.harness import wait_for
 
-ROOT = Path(__file__).resolve().parents[2]
-CRDS = ROOT / "charts" / "netchecks" / "files" / "crds"
-BIN = Path(sys.executable).parent
 #: The probe image of the cluster (kubesim runs any netchecks-probe image from this venv).
 PROBE_IMAGE = os.environ.get("NETCHECKS_E2E_PROBE_IMAGE", "ghcr.io/netchecks/netchecks-probe:test")
 GROUP, VERSION, PLURAL = "netchecks.io", "v1", "networkassertions"
-
-T = TypeVar("T")
-
-
-def wait_for(
-    predicate: Callable[[], T | None], timeout: float = 30.0, what: str = "condition"
-) -> T:
-    """Poll ``predicate`` until it returns something truthy; fail after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = predicate()
-        if last:
-            return last
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}; last: {last!r}")
-
-
-def install_crds(api: client.ApiClient) -> None:
-    """Create every CRD of the chart (once per kubesim) and wait until served."""
-    ext = client.ApiextensionsV1Api(api)
-    for path in sorted(CRDS.glob("*.yaml")):
-        for doc in yaml.safe_load_all(path.read_text()):
-            if not doc:
-                continue
-            try:
-                ext.create_custom_resource_definition(doc)
-            except client.ApiException as error:
-                if error.status != 409:
-                    raise
-    custom = client.CustomObjectsApi(api)
-    for group, version, plural in (
-        (GROUP, VERSION, PLURAL),
-        ("wgpolicyk8s.io", "v1alpha2", "policyreports"),
-        ("openreports.io", "v1alpha1", "reports"),
-    ):
-
-        def served(g: str = group, v: str = version, p: str = plural) -> bool:
-            try:
-                custom.list_cluster_custom_object(g, v, p)
-            except client.ApiException:
-                return False
-            return True
-
-        wait_for(served, 10, f"{plural}.{group} served")
-
-
-class ResultsService:
-    """``netchecks-results`` as a real process against kubesim (one namespace)."""
-
-    command = "netchecks-results"
-
-    def __init__(self, kubeconfig: Path, namespace: str, log_dir: Path, **env: str) -> None:
-        self.kubeconfig = kubeconfig
-        self.namespace = namespace
-        self.port = free_port()
-        self.log_path = log_dir / f"{self.command}-{self.port}.log"
-        self.env = {
-            **os.environ,
-            "KUBECONFIG": str(kubeconfig),
-            "NO_PROXY": "127.0.0.1,localhost",
-            "NETCHECKS_HTTP_ADDR": f"127.0.0.1:{self.port}",
-            "NETCHECKS_NAMESPACES": namespace,
-            "NETCHECKS_LEASE_NAMESPACE": namespace,
-            "NETCHECKS_LEASE_DURATION": "4",
-            "NETCHECKS_RENEW_DEADLINE": "3",
-            "NETCHECKS_RETRY_PERIOD": "0.5",
-            "NETCHECKS_LOG_LEVEL": "DEBUG",
-            **env,
-        }
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> ResultsService:
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                [str(BIN / self.command)], env=self.env, stdout=log, stderr=log
-            )
-        wait_for(self.ready, 20, f"{self.command} to be ready")
-        return self
-
-    def ready(self) -> bool:
-        if self.process is None or self.process.poll() is not None:
-            raise AssertionError(f"{self.command} exited; log:\n{self.logs()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/readyz", timeout=1) as r:
-                return bool(r.status == 200)
-        except OSError:
-            return False
-
-    def metrics(self) -> str:
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=5) as r:
-            return str(r.read().decode())
-
-    def stop(self, kill: bool = False) -> None:
-        if self.process is None:
-            return
-        if kill:
-            self.process.kill()
-        else:
-            self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=5)
-        self.process = None
-
-    def logs(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
-
-class OperatorService(ResultsService):
-    """``netchecks-operator`` as a real process (same environment conventions)."""
-
-    command = "netchecks-operator"
 
 
 class Cluster:
@@ -222,88 +99,34 @@ class Cluster:
         scheduled: str | None = None,
     ) -> str:
         """Run ``assertion`` once as the operator would (ConfigMap + Job); returns the Job name."""
-        meta = assertion["metadata"]
-        name, uid = meta["name"], meta["uid"]
+        name = assertion["metadata"]["name"]
         spec = NetworkAssertionSpec.model_validate(assertion["spec"])
-        config = probe_config_from_spec(spec)
-        owner = {
-            "apiVersion": f"{GROUP}/{VERSION}",
-            "kind": "NetworkAssertion",
-            "name": name,
-            "uid": uid,
-            "controller": True,
-        }
         cm_name = f"{name}-netchecks-config-{run}"
         self.core.create_namespaced_config_map(
             self.namespace,
             {
-                "metadata": {"name": cm_name, "ownerReferences": [owner]},
-                "data": {"config.json": json.dumps(config)},
+                "metadata": {"name": cm_name, "ownerReferences": [controller_reference(assertion)]},
+                "data": {"config.json": json.dumps(probe_config_from_spec(spec))},
             },
         )
-        volumes: list[dict[str, Any]] = [
-            {"name": "config", "configMap": {"name": cm_name}},
-        ]
-        mounts: list[dict[str, Any]] = [
-            {"name": "config", "mountPath": "/netcheck", "readOnly": True},
-        ]
-        for context in spec.context:
-            source = context.secret or context.configMap
-            if source is None:
-                continue
-            kind = "secret" if context.secret is not None else "configMap"
-            key = "secretName" if kind == "secret" else "name"
-            volume: dict[str, Any] = {key: source.name}
-            if source.items:
-                volume["items"] = [i.model_dump(exclude_none=True) for i in source.items]
-            volumes.append({"name": f"ctx-{context.name}", kind: volume})
-            mounts.append(
-                {
-                    "name": f"ctx-{context.name}",
-                    "mountPath": context_mount_path(context.name),
-                    "readOnly": True,
-                }
-            )
+        volumes, mounts = _probe_volumes(spec, cm_name)
         probe = command or ["netchecks", "run", "--config", "/netcheck/config.json", "--exit-zero"]
         if command is None and spec.disableRedaction:
             probe.append("--disable-redaction")
-        job_name = f"{name}-netchecks-{run}"
-        job_annotations = child_annotations(name, int(meta.get("generation") or 1))
+        container = {"name": "probe", "image": image, "command": probe, "volumeMounts": mounts}
+        job = probe_job_manifest(
+            assertion,
+            container,
+            name=f"{name}-netchecks-{run}",
+            generation=int(assertion["metadata"].get("generation") or 1),
+            volumes=volumes,
+        )
         if scheduled:
-            job_annotations["batch.kubernetes.io/cronjob-scheduled-timestamp"] = scheduled
-        job = {
-            "apiVersion": "batch/v1",
-            "kind": "Job",
-            "metadata": {
-                "name": job_name,
-                "labels": child_labels(uid),
-                "annotations": job_annotations,
-                "ownerReferences": [owner],
-            },
-            "spec": {
-                "backoffLimit": 0,
-                "template": {
-                    "metadata": {
-                        "labels": probe_pod_labels(uid),
-                        "annotations": child_annotations(name),
-                    },
-                    "spec": {
-                        "restartPolicy": "Never",
-                        "containers": [
-                            {
-                                "name": "probe",
-                                "image": image,
-                                "command": probe,
-                                "volumeMounts": mounts,
-                            }
-                        ],
-                        "volumes": volumes,
-                    },
-                },
-            },
-        }
+            job["metadata"]["annotations"]["batch.kubernetes.io/cronjob-scheduled-timestamp"] = (
+                scheduled
+            )
         self.batch.create_namespaced_job(self.namespace, job)
-        return job_name
+        return str(job["metadata"]["name"])
 
     def create_pod(
         self,
@@ -389,6 +212,26 @@ class Cluster:
             self.namespace, field_selector=f"involvedObject.name={name}"
         ).items
         return [e for e in items if (e.source and e.source.component) == "netchecks-results"]
+
+
+def _probe_volumes(
+    spec: NetworkAssertionSpec, configmap: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The probe Pod's volumes and mounts: its config, then each context's source."""
+    volumes: list[dict[str, Any]] = [{"name": "config", "configMap": {"name": configmap}}]
+    mounts: list[dict[str, Any]] = [{"name": "config", "mountPath": "/netcheck", "readOnly": True}]
+    for context in spec.context:
+        source = context.secret or context.configMap
+        if source is None:
+            continue
+        kind = "secret" if context.secret is not None else "configMap"
+        volume: dict[str, Any] = {"secretName" if kind == "secret" else "name": source.name}
+        if source.items:
+            volume["items"] = [i.model_dump(exclude_none=True) for i in source.items]
+        volumes.append({"name": f"ctx-{context.name}", kind: volume})
+        path = context_mount_path(context.name)
+        mounts.append({"name": f"ctx-{context.name}", "mountPath": path, "readOnly": True})
+    return volumes, mounts
 
 
 def shows_job(job_name: str) -> Callable[[dict[str, Any]], bool]:

@@ -15,22 +15,16 @@ from typing import Any
 import pytest
 from kubernetes import client
 from netchecks_core.naming import child_annotations, child_labels, probe_pod_labels
-from netchecks_results.testing import output_document
 
-from tests.results.harness import (
-    Cluster,
-    ResultsService,
-    metric_value,
-    results_of,
-    shows_job,
-    wait_for,
-)
+from tests.results.harness import Cluster, metric_value, results_of, shows_job
+from tools.builders import output_document
+from tools.harness import ServiceProcess, wait_for
 
 RULES = {"rules": [{"name": "a", "type": "internal"}]}
 FORGED = ["python", "-c", f"print({output_document({'a': 'fail'})!r})"]
 
 
-def untrusted(service: ResultsService, reason: str) -> float:
+def untrusted(service: ServiceProcess, reason: str) -> float:
     return (
         metric_value(service.metrics(), "netchecks_results_untrusted_pods_total", reason=reason)
         or 0
@@ -88,7 +82,7 @@ def hand_made_job(
 
 
 def test_pod_with_probe_labels_and_no_owner_changes_no_report(
-    cluster: Cluster, results: ResultsService
+    cluster: Cluster, results: ServiceProcess
 ) -> None:
     a = cluster.create_assertion("labels", RULES)
     before = real_report(cluster, a, run="1")
@@ -114,7 +108,7 @@ def test_pod_with_probe_labels_and_no_owner_changes_no_report(
     ],
 )
 def test_pod_of_a_hand_made_job_even_dated_2999_changes_no_report(
-    cluster: Cluster, results: ResultsService, assertion: str, annotations: dict[str, str]
+    cluster: Cluster, results: ServiceProcess, assertion: str, annotations: dict[str, str]
 ) -> None:
     a = cluster.create_assertion(assertion, RULES)
     before = real_report(cluster, a, run="1")
@@ -129,7 +123,7 @@ def test_pod_of_a_hand_made_job_even_dated_2999_changes_no_report(
 
 
 def test_a_date_on_a_job_is_never_believed_even_on_a_job_the_chain_accepts(
-    cluster: Cluster, results: ResultsService
+    cluster: Cluster, results: ServiceProcess
 ) -> None:
     # Whoever may create Jobs controlled by the assertion runs as the operator (the trust
     # model says so), but even that run cannot pin the report: runs are dated by their
@@ -146,7 +140,7 @@ def test_a_date_on_a_job_is_never_believed_even_on_a_job_the_chain_accepts(
 
 def test_pod_in_another_namespace_claiming_a_victim_assertion_changes_no_report(
     cluster: Cluster,
-    start_results: Callable[..., ResultsService],
+    start_results: Callable[..., ServiceProcess],
     kube_api: client.ApiClient,
 ) -> None:
     other = f"{cluster.namespace}-x"

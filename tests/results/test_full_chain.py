@@ -7,13 +7,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from tests.results.harness import (
-    Cluster,
-    OperatorService,
-    ResultsService,
-    results_of,
-    wait_for,
-)
+from tests.results.harness import Cluster, results_of
+from tools.harness import ServiceProcess, wait_for
 
 
 def _status(cluster: Cluster, name: str) -> dict[str, object]:
@@ -21,7 +16,7 @@ def _status(cluster: Cluster, name: str) -> dict[str, object]:
 
 
 def _condition(cluster: Cluster, name: str) -> dict[str, object]:
-    for condition in _status(cluster, name).get("conditions") or []:  # type: ignore[attr-defined]
+    for condition in _status(cluster, name).get("conditions") or []:
         if condition.get("type") == "Reconciled":
             return condition  # type: ignore[no-any-return]
     return {}
@@ -36,7 +31,7 @@ def _spec(cluster: Cluster, name: str, spec: dict[str, object]) -> None:
 
 
 def test_assertion_becomes_a_report_and_a_status_through_the_real_services(
-    cluster: Cluster, operator: OperatorService, results: ResultsService, http_server
+    cluster: Cluster, operator: ServiceProcess, results: ServiceProcess, http_server
 ) -> None:
     cluster.create_assertion(
         "chain",
@@ -60,7 +55,7 @@ def test_assertion_becomes_a_report_and_a_status_through_the_real_services(
 
 
 def test_scheduled_runs_replace_results_pass_fail_pass(
-    cluster: Cluster, operator: OperatorService, results: ResultsService, http_server
+    cluster: Cluster, operator: ServiceProcess, results: ServiceProcess, http_server
 ) -> None:
     def spec(code: int) -> dict[str, object]:
         return {
@@ -76,8 +71,8 @@ def test_scheduled_runs_replace_results_pass_fail_pass(
         _run_now(cluster, "sched", f"run-{step}")
 
         def replaced(r: dict[str, object], before: object = previous, want: str = expected) -> bool:
-            marker = r["metadata"]["annotations"]["netchecks.io/pod-uid"]  # type: ignore[index]
-            return marker != before and results_of(r) == {"api": want}  # type: ignore[arg-type]
+            marker = r["metadata"]["annotations"]["netchecks.io/pod-uid"]
+            return marker != before and results_of(r) == {"api": want}
 
         report = cluster.wait_report("sched", replaced)
         previous = report["metadata"]["annotations"]["netchecks.io/pod-uid"]
@@ -90,7 +85,7 @@ def test_scheduled_runs_replace_results_pass_fail_pass(
 
 
 def test_deleting_an_assertion_mid_run_leaves_no_report(
-    cluster: Cluster, operator: OperatorService, results: ResultsService, http_server
+    cluster: Cluster, operator: ServiceProcess, results: ServiceProcess, http_server
 ) -> None:
     cluster.create_assertion(
         "midrun",
@@ -110,7 +105,7 @@ def test_deleting_an_assertion_mid_run_leaves_no_report(
 
 
 def test_an_assertion_with_the_longest_name_gets_events_from_both_services(
-    cluster: Cluster, operator: OperatorService, results: ResultsService
+    cluster: Cluster, operator: ServiceProcess, results: ServiceProcess
 ) -> None:
     # 253 characters: "<name>.<hex time>" would be over the Event name limit (422).
     name = ("a-" * 130)[:252] + "z"
@@ -136,8 +131,8 @@ def test_an_assertion_with_the_longest_name_gets_events_from_both_services(
 
 def test_a_run_finished_while_results_were_down_is_kept_read_later_then_removed(
     cluster: Cluster,
-    operator: OperatorService,
-    start_results: Callable[..., ResultsService],
+    operator: ServiceProcess,
+    start_results: Callable[..., ServiceProcess],
     http_server,
 ) -> None:
     def spec(path: str) -> dict[str, object]:
@@ -182,7 +177,7 @@ def test_a_run_finished_while_results_were_down_is_kept_read_later_then_removed(
 
 
 def test_an_assertion_nested_too_deep_is_invalid_and_stops_no_other(
-    cluster: Cluster, operator: OperatorService, results: ResultsService
+    cluster: Cluster, operator: ServiceProcess, results: ServiceProcess
 ) -> None:
     # The API server takes JSON nested up to 10,000 levels; a list holding one such
     # assertion must still decode, and the assertion itself becomes InvalidSpec.

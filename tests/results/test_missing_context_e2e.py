@@ -7,16 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.results.harness import (
-    GROUP,
-    PLURAL,
-    VERSION,
-    Cluster,
-    OperatorService,
-    ResultsService,
-    results_of,
-    wait_for,
-)
+from tests.results.harness import GROUP, PLURAL, VERSION, Cluster, results_of
+from tools.harness import ServiceProcess, wait_for
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -39,7 +31,7 @@ def _operator_events(cluster: Cluster, name: str, reason: str) -> list[Any]:
 
 
 def test_missing_secret_is_named_in_status_and_event_then_the_run_completes_once_it_exists(
-    cluster: Cluster, operator: OperatorService, results: ResultsService
+    cluster: Cluster, operator: ServiceProcess, results: ServiceProcess
 ) -> None:
     """The kubelet keeps the probe Pod Pending (ContainerCreating, FailedMount Event); the
     operator turns that into a ContextNotFound condition and Event naming the Secret and
@@ -87,7 +79,7 @@ def test_missing_secret_is_named_in_status_and_event_then_the_run_completes_once
 
 
 def test_missing_config_map_is_named_too(
-    cluster: Cluster, operator: OperatorService, results: ResultsService
+    cluster: Cluster, operator: ServiceProcess, results: ServiceProcess
 ) -> None:
     cluster.create_assertion(
         "needs-endpoints",

@@ -10,13 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.results.harness import (
-    Cluster,
-    OperatorService,
-    ResultsService,
-    results_of,
-    wait_for,
-)
+from tests.results.harness import Cluster, results_of
+from tools.harness import ServiceProcess, wait_for
 
 
 def _summary(cluster: Cluster, name: str) -> dict[str, int]:
@@ -27,8 +22,8 @@ def _summary(cluster: Cluster, name: str) -> dict[str, int]:
 @pytest.mark.timeout(120)
 def test_unjudged_rules_stay_errors_and_blocked_ports_still_pass_in_the_report(
     cluster: Cluster,
-    operator: OperatorService,
-    results: ResultsService,
+    operator: ServiceProcess,
+    results: ServiceProcess,
     http_server: Any,
     refusing_port: Any,
     blackhole: Any,

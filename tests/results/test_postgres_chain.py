@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import json
 
-from tests.results.harness import Cluster, OperatorService, ResultsService, results_of
-from tests.targets.postgres_fixtures import Scratch
+from tests.results.harness import Cluster, results_of
+from tools.harness import ServiceProcess
+from tools.targets.postgres_fixtures import Scratch
 
 PASSWORD = "pg-chain-s3cret-pw"
 
 
 def test_postgres_rules_with_a_secret_dsn_pass_and_the_dsn_is_redacted(
-    cluster: Cluster, operator: OperatorService, results: ResultsService, pg: Scratch
+    cluster: Cluster, operator: ServiceProcess, results: ServiceProcess, pg: Scratch
 ) -> None:
     app = pg.create_role("app", PASSWORD)
     pg.execute("create table orders (id int primary key, total numeric)")

@@ -4,27 +4,20 @@
 from __future__ import annotations
 
 import json
+import signal
 import time
 from collections.abc import Callable
 
-from netchecks_results.testing import output_document
-
-from tests.kubesim.faults import Faults
-from tests.results.harness import (
-    Cluster,
-    ResultsService,
-    dump,
-    metric_value,
-    results_of,
-    shows_job,
-    wait_for,
-)
+from tests.results.harness import Cluster, dump, metric_value, results_of, shows_job
+from tools.builders import output_document
+from tools.harness import ServiceProcess, wait_for
+from tools.kubesim.faults import Faults
 
 SECRET_TOKEN = "s3cr3t-t0ken-9f8e7d"
 
 
 def test_finished_probe_pod_becomes_the_assertions_policy_report(
-    cluster: Cluster, results: ResultsService, http_server, dns_server
+    cluster: Cluster, results: ServiceProcess, http_server, dns_server
 ) -> None:
     a = cluster.create_assertion(
         "web",
@@ -70,7 +63,7 @@ def test_finished_probe_pod_becomes_the_assertions_policy_report(
 
 def test_contexts_templates_expected_fail_and_every_check_type(
     cluster: Cluster,
-    results: ResultsService,
+    results: ServiceProcess,
     http_server,
     dns_server,
     refusing_port,
@@ -127,7 +120,7 @@ def test_contexts_templates_expected_fail_and_every_check_type(
 
 
 def test_secret_values_appear_only_with_disable_redaction(
-    cluster: Cluster, start_results: Callable[..., ResultsService], http_server
+    cluster: Cluster, start_results: Callable[..., ServiceProcess], http_server
 ) -> None:
     service = start_results(NETCHECKS_LOG_LEVEL="DEBUG")
     cluster.create_secret("creds", {"token": SECRET_TOKEN})
@@ -160,7 +153,7 @@ def test_secret_values_appear_only_with_disable_redaction(
 
 
 def test_scheduled_runs_replace_results_and_events_follow_changes(
-    cluster: Cluster, results: ResultsService, http_server
+    cluster: Cluster, results: ServiceProcess, http_server
 ) -> None:
     def spec(code: int) -> dict[str, object]:
         return {
@@ -187,7 +180,7 @@ def test_scheduled_runs_replace_results_and_events_follow_changes(
 
 
 def test_older_run_finishing_late_never_overwrites_a_newer_one(
-    cluster: Cluster, results: ResultsService, http_server
+    cluster: Cluster, results: ServiceProcess, http_server
 ) -> None:
     slow = {"rules": [{"name": "api", "type": "http", "url": http_server.url("/slow?delay=3")}]}
     a = cluster.create_assertion("order", slow)
@@ -206,7 +199,7 @@ def test_older_run_finishing_late_never_overwrites_a_newer_one(
 
 
 def test_failed_pod_image_pull_error_and_oom_kill_become_error_results(
-    cluster: Cluster, results: ResultsService, kube_faults: Faults, http_server
+    cluster: Cluster, results: ServiceProcess, kube_faults: Faults, http_server
 ) -> None:
     rules = {"rules": [{"name": "a", "type": "internal"}, {"name": "b", "type": "internal"}]}
     crashed = cluster.create_assertion("crashed", rules)
@@ -249,7 +242,7 @@ def test_failed_pod_image_pull_error_and_oom_kill_become_error_results(
 
 
 def test_garbage_log_is_an_error_result_quoting_none_of_the_log(
-    cluster: Cluster, results: ResultsService
+    cluster: Cluster, results: ServiceProcess
 ) -> None:
     # What a run without output printed is never quoted (issue 12): here, a secret the
     # probe rendered into a rule name, then a cut-off document.
@@ -271,7 +264,7 @@ def test_garbage_log_is_an_error_result_quoting_none_of_the_log(
 
 
 def test_deleting_the_assertion_mid_run_writes_no_report(
-    cluster: Cluster, results: ResultsService, http_server
+    cluster: Cluster, results: ServiceProcess, http_server
 ) -> None:
     a = cluster.create_assertion(
         "gone",
@@ -286,7 +279,7 @@ def test_deleting_the_assertion_mid_run_writes_no_report(
 
 
 def test_run_finished_while_the_service_was_down_is_reported_after_restart(
-    cluster: Cluster, start_results: Callable[..., ResultsService], http_server
+    cluster: Cluster, start_results: Callable[..., ServiceProcess], http_server
 ) -> None:
     service = start_results()
     a = cluster.create_assertion(
@@ -294,7 +287,7 @@ def test_run_finished_while_the_service_was_down_is_reported_after_restart(
     )
     cluster.run_probe(a, run="1")
     first = cluster.wait_report("restart")
-    service.stop(kill=True)
+    service.stop(signal.SIGKILL)
     time.sleep(1.1)  # runs are dated by their Job's creation, in whole seconds
     cluster.run_probe(a, run="2")
     time.sleep(0.2)
@@ -311,7 +304,7 @@ def test_run_finished_while_the_service_was_down_is_reported_after_restart(
 
 
 def test_reports_converge_under_injected_api_faults(
-    cluster: Cluster, results: ResultsService, kube_faults: Faults, http_server
+    cluster: Cluster, results: ServiceProcess, kube_faults: Faults, http_server
 ) -> None:
     ns = cluster.namespace
     a = cluster.create_assertion(
@@ -337,7 +330,7 @@ def test_reports_converge_under_injected_api_faults(
 
 def test_log_unavailable_for_good_becomes_an_error_result(
     cluster: Cluster,
-    start_results: Callable[..., ResultsService],
+    start_results: Callable[..., ServiceProcess],
     kube_faults: Faults,
     http_server,
 ) -> None:
@@ -354,7 +347,7 @@ def test_log_unavailable_for_good_becomes_an_error_result(
 
 
 def test_openreports_and_v1beta1_are_written_when_configured(
-    cluster: Cluster, start_results: Callable[..., ResultsService]
+    cluster: Cluster, start_results: Callable[..., ServiceProcess]
 ) -> None:
     start_results(NETCHECKS_REPORT_APIS="wgpolicyk8s.io/v1beta1,openreports.io/v1alpha1")
     a = cluster.create_assertion("apis", {"rules": [{"name": "a", "type": "internal"}]})
@@ -366,7 +359,7 @@ def test_openreports_and_v1beta1_are_written_when_configured(
 
 
 def test_second_replica_waits_and_takes_over(
-    cluster: Cluster, start_results: Callable[..., ResultsService]
+    cluster: Cluster, start_results: Callable[..., ServiceProcess]
 ) -> None:
     first = start_results()
     second = start_results()
@@ -382,7 +375,7 @@ def test_second_replica_waits_and_takes_over(
 
 
 def test_result_at_the_end_of_a_ten_megabyte_log_is_found(
-    cluster: Cluster, results: ResultsService
+    cluster: Cluster, results: ServiceProcess
 ) -> None:
     a = cluster.create_assertion("huge", {"rules": [{"name": "a", "type": "internal"}]})
     document = output_document({"a": "pass"})

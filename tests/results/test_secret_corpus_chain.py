@@ -19,9 +19,10 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.results.harness import Cluster, OperatorService, ResultsService, wait_for
-from tests.targets.http import HttpServer
-from tests.targets.tcp import BannerServer, ClosedPort
+from tests.results.harness import Cluster
+from tools.harness import ServiceProcess, wait_for
+from tools.targets.http import HttpServer
+from tools.targets.tcp import BannerServer, ClosedPort
 
 CORPUS = (
     Path(__file__).resolve().parents[2] / "packages/netchecks-probe/tests/hostile/secret_uses.yaml"
@@ -56,7 +57,7 @@ def _leaks(text: str) -> list[str]:
 
 @pytest.mark.timeout(120)
 def test_no_secret_reaches_report_status_events_or_service_logs(
-    cluster: Cluster, operator: OperatorService, results: ResultsService, http_server: HttpServer
+    cluster: Cluster, operator: ServiceProcess, results: ServiceProcess, http_server: HttpServer
 ) -> None:
     cluster.create_secret(
         "creds",

@@ -15,8 +15,8 @@ from typing import Protocol, TypeVar
 import pytest
 from netchecks_core.service.kube import KubeApi, load_api_client
 
-from tests.kubesim import KubeSim
-from tests.kubesim.pytest_plugin import *  # noqa: F403 - kubesim's fixtures
+from tools.kubesim import KubeSim
+from tools.kubesim.pytest_plugin import *  # noqa: F403 - kubesim's fixtures
 
 
 class Loop(Protocol):

@@ -16,8 +16,8 @@ import yaml
 from netchecks_core.service.informer import Informer
 from netchecks_core.service.kube import CONFIGMAPS, CRDS, KubeApi, Resource
 
-from tests.kubesim import KubeSim
-from tests.kubesim.testing import wait_for
+from tools.kubesim import KubeSim
+from tools.kubesim.testing import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 NETWORK_ASSERTION_CRD = ROOT / "charts/netchecks/files/crds/netchecks.io_networkassertions.yaml"

@@ -24,9 +24,9 @@ from netchecks_core.service.kube import CONFIGMAPS, PODS, KubeApi, Resource
 from netchecks_core.service.telemetry import prometheus_text, setup_metrics
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.kubesim import KubeSim
-from tests.kubesim.faults import Faults
-from tests.kubesim.testing import pod_manifest, wait_for
+from tools.kubesim import KubeSim
+from tools.kubesim.faults import Faults
+from tools.kubesim.testing import pod_manifest, wait_for
 
 PrivateKube = Callable[..., tuple[KubeSim, KubeApi]]
 

@@ -15,8 +15,8 @@ import pytest
 from netchecks_core.service.kube import LEASES, KubeApi
 from netchecks_core.service.leader import LeaderElector
 
-from tests.kubesim.faults import Faults
-from tests.kubesim.testing import wait_for
+from tools.kubesim.faults import Faults
+from tools.kubesim.testing import wait_for
 
 Electors = Callable[..., LeaderElector]
 

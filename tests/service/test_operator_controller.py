@@ -22,9 +22,9 @@ from netchecks_operator.settings import OperatorSettings
 from netchecks_operator.status import RECONCILE_ERROR
 from netchecks_operator.testing import assertion
 
-from tests.kubesim import KubeSim
-from tests.kubesim.testing import api_client, wait_for
-from tests.results.harness import install_crds
+from tools.harness import install_crds
+from tools.kubesim import KubeSim
+from tools.kubesim.testing import api_client, wait_for
 
 NS = "default"
 KEY = (NS, "web")

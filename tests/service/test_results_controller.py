@@ -24,9 +24,9 @@ from netchecks_results.controller import ResultsController, RetryLaterError
 from netchecks_results.metrics import ResultsMetrics
 from netchecks_results.settings import ResultsSettings
 
-from tests.kubesim import KubeSim
-from tests.kubesim.testing import wait_for
-from tests.results.harness import install_crds
+from tools.harness import install_crds
+from tools.kubesim import KubeSim
+from tools.kubesim.testing import wait_for
 
 RULE = {"name": "r1", "type": "internal", "validate": {"pattern": "true"}}
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from netchecks_core.assertion import NetworkAssertionSpec
 from netchecks_core.convert import probe_config_from_spec
 from netchecks_core.probe_config import ProbeConfig
 
-SPEC = {
+SPEC: dict[str, Any] = {
     "rules": [
         {"name": "web", "type": "http", "url": "http://{{ cfg.host }}/", "expected": "pass"},
         {"name": "blocked", "type": "tcp", "host": "db", "port": 5432, "expected": "fail"},

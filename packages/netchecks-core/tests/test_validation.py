@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pytest
 from netchecks_core.errors import describe_errors
 from netchecks_core.probe_config import ProbeConfig
@@ -160,7 +162,7 @@ def test_schedules_kubernetes_refuses_are_refused_with_the_reason(
     assert problem is not None and reason in problem, problem
 
 
-def _problems(rule: dict[str, object], contexts: frozenset[str] = frozenset()) -> list[str]:
+def _problems(rule: Mapping[str, object], contexts: frozenset[str] = frozenset()) -> list[str]:
     return [str(p) for p in rule_problems(rule, "spec.rules[0]", contexts, (0,), named=True)]
 
 

@@ -8,7 +8,8 @@ from typing import Any
 from netchecks_operator.mounts import pod_of_job
 from netchecks_operator.plan import Observed, Plan, plan
 from netchecks_operator.settings import OperatorSettings
-from netchecks_operator.testing import assertion
+
+from tools.builders import AssertionBuilder
 
 NOW = "2026-02-02T10:00:00Z"
 JOB = "web-netchecks-g1"
@@ -23,7 +24,12 @@ def _stored_job(body: dict[str, Any], **status: Any) -> dict[str, Any]:
 
 
 def _run(failures: list[tuple[str, str]], **job_status: Any) -> Plan:
-    obj = assertion("web").with_internal().context("creds", secret={"name": "db-creds"}).stored()
+    obj = (
+        AssertionBuilder("web")
+        .with_internal()
+        .with_context("creds", secret={"name": "db-creds"})
+        .stored()
+    )
     first = plan(obj, Observed(assertion=obj), OperatorSettings(), NOW)
     job_body = next(a.body for a in first.actions if a.kind == "Job")
     assert job_body is not None

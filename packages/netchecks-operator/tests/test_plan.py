@@ -10,7 +10,8 @@ from netchecks_core import naming
 from netchecks_operator.plan import Action, NameTakenError, Observed, Plan, plan, status_changed
 from netchecks_operator.podtemplate import CONFIG_PATH, PROBE_CONTAINER
 from netchecks_operator.settings import OperatorSettings
-from netchecks_operator.testing import assertion
+
+from tools.builders import AssertionBuilder
 
 NOW = "2026-02-02T10:00:00Z"
 SETTINGS = OperatorSettings()
@@ -26,7 +27,7 @@ def by(result: Plan, verb: str, kind: str) -> list[Action]:
 
 def stored(action: Action, uid: str = "child-uid") -> dict[str, Any]:
     assert action.body is not None
-    obj = json.loads(json.dumps(action.body))
+    obj: dict[str, Any] = json.loads(json.dumps(action.body))
     obj["metadata"].update(uid=uid, resourceVersion="20", creationTimestamp=NOW)
     return obj
 
@@ -35,7 +36,9 @@ def pod_spec(result: Plan) -> dict[str, Any]:
     job = (by(result, "create", "Job") or by(result, "create", "CronJob"))[0].body
     assert job is not None
     spec = job["spec"]
-    return (spec["jobTemplate"]["spec"] if "jobTemplate" in spec else spec)["template"]
+    job_spec = spec["jobTemplate"]["spec"] if "jobTemplate" in spec else spec
+    template: dict[str, Any] = job_spec["template"]
+    return template
 
 
 def probe(result: Plan) -> dict[str, Any]:
@@ -44,7 +47,7 @@ def probe(result: Plan) -> dict[str, Any]:
 
 
 def test_new_unscheduled_assertion_gets_a_configmap_then_a_job_and_progressing_status() -> None:
-    obj = assertion("web").with_http("http://example/").stored()
+    obj = AssertionBuilder("web").with_http("http://example/").stored()
     result = run(obj)
     assert [str(a) for a in result.actions] == [
         "create ConfigMap web-netchecks-config",
@@ -60,21 +63,21 @@ def test_new_unscheduled_assertion_gets_a_configmap_then_a_job_and_progressing_s
 
 def test_configmap_holds_the_probe_config_one_assertion_per_rule() -> None:
     obj = (
-        assertion("web")
+        AssertionBuilder("web")
         .with_http("http://a/")
         .with_dns("b.test")
-        .context("inline", inline={"x": 1})
+        .with_context("inline", inline={"x": 1})
         .stored()
     )
     cm = by(run(obj), "create", "ConfigMap")[0].body
     assert cm is not None
     config = json.loads(cm["data"]["config.json"])
-    assert [a["name"] for a in config["assertions"]] == ["rule-1", "rule-2"]
+    assert [a["name"] for a in config["assertions"]] == ["http-0", "dns-1"]
     assert config["contexts"] == [{"name": "inline", "type": "inline", "data": {"x": 1}}]
 
 
 def test_children_carry_owner_reference_labels_and_annotations() -> None:
-    obj = assertion("web").with_http("http://a/").stored(uid="u-9")
+    obj = AssertionBuilder("web").with_http("http://a/").stored(uid="u-9")
     for action in run(obj).actions:
         meta = action.body["metadata"]  # type: ignore[index]
         assert meta["ownerReferences"] == [
@@ -93,7 +96,7 @@ def test_children_carry_owner_reference_labels_and_annotations() -> None:
 
 
 def test_probe_pod_is_locked_down_and_runs_the_probe_command() -> None:
-    obj = assertion("web").with_http("http://a/").stored(uid="u-1")
+    obj = AssertionBuilder("web").with_http("http://a/").stored(uid="u-1")
     result = run(obj)
     template = pod_spec(result)
     spec = template["spec"]
@@ -123,13 +126,15 @@ def test_probe_pod_is_locked_down_and_runs_the_probe_command() -> None:
 
 
 def test_disable_redaction_adds_the_flag() -> None:
-    obj = assertion("web").with_http("http://a/").stored()
+    obj = AssertionBuilder("web").with_http("http://a/").stored()
     obj["spec"]["disableRedaction"] = True
     assert probe(run(obj))["command"][-1] == "--disable-redaction"
 
 
 def test_job_defaults_backoff_deadline_from_timeouts_and_no_ttl() -> None:
-    obj = assertion("web").with_http("http://a/", timeout=40).with_dns("x", timeout=5).stored()
+    obj = (
+        AssertionBuilder("web").with_http("http://a/", timeout=40).with_dns("x", timeout=5).stored()
+    )
     job = by(run(obj), "create", "Job")[0].body
     assert job is not None
     assert job["spec"]["backoffLimit"] == 2
@@ -139,7 +144,7 @@ def test_job_defaults_backoff_deadline_from_timeouts_and_no_ttl() -> None:
 
 
 def test_schedule_makes_a_forbid_cronjob_with_deadline_and_history_and_no_ttl() -> None:
-    obj = assertion("web").with_http("http://a/").scheduled("*/5 * * * *").stored()
+    obj = AssertionBuilder("web").with_http("http://a/").with_spec(schedule="*/5 * * * *").stored()
     result = run(obj)
     assert [str(a) for a in result.actions] == [
         "create ConfigMap web-netchecks-config",
@@ -157,7 +162,7 @@ def test_schedule_makes_a_forbid_cronjob_with_deadline_and_history_and_no_ttl() 
 
 
 def test_applied_plan_is_a_fixed_point_no_more_writes_and_no_status_write() -> None:
-    obj = assertion("web").with_http("http://a/").scheduled("@hourly").stored()
+    obj = AssertionBuilder("web").with_http("http://a/").with_spec(schedule="@hourly").stored()
     first = run(obj)
     obj["status"] = first.status
     second = run(obj, configmap=stored(first.actions[0]), cronjob=stored(first.actions[1]))
@@ -166,9 +171,14 @@ def test_applied_plan_is_a_fixed_point_no_more_writes_and_no_status_write() -> N
 
 
 def test_spec_change_replaces_the_cronjob_and_configmap_in_place() -> None:
-    obj = assertion("web").with_http("http://a/").scheduled("@hourly").stored()
+    obj = AssertionBuilder("web").with_http("http://a/").with_spec(schedule="@hourly").stored()
     first = run(obj)
-    changed = assertion("web").with_http("http://b/").scheduled("@daily").stored(generation=2)
+    changed = (
+        AssertionBuilder("web")
+        .with_http("http://b/")
+        .with_spec(schedule="@daily")
+        .stored(generation=2)
+    )
     result = run(changed, configmap=stored(first.actions[0]), cronjob=stored(first.actions[1]))
     assert [str(a) for a in result.actions] == [
         "replace ConfigMap web-netchecks-config",
@@ -178,10 +188,12 @@ def test_spec_change_replaces_the_cronjob_and_configmap_in_place() -> None:
 
 
 def test_new_generation_without_schedule_runs_a_new_job_and_deletes_the_old_one() -> None:
-    obj = assertion("web").with_http("http://a/").stored()
+    obj = AssertionBuilder("web").with_http("http://a/").stored()
     first = run(obj)
     old_job = stored(first.actions[1], uid="job-1")
-    changed = assertion("web").with_http("http://b/").stored(generation=2, **first.status or {})
+    changed = (
+        AssertionBuilder("web").with_http("http://b/").stored(generation=2, **first.status or {})
+    )
     result = run(changed, configmap=stored(first.actions[0]), jobs=[old_job])
     assert [str(a) for a in result.actions] == [
         "replace ConfigMap web-netchecks-config",
@@ -192,7 +204,7 @@ def test_new_generation_without_schedule_runs_a_new_job_and_deletes_the_old_one(
 
 
 def test_a_finished_one_shot_job_cleaned_up_by_ttl_is_not_run_again() -> None:
-    obj = assertion("web").with_http("http://a/").stored()
+    obj = AssertionBuilder("web").with_http("http://a/").stored()
     first = run(obj)
     obj["status"] = first.status
     result = run(obj, configmap=stored(first.actions[0]), jobs=[])
@@ -200,18 +212,23 @@ def test_a_finished_one_shot_job_cleaned_up_by_ttl_is_not_run_again() -> None:
 
 
 def test_adding_a_schedule_deletes_one_shot_jobs_and_removing_it_deletes_the_cronjob() -> None:
-    once = assertion("web").with_http("http://a/").stored()
+    once = AssertionBuilder("web").with_http("http://a/").stored()
     first = run(once)
     job = stored(first.actions[1], uid="job-1")
     cm = stored(first.actions[0])
-    scheduled = assertion("web").with_http("http://a/").scheduled("@hourly").stored(generation=2)
+    scheduled = (
+        AssertionBuilder("web")
+        .with_http("http://a/")
+        .with_spec(schedule="@hourly")
+        .stored(generation=2)
+    )
     result = run(scheduled, configmap=cm, jobs=[job])
     assert [str(a) for a in result.actions if a.kind != "ConfigMap"] == [
         "create CronJob web-netchecks",
         "delete Job web-netchecks-g1",
     ]
     cron = stored(by(result, "create", "CronJob")[0], uid="cj-1")
-    unscheduled = assertion("web").with_http("http://a/").stored(generation=3)
+    unscheduled = AssertionBuilder("web").with_http("http://a/").stored(generation=3)
     back = run(unscheduled, configmap=cm, cronjob=cron)
     assert "delete CronJob web-netchecks" in [str(a) for a in back.actions]
     assert "create Job web-netchecks-g3" in [str(a) for a in back.actions]
@@ -219,10 +236,10 @@ def test_adding_a_schedule_deletes_one_shot_jobs_and_removing_it_deletes_the_cro
 
 def test_run_now_annotation_starts_one_job_and_is_remembered_on_the_cronjob() -> None:
     obj = (
-        assertion("web")
+        AssertionBuilder("web")
         .with_http("http://a/")
-        .scheduled("@hourly")
-        .annotate(**{"netchecks.io__run_now": "1"})
+        .with_spec(schedule="@hourly")
+        .with_annotations(**{"netchecks.io__run_now": "1"})
         .stored()
     )
     first = run(obj)
@@ -236,16 +253,18 @@ def test_run_now_annotation_starts_one_job_and_is_remembered_on_the_cronjob() ->
 
 def test_long_names_give_children_within_limits() -> None:
     name = "a" * 200
-    result = run(assertion(name).with_http("http://a/").scheduled("@hourly").stored())
+    result = run(
+        AssertionBuilder(name).with_http("http://a/").with_spec(schedule="@hourly").stored()
+    )
     assert all(len(a.name) <= 63 for a in result.actions)
     assert len(by(result, "create", "CronJob")[0].name) <= 52
 
 
 def test_context_volumes_keep_items_optional_and_default_mode_and_mount_read_only() -> None:
     obj = (
-        assertion("web")
+        AssertionBuilder("web")
         .with_internal()
-        .context(
+        .with_context(
             "cfg",
             configMap={
                 "name": "my-cm",
@@ -254,7 +273,7 @@ def test_context_volumes_keep_items_optional_and_default_mode_and_mount_read_onl
                 "defaultMode": 0o440,
             },
         )
-        .context("creds", secret={"name": "my-secret"})
+        .with_context("creds", secret={"name": "my-secret"})
         .stored()
     )
     result = run(obj)
@@ -275,17 +294,22 @@ def test_context_volumes_keep_items_optional_and_default_mode_and_mount_read_onl
 
 
 def test_context_names_with_underscores_become_valid_volume_names() -> None:
-    obj = assertion("web").with_internal().context("my_cfg", configMap={"name": "c"}).stored()
+    obj = (
+        AssertionBuilder("web")
+        .with_internal()
+        .with_context("my_cfg", configMap={"name": "c"})
+        .stored()
+    )
     names = [v["name"] for v in pod_spec(run(obj))["spec"]["volumes"]]
     assert all(n.replace("-", "").isalnum() and n.islower() for n in names)
 
 
 def test_template_overrides_merge_like_kubernetes_but_cannot_remove_the_probe() -> None:
     obj = (
-        assertion("web")
+        AssertionBuilder("web")
         .with_http("http://a/")
-        .template(
-            {
+        .with_spec(
+            template={
                 "metadata": {"labels": {"app": "payments"}, "annotations": {"x": "y"}},
                 "spec": {
                     "serviceAccountName": "checker",
@@ -345,7 +369,7 @@ def test_template_overrides_merge_like_kubernetes_but_cannot_remove_the_probe() 
 def test_invalid_spec_creates_nothing_and_names_the_field_path(
     rule: dict[str, Any], expected: str
 ) -> None:
-    obj = assertion("web").rule(**rule).stored()
+    obj = AssertionBuilder("web").with_spec(rules=[rule]).stored()
     result = run(obj)
     assert result.actions == []
     assert result.status is not None
@@ -357,23 +381,23 @@ def test_invalid_spec_creates_nothing_and_names_the_field_path(
 
 def test_templated_port_is_not_an_error_before_rendering() -> None:
     obj = (
-        assertion("web")
-        .rule(type="tcp", host="h", port="{{ c.port }}")
-        .context("c", inline={"port": 80})
+        AssertionBuilder("web")
+        .with_rule("tcp", host="h", port="{{ c.port }}")
+        .with_context("c", inline={"port": 80})
         .stored()
     )
     assert run(obj).invalid == []
 
 
 def test_invalid_schedule_and_bad_template_shape_are_invalid_spec() -> None:
-    bad_cron = assertion("a").with_internal().scheduled("every minute").stored()
+    bad_cron = AssertionBuilder("a").with_internal().with_spec(schedule="every minute").stored()
     assert "schedule" in run(bad_cron).status["conditions"][0]["message"]  # type: ignore[index]
-    bad_tpl = assertion("a").with_internal().template({"containers": []}).stored()
+    bad_tpl = AssertionBuilder("a").with_internal().with_spec(template={"containers": []}).stored()
     assert "spec.template" in run(bad_tpl).status["conditions"][0]["message"]  # type: ignore[index]
 
 
 def test_report_summary_becomes_probe_complete_status() -> None:
-    obj = assertion("web").with_http("http://a/").stored(uid="u-1")
+    obj = AssertionBuilder("web").with_http("http://a/").stored(uid="u-1")
     first = run(obj)
     report = {
         "metadata": {
@@ -399,7 +423,7 @@ def test_report_summary_becomes_probe_complete_status() -> None:
 
 
 def test_transition_time_is_kept_while_status_is_unchanged() -> None:
-    obj = assertion("web").with_http("http://a/").stored()
+    obj = AssertionBuilder("web").with_http("http://a/").stored()
     obj["status"] = {
         "conditions": [
             {
@@ -415,7 +439,7 @@ def test_transition_time_is_kept_while_status_is_unchanged() -> None:
 
 
 def test_failed_job_gives_a_probe_failed_event() -> None:
-    obj = assertion("web").with_http("http://a/").stored()
+    obj = AssertionBuilder("web").with_http("http://a/").stored()
     first = run(obj)
     job = stored(first.actions[1])
     job["status"] = {
@@ -433,20 +457,20 @@ def test_failed_job_gives_a_probe_failed_event() -> None:
 
 
 def test_a_child_name_taken_by_a_user_object_is_refused() -> None:
-    obj = assertion("web").with_http("http://a/").stored(uid="u-1")
+    obj = AssertionBuilder("web").with_http("http://a/").stored(uid="u-1")
     users = {"metadata": {"name": "web-netchecks-config", "uid": "x", "resourceVersion": "1"}}
     with pytest.raises(NameTakenError, match="not owned"):
         run(obj, configmap=users)
 
 
 def test_deleting_assertion_plans_nothing() -> None:
-    obj = assertion("web").with_http("http://a/").stored()
+    obj = AssertionBuilder("web").with_http("http://a/").stored()
     obj["metadata"]["deletionTimestamp"] = NOW
     assert run(obj).actions == [] and run(obj).status is None
 
 
 def test_report_of_a_run_without_result_becomes_result_parse_error_status() -> None:
-    obj = assertion("web").with_http("http://a/").stored(uid="u-1")
+    obj = AssertionBuilder("web").with_http("http://a/").stored(uid="u-1")
     first = run(obj)
     report = {
         "metadata": {
@@ -480,21 +504,21 @@ def _active_deadline(result: Plan) -> int:
 
 
 def test_a_long_rule_gets_a_run_timeout_at_least_its_timeout_and_the_pod_that_plus_margin() -> None:
-    result = run(assertion("slow").with_http("http://a/", timeout=1200).stored())
+    result = run(AssertionBuilder("slow").with_http("http://a/", timeout=1200).stored())
     assert _run_timeout(result) >= 1200
     assert _active_deadline(result) == _run_timeout(result) + SETTINGS.run_deadline_margin
 
 
 def test_retries_and_their_delays_count_in_the_run_timeout() -> None:
     rule = {"timeout": 10, "retries": 2, "retry-delay": 5}
-    result = run(assertion("flaky").with_http("http://a/", **rule).stored())
+    result = run(AssertionBuilder("flaky").with_http("http://a/", **rule).stored())
     assert _run_timeout(result) == (10 + 2) * 3 + 5 * 2
 
 
 def test_a_templated_timeout_counts_as_the_models_upper_bound() -> None:
     obj = (
-        assertion("t")
-        .context("cfg", inline={"timeout": 7})
+        AssertionBuilder("t")
+        .with_context("cfg", inline={"timeout": 7})
         .with_http("http://a/", timeout="{{ cfg.timeout }}")
         .stored()
     )
@@ -505,14 +529,14 @@ def test_a_templated_timeout_counts_as_the_models_upper_bound() -> None:
 
 
 def test_more_rules_than_the_probe_runs_at_once_run_in_waves() -> None:
-    builder = assertion("many")
+    builder = AssertionBuilder("many")
     for index in range(33):
         builder.with_dns(f"h{index}.test", timeout=3)
     assert _run_timeout(run(builder.stored())) == 2 * (3 + 2)
 
 
 def test_errors_in_the_report_are_counted_as_errors_in_the_status() -> None:
-    obj = assertion("web").with_http("http://a/").stored(uid="u-1")
+    obj = AssertionBuilder("web").with_http("http://a/").stored(uid="u-1")
     first = run(obj)
     report = {
         "metadata": {
@@ -540,7 +564,9 @@ def _nested(depth: int) -> Any:
 @pytest.mark.parametrize("depth", [500, 1200, 100_000])
 def test_deeply_nested_inline_context_is_an_invalid_spec_not_a_crash(depth: int) -> None:
     # Walked recursively later (templates, the probe config, hashes): refused first.
-    obj = assertion("deep").rule(name="r", type="internal").context("data", inline=1).stored()
+    obj = (
+        AssertionBuilder("deep").with_rule("internal", "r").with_context("data", inline=1).stored()
+    )
     obj["spec"]["context"][0]["inline"] = _nested(depth)  # the builder copies recursively
     result = run(obj)
     assert result.actions == []
@@ -564,7 +590,7 @@ def _report_of(generation: int, job: dict[str, Any] | None = None, run_time: str
 
 def test_report_of_an_earlier_generation_is_not_shown_as_the_current_status() -> None:
     # The old generation's ProbeComplete must not be claimed for the new spec.
-    obj = assertion("web").with_http("http://a/").stored(generation=2)
+    obj = AssertionBuilder("web").with_http("http://a/").stored(generation=2)
     result = run(obj, report=_report_of(1))
     assert result.status is not None
     cond = result.status["conditions"][0]
@@ -588,7 +614,7 @@ def _finished_job(obj: dict[str, Any], finished: str = NOW, done: bool = True) -
 
 
 def test_one_shot_jobs_have_no_ttl_and_stay_until_their_result_is_taken() -> None:
-    obj = assertion("web").with_http("http://a/").stored()
+    obj = AssertionBuilder("web").with_http("http://a/").stored()
     job = _finished_job(obj)
     obj["status"] = {"jobName": job["metadata"]["name"]}
     assert by(run(obj, jobs=[job]), "delete", "Job") == []  # results service not there yet
@@ -601,7 +627,7 @@ def test_one_shot_jobs_have_no_ttl_and_stay_until_their_result_is_taken() -> Non
 
 
 def test_a_job_is_removed_when_the_report_shows_a_newer_run_or_after_the_max_age() -> None:
-    obj = assertion("web").with_http("http://a/").stored()
+    obj = AssertionBuilder("web").with_http("http://a/").stored()
     job = _finished_job(obj)
     obj["status"] = {"jobName": job["metadata"]["name"]}
     newer = {"metadata": {"uid": "other-job"}}

@@ -10,7 +10,8 @@ from netchecks_core.service.settings import load_settings
 from netchecks_operator.plan import Observed, plan
 from netchecks_operator.podtemplate import PROBE_CONTAINER
 from netchecks_operator.settings import OperatorSettings
-from netchecks_operator.testing import assertion
+
+from tools.builders import AssertionBuilder
 
 NOW = "2026-02-02T10:00:00Z"
 DEFAULTS = (
@@ -34,7 +35,7 @@ def test_pod_defaults_from_the_environment_reach_every_probe_pod(
 ) -> None:
     monkeypatch.setenv("NETCHECKS_PROBE_POD_DEFAULTS", DEFAULTS)
     settings = load_settings(OperatorSettings)
-    template = _template(settings, assertion("web").with_http("http://example/").stored())
+    template = _template(settings, AssertionBuilder("web").with_http("http://example/").stored())
     assert template["metadata"]["annotations"]["team"] == "net"
     spec = template["spec"]
     assert spec["imagePullSecrets"] == [{"name": "regcred"}]
@@ -50,9 +51,9 @@ def test_the_assertions_template_wins_over_the_pod_defaults(
     monkeypatch.setenv("NETCHECKS_PROBE_POD_DEFAULTS", DEFAULTS)
     settings = load_settings(OperatorSettings)
     obj = (
-        assertion("web")
+        AssertionBuilder("web")
         .with_http("http://example/")
-        .template({"spec": {"nodeSelector": {"pool": "edge"}, "tolerations": []}})
+        .with_spec(template={"spec": {"nodeSelector": {"pool": "edge"}, "tolerations": []}})
         .stored()
     )
     spec = _template(settings, obj)["spec"]

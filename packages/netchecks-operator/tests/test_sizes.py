@@ -8,7 +8,8 @@ from typing import Any
 from netchecks_operator.plan import Observed, Plan, plan
 from netchecks_operator.settings import OperatorSettings
 from netchecks_operator.sizes import MAX_CONFIGMAP_DATA_BYTES, size_problems
-from netchecks_operator.testing import assertion
+
+from tools.builders import AssertionBuilder
 
 NOW = "2026-02-02T10:00:00Z"
 MiB = 1024 * 1024
@@ -22,7 +23,7 @@ def test_a_probe_config_over_1_mib_is_invalid_spec_before_any_child() -> None:
     """1.2 MiB of inline context: the assertion itself is storable (under etcd's 1.5 MiB),
     its ConfigMap is not (ConfigMap data is at most 1 MiB)."""
     big = {"blob": "x" * (MiB + MiB // 5)}
-    obj = assertion("big").with_internal().context("blobs", inline=big).stored()
+    obj = AssertionBuilder("big").with_internal().with_context("blobs", inline=big).stored()
     assert len(json.dumps(obj).encode()) < 1536 * 1024
     result = run(obj)
     assert result.actions == []
@@ -35,7 +36,11 @@ def test_a_probe_config_over_1_mib_is_invalid_spec_before_any_child() -> None:
 
 
 def test_a_probe_config_just_under_the_limit_is_written() -> None:
-    obj = assertion("ok").with_internal().context("blobs", inline={"blob": "x" * (MiB - 4096)})
+    obj = (
+        AssertionBuilder("ok")
+        .with_internal()
+        .with_context("blobs", inline={"blob": "x" * (MiB - 4096)})
+    )
     result = run(obj.stored())
     assert [a.kind for a in result.actions] == ["ConfigMap", "Job"]
     assert result.actions[0].body is not None

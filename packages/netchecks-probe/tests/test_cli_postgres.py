@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from netchecks_probe.cli import main
 
-from tests.targets.postgres_fixtures import Scratch
+from tools.targets.postgres_fixtures import Scratch
 
 PASSWORD = "Cl1-Passw0rd"
 

@@ -1,6 +1,6 @@
 """Compatibility: configs in the existing Netchecks format give the documented fields and verdicts.
 
-Run with the real CLI against real servers (tests/targets: HTTP, dnsmasq, TCP).
+Run with the real CLI against real servers (tools/targets: HTTP, dnsmasq, TCP).
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.targets.dns import MISSING, WWW, WWW_A
-from tests.targets.http import JSON_BODY
+from tools.targets.dns import MISSING, WWW, WWW_A
+from tools.targets.http import JSON_BODY
 
 
 def _results(stdout: str) -> dict[str, dict[str, Any]]:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.targets.http import HttpServer
+from tools.targets.http import HttpServer
 
 CORPUS = Path(__file__).parent / "hostile" / "cel_budget.yaml"
 HOSTILE = (

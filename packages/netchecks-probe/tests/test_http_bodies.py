@@ -8,7 +8,7 @@ from netchecks_core.rules import RULE_ADAPTER, HttpRule
 from netchecks_probe.checks import http as http_check
 from netchecks_probe.checks.base import Deadline
 
-from tests.targets.http import HttpServer
+from tools.targets.http import HttpServer
 
 MIB = 1024 * 1024
 

@@ -3,7 +3,7 @@
 A rule the validator refuses is not run: it is an ``error`` result with the
 validator's message, its neighbours run, and the run exits 2.
 
-Nothing may end in a traceback. The CLI runs in-process here (fast); test_cli.py
+Nothing may end in a traceback. The CLI runs in-process here (fast); test_probe_cli.py
 runs the real command for exit codes and stream separation.
 """
 

@@ -21,8 +21,8 @@ from netchecks_probe.output_bounds import (
     json_size,
 )
 
-from tests.targets.http import HttpServer
-from tests.targets.tcp import ClosedPort
+from tools.targets.http import HttpServer
+from tools.targets.tcp import ClosedPort
 
 MIB = 1024 * 1024
 

@@ -53,7 +53,7 @@ class _FakeRule(InternalRule):
 def _parse_fake_rule(raw: Any, prefix: str = "") -> RuleProblems:
     if isinstance(raw, dict) and raw.get("type") == "internal":
         try:
-            return RuleProblems(_FakeRule.model_validate(raw))  # type: ignore[arg-type]
+            return RuleProblems(_FakeRule.model_validate(raw))
         except ValidationError:
             pass  # the real parser says what is wrong
     return parse_rule(raw, prefix)
@@ -139,7 +139,7 @@ def test_an_expected_fail_rule_that_times_out_passes() -> None:
 @pytest.mark.timeout(20)
 @pytest.mark.usefixtures("fake_check")
 def test_the_run_deadline_bounds_every_rule() -> None:
-    rules = [
+    rules: list[dict[str, Any]] = [
         {"name": "stuck", "type": "internal", "behaviour": "hang", "timeout": 60},
         {"name": "queued", "type": "internal"},
     ]

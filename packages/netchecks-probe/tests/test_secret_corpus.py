@@ -16,8 +16,8 @@ import pytest
 import yaml
 from netchecks_probe.redact import MIN_CUT_PREFIX_LENGTH
 
-from tests.targets.http import HttpServer
-from tests.targets.tcp import BannerServer, ClosedPort
+from tools.targets.http import HttpServer
+from tools.targets.tcp import BannerServer, ClosedPort
 
 CORPUS = Path(__file__).parent / "hostile" / "secret_uses.yaml"
 TOKEN = "Zq9tok y/z@w!x"

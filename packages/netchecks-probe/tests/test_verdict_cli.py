@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.targets.http import HttpServer
+from tools.targets.http import HttpServer
 
 
 def _only_result(done: Any) -> dict[str, Any]:

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from netchecks_core.probe_output import ProbeOutput
 from netchecks_results.parse import ParseFailure, parse_log
-from netchecks_results.testing import HOSTILE_LOGS, hostile_log, output_document
+
+from tools.builders import HOSTILE_LOGS, hostile_log, output_document
 
 LOGS = Path(__file__).parent / "logs"
 
@@ -48,7 +49,7 @@ EXPECTED: dict[str, list[str] | str] = {
     "no-trailing-newline.log": ["pass", "fail"],
     "indented.log": ["fail"],
     "secret-in-rule-name.log": "no-output",
-    # Crafted to make a naive search quadratic (netchecks_results.testing.hostile_log);
+    # Crafted to make a naive search quadratic (tools.builders.hostile_log);
     # bench/results_parse.py times the 7 MB versions.
     "hostile-brace-lines-far-close.log": "no-output",
     "hostile-anchors-then-noise.log": "incomplete-output",

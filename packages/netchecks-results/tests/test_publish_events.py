@@ -13,13 +13,14 @@ from netchecks_results.publish import decide
 from netchecks_results.report import build_policy_report
 from netchecks_results.runs import ProbeRun, RunFailure, probe_run
 from netchecks_results.settings import ResultsSettings
-from netchecks_results.testing import AssertionBuilder, probe_job, probe_pod
+
+from tools.builders import AssertionBuilder, probe_job, probe_pod
 
 T0 = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 
 
 def run_of(pod: dict[str, object], job: dict[str, object] | None = None) -> ProbeRun:
-    run = probe_run(pod, job)  # type: ignore[arg-type]
+    run = probe_run(pod, job)
     assert run is not None
     return run
 
@@ -31,22 +32,22 @@ def job_run(assertion: dict[str, object], created: datetime = T0, generation: in
 
 
 def report_for(assertion: dict[str, object], run: ProbeRun) -> dict[str, object]:
-    return build_policy_report(assertion, run, RunFailure("x", "y"), WG_V1ALPHA2, now=T0)  # type: ignore[arg-type]
+    return build_policy_report(assertion, run, RunFailure("x", "y"), WG_V1ALPHA2, now=T0)
 
 
 def test_first_run_is_written() -> None:
-    a = AssertionBuilder().with_rule("dns", host="x").build()
+    a = AssertionBuilder().with_rule("dns", host="x").stored()
     assert decide(run_of(probe_pod(a)), None) == "write"
 
 
 def test_run_already_reflected_is_not_written_again() -> None:
-    a = AssertionBuilder().with_rule("dns", host="x").build()
+    a = AssertionBuilder().with_rule("dns", host="x").stored()
     run = run_of(probe_pod(a))
     assert decide(run, report_for(a, run)) == "reflected"
 
 
 def test_newer_run_replaces_and_older_run_does_not() -> None:
-    a = AssertionBuilder().with_rule("dns", host="x").build()
+    a = AssertionBuilder().with_rule("dns", host="x").stored()
     old = job_run(a, T0)
     new = job_run(a, T0 + timedelta(minutes=1))
     assert decide(new, report_for(a, old)) == "write"
@@ -54,7 +55,7 @@ def test_newer_run_replaces_and_older_run_does_not() -> None:
 
 
 def test_runs_are_dated_by_their_job_not_by_an_annotation_anyone_can_set() -> None:
-    a = AssertionBuilder().with_rule("dns", host="x").build()
+    a = AssertionBuilder().with_rule("dns", host="x").stored()
     job = probe_job(a, created=T0)
     job["metadata"]["annotations"]["batch.kubernetes.io/cronjob-scheduled-timestamp"] = (
         "2999-01-01T00:00:00Z"
@@ -66,7 +67,7 @@ def test_runs_are_dated_by_their_job_not_by_an_annotation_anyone_can_set() -> No
 
 def test_report_without_a_job_uid_is_replaced_by_any_proven_run() -> None:
     # Written by a release that dated runs by a settable annotation: not believed.
-    a = AssertionBuilder().with_rule("dns", host="x").build()
+    a = AssertionBuilder().with_rule("dns", host="x").stored()
     report = report_for(a, job_run(a, T0 + timedelta(days=365 * 900)))
     del report["metadata"]["annotations"]["netchecks.io/job-uid"]  # type: ignore[index]
     assert decide(job_run(a, T0), report) == "write"
@@ -74,7 +75,7 @@ def test_report_without_a_job_uid_is_replaced_by_any_proven_run() -> None:
 
 def test_run_of_a_newer_spec_created_in_the_same_second_replaces_the_older() -> None:
     # Kubernetes timestamps have one-second resolution: the generation breaks the tie.
-    a = AssertionBuilder().with_rule("dns", host="x").build()
+    a = AssertionBuilder().with_rule("dns", host="x").stored()
     old = job_run(a, T0, generation=1)
     new = job_run(a, T0, generation=2)
     assert decide(new, report_for(a, old)) == "write"
@@ -82,14 +83,14 @@ def test_run_of_a_newer_spec_created_in_the_same_second_replaces_the_older() -> 
 
 
 def test_stuck_pod_that_finishes_later_is_written_again() -> None:
-    a = AssertionBuilder().with_rule("dns", host="x").build()
+    a = AssertionBuilder().with_rule("dns", host="x").stored()
     stuck_pod = probe_pod(a, phase="Pending", exit_code=None, waiting_reason="ErrImagePull")
     done_pod = {**stuck_pod, "status": probe_pod(a)["status"]}
     assert decide(run_of(done_pod), report_for(a, run_of(stuck_pod))) == "write"
 
 
 def test_report_not_made_by_us_is_foreign() -> None:
-    a = AssertionBuilder().with_rule("dns", host="x").build()
+    a = AssertionBuilder().with_rule("dns", host="x").stored()
     run = run_of(probe_pod(a))
     report = report_for(a, run)
     report["metadata"]["labels"] = {"app.kubernetes.io/managed-by": "kyverno"}  # type: ignore[index]
@@ -97,8 +98,8 @@ def test_report_not_made_by_us_is_foreign() -> None:
 
 
 def test_report_of_an_earlier_assertion_with_the_same_name_is_replaced() -> None:
-    old = AssertionBuilder().with_rule("dns", host="x").build()
-    new = AssertionBuilder().with_rule("dns", host="x").build()
+    old = AssertionBuilder().with_rule("dns", host="x").stored()
+    new = AssertionBuilder().with_rule("dns", host="x").stored(uid="uid-2")
     newer_old_run = job_run(old, T0 + timedelta(hours=1))
     assert decide(job_run(new), report_for(old, newer_old_run)) == "write"
 

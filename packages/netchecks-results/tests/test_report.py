@@ -32,7 +32,8 @@ from netchecks_results.report import (
     outcome_by_rule,
 )
 from netchecks_results.runs import RunFailure, describe_failure, probe_run
-from netchecks_results.testing import AssertionBuilder, output_document, probe_pod, rule_result
+
+from tools.builders import AssertionBuilder, output_document, probe_pod, rule_result
 
 NOW = datetime(2025, 6, 1, 12, 5, tzinfo=UTC)
 CRDS = Path(__file__).resolve().parents[3] / "charts" / "netchecks" / "files" / "crds"
@@ -90,7 +91,7 @@ def three_rules() -> AssertionBuilder:
 
 
 def test_every_rule_gets_its_probe_verdict_and_the_summary_counts_them() -> None:
-    a = three_rules().build()
+    a = three_rules().stored()
     log = output_document({"resolve": "pass", "port": "fail", "blocked": "pass"})
     report = build(a, log)
     assert [(r["rule"], r["result"]) for r in report["results"]] == [
@@ -102,7 +103,7 @@ def test_every_rule_gets_its_probe_verdict_and_the_summary_counts_them() -> None
 
 
 def test_results_carry_policy_category_source_and_timestamp() -> None:
-    a = three_rules().build()
+    a = three_rules().stored()
     data = {"endTimestamp": "2025-06-01T12:00:01.500000+00:00", "connected": False}
     log = output_document(
         {"resolve": "pass", "port": rule_result("fail", data=data), "blocked": "pass"}
@@ -116,7 +117,7 @@ def test_results_carry_policy_category_source_and_timestamp() -> None:
 
 
 def test_report_is_named_labelled_and_owned_by_its_assertion() -> None:
-    a = three_rules().build()
+    a = three_rules().stored()
     report = build(a, output_document({"resolve": "pass"}))
     meta = report["metadata"]
     assert meta["name"] == "payments-db"
@@ -137,7 +138,7 @@ def test_report_is_named_labelled_and_owned_by_its_assertion() -> None:
 
 
 def test_rule_missing_from_output_is_an_error_naming_it() -> None:
-    a = three_rules().build()
+    a = three_rules().stored()
     report = build(a, output_document({"resolve": "pass", "port": "pass"}))
     blocked = report["results"][2]
     assert blocked["result"] == "error"
@@ -146,7 +147,7 @@ def test_rule_missing_from_output_is_an_error_naming_it() -> None:
 
 
 def test_validate_message_is_the_message_for_pass_and_fail() -> None:
-    a = AssertionBuilder().with_rule("dns", "r", host="x").with_message("DNS must work").build()
+    a = AssertionBuilder().with_rule("dns", "r", host="x").with_message("DNS must work").stored()
     assert build(a, output_document({"r": "pass"}))["results"][0]["message"] == "DNS must work"
     assert build(a, output_document({"r": "fail"}))["results"][0]["message"] == "DNS must work"
     errored = build(a, output_document({"r": rule_result("error", message="bad CEL: x")}))
@@ -179,25 +180,25 @@ def test_message_sentence_follows_outcome_and_reason(
     builder = AssertionBuilder().with_rule("tcp", "r", host="h", port=1)
     if expected == "fail":
         builder.expect_fail()
-    report = build(builder.build(), output_document({"r": rule_result(status, data=data)}))
+    report = build(builder.stored(), output_document({"r": rule_result(status, data=data)}))
     assert report["results"][0]["message"] == message
 
 
 def test_severity_comes_from_the_annotation_and_invalid_ones_are_left_out() -> None:
-    high = three_rules().with_severity("High").build()
+    high = three_rules().with_severity("High").stored()
     assert {r["severity"] for r in build(high, output_document({}))["results"]} == {"high"}
-    odd = three_rules().with_severity("urgent").build()
+    odd = three_rules().with_severity("urgent").stored()
     assert all("severity" not in r for r in build(odd, output_document({}))["results"])
 
 
 def test_controls_become_a_property() -> None:
-    a = three_rules().with_controls(" pci-dss-v4/1.3.2 ,nist/sc-7,, ").build()
+    a = three_rules().with_controls(" pci-dss-v4/1.3.2 ,nist/sc-7,, ").stored()
     result = build(a, output_document({"resolve": "pass"}))["results"][0]
     assert result["properties"]["controls"] == "pci-dss-v4/1.3.2,nist/sc-7"
 
 
 def test_failed_pod_gives_error_for_every_rule_with_exit_code_and_log_size_not_text() -> None:
-    a = three_rules().build()
+    a = three_rules().stored()
     pod = probe_pod(a, phase="Failed", exit_code=3)
     # With FallbackToLogsOnError the termination message is the log's tail.
     terminated = pod["status"]["containerStatuses"][0]["state"]["terminated"]
@@ -213,7 +214,7 @@ def test_failed_pod_gives_error_for_every_rule_with_exit_code_and_log_size_not_t
 
 
 def test_oom_killed_pod_says_so() -> None:
-    a = three_rules().build()
+    a = three_rules().stored()
     pod = probe_pod(a, phase="Failed", exit_code=137, reason="OOMKilled")
     run = probe_run(pod)
     assert run is not None
@@ -224,7 +225,7 @@ def test_oom_killed_pod_says_so() -> None:
 
 
 def test_image_pull_error_is_reported_as_a_finished_run() -> None:
-    a = three_rules().build()
+    a = three_rules().stored()
     pod = probe_pod(a, phase="Pending", exit_code=None, waiting_reason="ImagePullBackOff")
     run = probe_run(pod)
     assert run is not None and run.done and run.stuck
@@ -234,13 +235,13 @@ def test_image_pull_error_is_reported_as_a_finished_run() -> None:
 
 
 def test_running_pod_is_not_done() -> None:
-    a = three_rules().build()
+    a = three_rules().stored()
     run = probe_run(probe_pod(a, phase="Running", exit_code=None))
     assert run is not None and not run.done
 
 
 def test_succeeded_pod_with_garbage_log_says_what_was_wrong() -> None:
-    a = three_rules().build()
+    a = three_rules().stored()
     report = build(a, "\x00\x01garbage\n")
     message = report["results"][0]["message"]
     assert message.startswith("no result: the probe Pod")
@@ -250,13 +251,13 @@ def test_succeeded_pod_with_garbage_log_says_what_was_wrong() -> None:
 
 
 def test_run_with_a_result_has_no_run_failure_marker() -> None:
-    a = three_rules().build()
+    a = three_rules().stored()
     report = build(a, output_document({}))
     assert "netchecks.io/run-failure" not in report["metadata"]["annotations"]
 
 
 def test_log_unavailable_is_an_error_result() -> None:
-    a = three_rules().build()
+    a = three_rules().stored()
     run = probe_run(probe_pod(a))
     assert run is not None
     failure = describe_failure(run, log_error="404: pods not found")
@@ -266,7 +267,7 @@ def test_log_unavailable_is_an_error_result() -> None:
 
 
 def test_report_marks_the_run_it_shows() -> None:
-    a = three_rules().build()
+    a = three_rules().stored()
     pod = probe_pod(a)
     report = build(a, output_document({}), pod=pod)
     annotations = report["metadata"]["annotations"]
@@ -277,7 +278,7 @@ def test_report_marks_the_run_it_shows() -> None:
 
 @pytest.mark.parametrize("api", list(REPORT_APIS.values()), ids=lambda api: api.api_version)
 def test_report_validates_against_each_api_crd(api: ReportApi) -> None:
-    a = three_rules().with_severity("critical").with_controls("c1").build()
+    a = three_rules().with_severity("critical").with_controls("c1").stored()
     report = build(a, output_document({"resolve": "pass", "port": "fail"}), api=api)
     assert report["apiVersion"] == api.api_version
     assert report["kind"] == api.kind
@@ -290,7 +291,7 @@ def test_report_validates_against_each_api_crd(api: ReportApi) -> None:
 
 
 def test_v1beta1_and_openreports_differ_only_in_identity() -> None:
-    a = three_rules().build()
+    a = three_rules().stored()
     pod = probe_pod(a)
     log = output_document({"resolve": "pass"})
     beta = build(a, log, api=WG_V1BETA1, pod=pod)
@@ -303,10 +304,10 @@ def test_v1beta1_and_openreports_differ_only_in_identity() -> None:
 
 def test_disable_redaction_keeps_rule_fields_in_error_results() -> None:
     builder = AssertionBuilder().with_rule("postgres", "q", dsn="postgresql://u:pw@db/x", query="1")
-    redacted = build(builder.build(), "")["results"][0]
+    redacted = build(builder.stored(), "")["results"][0]
     assert "pw@db" not in redacted["properties"]["spec"]
     assert json.loads(redacted["properties"]["spec"])["dsn"] == "REDACTED"
-    plain = build(builder.with_spec(disableRedaction=True).build(), "")["results"][0]
+    plain = build(builder.with_spec(disableRedaction=True).stored(), "")["results"][0]
     assert json.loads(plain["properties"]["spec"])["dsn"] == "postgresql://u:pw@db/x"
 
 
@@ -327,7 +328,7 @@ def test_huge_probe_data_keeps_the_report_small_and_says_so() -> None:
     builder = AssertionBuilder()
     for i in range(300):
         builder.with_rule("http", f"r{i}", url=f"https://h/{i}")
-    a = builder.build()
+    a = builder.stored()
     results = {
         f"r{i}": rule_result("pass" if i % 3 else "fail", data={"body": "é" * 50_000})
         for i in range(300)
@@ -349,7 +350,7 @@ def test_max_results_caps_the_result_list() -> None:
     for i in range(30):
         builder.with_rule("internal", f"r{i}")
     report = build(
-        builder.build(),
+        builder.stored(),
         output_document({f"r{i}": "pass" for i in range(30)}),
         limits=ReportLimits(max_results=10),
     )
@@ -360,17 +361,17 @@ def test_max_results_caps_the_result_list() -> None:
 
 
 def test_small_report_has_no_truncation_note() -> None:
-    report = build(three_rules().build(), output_document({"resolve": "pass"}))
+    report = build(three_rules().stored(), output_document({"resolve": "pass"}))
     assert ANNOTATION_TRUNCATED not in report["metadata"]["annotations"]
 
 
 def test_outcome_by_rule_reads_a_report() -> None:
-    report = build(three_rules().build(), output_document({"resolve": "pass", "port": "fail"}))
+    report = build(three_rules().stored(), output_document({"resolve": "pass", "port": "fail"}))
     assert outcome_by_rule(report) == {"resolve": "pass", "port": "fail", "blocked": "error"}
 
 
 def test_run_failure_message_is_bounded() -> None:
-    a = three_rules().build()
+    a = three_rules().stored()
     run = probe_run(probe_pod(a))
     assert run is not None
     report = build_policy_report(a, run, RunFailure("x", "m" * 10_000), WG_V1ALPHA2, now=NOW)
@@ -381,7 +382,7 @@ def test_an_error_of_an_expected_fail_rule_stays_an_error_in_the_report_and_summ
     builder = AssertionBuilder().with_rule("http", "r", url="http://h/").expect_fail()
     data = {"reason": "deadline", "exception": "the run's deadline cut the check"}
     probe = rule_result("error", data=data, message="reason: deadline (the run's deadline ...)")
-    report = build(builder.build(), output_document({"r": probe}))
+    report = build(builder.stored(), output_document({"r": probe}))
     result = report["results"][0]
     assert result["result"] == "error"
     assert result["message"].startswith("the HTTP check could not be judged: reason: deadline")
@@ -402,7 +403,7 @@ def _run_at(assertion: dict[str, Any], minute: int, **pod: Any) -> Any:
 
 
 def test_last_result_time_is_the_run_with_a_result_and_survives_runs_without_one() -> None:
-    a = three_rules().build()
+    a = three_rules().stored()
     good = _run_at(a, 0)
     output = parse_log(output_document({"resolve": "pass", "port": "pass", "blocked": "pass"}))
     assert isinstance(output, ProbeOutput)
@@ -424,11 +425,11 @@ def test_last_result_time_is_the_run_with_a_result_and_survives_runs_without_one
 
 
 def test_last_result_time_is_not_taken_from_a_report_of_another_assertion() -> None:
-    old = three_rules().build()
+    old = three_rules().stored()
     output = parse_log(output_document({"resolve": "pass", "port": "pass", "blocked": "pass"}))
     assert isinstance(output, ProbeOutput)
     left_over = build_policy_report(old, _run_at(old, 0), output, WG_V1ALPHA2, now=NOW)
-    new = three_rules().build()  # same name, new UID
+    new = three_rules().stored(uid="uid-2")  # same name, new UID
     crashed = _run_at(new, 5, phase="Failed", exit_code=1)
 
     report = build_policy_report(
@@ -446,7 +447,7 @@ def _deep_document(depth: int) -> str:
 
 @pytest.mark.parametrize("depth", [500, 1200, 100_000])
 def test_deeply_nested_data_gives_a_report_never_a_recursion_error(depth: int) -> None:
-    a = AssertionBuilder().with_rule("internal", name="a").build()
+    a = AssertionBuilder().with_rule("internal", name="a").stored()
     report = build(a, _deep_document(depth) + "\n")
     (result,) = report["results"]
     # Whether JSON can decode it depends on the recursion limit (CEL raises it to 2500).
@@ -460,7 +461,7 @@ def test_deeply_nested_data_gives_a_report_never_a_recursion_error(depth: int) -
 
 
 def test_nan_and_infinity_in_data_are_never_written_as_json() -> None:
-    a = AssertionBuilder().with_rule("internal", name="a").build()
+    a = AssertionBuilder().with_rule("internal", name="a").stored()
     log = output_document({"a": rule_result("pass", data={"x": float("nan"), "y": float("inf")})})
     assert "NaN" in log  # what a careless probe prints
     report = build(a, log + "\n")

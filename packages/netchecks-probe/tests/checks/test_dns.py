@@ -18,8 +18,8 @@ from netchecks_core.rules import RULE_ADAPTER, DnsRule
 from netchecks_probe.checks import dns as dns_check
 from netchecks_probe.checks.base import Deadline
 
-from tests.targets import dns as records
-from tests.targets.dns import DnsServer, RcodeDnsServer
+from tools.targets import dns as records
+from tools.targets.dns import DnsServer, RcodeDnsServer
 
 
 def rule(**fields: Any) -> DnsRule:
@@ -28,7 +28,9 @@ def rule(**fields: Any) -> DnsRule:
     return parsed
 
 
-def check(deadline: float = 10, **fields: Any) -> dict[str, Any]:
+def check(**fields: Any) -> dict[str, Any]:
+    """Run the check on ``fields`` (``deadline``: of the run, default 10 s)."""
+    deadline = float(fields.pop("deadline", 10))
     parsed = rule(**fields)
     # As the runner does: the rule's timeout, within the run's deadline.
     data = dns_check.run(parsed, Deadline.after(deadline).for_rule(parsed.effective_timeout))

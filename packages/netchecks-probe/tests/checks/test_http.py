@@ -13,9 +13,9 @@ from netchecks_core.rules import RULE_ADAPTER, HttpRule
 from netchecks_probe.checks import http as http_check
 from netchecks_probe.checks.base import Deadline
 
-from tests.targets.http import JSON_BODY, HttpServer
-from tests.targets.tcp import Blackhole, ClosedPort, SilentServer
-from tests.targets.tls import (
+from tools.targets.http import JSON_BODY, HttpServer
+from tools.targets.tcp import Blackhole, ClosedPort, SilentServer
+from tools.targets.tls import (
     CA_ORGANIZATION,
     EXPIRED_DAYS_AGO,
     GOOD_DAYS,
@@ -24,7 +24,9 @@ from tests.targets.tls import (
 )
 
 
-def check(deadline: float = 10, **fields: Any) -> dict[str, Any]:
+def check(**fields: Any) -> dict[str, Any]:
+    """Run the check on ``fields`` (``deadline``: of the run, default 10 s)."""
+    deadline = float(fields.pop("deadline", 10))
     rule = RULE_ADAPTER.validate_python({"type": "http", **fields})
     assert isinstance(rule, HttpRule)
     # As the runner does: the rule's timeout, within the run's deadline.
@@ -422,7 +424,7 @@ def test_https_redirect_to_plain_http_reports_no_tls(
 
 
 def test_ipv6_literal_url() -> None:
-    from tests.targets.dns import has_ipv6_loopback
+    from tools.targets.dns import has_ipv6_loopback
 
     if not has_ipv6_loopback():
         pytest.skip("this machine has no IPv6 loopback")

@@ -14,8 +14,8 @@ from netchecks_probe.checks import postgres
 from netchecks_probe.checks.base import Deadline
 from pydantic import ValidationError
 
-from tests.targets.postgres import PostgresServer
-from tests.targets.postgres_fixtures import Scratch
+from tools.targets.postgres import PostgresServer
+from tools.targets.postgres_fixtures import Scratch
 
 PASSWORD = "s3cr3t pass'word"  # a space and a quote: the hard cases for DSN parsing
 

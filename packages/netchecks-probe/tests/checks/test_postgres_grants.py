@@ -15,7 +15,7 @@ from netchecks_probe.checks import postgres_grants
 from netchecks_probe.checks.base import Deadline
 from pydantic import ValidationError
 
-from tests.targets.postgres_fixtures import Scratch
+from tools.targets.postgres_fixtures import Scratch
 
 
 def grants(dsn: str, *rules: dict[str, Any]) -> dict[str, Any]:

@@ -13,13 +13,15 @@ from netchecks_core.rules import RULE_ADAPTER, TcpRule
 from netchecks_probe.checks import tcp as tcp_check
 from netchecks_probe.checks.base import Deadline
 
-from tests.targets.dns import has_ipv6_loopback
-from tests.targets.tcp import BANNER, BannerServer, Blackhole, ClosedPort, SilentServer
+from tools.targets.dns import has_ipv6_loopback
+from tools.targets.tcp import BANNER, BannerServer, Blackhole, ClosedPort, SilentServer
 
 OLD_DEFAULT_RULE = "data.connected == true"
 
 
-def check(deadline: float = 10, **fields: Any) -> dict[str, Any]:
+def check(**fields: Any) -> dict[str, Any]:
+    """Run the check on ``fields`` (``deadline``: of the run, default 10 s)."""
+    deadline = float(fields.pop("deadline", 10))
     rule = RULE_ADAPTER.validate_python({"type": "tcp", "host": "127.0.0.1", **fields})
     assert isinstance(rule, TcpRule)
     # As the runner does: the rule's timeout, within the run's deadline.

@@ -3,31 +3,15 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from kubernetes import client, config
 
-T = TypeVar("T")
+from tools.waiting import wait_for
 
-
-def wait_for(
-    predicate: Callable[[], T | None],
-    timeout: float = 10.0,
-    interval: float = 0.02,
-    what: str = "condition",
-) -> T:
-    """Poll until ``predicate`` returns a truthy value; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    last: T | None = None
-    while time.monotonic() < deadline:
-        last = predicate()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}; last value: {last!r}")
+__all__ = ["api_client", "body_of", "job_manifest", "pod_manifest", "wait_for"]
 
 
 def body_of(exc: client.ApiException) -> dict[str, Any]:
@@ -37,9 +21,7 @@ def body_of(exc: client.ApiException) -> dict[str, Any]:
 
 
 def api_client(kubeconfig: Path) -> client.ApiClient:
-    api: client.ApiClient = config.new_client_from_config(  # type: ignore[no-untyped-call]
-        config_file=str(kubeconfig)
-    )
+    api: client.ApiClient = config.new_client_from_config(config_file=str(kubeconfig))
     api.configuration.proxy = None
     return api
 
@@ -76,3 +58,21 @@ def job_manifest(
             **spec,
         },
     }
+
+
+def exists(read: Callable[..., Any], *args: Any) -> bool:
+    """Whether ``read(*args)`` (a client ``read_*`` method) finds the object; 404 is False."""
+    try:
+        read(*args)
+    except client.ApiException as exc:
+        if exc.status == 404:
+            return False
+        raise
+    return True
+
+
+def wait_gone(
+    read: Callable[..., Any], *args: Any, timeout: float = 10.0, what: str = "deletion"
+) -> None:
+    """Wait until ``read(*args)`` answers 404."""
+    wait_for(lambda: not exists(read, *args), timeout, what)

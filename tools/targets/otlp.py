@@ -20,8 +20,8 @@ import grpc
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2, metrics_service_pb2_grpc
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 
-from tests.targets.base import Target
-from tests.targets.processes import free_port
+from tools.targets.base import Target
+from tools.targets.processes import free_port
 
 
 @dataclass(frozen=True)

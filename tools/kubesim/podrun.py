@@ -1,10 +1,5 @@
-"""A kubelet that runs Pods' containers as local processes.
-
-Each container's ``command`` + ``args`` run as a subprocess with the container's env,
-its volumes materialised under the work directory, and container paths mapped onto
-them (see :mod:`tests.kubesim.volumes` and README). stdout and stderr are merged into
-the container log; the exit code lands in the container status.
-"""
+"""One Pod run: volumes, image mapping, init containers, containers as processes, restarts,
+termination. Its status is built by :class:`~.podstatus.PodStatus`."""
 
 from __future__ import annotations
 
@@ -19,169 +14,29 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .api import Api, DeleteOptions
 from .clock import Clock, format_time
 from .containers import (
     MOUNT_SCRIPT,
     EnvResolver,
-    effective_mount_mode,
     find_mapping,
-    image_repository,
     namespace_mounts,
     resolve_command,
 )
-from .controller import Controller, record_event
-from .errors import ApiError
-from .faults import Faults
-from .oom import MemoryLimits, parse_bytes
-from .podlogs import LogStore
-from .settings import ImageMapping, Settings
-from .storage import Event
-from .strategies import clone
+from .oom import parse_bytes
+from .podstatus import TERMINAL, PodStatus
+from .settings import ImageMapping
 from .volumes import Mount, PathMap, VolumeNotReadyError, materialise
+
+if TYPE_CHECKING:
+    from .kubelet import Kubelet
 
 log = logging.getLogger(__name__)
 Obj = dict[str, Any]
-TERMINAL = ("Succeeded", "Failed")
 
 
-class Kubelet(Controller):
-    """Binds every Pod to the one simulated node and runs it."""
-
-    name = "kubelet"
-
-    def __init__(
-        self, api: Api, settings: Settings, clock: Clock, work_dir: Path, faults: Faults
-    ) -> None:
-        super().__init__(api)
-        self.settings = settings
-        self.clock = clock
-        self.work_dir = work_dir
-        self.logs = LogStore(api, faults, settings.container_log_max_size)
-        self.runs: dict[str, PodRun] = {}
-        self.kubeconfig: Path | None = None
-        self.mount_mode = effective_mount_mode(settings.mount_mode)
-        self.memory = MemoryLimits(settings.memory_enforcement, f"{os.getpid()}-{id(self):x}")
-        self.lost: set[str] = set()
-        self._lock = threading.Lock()
-
-    def on_event(self, event: Event) -> None:
-        if event.key != ("", "pods"):
-            return
-        m = event.obj["metadata"]
-        if event.type == "DELETED":
-            self.enqueue(("gone", m["uid"]))
-        else:
-            self.enqueue(("pod", m["namespace"], m["name"]))
-
-    def reconcile(self, item: Any) -> float | None:
-        if item[0] == "gone":
-            with self._lock:
-                run = self.runs.pop(item[1], None)
-            if run is not None:
-                run.request_stop(0)
-            self.logs.forget(item[1])
-            return None
-        _, namespace, name = item
-        pod_rt = self.api.resource("", "v1", "pods")
-        pod = self.api.find(pod_rt, namespace, name)
-        if pod is None:
-            return None
-        if not (pod.get("spec") or {}).get("nodeName"):
-            self._bind(pod)
-            return None
-        uid = pod["metadata"]["uid"]
-        with self._lock:
-            run = self.runs.get(uid)
-            if uid in self.lost:
-                return None
-        if pod["metadata"].get("deletionTimestamp"):
-            if run is not None and run.is_alive():
-                run.request_stop(int(pod["metadata"].get("deletionGracePeriodSeconds") or 0))
-            elif pod["metadata"].get("deletionGracePeriodSeconds"):
-                self._final_delete(pod)
-            return None
-        if run is None and (pod.get("status") or {}).get("phase") not in TERMINAL:
-            run = PodRun(self, pod)
-            with self._lock:
-                self.runs[uid] = run
-            run.start()
-        return None
-
-    def _bind(self, pod: Obj) -> None:
-        """What the scheduler's binding does: set nodeName and PodScheduled."""
-        store = self.api.store
-        with store.lock:
-            current = store.get(("", "pods"), pod["metadata"]["namespace"], pod["metadata"]["name"])
-            if current is None or (current.get("spec") or {}).get("nodeName"):
-                return
-            new = clone(current)
-            new["spec"]["nodeName"] = self.settings.node_name
-            new.setdefault("status", {})["conditions"] = [
-                {
-                    "type": "PodScheduled",
-                    "status": "True",
-                    "lastProbeTime": None,
-                    "lastTransitionTime": format_time(self.clock.now()),
-                }
-            ]
-            store.update(("", "pods"), new, current)
-
-    def _final_delete(self, pod: Obj) -> None:
-        pod_rt = self.api.resource("", "v1", "pods")
-        m = pod["metadata"]
-        if (pod.get("status") or {}).get("phase") not in TERMINAL:
-
-            def fail(p: Obj) -> None:
-                p.setdefault("status", {})["phase"] = "Failed"
-
-            self.api.mutate(pod_rt, m["namespace"], m["name"], fail, "status")
-        try:
-            self.api.delete(
-                pod_rt,
-                m["namespace"],
-                m["name"],
-                DeleteOptions(grace_period_seconds=0, preconditions={"uid": m["uid"]}),
-            )
-        except ApiError as exc:
-            if exc.code not in (404, 409):
-                raise
-
-    def lose(self, namespace: str, name: str) -> None:
-        """Forget a Pod as if its node vanished: SIGKILL, no more status, no final delete."""
-        pod = self.api.get(self.api.resource("", "v1", "pods"), namespace, name)
-        uid = pod["metadata"]["uid"]
-        with self._lock:
-            self.lost.add(uid)
-            run = self.runs.get(uid)
-        if run is not None:
-            run.lost = True
-            run.request_stop(0)
-
-    def kill(
-        self, namespace: str, name: str, container: str | None, sig: int, reason: str | None
-    ) -> None:
-        pod = self.api.get(self.api.resource("", "v1", "pods"), namespace, name)
-        with self._lock:
-            run = self.runs.get(pod["metadata"]["uid"])
-        if run is None:
-            raise KeyError(f"pod {namespace}/{name} is not running")
-        run.kill(container, sig, reason)
-
-    def stop(self) -> None:
-        super().stop()
-        with self._lock:
-            runs = list(self.runs.values())
-            self.runs.clear()
-        for run in runs:
-            run.request_stop(0)
-        for run in runs:
-            run.join(timeout=5)
-
-
-class PodRun(threading.Thread):
+class PodRun(PodStatus, threading.Thread):
     """Runs one Pod: volumes, init containers, containers, restarts, termination."""
 
     def __init__(self, kubelet: Kubelet, pod: Obj) -> None:
@@ -404,17 +259,7 @@ class PodRun(threading.Thread):
         name = c["name"]
         mapping = find_mapping(self.kubelet.settings.images, c.get("image", ""))
         assert mapping is not None
-        paths = PathMap(
-            [
-                Mount(
-                    vm["mountPath"],
-                    volumes[vm["name"]] / vm.get("subPath", ""),
-                    bool(vm.get("readOnly")),
-                )
-                for vm in c.get("volumeMounts") or []
-                if vm.get("name") in volumes
-            ]
-        )
+        paths = _container_paths(c, volumes)
         logbuf = self.kubelet.logs.new_instance(self.uid, name)
         isolate = self.kubelet.mount_mode == "namespace" and bool(paths.mounts)
         argv = list(c.get("command") or mapping.entrypoint) + list(c.get("args") or [])
@@ -425,42 +270,14 @@ class PodRun(threading.Thread):
         cwd.mkdir(parents=True, exist_ok=True)
         if c.get("workingDir"):
             cwd = Path(paths.host(c["workingDir"]) or cwd)
-        container_id = (
-            f"kubesim://{hashlib.sha256(f'{self.uid}{name}{restarts}'.encode()).hexdigest()}"
-        )
+        digest = hashlib.sha256(f"{self.uid}{name}{restarts}".encode()).hexdigest()
+        container_id = f"kubesim://{digest}"
         started = format_time(self.kubelet.clock.now())
         proc = None
         limits = (c.get("resources") or {}).get("limits") or {}
         confinement = self.kubelet.memory.confine(parse_bytes(limits.get("memory", "")))
-        exe = (
-            resolve_command(argv[0], mapping, env["PATH"], paths if isolate else None)
-            if argv
-            else None
-        )
-        if exe is not None:
-            command = [exe, *argv[1:]]
-            if isolate:
-                binds: list[str] = []
-                for mount in namespace_mounts(paths.mounts, self._host_paths(mapping)):
-                    binds += [
-                        str(mount.host_path),
-                        mount.container_path,
-                        "ro" if mount.read_only else "rw",
-                    ]
-                command = [
-                    "unshare",
-                    "--mount",
-                    "--propagation",
-                    "private",
-                    "--",
-                    "/bin/sh",
-                    "-c",
-                    MOUNT_SCRIPT,
-                    "sh",
-                    *binds,
-                    "--",
-                    *command,
-                ]
+        command = self._command_line(argv, mapping, env["PATH"], paths, isolate)
+        if command is not None:
             command = confinement.wrap(command)
             try:
                 proc = subprocess.Popen(
@@ -501,9 +318,8 @@ class PodRun(threading.Thread):
             "state": {"running": {"startedAt": started}},
         }
         self._publish()
-        reader = threading.Thread(
-            target=_pump, args=(proc, logbuf, self.kubelet.clock), daemon=True
-        )
+        reader = threading.Thread(target=_pump, args=(proc, logbuf, self.kubelet.clock))
+        reader.daemon = True
         reader.start()
         self._wait(proc, name)
         reader.join()
@@ -512,16 +328,35 @@ class PodRun(threading.Thread):
             self.kill_reasons.setdefault(name, "OOMKilled")
         with self._lock:
             self.procs.pop(name, None)
-        rc = proc.returncode
-        code = rc if rc >= 0 else 128 - rc
-        reason = self.kill_reasons.pop(name, None) or ("Completed" if code == 0 else "Error")
-        if reason == "OOMKilled":
-            code = 137
+        code, reason = self._exit_code_and_reason(name, proc.returncode)
         statuses[name] = self._terminated(
             c, statuses[name], code, reason, container_id, started, restarts
         )
         self._publish()
         return code
+
+    def _exit_code_and_reason(self, name: str, returncode: int) -> tuple[int, str]:
+        """The container status' exit code (128 + signal) and reason (a kill's, if any)."""
+        code = returncode if returncode >= 0 else 128 - returncode
+        reason = self.kill_reasons.pop(name, None) or ("Completed" if code == 0 else "Error")
+        return (137 if reason == "OOMKilled" else code), reason
+
+    def _command_line(
+        self, argv: list[str], mapping: ImageMapping, path: str, paths: PathMap, isolate: bool
+    ) -> list[str] | None:
+        """The argv to spawn (in a private mount namespace with ``isolate``); None when the
+        executable is not found."""
+        exe = resolve_command(argv[0], mapping, path, paths if isolate else None) if argv else None
+        if exe is None:
+            return None
+        command = [exe, *argv[1:]]
+        if not isolate:
+            return command
+        binds: list[str] = []
+        for mount in namespace_mounts(paths.mounts, self._host_paths(mapping)):
+            binds += [str(mount.host_path), mount.container_path, "ro" if mount.read_only else "rw"]
+        unshare = ["unshare", "--mount", "--propagation", "private", "--"]
+        return [*unshare, "/bin/sh", "-c", MOUNT_SCRIPT, "sh", *binds, "--", *command]
 
     def _wait(self, proc: subprocess.Popen[bytes], name: str) -> None:
         deadline = self.spec.get("activeDeadlineSeconds")
@@ -567,134 +402,6 @@ class PodRun(threading.Thread):
         )
         return env
 
-    # -- status ------------------------------------------------------------------------
-
-    def _base(self, c: Obj, restarts: int, previous: Obj | None) -> Obj:
-        image = c.get("image", "")
-        digest = hashlib.sha256(image.encode()).hexdigest()
-        out: Obj = {
-            "name": c["name"],
-            "image": image,
-            "imageID": f"{image_repository(image)}@sha256:{digest}",
-            "ready": False,
-            "restartCount": restarts,
-            "started": False,
-            "lastState": (previous or {}).get("lastState") or {},
-        }
-        return out
-
-    def _waiting(self, c: Obj, reason: str, message: str | None = None) -> Obj:
-        waiting: Obj = {"reason": reason}
-        if message:
-            waiting["message"] = message
-        return {**self._base(c, 0, None), "state": {"waiting": waiting}}
-
-    def _terminated(
-        self,
-        c: Obj,
-        current: Obj,
-        code: int,
-        reason: str,
-        container_id: str,
-        started: str,
-        restarts: int,
-        message: str | None = None,
-    ) -> Obj:
-        term: Obj = {
-            "exitCode": code,
-            "reason": reason,
-            "startedAt": started,
-            "finishedAt": format_time(self.kubelet.clock.now()),
-            "containerID": container_id,
-        }
-        if message:
-            term["message"] = message
-        return {
-            **self._base(c, restarts, current),
-            "containerID": container_id,
-            "state": {"terminated": term},
-        }
-
-    def _set_condition(self, kind: str, status: str) -> None:
-        current = self.conditions.get(kind)
-        if current is None or current[0] != status:
-            self.conditions[kind] = (status, format_time(self.kubelet.clock.now()))
-
-    def _compute_phase(self) -> str:
-        if self.phase in TERMINAL:
-            return self.phase
-        states = [s.get("state") or {} for s in self.statuses.values()]
-        policy = self.spec.get("restartPolicy", "Always")
-        if states and all("terminated" in s for s in states):
-            codes = [s["terminated"]["exitCode"] for s in states]
-            if policy == "Never" or (policy == "OnFailure" and all(x == 0 for x in codes)):
-                return "Succeeded" if all(x == 0 for x in codes) else "Failed"
-        if any("running" in s or "terminated" in s for s in states) or any(
-            s.get("restartCount") for s in self.statuses.values()
-        ):
-            return "Running"
-        return "Pending"
-
-    def _publish(self) -> None:
-        if self.lost:
-            return
-        with self._lock:
-            self.phase = self._compute_phase()
-            running = [s for s in self.statuses.values() if "running" in (s.get("state") or {})]
-            ready = (
-                "True"
-                if self.statuses and len(running) == len(self.statuses) and self.phase == "Running"
-                else "False"
-            )
-            self._set_condition("Ready", ready)
-            self._set_condition("ContainersReady", ready)
-            conditions = [
-                {"type": k, "status": v[0], "lastProbeTime": None, "lastTransitionTime": v[1]}
-                for k, v in self.conditions.items()
-            ]
-            conditions.append(
-                {
-                    "type": "PodScheduled",
-                    "status": "True",
-                    "lastProbeTime": None,
-                    "lastTransitionTime": self.start_time,
-                }
-            )
-            status: Obj = {
-                "phase": self.phase,
-                "conditions": conditions,
-                "hostIP": "127.0.0.1",
-                "hostIPs": [{"ip": "127.0.0.1"}],
-                "podIP": "127.0.0.1",
-                "podIPs": [{"ip": "127.0.0.1"}],
-                "startTime": self.start_time,
-                "qosClass": "BestEffort",
-                "containerStatuses": [clone(s) for s in self.statuses.values()],
-            }
-            if self.init_statuses:
-                status["initContainerStatuses"] = [clone(s) for s in self.init_statuses.values()]
-            if self.reason:
-                status["reason"] = self.reason
-                status["message"] = "Pod was active on the node longer than the specified deadline"
-            if status == self._published:
-                return
-            self._published = status
-        pod_rt = self.api.resource("", "v1", "pods")
-
-        def write(p: Obj) -> None:
-            p["status"] = status
-
-        try:
-            if self.api.mutate(pod_rt, self.namespace, self.pod_name, write, "status") is None:
-                self.stopping.set()
-        except ApiError as exc:
-            log.debug(
-                "kubelet: status of %s/%s not written: %s",
-                self.namespace,
-                self.pod_name,
-                exc.message,
-            )
-
     def _finish(self) -> None:
         if self.lost:
             return
@@ -728,8 +435,20 @@ class PodRun(threading.Thread):
         ):
             self.kubelet._final_delete(pod)
 
-    def _event(self, event_type: str, reason: str, message: str) -> None:
-        record_event(self.api, self.pod, "Pod", "v1", event_type, reason, message, "kubelet")
+
+def _container_paths(c: Obj, volumes: dict[str, Path]) -> PathMap:
+    """Container path -> host path of the container's volume mounts."""
+    return PathMap(
+        [
+            Mount(
+                vm["mountPath"],
+                volumes[vm["name"]] / vm.get("subPath", ""),
+                bool(vm.get("readOnly")),
+            )
+            for vm in c.get("volumeMounts") or []
+            if vm.get("name") in volumes
+        ]
+    )
 
 
 def _pump(proc: subprocess.Popen[bytes], logbuf: Any, clock: Clock) -> None:

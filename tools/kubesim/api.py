@@ -14,12 +14,21 @@ import secrets
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, cast
 
 from . import crds, crdschema, patch, strategies, validation, views
+from .api_delete import DeleteOptions, Deletes, Result
+from .api_patch import check_patch_request, patched_object
 from .clock import Clock, format_time
-from .errors import ApiError, bad_request, conflict, expired, invalid_error, not_found
+from .errors import (
+    ApiError,
+    bad_request,
+    conflict,
+    expired,
+    invalid_error,
+    not_found,
+    validation_error,
+)
 from .limits import check_stored_size
 from .resources import Registry, ResourceType
 from .schemas import kind_schema, unknown_fields
@@ -37,43 +46,6 @@ Obj = dict[str, Any]
 
 _NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 _MAX_NAME_ATTEMPTS = 8
-_JOB_DELETE_WARNING = (
-    '299 - "child pods are preserved by default when jobs are deleted; set '
-    "propagationPolicy=Background to remove them or set propagationPolicy=Orphan to suppress "
-    'this warning"'
-)
-
-
-@dataclass
-class DeleteOptions:
-    """The parts of metav1.DeleteOptions that change behaviour."""
-
-    propagation_policy: str | None = None
-    orphan_dependents: bool | None = None
-    grace_period_seconds: int | None = None
-    preconditions: Obj = field(default_factory=dict)
-    dry_run: bool = False
-
-    @classmethod
-    def from_dict(cls, body: Obj) -> DeleteOptions:
-        return cls(
-            body.get("propagationPolicy"),
-            body.get("orphanDependents"),
-            body.get("gracePeriodSeconds"),
-            body.get("preconditions") or {},
-            bool(body.get("dryRun")),
-        )
-
-
-@dataclass
-class Result:
-    """An object answer plus what the HTTP layer needs to send it."""
-
-    obj: Obj
-    code: int = 200
-    headers: dict[str, str] = field(default_factory=dict)
-    #: For deletes that removed the object: answer a Success Status, not the object.
-    status_body: Obj | None = None
 
 
 class RequestContext(threading.local):
@@ -89,7 +61,7 @@ def generate_name(base: str) -> str:
     return base[:58] + "".join(secrets.choice(_NAME_ALPHABET) for _ in range(5))
 
 
-class Api:
+class Api(Deletes):
     """CRUD, list and watch semantics over the store for every served resource."""
 
     def __init__(self, settings: Settings, registry: Registry, store: Store, clock: Clock) -> None:
@@ -485,45 +457,7 @@ class Api:
         dry_run: bool = False,
     ) -> Result:
         """PATCH with the algorithm the media type names; apply may create (201)."""
-        if content_type not in (
-            patch.JSON_PATCH,
-            patch.MERGE_PATCH,
-            patch.STRATEGIC_PATCH,
-            patch.APPLY_PATCH,
-        ) or (not rt.builtin and content_type == patch.STRATEGIC_PATCH):
-            raise ApiError(
-                415,
-                "UnsupportedMediaType",
-                "the body of the request was in an unknown format - accepted media types include: "
-                + ", ".join(
-                    patch.CR_PATCH_TYPES
-                    if not rt.builtin
-                    else (
-                        patch.JSON_PATCH,
-                        patch.MERGE_PATCH,
-                        patch.APPLY_PATCH,
-                        patch.STRATEGIC_PATCH,
-                    )
-                ),
-            )
-        if content_type == patch.APPLY_PATCH and not field_manager:
-            raise ApiError(
-                422,
-                "Invalid",
-                'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required '
-                "for apply patch",
-                {
-                    "group": "meta.k8s.io",
-                    "kind": "PatchOptions",
-                    "causes": [
-                        {
-                            "reason": "FieldValueRequired",
-                            "message": "Required value: is required for apply patch",
-                            "field": "fieldManager",
-                        }
-                    ],
-                },
-            )
+        check_patch_request(rt, content_type, field_manager)
         body = patch.decode_patch(content_type, raw)
         with self.store.lock:
             old = self.find(rt, namespace, name)
@@ -539,23 +473,8 @@ class Api:
                     return Result(created, 201)
                 raise not_found(rt.group_resource, name)
             current = views.present(rt, old)
-            if content_type == patch.JSON_PATCH:
-                patched = patch.json_patch(clone(current), body)
-            elif not isinstance(body, dict):
-                raise bad_request("patch body must be a JSON object")
-            elif content_type == patch.APPLY_PATCH:
-                schema = (kind_schema(rt.api_version, rt.kind) or {}) if rt.builtin else {}
-                key = (old["metadata"]["uid"], field_manager or "", subresource or "")
-                effective = patch.apply_patch(self._applied.get(key), body, schema, rt.builtin)
-                if rt.builtin:
-                    patched = patch.strategic_merge(current, effective, schema)
-                else:
-                    patched = patch.merge_patch(current, effective)
-            elif content_type == patch.MERGE_PATCH:
-                patched = patch.merge_patch(current, body)
-            else:
-                schema = kind_schema(rt.api_version, rt.kind) or {}
-                patched = patch.strategic_merge(current, body, schema)
+            key = (old["metadata"]["uid"], field_manager or "", subresource or "")
+            patched = patched_object(rt, content_type, current, body, self._applied.get(key))
             if not isinstance(patched, dict):
                 raise bad_request("patch result must be an object")
             pm = patched.setdefault("metadata", {})
@@ -577,139 +496,8 @@ class Api:
             obj = self._decode_body(rt, patched)
             stored = self._commit_update(rt, obj, old, subresource, dry_run)
             if content_type == patch.APPLY_PATCH and not dry_run:
-                key = (old["metadata"]["uid"], field_manager or "", subresource or "")
                 self._applied[key] = clone(body)
             return Result(stored)
-
-    # -- delete --------------------------------------------------------------------
-
-    def delete(
-        self, rt: ResourceType, namespace: str | None, name: str, options: DeleteOptions
-    ) -> Result:
-        """DELETE of one object, with finalizers, propagation and graceful pod deletion."""
-        with self.store.lock:
-            old = self.get(rt, namespace, name)
-            om = old["metadata"]
-            pre = options.preconditions
-            if pre.get("uid") and pre["uid"] != om["uid"]:
-                raise _precondition(rt, name, "UID", pre["uid"], om["uid"])
-            if pre.get("resourceVersion") and pre["resourceVersion"] != om["resourceVersion"]:
-                raise _precondition(
-                    rt, name, "ResourceVersion", pre["resourceVersion"], om["resourceVersion"]
-                )
-            headers: dict[str, str] = {}
-            policy = options.propagation_policy
-            if policy is None and options.orphan_dependents is not None:
-                policy = "Orphan" if options.orphan_dependents else "Background"
-            if policy is None:
-                policy = rt.default_propagation
-                if rt.kind == "Job" and rt.group == "batch":
-                    headers["Warning"] = _JOB_DELETE_WARNING
-            if policy not in ("Orphan", "Background", "Foreground"):
-                raise validation_error(
-                    rt,
-                    name,
-                    [("propagationPolicy", f"{policy} is not valid")],
-                    kind_override="DeleteOptions",
-                )
-            grace = self._grace_period(rt, old, options)
-            finalizers = list(om.get("finalizers") or [])
-            if om.get("deletionTimestamp"):
-                return self._delete_again(rt, old, grace, options.dry_run, headers)
-            if policy == "Orphan" and "orphan" not in finalizers:
-                finalizers.append("orphan")
-            if policy == "Foreground" and "foregroundDeletion" not in finalizers:
-                finalizers.append("foregroundDeletion")
-            if policy != "Orphan" and "orphan" in finalizers and options.propagation_policy:
-                finalizers.remove("orphan")
-            if finalizers or grace > 0 or rt.kind in ("Namespace", "CustomResourceDefinition"):
-                new = clone(old)
-                nm = new["metadata"]
-                if rt.kind == "Pod":
-                    nm["deletionTimestamp"] = format_time(self.clock.now() + _seconds(grace))
-                else:
-                    nm["deletionTimestamp"] = self.now()
-                nm["deletionGracePeriodSeconds"] = grace
-                if finalizers:
-                    nm["finalizers"] = finalizers
-                if rt.has_generation and int(nm.get("generation", 0)) > 0:
-                    nm["generation"] = int(nm["generation"]) + 1
-                if rt.kind == "Namespace":
-                    new.setdefault("status", {})["phase"] = "Terminating"
-                code = 202 if options.orphan_dependents is False else 200
-                if options.dry_run:
-                    return Result(new, code, headers)
-                stored = self.store.update(rt.storage_key, new, old)
-                if rt.kind == "CustomResourceDefinition":
-                    self.crds.deleting(stored)
-                return Result(stored, code, headers)
-            if options.dry_run:
-                return Result(old, 200, headers, self._success(rt, old))
-            final = self.store.delete(rt.storage_key, old)
-            status = None if rt.kind == "Pod" else self._success(rt, final)
-            return Result(final, 200, headers, status)
-
-    def _delete_again(
-        self, rt: ResourceType, old: Obj, grace: int, dry_run: bool, headers: dict[str, str]
-    ) -> Result:
-        om = old["metadata"]
-        if rt.kind == "Pod" and grace == 0 and om.get("deletionGracePeriodSeconds") and not dry_run:
-            new = clone(old)
-            new["metadata"]["deletionGracePeriodSeconds"] = 0
-            if not om.get("finalizers"):
-                return Result(self.store.delete(rt.storage_key, old), 200, headers)
-            return Result(self.store.update(rt.storage_key, new, old), 200, headers)
-        return Result(old, 200, headers)
-
-    def _grace_period(self, rt: ResourceType, obj: Obj, options: DeleteOptions) -> int:
-        if rt.kind != "Pod":
-            return 0
-        spec, status = obj.get("spec") or {}, obj.get("status") or {}
-        if not spec.get("nodeName") or status.get("phase") in ("Succeeded", "Failed"):
-            return 0
-        if options.grace_period_seconds is not None:
-            return max(0, int(options.grace_period_seconds))
-        return int(spec.get("terminationGracePeriodSeconds", 30))
-
-    @staticmethod
-    def _success(rt: ResourceType, obj: Obj) -> Obj:
-        details: Obj = {
-            "name": obj["metadata"]["name"],
-            "kind": rt.plural,
-            "uid": obj["metadata"].get("uid"),
-        }
-        if rt.group:
-            details["group"] = rt.group
-        return {
-            "kind": "Status",
-            "apiVersion": "v1",
-            "metadata": {},
-            "status": "Success",
-            "details": details,
-        }
-
-    def delete_collection(
-        self,
-        rt: ResourceType,
-        namespace: str | None,
-        label_selector: str | None,
-        field_selector: str | None,
-        options: DeleteOptions,
-    ) -> Obj:
-        """DELETE of a collection: answers the list of the deleted items."""
-        with self.store.lock:
-            listed = self.list(rt, namespace, label_selector, field_selector)
-            deleted = []
-            for item in listed["items"]:
-                m = item["metadata"]
-                try:
-                    result = self.delete(rt, m.get("namespace"), m["name"], options)
-                except ApiError as exc:
-                    if exc.code != 404:
-                        raise
-                    continue
-                deleted.append(views.present(rt, result.obj))
-            return {**listed, "items": deleted}
 
     # -- helpers for controllers ----------------------------------------------------
 
@@ -732,46 +520,10 @@ class Api:
             return self._commit_update(rt, views.accept(rt, new), old, subresource, False)
 
 
-def _seconds(value: int) -> Any:
-    from datetime import timedelta
-
-    return timedelta(seconds=value)
-
-
 def _already_exists(rt: ResourceType, name: str, prefix: str) -> ApiError:
     from .errors import already_exists
 
     return already_exists(rt.group_resource, name, prefix)
 
 
-def _precondition(rt: ResourceType, name: str, what: str, wanted: str, actual: str) -> ApiError:
-    return ApiError(
-        409,
-        "Conflict",
-        f"Precondition failed: {what} in precondition: {wanted}, {what} in object meta: {actual}",
-        rt.group_resource.details(name),
-    )
-
-
-def validation_error(
-    rt: ResourceType,
-    name: str,
-    problems: list[tuple[str, str]],
-    value: Any = None,
-    kind: str = "Required",
-    kind_override: str | None = None,
-) -> ApiError:
-    """A 422 Invalid with one cause per (field, detail)."""
-    from .errors import FieldError, invalid_error
-
-    errors = []
-    for path, detail in problems:
-        if kind == "Forbidden":
-            errors.append(FieldError(path, "Forbidden", "FieldValueForbidden", detail=detail))
-        elif value is not None:
-            errors.append(
-                FieldError(path, "Invalid value", "FieldValueInvalid", value, True, detail)
-            )
-        else:
-            errors.append(FieldError(path, "Required value", "FieldValueRequired", detail=detail))
-    return invalid_error(kind_override or rt.kind, rt.group, name, errors)
+__all__ = ["Api", "DeleteOptions", "RequestContext", "Result", "generate_name"]

@@ -145,6 +145,16 @@ class KubeSim:
     def write_kubeconfig(self, path: Path) -> Path:
         return write_kubeconfig(path, self.url, self.settings.token)
 
+    def client(self) -> Any:
+        """An official-client ``ApiClient`` bound to this server, as its admin (no proxy)."""
+        from kubernetes import client
+
+        config = client.Configuration()
+        config.host = self.url
+        config.proxy = None
+        config.api_key = {"authorization": f"Bearer {self.settings.token}"}
+        return client.ApiClient(config)
+
     # -- watches ---------------------------------------------------------------------
 
     def register_watch(self, watcher: Watcher) -> None:

@@ -162,32 +162,34 @@ def _validate(
     _check_rules(value, schema, path, errors, old, has_old)
 
 
+def _check_number(value: float, schema: Obj, path: str, errors: list[FieldError]) -> None:
+    if "maximum" in schema:
+        bad = (
+            value >= schema["maximum"]
+            if schema.get("exclusiveMaximum")
+            else (value > schema["maximum"])
+        )
+        if bad:
+            word = "less than" if schema.get("exclusiveMaximum") else "less than or equal to"
+            errors.append(
+                invalid(path, value, f"{path} in body should be {word} {schema['maximum']}")
+            )
+    if "minimum" in schema:
+        bad = (
+            value <= schema["minimum"]
+            if schema.get("exclusiveMinimum")
+            else (value < schema["minimum"])
+        )
+        if bad:
+            word = "greater than" if schema.get("exclusiveMinimum") else "greater than or equal to"
+            errors.append(
+                invalid(path, value, f"{path} in body should be {word} {schema['minimum']}")
+            )
+
+
 def _check_bounds(value: Any, schema: Obj, path: str, errors: list[FieldError]) -> None:
     if isinstance(value, int | float) and not isinstance(value, bool):
-        if "maximum" in schema:
-            bad = (
-                value >= schema["maximum"]
-                if schema.get("exclusiveMaximum")
-                else (value > schema["maximum"])
-            )
-            if bad:
-                word = "less than" if schema.get("exclusiveMaximum") else "less than or equal to"
-                errors.append(
-                    invalid(path, value, f"{path} in body should be {word} {schema['maximum']}")
-                )
-        if "minimum" in schema:
-            bad = (
-                value <= schema["minimum"]
-                if schema.get("exclusiveMinimum")
-                else (value < schema["minimum"])
-            )
-            if bad:
-                word = (
-                    "greater than" if schema.get("exclusiveMinimum") else "greater than or equal to"
-                )
-                errors.append(
-                    invalid(path, value, f"{path} in body should be {word} {schema['minimum']}")
-                )
+        _check_number(value, schema, path, errors)
     if isinstance(value, str):
         if "maxLength" in schema and len(value) > schema["maxLength"]:
             errors.append(

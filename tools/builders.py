@@ -1,82 +1,117 @@
-"""Builders of the objects the results service reads, for tests (unit and end-to-end).
+"""Builders of netchecks objects for tests, bench and demo (not shipped in any wheel).
 
 Example::
 
-    a = AssertionBuilder("web").with_rule("dns", host="example.test").with_severity("high")
-    job = probe_job(a.build())
-    pod = probe_pod(a.build(), job=job, phase="Succeeded", exit_code=0)
+    a = AssertionBuilder("web").with_dns("example.test").with_severity("high").stored()
+    job = probe_job(a)
+    pod = probe_pod(a, job=job, phase="Succeeded", exit_code=0)
     log = output_document({"dns-0": "pass"})
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Self
 
 from netchecks_core.assertion import API_VERSION, KIND
 from netchecks_core.naming import child_annotations, child_labels, probe_pod_labels
 
 
 class AssertionBuilder:
-    """A NetworkAssertion object as the API server returns it."""
+    """A NetworkAssertion: ``build()`` is the manifest, ``stored()`` the object as read back."""
 
     def __init__(self, name: str = "web", namespace: str = "default") -> None:
-        self.name = name
-        self.namespace = namespace
-        self.uid = str(uuid.uuid4())
-        self.rules: list[dict[str, Any]] = []
-        self.annotations: dict[str, str] = {}
-        self.spec_extra: dict[str, Any] = {}
+        self.manifest: dict[str, Any] = {
+            "apiVersion": API_VERSION,
+            "kind": KIND,
+            "metadata": {"name": name, "namespace": namespace},
+            "spec": {"rules": []},
+        }
 
-    def with_rule(self, rule_type: str, name: str | None = None, **fields: Any) -> AssertionBuilder:
+    @property
+    def rules(self) -> list[dict[str, Any]]:
+        rules: list[dict[str, Any]] = self.manifest["spec"]["rules"]
+        return rules
+
+    def with_rule(self, rule_type: str, name: str | None = None, **fields: Any) -> Self:
         """Add a rule (named ``<type>-<n>`` unless given)."""
-        rule = {"name": name or f"{rule_type}-{len(self.rules)}", "type": rule_type}
-        rule.update({k.replace("_", "-"): v for k, v in fields.items()})
-        self.rules.append(rule)
+        self.rules.append({"name": name or f"{rule_type}-{len(self.rules)}", "type": rule_type})
+        self.rules[-1].update(fields)
         return self
 
-    def expect_fail(self) -> AssertionBuilder:
+    def with_http(self, url: str, **fields: Any) -> Self:
+        """Add an http rule."""
+        return self.with_rule("http", url=url, **fields)
+
+    def with_dns(self, host: str, **fields: Any) -> Self:
+        """Add a dns rule."""
+        return self.with_rule("dns", host=host, **fields)
+
+    def with_internal(self, pattern: str = "true", **fields: Any) -> Self:
+        """Add an internal rule judged by ``pattern``."""
+        return self.with_rule("internal", validate={"pattern": pattern}, **fields)
+
+    def expect_fail(self) -> Self:
         """The last rule is expected to fail."""
         self.rules[-1]["expected"] = "fail"
         return self
 
-    def with_message(self, message: str) -> AssertionBuilder:
+    def with_message(self, message: str) -> Self:
         """The last rule's ``validate.message``."""
         self.rules[-1].setdefault("validate", {})["message"] = message
         return self
 
-    def with_severity(self, severity: str) -> AssertionBuilder:
+    def with_spec(self, **fields: Any) -> Self:
+        """Other spec fields (``schedule``, ``template``, ``disableRedaction``...)."""
+        self.manifest["spec"].update(fields)
+        return self
+
+    def with_context(self, name: str, **source: Any) -> Self:
+        """Add a context (``configMap=...``, ``secret=...`` or ``inline=...``)."""
+        self.manifest["spec"].setdefault("context", []).append({"name": name, **source})
+        return self
+
+    def with_annotations(self, **annotations: str) -> Self:
+        """Add metadata annotations (keys with ``__`` for ``/``, ``_`` for ``-``)."""
+        target = self.manifest["metadata"].setdefault("annotations", {})
+        for key, value in annotations.items():
+            target[key.replace("__", "/").replace("_", "-")] = value
+        return self
+
+    def with_severity(self, severity: str) -> Self:
         """The ``netchecks.io/severity`` annotation."""
-        self.annotations["netchecks.io/severity"] = severity
+        self.manifest["metadata"].setdefault("annotations", {})["netchecks.io/severity"] = severity
         return self
 
-    def with_controls(self, controls: str) -> AssertionBuilder:
+    def with_controls(self, controls: str) -> Self:
         """The ``netchecks.io/controls`` annotation."""
-        self.annotations["netchecks.io/controls"] = controls
-        return self
-
-    def with_spec(self, **fields: Any) -> AssertionBuilder:
-        """Other spec fields (``schedule``, ``context``, ``disableRedaction``...)."""
-        self.spec_extra.update(fields)
+        self.manifest["metadata"].setdefault("annotations", {})["netchecks.io/controls"] = controls
         return self
 
     def build(self) -> dict[str, Any]:
-        """The object."""
-        return {
-            "apiVersion": API_VERSION,
-            "kind": KIND,
-            "metadata": {
-                "name": self.name,
-                "namespace": self.namespace,
-                "uid": self.uid,
-                "generation": 1,
-                "resourceVersion": "1",
-                "annotations": dict(self.annotations),
-            },
-            "spec": {"rules": [dict(r) for r in self.rules], **self.spec_extra},
-        }
+        """The manifest."""
+        return copy.deepcopy(self.manifest)
+
+    def stored(self, uid: str = "uid-1", generation: int = 1, **status: Any) -> dict[str, Any]:
+        """The manifest as read back from the API server (``status`` if given)."""
+        obj = self.build()
+        obj["metadata"].update(
+            uid=uid,
+            generation=generation,
+            resourceVersion="10",
+            creationTimestamp="2026-01-01T00:00:00Z",
+        )
+        if status:
+            obj["status"] = status
+        return obj
+
+
+#: The probe container of the built Pods.
+PROBE_CONTAINER = {"name": "probe", "image": "ghcr.io/x/netchecks-probe:0.1"}
 
 
 def _time(moment: datetime) -> str:
@@ -96,6 +131,43 @@ def controller_reference(obj: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def probe_job_manifest(
+    assertion: dict[str, Any],
+    container: dict[str, Any],
+    *,
+    name: str | None = None,
+    generation: int = 1,
+    owner: dict[str, Any] | None = None,
+    volumes: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """A probe Job of ``assertion`` to create, as the operator makes it: its labels and
+    annotations, controlled by ``owner`` (default: the assertion), one probe ``container``."""
+    meta = assertion["metadata"]
+    pod_spec: dict[str, Any] = {"restartPolicy": "Never", "containers": [container]}
+    if volumes:
+        pod_spec["volumes"] = volumes
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {
+            "name": name or f"{meta['name']}-netchecks-g{generation}",
+            "labels": child_labels(meta["uid"]),
+            "annotations": child_annotations(meta["name"], generation),
+            "ownerReferences": [controller_reference(owner or assertion)],
+        },
+        "spec": {
+            "backoffLimit": 0,
+            "template": {
+                "metadata": {
+                    "labels": probe_pod_labels(meta["uid"]),
+                    "annotations": child_annotations(meta["name"]),
+                },
+                "spec": pod_spec,
+            },
+        },
+    }
+
+
 def probe_job(
     assertion: dict[str, Any],
     *,
@@ -104,22 +176,16 @@ def probe_job(
     generation: int = 1,
     owner: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A Job of ``assertion`` as the operator makes it (controlled by ``owner``, default it)."""
-    meta = assertion["metadata"]
-    return {
-        "apiVersion": "batch/v1",
-        "kind": "Job",
-        "metadata": {
-            "name": name or f"{meta['name']}-netchecks-g{generation}",
-            "namespace": meta["namespace"],
-            "uid": str(uuid.uuid4()),
-            "creationTimestamp": _time(created or datetime(2025, 6, 1, 12, 0, tzinfo=UTC)),
-            "labels": child_labels(meta["uid"]),
-            "annotations": child_annotations(meta["name"], generation),
-            "ownerReferences": [controller_reference(owner or assertion)],
-        },
-        "spec": {},
-    }
+    """A probe Job of ``assertion`` as read back from the API server."""
+    job = probe_job_manifest(
+        assertion, PROBE_CONTAINER, name=name, generation=generation, owner=owner
+    )
+    job["metadata"].update(
+        namespace=assertion["metadata"]["namespace"],
+        uid=str(uuid.uuid4()),
+        creationTimestamp=_time(created or datetime(2025, 6, 1, 12, 0, tzinfo=UTC)),
+    )
+    return job
 
 
 def probe_pod(
@@ -179,7 +245,7 @@ def probe_pod(
             "annotations": child_annotations(meta["name"], generation),
             "ownerReferences": [job_ref],
         },
-        "spec": {"containers": [{"name": "probe", "image": "ghcr.io/x/netchecks-probe:0.1"}]},
+        "spec": {"containers": [dict(PROBE_CONTAINER)]},
         "status": {
             "phase": phase,
             "startTime": _time(created + timedelta(seconds=1)),
@@ -211,7 +277,7 @@ def rule_result(
     return result
 
 
-def output_document(results: dict[str, str | dict[str, Any]]) -> str:
+def output_document(results: Mapping[str, str | dict[str, Any]]) -> str:
     """A compact probe output line: rule name -> status (or a full :func:`rule_result`)."""
     assertions = []
     for name, value in results.items():

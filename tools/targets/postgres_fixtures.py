@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from psycopg import sql
 
-from tests.targets.postgres import PostgresServer
+from tools.targets.postgres import PostgresServer
 
 
 class Scratch:

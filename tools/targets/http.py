@@ -34,7 +34,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.targets.base import Target
+from tools.targets.base import Target
 
 JSON_BODY: dict[str, Any] = {"status": "ok", "version": "1.2.3", "items": [1, 2, 3]}
 

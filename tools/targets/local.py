@@ -12,11 +12,11 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from tests.targets.base import Target
-from tests.targets.dns import DnsServer, RcodeDnsServer
-from tests.targets.http import HttpServer
-from tests.targets.tcp import BannerServer, Blackhole, ClosedPort, SilentServer
-from tests.targets.tls import TestCertificates
+from tools.targets.base import Target
+from tools.targets.dns import DnsServer, RcodeDnsServer
+from tools.targets.http import HttpServer
+from tools.targets.tcp import BannerServer, Blackhole, ClosedPort, SilentServer
+from tools.targets.tls import TestCertificates
 
 
 class LocalTargets(Target):

@@ -1,7 +1,7 @@
 """How the kubelet starts a container process: image mapping, mounts, command, env.
 
 Pure helpers and the env resolution (``env``, ``envFrom``, ``valueFrom``) that
-:mod:`tests.kubesim.kubelet` uses for each container run.
+:mod:`tools.kubesim.kubelet` uses for each container run.
 """
 
 from __future__ import annotations

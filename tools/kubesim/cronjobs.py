@@ -118,9 +118,7 @@ class CronJobController(Controller):
 
     def reconcile(self, key: Any) -> float | None:
         namespace, name = key
-        cj_rt = self.api.resource("batch", "v1", "cronjobs")
-        job_rt = self.api.resource("batch", "v1", "jobs")
-        cj = self.api.find(cj_rt, namespace, name)
+        cj = self.api.find(self.api.resource("batch", "v1", "cronjobs"), namespace, name)
         if cj is None:
             return None
         uid = cj["metadata"]["uid"]
@@ -129,30 +127,28 @@ class CronJobController(Controller):
             for k, j in self.api.store.dependents(uid)
             if k == ("batch", "jobs") and (owner_controller(j, "CronJob") or {}).get("uid") == uid
         ]
-        by_name = {j["metadata"]["name"]: j for j in owned}
         status = clone(cj.get("status") or {})
+        self._track_jobs(cj, owned, status)
+        requeue = self._schedule(cj, owned, status)
+        self._write(cj, status)
+        return requeue
+
+    def _event(self, cj: Obj, event_type: str, reason: str, message: str) -> None:
+        self.record_event(cj, "CronJob", "batch/v1", event_type, reason, message)
+
+    def _track_jobs(self, cj: Obj, owned: list[Obj], status: Obj) -> None:
+        """``status.active`` and ``lastSuccessfulTime`` from the Jobs the CronJob owns."""
+        by_name = {j["metadata"]["name"]: j for j in owned}
         active: list[Obj] = []
         for ref in status.get("active") or []:
             job = by_name.get(ref.get("name"))
             if job is None:
-                self.record_event(
-                    cj,
-                    "CronJob",
-                    "batch/v1",
-                    "Normal",
-                    "MissingJob",
-                    f"Active job went missing: {ref.get('name')}",
-                )
+                message = f"Active job went missing: {ref.get('name')}"
+                self._event(cj, "Normal", "MissingJob", message)
             elif is_finished(job):
-                self.record_event(
-                    cj,
-                    "CronJob",
-                    "batch/v1",
-                    "Normal",
-                    "SawCompletedJob",
-                    f"Saw completed job: {ref['name']}, condition: "
-                    f"{'Complete' if condition(job, 'Complete') else 'Failed'}",
-                )
+                outcome = "Complete" if condition(job, "Complete") else "Failed"
+                message = f"Saw completed job: {ref['name']}, condition: {outcome}"
+                self._event(cj, "Normal", "SawCompletedJob", message)
             else:
                 active.append(ref)
         listed = {r["name"] for r in active}
@@ -172,28 +168,21 @@ class CronJobController(Controller):
         status["active"] = active
         if not active:
             status.pop("active")
-        now = self.clock.now()
-        requeue: float | None = None
+
+    def _schedule(self, cj: Obj, owned: list[Obj], status: Obj) -> float | None:
+        """Start the Job of the latest missed schedule if due and allowed; when to look again."""
         zone = _zone(cj)
         spec = cj["spec"]
         if cj["metadata"].get("deletionTimestamp"):
-            self._write(cj, status)
             return None
         if zone is None:
-            self.record_event(
-                cj,
-                "CronJob",
-                "batch/v1",
-                "Warning",
-                "UnknownTimeZone",
-                f"invalid timeZone: {spec.get('timeZone')!r}",
-            )
-            self._write(cj, status)
+            message = f"invalid timeZone: {spec.get('timeZone')!r}"
+            self._event(cj, "Warning", "UnknownTimeZone", message)
             return None
         self._cleanup(cj, owned)
         if spec.get("suspend"):
-            self._write(cj, status)
             return None
+        now = self.clock.now()
         schedule = Schedule(spec["schedule"], zone)
         earliest = parse_time(status.get("lastScheduleTime") or cj["metadata"]["creationTimestamp"])
         deadline = spec.get("startingDeadlineSeconds")
@@ -202,65 +191,44 @@ class CronJobController(Controller):
         scheduled, missed = schedule.missed(earliest, now)
         requeue = (schedule.next_after(now) - now).total_seconds() + 0.1
         if missed > MAX_MISSED:
-            self.record_event(
-                cj,
-                "CronJob",
-                "batch/v1",
-                "Warning",
-                "TooManyMissedTimes",
-                "too many missed start times. Set or decrease .spec."
-                "startingDeadlineSeconds or check clock skew",
+            message = (
+                "too many missed start times. Set or decrease .spec.startingDeadlineSeconds "
+                "or check clock skew"
             )
+            self._event(cj, "Warning", "TooManyMissedTimes", message)
         if scheduled is None:
-            self._write(cj, status)
             return requeue
         if deadline is not None and scheduled + timedelta(seconds=deadline) < now:
-            self.record_event(
-                cj,
-                "CronJob",
-                "batch/v1",
-                "Warning",
-                "MissSchedule",
-                f"Missed scheduled time to start a job: {format_time(scheduled)}",
-            )
-            self._write(cj, status)
+            message = f"Missed scheduled time to start a job: {format_time(scheduled)}"
+            self._event(cj, "Warning", "MissSchedule", message)
             return requeue
-        job_name = f"{name}-{int(scheduled.timestamp()) // 60}"
+        job_name = f"{cj['metadata']['name']}-{int(scheduled.timestamp()) // 60}"
+        active = status.get("active") or []
         if status.get("lastScheduleTime") == format_time(scheduled) or any(
             r["name"] == job_name for r in active
         ):
-            self._write(cj, status)
             return requeue
-        policy = spec.get("concurrencyPolicy", "Allow")
-        if policy == "Forbid" and active:
-            self.record_event(
-                cj,
-                "CronJob",
-                "batch/v1",
-                "Normal",
-                "JobAlreadyActive",
-                "Not starting job because prior execution is running and "
-                "concurrency policy is Forbid",
+        if spec.get("concurrencyPolicy", "Allow") == "Forbid" and active:
+            message = (
+                "Not starting job because prior execution is running and concurrency policy "
+                "is Forbid"
             )
-            self._write(cj, status)
+            self._event(cj, "Normal", "JobAlreadyActive", message)
             return requeue
-        if policy == "Replace":
+        self._start(cj, job_name, scheduled, status)
+        return requeue
+
+    def _start(self, cj: Obj, job_name: str, scheduled: datetime, status: Obj) -> None:
+        """Create the Job of ``scheduled`` (replacing the active ones if the policy says so)."""
+        namespace = cj["metadata"]["namespace"]
+        job_rt = self.api.resource("batch", "v1", "jobs")
+        active = status.get("active") or []
+        if cj["spec"].get("concurrencyPolicy", "Allow") == "Replace":
             for ref in active:
                 try:
-                    self.api.delete(
-                        job_rt,
-                        namespace,
-                        ref["name"],
-                        DeleteOptions(propagation_policy="Background"),
-                    )
-                    self.record_event(
-                        cj,
-                        "CronJob",
-                        "batch/v1",
-                        "Normal",
-                        "SuccessfulDelete",
-                        f"Deleted job {ref['name']}",
-                    )
+                    options = DeleteOptions(propagation_policy="Background")
+                    self.api.delete(job_rt, namespace, ref["name"], options)
+                    self._event(cj, "Normal", "SuccessfulDelete", f"Deleted job {ref['name']}")
                 except ApiError as exc:
                     if exc.code != 404:
                         raise
@@ -269,21 +237,17 @@ class CronJobController(Controller):
             job = self.api.create(
                 job_rt, namespace, self._job_from_template(cj, job_name, scheduled)
             )
-            self.record_event(
-                cj, "CronJob", "batch/v1", "Normal", "SuccessfulCreate", f"Created job {job_name}"
-            )
+            self._event(cj, "Normal", "SuccessfulCreate", f"Created job {job_name}")
         except ApiError as exc:
             if exc.code != 409:
                 raise
             job = self.api.get(job_rt, namespace, job_name)
-            if (owner_controller(job, "CronJob") or {}).get("uid") != uid:
+            if (owner_controller(job, "CronJob") or {}).get("uid") != cj["metadata"]["uid"]:
                 raise
         if not any(r["name"] == job_name for r in active):
             active.append(_ref(job))
         status["active"] = active
         status["lastScheduleTime"] = format_time(scheduled)
-        self._write(cj, status)
-        return requeue
 
     def _write(self, cj: Obj, status: Obj) -> None:
         if status == (cj.get("status") or {}):
@@ -325,14 +289,8 @@ class CronJobController(Controller):
                         job["metadata"]["name"],
                         DeleteOptions(propagation_policy="Background"),
                     )
-                    self.record_event(
-                        cj,
-                        "CronJob",
-                        "batch/v1",
-                        "Normal",
-                        "SuccessfulDelete",
-                        f"Deleted job {job['metadata']['name']}",
-                    )
+                    message = f"Deleted job {job['metadata']['name']}"
+                    self._event(cj, "Normal", "SuccessfulDelete", message)
                 except ApiError as exc:
                     if exc.code != 404:
                         raise

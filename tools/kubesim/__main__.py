@@ -1,4 +1,4 @@
-"""``python -m tests.kubesim serve --kubeconfig PATH [--port N]``."""
+"""``python -m tools.kubesim serve --kubeconfig PATH [--port N]``."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from .sim import KubeSim
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.kubesim")
+    parser = argparse.ArgumentParser(prog="python -m tools.kubesim")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run kubesim in the foreground")
     serve.add_argument(

@@ -9,11 +9,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.targets.dns import DnsServer, RcodeDnsServer
-from tests.targets.http import HttpServer
-from tests.targets.local import LocalTargets
-from tests.targets.tcp import BannerServer, Blackhole, ClosedPort, SilentServer
-from tests.targets.tls import TestCertificates
+from tools.targets.dns import DnsServer, RcodeDnsServer
+from tools.targets.http import HttpServer
+from tools.targets.local import LocalTargets
+from tools.targets.tcp import BannerServer, Blackhole, ClosedPort, SilentServer
+from tools.targets.tls import TestCertificates
 
 
 @pytest.fixture(scope="session")
@@ -25,7 +25,7 @@ def local_targets() -> Iterator[LocalTargets]:
 
 @pytest.fixture(scope="session")
 def dns_server(local_targets: LocalTargets) -> DnsServer:
-    """dnsmasq with the records of :mod:`tests.targets.dns`."""
+    """dnsmasq with the records of :mod:`tools.targets.dns`."""
     return local_targets.dns
 
 

@@ -31,8 +31,8 @@ from typing import Any
 import psycopg
 from psycopg import conninfo, sql
 
-from tests.targets.base import Target
-from tests.targets.processes import free_port
+from tools.targets.base import Target
+from tools.targets.processes import free_port
 
 _PR_SET_PDEATHSIG = 1
 _START_TIMEOUT = 30.0

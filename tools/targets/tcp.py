@@ -15,7 +15,7 @@ from __future__ import annotations
 import socket
 import threading
 
-from tests.targets.base import Target
+from tools.targets.base import Target
 
 BANNER = b"SSH-2.0-netchecks-test\r\n"
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from .clock import parse_time
-from .printers_workloads import WORKLOAD_PRINTERS, simple
+from .printers_workloads import WORKLOAD_PRINTERS
 from .printing import (
     DEFAULT,
     Cells,
@@ -29,6 +29,7 @@ from .printing import (
     human_duration,
     meta,
     name_column,
+    simple,
     since,
     wide_template_columns,
 )

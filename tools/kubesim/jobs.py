@@ -55,6 +55,10 @@ def is_finished(job: Obj) -> bool:
     return condition(job, "Complete") is not None or condition(job, "Failed") is not None
 
 
+#: Reason and message of the SuccessCriteriaMet and Complete conditions.
+COMPLETIONS_REACHED = ("CompletionsReached", "Reached expected number of succeeded pods")
+
+
 class JobController(Controller):
     """Runs Jobs' pods to completion the way kube-controller-manager does (NonIndexed)."""
 
@@ -121,6 +125,66 @@ class JobController(Controller):
             if key == ("", "pods") and (owner_controller(p, "Job") or {}).get("uid") == uid
         ]
 
+    def _count_finished(
+        self, job: Obj, tracked: list[Obj], status: Obj
+    ) -> tuple[list[Obj], list[Obj]]:
+        """Count the tracked Pods that finished into ``status``; returns (succeeded, failed)."""
+        newly_ok = [p for p in tracked if p["status"].get("phase") == "Succeeded"]
+        newly_failed = [
+            p
+            for p in tracked
+            if p["status"].get("phase") == "Failed"
+            or (p["status"].get("phase") == "Unknown" and p["metadata"].get("deletionTimestamp"))
+        ]
+        if newly_failed:
+            self._last_failure[job["metadata"]["uid"]] = time.monotonic()
+        status["succeeded"] = int(status.get("succeeded", 0)) + len(newly_ok)
+        if job["spec"].get("completionMode") == "Indexed":
+            done = set(_parse_indexes(status.get("completedIndexes", "")))
+            done |= {i for i in (_index_of(p) for p in newly_ok) if i is not None}
+            status["completedIndexes"] = _format_indexes(done)
+            status["succeeded"] = len(done)
+        status["failed"] = int(status.get("failed", 0)) + len(newly_failed)
+        return newly_ok, newly_failed
+
+    def _scale_up(
+        self,
+        job: Obj,
+        status: Obj,
+        active: list[Obj],
+        terminating: list[Obj],
+        events: list[tuple[str, str, str]],
+    ) -> float | None:
+        """Create the missing Pods (into ``active``); the back-off left, if it holds them."""
+        spec = job["spec"]
+        completions = spec.get("completions")
+        want = int(spec.get("parallelism", 1))
+        if completions is not None:
+            want = min(want, completions - status["succeeded"])
+        missing = want - len(active) - len(terminating)
+        wait = self._backoff_left(job["metadata"]["uid"], status["failed"])
+        if missing > 0 and wait > 0:
+            return wait
+        if missing > 0:
+            indexes: list[int | None] = [None] * missing
+            if spec.get("completionMode") == "Indexed":
+                busy = set(_parse_indexes(status.get("completedIndexes", "")))
+                busy |= {i for i in map(_index_of, active + terminating) if i is not None}
+                free = [i for i in range(completions or 0) if i not in busy]
+                indexes = list(free[:missing])
+            for index in indexes:
+                created = self._create_pod(job, index)
+                if created is not None:
+                    active.append(created)
+                    events.append(
+                        (
+                            "Normal",
+                            "SuccessfulCreate",
+                            f"Created pod: {created['metadata']['name']}",
+                        )
+                    )
+        return None
+
     def _sync(self, namespace: str, name: str) -> float | None:
         job_rt = self.api.resource("batch", "v1", "jobs")
         job = self.api.find(job_rt, namespace, name)
@@ -134,23 +198,7 @@ class JobController(Controller):
             return self._ttl(job) if is_finished(job) else None
         spec, now = job["spec"], self.clock.now()
         status = clone(job.get("status") or {})
-        uid = job["metadata"]["uid"]
-        newly_ok = [p for p in tracked if p["status"].get("phase") == "Succeeded"]
-        newly_failed = [
-            p
-            for p in tracked
-            if p["status"].get("phase") == "Failed"
-            or (p["status"].get("phase") == "Unknown" and p["metadata"].get("deletionTimestamp"))
-        ]
-        if newly_failed:
-            self._last_failure[uid] = time.monotonic()
-        status["succeeded"] = int(status.get("succeeded", 0)) + len(newly_ok)
-        if spec.get("completionMode") == "Indexed":
-            done = set(_parse_indexes(status.get("completedIndexes", "")))
-            done |= {i for i in (_index_of(p) for p in newly_ok) if i is not None}
-            status["completedIndexes"] = _format_indexes(done)
-            status["succeeded"] = len(done)
-        status["failed"] = int(status.get("failed", 0)) + len(newly_failed)
+        newly_ok, newly_failed = self._count_finished(job, tracked, status)
         live = [
             p for p in pods if p["status"].get("phase") not in TERMINAL and p not in newly_failed
         ]
@@ -158,24 +206,11 @@ class JobController(Controller):
         terminating = [p for p in live if p["metadata"].get("deletionTimestamp")]
         suspended = bool(spec.get("suspend"))
         events: list[tuple[str, str, str]] = []
-        requeue: float | None = None
         if not status.get("startTime") and not suspended:
             status["startTime"] = format_time(now)
         conditions = status.setdefault("conditions", [])
         completions = spec.get("completions")
-        failure: tuple[str, str] | None = None
-        deadline = spec.get("activeDeadlineSeconds")
-        if deadline is not None and status.get("startTime"):
-            left = deadline - (now - parse_time(status["startTime"])).total_seconds()
-            if left <= 0:
-                failure = ("DeadlineExceeded", "Job was active longer than specified deadline")
-            else:
-                requeue = left
-        if failure is None and status["failed"] > int(spec.get("backoffLimit", 6)):
-            failure = ("BackoffLimitExceeded", "Job has reached the specified backoff limit")
-        target = _find(conditions, "FailureTarget")
-        if target is not None:
-            failure = (target["reason"], target["message"])
+        failure, requeue = _failure(spec, status, now)
         success = (completions is not None and status["succeeded"] >= completions) or (
             completions is None and status["succeeded"] > 0 and not active
         )
@@ -186,22 +221,10 @@ class JobController(Controller):
                 _set(conditions, "Failed", failure[0], failure[1], now)
                 events.append(("Warning", failure[0], failure[1]))
         elif success or _find(conditions, "SuccessCriteriaMet"):
-            _set(
-                conditions,
-                "SuccessCriteriaMet",
-                "CompletionsReached",
-                "Reached expected number of succeeded pods",
-                now,
-            )
+            _set(conditions, "SuccessCriteriaMet", *COMPLETIONS_REACHED, now)
             self._delete_pods(active)
             if not active and not terminating:
-                _set(
-                    conditions,
-                    "Complete",
-                    "CompletionsReached",
-                    "Reached expected number of succeeded pods",
-                    now,
-                )
+                _set(conditions, "Complete", *COMPLETIONS_REACHED, now)
                 status.setdefault("completionTime", format_time(now))
                 events.append(("Normal", "Completed", "Job completed"))
         elif suspended:
@@ -214,31 +237,9 @@ class JobController(Controller):
             if _find(conditions, "Suspended") is not None:
                 conditions[:] = [c for c in conditions if c["type"] != "Suspended"]
                 events.append(("Normal", "Resumed", "Job resumed"))
-            want = int(spec.get("parallelism", 1))
-            if completions is not None:
-                want = min(want, completions - status["succeeded"])
-            missing = want - len(active) - len(terminating)
-            wait = self._backoff_left(uid, status["failed"])
-            if missing > 0 and wait > 0:
+            wait = self._scale_up(job, status, active, terminating, events)
+            if wait is not None:
                 requeue = wait if requeue is None else min(requeue, wait)
-            elif missing > 0:
-                indexes: list[int | None] = [None] * missing
-                if spec.get("completionMode") == "Indexed":
-                    busy = set(_parse_indexes(status.get("completedIndexes", "")))
-                    busy |= {i for i in map(_index_of, active + terminating) if i is not None}
-                    free = [i for i in range(completions or 0) if i not in busy]
-                    indexes = list(free[:missing])
-                for index in indexes:
-                    created = self._create_pod(job, index)
-                    if created is not None:
-                        active.append(created)
-                        events.append(
-                            (
-                                "Normal",
-                                "SuccessfulCreate",
-                                f"Created pod: {created['metadata']['name']}",
-                            )
-                        )
         if not conditions:
             status.pop("conditions")
         finished = _find(conditions, "Complete") or _find(conditions, "Failed")
@@ -370,3 +371,22 @@ def _ready(pod: Obj) -> bool:
         c.get("type") == "Ready" and c.get("status") == "True"
         for c in (pod.get("status") or {}).get("conditions") or []
     )
+
+
+def _failure(spec: Obj, status: Obj, now: Any) -> tuple[tuple[str, str] | None, float | None]:
+    """Why the Job fails (reason, message), if it does; and when its deadline comes."""
+    failure: tuple[str, str] | None = None
+    requeue: float | None = None
+    deadline = spec.get("activeDeadlineSeconds")
+    if deadline is not None and status.get("startTime"):
+        left = deadline - (now - parse_time(status["startTime"])).total_seconds()
+        if left <= 0:
+            failure = ("DeadlineExceeded", "Job was active longer than specified deadline")
+        else:
+            requeue = left
+    if failure is None and status["failed"] > int(spec.get("backoffLimit", 6)):
+        failure = ("BackoffLimitExceeded", "Job has reached the specified backoff limit")
+    target = _find(status.get("conditions") or [], "FailureTarget")
+    if target is not None:
+        failure = (target["reason"], target["message"])
+    return failure, requeue

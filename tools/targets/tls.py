@@ -19,7 +19,7 @@ from pathlib import Path
 
 import trustme
 
-from tests.targets.base import Target
+from tools.targets.base import Target
 
 IDENTITIES = ("localhost", "127.0.0.1", "::1")
 GOOD_DAYS = 90

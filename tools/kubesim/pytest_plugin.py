@@ -1,7 +1,7 @@
 """pytest fixtures for kubesim, usable from any conftest::
 
-    pytest_plugins = ["tests.kubesim.pytest_plugin"]      # root conftest, or
-    from tests.kubesim.pytest_plugin import *  # noqa: F403  (any conftest)
+    pytest_plugins = ["tools.kubesim.pytest_plugin"]      # root conftest, or
+    from tools.kubesim.pytest_plugin import *  # noqa: F403  (any conftest)
 
 Fixtures:
     kubesim          a running KubeSim shared by the session
@@ -33,6 +33,7 @@ from .settings import ImageMapping, Settings, default_images
 from .sim import KubeSim
 
 __all__ = [
+    "exported_kubeconfig",
     "kube_api",
     "kube_faults",
     "kube_namespace",
@@ -76,13 +77,22 @@ def kubesim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KubeSim]:
 def kubeconfig(kubesim: KubeSim, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A kubeconfig for the session's kubesim, exported as ``KUBECONFIG``."""
     path = kubesim.write_kubeconfig(tmp_path_factory.mktemp("kubeconfig") / "config")
+    with exported_kubeconfig(path):
+        yield path
+
+
+@contextlib.contextmanager
+def exported_kubeconfig(path: Path) -> Iterator[None]:
+    """``KUBECONFIG=path`` inside, as it was before afterwards."""
     previous = os.environ.get("KUBECONFIG")
     os.environ["KUBECONFIG"] = str(path)
-    yield path
-    if previous is None:
-        os.environ.pop("KUBECONFIG", None)
-    else:
-        os.environ["KUBECONFIG"] = previous
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("KUBECONFIG", None)
+        else:
+            os.environ["KUBECONFIG"] = previous
 
 
 @pytest.fixture(scope="session")
@@ -90,7 +100,7 @@ def kube_api(kubeconfig: Path) -> Iterator[Any]:
     """An official-client ``ApiClient`` bound to kubesim (no global config touched)."""
     from kubernetes import config
 
-    client = config.new_client_from_config(config_file=str(kubeconfig))  # type: ignore[no-untyped-call]
+    client = config.new_client_from_config(config_file=str(kubeconfig))
     client.configuration.proxy = None
     yield client
     client.close()

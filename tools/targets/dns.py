@@ -37,8 +37,8 @@ import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
 
-from tests.targets.base import Target
-from tests.targets.processes import free_port, spawn, stop
+from tools.targets.base import Target
+from tools.targets.processes import free_port, spawn, stop
 
 ZONE = "netchecks.test"
 WWW = f"www.{ZONE}"

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .resources import ResourceType
+
 from dataclasses import dataclass
 from typing import Any
 
@@ -159,3 +164,25 @@ def invalid_error(kind: str, group: str, name: str, errors: list[FieldError]) ->
     if group:
         details["group"] = group
     return ApiError(code, "Invalid", f'{qualified} "{name}" is invalid: {joined}', details)
+
+
+def validation_error(
+    rt: ResourceType,
+    name: str,
+    problems: list[tuple[str, str]],
+    value: Any = None,
+    kind: str = "Required",
+    kind_override: str | None = None,
+) -> ApiError:
+    """A 422 Invalid with one cause per (field, detail)."""
+    errors = []
+    for path, detail in problems:
+        if kind == "Forbidden":
+            errors.append(FieldError(path, "Forbidden", "FieldValueForbidden", detail=detail))
+        elif value is not None:
+            errors.append(
+                FieldError(path, "Invalid value", "FieldValueInvalid", value, True, detail)
+            )
+        else:
+            errors.append(FieldError(path, "Required value", "FieldValueRequired", detail=detail))
+    return invalid_error(kind_override or rt.kind, rt.group, name, errors)

@@ -1,0 +1,171 @@
+"""A kubelet that runs Pods' containers as local processes (one :class:`PodRun` each).
+
+Each container's ``command`` + ``args`` run as a subprocess with the container's env,
+its volumes materialised under the work directory, and container paths mapped onto
+them (see :mod:`tools.kubesim.volumes` and README). stdout and stderr are merged into
+the container log; the exit code lands in the container status.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from .api import Api, DeleteOptions
+from .clock import Clock, format_time
+from .containers import (
+    effective_mount_mode,
+)
+from .controller import Controller
+from .errors import ApiError
+from .faults import Faults
+from .oom import MemoryLimits
+from .podlogs import LogStore
+from .podrun import PodRun
+from .podstatus import TERMINAL
+from .settings import Settings
+from .storage import Event
+from .strategies import clone
+
+log = logging.getLogger(__name__)
+Obj = dict[str, Any]
+
+
+class Kubelet(Controller):
+    """Binds every Pod to the one simulated node and runs it."""
+
+    name = "kubelet"
+
+    def __init__(
+        self, api: Api, settings: Settings, clock: Clock, work_dir: Path, faults: Faults
+    ) -> None:
+        super().__init__(api)
+        self.settings = settings
+        self.clock = clock
+        self.work_dir = work_dir
+        self.logs = LogStore(api, faults, settings.container_log_max_size)
+        self.runs: dict[str, PodRun] = {}
+        self.kubeconfig: Path | None = None
+        self.mount_mode = effective_mount_mode(settings.mount_mode)
+        self.memory = MemoryLimits(settings.memory_enforcement, f"{os.getpid()}-{id(self):x}")
+        self.lost: set[str] = set()
+        self._lock = threading.Lock()
+
+    def on_event(self, event: Event) -> None:
+        if event.key != ("", "pods"):
+            return
+        m = event.obj["metadata"]
+        if event.type == "DELETED":
+            self.enqueue(("gone", m["uid"]))
+        else:
+            self.enqueue(("pod", m["namespace"], m["name"]))
+
+    def reconcile(self, item: Any) -> float | None:
+        if item[0] == "gone":
+            with self._lock:
+                run = self.runs.pop(item[1], None)
+            if run is not None:
+                run.request_stop(0)
+            self.logs.forget(item[1])
+            return None
+        _, namespace, name = item
+        pod_rt = self.api.resource("", "v1", "pods")
+        pod = self.api.find(pod_rt, namespace, name)
+        if pod is None:
+            return None
+        if not (pod.get("spec") or {}).get("nodeName"):
+            self._bind(pod)
+            return None
+        uid = pod["metadata"]["uid"]
+        with self._lock:
+            run = self.runs.get(uid)
+            if uid in self.lost:
+                return None
+        if pod["metadata"].get("deletionTimestamp"):
+            if run is not None and run.is_alive():
+                run.request_stop(int(pod["metadata"].get("deletionGracePeriodSeconds") or 0))
+            elif pod["metadata"].get("deletionGracePeriodSeconds"):
+                self._final_delete(pod)
+            return None
+        if run is None and (pod.get("status") or {}).get("phase") not in TERMINAL:
+            run = PodRun(self, pod)
+            with self._lock:
+                self.runs[uid] = run
+            run.start()
+        return None
+
+    def _bind(self, pod: Obj) -> None:
+        """What the scheduler's binding does: set nodeName and PodScheduled."""
+        store = self.api.store
+        with store.lock:
+            current = store.get(("", "pods"), pod["metadata"]["namespace"], pod["metadata"]["name"])
+            if current is None or (current.get("spec") or {}).get("nodeName"):
+                return
+            new = clone(current)
+            new["spec"]["nodeName"] = self.settings.node_name
+            new.setdefault("status", {})["conditions"] = [
+                {
+                    "type": "PodScheduled",
+                    "status": "True",
+                    "lastProbeTime": None,
+                    "lastTransitionTime": format_time(self.clock.now()),
+                }
+            ]
+            store.update(("", "pods"), new, current)
+
+    def _final_delete(self, pod: Obj) -> None:
+        pod_rt = self.api.resource("", "v1", "pods")
+        m = pod["metadata"]
+        if (pod.get("status") or {}).get("phase") not in TERMINAL:
+
+            def fail(p: Obj) -> None:
+                p.setdefault("status", {})["phase"] = "Failed"
+
+            self.api.mutate(pod_rt, m["namespace"], m["name"], fail, "status")
+        try:
+            self.api.delete(
+                pod_rt,
+                m["namespace"],
+                m["name"],
+                DeleteOptions(grace_period_seconds=0, preconditions={"uid": m["uid"]}),
+            )
+        except ApiError as exc:
+            if exc.code not in (404, 409):
+                raise
+
+    def lose(self, namespace: str, name: str) -> None:
+        """Forget a Pod as if its node vanished: SIGKILL, no more status, no final delete."""
+        pod = self.api.get(self.api.resource("", "v1", "pods"), namespace, name)
+        uid = pod["metadata"]["uid"]
+        with self._lock:
+            self.lost.add(uid)
+            run = self.runs.get(uid)
+        if run is not None:
+            run.lost = True
+            run.request_stop(0)
+
+    def kill(
+        self, namespace: str, name: str, container: str | None, sig: int, reason: str | None
+    ) -> None:
+        pod = self.api.get(self.api.resource("", "v1", "pods"), namespace, name)
+        with self._lock:
+            run = self.runs.get(pod["metadata"]["uid"])
+        if run is None:
+            raise KeyError(f"pod {namespace}/{name} is not running")
+        run.kill(container, sig, reason)
+
+    def stop(self) -> None:
+        super().stop()
+        with self._lock:
+            runs = list(self.runs.values())
+            self.runs.clear()
+        for run in runs:
+            run.request_stop(0)
+        for run in runs:
+            run.join(timeout=5)
+
+
+__all__ = ["TERMINAL", "Kubelet", "PodRun", "effective_mount_mode"]
