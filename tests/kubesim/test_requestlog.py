@@ -11,14 +11,9 @@ from __future__ import annotations
 import pytest
 from kubernetes import client
 
-from .faults import Faults
-from .requestlog import RequestLog
-from .testing import wait_for
-
-
-@pytest.fixture
-def core(kube_api: client.ApiClient) -> client.CoreV1Api:
-    return client.CoreV1Api(kube_api)
+from tools.kubesim.faults import Faults
+from tools.kubesim.requestlog import RequestLog
+from tools.kubesim.testing import wait_for
 
 
 def test_requests_are_recorded_in_order_with_verb_kind_name_and_code(
@@ -90,7 +85,7 @@ def test_a_path_naming_no_served_resource_is_logged_as_a_404(
     assert (entry.call, entry.verb, entry.kind, entry.code) == ("GET widgets", "", "", 404)
 
 
-def test_clear_empties_the_log_and_the_log_is_bounded(make_kubesim) -> None:  # type: ignore[no-untyped-def]
+def test_clear_empties_the_log_and_the_log_is_bounded(make_kubesim) -> None:
     """``clear()`` forgets everything; past ``request_log_size`` the oldest entries go."""
     sim = make_kubesim(controllers=False, request_log_size=3)
     api = client.ApiClient(client.Configuration(host=sim.url))

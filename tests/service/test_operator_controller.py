@@ -20,11 +20,11 @@ from netchecks_operator.kube import Cluster
 from netchecks_operator.plan import NameTakenError
 from netchecks_operator.settings import OperatorSettings
 from netchecks_operator.status import RECONCILE_ERROR
-from netchecks_operator.testing import assertion
 
+from tools.builders import AssertionBuilder
 from tools.harness import install_crds
 from tools.kubesim import KubeSim
-from tools.kubesim.testing import api_client, wait_for
+from tools.kubesim.testing import wait_for
 
 NS = "default"
 KEY = (NS, "web")
@@ -77,9 +77,7 @@ def operator(
     private_kube: Callable[..., tuple[KubeSim, KubeApi]], tmp_path: Any
 ) -> Iterator[Operator]:
     sim, api = private_kube()
-    official = api_client(sim.write_kubeconfig(tmp_path / "official"))
-    install_crds(official)
-    official.close()
+    install_crds(api)
     settings = OperatorSettings(namespaces=[NS], identity="in-process-test")
     cluster = Cluster(settings, api)
     controller = Controller(settings, cluster)
@@ -93,7 +91,7 @@ def operator(
 def test_a_new_assertion_creates_its_children_then_a_second_pass_writes_nothing(
     operator: Operator,
 ) -> None:
-    operator.create(assertion("web", NS).with_internal().build())
+    operator.create(AssertionBuilder("web", NS).with_internal().build())
     assert operator.reconcile() == "Progressing"
     assert operator.writes() == [
         "POST configmaps",
@@ -109,7 +107,7 @@ def test_a_new_assertion_creates_its_children_then_a_second_pass_writes_nothing(
 def test_a_spec_change_updates_the_config_and_replaces_the_run_once(operator: Operator) -> None:
     """The ConfigMap is replaced, a Job for the new generation is created before the old
     one is deleted, and the status and events follow; then nothing more to do."""
-    operator.create(assertion("web", NS).with_internal().build())
+    operator.create(AssertionBuilder("web", NS).with_internal().build())
     operator.reconcile()
     operator.patch_spec("web", {"rules": [{**INTERNAL_RULE, "validate": {"pattern": "false"}}]})
     operator.reconcile()
@@ -130,7 +128,7 @@ def test_a_spec_change_updates_the_config_and_replaces_the_run_once(operator: Op
 
 
 def test_a_schedule_replaces_the_one_shot_job_with_a_cronjob(operator: Operator) -> None:
-    operator.create(assertion("web", NS).with_internal().build())
+    operator.create(AssertionBuilder("web", NS).with_internal().build())
     operator.reconcile()
     operator.patch_spec("web", {"schedule": "*/5 * * * *"})
     operator.reconcile()
@@ -147,7 +145,7 @@ def test_a_schedule_replaces_the_one_shot_job_with_a_cronjob(operator: Operator)
 
 def test_a_deleted_assertion_is_gone_and_costs_no_request(operator: Operator) -> None:
     """Children carry owner references: the garbage collector removes them, not us."""
-    operator.create(assertion("web", NS).with_internal().build())
+    operator.create(AssertionBuilder("web", NS).with_internal().build())
     operator.reconcile()
     operator.api.delete(NETWORK_ASSERTIONS, "web", NS)
     wait_for(lambda: operator.cluster.assertion(*KEY) is None, timeout=5, what="uncached")
@@ -167,7 +165,7 @@ def test_a_passing_failure_is_retried_quietly_and_shown_in_status_at_the_third(
 ) -> None:
     """Transient failures back off (doubling) without a trace in status for the first two;
     the third in a row writes ReconcileError to status and posts a Warning event."""
-    operator.create(assertion("web", NS).with_internal().build())
+    operator.create(AssertionBuilder("web", NS).with_internal().build())
     operator.sim.faults.fail_next(
         FAILURES_BEFORE_STATUS, code=500, verb="create", path="/configmaps"
     )
@@ -196,7 +194,7 @@ def test_a_taken_name_is_shown_at_once_and_retried_slowly(operator: Operator) ->
     """A ConfigMap of the child's name that is not ours cannot be fixed by retrying soon:
     the error is in status after the first failure and the retry waits SLOW_RETRY."""
     operator.api.create(CONFIGMAPS, {"metadata": {"name": "web-netchecks-config"}}, NS)
-    operator.create(assertion("web", NS).with_internal().build())
+    operator.create(AssertionBuilder("web", NS).with_internal().build())
     operator.sim.requests.clear()
     with pytest.raises(NameTakenError) as caught:
         operator.controller.reconcile(KEY)
@@ -222,7 +220,7 @@ def test_the_retry_delay_follows_the_kind_of_error(
 ) -> None:
     """Refused objects wait SLOW_RETRY; throttling honours Retry-After; a first passing
     error retries at the queue's base delay."""
-    operator.create(assertion("web", NS).with_internal().build())
+    operator.create(AssertionBuilder("web", NS).with_internal().build())
     delay = operator.controller.error_policy(KEY, error)
     assert delay >= at_least
     if below is not None:

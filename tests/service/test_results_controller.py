@@ -19,16 +19,23 @@ from netchecks_core.service.kube import EVENTS, NETWORK_ASSERTIONS, PODS, KubeAp
 from netchecks_operator.controller import Controller
 from netchecks_operator.kube import Cluster
 from netchecks_operator.settings import OperatorSettings
-from netchecks_operator.testing import assertion
 from netchecks_results.controller import ResultsController, RetryLaterError
 from netchecks_results.metrics import ResultsMetrics
 from netchecks_results.settings import ResultsSettings
 
+from tools.builders import AssertionBuilder
 from tools.harness import install_crds
 from tools.kubesim import KubeSim
 from tools.kubesim.testing import wait_for
 
 RULE = {"name": "r1", "type": "internal", "validate": {"pattern": "true"}}
+
+
+def _web(namespace: str) -> dict[str, Any]:
+    """Assertion ``web`` with the one rule :data:`RULE`."""
+    builder = AssertionBuilder("web", namespace)
+    builder.rules.append(dict(RULE))
+    return builder.build()
 
 
 @dataclass
@@ -79,7 +86,7 @@ class Services:
 def services(
     kubesim: KubeSim, kube: KubeApi, kube_api: client.ApiClient, kube_namespace: str
 ) -> Iterator[Services]:
-    install_crds(kube_api)
+    install_crds(kube)
     operator_settings = OperatorSettings(namespaces=[kube_namespace], identity="op-test")
     cluster = Cluster(operator_settings, kube)
     operator = Controller(operator_settings, cluster)
@@ -104,7 +111,7 @@ def _create(services: Services, body: dict[str, Any]) -> None:
 def test_a_finished_probe_pod_becomes_a_report_and_an_event_then_a_pass_costs_nothing(
     services: Services,
 ) -> None:
-    _create(services, assertion("web", services.namespace).rule(**RULE).build())
+    _create(services, _web(services.namespace))
     key = services.run_assertion("web")
     assert services.reconcile(key) == ["GET pods/log", "POST policyreports", "POST events"]
     assert services.event_reasons() == ["ChecksPassing"]
@@ -114,7 +121,7 @@ def test_a_finished_probe_pod_becomes_a_report_and_an_event_then_a_pass_costs_no
 def test_a_new_run_with_a_changed_outcome_replaces_the_report(services: Services) -> None:
     """The next generation fails where the first passed: the report is replaced (PUT) and
     the changed outcome is announced; the first run's report is never written again."""
-    _create(services, assertion("web", services.namespace).rule(**RULE).build())
+    _create(services, _web(services.namespace))
     key = services.run_assertion("web")
     services.reconcile(key)
     failing = {**RULE, "validate": {"pattern": "false"}}
@@ -136,7 +143,7 @@ def test_a_new_run_with_a_changed_outcome_replaces_the_report(services: Services
 def test_a_pod_log_that_cannot_be_read_is_retried_before_any_write(services: Services) -> None:
     """An unreachable kubelet (500 on the log) makes the pass fail with nothing written,
     so the run is retried rather than reported from a log never read."""
-    _create(services, assertion("web", services.namespace).rule(**RULE).build())
+    _create(services, _web(services.namespace))
     key = services.run_assertion("web")
     [pod] = services.api.list(PODS, services.namespace, label_selector=PROBE_POD_SELECTOR)["items"]
     services.sim.faults.pod_log_unavailable(services.namespace, pod["metadata"]["name"], code=500)
