@@ -12,7 +12,8 @@ from netchecks_probe.cli import build_parser
 
 
 def _probe_command(obj: dict[str, Any]) -> list[str]:
-    result = plan(obj, Observed(assertion=obj), OperatorSettings(), "2026-01-01T00:00:00Z")
+    settings = OperatorSettings().plan_settings()
+    result = plan(Observed(assertion=obj), settings, "2026-01-01T00:00:00Z")
     job = next(a.body for a in result.actions if a.kind == "Job")
     assert job is not None
     containers = job["spec"]["template"]["spec"]["containers"]

@@ -17,7 +17,7 @@ SETTINGS = OperatorSettings()
 
 
 def run(obj: dict[str, Any], **observed: Any) -> Plan:
-    return plan(obj, Observed(assertion=obj, **observed), SETTINGS, NOW)
+    return plan(Observed(assertion=obj, **observed), SETTINGS.plan_settings(), NOW)
 
 
 def by(result: Plan, verb: str, kind: str) -> list[Action]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from netchecks_core.service.health import parse_http_addr
 from netchecks_core.service.settings import ServiceSettings
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import NoDecode
 
 from netchecks_operator import __version__
+from netchecks_operator.plan_model import PlanSettings
 
 
 class ProbeResources(BaseModel):
@@ -120,14 +120,21 @@ class OperatorSettings(ServiceSettings):
                 )
         return value
 
-    @field_validator("http_addr")
-    @classmethod
-    def _addr(cls, value: str) -> str:
-        parse_http_addr(value)
-        return value
-
     @property
     def probe_image(self) -> str:
         """``repository:tag`` (or ``repository@digest``)."""
         joiner = "@" if self.probe_image_tag.startswith("sha256:") else ":"
         return f"{self.probe_image_repository}{joiner}{self.probe_image_tag}"
+
+    def plan_settings(self) -> PlanSettings:
+        """The part of these settings that planning reads."""
+        return PlanSettings(
+            probe_image=self.probe_image,
+            probe_image_pull_policy=self.probe_image_pull_policy,
+            probe_resources=self.probe_resources.model_dump(exclude_defaults=False),
+            probe_pod_defaults=self.probe_pod_defaults,
+            job_backoff_limit=self.job_backoff_limit,
+            run_deadline_margin=self.run_deadline_margin,
+            starting_deadline_seconds=self.starting_deadline_seconds,
+            job_ttl_seconds=self.job_ttl_seconds,
+        )
