@@ -515,7 +515,11 @@ def test_errors_in_the_report_are_counted_as_errors_in_the_status() -> None:
     obj = assertion("web").with_http("http://a/").stored(uid="u-1")
     first = run(obj)
     report = {
-        "metadata": {"name": "web", "ownerReferences": [{"uid": "u-1"}]},
+        "metadata": {
+            "name": "web",
+            "ownerReferences": [{"uid": "u-1"}],
+            "annotations": {naming.ANNOTATION_GENERATION: "1"},  # a run of this spec
+        },
         "summary": {"pass": 1, "error": 2},
         "results": [{"timestamp": {"seconds": 1767225600, "nanos": 0}}],
     }
