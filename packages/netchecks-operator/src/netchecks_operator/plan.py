@@ -131,7 +131,7 @@ def _probe(assertion: dict[str, Any], settings: PlanSettings) -> _Probe | list[s
             image=settings.probe_image,
             pull_policy=settings.probe_image_pull_policy,
             resources=settings.probe_resources,
-            disable_redaction=spec.disableRedaction,
+            disable_redaction=spec.disable_redaction,
             run_timeout=run_timeout(spec),
             defaults=settings.probe_pod_defaults,
         )

@@ -86,7 +86,7 @@ def context_volume_name(context_name: str) -> str:
 
 
 def _context_volume(context: AssertionContext) -> dict[str, Any] | None:
-    source = context.configMap or context.secret
+    source = context.config_map or context.secret
     if source is None:
         return None
     spec: dict[str, Any] = {}
@@ -94,10 +94,10 @@ def _context_volume(context: AssertionContext) -> dict[str, Any] | None:
         spec["items"] = [item.model_dump(exclude_none=True) for item in source.items]
     if source.optional is not None:
         spec["optional"] = source.optional
-    if source.defaultMode is not None:
-        spec["defaultMode"] = source.defaultMode
+    if source.default_mode is not None:
+        spec["defaultMode"] = source.default_mode
     volume: dict[str, Any] = {"name": context_volume_name(context.name)}
-    if context.configMap is not None:
+    if context.config_map is not None:
         volume["configMap"] = {"name": source.name, **spec}
     else:
         volume["secret"] = {"secretName": source.name, **spec}
@@ -156,7 +156,7 @@ def _probe_mounts(contexts: list[AssertionContext]) -> list[dict[str, Any]]:
         {"name": TMP_VOLUME, "mountPath": TMP_DIR},
     ]
     for context in contexts:
-        if context.configMap is not None or context.secret is not None:
+        if context.config_map is not None or context.secret is not None:
             mounts.append(
                 {
                     "name": context_volume_name(context.name),

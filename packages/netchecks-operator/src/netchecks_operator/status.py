@@ -53,8 +53,8 @@ def condition(
         status=status,
         reason=reason,
         message=message[:MAX_MESSAGE],
-        lastTransitionTime=since,
-        observedGeneration=generation,
+        last_transition_time=since,
+        observed_generation=generation,
     )
 
 
@@ -82,11 +82,11 @@ def assertion_status(
     name = job_name or old.get("jobName")
     summary = report_summary(report)
     status = NetworkAssertionStatus(
-        observedGeneration=generation,
-        jobName=name if isinstance(name, str) and name else None,
+        observed_generation=generation,
+        job_name=name if isinstance(name, str) and name else None,
         conditions=[reconciled],
         summary=Summary.model_validate(summary) if summary is not None else None,
-        lastResultTime=last_result_time(report) if summary is not None else None,
+        last_result_time=last_result_time(report) if summary is not None else None,
     )
     body = status.model_dump(by_alias=True, exclude_none=True)
     body["conditions"] += _other_conditions(old)

@@ -316,7 +316,7 @@ def assertion_reference(assertion: dict[str, Any]) -> ObjectReference:
     """The report's scope: the assertion."""
     meta = assertion.get("metadata") or {}
     return ObjectReference(
-        apiVersion=API_VERSION,
+        api_version=API_VERSION,
         kind=KIND,
         name=meta.get("name"),
         namespace=meta.get("namespace"),
