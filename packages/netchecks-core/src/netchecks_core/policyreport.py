@@ -30,8 +30,7 @@ SEVERITIES: tuple[Severity, ...] = ("critical", "high", "medium", "low", "info")
 #: Every result names its producer: Policy Reporter takes a WG report's source from it.
 SOURCE = "netchecks"
 
-#: Label values and annotation keys on every report the results service writes.
-MANAGED_BY = "netchecks-results"
+#: Annotation keys on every report the results service writes.
 #: The run the report shows: the probe Pod's UID (a Pod already reflected is not redone).
 ANNOTATION_POD_UID = "netchecks.io/pod-uid"
 #: The probe Pod's name, for people.
