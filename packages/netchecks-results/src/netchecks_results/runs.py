@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from netchecks_core.meta import metadata_of
 from netchecks_core.naming import ANNOTATION_ASSERTION, ANNOTATION_GENERATION, LABEL_ASSERTION_UID
 from netchecks_core.times import parse_rfc3339, rfc3339
 
@@ -129,7 +130,7 @@ def _job_name(meta: dict[str, Any]) -> str | None:
 
 def probe_run(pod: dict[str, Any], job: dict[str, Any] | None = None) -> ProbeRun | None:
     """The run of a probe Pod (and its Job, when known); None if it is not a probe Pod."""
-    meta = pod.get("metadata") or {}
+    meta = metadata_of(pod)
     labels = meta.get("labels") or {}
     uid = labels.get(LABEL_ASSERTION_UID)
     if not uid:
@@ -144,7 +145,7 @@ def probe_run(pod: dict[str, Any], job: dict[str, Any] | None = None) -> ProbeRu
     state = (chosen or {}).get("state") or {}
     terminated = state.get("terminated") or {}
     waiting = state.get("waiting") or {}
-    job_meta = (job or {}).get("metadata") or {}
+    job_meta = metadata_of(job)
     created = parse_time(meta.get("creationTimestamp")) or _EPOCH
     exit_code = terminated.get("exitCode")
     return ProbeRun(
