@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from netchecks_core.service.settings import ServiceSettings
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
@@ -44,6 +44,8 @@ def _env(name: str) -> AliasChoices:
 class OperatorSettings(ServiceSettings):
     """Everything the operator reads from its environment."""
 
+    DEFAULT_LEASE_NAME: ClassVar[str] = "netchecks-operator"
+
     #: Health and metrics address; ``OPERATOR_HTTP_ADDR`` is what existing installs set.
     http_addr: str = Field(
         default="0.0.0.0:8080",
@@ -75,10 +77,6 @@ class OperatorSettings(ServiceSettings):
     policy_report_api_version: Literal[
         "wgpolicyk8s.io/v1alpha2", "wgpolicyk8s.io/v1beta1", "openreports.io/v1alpha1"
     ] = "wgpolicyk8s.io/v1alpha2"
-    #: Name of the leader-election Lease.
-    lease_name: str = "netchecks-operator"
-    #: Reconcile workers (threads).
-    workers: int = Field(default=4, ge=1, le=64)
     #: Finished one-shot and run-now Jobs are deleted as soon as the report shows their
     #: run; one whose result is never taken is deleted this long after finishing (a
     #: day: room for a results service outage without losing the run).
