@@ -50,7 +50,7 @@ def operator_problems(document: dict[str, Any]) -> list[str]:
         **document,
         "metadata": {**document["metadata"], "namespace": "ns", "uid": "u-1", "generation": 1},
     }
-    result = plan(stored, Observed(assertion=stored), OperatorSettings(), NOW)
+    result = plan(Observed(assertion=stored), OperatorSettings().plan_settings(), NOW)
     assert result.actions == []
     assert result.status is not None
     condition = result.status["conditions"][0]

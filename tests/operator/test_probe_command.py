@@ -13,7 +13,8 @@ from tools.builders import AssertionBuilder
 
 
 def _probe_command(obj: dict[str, Any]) -> list[str]:
-    result = plan(obj, Observed(assertion=obj), OperatorSettings(), "2026-01-01T00:00:00Z")
+    settings = OperatorSettings().plan_settings()
+    result = plan(Observed(assertion=obj), settings, "2026-01-01T00:00:00Z")
     job = next(a.body for a in result.actions if a.kind == "Job")
     assert job is not None
     containers = job["spec"]["template"]["spec"]["containers"]

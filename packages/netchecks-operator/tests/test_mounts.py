@@ -30,14 +30,14 @@ def _run(failures: list[tuple[str, str]], **job_status: Any) -> Plan:
         .with_context("creds", secret={"name": "db-creds"})
         .stored()
     )
-    first = plan(obj, Observed(assertion=obj), OperatorSettings(), NOW)
+    first = plan(Observed(assertion=obj), OperatorSettings().plan_settings(), NOW)
     job_body = next(a.body for a in first.actions if a.kind == "Job")
     assert job_body is not None
     obj["status"] = first.status
     observed = Observed(
         assertion=obj, jobs=[_stored_job(job_body, **job_status)], mount_failures=failures
     )
-    return plan(obj, observed, OperatorSettings(), NOW)
+    return plan(observed, OperatorSettings().plan_settings(), NOW)
 
 
 def test_pods_are_matched_to_their_job_by_the_job_controllers_naming() -> None:

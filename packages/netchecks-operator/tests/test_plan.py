@@ -18,7 +18,7 @@ SETTINGS = OperatorSettings()
 
 
 def run(obj: dict[str, Any], **observed: Any) -> Plan:
-    return plan(obj, Observed(assertion=obj, **observed), SETTINGS, NOW)
+    return plan(Observed(assertion=obj, **observed), SETTINGS.plan_settings(), NOW)
 
 
 def by(result: Plan, verb: str, kind: str) -> list[Action]:
@@ -542,7 +542,7 @@ def test_errors_in_the_report_are_counted_as_errors_in_the_status() -> None:
         "metadata": {
             "name": "web",
             "ownerReferences": [{"uid": "u-1"}],
-            "annotations": {"netchecks.io/assertion-generation": "1"},
+            "annotations": {naming.ANNOTATION_GENERATION: "1"},  # a run of this spec
         },
         "summary": {"pass": 1, "error": 2},
         "results": [{"timestamp": {"seconds": 1767225600, "nanos": 0}}],

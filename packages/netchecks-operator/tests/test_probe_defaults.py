@@ -23,7 +23,7 @@ DEFAULTS = (
 
 
 def _template(settings: OperatorSettings, obj: dict[str, Any]) -> dict[str, Any]:
-    result = plan(obj, Observed(assertion=obj), settings, NOW)
+    result = plan(Observed(assertion=obj), settings.plan_settings(), NOW)
     job = next(a for a in result.actions if a.kind == "Job").body
     assert job is not None
     template: dict[str, Any] = job["spec"]["template"]

@@ -16,7 +16,7 @@ MiB = 1024 * 1024
 
 
 def run(obj: dict[str, Any]) -> Plan:
-    return plan(obj, Observed(assertion=obj), OperatorSettings(), NOW)
+    return plan(Observed(assertion=obj), OperatorSettings().plan_settings(), NOW)
 
 
 def test_a_probe_config_over_1_mib_is_invalid_spec_before_any_child() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.alias_generators import to_camel
 
 from netchecks_core.probe_config import ContextName
 
@@ -23,7 +24,9 @@ SHORT_NAMES = ("nas",)
 
 
 class _Camel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # camelCase on the wire; snake_case names in Python. Manifests must use the wire
+    # names (validate_by_name is off): a ``config_map:`` key is a mistake, refused.
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, serialize_by_alias=True)
 
 
 class KeyToPath(_Camel):
@@ -40,7 +43,7 @@ class ConfigMapContextSource(_Camel):
     name: str = Field(min_length=1)
     items: list[KeyToPath] | None = None
     optional: bool | None = None
-    defaultMode: int | None = Field(default=None, ge=0, le=0o777)  # noqa: N815
+    default_mode: int | None = Field(default=None, ge=0, le=0o777)
 
 
 class SecretContextSource(ConfigMapContextSource):
@@ -53,13 +56,14 @@ class AssertionContext(_Camel):
     name: ContextName = Field(
         min_length=1, max_length=63, pattern=r"^[a-z0-9]([-a-z0-9_]*[a-z0-9])?$"
     )
-    configMap: ConfigMapContextSource | None = None  # noqa: N815
+    config_map: ConfigMapContextSource | None = None
     secret: SecretContextSource | None = None
     inline: Any = None
 
     @model_validator(mode="after")
     def _one_source(self) -> AssertionContext:
-        given = [n for n in ("configMap", "secret", "inline") if getattr(self, n) is not None]
+        sources = {"configMap": self.config_map, "secret": self.secret, "inline": self.inline}
+        given = [name for name, source in sources.items() if source is not None]
         if len(given) != 1:
             raise ValueError(
                 f"context {self.name!r} needs exactly one of configMap, secret, inline "
@@ -75,7 +79,7 @@ class NetworkAssertionSpec(_Camel):
     schedule: str | None = None
     context: list[AssertionContext] = Field(default_factory=list)
     template: dict[str, Any] | None = None
-    disableRedaction: bool = False  # noqa: N815
+    disable_redaction: bool = False
 
     @model_validator(mode="after")
     def _unique_names(self) -> NetworkAssertionSpec:
@@ -94,15 +98,20 @@ class NetworkAssertionSpec(_Camel):
 ConditionStatus = Literal["True", "False", "Unknown"]
 
 
-class Condition(_Camel):
+class _Written(_Camel):
+    # Written by the operator in Python (snake_case names), read back from the API.
+    model_config = ConfigDict(validate_by_name=True)
+
+
+class Condition(_Written):
     """A standard Kubernetes condition."""
 
     type: str
     status: ConditionStatus
     reason: str
     message: str = ""
-    lastTransitionTime: str  # noqa: N815
-    observedGeneration: int | None = None  # noqa: N815
+    last_transition_time: str
+    observed_generation: int | None = None
 
 
 class Summary(BaseModel):
@@ -117,22 +126,22 @@ class Summary(BaseModel):
     skip: int = Field(default=0, ge=0)
 
 
-class NetworkAssertionStatus(_Camel):
+class NetworkAssertionStatus(_Written):
     """What the operator observed and the latest results."""
 
-    observedGeneration: int | None = None  # noqa: N815
-    jobName: str | None = None  # noqa: N815
+    observed_generation: int | None = None
+    job_name: str | None = None
     conditions: list[Condition] = Field(default_factory=list)
     summary: Summary | None = None
-    lastResultTime: str | None = None  # noqa: N815
+    last_result_time: str | None = None
 
 
 class NetworkAssertion(BaseModel):
     """The whole resource as read from the API server."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", alias_generator=to_camel, serialize_by_alias=True)
 
-    apiVersion: Literal["netchecks.io/v1"] = API_VERSION  # noqa: N815
+    api_version: Literal["netchecks.io/v1"] = API_VERSION
     kind: Literal["NetworkAssertion"] = KIND
     metadata: dict[str, Any] = Field(default_factory=dict)
     spec: NetworkAssertionSpec

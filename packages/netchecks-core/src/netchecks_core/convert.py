@@ -59,6 +59,6 @@ def probe_config_from_spec(
         for index, rule in enumerate(spec.rules)
     ]
     config: dict[str, Any] = {"assertions": assertions, "contexts": contexts}
-    if spec.disableRedaction:
+    if spec.disable_redaction:
         config["disableRedaction"] = True
     return config

@@ -81,60 +81,73 @@ def structural(schema: Schema, defs: dict[str, Schema], *, templated: bool = Fal
                 only.setdefault("description", " ".join(description.split()))
             return only
         return _untyped(description)
-    kind = schema.get("type")
-    node: Schema = {}
-    if "const" in schema:
-        node = {"type": "string", "enum": [schema["const"]]}
-    elif kind == "string":
-        node = {"type": "string"}
-        if "enum" in schema:
-            node["enum"] = list(schema["enum"])
-        for key in ("minLength", "maxLength", "pattern", "format"):
-            if key in schema:
-                node[key] = schema[key]
-    elif templated and kind in ("integer", "number", "boolean"):
-        node = _templated_scalar(kind)
-    elif kind == "integer":
-        node = {"type": "integer"}
-        for key in ("minimum", "maximum"):
-            if key in schema:
-                node[key] = schema[key]
-    elif kind == "number":
-        node = {"type": "number"}
-        for key in ("minimum", "maximum", "exclusiveMinimum"):
-            if key in schema and not isinstance(schema[key], bool):
-                node[key] = schema[key]
-    elif kind == "boolean":
-        node = {"type": "boolean"}
-    elif kind == "array":
-        items = schema.get("items")
-        node = {
-            "type": "array",
-            "items": structural(items, defs, templated=templated) if items else _untyped(),
-        }
-        for key in ("minItems", "maxItems"):
-            if key in schema:
-                node[key] = schema[key]
-    elif kind == "object":
-        properties = schema.get("properties")
-        extra = schema.get("additionalProperties")
-        node = {"type": "object"}
-        if properties:
-            node["properties"] = {
-                name: structural(prop, defs, templated=templated)
-                for name, prop in properties.items()
-            }
-            required = [r for r in schema.get("required", []) if r in properties]
-            if required:
-                node["required"] = required
-        elif isinstance(extra, dict) and extra:
-            node["additionalProperties"] = structural(extra, defs, templated=templated)
-        else:
-            node["x-kubernetes-preserve-unknown-fields"] = True
-    else:
+    node = _typed_node(schema, defs, templated=templated)
+    if node is None:
         return _untyped(description)
     if description:
         node["description"] = " ".join(description.split())
+    return node
+
+
+def _typed_node(schema: Schema, defs: dict[str, Schema], *, templated: bool) -> Schema | None:
+    """The node of a typed schema (no description yet), or None for an untyped one."""
+    kind = schema.get("type")
+    if "const" in schema:
+        return {"type": "string", "enum": [schema["const"]]}
+    if templated and kind in ("integer", "number", "boolean"):
+        return _templated_scalar(kind)
+    if kind in ("string", "integer", "number", "boolean"):
+        return _scalar(schema, kind)
+    if kind == "array":
+        items = schema.get("items")
+        node: Schema = {
+            "type": "array",
+            "items": structural(items, defs, templated=templated) if items else _untyped(),
+        }
+        return _copy_keys(node, schema, ("minItems", "maxItems"))
+    if kind == "object":
+        return _object(schema, defs, templated=templated)
+    return None
+
+
+def _copy_keys(node: Schema, schema: Schema, keys: tuple[str, ...]) -> Schema:
+    for key in keys:
+        if key in schema and not isinstance(schema[key], bool):
+            node[key] = schema[key]
+    return node
+
+
+#: The bounds each scalar type keeps.
+_SCALAR_KEYS = {
+    "string": ("minLength", "maxLength", "pattern", "format"),
+    "integer": ("minimum", "maximum"),
+    "number": ("minimum", "maximum", "exclusiveMinimum"),
+    "boolean": (),
+}
+
+
+def _scalar(schema: Schema, kind: str) -> Schema:
+    node: Schema = {"type": kind}
+    if kind == "string" and "enum" in schema:
+        node["enum"] = list(schema["enum"])
+    return _copy_keys(node, schema, _SCALAR_KEYS[kind])
+
+
+def _object(schema: Schema, defs: dict[str, Schema], *, templated: bool) -> Schema:
+    properties = schema.get("properties")
+    extra = schema.get("additionalProperties")
+    node: Schema = {"type": "object"}
+    if properties:
+        node["properties"] = {
+            name: structural(prop, defs, templated=templated) for name, prop in properties.items()
+        }
+        required = [r for r in schema.get("required", []) if r in properties]
+        if required:
+            node["required"] = required
+    elif isinstance(extra, dict) and extra:
+        node["additionalProperties"] = structural(extra, defs, templated=templated)
+    else:
+        node["x-kubernetes-preserve-unknown-fields"] = True
     return node
 
 

@@ -13,7 +13,8 @@ its author likes; a recursive walk, ``json.dumps`` included, then raises
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal
 
 #: Levels of nesting any walked value may have (far beyond real configs and reports).
 MAX_DEPTH = 100
@@ -21,25 +22,51 @@ MAX_DEPTH = 100
 TOO_DEEP = "… nested too deeply"
 
 
-def _children(value: Any) -> list[tuple[str, Any]]:
-    if isinstance(value, dict):
-        return [(f".{key}", item) for key, item in value.items()]
-    if isinstance(value, list | tuple):
-        return [(f"[{index}]", item) for index, item in enumerate(value)]
-    return []
+#: Where a walk is: None at the top, else (the parent's trail, key or index, parent is a map).
+_Trail = tuple[Any, Any, bool] | None
+
+
+def _path(trail: _Trail, top: str) -> str:
+    steps: list[str] = []
+    while trail is not None:
+        trail, key, in_map = trail
+        steps.append(f".{key}" if in_map else f"[{key}]")
+    return top + "".join(reversed(steps))
+
+
+def exceeded(
+    value: Any, max_depth: int = MAX_DEPTH, max_nodes: int | None = None
+) -> tuple[Literal["depth", "nodes"], _Trail] | None:
+    """The first bound ``value`` exceeds, walking it iteratively, or None.
+
+    ``("depth", trail)`` at the first container nested ``max_depth`` levels deep;
+    ``("nodes", None)`` once more than ``max_nodes`` values were seen (each use of a
+    shared part counts, so YAML aliases cost at most ``max_nodes`` steps).
+    """
+    stack: list[tuple[Any, int, _Trail]] = [(value, 0, None)]
+    nodes = 0
+    while stack:
+        item, depth, trail = stack.pop()
+        nodes += 1
+        if max_nodes is not None and nodes > max_nodes:
+            return "nodes", None
+        children: Iterable[tuple[Any, Any]]
+        if isinstance(item, Mapping):
+            children, in_map = item.items(), True
+        elif isinstance(item, list | tuple):
+            children, in_map = enumerate(item), False
+        else:
+            continue
+        if depth >= max_depth:
+            return "depth", trail
+        stack.extend((c, depth + 1, (trail, k, in_map)) for k, c in children)
+    return None
 
 
 def too_deep(value: Any, limit: int = MAX_DEPTH, path: str = "") -> str | None:
     """The path of the first container nested deeper than ``limit``, or None."""
-    stack: list[tuple[Any, str, int]] = [(value, path, 0)]
-    while stack:
-        item, where, depth = stack.pop()
-        if not isinstance(item, dict | list | tuple):
-            continue
-        if depth >= limit:
-            return where or "(top)"
-        stack.extend((child, where + step, depth + 1) for step, child in _children(item))
-    return None
+    found = exceeded(value, limit)
+    return None if found is None else (_path(found[1], path) or "(top)")
 
 
 def _scalar(value: Any) -> tuple[Any, bool]:

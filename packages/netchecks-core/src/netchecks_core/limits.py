@@ -11,8 +11,9 @@ everything that walks parsed data can ask :func:`check_shape` first; each raises
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from typing import Any
+
+from netchecks_core.depth import MAX_DEPTH, exceeded
 
 __all__ = [
     "MAX_DEPTH",
@@ -25,8 +26,6 @@ __all__ = [
     "load_yaml_all",
 ]
 
-#: Deepest nesting of lists and maps we accept (real configs and bodies stay far below).
-MAX_DEPTH = 100
 #: Most values (scalars, lists and maps, counting each alias use) in one parsed document.
 MAX_NODES = 1_000_000
 #: Most alias uses in one YAML document (Kubernetes' own YAML decoder refuses bombs too).
@@ -43,22 +42,11 @@ def check_shape(value: Any, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NOD
     Iterative (no recursion limit to hit) and stops at the first bound exceeded, so
     shared references (YAML aliases) cost at most ``max_nodes`` steps.
     """
-    stack: list[tuple[Any, int]] = [(value, 0)]
-    nodes = 0
-    while stack:
-        item, depth = stack.pop()
-        nodes += 1
-        if nodes > max_nodes:
-            raise DataLimitError(f"the data holds more than {max_nodes} values")
-        if isinstance(item, Mapping):
-            children: Any = item.values()
-        elif isinstance(item, list | tuple):
-            children = item
-        else:
-            continue
-        if depth >= max_depth:
-            raise DataLimitError(f"the data is nested more than {max_depth} levels deep")
-        stack.extend((child, depth + 1) for child in children)
+    found = exceeded(value, max_depth, max_nodes)
+    if found is not None and found[0] == "nodes":
+        raise DataLimitError(f"the data holds more than {max_nodes} values")
+    if found is not None:
+        raise DataLimitError(f"the data is nested more than {max_depth} levels deep")
 
 
 def load_json(text: str) -> Any:

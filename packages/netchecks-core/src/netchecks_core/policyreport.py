@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
 
 from netchecks_core.assertion import Summary
 
@@ -29,8 +30,7 @@ SEVERITIES: tuple[Severity, ...] = ("critical", "high", "medium", "low", "info")
 #: Every result names its producer: Policy Reporter takes a WG report's source from it.
 SOURCE = "netchecks"
 
-#: Label values and annotation keys on every report the results service writes.
-MANAGED_BY = "netchecks-results"
+#: Annotation keys on every report the results service writes.
 #: The run the report shows: the probe Pod's UID (a Pod already reflected is not redone).
 ANNOTATION_POD_UID = "netchecks.io/pod-uid"
 #: The probe Pod's name, for people.
@@ -103,7 +103,9 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_by_name=True, serialize_by_alias=True)
+    model_config = ConfigDict(
+        extra="forbid", alias_generator=to_camel, validate_by_name=True, serialize_by_alias=True
+    )
 
 
 class Timestamp(_Model):
@@ -128,13 +130,13 @@ class Timestamp(_Model):
 class ObjectReference(_Model):
     """What a report or result is about (a copy of core/v1 ObjectReference)."""
 
-    apiVersion: str | None = None  # noqa: N815 - wire name
+    api_version: str | None = None
     kind: str | None = None
     name: str | None = None
     namespace: str | None = None
     uid: str | None = None
-    resourceVersion: str | None = None  # noqa: N815
-    fieldPath: str | None = None  # noqa: N815
+    resource_version: str | None = None
+    field_path: str | None = None
 
 
 class LabelSelectorRequirement(_Model):
@@ -148,15 +150,15 @@ class LabelSelectorRequirement(_Model):
 class LabelSelector(_Model):
     """A label selector (``scopeSelector``, ``resourceSelector``)."""
 
-    matchLabels: dict[str, str] | None = None  # noqa: N815
-    matchExpressions: list[LabelSelectorRequirement] | None = None  # noqa: N815
+    match_labels: dict[str, str] | None = None
+    match_expressions: list[LabelSelectorRequirement] | None = None
 
 
 class Limits(_Model):
     """Limits agreed between producer and consumer."""
 
-    maxResults: int | None = None  # noqa: N815
-    statusFilter: list[ResultStatus] | None = None  # noqa: N815
+    max_results: int | None = None
+    status_filter: list[ResultStatus] | None = None
 
 
 class Configuration(_Model):
@@ -179,7 +181,7 @@ class ReportResult(_Model):
     message: str | None = None
     properties: dict[str, str] | None = None
     resources: list[ObjectReference] | None = None
-    resourceSelector: LabelSelector | None = None  # noqa: N815
+    resource_selector: LabelSelector | None = None
 
 
 def summarize(results: Iterable[ReportResult]) -> Summary:
@@ -194,12 +196,12 @@ def summarize(results: Iterable[ReportResult]) -> Summary:
 class PolicyReport(_Model):
     """A report in any of the APIs; :meth:`to_api` gives the object for one of them."""
 
-    apiVersion: str = DEFAULT_REPORT_API.api_version  # noqa: N815
+    api_version: str = DEFAULT_REPORT_API.api_version
     kind: str = DEFAULT_REPORT_API.kind
     metadata: dict[str, Any] = Field(default_factory=dict)
     source: str | None = None
     scope: ObjectReference | None = None
-    scopeSelector: LabelSelector | None = None  # noqa: N815
+    scope_selector: LabelSelector | None = None
     configuration: Configuration | None = None
     summary: Summary = Field(default_factory=Summary)
     results: list[ReportResult] = Field(default_factory=list)
@@ -217,7 +219,8 @@ class PolicyReport(_Model):
     @classmethod
     def from_api(cls, body: dict[str, Any]) -> PolicyReport:
         """Read a report of any API back (unknown top-level keys are ignored)."""
-        known = {k: v for k, v in body.items() if k in cls.model_fields}
+        wire_names = {f.alias or n for n, f in cls.model_fields.items()}
+        known = {k: v for k, v in body.items() if k in wire_names}
         return cls.model_validate(known)
 
 
@@ -249,7 +252,7 @@ def build_report(
         metadata=metadata,
         source=source,
         scope=scope,
-        configuration=Configuration(limits=Limits(maxResults=max_results))
+        configuration=Configuration(limits=Limits(max_results=max_results))
         if max_results is not None
         else None,
         summary=summary if summary is not None else summarize(results),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
 
 OUTPUT_TYPE: Final = "netcheck-output"
 OUTPUT_VERSION = "v1"
@@ -33,22 +34,28 @@ class AssertionResult(BaseModel):
     results: list[RuleResult]
 
 
+#: camelCase wire names, snake_case in Python.
+_WIRE = ConfigDict(
+    extra="allow", alias_generator=to_camel, validate_by_name=True, serialize_by_alias=True
+)
+
+
 class OutputMetadata(BaseModel):
     """When and by which probe version the document was made."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = _WIRE
 
-    creationTimestamp: str  # noqa: N815 - wire name
+    creation_timestamp: str
     version: str
 
 
 class ProbeOutput(BaseModel):
     """The whole output document."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = _WIRE
 
     type: Literal["netcheck-output"] = OUTPUT_TYPE
-    outputVersion: str = OUTPUT_VERSION  # noqa: N815 - wire name
+    output_version: str = OUTPUT_VERSION
     metadata: OutputMetadata
     assertions: list[AssertionResult]
 

@@ -14,17 +14,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from netchecks_core.meta import annotations_of, metadata_of
 from netchecks_core.policyreport import ANNOTATION_JOB_UID, ANNOTATION_RUN_TIME
-
-
-def _time(value: Any) -> dt.datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+from netchecks_core.times import parse_rfc3339
 
 
 def finished_at(job: dict[str, Any]) -> dt.datetime | None:
@@ -32,19 +24,21 @@ def finished_at(job: dict[str, Any]) -> dt.datetime | None:
     status = job.get("status") or {}
     for cond in status.get("conditions") or []:
         if cond.get("type") in ("Complete", "Failed") and cond.get("status") == "True":
-            return _time(cond.get("lastTransitionTime")) or _time(status.get("completionTime"))
+            return parse_rfc3339(cond.get("lastTransitionTime")) or parse_rfc3339(
+                status.get("completionTime")
+            )
     return None
 
 
 def result_taken(job: dict[str, Any], report: dict[str, Any] | None) -> bool:
     """Whether ``report`` shows this Job's run, or a run made after it."""
-    annotations = ((report or {}).get("metadata") or {}).get("annotations") or {}
-    meta = job.get("metadata") or {}
+    annotations = annotations_of(report)
+    meta = metadata_of(job)
     if meta.get("uid") and annotations.get(ANNOTATION_JOB_UID) == meta["uid"]:
         return True
     shown, created = (
-        _time(annotations.get(ANNOTATION_RUN_TIME)),
-        _time(meta.get("creationTimestamp")),
+        parse_rfc3339(annotations.get(ANNOTATION_RUN_TIME)),
+        parse_rfc3339(meta.get("creationTimestamp")),
     )
     return (
         bool(annotations.get(ANNOTATION_JOB_UID))
@@ -59,7 +53,7 @@ def removable_runs(
     jobs: list[dict[str, Any]], report: dict[str, Any] | None, max_age: int, now: str
 ) -> list[dict[str, Any]]:
     """The finished ``jobs`` to delete: result taken, or finished over ``max_age`` s ago."""
-    moment = _time(now)
+    moment = parse_rfc3339(now)
     removable = []
     for job in jobs:
         finished = finished_at(job)

@@ -215,7 +215,7 @@ class Controller:
             return "Gone"  # deleted: owner references let the garbage collector clean up
         observed = self.cluster.observe(assertion)
         now = self.clock()
-        desired = plan(assertion, observed, self.settings, now)
+        desired = plan(observed, self.settings.plan_settings(), now)
         apply_plan(self.cluster, assertion, desired, self.events)
         if desired.invalid:
             log.info("invalid spec: %s", "; ".join(desired.invalid))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import threading
 import time
@@ -11,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from netchecks_core.assertion import API_VERSION, KIND
-from netchecks_core.naming import event_name
+from netchecks_core.events import event_body as core_event_body
 
 from netchecks_operator.plan import EventNote
 
@@ -22,34 +21,15 @@ COMPONENT = "netchecks-operator"
 
 def event_body(assertion: dict[str, Any], note: EventNote, instance: str) -> dict[str, Any]:
     """A core/v1 Event about ``assertion``."""
-    meta = assertion["metadata"]
-    now = dt.datetime.now(dt.UTC)
-    stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return {
-        "apiVersion": "v1",
-        "kind": "Event",
-        "metadata": {
-            "name": event_name(meta["name"], time.time_ns()),
-            "namespace": meta["namespace"],
-        },
-        "involvedObject": {
-            "apiVersion": API_VERSION,
-            "kind": KIND,
-            "name": meta["name"],
-            "namespace": meta["namespace"],
-            "uid": meta["uid"],
-            "resourceVersion": meta.get("resourceVersion"),
-        },
-        "type": note.type,
-        "reason": note.reason,
-        "message": note.message[:1024],
-        "source": {"component": COMPONENT},
-        "reportingComponent": COMPONENT,
-        "reportingInstance": instance,
-        "firstTimestamp": stamp,
-        "lastTimestamp": stamp,
-        "count": 1,
-    }
+    regarding = {**assertion, "apiVersion": API_VERSION, "kind": KIND}
+    return core_event_body(
+        regarding,
+        event_type=note.type,
+        reason=note.reason,
+        message=note.message,
+        component=COMPONENT,
+        instance=instance,
+    )
 
 
 class EventRecorder:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from netchecks_core import naming
+from netchecks_core.meta import labels_of, metadata_of
 from netchecks_core.service.errors import ConflictError, NotFoundError
 from netchecks_core.service.informer import Informer
 from netchecks_core.service.kube import (
@@ -116,7 +117,7 @@ class Cluster:
         cronjob = self._informer("cronjobs", namespace).get(
             namespace, naming.cronjob_name(meta["name"])
         )
-        labels = ((cronjob or {}).get("metadata") or {}).get("labels") or {}
+        labels = labels_of(cronjob)
         return cronjob if labels.get(naming.LABEL_ASSERTION_UID) == meta.get("uid") else None
 
     def observe(self, assertion: dict[str, Any]) -> Observed:
@@ -217,8 +218,8 @@ class Cluster:
 
 
 def _about(report: dict[str, Any], uid: str) -> bool:
-    refs = (report.get("metadata") or {}).get("ownerReferences") or []
-    labels = (report.get("metadata") or {}).get("labels") or {}
+    refs = metadata_of(report).get("ownerReferences") or []
+    labels = labels_of(report)
     if refs:
         return any(r.get("uid") == uid for r in refs)
     return labels.get(naming.LABEL_ASSERTION_UID) in (None, uid)

@@ -86,7 +86,7 @@ def context_volume_name(context_name: str) -> str:
 
 
 def _context_volume(context: AssertionContext) -> dict[str, Any] | None:
-    source = context.configMap or context.secret
+    source = context.config_map or context.secret
     if source is None:
         return None
     spec: dict[str, Any] = {}
@@ -94,10 +94,10 @@ def _context_volume(context: AssertionContext) -> dict[str, Any] | None:
         spec["items"] = [item.model_dump(exclude_none=True) for item in source.items]
     if source.optional is not None:
         spec["optional"] = source.optional
-    if source.defaultMode is not None:
-        spec["defaultMode"] = source.defaultMode
+    if source.default_mode is not None:
+        spec["defaultMode"] = source.default_mode
     volume: dict[str, Any] = {"name": context_volume_name(context.name)}
-    if context.configMap is not None:
+    if context.config_map is not None:
         volume["configMap"] = {"name": source.name, **spec}
     else:
         volume["secret"] = {"secretName": source.name, **spec}
@@ -135,13 +135,28 @@ def pod_template(
     assertion's ``overrides``.
     """
     command = probe_command(disable_redaction, run_timeout)
+    container = _probe_container(image, pull_policy, resources, command, _probe_mounts(contexts))
+    config_volume = {
+        "name": CONFIG_VOLUME,
+        "configMap": {"name": configmap, "items": [{"key": CONFIG_KEY, "path": CONFIG_KEY}]},
+    }
     context_volumes = [v for v in (_context_volume(c) for c in contexts) if v is not None]
-    mounts = [
+    base = _base_template(container, [config_volume, *context_volumes])
+    merged = strategic_merge(base, defaults) if defaults else base
+    if overrides:
+        merged = _merge_overrides(merged, overrides)
+    _lock(merged, assertion_name, assertion_uid, generation, config_volume, command)
+    return merged
+
+
+def _probe_mounts(contexts: list[AssertionContext]) -> list[dict[str, Any]]:
+    """The probe's mounts: its config, a scratch directory, each mounted context."""
+    mounts: list[dict[str, Any]] = [
         {"name": CONFIG_VOLUME, "mountPath": CONFIG_DIR, "readOnly": True},
         {"name": TMP_VOLUME, "mountPath": TMP_DIR},
     ]
     for context in contexts:
-        if context.configMap is not None or context.secret is not None:
+        if context.config_map is not None or context.secret is not None:
             mounts.append(
                 {
                     "name": context_volume_name(context.name),
@@ -149,7 +164,18 @@ def pod_template(
                     "readOnly": True,
                 }
             )
-    container = {
+    return mounts
+
+
+def _probe_container(
+    image: str,
+    pull_policy: str,
+    resources: dict[str, Any],
+    command: list[str],
+    mounts: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The locked-down probe container."""
+    return {
         "name": PROBE_CONTAINER,
         "image": image,
         "imagePullPolicy": pull_policy,
@@ -164,11 +190,12 @@ def pod_template(
         "volumeMounts": mounts,
         "terminationMessagePolicy": "FallbackToLogsOnError",
     }
-    config_volume = {
-        "name": CONFIG_VOLUME,
-        "configMap": {"name": configmap, "items": [{"key": CONFIG_KEY, "path": CONFIG_KEY}]},
-    }
-    base: dict[str, Any] = {
+
+
+def _base_template(container: dict[str, Any], volumes: list[dict[str, Any]]) -> dict[str, Any]:
+    """The locked-down Pod template: ``volumes`` (config first, contexts) and a scratch dir."""
+    config_volume, *context_volumes = volumes
+    return {
         "metadata": {"labels": {}, "annotations": {}},
         "spec": {
             "restartPolicy": "Never",
@@ -188,22 +215,23 @@ def pod_template(
             ],
         },
     }
-    merged = strategic_merge(base, defaults) if defaults else base
-    if overrides:
-        unknown = sorted(set(overrides) - {"metadata", "spec"})
-        if unknown:
-            raise TemplateError(
-                f"spec.template: unknown field(s) {', '.join(unknown)} "
-                "(a Pod template has metadata and spec)"
-            )
-        for part in ("metadata", "spec"):
-            if part in overrides and not isinstance(overrides[part], dict | type(None)):
-                raise TemplateError(f"spec.template.{part}: must be an object")
-        merged = strategic_merge(merged, overrides)
-        asks_for_account = bool((overrides.get("spec") or {}).get("serviceAccountName"))
-        if asks_for_account and "automountServiceAccountToken" not in (overrides.get("spec") or {}):
-            merged["spec"]["automountServiceAccountToken"] = True
-    _lock(merged, assertion_name, assertion_uid, generation, config_volume, command)
+
+
+def _merge_overrides(merged: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """The assertion's ``spec.template`` merged over ``merged``; refuses what is no template."""
+    unknown = sorted(set(overrides) - {"metadata", "spec"})
+    if unknown:
+        raise TemplateError(
+            f"spec.template: unknown field(s) {', '.join(unknown)} "
+            "(a Pod template has metadata and spec)"
+        )
+    for part in ("metadata", "spec"):
+        if part in overrides and not isinstance(overrides[part], dict | type(None)):
+            raise TemplateError(f"spec.template.{part}: must be an object")
+    merged = strategic_merge(merged, overrides)
+    asks_for_account = bool((overrides.get("spec") or {}).get("serviceAccountName"))
+    if asks_for_account and "automountServiceAccountToken" not in (overrides.get("spec") or {}):
+        merged["spec"]["automountServiceAccountToken"] = True
     return merged
 
 

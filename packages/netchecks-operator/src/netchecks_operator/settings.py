@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from netchecks_core.service.health import parse_http_addr
 from netchecks_core.service.settings import ServiceSettings
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import NoDecode
 
 from netchecks_operator import __version__
+from netchecks_operator.plan_model import PlanSettings
 
 
 class ProbeResources(BaseModel):
@@ -44,6 +44,8 @@ def _env(name: str) -> AliasChoices:
 class OperatorSettings(ServiceSettings):
     """Everything the operator reads from its environment."""
 
+    DEFAULT_LEASE_NAME: ClassVar[str] = "netchecks-operator"
+
     #: Health and metrics address; ``OPERATOR_HTTP_ADDR`` is what existing installs set.
     http_addr: str = Field(
         default="0.0.0.0:8080",
@@ -75,10 +77,6 @@ class OperatorSettings(ServiceSettings):
     policy_report_api_version: Literal[
         "wgpolicyk8s.io/v1alpha2", "wgpolicyk8s.io/v1beta1", "openreports.io/v1alpha1"
     ] = "wgpolicyk8s.io/v1alpha2"
-    #: Name of the leader-election Lease.
-    lease_name: str = "netchecks-operator"
-    #: Reconcile workers (threads).
-    workers: int = Field(default=4, ge=1, le=64)
     #: Finished one-shot and run-now Jobs are deleted as soon as the report shows their
     #: run; one whose result is never taken is deleted this long after finishing (a
     #: day: room for a results service outage without losing the run).
@@ -120,14 +118,21 @@ class OperatorSettings(ServiceSettings):
                 )
         return value
 
-    @field_validator("http_addr")
-    @classmethod
-    def _addr(cls, value: str) -> str:
-        parse_http_addr(value)
-        return value
-
     @property
     def probe_image(self) -> str:
         """``repository:tag`` (or ``repository@digest``)."""
         joiner = "@" if self.probe_image_tag.startswith("sha256:") else ":"
         return f"{self.probe_image_repository}{joiner}{self.probe_image_tag}"
+
+    def plan_settings(self) -> PlanSettings:
+        """The part of these settings that planning reads."""
+        return PlanSettings(
+            probe_image=self.probe_image,
+            probe_image_pull_policy=self.probe_image_pull_policy,
+            probe_resources=self.probe_resources.model_dump(exclude_defaults=False),
+            probe_pod_defaults=self.probe_pod_defaults,
+            job_backoff_limit=self.job_backoff_limit,
+            run_deadline_margin=self.run_deadline_margin,
+            starting_deadline_seconds=self.starting_deadline_seconds,
+            job_ttl_seconds=self.job_ttl_seconds,
+        )

@@ -4,6 +4,9 @@ Reasons (compat.md): ``ProbeComplete`` (message like ``3 pass, 1 fail``),
 ``Progressing``, ``InvalidSpec``, ``ResultParseError``, ``ReconcileError``, and
 ``ContextNotFound`` (a ConfigMap or Secret the probe Pod mounts does not exist).
 ``lastTransitionTime`` moves only when the condition's status changes.
+
+The status is built with core's ``NetworkAssertionStatus`` model; conditions of other
+types (written by someone else) are kept as they are.
 """
 
 from __future__ import annotations
@@ -11,8 +14,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from netchecks_core.assertion import Condition, ConditionStatus, NetworkAssertionStatus, Summary
+from netchecks_core.meta import annotations_of, metadata_of
 from netchecks_core.naming import ANNOTATION_GENERATION
-from netchecks_core.policyreport import ANNOTATION_RUN_FAILURE
+from netchecks_core.policyreport import ANNOTATION_RUN_FAILURE, RESULT_STATUSES
+from netchecks_core.times import now_rfc3339, parse_rfc3339, rfc3339
+
+__all__ = ["now_rfc3339"]  # re-exported: the controller's clock
 
 CONDITION = "Reconciled"
 PROBE_COMPLETE = "ProbeComplete"
@@ -22,36 +30,32 @@ RESULT_PARSE_ERROR = "ResultParseError"
 RECONCILE_ERROR = "ReconcileError"
 #: The probe Pod cannot start: a ConfigMap or Secret it mounts does not exist.
 CONTEXT_NOT_FOUND = "ContextNotFound"
-
-SUMMARY_KEYS = ("pass", "fail", "warn", "error", "skip")
-
-
-def now_rfc3339() -> str:
-    """The current time as Kubernetes writes it (UTC, seconds, ``Z``)."""
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+#: The longest condition message kept.
+MAX_MESSAGE = 1024
 
 
 def condition(
     previous: dict[str, Any] | None,
     *,
-    status: str,
+    status: ConditionStatus,
     reason: str,
     message: str,
     generation: int,
     now: str,
-) -> dict[str, Any]:
+) -> Condition:
     """The ``Reconciled`` condition, keeping ``lastTransitionTime`` unless the status changed."""
     since = now
-    if previous and previous.get("status") == status and previous.get("lastTransitionTime"):
-        since = previous["lastTransitionTime"]
-    return {
-        "type": CONDITION,
-        "status": status,
-        "reason": reason,
-        "message": message[:1024],
-        "lastTransitionTime": since,
-        "observedGeneration": generation,
-    }
+    kept = (previous or {}).get("lastTransitionTime")
+    if previous and previous.get("status") == status and kept and isinstance(kept, str):
+        since = kept
+    return Condition(
+        type=CONDITION,
+        status=status,
+        reason=reason,
+        message=message[:MAX_MESSAGE],
+        last_transition_time=since,
+        observed_generation=generation,
+    )
 
 
 def previous_condition(status: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -62,14 +66,64 @@ def previous_condition(status: dict[str, Any] | None) -> dict[str, Any] | None:
     return None
 
 
+def _other_conditions(status: dict[str, Any]) -> list[Any]:
+    return [c for c in status.get("conditions") or [] if c.get("type") != CONDITION]
+
+
+def assertion_status(
+    old: dict[str, Any],
+    reconciled: Condition,
+    *,
+    generation: int,
+    report: dict[str, Any] | None,
+    job_name: str | None = None,
+) -> dict[str, Any]:
+    """The status body: ``reconciled`` first, the report's summary, the run shown."""
+    name = job_name or old.get("jobName")
+    summary = report_summary(report)
+    status = NetworkAssertionStatus(
+        observed_generation=generation,
+        job_name=name if isinstance(name, str) and name else None,
+        conditions=[reconciled],
+        summary=Summary.model_validate(summary) if summary is not None else None,
+        last_result_time=last_result_time(report) if summary is not None else None,
+    )
+    body = status.model_dump(by_alias=True, exclude_none=True)
+    body["conditions"] += _other_conditions(old)
+    return body
+
+
+def error_status(assertion: dict[str, Any], message: str, now: str) -> dict[str, Any]:
+    """Status after a reconcile failed (``ReconcileError``), keeping the rest as it was."""
+    old = dict(assertion.get("status") or {})
+    generation = int(metadata_of(assertion).get("generation") or 1)
+    reconciled = condition(
+        previous_condition(old),
+        status="False",
+        reason=RECONCILE_ERROR,
+        message=message,
+        generation=generation,
+        now=now,
+    )
+    old["conditions"] = [reconciled.model_dump(by_alias=True, exclude_none=True)]
+    old["conditions"] += _other_conditions(assertion.get("status") or {})
+    return old
+
+
+def status_changed(assertion: dict[str, Any], desired: dict[str, Any] | None) -> bool:
+    """Whether writing ``desired`` would change the stored status (no write loops)."""
+    if desired is None:
+        return False
+    return bool((assertion.get("status") or {}) != desired)
+
+
 def report_of_generation(report: dict[str, Any] | None, generation: int) -> dict[str, Any] | None:
     """``report`` if it shows a run of spec ``generation`` (as stamped on its Job), else None.
 
     A report of an earlier spec says nothing about the current one: the status waits
     for the current generation's results rather than show the old summary as its own.
     """
-    annotations = ((report or {}).get("metadata") or {}).get("annotations") or {}
-    shown = str(annotations.get(ANNOTATION_GENERATION) or "")
+    shown = str(annotations_of(report).get(ANNOTATION_GENERATION) or "")
     return report if shown.isdigit() and int(shown) == generation else None
 
 
@@ -78,12 +132,12 @@ def report_summary(report: dict[str, Any] | None) -> dict[str, int] | None:
     if not report:
         return None
     raw = report.get("summary") or {}
-    return {key: int(raw.get(key) or 0) for key in SUMMARY_KEYS}
+    return {key: max(0, int(raw.get(key) or 0)) for key in RESULT_STATUSES}
 
 
 def summary_message(summary: dict[str, int]) -> str:
     """``3 pass, 1 fail`` (zero counts left out; ``no results`` when all are zero)."""
-    parts = [f"{summary[k]} {k}" for k in SUMMARY_KEYS if summary.get(k)]
+    parts = [f"{summary[k]} {k}" for k in RESULT_STATUSES if summary.get(k)]
     return ", ".join(parts) or "no results"
 
 
@@ -91,12 +145,8 @@ def epoch_seconds(value: Any) -> float | None:
     """Seconds since the epoch of an API time (RFC 3339 text or ``{seconds, nanos}``)."""
     if isinstance(value, dict) and "seconds" in value:
         return float(value.get("seconds") or 0) + float(value.get("nanos") or 0) / 1e9
-    if isinstance(value, str):
-        try:
-            return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-        except ValueError:
-            return None
-    return None
+    moment = parse_rfc3339(value)
+    return moment.timestamp() if moment is not None else None
 
 
 def last_result_time(report: dict[str, Any] | None) -> str | None:
@@ -105,18 +155,17 @@ def last_result_time(report: dict[str, Any] | None) -> str | None:
         return None
     times = [t for r in report.get("results") or [] if (t := epoch_seconds(r.get("timestamp")))]
     if not times:
-        created = (report.get("metadata") or {}).get("creationTimestamp")
+        created = metadata_of(report).get("creationTimestamp")
         return created if isinstance(created, str) else None
-    moment = dt.datetime.fromtimestamp(max(times), dt.UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return rfc3339(dt.datetime.fromtimestamp(max(times), dt.UTC))
 
 
 def report_parse_error(report: dict[str, Any] | None) -> str | None:
     """The message of a report whose run gave no usable result (see ANNOTATION_RUN_FAILURE)."""
-    annotations = ((report or {}).get("metadata") or {}).get("annotations") or {}
-    if not annotations.get(ANNOTATION_RUN_FAILURE):
+    failure = annotations_of(report).get(ANNOTATION_RUN_FAILURE)
+    if not failure:
         return None
     for result in (report or {}).get("results") or []:
         if result.get("message"):
             return str(result["message"])
-    return f"the probe run gave no result ({annotations[ANNOTATION_RUN_FAILURE]})"
+    return f"the probe run gave no result ({failure})"

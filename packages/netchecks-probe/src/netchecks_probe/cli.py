@@ -96,6 +96,28 @@ def build_parser(prog: str = "netchecks") -> argparse.ArgumentParser:
     parser.add_argument("--version", action=_VersionAction)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
 
+    output = _output_options()
+    _add_run_command(commands, output)
+    validate = commands.add_parser(
+        "validate",
+        help="check configs or manifests (fields, schedules, CEL, templates); runs nothing",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_sources(validate)
+    validate.set_defaults(handler=_validate_command, verbose=0)
+
+    for name, check in SINGLE_CHECKS.items():
+        _add_single_check(commands, name, check, output)
+
+    schema = commands.add_parser("schema", help="print the JSON Schema of the config or output")
+    schema.add_argument("document", choices=("config", "output"))
+    schema.set_defaults(handler=_schema_command, verbose=0)
+    return parser
+
+
+def _output_options() -> argparse.ArgumentParser:
+    """The options of every command that runs rules (a parent parser)."""
     output = argparse.ArgumentParser(add_help=False)
     output.add_argument("-v", "--verbose", action="count", default=0, help="progress on stderr")
     output.add_argument(
@@ -117,6 +139,10 @@ def build_parser(prog: str = "netchecks") -> argparse.ArgumentParser:
         help="deadline of the whole run (default 600)",
     )
 
+    return output
+
+
+def _add_run_command(commands: Any, output: argparse.ArgumentParser) -> None:
     run = commands.add_parser(
         "run",
         parents=[output],
@@ -145,23 +171,6 @@ def build_parser(prog: str = "netchecks") -> argparse.ArgumentParser:
         help="rules run at once (default 32)",
     )
     run.set_defaults(handler=_run_command)
-
-    validate = commands.add_parser(
-        "validate",
-        help="check configs or manifests (fields, schedules, CEL, templates); runs nothing",
-        epilog=EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    _add_sources(validate)
-    validate.set_defaults(handler=_validate_command, verbose=0)
-
-    for name, check in SINGLE_CHECKS.items():
-        _add_single_check(commands, name, check, output)
-
-    schema = commands.add_parser("schema", help="print the JSON Schema of the config or output")
-    schema.add_argument("document", choices=("config", "output"))
-    schema.set_defaults(handler=_schema_command, verbose=0)
-    return parser
 
 
 def _add_sources(command: argparse.ArgumentParser) -> None:

@@ -104,7 +104,7 @@ def run_config(
         )
         for a_index in range(len(config.assertions))
     ]
-    metadata = OutputMetadata(creationTimestamp=created, version=probe_version())
+    metadata = OutputMetadata(creation_timestamp=created, version=probe_version())
     return ProbeOutput(metadata=metadata, assertions=assertions)
 
 

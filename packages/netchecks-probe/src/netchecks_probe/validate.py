@@ -184,13 +184,13 @@ def _context_paths(
     for context in spec.context:
         if context.inline is not None:
             continue
-        given = context_dirs if context.configMap is not None else secret_dirs
+        given = context_dirs if context.config_map is not None else secret_dirs
         if context.name in given:
             paths[context.name] = given[context.name]
             continue
-        source = context.configMap or context.secret
+        source = context.config_map or context.secret
         kind, option = (
-            ("configMap", "--context-dir") if context.configMap else ("secret", "--secret-dir")
+            ("configMap", "--context-dir") if context.config_map else ("secret", "--secret-dir")
         )
         missing.append(
             f"context {context.name!r} comes from {kind} {source.name!r}: "  # type: ignore[union-attr]

@@ -6,10 +6,10 @@ else works on the plain dicts it returns, and on the informer caches.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from netchecks_core.naming import event_name
+from netchecks_core.events import event_body
 from netchecks_core.policyreport import ReportApi
 from netchecks_core.service.kube import (
     CRONJOBS,
@@ -79,33 +79,13 @@ class ResultsKube:
         now: datetime | None = None,
     ) -> dict[str, Any]:
         """A core/v1 Event about ``regarding`` (an object as read from the API)."""
-        meta = regarding.get("metadata") or {}
-        moment = (now or datetime.now(UTC)).astimezone(UTC)
-        stamp = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-        namespace = meta.get("namespace") or "default"
-        body = {
-            "apiVersion": "v1",
-            "kind": "Event",
-            "metadata": {
-                "name": event_name(str(meta.get("name")), int(moment.timestamp() * 1e9)),
-                "namespace": namespace,
-            },
-            "involvedObject": {
-                "apiVersion": regarding.get("apiVersion"),
-                "kind": regarding.get("kind"),
-                "name": meta.get("name"),
-                "namespace": namespace,
-                "uid": meta.get("uid"),
-                "resourceVersion": meta.get("resourceVersion"),
-            },
-            "type": event_type,
-            "reason": reason,
-            "message": message[:1024],
-            "source": {"component": COMPONENT},
-            "reportingComponent": COMPONENT,
-            "reportingInstance": self.identity,
-            "firstTimestamp": stamp,
-            "lastTimestamp": stamp,
-            "count": 1,
-        }
-        return self.api.create(EVENTS, body, namespace)
+        body = event_body(
+            regarding,
+            event_type=event_type,
+            reason=reason,
+            message=message,
+            component=COMPONENT,
+            instance=self.identity,
+            now=now,
+        )
+        return self.api.create(EVENTS, body, body["metadata"]["namespace"])

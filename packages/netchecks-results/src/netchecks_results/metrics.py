@@ -40,6 +40,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from netchecks_core.meta import annotations_of
 from netchecks_core.policyreport import ANNOTATION_LAST_RESULT_TIME, ANNOTATION_RUN_TIME
 from opentelemetry import metrics
 from opentelemetry.metrics import CallbackOptions, Observation
@@ -70,7 +71,7 @@ class RunTimes:
     @classmethod
     def of_report(cls, report: dict[str, Any]) -> RunTimes:
         """The times a report's marker annotations hold (epoch seconds)."""
-        annotations = (report.get("metadata") or {}).get("annotations") or {}
+        annotations = annotations_of(report)
         run = parse_time(annotations.get(ANNOTATION_RUN_TIME))
         result = parse_time(annotations.get(ANNOTATION_LAST_RESULT_TIME))
         return cls(

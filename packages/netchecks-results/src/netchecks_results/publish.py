@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from netchecks_core.meta import metadata_of
 from netchecks_core.naming import (
     ANNOTATION_GENERATION,
     LABEL_ASSERTION_UID,
@@ -38,7 +39,7 @@ def decide(run: ProbeRun, current: dict[str, Any] | None) -> Decision:
     """What to do with ``run`` given the assertion's current report (None: there is none)."""
     if current is None:
         return "write"
-    meta = current.get("metadata") or {}
+    meta = metadata_of(current)
     labels = meta.get("labels") or {}
     annotations = meta.get("annotations") or {}
     if labels.get(LABEL_MANAGED_BY) != MANAGED_BY_RESULTS:
@@ -65,6 +66,6 @@ def publish(
     """Create the report, or replace ``current`` with it; returns the object written."""
     if current is None:
         return kube.create_report(api, desired)
-    version = (current.get("metadata") or {}).get("resourceVersion")
+    version = metadata_of(current).get("resourceVersion")
     body = {**desired, "metadata": {**desired["metadata"], "resourceVersion": version}}
     return kube.replace_report(api, body)

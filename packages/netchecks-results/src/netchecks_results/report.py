@@ -55,7 +55,7 @@ from netchecks_core.reasons import REASONS
 from netchecks_core.rules import REDACTED, REDACTED_FIELDS
 from netchecks_core.verdict import decide
 
-from netchecks_results.runs import ProbeRun, RunFailure, format_time, parse_time
+from netchecks_results.runs import ProbeRun, RunFailure, clip, format_time, parse_time
 
 ANNOTATION_SEVERITY = "netchecks.io/severity"
 ANNOTATION_CONTROLS = "netchecks.io/controls"
@@ -94,13 +94,9 @@ def controls_of(annotations: dict[str, str]) -> str | None:
     return ",".join(i for i in ids if i) or None
 
 
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
-
-
 def _shrink(value: Any, strings: int, items: int) -> Any:
     if isinstance(value, str):
-        return _clip(value, strings)
+        return clip(value, strings)
     if isinstance(value, list):
         head = [_shrink(v, strings, items) for v in value[:items]]
         if len(value) > items:
@@ -214,7 +210,7 @@ def _drafts(
     if controls := controls_of(annotations):
         extra["controls"] = controls
     if description := annotations.get(ANNOTATION_DESCRIPTION):
-        extra["description"] = _clip(description, limits.max_message_chars)
+        extra["description"] = clip(description, limits.max_message_chars)
     by_name: dict[str, RuleResult] = {}
     if isinstance(outcome, ProbeOutput):
         for item in outcome.assertions:
@@ -252,7 +248,7 @@ def _drafts(
             scored=True,
             source=SOURCE,
             timestamp=Timestamp.from_datetime(moment),
-            message=_clip(message, limits.max_message_chars),
+            message=clip(message, limits.max_message_chars),
             properties=dict(extra),
         )
         safe_spec, spec_changed = bounded(rule_spec)
@@ -316,7 +312,7 @@ def assertion_reference(assertion: dict[str, Any]) -> ObjectReference:
     """The report's scope: the assertion."""
     meta = assertion.get("metadata") or {}
     return ObjectReference(
-        apiVersion=API_VERSION,
+        api_version=API_VERSION,
         kind=KIND,
         name=meta.get("name"),
         namespace=meta.get("namespace"),

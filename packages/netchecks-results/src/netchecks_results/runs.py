@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from netchecks_core.meta import metadata_of
 from netchecks_core.naming import ANNOTATION_ASSERTION, ANNOTATION_GENERATION, LABEL_ASSERTION_UID
+from netchecks_core.times import parse_rfc3339, rfc3339
 
 from netchecks_results.parse import ParseFailure
 
@@ -35,20 +37,13 @@ STUCK_REASONS = frozenset(
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def parse_time(value: Any) -> datetime | None:
-    """An RFC 3339 time from the API (None when absent or malformed)."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+#: An RFC 3339 time from the API (None when absent or malformed).
+parse_time = parse_rfc3339
 
 
 def format_time(moment: datetime) -> str:
     """RFC 3339 in UTC with microseconds (sorts as text, parses back exactly)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return rfc3339(moment, micros=True)
 
 
 @dataclass(frozen=True)
@@ -135,7 +130,7 @@ def _job_name(meta: dict[str, Any]) -> str | None:
 
 def probe_run(pod: dict[str, Any], job: dict[str, Any] | None = None) -> ProbeRun | None:
     """The run of a probe Pod (and its Job, when known); None if it is not a probe Pod."""
-    meta = pod.get("metadata") or {}
+    meta = metadata_of(pod)
     labels = meta.get("labels") or {}
     uid = labels.get(LABEL_ASSERTION_UID)
     if not uid:
@@ -150,7 +145,7 @@ def probe_run(pod: dict[str, Any], job: dict[str, Any] | None = None) -> ProbeRu
     state = (chosen or {}).get("state") or {}
     terminated = state.get("terminated") or {}
     waiting = state.get("waiting") or {}
-    job_meta = (job or {}).get("metadata") or {}
+    job_meta = metadata_of(job)
     created = parse_time(meta.get("creationTimestamp")) or _EPOCH
     exit_code = terminated.get("exitCode")
     return ProbeRun(
@@ -190,9 +185,14 @@ class RunFailure:
     message: str
 
 
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, an ellipsis marking the cut."""
+    return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
+
+
 def _clip(text: str, limit: int = 300) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """``text`` on one line, clipped: a detail quoted in a sentence."""
+    return clip(" ".join(text.split()), limit)
 
 
 def _state_sentence(run: ProbeRun) -> tuple[str, str]:

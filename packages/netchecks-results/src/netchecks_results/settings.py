@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import ClassVar
 
 from netchecks_core.policyreport import DEFAULT_REPORT_API, REPORT_APIS, ReportApi
-from netchecks_core.service.settings import ServiceSettings
+from netchecks_core.service.settings import CommaList, ServiceSettings
 from pydantic import Field, field_validator
-from pydantic_settings import NoDecode
 
 from netchecks_results.report import ReportLimits
 
@@ -15,15 +14,13 @@ from netchecks_results.report import ReportLimits
 class ResultsSettings(ServiceSettings):
     """What the results service reads from its environment."""
 
+    DEFAULT_LEASE_NAME: ClassVar[str] = "netchecks-results"
+
     #: Report APIs to write (comma-separated ``group/version``): ``wgpolicyk8s.io/v1alpha2``
     #: is what Policy Reporter reads; ``wgpolicyk8s.io/v1beta1`` is what Netchecks 0.10
     #: wrote; ``openreports.io/v1alpha1`` is the successor API. v1alpha2 and v1beta1 are
     #: the same resource, so at most one of them.
-    report_apis: Annotated[list[str], NoDecode] = Field(
-        default_factory=lambda: [DEFAULT_REPORT_API.api_version]
-    )
-    #: Worker threads turning finished Pods into reports (each reads one log at a time).
-    workers: int = Field(default=4, ge=1, le=64)
+    report_apis: CommaList = Field(default_factory=lambda: [DEFAULT_REPORT_API.api_version])
     #: Only the last this many bytes of a probe log are read (the result is at its end).
     log_max_bytes: int = Field(default=8 * 1024 * 1024, ge=64 * 1024)
     #: Reads of a log that fail (e.g. kubelet unreachable) before the run is reported
@@ -41,15 +38,6 @@ class ResultsSettings(ServiceSettings):
     max_rule_series: int = Field(default=10_000, ge=0)
     #: Post Events on assertions when their outcome changes.
     events: bool = True
-    #: Name of the Lease replicas campaign for.
-    lease_name: str = "netchecks-results"
-
-    @field_validator("report_apis", mode="before")
-    @classmethod
-    def _split_apis(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
 
     @field_validator("report_apis")
     @classmethod

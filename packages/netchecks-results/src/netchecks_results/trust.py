@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from netchecks_core.assertion import API_VERSION, KIND
+from netchecks_core.meta import metadata_of
 from netchecks_core.naming import LABEL_ASSERTION_UID
 
 #: Why a Pod is not believed (bounded: the label values of the untrusted-Pod counter).
@@ -68,7 +69,7 @@ class Provenance:
 
 def controller_of(obj: dict[str, Any]) -> dict[str, Any] | None:
     """The controller owner reference of ``obj`` (there is at most one), or None."""
-    for ref in (obj.get("metadata") or {}).get("ownerReferences") or []:
+    for ref in metadata_of(obj).get("ownerReferences") or []:
         if isinstance(ref, dict) and ref.get("controller") is True:
             return ref
     return None
@@ -79,7 +80,7 @@ def _is(ref: dict[str, Any] | None, api_version: str, kind: str) -> bool:
 
 
 def _uid(obj: dict[str, Any]) -> str:
-    return str((obj.get("metadata") or {}).get("uid") or "")
+    return str(metadata_of(obj).get("uid") or "")
 
 
 def _referenced(
@@ -93,7 +94,7 @@ def _referenced(
 
 def trace(pod: dict[str, Any], caches: Caches) -> Provenance | UntrustedReason:
     """The assertion ``pod`` is a run of, proven by its controller chain, or why it is not."""
-    meta = pod.get("metadata") or {}
+    meta = metadata_of(pod)
     namespace = str(meta.get("namespace") or "")
     job_ref = controller_of(pod)
     if not _is(job_ref, "batch/v1", "Job"):

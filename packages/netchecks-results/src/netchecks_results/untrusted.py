@@ -15,6 +15,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+from netchecks_core.meta import metadata_of
 from opentelemetry.metrics import Counter
 
 from netchecks_results.trust import EXPLANATIONS, UntrustedReason
@@ -47,7 +48,7 @@ class UntrustedPods:
 
     def record(self, pod: dict[str, Any], reason: UntrustedReason) -> None:
         """Count ``pod`` (once) and log it unless the rate limit is reached."""
-        meta = pod.get("metadata") or {}
+        meta = metadata_of(pod)
         uid = str(meta.get("uid") or f"{meta.get('namespace')}/{meta.get('name')}")
         with self._lock:
             if uid in self._seen:

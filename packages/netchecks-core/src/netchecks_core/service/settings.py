@@ -11,13 +11,23 @@ import os
 import socket
 import uuid
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from netchecks_core.service.errors import SettingsError
 from netchecks_core.service.health import parse_http_addr
+
+
+def _comma_list(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+#: A list set as comma-separated text (``a, b``); empty parts are dropped.
+CommaList = Annotated[list[str], NoDecode, BeforeValidator(_comma_list)]
 
 _SA_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
 
@@ -48,7 +58,7 @@ class ServiceSettings(BaseSettings):
     #: JSON lines for log collectors; ``text`` for people at a terminal.
     log_format: Literal["json", "text"] = "json"
     #: Namespaces to watch (comma-separated); empty means all namespaces.
-    namespaces: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    namespaces: CommaList = Field(default_factory=list)
     #: Campaign for a Lease so only one replica works at a time.
     leader_election: bool = True
     #: Namespace of the Lease: the Pod's own namespace by default.
@@ -67,18 +77,19 @@ class ServiceSettings(BaseSettings):
     resync_period: float = Field(default=3600.0, ge=10)
     #: Explicit kubeconfig path (else in-cluster, else ``KUBECONFIG``).
     kubeconfig: str | None = None
+    #: Worker threads: enough to overlap slow API calls, few enough to stay small.
+    workers: int = Field(default=4, ge=1, le=64)
+    #: Name of the Lease replicas campaign for; empty means the service's own
+    #: (:attr:`DEFAULT_LEASE_NAME`), so two services in one namespace never share one.
+    lease_name: str = ""
+
+    #: The Lease of this service when ``lease_name`` is not set.
+    DEFAULT_LEASE_NAME: ClassVar[str] = "netchecks"
 
     @field_validator("http_addr")
     @classmethod
     def _host_port(cls, value: str) -> str:
         parse_http_addr(value)
-        return value
-
-    @field_validator("namespaces", mode="before")
-    @classmethod
-    def _split(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
     @field_validator("renew_deadline")
@@ -88,6 +99,12 @@ class ServiceSettings(BaseSettings):
         if duration is not None and value >= duration:
             raise ValueError("must be less than the lease duration")
         return value
+
+    @model_validator(mode="after")
+    def _own_lease(self) -> Self:
+        if not self.lease_name:
+            self.lease_name = self.DEFAULT_LEASE_NAME
+        return self
 
 
 S = TypeVar("S", bound=BaseSettings)

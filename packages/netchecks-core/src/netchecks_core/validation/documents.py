@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from netchecks_core.assertion import API_VERSION, KIND, NetworkAssertionSpec
 from netchecks_core.depth import MAX_DEPTH, too_deep
+from netchecks_core.meta import metadata_of
 from netchecks_core.probe_config import ProbeConfig
 from netchecks_core.templates import has_template
 from netchecks_core.validation.expressions import RESULT_NAMES, cel_problems, template_problems
@@ -35,7 +36,7 @@ def validate_manifest(document: Any) -> Report:
         )
         return Report([Problem("apiVersion", message)])
     problems = []
-    name = (document.get("metadata") or {}).get("name")
+    name = metadata_of(document).get("name")
     if not isinstance(name, str) or not name:
         problems.append(Problem("metadata.name", "is required"))
     spec = document.get("spec")

@@ -8,6 +8,7 @@ only ever asks its deadline for :meth:`~Deadline.remaining` time.
 
 from __future__ import annotations
 
+import ipaddress
 import time
 from dataclasses import dataclass
 
@@ -41,3 +42,12 @@ class Deadline:
     def expired(self) -> bool:
         """Whether the deadline has passed."""
         return time.monotonic() >= self.at
+
+
+def is_ip(host: str) -> bool:
+    """Whether ``host`` is an IP address literal (not a name)."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True

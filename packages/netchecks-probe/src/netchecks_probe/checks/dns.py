@@ -13,7 +13,6 @@ are retried over TCP when the answer is truncated.
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 
 import dns.exception
@@ -24,7 +23,7 @@ import dns.resolver
 import dns.reversename
 from netchecks_core.rules import DnsRule, parse_dns_server
 
-from netchecks_probe.checks.base import Deadline
+from netchecks_probe.checks.base import Deadline, is_ip
 from netchecks_probe.checks.bounded import call_within
 from netchecks_probe.checks.failures import failure, os_error_reason
 
@@ -103,7 +102,7 @@ def _prepare(rule: DnsRule) -> tuple[dns.resolver.Resolver, dns.name.Name]:
         resolver.nameservers = [server[0]]
     resolver.port = (server[1] if server else None) or rule.port or DEFAULT_PORT
     try:
-        if rule.record_type == "PTR" and _is_ip(rule.host):
+        if rule.record_type == "PTR" and is_ip(rule.host):
             qname = dns.reversename.from_address(rule.host)
         else:
             # Relative (no origin), so the search domains apply as in the OS resolver.
@@ -111,14 +110,6 @@ def _prepare(rule: DnsRule) -> tuple[dns.resolver.Resolver, dns.name.Name]:
     except dns.exception.DNSException as exc:
         raise ValueError(f"host {rule.host!r} is not a valid DNS name: {exc}") from exc
     return resolver, qname
-
-
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _failure_data(exc: dns.exception.DNSException) -> dict[str, Any]:

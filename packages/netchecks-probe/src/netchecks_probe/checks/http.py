@@ -14,7 +14,6 @@ that drips its body slowly gives what arrived in time and ``reason: timeout``.
 from __future__ import annotations
 
 import codecs
-import ipaddress
 import threading
 import time
 import warnings
@@ -28,7 +27,7 @@ import urllib3
 from netchecks_core.rules import HttpRule
 
 from netchecks_probe.checks import tls
-from netchecks_probe.checks.base import Deadline
+from netchecks_probe.checks.base import Deadline, is_ip
 from netchecks_probe.checks.bounded import call_within
 from netchecks_probe.checks.failures import failure, reason_for
 
@@ -175,7 +174,7 @@ def _handshake(rule: HttpRule, url: str, until: float) -> dict[str, Any] | None:
     if parts.scheme != "https" or not parts.hostname:
         return None
     host = parts.hostname
-    server_name = None if _is_ip(host) else host
+    server_name = None if is_ip(host) else host
     return tls.handshake_facts(
         host,
         parts.port or 443,
@@ -185,14 +184,6 @@ def _handshake(rule: HttpRule, url: str, until: float) -> dict[str, Any] | None:
         client_cert=rule.client_cert,
         client_key=rule.client_key,
     )
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 def _record_response(

@@ -21,6 +21,7 @@ does not satisfy a requirement).
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -231,6 +232,58 @@ def _rule_query(object_type: str) -> sql.Composed:
     )
 
 
+def _fetch(
+    cursor: psycopg.Cursor[tuple[Any, ...]], grant_rule: GrantRule, deadline: Deadline, limit: int
+) -> tuple[Any, ...]:
+    """The rule's one aggregate row, in one round trip."""
+    with cursor.connection.pipeline() as pipeline:
+        pg_common.set_statement_timeout(cursor, deadline)
+        # An empty search_path makes regclass/regprocedure names always schema-qualified.
+        cursor.execute("select set_config('search_path', '', true)")
+        cursor.execute(_rule_query(grant_rule.objects.type), _query_params(grant_rule, limit))
+        pipeline.sync()
+    row = cursor.fetchone()
+    assert row is not None  # an aggregate query always returns its one row
+    return row
+
+
+@dataclass(frozen=True)
+class _Violations:
+    """Builds the violation items of one rule."""
+
+    rule: str
+    object_type: str
+    expected: str
+
+    def item(
+        self,
+        role: str | None,
+        schema: str | None,
+        obj: str | None,
+        privilege: str | None,
+        identity: str | None,
+    ) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "role": role,
+            "object-type": self.object_type,
+            "schema": schema,
+            "object": obj,
+            "privilege": privilege,
+            "expected": self.expected,
+            "identity": identity,
+        }
+
+    def missing(self, roles: list[str], objects: list[str]) -> list[dict[str, Any]]:
+        """A role or object the rule names but the server lacks cannot hold a privilege."""
+        return [
+            {**self.item(role, None, None, None, None), "missing": "role"} for role in roles
+        ] + [
+            {**self.item(None, None, obj, None, None), "missing": self.object_type}
+            for obj in objects
+        ]
+
+
 def _evaluate(
     cursor: psycopg.Cursor[tuple[Any, ...]],
     grant_rule: GrantRule,
@@ -242,14 +295,6 @@ def _evaluate(
     name = grant_rule.name or f"rule-{index + 1}"
     object_type = grant_rule.objects.type
     deny = grant_rule.mode == "deny"
-    with cursor.connection.pipeline() as pipeline:
-        pg_common.set_statement_timeout(cursor, deadline)
-        # An empty search_path makes regclass/regprocedure names always schema-qualified.
-        cursor.execute("select set_config('search_path', '', true)")
-        cursor.execute(_rule_query(object_type), _query_params(grant_rule, limit))
-        pipeline.sync()
-    row = cursor.fetchone()
-    assert row is not None  # an aggregate query always returns its one row
     (
         role_count,
         object_count,
@@ -258,41 +303,16 @@ def _evaluate(
         missing_roles,
         missing_parents,
         missing_objects,
-    ) = row
+    ) = _fetch(cursor, grant_rule, deadline, limit)
     if missing_parents:
         raise _InvalidRuleError(
             f"rule {name!r}: roles.member-of / exclude-member-of name roles that do not"
             f" exist: {', '.join(missing_parents)}"
         )
-    expected = "absent" if deny else "present"
-
-    def violation(
-        role: str | None,
-        schema: str | None,
-        obj: str | None,
-        privilege: str | None,
-        identity: str | None,
-    ) -> dict[str, Any]:
-        return {
-            "rule": name,
-            "role": role,
-            "object-type": object_type,
-            "schema": schema,
-            "object": obj,
-            "privilege": privilege,
-            "expected": expected,
-            "identity": identity,
-        }
-
-    listed = [violation(*item) for item in listed_rows]
+    violations = _Violations(name, object_type, "absent" if deny else "present")
+    listed = [violations.item(*item) for item in listed_rows]
     if not deny:
-        # A role or object the rule names but the server lacks cannot hold a privilege.
-        missing = [
-            {**violation(role, None, None, None, None), "missing": "role"} for role in missing_roles
-        ] + [
-            {**violation(None, None, obj, None, None), "missing": object_type}
-            for obj in missing_objects
-        ]
+        missing = violations.missing(missing_roles, missing_objects)
         violation_count += len(missing)
         listed = missing + listed
     summary = {
