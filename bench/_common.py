@@ -15,7 +15,7 @@ from typing import IO
 
 import httpx
 import yaml
-from netchecks_core.service.kube import CRDS, KubeApi, load_api_client
+from netchecks_service.kube import CRDS, KubeApi, load_api_client
 
 from tests.kubesim.pytest_plugin import test_settings
 from tests.kubesim.sim import KubeSim

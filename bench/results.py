@@ -25,13 +25,13 @@ import time
 from pathlib import Path
 
 from netchecks_core.naming import child_annotations, child_labels, probe_pod_labels
-from netchecks_core.service.kube import (
+from netchecks_core.policyreport import DEFAULT_REPORT_API
+from netchecks_core.resources import NETWORK_ASSERTIONS
+from netchecks_service.kube import (
     JOBS,
     NAMESPACES,
-    NETWORK_ASSERTIONS,
     PODS,
     KubeApi,
-    policy_reports,
 )
 
 from bench._common import kubesim, requests_by_verb, service
@@ -187,7 +187,7 @@ def main() -> int:
             lambda o: (o.get("status") or {}).get("phase") == "Succeeded",
             key=JOB_NAME_LABEL,
         )
-        reports = Watcher(api, policy_reports(), lambda o: True)
+        reports = Watcher(api, DEFAULT_REPORT_API, lambda o: True)
         try:
             with service(argv, cluster, "results.log", env) as results:
                 time.sleep(2)  # leadership

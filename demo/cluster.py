@@ -12,16 +12,16 @@ from typing import Any
 
 import yaml
 from netchecks_core.naming import ANNOTATION_RUN_NOW
-from netchecks_core.service.errors import ConflictError, KubeError, NotFoundError
-from netchecks_core.service.kube import (
+from netchecks_core.policyreport import DEFAULT_REPORT_API
+from netchecks_core.resources import NETWORK_ASSERTIONS
+from netchecks_service.errors import ConflictError, KubeError, NotFoundError
+from netchecks_service.kube import (
     CONFIGMAPS,
     CRDS,
     NAMESPACES,
-    NETWORK_ASSERTIONS,
     SECRETS,
     KubeApi,
     load_api_client,
-    policy_reports,
 )
 
 from demo.processes import Child, DemoError, Supervisor
@@ -32,7 +32,7 @@ BIN = Path(sys.executable).parent
 #: Where the CRDs live: the chart's files, or (before the chart) deploy/crds.
 CRD_DIRS = (ROOT / "charts" / "netchecks" / "files" / "crds", ROOT / "deploy" / "crds")
 #: The reports the results service writes by default.
-REPORTS = policy_reports()
+REPORTS = DEFAULT_REPORT_API
 #: Namespace of the services' leader-election Leases.
 SYSTEM_NAMESPACE = "netchecks"
 

@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from netchecks_core.service.errors import ConflictError, NotFoundError
-from netchecks_core.service.kube import CRDS, KubeApi, load_api_client
+from netchecks_service.errors import ConflictError, NotFoundError
+from netchecks_service.kube import CRDS, KubeApi, load_api_client
 
 from tests.e2e_cluster import *  # noqa: F403 - kubesim or a real cluster (NETCHECKS_E2E_KUBECONFIG)
 from tests.targets.processes import free_port

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 from netchecks_core import naming
-from netchecks_core.service.kube import CONFIGMAPS, EVENTS, JOBS, NETWORK_ASSERTIONS, KubeApi
+from netchecks_core.resources import NETWORK_ASSERTIONS
 from netchecks_operator.testing import assertion
+from netchecks_service.kube import CONFIGMAPS, EVENTS, JOBS, KubeApi
 
 from tests.operator.conftest import OperatorProcess, wait_for
 

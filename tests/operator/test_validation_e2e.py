@@ -10,8 +10,8 @@ import pytest
 import yaml
 from kubernetes import client
 from netchecks_core.assertion import GROUP, PLURAL, VERSION
-from netchecks_core.service.kube import CONFIGMAPS, CRONJOBS, JOBS, KubeApi
 from netchecks_core.validation import validate_manifest
+from netchecks_service.kube import CONFIGMAPS, CRONJOBS, JOBS, KubeApi
 
 from tests.kubesim.testing import body_of
 from tests.operator.conftest import OperatorProcess, wait_for

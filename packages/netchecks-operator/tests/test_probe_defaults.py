@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from netchecks_core.service.errors import SettingsError
-from netchecks_core.service.settings import load_settings
 from netchecks_operator.plan import Observed, plan
 from netchecks_operator.podtemplate import PROBE_CONTAINER
 from netchecks_operator.settings import OperatorSettings
 from netchecks_operator.testing import assertion
+from netchecks_service.errors import SettingsError
+from netchecks_service.settings import load_settings
 
 NOW = "2026-02-02T10:00:00Z"
 DEFAULTS = (

@@ -6,14 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from netchecks_core.policyreport import WG_V1ALPHA2, WG_V1BETA1
-from netchecks_core.service.errors import SettingsError
-from netchecks_core.service.settings import load_settings
 from netchecks_results.events import outcome_event
 from netchecks_results.publish import decide
 from netchecks_results.report import build_policy_report
 from netchecks_results.runs import ProbeRun, RunFailure, probe_run
 from netchecks_results.settings import ResultsSettings
 from netchecks_results.testing import AssertionBuilder, probe_job, probe_pod
+from netchecks_service.errors import SettingsError
+from netchecks_service.settings import load_settings
 
 T0 = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from netchecks_core.service.runtime import campaign, run_service, serve_health
+from netchecks_service.runtime import campaign, run_service, serve_health
 
 from netchecks_operator import __version__
 from netchecks_operator.controller import Controller

@@ -17,11 +17,11 @@ from typing import Any
 
 from netchecks_core import naming
 from netchecks_core.assertion import KIND
-from netchecks_core.service.errors import ConflictError, InvalidError, KubeError, TransientError
-from netchecks_core.service.health import Heartbeat
-from netchecks_core.service.informer import ObjectKey
-from netchecks_core.service.logs import object_context
-from netchecks_core.service.workqueue import WorkQueue
+from netchecks_service.errors import ConflictError, InvalidError, KubeError, TransientError
+from netchecks_service.health import Heartbeat
+from netchecks_service.informer import ObjectKey
+from netchecks_service.logs import object_context
+from netchecks_service.workqueue import WorkQueue
 from opentelemetry.metrics import CallbackOptions, Observation
 
 from netchecks_operator import metrics

@@ -1,7 +1,7 @@
 """Cluster access of the operator: the API client, the caches (informers), and the writes.
 
 The only module of this package that talks to the Kubernetes API (through
-:mod:`netchecks_core.service.kube`, the only importer of the client). Reads
+:mod:`netchecks_service.kube`, the only importer of the client). Reads
 come from the caches; every write goes through :class:`Cluster` and is put
 back into the cache, so a following reconcile sees it without a GET.
 """
@@ -14,18 +14,17 @@ from collections.abc import Callable
 from typing import Any
 
 from netchecks_core import naming
-from netchecks_core.service.errors import ConflictError, NotFoundError
-from netchecks_core.service.informer import Informer
-from netchecks_core.service.kube import (
+from netchecks_core.policyreport import REPORT_APIS
+from netchecks_core.resources import NETWORK_ASSERTIONS, Resource
+from netchecks_service.errors import ConflictError, NotFoundError
+from netchecks_service.informer import Informer
+from netchecks_service.kube import (
     CONFIGMAPS,
     CRONJOBS,
     EVENTS,
     JOBS,
-    NETWORK_ASSERTIONS,
     KubeApi,
-    Resource,
     load_api_client,
-    policy_reports,
 )
 
 from netchecks_operator.mounts import MOUNT_FAILURE_SELECTOR, pod_of_job
@@ -46,7 +45,7 @@ class Cluster:
         self.settings = settings
         self.api = api or KubeApi(load_api_client(settings.kubeconfig))
         self.stop = threading.Event()
-        self.reports = policy_reports(settings.policy_report_api_version)
+        self.reports = REPORT_APIS[settings.policy_report_api_version]
         namespaces: list[str | None] = list(settings.namespaces) or [None]
         self.informers: dict[str, list[Informer]] = {}
         for kind, resource, selector, fields, optional in (

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from netchecks_core.service.health import parse_http_addr
-from netchecks_core.service.settings import ServiceSettings
+from netchecks_service.health import parse_http_addr
+from netchecks_service.settings import ServiceSettings
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import NoDecode
 

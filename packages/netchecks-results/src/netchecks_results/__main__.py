@@ -11,8 +11,8 @@ import sys
 import threading
 from importlib.metadata import PackageNotFoundError, version
 
-from netchecks_core.service.kube import KubeApi, load_api_client
-from netchecks_core.service.runtime import (
+from netchecks_service.kube import KubeApi, load_api_client
+from netchecks_service.runtime import (
     campaign,
     parse_command_line,
     run_service,

@@ -30,19 +30,19 @@ from netchecks_core.naming import (
     PROBE_POD_SELECTOR,
     policy_report_name,
 )
-from netchecks_core.policyreport import ReportApi
 from netchecks_core.probe_output import ProbeOutput
-from netchecks_core.service.errors import (
+from netchecks_core.resources import Resource
+from netchecks_service.errors import (
     ConflictError,
     KubeError,
     NotFoundError,
     TransientError,
 )
-from netchecks_core.service.health import Heartbeat
-from netchecks_core.service.informer import Informer
-from netchecks_core.service.kube import KubeApi
-from netchecks_core.service.logs import object_context
-from netchecks_core.service.workqueue import WorkQueue
+from netchecks_service.health import Heartbeat
+from netchecks_service.informer import Informer
+from netchecks_service.kube import KubeApi
+from netchecks_service.logs import object_context
+from netchecks_service.workqueue import WorkQueue
 
 from netchecks_results.events import outcome_event
 from netchecks_results.kube import (
@@ -51,7 +51,6 @@ from netchecks_results.kube import (
     NETWORK_ASSERTIONS,
     PODS,
     ResultsKube,
-    report_resource,
 )
 from netchecks_results.metrics import ResultsMetrics, run_outcome
 from netchecks_results.parse import ParseFailure, parse_log
@@ -140,11 +139,9 @@ class ResultsController:
             for ns in namespaces
         ]
         ours = f"{LABEL_MANAGED_BY}={MANAGED_BY_RESULTS}"
-        self.report_informers: dict[ReportApi, list[Informer]] = {
+        self.report_informers: dict[Resource, list[Informer]] = {
             report_api: [
-                Informer(
-                    api, report_resource(report_api), namespace=ns, label_selector=ours, **common
-                )
+                Informer(api, report_api, namespace=ns, label_selector=ours, **common)
                 for ns in namespaces
             ]
             for report_api in settings.apis
@@ -381,7 +378,7 @@ class ResultsController:
             return None
         return fresh if self._live(fresh, run.assertion_uid) else None
 
-    def _current_report(self, api: ReportApi, namespace: str, name: str) -> dict[str, Any] | None:
+    def _current_report(self, api: Resource, namespace: str, name: str) -> dict[str, Any] | None:
         cached = self._cached(self.report_informers[api], namespace, name)
         with self._written_lock:
             written = self._written.get((api.api_version, namespace, name))
@@ -389,7 +386,7 @@ class ResultsController:
             return written
         return cached
 
-    def _remember(self, api: ReportApi, report: dict[str, Any]) -> None:
+    def _remember(self, api: Resource, report: dict[str, Any]) -> None:
         meta = report.get("metadata") or {}
         with self._written_lock:
             self._written[(api.api_version, str(meta.get("namespace")), str(meta.get("name")))] = (
@@ -445,7 +442,7 @@ class ResultsController:
         currents = {
             api: self._current_report(api, run.namespace, name) for api in self.settings.apis
         }
-        decisions: dict[ReportApi, Decision] = {
+        decisions: dict[Resource, Decision] = {
             api: decide(run, current) for api, current in currents.items()
         }
         todo = [api for api, decision in decisions.items() if decision == "write"]
@@ -479,7 +476,7 @@ class ResultsController:
 
     def _write(
         self,
-        api: ReportApi,
+        api: Resource,
         run: ProbeRun,
         desired: dict[str, Any],
         current: dict[str, Any] | None,

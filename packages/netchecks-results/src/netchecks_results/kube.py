@@ -1,4 +1,4 @@
-"""The results service's Kubernetes calls (through :mod:`netchecks_core.service.kube`).
+"""The results service's Kubernetes calls (through :mod:`netchecks_service.kube`).
 
 This is the only module of the service that makes API requests; everything
 else works on the plain dicts it returns, and on the informer caches.
@@ -10,15 +10,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from netchecks_core.naming import event_name
-from netchecks_core.policyreport import ReportApi
-from netchecks_core.service.kube import (
+from netchecks_core.resources import NETWORK_ASSERTIONS, Resource
+from netchecks_service.kube import (
     CRONJOBS,
     EVENTS,
     JOBS,
-    NETWORK_ASSERTIONS,
     PODS,
     KubeApi,
-    Resource,
 )
 
 __all__ = [
@@ -28,16 +26,10 @@ __all__ = [
     "NETWORK_ASSERTIONS",
     "PODS",
     "ResultsKube",
-    "report_resource",
 ]
 
 #: Who posts the Events (``source.component`` / ``reportingComponent``).
 COMPONENT = "netchecks-results"
-
-
-def report_resource(api: ReportApi) -> Resource:
-    """The API resource of a report API."""
-    return Resource(api.group, api.version, api.plural, api.kind, api.namespaced)
 
 
 class ResultsKube:
@@ -57,17 +49,17 @@ class ResultsKube:
         """The tail of a Pod's log and whether its start was cut off."""
         return self.api.read_log_tail(pod, namespace, container=container, max_bytes=max_bytes)
 
-    def get_report(self, api: ReportApi, namespace: str, name: str) -> dict[str, Any]:
+    def get_report(self, api: Resource, namespace: str, name: str) -> dict[str, Any]:
         """Read a report (NotFoundError if there is none)."""
-        return self.api.get(report_resource(api), name, namespace)
+        return self.api.get(api, name, namespace)
 
-    def create_report(self, api: ReportApi, body: dict[str, Any]) -> dict[str, Any]:
+    def create_report(self, api: Resource, body: dict[str, Any]) -> dict[str, Any]:
         """Create a report (ConflictError ``AlreadyExists`` if one exists)."""
-        return self.api.create(report_resource(api), body, body["metadata"].get("namespace"))
+        return self.api.create(api, body, body["metadata"].get("namespace"))
 
-    def replace_report(self, api: ReportApi, body: dict[str, Any]) -> dict[str, Any]:
+    def replace_report(self, api: Resource, body: dict[str, Any]) -> dict[str, Any]:
         """Replace a report; its ``resourceVersion`` is the precondition (ConflictError)."""
-        return self.api.replace(report_resource(api), body, body["metadata"].get("namespace"))
+        return self.api.replace(api, body, body["metadata"].get("namespace"))
 
     def post_event(
         self,

@@ -25,8 +25,8 @@ from netchecks_core.policyreport import (
     ANNOTATION_POD_START_TIME,
     ANNOTATION_POD_UID,
     ANNOTATION_RUN_TIME,
-    ReportApi,
 )
+from netchecks_core.resources import Resource
 
 from netchecks_results.kube import ResultsKube
 from netchecks_results.runs import ProbeRun, parse_time
@@ -60,7 +60,7 @@ def decide(run: ProbeRun, current: dict[str, Any] | None) -> Decision:
 
 
 def publish(
-    kube: ResultsKube, api: ReportApi, desired: dict[str, Any], current: dict[str, Any] | None
+    kube: ResultsKube, api: Resource, desired: dict[str, Any], current: dict[str, Any] | None
 ) -> dict[str, Any]:
     """Create the report, or replace ``current`` with it; returns the object written."""
     if current is None:

@@ -19,8 +19,10 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from netchecks_core.service.errors import GoneError, KubeError, NotFoundError
-from netchecks_core.service.kube import KubeApi, Resource
+from netchecks_core.resources import Resource
+
+from netchecks_service.errors import GoneError, KubeError, NotFoundError
+from netchecks_service.kube import KubeApi
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from typing import Any
 
 
 class ServiceError(Exception):
-    """Base of every error raised by :mod:`netchecks_core.service`."""
+    """Base of every error raised by :mod:`netchecks_service`."""
 
 
 class SettingsError(ServiceError):

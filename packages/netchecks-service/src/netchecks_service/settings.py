@@ -16,8 +16,8 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from netchecks_core.service.errors import SettingsError
-from netchecks_core.service.health import parse_http_addr
+from netchecks_service.errors import SettingsError
+from netchecks_service.health import parse_http_addr
 
 _SA_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
 
