@@ -14,6 +14,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from netchecks_core.errors import NetchecksError
+
 __all__ = [
     "MAX_DEPTH",
     "MAX_NODES",
@@ -33,7 +35,7 @@ MAX_NODES = 1_000_000
 MAX_YAML_ALIASES = 100
 
 
-class DataLimitError(ValueError):
+class DataLimitError(NetchecksError, ValueError):
     """Data is too deep, too big or too aliased to be used."""
 
 

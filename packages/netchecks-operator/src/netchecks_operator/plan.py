@@ -24,8 +24,9 @@ from netchecks_core.validation import check_spec
 
 from netchecks_operator import status as st
 from netchecks_operator.cleanup import removable_runs
+from netchecks_operator.errors import NameTakenError, PodTemplateError
 from netchecks_operator.mounts import missing_objects
-from netchecks_operator.podtemplate import CONFIG_KEY, TemplateError, pod_template
+from netchecks_operator.podtemplate import CONFIG_KEY, pod_template
 from netchecks_operator.settings import OperatorSettings
 from netchecks_operator.sizes import size_problems
 
@@ -80,10 +81,6 @@ class Plan:
     events: list[EventNote] = field(default_factory=list)
     #: Why nothing is created (InvalidSpec), for logs and metrics.
     invalid: list[str] = field(default_factory=list)
-
-
-class NameTakenError(Exception):
-    """A child's name is used by an object this assertion does not own."""
 
 
 def owner_reference(assertion: dict[str, Any]) -> dict[str, Any]:
@@ -259,7 +256,7 @@ def plan(
                 run_timeout=run_timeout(spec),
                 defaults=settings.probe_pod_defaults,
             )
-        except TemplateError as error:
+        except PodTemplateError as error:
             problems.append(str(error))
     config_text = ""
     if spec is not None and template is not None and not problems:
