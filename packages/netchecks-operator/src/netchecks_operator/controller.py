@@ -1,10 +1,10 @@
-"""The control loop: watch events -> work queue -> reconcile -> error policy.
+"""The operator's controller: event handlers, ``reconcile`` and ``error_policy``.
 
 Every event (an assertion, one of its children, its PolicyReport) only puts the
-assertion's key on the queue; workers reconcile keys one at a time per key.
-``reconcile`` never depends on why it was woken: it reads the caches, plans,
-applies. ``error_policy`` picks when to try again. Workers only take keys while
-this replica leads; a periodic resync re-queues everything as a safety net.
+assertion's key on the queue. ``reconcile`` never depends on why it was woken: it
+reads the caches, plans, applies. ``error_policy`` picks when to try again. The loop
+around them (workers gated by leadership, resync, heartbeat, shutdown order) is the
+shared runtime, :mod:`netchecks_service.controller`.
 """
 
 from __future__ import annotations

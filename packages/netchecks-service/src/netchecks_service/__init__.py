@@ -11,9 +11,14 @@ Modules:
   ``EVENTS``, ``LEASES``; ``NETWORK_ASSERTIONS`` and the report APIs are descriptors of
   :mod:`netchecks_core.resources` and :mod:`netchecks_core.policyreport`).
 - :mod:`~netchecks_service.errors`: ``KubeError`` and its kinds (``NotFoundError``,
-  ``ConflictError``, ``InvalidError``, ``GoneError``, ``TransientError``), ``SettingsError``.
+  ``ConflictError``, ``InvalidError``, ``GoneError``, ``TransientError``), ``SettingsError``,
+  and core's retry taxonomy (``PermanentError``, ``TemporaryError``).
 - :mod:`~netchecks_service.informer`: ``Informer`` (list + watch cache with
-  resume, relist on 410, event callbacks, ``synced``), ``object_key``.
+  resume, relist on 410, event callbacks, ``synced``, write-through ``remember``),
+  ``InformerGroup`` (one resource over several namespaces), ``object_key``.
+- :mod:`~netchecks_service.controller`: ``Controller`` (the runtime both services
+  subclass: workers gated by leadership, resync, heartbeat, process -> reconcile ->
+  error_policy) and ``serve_controller`` (start-up and the one shutdown order).
 - :mod:`~netchecks_service.workqueue`: ``WorkQueue`` (de-duplicating keys,
   delayed adds, per-key exponential back-off).
 - :mod:`~netchecks_service.leader`: ``LeaderElector`` on a Lease.

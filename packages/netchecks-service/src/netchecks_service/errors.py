@@ -1,4 +1,4 @@
-"""Errors of the service plumbing: the retry taxonomy, and the Kubernetes adapter's errors
+"""Errors of the service plumbing: bad settings, and the Kubernetes adapter's errors
 translated from the client's ``ApiException``.
 
 ::
