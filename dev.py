@@ -31,6 +31,7 @@ STAMP = VENV / ".netchecks-setup"
 #: Editable installs, with the extras the tests exercise.
 PACKAGES = [
     "packages/netchecks-core[cel]",
+    "packages/netchecks-service",
     "packages/netchecks-probe[postgres]",
     "packages/netchecks-operator",
     "packages/netchecks-results",

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from netchecks_core.service.kube import KubeApi
+from netchecks_service.kube import KubeApi
 
 from tools.harness import ServiceProcess, connect, install_crds
 from tools.kubesim.pytest_plugin import test_settings

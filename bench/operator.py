@@ -13,7 +13,8 @@ import argparse
 import sys
 import time
 
-from netchecks_core.service.kube import CONFIGMAPS, CRONJOBS, NAMESPACES, NETWORK_ASSERTIONS
+from netchecks_core.resources import NETWORK_ASSERTIONS
+from netchecks_service.kube import CONFIGMAPS, CRONJOBS, NAMESPACES
 
 from bench._common import kubesim, requests_by_verb, service
 

@@ -25,14 +25,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from netchecks_core.service.kube import (
+from netchecks_core.policyreport import DEFAULT_REPORT_API
+from netchecks_core.resources import NETWORK_ASSERTIONS, Resource
+from netchecks_service.kube import (
     JOBS,
     NAMESPACES,
-    NETWORK_ASSERTIONS,
     PODS,
     KubeApi,
-    Resource,
-    policy_reports,
 )
 
 from bench._common import kubesim, requests_by_verb, service
@@ -161,7 +160,7 @@ def main() -> int:
             lambda o: (o.get("status") or {}).get("phase") == "Succeeded",
             key=JOB_NAME_LABEL,
         )
-        reports = Watcher(api, policy_reports(), lambda o: True)
+        reports = Watcher(api, DEFAULT_REPORT_API, lambda o: True)
         try:
             with service("netchecks-results", cluster, **env) as results:
                 time.sleep(2)  # leadership

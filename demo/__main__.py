@@ -26,8 +26,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
 
-from netchecks_core.service.errors import KubeError
-from netchecks_core.service.kube import KubeApi
+from netchecks_service.errors import KubeError
+from netchecks_service.kube import KubeApi
 
 from demo import cluster, examples
 from demo.processes import DemoError, Supervisor

@@ -9,14 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from netchecks_core.naming import ANNOTATION_RUN_NOW
-from netchecks_core.service.errors import ConflictError, NotFoundError
-from netchecks_core.service.kube import (
+from netchecks_core.policyreport import DEFAULT_REPORT_API
+from netchecks_core.resources import NETWORK_ASSERTIONS
+from netchecks_service.errors import ConflictError, NotFoundError
+from netchecks_service.kube import (
     CONFIGMAPS,
     NAMESPACES,
-    NETWORK_ASSERTIONS,
     SECRETS,
     KubeApi,
-    policy_reports,
 )
 
 from demo.processes import Child, DemoError, Supervisor
@@ -25,7 +25,7 @@ from tools.harness import BIN, ROOT, connect, service_env
 from tools.targets.processes import free_port
 
 #: The reports the results service writes by default.
-REPORTS = policy_reports()
+REPORTS = DEFAULT_REPORT_API
 #: Namespace of the services' leader-election Leases.
 SYSTEM_NAMESPACE = "netchecks"
 #: The demo's processes talk to each other over loopback only.

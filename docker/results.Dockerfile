@@ -8,9 +8,11 @@ FROM ${PYTHON_IMAGE} AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
 WORKDIR /src
 COPY packages/netchecks-core packages/netchecks-core
+COPY packages/netchecks-service packages/netchecks-service
 COPY packages/netchecks-results packages/netchecks-results
 # Wheels of this repository, then a venv holding them and their declared dependencies only.
-RUN python -m pip wheel --no-deps --wheel-dir /wheels packages/netchecks-core packages/netchecks-results
+RUN python -m pip wheel --no-deps --wheel-dir /wheels packages/netchecks-core packages/netchecks-service \
+    packages/netchecks-results
 RUN python -m venv /opt/netchecks \
  && /opt/netchecks/bin/pip install /wheels/*.whl \
  && /opt/netchecks/bin/pip uninstall --yes pip \

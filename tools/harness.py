@@ -22,14 +22,10 @@ from typing import Any, Self, TypeVar
 
 import httpx
 import yaml
-from netchecks_core.service.errors import ConflictError, KubeError, NotFoundError
-from netchecks_core.service.kube import (
-    CRDS,
-    NETWORK_ASSERTIONS,
-    KubeApi,
-    load_api_client,
-    policy_reports,
-)
+from netchecks_core.policyreport import DEFAULT_REPORT_API, REPORT_APIS
+from netchecks_core.resources import NETWORK_ASSERTIONS
+from netchecks_service.errors import ConflictError, KubeError, NotFoundError
+from netchecks_service.kube import CRDS, KubeApi, load_api_client
 
 from tools import waiting
 from tools.targets.processes import free_port
@@ -86,7 +82,7 @@ def install_crds(api: KubeApi, wait: Callable[..., Any] = wait_for) -> list[str]
         names.append(crd["metadata"]["name"])
         with contextlib.suppress(ConflictError):
             api.create(CRDS, crd)
-    served = (NETWORK_ASSERTIONS, policy_reports(), policy_reports("openreports.io/v1alpha1"))
+    served = (NETWORK_ASSERTIONS, DEFAULT_REPORT_API, REPORT_APIS["openreports.io/v1alpha1"])
 
     def all_served() -> bool:
         try:

@@ -42,10 +42,16 @@ IMAGES = {
         ("netchecks", "netcheck"),
     ),
     "operator": Image(
-        "operator", ("netchecks-core", "netchecks-operator"), {}, ("netchecks-operator",)
+        "operator",
+        ("netchecks-core", "netchecks-service", "netchecks-operator"),
+        {},
+        ("netchecks-operator",),
     ),
     "results": Image(
-        "results", ("netchecks-core", "netchecks-results"), {}, ("netchecks-results",)
+        "results",
+        ("netchecks-core", "netchecks-service", "netchecks-results"),
+        {},
+        ("netchecks-results",),
     ),
 }
 
@@ -63,7 +69,13 @@ def build_wheels(out: Path) -> dict[str, Path]:
     """Wheels of every package (hatchling, no build isolation: nothing is downloaded)."""
     out.mkdir(parents=True, exist_ok=True)
     wheels: dict[str, Path] = {}
-    for package in ("netchecks-core", "netchecks-probe", "netchecks-operator", "netchecks-results"):
+    for package in (
+        "netchecks-core",
+        "netchecks-service",
+        "netchecks-probe",
+        "netchecks-operator",
+        "netchecks-results",
+    ):
         _run(
             sys.executable,
             "-m",

@@ -9,9 +9,9 @@ from typing import Any
 import helm_python as helm
 import pytest
 import yaml
-from netchecks_core.service.settings import load_settings
 from netchecks_operator.settings import OperatorSettings
 from netchecks_results.settings import ResultsSettings
+from netchecks_service.settings import load_settings
 
 from charts.generate import README, SCHEMA, VALUES, documented, leaves
 from tests.chart.helm import CI, ci_values, find, objects, one, render

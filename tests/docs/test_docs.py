@@ -253,7 +253,7 @@ def env_names(settings_cls: Any) -> set[str]:
 @pytest.mark.parametrize(
     ("section", "settings"),
     [
-        ("Settings shared by both services", "netchecks_core.service.settings:ServiceSettings"),
+        ("Settings shared by both services", "netchecks_service.settings:ServiceSettings"),
         ("Operator settings", "netchecks_operator.settings:OperatorSettings"),
         ("Results service settings", "netchecks_results.settings:ResultsSettings"),
     ],
@@ -261,7 +261,7 @@ def env_names(settings_cls: Any) -> set[str]:
 def test_operating_guide_lists_every_setting(section: str, settings: str) -> None:
     import importlib
 
-    from netchecks_core.service.settings import ServiceSettings
+    from netchecks_service.settings import ServiceSettings
 
     module, name = settings.split(":")
     cls = getattr(importlib.import_module(module), name)

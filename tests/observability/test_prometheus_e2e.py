@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
-from netchecks_core.service.logs import KEYS
+from netchecks_service.logs import KEYS
 
 from tests.alerts.rules import prometheus_tool, write_rule_file
 from tests.chart.helm import find, objects

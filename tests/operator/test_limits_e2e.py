@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 from netchecks_core import naming
-from netchecks_core.service.kube import CONFIGMAPS, EVENTS, JOBS, NETWORK_ASSERTIONS, KubeApi
+from netchecks_core.resources import NETWORK_ASSERTIONS
+from netchecks_service.kube import CONFIGMAPS, EVENTS, JOBS, KubeApi
 
 from tools.builders import AssertionBuilder
 from tools.harness import ServiceProcess, wait_for

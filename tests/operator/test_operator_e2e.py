@@ -10,23 +10,23 @@ from typing import Any
 import kubernetes_validate
 import pytest
 from netchecks_core import naming
-from netchecks_core.service.errors import InvalidError
-from netchecks_core.service.kube import (
+from netchecks_core.policyreport import DEFAULT_REPORT_API
+from netchecks_core.resources import NETWORK_ASSERTIONS
+from netchecks_service.errors import InvalidError
+from netchecks_service.kube import (
     CONFIGMAPS,
     CRONJOBS,
     EVENTS,
     JOBS,
     LEASES,
-    NETWORK_ASSERTIONS,
     PODS,
     KubeApi,
-    policy_reports,
 )
 
 from tools.builders import AssertionBuilder
 from tools.harness import ServiceProcess, wait_for
 
-REPORTS = policy_reports()
+REPORTS = DEFAULT_REPORT_API
 pytestmark = pytest.mark.timeout(120)
 
 

@@ -10,8 +10,8 @@ import pytest
 import yaml
 from kubernetes import client
 from netchecks_core.assertion import GROUP, PLURAL, VERSION
-from netchecks_core.service.kube import CONFIGMAPS, CRONJOBS, JOBS, KubeApi
 from netchecks_core.validation import validate_manifest
+from netchecks_service.kube import CONFIGMAPS, CRONJOBS, JOBS, KubeApi
 
 from tests.operator.test_operator_e2e import condition, create, names, reason_is
 from tools.harness import ServiceProcess, wait_for

@@ -131,7 +131,13 @@ def test_dockerignore_admits_only_the_packages_without_their_tests() -> None:
     admitted = {line[1:].rstrip("/") for line in lines if line.startswith("!")}
     assert admitted == {
         f"packages/{p}"
-        for p in ("netchecks-core", "netchecks-probe", "netchecks-operator", "netchecks-results")
+        for p in (
+            "netchecks-core",
+            "netchecks-service",
+            "netchecks-probe",
+            "netchecks-operator",
+            "netchecks-results",
+        )
     }
     assert "**/tests/" in lines
     assert {p.name for p in DOCKER.glob("*.Dockerfile")} == {

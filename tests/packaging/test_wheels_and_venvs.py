@@ -21,6 +21,7 @@ pytestmark = pytest.mark.timeout(900)
 def test_every_package_builds_a_wheel_with_its_console_scripts(wheels: dict[str, Path]) -> None:
     expected = {
         "netchecks-core": set(),
+        "netchecks-service": set(),
         "netchecks-probe": {"netchecks", "netcheck"},
         "netchecks-operator": {"netchecks-operator"},
         "netchecks-results": {"netchecks-results"},
@@ -59,7 +60,9 @@ def test_probe_venv_carries_no_kubernetes_client_and_no_service_stack(
 ) -> None:
     probe = installed_distributions(venvs["probe"])
     assert {"netchecks-core", "netchecks-probe", "psycopg", "cel-python"} <= probe
-    assert not {"kubernetes", "fastapi", "uvicorn", "opentelemetry-sdk"} & probe
+    assert (
+        not {"netchecks-service", "kubernetes", "fastapi", "uvicorn", "opentelemetry-sdk"} & probe
+    )
 
 
 @pytest.mark.parametrize("image", ["operator", "results"])
@@ -67,7 +70,13 @@ def test_service_venvs_have_their_service_stack_and_no_probe(
     image: str, venvs: dict[str, Path]
 ) -> None:
     found = installed_distributions(venvs[image])
-    assert {"netchecks-core", f"netchecks-{image}", "kubernetes", "uvicorn"} <= found
+    assert {
+        "netchecks-core",
+        "netchecks-service",
+        f"netchecks-{image}",
+        "kubernetes",
+        "uvicorn",
+    } <= found
     assert not {"netchecks-probe", "psycopg", "pip"} & found
 
 

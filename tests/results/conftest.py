@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from kubernetes import client
-from netchecks_core.service.kube import KubeApi
+from netchecks_service.kube import KubeApi
 
 from tests.e2e_cluster import *  # noqa: F403 - kubesim or a real cluster (NETCHECKS_E2E_KUBECONFIG)
 from tests.results.harness import Cluster

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 
 import pytest
-from netchecks_core.service.kube import KubeApi, load_api_client
+from netchecks_service.kube import KubeApi, load_api_client
 
 from tools.kubesim import KubeSim
 from tools.kubesim.pytest_plugin import *  # noqa: F403 - kubesim's fixtures

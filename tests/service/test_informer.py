@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 import yaml
-from netchecks_core.service.informer import Informer
-from netchecks_core.service.kube import CONFIGMAPS, CRDS, KubeApi, Resource
+from netchecks_core.resources import Resource
+from netchecks_service.informer import Informer
+from netchecks_service.kube import CONFIGMAPS, CRDS, KubeApi
 
 from tools.kubesim import KubeSim
 from tools.kubesim.testing import wait_for
@@ -143,7 +144,7 @@ def test_an_optional_resource_is_synced_empty_and_picked_up_once_its_crd_appears
 
 
 def _created(api: KubeApi, body: dict[str, Any]) -> bool:
-    from netchecks_core.service.errors import NotFoundError
+    from netchecks_service.errors import NotFoundError
 
     try:
         api.create(NETWORK_ASSERTIONS, body, "default")

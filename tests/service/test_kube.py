@@ -12,7 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from netchecks_core.service.errors import (
+from netchecks_core.resources import Resource
+from netchecks_service.errors import (
     ConflictError,
     GoneError,
     InvalidError,
@@ -20,8 +21,8 @@ from netchecks_core.service.errors import (
     NotFoundError,
     TransientError,
 )
-from netchecks_core.service.kube import CONFIGMAPS, PODS, KubeApi, Resource
-from netchecks_core.service.telemetry import prometheus_text, setup_metrics
+from netchecks_service.kube import CONFIGMAPS, PODS, KubeApi
+from netchecks_service.telemetry import prometheus_text, setup_metrics
 from prometheus_client.parser import text_string_to_metric_families
 
 from tools.kubesim import KubeSim

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from netchecks_core.service.kube import LEASES, KubeApi
-from netchecks_core.service.leader import LeaderElector
+from netchecks_service.kube import LEASES, KubeApi
+from netchecks_service.leader import LeaderElector
 
 from tools.kubesim.faults import Faults
 from tools.kubesim.testing import wait_for
@@ -121,7 +121,7 @@ def test_a_deleted_lease_is_recreated_by_its_leader_which_keeps_leading(
 
 
 def _lease(kube: KubeApi, namespace: str) -> dict[str, Any] | None:
-    from netchecks_core.service.errors import NotFoundError
+    from netchecks_service.errors import NotFoundError
 
     try:
         return kube.get(LEASES, "lock", namespace)

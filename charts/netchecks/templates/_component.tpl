@@ -124,7 +124,7 @@ data:
   {{- include (printf "netchecks.%s.settings" .component) .root | nindent 2 }}
 {{- end -}}
 
-{{/* Settings every service reads (netchecks_core.service.settings). */}}
+{{/* Settings every service reads (netchecks_service.settings). */}}
 {{- define "netchecks.commonSettings" -}}
 {{- $values := index .root.Values .component -}}
 NETCHECKS_HTTP_ADDR: "0.0.0.0:8080"

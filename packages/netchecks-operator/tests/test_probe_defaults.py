@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from netchecks_core.service.errors import SettingsError
-from netchecks_core.service.settings import load_settings
 from netchecks_operator.plan import Observed, plan
 from netchecks_operator.podtemplate import PROBE_CONTAINER
 from netchecks_operator.settings import OperatorSettings
+from netchecks_service.errors import SettingsError
+from netchecks_service.settings import load_settings
 
 from tools.builders import AssertionBuilder
 

@@ -6,13 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from netchecks_core.policyreport import WG_V1ALPHA2, WG_V1BETA1
-from netchecks_core.service.errors import SettingsError
-from netchecks_core.service.settings import load_settings
 from netchecks_results.events import outcome_event
 from netchecks_results.publish import decide
 from netchecks_results.report import build_policy_report
 from netchecks_results.runs import ProbeRun, RunFailure, probe_run
 from netchecks_results.settings import ResultsSettings
+from netchecks_service.errors import SettingsError
+from netchecks_service.settings import load_settings
 
 from tools.builders import AssertionBuilder, probe_job, probe_pod
 

@@ -21,9 +21,10 @@ from netchecks_core.policyreport import (
     WG_V1ALPHA2,
     WG_V1BETA1,
     PolicyReport,
-    ReportApi,
+    has_report_source,
 )
 from netchecks_core.probe_output import ProbeOutput
+from netchecks_core.resources import Resource
 from netchecks_results.parse import ParseFailure, parse_log
 from netchecks_results.report import (
     ReportLimits,
@@ -52,7 +53,7 @@ def _strict(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
-def crd_schema(api: ReportApi) -> dict[str, Any]:
+def crd_schema(api: Resource) -> dict[str, Any]:
     path = CRDS / f"{api.group}_{api.plural}.yaml"
     crd = yaml.safe_load(path.read_text())
     assert crd["spec"]["names"]["kind"] == api.kind
@@ -65,7 +66,7 @@ def build(
     assertion: dict[str, Any],
     log: str,
     *,
-    api: ReportApi = WG_V1ALPHA2,
+    api: Resource = WG_V1ALPHA2,
     limits: ReportLimits | None = None,
     pod: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
@@ -277,12 +278,12 @@ def test_report_marks_the_run_it_shows() -> None:
 
 
 @pytest.mark.parametrize("api", list(REPORT_APIS.values()), ids=lambda api: api.api_version)
-def test_report_validates_against_each_api_crd(api: ReportApi) -> None:
+def test_report_validates_against_each_api_crd(api: Resource) -> None:
     a = three_rules().with_severity("critical").with_controls("c1").stored()
     report = build(a, output_document({"resolve": "pass", "port": "fail"}), api=api)
     assert report["apiVersion"] == api.api_version
     assert report["kind"] == api.kind
-    if api.has_report_source:
+    if has_report_source(api):
         assert report["source"] == "netchecks"
         assert report["configuration"] == {"limits": {"maxResults": 500}}
     else:

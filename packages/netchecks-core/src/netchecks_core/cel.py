@@ -49,6 +49,7 @@ from celpy import celtypes
 from celpy.celparser import CELParseError, CELParser
 from celpy.evaluation import CELEvalError, CELUnsupportedError, Evaluator
 
+from netchecks_core.errors import NetchecksError
 from netchecks_core.limits import DataLimitError, check_shape, load_json, load_yaml
 
 __all__ = [
@@ -69,7 +70,7 @@ __all__ = [
 ]
 
 
-class CelError(Exception):
+class CelError(NetchecksError):
     """Base of the CEL errors; ``expression`` is the CEL text concerned."""
 
     def __init__(self, expression: str, message: str) -> None:

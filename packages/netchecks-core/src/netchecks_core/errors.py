@@ -1,4 +1,21 @@
-"""Turning pydantic validation errors into messages people can act on."""
+"""The error tree of netchecks_core, the retry taxonomy, and validation messages people can act on.
+
+::
+
+    NetchecksError             root of every error raised by netchecks_core
+    ├── CelError               a CEL expression (``expression``) failed (netchecks_core.cel)
+    │   ├── CelSyntaxError     it does not parse
+    │   └── CelEvaluationError it failed while evaluating
+    │       └── CelBudgetError it went over its time or size budget
+    ├── DataLimitError         data too deep, too big or too aliased (also a ValueError)
+    ├── TemplateError          a ``{{ }}`` template could not be rendered (also a ValueError)
+    ├── PermanentError         retrying will not fix it soon (a name taken, an object refused)
+    └── TemporaryError         worth retrying after ``delay`` seconds at the earliest
+
+:class:`PermanentError` and :class:`TemporaryError` are the retry taxonomy the services'
+``error_policy`` switches on (kopf's split): an error of any package joins it by deriving
+from its package's root and from one of the two.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +26,30 @@ from typing import Any
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
+
+
+class NetchecksError(Exception):
+    """Root of every error raised by :mod:`netchecks_core`."""
+
+
+class PermanentError(NetchecksError):
+    """Retrying will not fix this soon: show it now, retry slowly (someone may fix it)."""
+
+
+class TemporaryError(NetchecksError):
+    """Worth retrying, after :attr:`delay` seconds at the earliest."""
+
+    #: Seconds to wait at least before retrying (None: no floor).
+    retry_after: float | None = None
+
+    def __init__(self, message: str = "", delay: float = 0.0) -> None:
+        super().__init__(message)
+        self.retry_after = delay
+
+    @property
+    def delay(self) -> float:
+        """The earliest retry, in seconds (0: as soon as the back-off allows)."""
+        return self.retry_after or 0.0
 
 
 def field_path(loc: Sequence[int | str], prefix: str = "") -> str:

@@ -14,6 +14,7 @@ import json
 from typing import Any
 
 from netchecks_core.depth import MAX_DEPTH, exceeded
+from netchecks_core.errors import NetchecksError
 
 __all__ = [
     "MAX_DEPTH",
@@ -32,7 +33,7 @@ MAX_NODES = 1_000_000
 MAX_YAML_ALIASES = 100
 
 
-class DataLimitError(ValueError):
+class DataLimitError(NetchecksError, ValueError):
     """Data is too deep, too big or too aliased to be used."""
 
 

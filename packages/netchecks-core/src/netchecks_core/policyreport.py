@@ -13,7 +13,6 @@ The results service is the only writer of these objects; the operator reads them
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -21,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from netchecks_core.assertion import Summary
+from netchecks_core.resources import Resource
 
 ResultStatus = Literal["pass", "fail", "warn", "error", "skip"]
 Severity = Literal["critical", "high", "medium", "low", "info"]
@@ -60,39 +60,30 @@ ANNOTATION_LAST_RESULT_TIME = "netchecks.io/last-result-time"
 ANNOTATION_TRUNCATED = "netchecks.io/truncated"
 
 
-@dataclass(frozen=True)
-class ReportApi:
-    """Where a kind of report lives in the API: group, version, kind and plural."""
-
-    group: str
-    version: str
-    kind: str
-    plural: str
-    namespaced: bool
-    #: The API has top-level ``source`` and ``configuration`` (v1beta1, openreports).
-    has_report_source: bool
-
-    @property
-    def api_version(self) -> str:
-        """``group/version``."""
-        return f"{self.group}/{self.version}"
-
-
-WG_V1ALPHA2 = ReportApi("wgpolicyk8s.io", "v1alpha2", "PolicyReport", "policyreports", True, False)
-WG_V1BETA1 = ReportApi("wgpolicyk8s.io", "v1beta1", "PolicyReport", "policyreports", True, True)
-OPENREPORTS_V1ALPHA1 = ReportApi("openreports.io", "v1alpha1", "Report", "reports", True, True)
-WG_CLUSTER_V1ALPHA2 = ReportApi(
-    "wgpolicyk8s.io", "v1alpha2", "ClusterPolicyReport", "clusterpolicyreports", False, False
+WG_V1ALPHA2 = Resource("wgpolicyk8s.io", "v1alpha2", "policyreports", "PolicyReport")
+WG_V1BETA1 = Resource("wgpolicyk8s.io", "v1beta1", "policyreports", "PolicyReport")
+OPENREPORTS_V1ALPHA1 = Resource("openreports.io", "v1alpha1", "reports", "Report")
+WG_CLUSTER_V1ALPHA2 = Resource(
+    "wgpolicyk8s.io", "v1alpha2", "clusterpolicyreports", "ClusterPolicyReport", False
 )
-WG_CLUSTER_V1BETA1 = ReportApi(
-    "wgpolicyk8s.io", "v1beta1", "ClusterPolicyReport", "clusterpolicyreports", False, True
+WG_CLUSTER_V1BETA1 = Resource(
+    "wgpolicyk8s.io", "v1beta1", "clusterpolicyreports", "ClusterPolicyReport", False
 )
-OPENREPORTS_CLUSTER_V1ALPHA1 = ReportApi(
-    "openreports.io", "v1alpha1", "ClusterReport", "clusterreports", False, True
+OPENREPORTS_CLUSTER_V1ALPHA1 = Resource(
+    "openreports.io", "v1alpha1", "clusterreports", "ClusterReport", False
 )
+#: The report APIs without top-level ``source`` and ``configuration`` (the others,
+#: v1beta1 and openreports.io, have them).
+_WITHOUT_REPORT_SOURCE = frozenset({WG_V1ALPHA2, WG_CLUSTER_V1ALPHA2})
+
+
+def has_report_source(api: Resource) -> bool:
+    """Whether the report API has top-level ``source`` and ``configuration``."""
+    return api not in _WITHOUT_REPORT_SOURCE
+
 
 #: The namespaced report APIs a producer can write, by ``apiVersion``.
-REPORT_APIS: dict[str, ReportApi] = {
+REPORT_APIS: dict[str, Resource] = {
     api.api_version: api for api in (WG_V1ALPHA2, WG_V1BETA1, OPENREPORTS_V1ALPHA1)
 }
 #: What Policy Reporter and most consumers read.
@@ -206,12 +197,12 @@ class PolicyReport(_Model):
     summary: Summary = Field(default_factory=Summary)
     results: list[ReportResult] = Field(default_factory=list)
 
-    def to_api(self, api: ReportApi) -> dict[str, Any]:
+    def to_api(self, api: Resource) -> dict[str, Any]:
         """The JSON object to send for ``api``: fields it lacks are left out."""
         body = self.model_dump(mode="json", exclude_none=True, by_alias=True)
         body["apiVersion"] = api.api_version
         body["kind"] = api.kind
-        if not api.has_report_source:
+        if not has_report_source(api):
             body.pop("source", None)
             body.pop("configuration", None)
         return body
@@ -225,7 +216,7 @@ class PolicyReport(_Model):
 
 
 def build_report(
-    api: ReportApi,
+    api: Resource,
     *,
     name: str,
     namespace: str | None,

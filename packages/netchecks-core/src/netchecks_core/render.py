@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from netchecks_core import cel
-from netchecks_core.errors import key_path
+from netchecks_core.errors import NetchecksError, key_path
 from netchecks_core.templates import TEMPLATE_RE, has_template, whole_template
 
 __all__ = [
@@ -38,7 +38,7 @@ __all__ = [
 MAX_RENDER_SECONDS = 3.0
 
 
-class TemplateError(ValueError):
+class TemplateError(NetchecksError, ValueError):
     """A template could not be rendered; ``where`` is the path of the value holding it."""
 
     def __init__(self, where: str, expression: str, reason: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from netchecks_core.service.runtime import parse_command_line
+from netchecks_service.runtime import parse_command_line
 
 from netchecks_operator import __version__
 from netchecks_operator.app import run

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from netchecks_core.service.errors import KubeError
+from netchecks_service.errors import KubeError
 
 from netchecks_operator import metrics
 from netchecks_operator.events import EventRecorder

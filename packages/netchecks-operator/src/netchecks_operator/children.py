@@ -15,7 +15,8 @@ from netchecks_core import naming
 from netchecks_core.assertion import API_VERSION, KIND
 from netchecks_core.meta import annotations_of, labels_of, metadata_of
 
-from netchecks_operator.plan_model import Action, ChildKind, NameTakenError, Plan
+from netchecks_operator.errors import NameTakenError
+from netchecks_operator.plan_model import Action, ChildKind, Plan
 from netchecks_operator.podtemplate import CONFIG_KEY
 
 #: On Jobs the operator makes: ``once`` (one per spec generation) or ``now`` (run-now).

@@ -1,34 +1,30 @@
-"""The control loop: watch events -> work queue -> reconcile -> error policy.
+"""The operator's controller: event handlers, ``reconcile`` and ``error_policy``.
 
 Every event (an assertion, one of its children, its PolicyReport) only puts the
-assertion's key on the queue; workers reconcile keys one at a time per key.
-``reconcile`` never depends on why it was woken: it reads the caches, plans,
-applies. ``error_policy`` picks when to try again. Workers only take keys while
-this replica leads; a periodic resync re-queues everything as a safety net.
+assertion's key on the queue. ``reconcile`` never depends on why it was woken: it
+reads the caches, plans, applies. ``error_policy`` picks when to try again. The loop
+around them (workers gated by leadership, resync, heartbeat, shutdown order) is the
+shared runtime, :mod:`netchecks_service.controller`.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from netchecks_core import naming
 from netchecks_core.assertion import KIND
-from netchecks_core.service.errors import ConflictError, InvalidError, KubeError, TransientError
-from netchecks_core.service.health import Heartbeat
-from netchecks_core.service.informer import ObjectKey
-from netchecks_core.service.logs import object_context
-from netchecks_core.service.workqueue import WorkQueue
+from netchecks_service.controller import Controller
+from netchecks_service.errors import KubeError, PermanentError, TemporaryError
+from netchecks_service.informer import ObjectKey
 from opentelemetry.metrics import CallbackOptions, Observation
 
 from netchecks_operator import metrics
 from netchecks_operator.apply import apply_plan, record_event, write_status
 from netchecks_operator.events import EventRecorder
 from netchecks_operator.kube import Cluster
-from netchecks_operator.plan import EventNote, NameTakenError, error_status, plan
+from netchecks_operator.plan import EventNote, error_status, plan
 from netchecks_operator.schedule import expected_interval
 from netchecks_operator.settings import OperatorSettings
 from netchecks_operator.status import (
@@ -57,8 +53,8 @@ def owner_key(obj: dict[str, Any]) -> ObjectKey | None:
     return (namespace, name) if name else None
 
 
-class Controller:
-    """Queue, workers, resync and leadership gating around :func:`reconcile`."""
+class OperatorController(Controller[ObjectKey]):
+    """The operator's event handlers, :meth:`reconcile` and :meth:`error_policy`."""
 
     def __init__(
         self,
@@ -67,17 +63,17 @@ class Controller:
         events: EventRecorder | None = None,
         clock: Callable[[], str] = now_rfc3339,
     ) -> None:
+        super().__init__(
+            workers=settings.workers,
+            resync_period=settings.resync_period,
+            base_delay=0.1,
+            max_delay=300.0,
+            heartbeat_max_age=60.0,
+        )
         self.settings = settings
         self.cluster = cluster
         self.events = events or EventRecorder(cluster.record_event, settings.identity)
         self.clock = clock
-        self.queue: WorkQueue[ObjectKey] = WorkQueue(base_delay=0.1, max_delay=300.0)
-        self.leading = threading.Event()
-        self.stop = threading.Event()
-        self.heartbeat = Heartbeat(max_age=60.0)
-        self._threads: list[threading.Thread] = []
-        self._busy = 0
-        self._busy_lock = threading.Lock()
         cluster.on_events("assertions", self._on_assertion)
         for kind in ("configmaps", "cronjobs", "jobs", "reports"):
             cluster.on_events(kind, self._on_child)
@@ -126,87 +122,16 @@ class Controller:
         if key is not None:
             self.queue.add(key)
 
-    def enqueue_all(self) -> None:
-        """Queue every cached assertion (on leadership and at each resync)."""
+    def keys(self) -> Iterable[ObjectKey]:
+        """Every cached assertion."""
         for assertion in self.cluster.assertions():
             meta = assertion["metadata"]
-            self.queue.add((meta["namespace"], meta["name"]))
+            yield (meta["namespace"], meta["name"])
 
-    # -- leadership ------------------------------------------------------------------------
-
-    def start_leading(self) -> None:
-        """This replica now leads: work through every assertion."""
-        self.leading.set()
-        self.enqueue_all()
-
-    def stop_leading(self) -> None:
-        """Another replica leads (or this one stops): take no more keys."""
-        self.leading.clear()
-
-    # -- running ---------------------------------------------------------------------------
-
-    def start(self) -> None:
-        """Start the workers and the resync loop."""
-        for index in range(self.settings.workers):
-            thread = threading.Thread(target=self._work, name=f"worker-{index}", daemon=True)
-            thread.start()
-            self._threads.append(thread)
-        resync = threading.Thread(target=self._resync, name="resync", daemon=True)
-        resync.start()
-        self._threads.append(resync)
-
-    def shutdown(self, timeout: float = 10.0) -> None:
-        """Stop taking keys and wait for reconciles in progress to finish."""
-        self.stop.set()
-        self.queue.shutdown()
-        deadline = time.monotonic() + timeout
-        for thread in self._threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
-
-    def alive(self) -> bool:
-        """Liveness: the workers' loop turns (or is busy with a reconcile)."""
-        return self.heartbeat.fresh() or self._busy > 0
-
-    def _resync(self) -> None:
-        while not self.stop.wait(self.settings.resync_period):
-            if self.leading.is_set():
-                self.enqueue_all()
-
-    def _work(self) -> None:
-        while not self.stop.is_set():
-            self.heartbeat.beat()
-            if not self.leading.wait(1.0):
-                continue
-            key = self.queue.get(timeout=1.0)
-            if key is None:
-                continue
-            with self._busy_lock:
-                self._busy += 1
-            try:
-                if self.leading.is_set():
-                    self.process(key)
-                else:
-                    self.queue.add(key)  # picked up again once this replica leads
-            finally:
-                with self._busy_lock:
-                    self._busy -= 1
-                self.queue.done(key)
-
-    def process(self, key: ObjectKey) -> None:
-        """Reconcile one key; on failure, let :meth:`error_policy` schedule the retry."""
-        start = time.perf_counter()
-        result, reason = "ok", ""
-        with object_context(*key):
-            try:
-                reason = self.reconcile(key)
-                self.queue.forget(key)
-            except Exception as error:  # noqa: BLE001 - the loop boundary: every failure is retried
-                result, reason = "error", type(error).__name__
-                delay = self.error_policy(key, error)
-                log.warning("reconcile failed (%s); retrying in %.2fs", error, delay)
-            finally:
-                metrics.reconciles.add(1, {"result": result, "reason": reason})
-                metrics.reconcile_duration.record(time.perf_counter() - start)
+    def processed(self, key: ObjectKey, result: str, reason: str, seconds: float) -> None:
+        """Count the reconcile and its duration."""
+        metrics.reconciles.add(1, {"result": result, "reason": reason})
+        metrics.reconcile_duration.record(seconds)
 
     def reconcile(self, key: ObjectKey) -> str:
         """Bring one assertion's children and status in line; returns the outcome's reason."""
@@ -224,17 +149,22 @@ class Controller:
         return str((condition or {}).get("reason") or "")
 
     def error_policy(self, key: ObjectKey, error: Exception) -> float:
-        """Schedule the retry of a failed key; returns the delay. Shows lasting errors in status."""
-        if isinstance(error, ConflictError | TransientError):
-            retry_after = error.retry_after or 0.0
-            delay = self.queue.add_rate_limited(key, at_least=retry_after)
-        elif isinstance(error, NameTakenError | InvalidError):
+        """Schedule the retry of a failed key; returns the delay. Shows lasting errors in status.
+
+        A :class:`TemporaryError` is retried after its delay at the earliest; a
+        :class:`PermanentError` (a name taken, an object refused) is shown in status at once
+        and retried slowly, in case someone fixes it; anything else backs off, and is shown
+        after :data:`FAILURES_BEFORE_STATUS` failures in a row.
+        """
+        if isinstance(error, TemporaryError):
+            delay = self.queue.add_rate_limited(key, at_least=error.delay)
+        elif isinstance(error, PermanentError):
             delay = self.queue.add_rate_limited(key, at_least=SLOW_RETRY)
         else:
             if not isinstance(error, KubeError):
                 log.error("unexpected error", exc_info=error)
             delay = self.queue.add_rate_limited(key)
-        lasting = isinstance(error, NameTakenError | InvalidError)
+        lasting = isinstance(error, PermanentError)
         if lasting or self.queue.failures(key) >= FAILURES_BEFORE_STATUS:
             self._show_error(key, error)
         return delay

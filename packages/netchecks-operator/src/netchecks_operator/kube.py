@@ -1,7 +1,7 @@
 """Cluster access of the operator: the API client, the caches (informers), and the writes.
 
 The only module of this package that talks to the Kubernetes API (through
-:mod:`netchecks_core.service.kube`, the only importer of the client). Reads
+:mod:`netchecks_service.kube`, the only importer of the client). Reads
 come from the caches; every write goes through :class:`Cluster` and is put
 back into the cache, so a following reconcile sees it without a GET.
 """
@@ -15,22 +15,22 @@ from typing import Any
 
 from netchecks_core import naming
 from netchecks_core.meta import labels_of, metadata_of
-from netchecks_core.service.errors import ConflictError, NotFoundError
-from netchecks_core.service.informer import Informer
-from netchecks_core.service.kube import (
+from netchecks_core.policyreport import REPORT_APIS
+from netchecks_core.resources import NETWORK_ASSERTIONS, Resource
+from netchecks_service.errors import ConflictError, NotFoundError
+from netchecks_service.informer import InformerGroup
+from netchecks_service.kube import (
     CONFIGMAPS,
     CRONJOBS,
     EVENTS,
     JOBS,
-    NETWORK_ASSERTIONS,
     KubeApi,
-    Resource,
     load_api_client,
-    policy_reports,
 )
 
+from netchecks_operator.errors import NameTakenError
 from netchecks_operator.mounts import MOUNT_FAILURE_SELECTOR, pod_of_job
-from netchecks_operator.plan import Action, NameTakenError, Observed, owned_by
+from netchecks_operator.plan import Action, Observed, owned_by
 from netchecks_operator.settings import OperatorSettings
 
 log = logging.getLogger(__name__)
@@ -47,9 +47,8 @@ class Cluster:
         self.settings = settings
         self.api = api or KubeApi(load_api_client(settings.kubeconfig))
         self.stop = threading.Event()
-        self.reports = policy_reports(settings.policy_report_api_version)
-        namespaces: list[str | None] = list(settings.namespaces) or [None]
-        self.informers: dict[str, list[Informer]] = {}
+        self.reports = REPORT_APIS[settings.policy_report_api_version]
+        self.informers: dict[str, InformerGroup] = {}
         for kind, resource, selector, fields, optional in (
             ("assertions", NETWORK_ASSERTIONS, None, None, False),
             ("configmaps", CONFIGMAPS, naming.OPERATOR_SELECTOR, None, False),
@@ -59,36 +58,22 @@ class Cluster:
             # Why a probe Pod cannot start; see mounts.py (no read access to Secrets).
             ("mountfailures", EVENTS, None, MOUNT_FAILURE_SELECTOR, False),
         ):
-            self.informers[kind] = [
-                Informer(
-                    self.api,
-                    resource,
-                    namespace=ns,
-                    label_selector=selector,
-                    field_selector=fields,
-                    watch_timeout=settings.watch_timeout,
-                    stop=self.stop,
-                    optional=optional,
-                )
-                for ns in namespaces
-            ]
+            self.informers[kind] = InformerGroup(
+                self.api,
+                resource,
+                settings.namespaces,
+                stop=self.stop,
+                label_selector=selector,
+                field_selector=fields,
+                watch_timeout=settings.watch_timeout,
+                optional=optional,
+            )
 
     # -- running ---------------------------------------------------------------------------
 
     def on_events(self, kind: str, handler: Handler) -> None:
         """Call ``handler(event_type, obj)`` for every event of one kind of informer."""
-        for informer in self.informers[kind]:
-            informer.handlers.append(handler)
-
-    def start(self) -> None:
-        """Start every informer."""
-        for informers in self.informers.values():
-            for informer in informers:
-                informer.start()
-
-    def synced(self) -> bool:
-        """Whether every informer has listed once."""
-        return all(i.synced.is_set() for group in self.informers.values() for i in group)
+        self.informers[kind].add_handler(handler)
 
     def close(self) -> None:
         """Stop the informers."""
@@ -96,27 +81,19 @@ class Cluster:
 
     # -- reads (cache only) ------------------------------------------------------------------
 
-    def _informer(self, kind: str, namespace: str) -> Informer:
-        group = self.informers[kind]
-        if len(group) == 1:
-            return group[0]
-        return next(i for i in group if i.namespace == namespace)
-
     def assertion(self, namespace: str, name: str) -> dict[str, Any] | None:
         """The cached assertion."""
-        return self._informer("assertions", namespace).get(namespace, name)
+        return self.informers["assertions"].get(namespace, name)
 
     def assertions(self) -> list[dict[str, Any]]:
         """Every cached assertion."""
-        return [a for i in self.informers["assertions"] for a in i.items()]
+        return self.informers["assertions"].items()
 
     def cronjob(self, assertion: dict[str, Any]) -> dict[str, Any] | None:
         """The cached CronJob of a scheduled assertion (None: there is none of ours)."""
         meta = assertion["metadata"]
         namespace = meta["namespace"]
-        cronjob = self._informer("cronjobs", namespace).get(
-            namespace, naming.cronjob_name(meta["name"])
-        )
+        cronjob = self.informers["cronjobs"].get(namespace, naming.cronjob_name(meta["name"]))
         labels = labels_of(cronjob)
         return cronjob if labels.get(naming.LABEL_ASSERTION_UID) == meta.get("uid") else None
 
@@ -126,27 +103,21 @@ class Cluster:
         namespace, name, uid = meta["namespace"], meta["name"], meta["uid"]
         jobs = [
             job
-            for job in self._informer("jobs", namespace).items()
-            if job["metadata"].get("namespace") == namespace
-            and (job["metadata"].get("labels") or {}).get(naming.LABEL_ASSERTION_UID) == uid
+            for job in self.informers["jobs"].items(namespace)
+            if (job["metadata"].get("labels") or {}).get(naming.LABEL_ASSERTION_UID) == uid
         ]
-        report = self._informer("reports", namespace).get(
-            namespace, naming.policy_report_name(name)
-        )
+        report = self.informers["reports"].get(namespace, naming.policy_report_name(name))
         if report is not None and not _about(report, uid):
             report = None
         failures = [
             (str(e["involvedObject"].get("name") or ""), str(e.get("message") or ""))
-            for e in self._informer("mountfailures", namespace).items()
-            if e["metadata"].get("namespace") == namespace
+            for e in self.informers["mountfailures"].items(namespace)
         ]
         return Observed(
             assertion=assertion,
             mount_failures=failures,
-            configmap=self._informer("configmaps", namespace).get(
-                namespace, naming.configmap_name(name)
-            ),
-            cronjob=self._informer("cronjobs", namespace).get(namespace, naming.cronjob_name(name)),
+            configmap=self.informers["configmaps"].get(namespace, naming.configmap_name(name)),
+            cronjob=self.informers["cronjobs"].get(namespace, naming.cronjob_name(name)),
             jobs=jobs,
             report=report,
         )
@@ -156,9 +127,8 @@ class Cluster:
         return next(
             (
                 job
-                for job in self._informer("jobs", namespace).items()
-                if job["metadata"].get("namespace") == namespace
-                and pod_of_job(pod_name, job["metadata"]["name"])
+                for job in self.informers["jobs"].items(namespace)
+                if pod_of_job(pod_name, job["metadata"]["name"])
             ),
             None,
         )
@@ -168,10 +138,9 @@ class Cluster:
     def apply(self, namespace: str, action: Action) -> None:
         """Make one planned write and keep the cache current."""
         resource = KINDS[action.kind]
-        informer = self._informer(
-            {"ConfigMap": "configmaps", "CronJob": "cronjobs", "Job": "jobs"}[action.kind],
-            namespace,
-        )
+        informer = self.informers[
+            {"ConfigMap": "configmaps", "CronJob": "cronjobs", "Job": "jobs"}[action.kind]
+        ]
         if action.verb == "delete":
             try:
                 self.api.delete(resource, action.name, namespace, uid=action.uid)
@@ -210,7 +179,7 @@ class Cluster:
         written = self.api.patch(
             NETWORK_ASSERTIONS, meta["name"], body, meta["namespace"], sub="status"
         )
-        self._informer("assertions", meta["namespace"]).remember(written)
+        self.informers["assertions"].remember(written)
 
     def record_event(self, body: dict[str, Any], namespace: str) -> None:
         """Create a core/v1 Event."""

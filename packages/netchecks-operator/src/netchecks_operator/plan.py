@@ -37,16 +37,16 @@ from netchecks_operator.children import (
 )
 from netchecks_operator.cleanup import removable_runs
 from netchecks_operator.deadline import run_deadline, run_timeout
+from netchecks_operator.errors import NameTakenError, PodTemplateError
 from netchecks_operator.mounts import missing_objects
 from netchecks_operator.plan_model import (
     Action,
     EventNote,
-    NameTakenError,
     Observed,
     Plan,
     PlanSettings,
 )
-from netchecks_operator.podtemplate import TemplateError, pod_template
+from netchecks_operator.podtemplate import pod_template
 from netchecks_operator.sizes import size_problems
 from netchecks_operator.status import error_status, status_changed
 
@@ -135,7 +135,7 @@ def _probe(assertion: dict[str, Any], settings: PlanSettings) -> _Probe | list[s
             run_timeout=run_timeout(spec),
             defaults=settings.probe_pod_defaults,
         )
-    except TemplateError as error:
+    except PodTemplateError as error:
         return [str(error)]
     config_text = json.dumps(probe_config_from_spec(spec), sort_keys=True, separators=(",", ":"))
     problems = size_problems(config_text, template)

@@ -74,7 +74,3 @@ class Plan:
     events: list[EventNote] = field(default_factory=list)
     #: Why nothing is created (InvalidSpec), for logs and metrics.
     invalid: list[str] = field(default_factory=list)
-
-
-class NameTakenError(Exception):
-    """A child's name is used by an object this assertion does not own."""

@@ -18,6 +18,8 @@ from netchecks_core import naming
 from netchecks_core.assertion import AssertionContext
 from netchecks_core.convert import context_mount_path
 
+from netchecks_operator.errors import PodTemplateError
+
 PROBE_CONTAINER = "probe"
 CONFIG_VOLUME = "netchecks-config"
 CONFIG_DIR = "/netcheck"
@@ -42,10 +44,6 @@ MERGE_KEYS: dict[str, str] = {
     "resourceClaims": "name",
     "topologySpreadConstraints": "topologyKey",
 }
-
-
-class TemplateError(ValueError):
-    """``spec.template`` cannot be applied (its shape is wrong)."""
 
 
 def strategic_merge(base: Any, override: Any, field: str = "") -> Any:
@@ -128,7 +126,7 @@ def pod_template(
     run_timeout: int,
     defaults: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The probe Pod template of an assertion. Raises :class:`TemplateError` on bad overrides.
+    """The probe Pod template of an assertion. Raises :class:`PodTemplateError` on bad overrides.
 
     ``run_timeout`` (seconds) is the probe's ``--run-timeout``. ``defaults`` (the
     operator's probe Pod defaults) merge over the locked-down base and under the
@@ -221,13 +219,13 @@ def _merge_overrides(merged: dict[str, Any], overrides: dict[str, Any]) -> dict[
     """The assertion's ``spec.template`` merged over ``merged``; refuses what is no template."""
     unknown = sorted(set(overrides) - {"metadata", "spec"})
     if unknown:
-        raise TemplateError(
+        raise PodTemplateError(
             f"spec.template: unknown field(s) {', '.join(unknown)} "
             "(a Pod template has metadata and spec)"
         )
     for part in ("metadata", "spec"):
         if part in overrides and not isinstance(overrides[part], dict | type(None)):
-            raise TemplateError(f"spec.template.{part}: must be an object")
+            raise PodTemplateError(f"spec.template.{part}: must be an object")
     merged = strategic_merge(merged, overrides)
     asks_for_account = bool((overrides.get("spec") or {}).get("serviceAccountName"))
     if asks_for_account and "automountServiceAccountToken" not in (overrides.get("spec") or {}):
@@ -256,12 +254,12 @@ def _lock(
     spec["restartPolicy"] = "Never"
     containers = spec.get("containers")
     if not isinstance(containers, list):
-        raise TemplateError("spec.template.spec.containers: must be a list")
+        raise PodTemplateError("spec.template.spec.containers: must be a list")
     probe = next(
         (c for c in containers if isinstance(c, dict) and c.get("name") == PROBE_CONTAINER), None
     )
     if probe is None:  # pragma: no cover - the base always has it and merges keep it
-        raise TemplateError("the probe container is missing")
+        raise PodTemplateError("the probe container is missing")
     probe["command"] = list(command)
     probe.pop("args", None)
     mounts = [m for m in probe.get("volumeMounts") or [] if m.get("mountPath") != CONFIG_DIR]

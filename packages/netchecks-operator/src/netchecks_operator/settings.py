@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, ClassVar, Literal
 
-from netchecks_core.service.settings import ServiceSettings
+from netchecks_service.settings import ServiceSettings
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import NoDecode
 

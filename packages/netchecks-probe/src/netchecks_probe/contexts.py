@@ -28,6 +28,7 @@ from netchecks_core.probe_config import Context, DirectoryContext, FileContext, 
 from netchecks_core.templates import has_template
 
 from netchecks_probe.checks.base import Deadline
+from netchecks_probe.errors import ContextError
 
 log = logging.getLogger(__name__)
 
@@ -126,10 +127,6 @@ def load_contexts(
             loaded.failed[context.name] = str(error)
             log.warning("context %s not loaded: %s", context.name, error)
     return loaded
-
-
-class ContextError(Exception):
-    """A context could not be loaded; the message says which and why."""
 
 
 def _load(context: Context, index: int, earlier: Mapping[str, Any]) -> Any:

@@ -21,12 +21,10 @@ from typing import Any
 
 from netchecks_core.limits import DataLimitError, load_json, load_yaml_all
 
+from netchecks_probe.errors import InputError as InputError  # callers catch inputs.InputError
+
 #: The files a directory contributes.
 SUFFIXES = (".yaml", ".yml", ".json")
-
-
-class InputError(Exception):
-    """The input cannot be used at all (the CLI exits 2 with this message)."""
 
 
 @dataclass(frozen=True)

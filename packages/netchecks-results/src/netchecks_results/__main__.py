@@ -11,13 +11,9 @@ import sys
 import threading
 from importlib.metadata import PackageNotFoundError, version
 
-from netchecks_core.service.kube import KubeApi, load_api_client
-from netchecks_core.service.runtime import (
-    campaign,
-    parse_command_line,
-    run_service,
-    serve_health,
-)
+from netchecks_service.controller import serve_controller
+from netchecks_service.kube import KubeApi, load_api_client
+from netchecks_service.runtime import parse_command_line, run_service
 
 from netchecks_results.controller import ResultsController
 from netchecks_results.metrics import ResultsMetrics
@@ -34,39 +30,25 @@ def _version() -> str:
 
 
 def run(settings: ResultsSettings, stop: threading.Event) -> None:
-    """Run the service with ``settings`` until ``stop`` is set."""
+    """Run the service with ``settings`` until ``stop`` is set (the runtime's shutdown order)."""
     api = KubeApi(load_api_client(settings.kubeconfig, pool_size=settings.workers + 8))
-    controller = ResultsController(
-        settings, api, ResultsMetrics(settings.max_rule_series), stop=stop
-    )
-    server = serve_health(
-        "netchecks-results",
-        settings.http_addr,
-        synced=controller.synced,
-        alive=controller.workers_alive,
-    )
+    controller = ResultsController(settings, api, ResultsMetrics(settings.max_rule_series))
     log.info(
         "netchecks-results %s: health and metrics on %s, writing %s",
         _version(),
         settings.http_addr,
         ", ".join(settings.report_apis),
     )
-    controller.start()
-    # The elector shares ``stop``: the Lease is released as soon as stopping begins.
-    elector = campaign(
+    serve_controller(
+        "netchecks-results",
         settings,
         api,
-        settings.lease_name,
-        on_started=controller.on_started_leading,
-        on_stopped=controller.on_stopped_leading,
-        stop=stop,
+        controller,
+        controller.caches.groups(),
+        stop,
+        lease_name=settings.lease_name,
+        close=controller.caches.close,
     )
-    stop.wait()
-    log.info("stopping")
-    if elector is not None:
-        elector.join(timeout=10)  # it releases the Lease so a successor takes over at once
-    controller.shutdown()
-    server.stop()
 
 
 def main(argv: list[str] | None = None) -> int:

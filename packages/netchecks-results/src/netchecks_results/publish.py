@@ -26,8 +26,9 @@ from netchecks_core.policyreport import (
     ANNOTATION_POD_START_TIME,
     ANNOTATION_POD_UID,
     ANNOTATION_RUN_TIME,
-    ReportApi,
 )
+from netchecks_core.resources import Resource
+from netchecks_service.errors import ConflictError, NotFoundError, TransientError
 
 from netchecks_results.kube import ResultsKube
 from netchecks_results.runs import ProbeRun, parse_time
@@ -61,7 +62,7 @@ def decide(run: ProbeRun, current: dict[str, Any] | None) -> Decision:
 
 
 def publish(
-    kube: ResultsKube, api: ReportApi, desired: dict[str, Any], current: dict[str, Any] | None
+    kube: ResultsKube, api: Resource, desired: dict[str, Any], current: dict[str, Any] | None
 ) -> dict[str, Any]:
     """Create the report, or replace ``current`` with it; returns the object written."""
     if current is None:
@@ -69,3 +70,30 @@ def publish(
     version = metadata_of(current).get("resourceVersion")
     body = {**desired, "metadata": {**desired["metadata"], "resourceVersion": version}}
     return kube.replace_report(api, body)
+
+
+def write_report(
+    kube: ResultsKube,
+    api: Resource,
+    run: ProbeRun,
+    desired: dict[str, Any],
+    current: dict[str, Any] | None,
+) -> dict[str, Any] | Decision:
+    """Create or replace; on a conflict, read the report again and decide again.
+
+    Returns the report written, or why it was not (the decision on fresh data). Raises
+    :class:`TransientError` when the report kept changing under three attempts.
+    """
+    meta = desired["metadata"]
+    for _attempt in range(3):
+        try:
+            return publish(kube, api, desired, current)
+        except ConflictError:
+            try:
+                current = kube.get_report(api, meta["namespace"], meta["name"])
+            except NotFoundError:
+                current = None
+            decision = decide(run, current)
+            if decision != "write":
+                return decision
+    raise TransientError(f"report {meta['name']} kept changing while being written")

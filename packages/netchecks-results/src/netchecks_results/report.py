@@ -43,15 +43,16 @@ from netchecks_core.policyreport import (
     SEVERITIES,
     SOURCE,
     ObjectReference,
-    ReportApi,
     ReportResult,
     Severity,
     Timestamp,
     build_report,
+    has_report_source,
     summarize,
 )
 from netchecks_core.probe_output import ProbeOutput, RuleResult
 from netchecks_core.reasons import REASONS
+from netchecks_core.resources import Resource
 from netchecks_core.rules import REDACTED, REDACTED_FIELDS
 from netchecks_core.verdict import decide
 
@@ -364,7 +365,7 @@ def build_policy_report(
     assertion: dict[str, Any],
     run: ProbeRun,
     outcome: ProbeOutput | RunFailure,
-    api: ReportApi,
+    api: Resource,
     *,
     now: datetime,
     limits: ReportLimits | None = None,
@@ -421,7 +422,7 @@ def build_policy_report(
         annotations=annotations,
         owner_references=[owner],
         scope=assertion_reference(assertion),
-        max_results=limits.max_results if api.has_report_source else None,
+        max_results=limits.max_results if has_report_source(api) else None,
     )
 
 

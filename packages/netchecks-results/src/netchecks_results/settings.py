@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from netchecks_core.policyreport import DEFAULT_REPORT_API, REPORT_APIS, ReportApi
-from netchecks_core.service.settings import CommaList, ServiceSettings
+from netchecks_core.policyreport import DEFAULT_REPORT_API, REPORT_APIS
+from netchecks_core.resources import Resource
+from netchecks_service.settings import CommaList, ServiceSettings
 from pydantic import Field, field_validator
 
 from netchecks_results.report import ReportLimits
@@ -53,7 +54,7 @@ class ResultsSettings(ServiceSettings):
         return value
 
     @property
-    def apis(self) -> list[ReportApi]:
+    def apis(self) -> list[Resource]:
         """The report APIs written."""
         return [REPORT_APIS[v] for v in self.report_apis]
 

@@ -19,6 +19,7 @@ from netchecks_core.reasons import REASONS
 from psycopg import conninfo
 
 from netchecks_probe.checks.base import Deadline
+from netchecks_probe.errors import CheckSetupError
 
 REDACTED = "REDACTED"
 
@@ -111,7 +112,7 @@ def _passwords(dsn: str) -> list[str]:
     return [p for p in found if p]
 
 
-class InvalidDsnError(psycopg.ProgrammingError):
+class InvalidDsnError(CheckSetupError, psycopg.ProgrammingError):
     """The DSN, or a connection setting in it, cannot be used (raised before connecting)."""
 
 

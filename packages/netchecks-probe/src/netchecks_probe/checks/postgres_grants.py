@@ -30,6 +30,7 @@ from psycopg import sql
 
 from netchecks_probe.checks import pg_common
 from netchecks_probe.checks.base import Deadline
+from netchecks_probe.errors import CheckSetupError
 
 DEFAULT_RULE = "data.success == true && data['violation-count'] == 0"
 
@@ -128,7 +129,7 @@ select
 """
 
 
-class _InvalidRuleError(Exception):
+class _InvalidRuleError(CheckSetupError):
     """A grants rule refers to roles the server does not have."""
 
 

@@ -1,4 +1,5 @@
-"""Errors of the Kubernetes adapter, translated from the client's ``ApiException``.
+"""Errors of the service plumbing: bad settings, and the Kubernetes adapter's errors
+translated from the client's ``ApiException``.
 
 ::
 
@@ -6,13 +7,18 @@
     ├── SettingsError         invalid environment settings
     └── KubeError             any failed API call (status, reason, message)
         ├── NotFoundError     404
-        ├── ConflictError     409 (stale resourceVersion, or AlreadyExists: see ``reason``)
+        ├── ConflictError     409 (stale resourceVersion, or AlreadyExists: see ``reason``);
+        │                     also a TemporaryError
         ├── InvalidError      422, 400, 413 and etcd's "request is too large" (500): the
-        │                     request is wrong; retrying will not help
+        │                     request is wrong; also a PermanentError
         ├── GoneError         410 (expired resourceVersion: relist)
-        └── TransientError    5xx, 429, connection errors: retry later (``retry_after``)
+        └── TransientError    5xx, 429, connection errors: retry after ``retry_after``;
+                              also a TemporaryError
 
-Callers catch the narrow kinds; loops catch :class:`KubeError` at their boundary.
+The retry taxonomy is core's (:mod:`netchecks_core.errors`, re-exported here): each
+service's ``error_policy`` (:mod:`netchecks_service.controller`) switches on
+:class:`PermanentError` and :class:`TemporaryError`. Callers catch the narrow kinds; loops
+catch :class:`KubeError` at their boundary.
 """
 
 from __future__ import annotations
@@ -20,9 +26,25 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from netchecks_core.errors import PermanentError, TemporaryError
+
+__all__ = [
+    "ConflictError",
+    "GoneError",
+    "InvalidError",
+    "KubeError",
+    "NotFoundError",
+    "PermanentError",
+    "ServiceError",
+    "SettingsError",
+    "TemporaryError",
+    "TransientError",
+    "error_from_response",
+]
+
 
 class ServiceError(Exception):
-    """Base of every error raised by :mod:`netchecks_core.service`."""
+    """Base of every error raised by :mod:`netchecks_service`."""
 
 
 class SettingsError(ServiceError):
@@ -50,11 +72,11 @@ class NotFoundError(KubeError):
     """The object (or its namespace, or its resource type) does not exist."""
 
 
-class ConflictError(KubeError):
+class ConflictError(KubeError, TemporaryError):
     """409: the object changed since it was read, or exists (``reason == "AlreadyExists"``)."""
 
 
-class InvalidError(KubeError):
+class InvalidError(KubeError, PermanentError):
     """422 or 400: the API server refused the request as wrong."""
 
 
@@ -62,7 +84,7 @@ class GoneError(KubeError):
     """410: the resourceVersion asked for is too old; list again."""
 
 
-class TransientError(KubeError):
+class TransientError(KubeError, TemporaryError):
     """A failure worth retrying: server errors, throttling, broken connections."""
 
 

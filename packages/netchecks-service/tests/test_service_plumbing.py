@@ -8,7 +8,7 @@ import sys
 
 import httpx
 import pytest
-from netchecks_core.service.errors import (
+from netchecks_service.errors import (
     ConflictError,
     GoneError,
     InvalidError,
@@ -17,10 +17,10 @@ from netchecks_core.service.errors import (
     TransientError,
     error_from_response,
 )
-from netchecks_core.service.health import Health, HttpServer, create_app, parse_http_addr
-from netchecks_core.service.logs import KEYS, ServiceJsonFormatter, object_context
-from netchecks_core.service.settings import ServiceSettings, load_settings
-from netchecks_core.service.telemetry import setup_metrics
+from netchecks_service.health import Health, HttpServer, create_app, parse_http_addr
+from netchecks_service.logs import KEYS, ServiceJsonFormatter, object_context
+from netchecks_service.settings import ServiceSettings, load_settings
+from netchecks_service.telemetry import setup_metrics
 from opentelemetry import metrics
 
 

@@ -106,6 +106,6 @@ def _log_thread_error(args: threading.ExceptHookArgs) -> None:
     if args.exc_type is SystemExit or args.exc_value is None:
         return
     thread = args.thread.name if args.thread is not None else "a thread"
-    logging.getLogger("netchecks_core.service").critical(
+    logging.getLogger("netchecks_service").critical(
         "uncaught error in %s", thread, exc_info=args.exc_value
     )

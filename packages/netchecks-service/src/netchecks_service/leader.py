@@ -21,8 +21,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from netchecks_core.service.errors import ConflictError, KubeError, NotFoundError
-from netchecks_core.service.kube import LEASES, KubeApi
+from netchecks_service.errors import ConflictError, KubeError, NotFoundError
+from netchecks_service.kube import LEASES, KubeApi
 
 log = logging.getLogger(__name__)
 

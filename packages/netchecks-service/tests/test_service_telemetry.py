@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from netchecks_core.service.errors import SettingsError
-from netchecks_core.service.telemetry import metric_exporters, otlp_protocol, service_resource
+from netchecks_service.errors import SettingsError
+from netchecks_service.telemetry import metric_exporters, otlp_protocol, service_resource
 
 
 @pytest.mark.parametrize(

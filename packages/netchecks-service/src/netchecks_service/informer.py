@@ -8,7 +8,9 @@ ADDED/MODIFIED/DELETED events they missed. Handlers run on the informer's
 thread: keep them quick (typically: put a key on a :class:`WorkQueue`).
 
 Reads of the cache (:meth:`Informer.get`, :meth:`Informer.items`) cost no API
-request, which is how a controller reconciles without GETs.
+request, which is how a controller reconciles without GETs; a process puts its own
+writes into the cache (:meth:`Informer.remember`) so the next reconcile sees them before
+the watch does. An :class:`InformerGroup` is one resource over several namespaces.
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from netchecks_core.service.errors import GoneError, KubeError, NotFoundError
-from netchecks_core.service.kube import KubeApi, Resource
+from netchecks_core.resources import Resource
+
+from netchecks_service.errors import GoneError, KubeError, NotFoundError
+from netchecks_service.kube import KubeApi
 
 log = logging.getLogger(__name__)
 
@@ -231,3 +235,73 @@ class Informer:
                 elif not _newer(self._store.get(key) or {}, obj):
                     self._store[key] = _slim(obj)
             self._emit(str(kind), obj)
+
+
+class InformerGroup:
+    """One resource cached in each watched namespace (or in all): one cache to read and write.
+
+    A service watching a list of namespaces runs one :class:`Informer` per namespace (a
+    namespaced Role grants no cluster-wide watch); the group reads, writes through and
+    routes handlers as if it were one informer.
+    """
+
+    def __init__(
+        self,
+        api: KubeApi,
+        resource: Resource,
+        namespaces: Sequence[str | None],
+        *,
+        stop: threading.Event,
+        **options: Any,
+    ) -> None:
+        self.resource = resource
+        self.informers = [
+            Informer(api, resource, namespace=ns, stop=stop, **options)
+            for ns in (list(namespaces) or [None])
+        ]
+
+    def __repr__(self) -> str:
+        return f"InformerGroup({self.resource.plural}, {len(self.informers)} namespaces)"
+
+    def informer(self, namespace: str) -> Informer | None:
+        """The informer that watches ``namespace`` (None: it is not watched)."""
+        return next((i for i in self.informers if i.namespace in (None, namespace)), None)
+
+    def get(self, namespace: str, name: str) -> dict[str, Any] | None:
+        """The cached object, or None."""
+        informer = self.informer(namespace)
+        return informer.get(namespace, name) if informer is not None else None
+
+    def items(self, namespace: str | None = None) -> list[dict[str, Any]]:
+        """Every cached object (of one namespace when given)."""
+        if namespace is None:
+            return [obj for informer in self.informers for obj in informer.items()]
+        informer = self.informer(namespace)
+        items = informer.items() if informer is not None else []
+        return [o for o in items if (o.get("metadata") or {}).get("namespace") == namespace]
+
+    def remember(self, obj: dict[str, Any]) -> None:
+        """Write-through: put an object this process just wrote into the cache."""
+        informer = self.informer(object_key(obj)[0])
+        if informer is not None:
+            informer.remember(obj)
+
+    def forget(self, namespace: str, name: str) -> None:
+        """Drop an object this process just deleted from the cache."""
+        informer = self.informer(namespace)
+        if informer is not None:
+            informer.forget(namespace, name)
+
+    def add_handler(self, handler: Handler) -> None:
+        """Call ``handler(event_type, obj)`` for every event of every namespace."""
+        for informer in self.informers:
+            informer.handlers.append(handler)
+
+    def start(self) -> None:
+        """Start every informer (daemon threads)."""
+        for informer in self.informers:
+            informer.start()
+
+    def synced(self) -> bool:
+        """Whether every informer has listed once."""
+        return all(informer.synced.is_set() for informer in self.informers)

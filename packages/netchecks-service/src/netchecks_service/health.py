@@ -23,7 +23,7 @@ import uvicorn
 from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
 
-from netchecks_core.service.telemetry import prometheus_text
+from netchecks_service.telemetry import prometheus_text
 
 log = logging.getLogger(__name__)
 

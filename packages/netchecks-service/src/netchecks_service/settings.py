@@ -16,8 +16,8 @@ from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
 from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from netchecks_core.service.errors import SettingsError
-from netchecks_core.service.health import parse_http_addr
+from netchecks_service.errors import SettingsError
+from netchecks_service.health import parse_http_addr
 
 
 def _comma_list(value: Any) -> Any:

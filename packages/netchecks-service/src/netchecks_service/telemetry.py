@@ -4,7 +4,7 @@ Code records through ``opentelemetry.metrics.get_meter(...)`` only (the API);
 :func:`setup_metrics` wires the SDK once at start-up:
 
 - ``OTEL_METRICS_EXPORTER``: comma-separated ``prometheus`` (``/metrics``, see
-  :mod:`netchecks_core.service.health`), ``otlp`` (pushed), or ``none``. Unset:
+  :mod:`netchecks_service.health`), ``otlp`` (pushed), or ``none``. Unset:
   ``prometheus``, plus ``otlp`` when ``OTEL_EXPORTER_OTLP_ENDPOINT`` (or
   ``OTEL_EXPORTER_OTLP_METRICS_ENDPOINT``) is set.
 - ``OTEL_EXPORTER_OTLP_PROTOCOL`` (or ``..._METRICS_PROTOCOL``): ``http/protobuf``
@@ -30,7 +30,7 @@ from opentelemetry.sdk.metrics.export import (
 from opentelemetry.sdk.resources import OTELResourceDetector, Resource
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
-from netchecks_core.service.errors import SettingsError
+from netchecks_service.errors import SettingsError
 
 log = logging.getLogger(__name__)
 

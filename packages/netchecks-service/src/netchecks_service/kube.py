@@ -3,7 +3,7 @@
 The official client brings configuration (in-cluster or ``KUBECONFIG``), auth,
 connection pooling and TLS; this module keeps its objects as plain dicts (what
 goes on the wire) so the same code reads built-in kinds and custom resources,
-and turns its exceptions into :mod:`netchecks_core.service.errors`.
+and turns its exceptions into :mod:`netchecks_service.errors`.
 
     api = KubeApi(load_api_client())
     cm = api.get(CONFIGMAPS, "name", "ns")
@@ -17,7 +17,6 @@ import json
 import logging
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +25,10 @@ from kubernetes import client as k8s_client
 from kubernetes import config as k8s_config
 from kubernetes.client.exceptions import ApiException
 from kubernetes.watch.watch import iter_resp_lines
+from netchecks_core.resources import Resource
 from opentelemetry import metrics
 
-from netchecks_core.service.errors import (
+from netchecks_service.errors import (
     KubeError,
     ServiceError,
     TransientError,
@@ -50,34 +50,6 @@ STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
 
 
-@dataclass(frozen=True)
-class Resource:
-    """A resource type of the API: where it lives and what it is called."""
-
-    group: str
-    version: str
-    plural: str
-    kind: str
-    namespaced: bool = True
-
-    @property
-    def api_version(self) -> str:
-        """``group/version`` (or ``v1`` for the core group)."""
-        return f"{self.group}/{self.version}" if self.group else self.version
-
-    def path(self, namespace: str | None = None, name: str | None = None, sub: str = "") -> str:
-        """The REST path of the collection, or of one object (and a subresource)."""
-        base = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
-        if self.namespaced and namespace:
-            base += f"/namespaces/{namespace}"
-        base += f"/{self.plural}"
-        if name:
-            base += f"/{name}"
-            if sub:
-                base += f"/{sub}"
-        return base
-
-
 CONFIGMAPS = Resource("", "v1", "configmaps", "ConfigMap")
 SECRETS = Resource("", "v1", "secrets", "Secret")
 PODS = Resource("", "v1", "pods", "Pod")
@@ -89,15 +61,6 @@ LEASES = Resource("coordination.k8s.io", "v1", "leases", "Lease")
 CRDS = Resource(
     "apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", False
 )
-NETWORK_ASSERTIONS = Resource("netchecks.io", "v1", "networkassertions", "NetworkAssertion")
-
-
-def policy_reports(api_version: str = "wgpolicyk8s.io/v1alpha2") -> Resource:
-    """The PolicyReport resource of a given API version (or openreports.io ``Report``)."""
-    group, version = api_version.split("/")
-    if group == "openreports.io":
-        return Resource(group, version, "reports", "Report")
-    return Resource(group, version, "policyreports", "PolicyReport")
 
 
 class _CountingApiClient(k8s_client.ApiClient):
@@ -150,7 +113,7 @@ def _query(params: Mapping[str, Any]) -> list[tuple[str, Any]]:
 class KubeApi:
     """JSON-in, JSON-out Kubernetes calls on an official ``ApiClient``.
 
-    Every method raises a :class:`~netchecks_core.service.errors.KubeError` kind
+    Every method raises a :class:`~netchecks_service.errors.KubeError` kind
     on failure; network errors become :class:`TransientError`.
     """
 

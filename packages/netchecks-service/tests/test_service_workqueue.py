@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from netchecks_core.service.workqueue import WorkQueue
+from netchecks_service.workqueue import WorkQueue
 
 
 def test_a_key_added_twice_before_processing_is_processed_once() -> None:

@@ -16,13 +16,13 @@ from collections.abc import Callable, Sequence
 from types import FrameType
 from typing import TypeVar
 
-from netchecks_core.service.errors import ServiceError, SettingsError
-from netchecks_core.service.health import Health, HttpServer, create_app
-from netchecks_core.service.kube import KubeApi
-from netchecks_core.service.leader import LeaderElector
-from netchecks_core.service.logs import configure_logging
-from netchecks_core.service.settings import ServiceSettings, load_settings
-from netchecks_core.service.telemetry import setup_metrics, shutdown_metrics
+from netchecks_service.errors import ServiceError, SettingsError
+from netchecks_service.health import Health, HttpServer, create_app
+from netchecks_service.kube import KubeApi
+from netchecks_service.leader import LeaderElector
+from netchecks_service.logs import configure_logging
+from netchecks_service.settings import ServiceSettings, load_settings
+from netchecks_service.telemetry import setup_metrics, shutdown_metrics
 
 log = logging.getLogger(__name__)
 
