@@ -209,6 +209,8 @@ class PolicyReport(_Model):
         body = self.model_dump(mode="json", exclude_none=True, by_alias=True)
         body["apiVersion"] = api.api_version
         body["kind"] = api.kind
+        # Only counts above zero, as 0.10 wrote them (its users check "fail" not in summary).
+        body["summary"] = {k: v for k, v in (body.get("summary") or {}).items() if v}
         if not api.has_report_source:
             body.pop("source", None)
             body.pop("configuration", None)
