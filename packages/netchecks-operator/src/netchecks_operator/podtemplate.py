@@ -18,7 +18,10 @@ from netchecks_core import naming
 from netchecks_core.assertion import AssertionContext
 from netchecks_core.convert import context_mount_path
 
-PROBE_CONTAINER = "probe"
+from netchecks_operator import __version__
+
+#: Named as 0.10 named it, so 0.10 ``spec.template`` overrides of it merge into it.
+PROBE_CONTAINER = "netcheck"
 CONFIG_VOLUME = "netchecks-config"
 CONFIG_DIR = "/netcheck"
 CONFIG_KEY = "config.json"
@@ -77,6 +80,10 @@ def strategic_merge(base: Any, override: Any, field: str = "") -> Any:
     return copy.deepcopy(override)
 
 
+#: The operator's version as a label value (``+`` and other characters a label refuses -> ``-``).
+_VERSION_LABEL = re.sub(r"[^A-Za-z0-9._-]", "-", __version__)[:63].strip("-._") or "unknown"
+
+
 def context_volume_name(context_name: str) -> str:
     """A valid volume name (DNS label) for a context; context names may hold ``_``."""
     clean = re.sub(r"[^a-z0-9-]", "-", context_name.lower()).strip("-") or "x"
@@ -98,9 +105,9 @@ def _context_volume(context: AssertionContext) -> dict[str, Any] | None:
         spec["defaultMode"] = source.defaultMode
     volume: dict[str, Any] = {"name": context_volume_name(context.name)}
     if context.configMap is not None:
-        volume["configMap"] = {"name": source.name, **spec}
+        volume["configMap"] = {"name": context.source_name(), **spec}
     else:
-        volume["secret"] = {"secretName": source.name, **spec}
+        volume["secret"] = {"secretName": context.source_name(), **spec}
     return volume
 
 
@@ -219,6 +226,9 @@ def _lock(
     metadata["labels"] = {
         **(metadata.get("labels") or {}),
         **naming.probe_pod_labels(assertion_uid),
+        # As 0.10 labelled its probe Pods (dashboards and NetworkPolicies select them).
+        naming.LABEL_INSTANCE: naming.instance_label(assertion_name),
+        naming.LABEL_VERSION: _VERSION_LABEL,
     }
     metadata["annotations"] = {
         **(metadata.get("annotations") or {}),

@@ -188,12 +188,11 @@ def _context_paths(
         if context.name in given:
             paths[context.name] = given[context.name]
             continue
-        source = context.configMap or context.secret
         kind, option = (
             ("configMap", "--context-dir") if context.configMap else ("secret", "--secret-dir")
         )
         missing.append(
-            f"context {context.name!r} comes from {kind} {source.name!r}: "  # type: ignore[union-attr]
+            f"context {context.name!r} comes from {kind} {context.source_name()!r}: "
             f"give its files with {option} {context.name}=PATH"
         )
     return paths, missing
