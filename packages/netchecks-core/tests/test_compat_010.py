@@ -11,7 +11,7 @@ from typing import Any
 from netchecks_core.assertion import NetworkAssertionSpec
 from netchecks_core.convert import probe_config_from_spec, result_names
 from netchecks_core.crd import crd
-from netchecks_core.validation import validate_manifest
+from netchecks_core.validation import parse_rendered_rule, validate_manifest
 
 
 def _manifest(spec: dict[str, Any]) -> dict[str, Any]:
@@ -45,7 +45,12 @@ def test_repeated_rule_names_are_valid_with_a_warning() -> None:
 
 
 def test_repeated_rule_names_get_numbered_result_names() -> None:
-    assert result_names(REPEATED["rules"]) == ["svc-lookup", "svc-lookup#2", "other", "svc-lookup#3"]
+    assert result_names(REPEATED["rules"]) == [
+        "svc-lookup",
+        "svc-lookup#2",
+        "other",
+        "svc-lookup#3",
+    ]
 
 
 def test_a_numbered_name_never_takes_the_name_of_another_rule() -> None:
@@ -89,3 +94,22 @@ def test_configmap_and_secret_contexts_without_name_use_the_context_name() -> No
     assert spec.context[0].configMap is not None and spec.context[0].secret is None
     assert spec.context[0].source_name() == "settings"
     assert spec.context[1].source_name() == "creds"
+
+
+def test_a_whole_template_giving_a_number_in_a_string_field_becomes_its_text() -> None:
+    template = {
+        "type": "http",
+        "url": "http://x/",
+        "headers": {"X-N": "{{ c.n }}", "X-B": "{{ c.b }}"},
+    }
+    rendered = {"type": "http", "url": "http://x/", "headers": {"X-N": 5, "X-B": True}}
+    outcome = parse_rendered_rule(template, rendered)
+    assert outcome.rule is not None, outcome.errors
+    assert outcome.rule.model_dump(by_alias=True)["headers"] == {"X-N": "5", "X-B": "true"}
+
+
+def test_a_literal_number_in_a_string_field_is_still_an_error() -> None:
+    literal = {"type": "http", "url": "http://x/", "headers": {"X-N": 5}}
+    outcome = parse_rendered_rule(literal, literal)
+    assert outcome.rule is None
+    assert "headers" in " ".join(outcome.errors)
