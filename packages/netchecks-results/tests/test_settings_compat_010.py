@@ -24,5 +24,5 @@ def test_our_own_name_wins_over_the_old_one(monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_a_bad_old_value_is_refused_with_its_name(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("POLICY_REPORT_MAX_RESULTS", "lots")
-    with pytest.raises(SettingsError, match="(?i)max_results|POLICY_REPORT_MAX_RESULTS"):
+    with pytest.raises(SettingsError, match=r"(?i)max_results|POLICY_REPORT_MAX_RESULTS"):
         load_settings(ResultsSettings)
