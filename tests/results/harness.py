@@ -384,11 +384,17 @@ class Cluster:
 
         return wait_for(check, timeout, f"report {name} matching")
 
-    def events(self, name: str) -> list[Any]:
+    def events(self, name: str, kind: str = "NetworkAssertion") -> list[Any]:
+        """Events the results service posted about the object ``kind``/``name``."""
         items = self.core.list_namespaced_event(
             self.namespace, field_selector=f"involvedObject.name={name}"
         ).items
-        return [e for e in items if (e.source and e.source.component) == "netchecks-results"]
+        return [
+            e
+            for e in items
+            if (e.source and e.source.component) == "netchecks-results"
+            and e.involved_object.kind == kind
+        ]
 
 
 def shows_job(job_name: str) -> Callable[[dict[str, Any]], bool]:

@@ -18,7 +18,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from netchecks_core.naming import (
@@ -460,6 +460,7 @@ class ResultsController:
         outcome = self._outcome(key, run)
         previous = currents[todo[0]]
         written: dict[str, Any] | None = None
+        stored: dict[str, Any] | None = None  # as the API server returned it (with its uid)
         for api in todo:
             desired = build_policy_report(
                 assertion,
@@ -472,10 +473,10 @@ class ResultsController:
             )
             result = self._write(api, run, desired, currents[api])
             if result is not None:
-                written = written or desired
+                written, stored = written or desired, stored or result
         if written is None:
             return
-        self._record(assertion, run, outcome, written, previous)
+        self._record(assertion, run, outcome, written, previous, stored)
 
     def _write(
         self,
@@ -510,8 +511,12 @@ class ResultsController:
         outcome: ProbeOutput | RunFailure,
         written: dict[str, Any],
         previous: dict[str, Any] | None,
+        stored: dict[str, Any] | None = None,
     ) -> None:
-        """Metrics, the outcome Event and a log line for a report written."""
+        """Metrics, the outcome Event and a log line for a report written.
+
+        The Event goes on the assertion and, as 0.10 did, on the report (``stored``).
+        """
         now = self.clock()
         if run.finished is not None:
             self.metrics.latency.record(max(0.0, (now - run.finished).total_seconds()))
@@ -539,12 +544,19 @@ class ResultsController:
         event = outcome_event(previous_outcome, outcome_by_rule(written), failure)
         if event is None or not self.settings.events:
             return
-        try:
-            self.kube.post_event(
-                assertion, event_type=event.type, reason=event.reason, message=event.message
-            )
-        except KubeError as error:
-            log.warning("could not post the %s event: %s", event.reason, error)
+        moment = datetime.now(UTC)
+        # Apart by a microsecond: both Events are named after the same name and moment.
+        for offset, regarding in enumerate(r for r in (assertion, stored) if r is not None):
+            try:
+                self.kube.post_event(
+                    regarding,
+                    event_type=event.type,
+                    reason=event.reason,
+                    message=event.message,
+                    now=moment + timedelta(microseconds=offset),
+                )
+            except KubeError as error:
+                log.warning("could not post the %s event: %s", event.reason, error)
 
     def _show(self, assertion: dict[str, Any], report: dict[str, Any] | None) -> None:
         if report is not None:
