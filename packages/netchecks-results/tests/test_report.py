@@ -26,6 +26,7 @@ from netchecks_core.policyreport import (
 from netchecks_core.probe_output import ProbeOutput
 from netchecks_results.parse import ParseFailure, parse_log
 from netchecks_results.report import (
+    VERSION,
     ReportLimits,
     bounded_json,
     build_policy_report,
@@ -126,6 +127,7 @@ def test_report_is_named_labelled_and_owned_by_its_assertion() -> None:
         "app.kubernetes.io/managed-by": "netchecks-results",
         "netchecks.io/assertion-uid": a["metadata"]["uid"],
         "app.kubernetes.io/instance": "payments-db",
+        "app.kubernetes.io/version": VERSION,
         "policy.kubernetes.io/engine": "netcheck",
     }
     assert meta["annotations"]["netchecks.io/assertion"] == "payments-db"

@@ -135,6 +135,12 @@ def instance_label(assertion: str) -> str:
     return fit_name(assertion, "", MAX_LABEL_VALUE)
 
 
+def version_label(version: str) -> str:
+    """``version`` as a label value (``+`` and other characters a label refuses -> ``-``)."""
+    value = re.sub(r"[^A-Za-z0-9._-]", "-", version)[:MAX_LABEL_VALUE]
+    return value.strip("-._") or "unknown"
+
+
 def probe_pod_labels(assertion_uid: str) -> dict[str, str]:
     """Labels on probe Pods (through the Job's pod template)."""
     return {**child_labels(assertion_uid), LABEL_COMPONENT: COMPONENT_PROBE}

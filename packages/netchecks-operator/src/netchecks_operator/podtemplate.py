@@ -80,10 +80,6 @@ def strategic_merge(base: Any, override: Any, field: str = "") -> Any:
     return copy.deepcopy(override)
 
 
-#: The operator's version as a label value (``+`` and other characters a label refuses -> ``-``).
-_VERSION_LABEL = re.sub(r"[^A-Za-z0-9._-]", "-", __version__)[:63].strip("-._") or "unknown"
-
-
 def context_volume_name(context_name: str) -> str:
     """A valid volume name (DNS label) for a context; context names may hold ``_``."""
     clean = re.sub(r"[^a-z0-9-]", "-", context_name.lower()).strip("-") or "x"
@@ -228,7 +224,7 @@ def _lock(
         **naming.probe_pod_labels(assertion_uid),
         # As 0.10 labelled its probe Pods (dashboards and NetworkPolicies select them).
         naming.LABEL_INSTANCE: naming.instance_label(assertion_name),
-        naming.LABEL_VERSION: _VERSION_LABEL,
+        naming.LABEL_VERSION: naming.version_label(__version__),
     }
     metadata["annotations"] = {
         **(metadata.get("annotations") or {}),

@@ -29,12 +29,14 @@ from netchecks_core.naming import (
     LABEL_ASSERTION_UID,
     LABEL_INSTANCE,
     LABEL_POLICY_ENGINE,
+    LABEL_VERSION,
     MANAGED_BY_RESULTS,
     POLICY_ENGINE,
     REPORT_ANNOTATIONS_0_10,
     child_labels,
     instance_label,
     policy_report_name,
+    version_label,
 )
 from netchecks_core.policyreport import (
     ANNOTATION_FINISH_TIME,
@@ -384,6 +386,7 @@ def report_labels(uid: str, assertion_name: str) -> dict[str, str]:
     return {
         **child_labels(uid, MANAGED_BY_RESULTS),
         LABEL_INSTANCE: instance_label(assertion_name),
+        LABEL_VERSION: version_label(VERSION),
         LABEL_POLICY_ENGINE: POLICY_ENGINE,
     }
 
