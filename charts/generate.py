@@ -44,6 +44,7 @@ _REPORT_APIS = ["wgpolicyk8s.io/v1alpha2", "wgpolicyk8s.io/v1beta1", "openreport
 _PULL_POLICIES = ["Always", "IfNotPresent", "Never"]
 _DURATION = r"^([0-9]+(ms|s|m|h))+$"
 _OPTIONAL_NAME = r"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+_DIGEST = {"type": "string", "pattern": "^$|^sha256:[a-f0-9]{64}$"}
 _RELABELINGS = {"items": {"type": "object"}}
 _STRING_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
 _RESOURCES = {
@@ -57,6 +58,7 @@ _RESOURCES = {
 }
 _COMPONENT: dict[str, dict[str, Any]] = {
     "image.tag": {"type": "string"},
+    "image.digest": _DIGEST,
     "replicas": {"minimum": 0, "maximum": 10},
     "workers": {"minimum": 1, "maximum": 64},
     "logLevel": {"enum": ["DEBUG", "INFO", "WARNING", "ERROR"]},
@@ -77,6 +79,7 @@ CONSTRAINTS: dict[str, dict[str, Any]] = {
     "image.pullPolicy": {"enum": _PULL_POLICIES},
     "imagePullSecrets": {"items": {"type": "object", "required": ["name"]}},
     "probe.image.pullPolicy": {"enum": _PULL_POLICIES},
+    "probe.image.digest": _DIGEST,
     "probe.imagePullSecrets": {"items": {"type": "object", "required": ["name"]}},
     "probe.resources": _RESOURCES,
     "probe.podAnnotations": _STRING_MAP,

@@ -111,7 +111,7 @@ class Cluster:
         )
         volumes, mounts = _probe_volumes(spec, cm_name)
         probe = command or ["netchecks", "run", "--config", "/netcheck/config.json", "--exit-zero"]
-        if command is None and spec.disableRedaction:
+        if command is None and spec.disable_redaction:
             probe.append("--disable-redaction")
         container = {"name": "probe", "image": image, "command": probe, "volumeMounts": mounts}
         job = probe_job_manifest(
@@ -207,11 +207,17 @@ class Cluster:
 
         return wait_for(check, timeout, f"report {name} matching")
 
-    def events(self, name: str) -> list[Any]:
+    def events(self, name: str, kind: str = "NetworkAssertion") -> list[Any]:
+        """Events the results service posted about the object ``kind``/``name``."""
         items = self.core.list_namespaced_event(
             self.namespace, field_selector=f"involvedObject.name={name}"
         ).items
-        return [e for e in items if (e.source and e.source.component) == "netchecks-results"]
+        return [
+            e
+            for e in items
+            if (e.source and e.source.component) == "netchecks-results"
+            and e.involved_object.kind == kind
+        ]
 
 
 def _probe_volumes(
@@ -221,7 +227,7 @@ def _probe_volumes(
     volumes: list[dict[str, Any]] = [{"name": "config", "configMap": {"name": configmap}}]
     mounts: list[dict[str, Any]] = [{"name": "config", "mountPath": "/netcheck", "readOnly": True}]
     for context in spec.context:
-        source = context.secret or context.configMap
+        source = context.secret or context.config_map
         if source is None:
             continue
         kind = "secret" if context.secret is not None else "configMap"

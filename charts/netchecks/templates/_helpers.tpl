@@ -59,8 +59,15 @@ app.kubernetes.io/component: {{ .component }}
 {{- .image.tag | default .root.Values.image.tag | default .root.Chart.AppVersion -}}
 {{- end -}}
 
+{{/* Image tag or digest: the component's digest, else its tag (a `sha256:` tag is a digest). */}}
+{{- define "netchecks.imageVersion" -}}
+{{- .image.digest | default (include "netchecks.imageTag" .) -}}
+{{- end -}}
+
+{{/* The image reference: `repository:tag`, or `repository@sha256:...` for a digest. */}}
 {{- define "netchecks.image" -}}
-{{- printf "%s:%s" (include "netchecks.imageRepository" .) (include "netchecks.imageTag" .) -}}
+{{- $version := include "netchecks.imageVersion" . -}}
+{{- printf "%s%s%s" (include "netchecks.imageRepository" .) (hasPrefix "sha256:" $version | ternary "@" ":") $version -}}
 {{- end -}}
 
 {{- define "netchecks.serviceAccountName" -}}

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from netchecks_core import naming
+from netchecks_operator import __version__
 from netchecks_operator.plan import Action, NameTakenError, Observed, Plan, plan, status_changed
 from netchecks_operator.podtemplate import CONFIG_PATH, PROBE_CONTAINER
 from netchecks_operator.settings import OperatorSettings
@@ -100,7 +101,11 @@ def test_probe_pod_is_locked_down_and_runs_the_probe_command() -> None:
     result = run(obj)
     template = pod_spec(result)
     spec = template["spec"]
-    assert template["metadata"]["labels"] == naming.probe_pod_labels("u-1")
+    assert template["metadata"]["labels"] == {
+        **naming.probe_pod_labels("u-1"),
+        naming.LABEL_INSTANCE: "web",
+        naming.LABEL_VERSION: __version__,
+    }
     assert spec["restartPolicy"] == "Never"
     assert spec["automountServiceAccountToken"] is False
     assert spec["securityContext"]["runAsNonRoot"] is True
@@ -317,7 +322,7 @@ def test_template_overrides_merge_like_kubernetes_but_cannot_remove_the_probe() 
                     "tolerations": [{"key": "k", "operator": "Exists"}],
                     "containers": [
                         {
-                            "name": "probe",
+                            "name": "netcheck",
                             "command": ["sh", "-c", "evil"],
                             "resources": {"limits": {"memory": "1Gi"}},
                             "env": [{"name": "A", "value": "1"}],
@@ -345,7 +350,7 @@ def test_template_overrides_merge_like_kubernetes_but_cannot_remove_the_probe() 
     assert container["resources"]["limits"]["memory"] == "1Gi"
     assert container["resources"]["requests"]["cpu"] == "50m"
     assert container["env"] == [{"name": "A", "value": "1"}]
-    assert [c["name"] for c in spec["containers"]] == ["probe", "sidecar"]
+    assert [c["name"] for c in spec["containers"]] == ["netcheck", "sidecar"]
     config = next(v for v in spec["volumes"] if v["name"] == "netchecks-config")
     assert "configMap" in config and "emptyDir" not in config
 

@@ -71,7 +71,11 @@ def fake_check(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     module.run = _fake_run  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, FAKE, module)
     monkeypatch.setitem(checks.CHECK_MODULES, "internal", FAKE)
-    monkeypatch.setattr(runner, "parse_rule", _parse_fake_rule)
+    monkeypatch.setattr(
+        runner,
+        "parse_rendered_rule",
+        lambda _template, rendered, prefix="": _parse_fake_rule(rendered, prefix),
+    )
     yield
 
 

@@ -7,10 +7,11 @@
 {{- with $probe.imagePullSecrets }}{{ $_ := set $spec "imagePullSecrets" . }}{{ end -}}
 {{- with $probe.tolerations }}{{ $_ := set $spec "tolerations" . }}{{ end -}}
 {{- with $probe.nodeSelector }}{{ $_ := set $spec "nodeSelector" . }}{{ end -}}
+{{- with $probe.affinity }}{{ $_ := set $spec "affinity" . }}{{ end -}}
 {{- if $spec }}{{ $_ := set $defaults "spec" $spec }}{{ end -}}
 {{ include "netchecks.commonSettings" (dict "root" . "component" "operator") }}
 NETCHECKS_PROBE_IMAGE_REPOSITORY: {{ include "netchecks.imageRepository" (dict "root" . "image" $probe.image) | quote }}
-NETCHECKS_PROBE_IMAGE_TAG: {{ include "netchecks.imageTag" (dict "root" . "image" $probe.image) | quote }}
+NETCHECKS_PROBE_IMAGE_TAG: {{ include "netchecks.imageVersion" (dict "root" . "image" $probe.image) | quote }}
 NETCHECKS_PROBE_IMAGE_PULL_POLICY: {{ $probe.image.pullPolicy | quote }}
 NETCHECKS_PROBE_RESOURCES: {{ toJson $probe.resources | quote }}
 NETCHECKS_PROBE_POD_DEFAULTS: {{ toJson $defaults | quote }}

@@ -37,10 +37,17 @@ class KeyToPath(_Camel):
     mode: int | None = Field(default=None, ge=0, le=0o777)
 
 
-class ConfigMapContextSource(_Camel):
-    """A ConfigMap mounted read-only into the probe Pod."""
+#: A context's name: letters (either case), digits, ``-`` and ``_`` (0.10 accepted capitals).
+CONTEXT_NAME_PATTERN: Final = r"^[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?$"
 
-    name: str = Field(min_length=1)
+
+class ConfigMapContextSource(_Camel):
+    """A ConfigMap mounted read-only into the probe Pod.
+
+    Without ``name`` the object is the one named like the context, as in 0.10.
+    """
+
+    name: str | None = Field(default=None, min_length=1)
     items: list[KeyToPath] | None = None
     optional: bool | None = None
     default_mode: int | None = Field(default=None, ge=0, le=0o777)
@@ -53,9 +60,7 @@ class SecretContextSource(ConfigMapContextSource):
 class AssertionContext(_Camel):
     """Named data for templates and CEL rules: exactly one source."""
 
-    name: ContextName = Field(
-        min_length=1, max_length=63, pattern=r"^[a-z0-9]([-a-z0-9_]*[a-z0-9])?$"
-    )
+    name: ContextName = Field(min_length=1, max_length=63, pattern=CONTEXT_NAME_PATTERN)
     config_map: ConfigMapContextSource | None = None
     secret: SecretContextSource | None = None
     inline: Any = None
@@ -71,6 +76,13 @@ class AssertionContext(_Camel):
             )
         return self
 
+    def source_name(self) -> str | None:
+        """The ConfigMap or Secret to mount: its ``name``, else the context's (None: inline)."""
+        source = self.config_map or self.secret
+        if source is None:
+            return None
+        return source.name or self.name
+
 
 class NetworkAssertionSpec(_Camel):
     """What the network must and must not allow."""
@@ -82,16 +94,14 @@ class NetworkAssertionSpec(_Camel):
     disable_redaction: bool = False
 
     @model_validator(mode="after")
-    def _unique_names(self) -> NetworkAssertionSpec:
-        for what, names in (
-            ("rule", [r.get("name") for r in self.rules]),
-            ("context", [c.name for c in self.context]),
-        ):
-            seen: set[Any] = set()
-            for name in names:
-                if name in seen:
-                    raise ValueError(f"{what} name {name!r} is used twice")
-                seen.add(name)
+    def _unique_context_names(self) -> NetworkAssertionSpec:
+        # Rule names may repeat (0.10 accepted it): results are told apart by
+        # netchecks_core.convert.result_names. Context names are variables: unique.
+        seen: set[str] = set()
+        for context in self.context:
+            if context.name in seen:
+                raise ValueError(f"context name {context.name!r} is used twice")
+            seen.add(context.name)
         return self
 
 

@@ -4,17 +4,21 @@ As compat.md says: each rule becomes one assertion of the probe config named
 after the rule; ConfigMap and Secret contexts become ``directory`` contexts at
 the path where they are mounted (``/mnt/<context name>`` in a probe Pod), Secret
 ones marked ``"secret": true``; inline contexts are copied.
+
+Rule names may repeat within an assertion (0.10 accepted it): each rule's result
+is named by :func:`result_names` (``name``, ``name#2``, ``name#3``...), and the
+probe config, the probe output and the PolicyReport all use those names.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from netchecks_core.assertion import NetworkAssertionSpec
 
-__all__ = ["DEFAULT_MOUNT_ROOT", "context_mount_path", "probe_config_from_spec"]
+__all__ = ["DEFAULT_MOUNT_ROOT", "context_mount_path", "probe_config_from_spec", "result_names"]
 
 #: Where a probe Pod mounts each ConfigMap or Secret context.
 DEFAULT_MOUNT_ROOT = "/mnt"
@@ -23,6 +27,31 @@ DEFAULT_MOUNT_ROOT = "/mnt"
 def context_mount_path(name: str, mount_root: str = DEFAULT_MOUNT_ROOT) -> str:
     """The directory a context named ``name`` is mounted at in a probe Pod."""
     return f"{mount_root.rstrip('/')}/{name}"
+
+
+def result_names(rules: Sequence[Any]) -> list[str]:
+    """The name of each rule's result, unique within the assertion.
+
+    A rule keeps its name the first time it appears; a repeat is ``name#N`` with
+    the smallest ``N >= 2`` that no rule uses; an unnamed rule is ``rule-<index>``.
+    """
+    own = [
+        str(rule.get("name") or f"rule-{index}") if isinstance(rule, Mapping) else f"rule-{index}"
+        for index, rule in enumerate(rules)
+    ]
+    taken = set(own)
+    seen: set[str] = set()
+    names = []
+    for name in own:
+        if name in seen:
+            number = 2
+            while f"{name}#{number}" in taken:
+                number += 1
+            name = f"{name}#{number}"
+            taken.add(name)
+        seen.add(name)
+        names.append(name)
+    return names
 
 
 def probe_config_from_spec(
@@ -55,8 +84,8 @@ def probe_config_from_spec(
             entry["secret"] = True
         contexts.append(entry)
     assertions = [
-        {"name": str(rule.get("name") or f"rule-{index}"), "rules": [copy.deepcopy(rule)]}
-        for index, rule in enumerate(spec.rules)
+        {"name": name, "rules": [{**copy.deepcopy(rule), "name": name}]}
+        for name, rule in zip(result_names(spec.rules), spec.rules, strict=True)
     ]
     config: dict[str, Any] = {"assertions": assertions, "contexts": contexts}
     if spec.disable_redaction:

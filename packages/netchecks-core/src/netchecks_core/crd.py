@@ -12,8 +12,9 @@ without refusing manifests that work today:
   Kubernetes' strict field validation (``kubectl apply``'s default) refuses a
   misspelt ``validaton:`` with its path, and without it the field is pruned;
   the validator (:mod:`netchecks_core.validation`) says which fields each type has;
-- CEL ``x-kubernetes-validations`` check what a schema cannot: rule and context
+- CEL ``x-kubernetes-validations`` check what a schema cannot: context
   names unique, exactly one source per context, each type's required fields.
+  Rule names may repeat, as in 0.10 (results are told apart by number).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from netchecks_core.assertion import (
+    CONTEXT_NAME_PATTERN,
     GROUP,
     KIND,
     PLURAL,
@@ -256,7 +258,7 @@ def context_schema() -> Schema:
                 "type": "string",
                 "minLength": 1,
                 "maxLength": 63,
-                "pattern": "^[a-z0-9]([-a-z0-9_]*[a-z0-9])?$",
+                "pattern": CONTEXT_NAME_PATTERN,
                 "description": "The name templates and CEL rules use for this data.",
             },
             "configMap": {**source, "description": "A ConfigMap mounted read-only."},
@@ -311,10 +313,6 @@ def spec_schema() -> Schema:
             },
         },
         "x-kubernetes-validations": [
-            {
-                "rule": "self.rules.all(r, self.rules.exists_one(s, s.name == r.name))",
-                "message": "rule names must be unique",
-            },
             {
                 "rule": "!has(self.context) || "
                 "self.context.all(c, self.context.exists_one(d, d.name == c.name))",

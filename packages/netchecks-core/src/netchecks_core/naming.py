@@ -28,6 +28,15 @@ MAX_SUBDOMAIN = 253
 LABEL_NAME = "app.kubernetes.io/name"
 LABEL_MANAGED_BY = "app.kubernetes.io/managed-by"
 LABEL_COMPONENT = "app.kubernetes.io/component"
+#: The assertion's name (cut to a label value), as 0.10 labelled its objects.
+LABEL_INSTANCE = "app.kubernetes.io/instance"
+LABEL_VERSION = "app.kubernetes.io/version"
+#: On PolicyReports, as 0.10 wrote it (with annotations ``category``, ``created-by``).
+LABEL_POLICY_ENGINE = "policy.kubernetes.io/engine"
+POLICY_ENGINE = "netcheck"
+#: The annotations 0.10 put on PolicyReports (the version one holds ours).
+REPORT_ANNOTATIONS_0_10 = {"category": "Network", "created-by": "netcheck"}
+ANNOTATION_OPERATOR_VERSION = "netcheck-operator-version"
 #: The owning assertion's uid (a label, so children and Pods can be selected by it).
 LABEL_ASSERTION_UID = "netchecks.io/assertion-uid"
 #: The owning assertion's name (an annotation: names can be longer than a label value).
@@ -118,6 +127,18 @@ def child_labels(assertion_uid: str, managed_by: str = MANAGED_BY_OPERATOR) -> d
         LABEL_MANAGED_BY: managed_by,
         LABEL_ASSERTION_UID: assertion_uid,
     }
+
+
+def instance_label(assertion: str) -> str:
+    """The ``app.kubernetes.io/instance`` value of an assertion's objects: its name,
+    shortened with a hash when longer than a label value."""
+    return fit_name(assertion, "", MAX_LABEL_VALUE)
+
+
+def version_label(version: str) -> str:
+    """``version`` as a label value (``+`` and other characters a label refuses -> ``-``)."""
+    value = re.sub(r"[^A-Za-z0-9._-]", "-", version)[:MAX_LABEL_VALUE]
+    return value.strip("-._") or "unknown"
 
 
 def probe_pod_labels(assertion_uid: str) -> dict[str, str]:

@@ -202,6 +202,8 @@ class PolicyReport(_Model):
         body = self.model_dump(mode="json", exclude_none=True, by_alias=True)
         body["apiVersion"] = api.api_version
         body["kind"] = api.kind
+        # Only counts above zero, as 0.10 wrote them (its users check "fail" not in summary).
+        body["summary"] = {k: v for k, v in (body.get("summary") or {}).items() if v}
         if not has_report_source(api):
             body.pop("source", None)
             body.pop("configuration", None)

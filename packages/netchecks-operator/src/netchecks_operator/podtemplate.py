@@ -18,9 +18,11 @@ from netchecks_core import naming
 from netchecks_core.assertion import AssertionContext
 from netchecks_core.convert import context_mount_path
 
+from netchecks_operator import __version__
 from netchecks_operator.errors import PodTemplateError
 
-PROBE_CONTAINER = "probe"
+#: Named as 0.10 named it, so 0.10 ``spec.template`` overrides of it merge into it.
+PROBE_CONTAINER = "netcheck"
 CONFIG_VOLUME = "netchecks-config"
 CONFIG_DIR = "/netcheck"
 CONFIG_KEY = "config.json"
@@ -96,9 +98,9 @@ def _context_volume(context: AssertionContext) -> dict[str, Any] | None:
         spec["defaultMode"] = source.default_mode
     volume: dict[str, Any] = {"name": context_volume_name(context.name)}
     if context.config_map is not None:
-        volume["configMap"] = {"name": source.name, **spec}
+        volume["configMap"] = {"name": context.source_name(), **spec}
     else:
-        volume["secret"] = {"secretName": source.name, **spec}
+        volume["secret"] = {"secretName": context.source_name(), **spec}
     return volume
 
 
@@ -245,6 +247,9 @@ def _lock(
     metadata["labels"] = {
         **(metadata.get("labels") or {}),
         **naming.probe_pod_labels(assertion_uid),
+        # As 0.10 labelled its probe Pods (dashboards and NetworkPolicies select them).
+        naming.LABEL_INSTANCE: naming.instance_label(assertion_name),
+        naming.LABEL_VERSION: naming.version_label(__version__),
     }
     metadata["annotations"] = {
         **(metadata.get("annotations") or {}),

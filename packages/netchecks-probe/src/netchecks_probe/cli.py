@@ -81,7 +81,10 @@ class _VersionAction(argparse.Action):
     def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
         from netchecks_probe.version import probe_version
 
-        _out(f"{parser.prog} {probe_version()}")
+        if parser.prog == "netcheck":  # the old CLI's line, which scripts may parse
+            _out(f"Netcheck version {probe_version()}")
+        else:
+            _out(f"{parser.prog} {probe_version()}")
         parser.exit()
 
 
@@ -293,7 +296,7 @@ def _run_command(args: argparse.Namespace) -> int:
     from netchecks_core.probe_config import ProbeConfig
 
     intake = _intake(args, for_run=True)
-    for line in intake.problems:
+    for line in intake.warnings + intake.problems:
         _err(line)
     config = intake.config()
     if config is None:
@@ -422,7 +425,7 @@ def _print_progress(assertion: str, result: dict[str, Any]) -> None:
 
 def _validate_command(args: argparse.Namespace) -> int:
     intake = _intake(args, for_run=False)
-    for line in intake.problems:
+    for line in intake.warnings + intake.problems:
         _err(line)
     for label, rules in intake.valid:
         _out(f"{label}: valid ({rules} rule(s))")

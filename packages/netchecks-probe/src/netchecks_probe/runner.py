@@ -17,6 +17,7 @@ Every status is decided by :func:`netchecks_core.verdict.decide`.
 
 from __future__ import annotations
 
+import copy
 import datetime
 import logging
 import threading
@@ -32,7 +33,7 @@ from netchecks_core.probe_config import ProbeConfig
 from netchecks_core.probe_output import AssertionResult, OutputMetadata, ProbeOutput, RuleResult
 from netchecks_core.rules import RuleBase
 from netchecks_core.templates import expressions, has_template
-from netchecks_core.validation import parse_rule
+from netchecks_core.validation import parse_rendered_rule
 from netchecks_core.verdict import decide
 
 from netchecks_probe.checks import load_check
@@ -205,7 +206,7 @@ class _Run:
                 rendered = render(raw, self.cel_contexts(), where)
             except TemplateError as error:
                 return _error_result(raw, str(error))
-        outcome = parse_rule(rendered, where)
+        outcome = parse_rendered_rule(raw, rendered, where)
         for warning in outcome.warnings:
             log.warning("%s", warning)
         if outcome.rule is None:
@@ -356,6 +357,8 @@ def _echo_spec(module: ModuleType, rule: RuleBase, pattern: str) -> dict[str, An
             exclude={"name", "validation", "validate_spec"},
         )
         spec["timeout"] = rule.effective_timeout
+    for key, value in getattr(module, "ECHO_ALWAYS", {}).items():
+        spec.setdefault(key, copy.deepcopy(value))
     spec.setdefault("type", rule.type)
     spec["pattern"] = pattern
     return spec

@@ -47,6 +47,8 @@ class Intake:
     """Every document's problems, and the one probe config of the usable ones."""
 
     problems: list[str] = field(default_factory=list)
+    #: Things that work but may not be meant (repeated rule names), one line each.
+    warnings: list[str] = field(default_factory=list)
     #: Documents without problems and their rule counts (``validate`` lists them).
     valid: list[tuple[str, int]] = field(default_factory=list)
     assertions: list[dict[str, Any]] = field(default_factory=list)
@@ -61,6 +63,7 @@ class Intake:
     def note(self, label: str, report: Report) -> None:
         """Record a document's report."""
         self.problems += [f"{label}: {line}" for line in report.messages()]
+        self.warnings += [f"{label}: warning: {warning}" for warning in report.warnings]
         if report.valid:
             self.valid.append((label, report.rules))
 
@@ -188,12 +191,11 @@ def _context_paths(
         if context.name in given:
             paths[context.name] = given[context.name]
             continue
-        source = context.config_map or context.secret
         kind, option = (
             ("configMap", "--context-dir") if context.config_map else ("secret", "--secret-dir")
         )
         missing.append(
-            f"context {context.name!r} comes from {kind} {source.name!r}: "  # type: ignore[union-attr]
+            f"context {context.name!r} comes from {kind} {context.source_name()!r}: "
             f"give its files with {option} {context.name}=PATH"
         )
     return paths, missing

@@ -262,6 +262,7 @@ class ResultsController(Controller[Key]):
         outcome = self._outcome(key, run)
         previous = currents[todo[0]]
         written: dict[str, Any] | None = None
+        stored: dict[str, Any] | None = None  # a report as the API server returned it
         for api in todo:
             desired = build_policy_report(
                 assertion,
@@ -277,7 +278,7 @@ class ResultsController(Controller[Key]):
                 self.metrics.skipped.add(1, {"reason": result})
                 continue
             self.caches.reports[api].remember(result)  # write-through: seen before the watch
-            written = written or desired
+            written, stored = written or desired, stored or result
         if written is None:
             return
-        self.recorder.record(assertion, run, outcome, written, previous)
+        self.recorder.record(assertion, run, outcome, written, previous, stored)

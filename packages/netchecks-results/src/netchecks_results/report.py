@@ -16,17 +16,27 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from netchecks_core.assertion import API_VERSION, KIND, Summary
+from netchecks_core.convert import result_names
 from netchecks_core.depth import bounded
 from netchecks_core.naming import (
     ANNOTATION_ASSERTION,
     ANNOTATION_GENERATION,
+    ANNOTATION_OPERATOR_VERSION,
     LABEL_ASSERTION_UID,
+    LABEL_INSTANCE,
+    LABEL_POLICY_ENGINE,
+    LABEL_VERSION,
     MANAGED_BY_RESULTS,
+    POLICY_ENGINE,
+    REPORT_ANNOTATIONS_0_10,
     child_labels,
+    instance_label,
     policy_report_name,
+    version_label,
 )
 from netchecks_core.policyreport import (
     ANNOTATION_FINISH_TIME,
@@ -65,6 +75,16 @@ ANNOTATION_DESCRIPTION = "netchecks.io/description"
 MIN_PROPERTY_BYTES = 256
 
 
+def _own_version() -> str:
+    try:
+        return version("netchecks-results")
+    except PackageNotFoundError:  # running from a source tree
+        return "0.0.0"
+
+
+VERSION = _own_version()
+
+
 @dataclass(frozen=True)
 class ReportLimits:
     """Size bounds of a report (the API server refuses objects over ~1.5 MiB)."""
@@ -73,11 +93,6 @@ class ReportLimits:
     max_message_chars: int = 1024
     max_results: int = 500
     max_report_bytes: int = 256 * 1024
-
-
-def rule_name(rule: dict[str, Any], index: int) -> str:
-    """A rule's name; unnamed rules are ``rule-<index>``, as in the probe config."""
-    return str(rule.get("name") or f"rule-{index}")
 
 
 def severity_of(annotations: dict[str, str]) -> Severity | None:
@@ -219,8 +234,8 @@ def _drafts(
                 by_name.setdefault(item.name, item.results[0])
     fallback_time = run.finished or now
     drafts = []
-    for index, rule in enumerate(spec.get("rules") or []):
-        name = rule_name(rule, index)
+    rules = spec.get("rules") or []
+    for name, rule in zip(result_names(rules), rules, strict=True):
         rule_type = str(rule.get("type") or "unknown")
         expected = str(rule.get("expected") or "pass").lower()
         validate = rule.get("validate") if isinstance(rule.get("validate"), dict) else {}
@@ -324,6 +339,8 @@ def assertion_reference(assertion: dict[str, Any]) -> ObjectReference:
 def report_annotations(run: ProbeRun, assertion_name: str) -> dict[str, str]:
     """The annotations naming the run a report shows (its idempotence and ordering marker)."""
     annotations = {
+        **REPORT_ANNOTATIONS_0_10,
+        ANNOTATION_OPERATOR_VERSION: VERSION,
         ANNOTATION_ASSERTION: assertion_name,
         ANNOTATION_POD_UID: run.pod_uid,
         ANNOTATION_POD_NAME: run.pod_name,
@@ -359,6 +376,16 @@ def last_result_time(
     if ANNOTATION_RUN_FAILURE not in annotations and ANNOTATION_RUN_TIME in annotations:
         return str(annotations[ANNOTATION_RUN_TIME])  # written before this annotation existed
     return None
+
+
+def report_labels(uid: str, assertion_name: str) -> dict[str, str]:
+    """Our labels plus the ones 0.10 wrote (its users select reports by them)."""
+    return {
+        **child_labels(uid, MANAGED_BY_RESULTS),
+        LABEL_INSTANCE: instance_label(assertion_name),
+        LABEL_VERSION: version_label(VERSION),
+        LABEL_POLICY_ENGINE: POLICY_ENGINE,
+    }
 
 
 def build_policy_report(
@@ -399,7 +426,7 @@ def build_policy_report(
         namespace=meta.get("namespace"),
         results=[],
         summary=summary,
-        labels=child_labels(uid, MANAGED_BY_RESULTS),
+        labels=report_labels(uid, name),
         annotations={**annotations, ANNOTATION_TRUNCATED: "x" * 200},
         owner_references=[owner],
         scope=assertion_reference(assertion),
@@ -418,7 +445,7 @@ def build_policy_report(
         namespace=meta.get("namespace"),
         results=results,
         summary=summary,
-        labels=child_labels(uid, MANAGED_BY_RESULTS),
+        labels=report_labels(uid, name),
         annotations=annotations,
         owner_references=[owner],
         scope=assertion_reference(assertion),

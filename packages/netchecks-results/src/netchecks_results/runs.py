@@ -21,7 +21,7 @@ from netchecks_core.times import parse_rfc3339, rfc3339
 from netchecks_results.parse import ParseFailure
 
 #: Container names the probe container goes by; otherwise the one running the probe image.
-PROBE_CONTAINER_NAMES = ("probe", "netchecks", "netcheck", "netchecks-probe")
+PROBE_CONTAINER_NAMES = ("netcheck", "probe", "netchecks", "netchecks-probe")
 #: Waiting reasons after which a container will not start without someone fixing something.
 STUCK_REASONS = frozenset(
     {

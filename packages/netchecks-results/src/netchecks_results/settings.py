@@ -7,7 +7,7 @@ from typing import ClassVar
 from netchecks_core.policyreport import DEFAULT_REPORT_API, REPORT_APIS
 from netchecks_core.resources import Resource
 from netchecks_service.settings import CommaList, ServiceSettings
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, field_validator
 
 from netchecks_results.report import ReportLimits
 
@@ -31,8 +31,14 @@ class ResultsSettings(ServiceSettings):
     max_property_bytes: int = Field(default=4096, ge=256, le=256 * 1024)
     #: Bound of each result message (characters).
     max_message_chars: int = Field(default=1024, ge=64, le=16 * 1024)
-    #: Results per report at most (the summary still counts every rule).
-    max_results: int = Field(default=500, ge=1, le=10_000)
+    #: Results per report at most (the summary still counts every rule). Netchecks
+    #: 0.10's ``POLICY_REPORT_MAX_RESULTS`` sets it too (``NETCHECKS_MAX_RESULTS`` wins).
+    max_results: int = Field(
+        default=500,
+        ge=1,
+        le=10_000,
+        validation_alias=AliasChoices("NETCHECKS_MAX_RESULTS", "POLICY_REPORT_MAX_RESULTS"),
+    )
     #: Bytes per report at most; the API server refuses objects over ~1.5 MiB.
     max_report_bytes: int = Field(default=256 * 1024, ge=16 * 1024, le=1024 * 1024)
     #: Series of the per-rule result gauge at most (bounds metric cardinality).

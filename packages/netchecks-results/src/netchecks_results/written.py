@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from netchecks_core.naming import LABEL_ASSERTION_UID
@@ -48,8 +48,12 @@ class ReportRecorder:
         outcome: ProbeOutput | RunFailure,
         written: dict[str, Any],
         previous: dict[str, Any] | None,
+        stored: dict[str, Any] | None = None,
     ) -> None:
-        """Metrics, the outcome Event and a log line for a report written."""
+        """Metrics, the outcome Event and a log line for a report written.
+
+        The Event goes on the assertion and, as 0.10 did, on the report (``stored``).
+        """
         if run.finished is not None:
             self.metrics.latency.record(max(0.0, (self.clock() - run.finished).total_seconds()))
         failure = outcome if isinstance(outcome, RunFailure) else None
@@ -67,7 +71,7 @@ class ReportRecorder:
             run.phase,
             ", ".join(f"{v} {k}" for k, v in summary.items() if v) or "no results",
         )
-        self._post_event(assertion, written, previous, failure)
+        self._post_event(assertion, written, previous, failure, stored)
 
     def _post_event(
         self,
@@ -75,6 +79,7 @@ class ReportRecorder:
         written: dict[str, Any],
         previous: dict[str, Any] | None,
         failure: RunFailure | None,
+        stored: dict[str, Any] | None,
     ) -> None:
         uid = assertion["metadata"].get("uid")
         previous_outcome = None
@@ -84,12 +89,19 @@ class ReportRecorder:
         event = outcome_event(previous_outcome, outcome_by_rule(written), failure)
         if event is None or not self.events:
             return
-        try:
-            self.kube.post_event(
-                assertion, event_type=event.type, reason=event.reason, message=event.message
-            )
-        except KubeError as error:
-            log.warning("could not post the %s event: %s", event.reason, error)
+        moment = datetime.now(UTC)
+        # Apart by a microsecond: both Events are named after the same name and moment.
+        for offset, regarding in enumerate(r for r in (assertion, stored) if r is not None):
+            try:
+                self.kube.post_event(
+                    regarding,
+                    event_type=event.type,
+                    reason=event.reason,
+                    message=event.message,
+                    now=moment + timedelta(microseconds=offset),
+                )
+            except KubeError as error:
+                log.warning("could not post the %s event: %s", event.reason, error)
 
     def show(self, assertion: dict[str, Any], report: dict[str, Any] | None) -> None:
         """Export the assertion's current report as metrics."""

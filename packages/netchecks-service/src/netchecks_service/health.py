@@ -1,4 +1,5 @@
-"""Health and metrics over HTTP: ``/livez``, ``/readyz``, ``/metrics`` (FastAPI on uvicorn).
+"""Health and metrics over HTTP (FastAPI on uvicorn): ``/livez`` (also ``/healthz``, the
+0.10 path), ``/readyz``, ``/metrics``.
 
 Health reflects the service's loops, never a constant: register checks on a
 :class:`Health` (e.g. "watches synced", "worker heartbeat fresh") and the
@@ -100,6 +101,7 @@ def create_app(health: Health, title: str = "netchecks") -> FastAPI:
         return JSONResponse({"status": "ok"})
 
     @app.get("/livez")
+    @app.get("/healthz")  # what Netchecks 0.10's manifests probe
     def livez() -> JSONResponse:
         return _answer(health.live())
 

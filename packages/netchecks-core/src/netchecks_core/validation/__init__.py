@@ -24,7 +24,12 @@ from netchecks_core.validation.documents import (
     validate_manifest,
 )
 from netchecks_core.validation.problems import Problem, Report
-from netchecks_core.validation.rule import RuleProblems, check_unrendered_rule, parse_rule
+from netchecks_core.validation.rule import (
+    RuleProblems,
+    check_unrendered_rule,
+    parse_rendered_rule,
+    parse_rule,
+)
 from netchecks_core.validation.schedule import schedule_problem
 
 __all__ = [
@@ -33,6 +38,7 @@ __all__ = [
     "RuleProblems",
     "check_spec",
     "check_unrendered_rule",
+    "parse_rendered_rule",
     "parse_rule",
     "rule_problems",
     "schedule_problem",

@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from netchecks_core.assertion import API_VERSION, KIND, NetworkAssertionSpec
+from netchecks_core.convert import result_names
 from netchecks_core.depth import MAX_DEPTH, too_deep
 from netchecks_core.meta import metadata_of
 from netchecks_core.probe_config import ProbeConfig
@@ -41,7 +42,27 @@ def validate_manifest(document: Any) -> Report:
         problems.append(Problem("metadata.name", "is required"))
     spec = document.get("spec")
     rules = spec.get("rules") if isinstance(spec, dict) else None
-    return Report(problems + spec_problems(spec), len(rules) if isinstance(rules, list) else 0)
+    if not isinstance(rules, list):
+        return Report(problems + spec_problems(spec))
+    return Report(problems + spec_problems(spec), len(rules), repeated_name_warnings(rules))
+
+
+def repeated_name_warnings(rules: list[Any], where: str = "spec.rules") -> list[Problem]:
+    """A warning for each rule whose name an earlier rule has (0.10 accepted it)."""
+    first: dict[str, int] = {}
+    warnings = []
+    for index, (rule, result_name) in enumerate(zip(rules, result_names(rules), strict=True)):
+        name = rule.get("name") if isinstance(rule, dict) else None
+        if not isinstance(name, str):
+            continue
+        if name in first:
+            message = (
+                f"rule name {name!r} is used before ({where}[{first[name]}]); "
+                f"its results are named {result_name!r}"
+            )
+            warnings.append(Problem(f"{where}[{index}].name", message, (index,)))
+        first.setdefault(name, index)
+    return warnings
 
 
 def check_spec(raw: Any) -> tuple[NetworkAssertionSpec | None, list[Problem]]:

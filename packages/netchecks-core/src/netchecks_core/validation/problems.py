@@ -27,6 +27,8 @@ class Report:
 
     problems: list[Problem] = field(default_factory=list)
     rules: int = 0
+    #: Things that work but may not be what was meant (repeated rule names).
+    warnings: list[Problem] = field(default_factory=list)
 
     @property
     def valid(self) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import json
 import types
 import typing
 from collections.abc import Iterable, Sequence
@@ -13,7 +15,7 @@ from pydantic_core import ErrorDetails
 
 from netchecks_core.errors import describe, display_path
 from netchecks_core.rules import RULE_ADAPTER, RULE_MODELS, Rule
-from netchecks_core.templates import has_template
+from netchecks_core.templates import has_template, whole_template
 from netchecks_core.validation.problems import Problem, did_you_mean
 
 
@@ -45,6 +47,56 @@ def parse_rule(raw: Any, prefix: str = "") -> RuleProblems:
         return RuleProblems(RULE_ADAPTER.validate_python(raw))
     except ValidationError as error:
         return RuleProblems(None, model_problems(error.errors(), prefix, _rule_model(raw)))
+
+
+def parse_rendered_rule(template: Any, rendered: Any, prefix: str = "") -> RuleProblems:
+    """:func:`parse_rule` of ``template`` rendered, coercing as 0.10 did.
+
+    Where a string field's whole value is one template that gave a number or a
+    bool (``X-N: "{{ c.n }}"`` with ``n: 5``), the value becomes its JSON text
+    (``"5"``, ``"true"``). Literal values are never coerced.
+    """
+    outcome = parse_rule(rendered, prefix)
+    if outcome.rule is not None or not isinstance(rendered, dict):
+        return outcome
+    try:
+        RULE_ADAPTER.validate_python(rendered)
+    except ValidationError as error:
+        coerced = copy.deepcopy(rendered)
+        changed = False
+        for item in error.errors():
+            path = item["loc"][1:]  # the first is the type's tag
+            value = item.get("input")
+            if item["type"] != "string_type" or not isinstance(value, bool | int | float):
+                continue
+            source = _at(template, path)
+            if isinstance(source, str) and whole_template(source) is not None:
+                changed |= _put(coerced, path, json.dumps(value))
+        if changed:
+            return parse_rule(coerced, prefix)
+    return outcome
+
+
+def _at(value: Any, path: Sequence[int | str]) -> Any:
+    for key in path:
+        if isinstance(value, dict):
+            value = value.get(key)
+        elif isinstance(value, list) and isinstance(key, int) and 0 <= key < len(value):
+            value = value[key]
+        else:
+            return None
+    return value
+
+
+def _put(value: Any, path: Sequence[int | str], new: Any) -> bool:
+    parent = _at(value, path[:-1])
+    if isinstance(parent, dict) and path[-1] in parent:
+        parent[path[-1]] = new
+        return True
+    if isinstance(parent, list) and isinstance(path[-1], int):
+        parent[path[-1]] = new
+        return True
+    return False
 
 
 def check_unrendered_rule(raw: Any, prefix: str = "") -> RuleProblems:

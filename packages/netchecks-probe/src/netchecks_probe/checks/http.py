@@ -32,6 +32,9 @@ from netchecks_probe.checks.bounded import call_within
 from netchecks_probe.checks.failures import failure, reason_for
 
 DEFAULT_RULE = "data['status-code'] in [200, 201]"
+#: Fields the result's ``spec`` always has: ``headers`` even when the rule sets none, so
+#: it reads ``"REDACTED"`` as 0.10 wrote it (its users' tests check that).
+ECHO_ALWAYS: dict[str, Any] = {"headers": {}}
 
 USER_AGENT = "netchecks"
 #: As many as requests (and so the old probe) follows.
