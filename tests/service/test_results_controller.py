@@ -118,8 +118,14 @@ def test_a_finished_probe_pod_becomes_a_report_and_an_event_then_a_pass_costs_no
 ) -> None:
     _create(services, _web(services.namespace))
     key = services.run_assertion("web")
-    assert services.reconcile(key) == ["GET pods/log", "POST policyreports", "POST events"]
-    assert services.event_reasons() == ["ChecksPassing"]
+    assert services.reconcile(key) == [
+        "GET pods/log",
+        "POST policyreports",
+        "POST events",
+        "POST events",
+    ]
+    # On the assertion and, as 0.10 did, on the PolicyReport.
+    assert services.event_reasons() == ["ChecksPassing", "ChecksPassing"]
     assert services.reconcile(key) == [], "a reflected run needs no log read nor write"
 
 
@@ -140,8 +146,13 @@ def test_a_new_run_with_a_changed_outcome_replaces_the_report(services: Services
         what="generation 2 cached",
     )
     key = services.run_assertion("web")
-    assert services.reconcile(key) == ["GET pods/log", "PUT policyreports", "POST events"]
-    assert services.event_reasons() == ["ChecksFailing"]
+    assert services.reconcile(key) == [
+        "GET pods/log",
+        "PUT policyreports",
+        "POST events",
+        "POST events",
+    ]
+    assert services.event_reasons() == ["ChecksFailing", "ChecksFailing"]
     assert services.reconcile(key) == []
 
 
@@ -158,4 +169,9 @@ def test_a_pod_log_that_cannot_be_read_is_retried_before_any_write(services: Ser
         assert services.sim.requests.calls(namespace=services.namespace) == ["GET pods/log"]
     finally:
         services.sim.faults.pod_log_available(services.namespace, pod["metadata"]["name"])
-    assert services.reconcile(key) == ["GET pods/log", "POST policyreports", "POST events"]
+    assert services.reconcile(key) == [
+        "GET pods/log",
+        "POST policyreports",
+        "POST events",
+        "POST events",
+    ]
