@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from netchecks_probe.reports.options import add_report_options
 from netchecks_probe.single_checks import SINGLE_CHECKS, SingleCheck, rule_from_flags
 
 if TYPE_CHECKING:
@@ -98,9 +99,7 @@ def build_parser(prog: str = "netchecks") -> argparse.ArgumentParser:
 
     output = argparse.ArgumentParser(add_help=False)
     output.add_argument("-v", "--verbose", action="count", default=0, help="progress on stderr")
-    output.add_argument(
-        "-o", "--output", choices=("json", "table"), default="json", help="result format"
-    )
+    add_report_options(output)
     output.add_argument(
         "--exit-zero", action="store_true", help="exit 0 whenever results were written"
     )
@@ -351,7 +350,8 @@ def _flag_path(line: str) -> str:
 def _execute(
     config: ProbeConfig, args: argparse.Namespace, single: bool, intake: Intake | None = None
 ) -> int:
-    from netchecks_probe.output import table, to_json
+    from netchecks_probe.output import to_json
+    from netchecks_probe.reports.junit import render, write_junit_file
     from netchecks_probe.runner import RunOptions, run_config
 
     options = RunOptions(
@@ -366,8 +366,9 @@ def _execute(
             document, intake.refused, args.disable_redaction or config_redaction_off(config)
         )
     rows = [(a["name"], r) for a in document["assertions"] for r in a["results"]]
-    if args.output == "table":
-        text = table(rows)
+    write_junit_file(args.junit_xml, rows)
+    if (report := render(args.output, rows)) is not None:
+        text = report
     elif single:
         text = to_json(rows[0][1], pretty=sys.stdout.isatty())
     else:

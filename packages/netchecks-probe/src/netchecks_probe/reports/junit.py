@@ -1,0 +1,101 @@
+"""JUnit XML: one ``testsuite`` per assertion, one ``testcase`` per rule.
+
+A ``fail`` verdict is a ``failure``; a rule that could not be judged is an
+``error`` (never a pass), so CI systems count it apart from real failures.
+"""
+
+from __future__ import annotations
+
+import datetime
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from netchecks_probe.output import table
+
+
+def junit_xml(rows: Iterable[tuple[str, dict[str, Any]]]) -> str:
+    """The JUnit XML document of (assertion name, rule result) rows, in order."""
+    suites: dict[str, list[dict[str, Any]]] = {}
+    for assertion, result in rows:
+        suites.setdefault(assertion, []).append(result)
+    root = ET.Element("testsuites", name="netchecks")
+    totals = {"tests": 0, "failures": 0, "errors": 0, "time": 0.0}
+    for name, results in suites.items():
+        suite = _suite(name, results)
+        root.append(suite)
+        for key in ("tests", "failures", "errors"):
+            totals[key] += int(suite.get(key, "0"))
+        totals["time"] += float(suite.get("time", "0"))
+    for key, value in totals.items():
+        root.set(key, f"{value:.3f}" if key == "time" else str(value))
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode", xml_declaration=True)
+
+
+def _suite(name: str, results: list[dict[str, Any]]) -> ET.Element:
+    suite = ET.Element("testsuite", name=name)
+    counts = {"fail": 0, "error": 0}
+    total = 0.0
+    for index, result in enumerate(results):
+        seconds = _seconds(result.get("data") or {})
+        total += seconds
+        status = str(result.get("status"))
+        counts[status] = counts.get(status, 0) + 1
+        suite.append(_case(name, index, result, seconds))
+    suite.set("tests", str(len(results)))
+    suite.set("failures", str(counts["fail"]))
+    suite.set("errors", str(len(results) - counts.get("pass", 0) - counts["fail"]))
+    suite.set("skipped", "0")
+    suite.set("time", f"{total:.3f}")
+    return suite
+
+
+def _case(assertion: str, index: int, result: dict[str, Any], seconds: float) -> ET.Element:
+    rule_type = str((result.get("spec") or {}).get("type") or "rule")
+    case = ET.Element(
+        "testcase",
+        name=str(result.get("name") or f"rule {index + 1}"),
+        classname=f"{assertion}.{rule_type}",
+        time=f"{seconds:.3f}",
+    )
+    status = result.get("status")
+    if status == "pass":
+        return case
+    tag = "failure" if status == "fail" else "error"
+    message = _message(result)
+    detail = ET.SubElement(case, tag, message=message, type=str(status))
+    detail.text = message
+    return case
+
+
+def _message(result: dict[str, Any]) -> str:
+    data = result.get("data") or {}
+    reason = data.get("reason") if isinstance(data, dict) else None
+    parts = [str(part) for part in (result.get("message"), reason) if part]
+    return " | ".join(parts) or f"rule {result.get('status')}"
+
+
+def _seconds(data: dict[str, Any]) -> float:
+    try:
+        start = datetime.datetime.fromisoformat(str(data["startTimestamp"]))
+        end = datetime.datetime.fromisoformat(str(data["endTimestamp"]))
+    except (KeyError, ValueError):
+        return 0.0
+    return max((end - start).total_seconds(), 0.0)
+
+
+def render(output: str, rows: list[tuple[str, dict[str, Any]]]) -> str | None:
+    """The text of a CI report format, or None for the CLI's own formats."""
+    if output == "junit":
+        return junit_xml(rows)
+    if output == "table":
+        return table(rows)
+    return None
+
+
+def write_junit_file(path: str | None, rows: list[tuple[str, dict[str, Any]]]) -> None:
+    """Write the JUnit report to ``path`` when ``--junit-xml`` was given."""
+    if path:
+        Path(path).write_text(junit_xml(rows) + "\n", encoding="utf-8")
