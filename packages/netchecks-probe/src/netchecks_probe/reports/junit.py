@@ -64,13 +64,14 @@ def _case(assertion: str, index: int, result: dict[str, Any], seconds: float) ->
     if status == "pass":
         return case
     tag = "failure" if status == "fail" else "error"
-    message = _message(result)
+    message = failure_message(result)
     detail = ET.SubElement(case, tag, message=message, type=str(status))
     detail.text = message
     return case
 
 
-def _message(result: dict[str, Any]) -> str:
+def failure_message(result: dict[str, Any]) -> str:
+    """The message and reason of a rule that did not pass."""
     data = result.get("data") or {}
     reason = data.get("reason") if isinstance(data, dict) else None
     parts = [str(part) for part in (result.get("message"), reason) if part]
@@ -92,6 +93,11 @@ def render(output: str, rows: list[tuple[str, dict[str, Any]]]) -> str | None:
         return junit_xml(rows)
     if output == "table":
         return table(rows)
+    if output == "github":
+        from netchecks_probe.reports.github import append_step_summary, workflow_commands
+
+        append_step_summary(rows)
+        return workflow_commands(rows)
     return None
 
 

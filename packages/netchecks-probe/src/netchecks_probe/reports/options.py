@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-FORMATS = ("json", "table", "junit")
+FORMATS = ("json", "table", "junit", "github")
 
 
 def add_report_options(parser: argparse.ArgumentParser) -> None:
