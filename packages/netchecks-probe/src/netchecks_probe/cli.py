@@ -351,7 +351,7 @@ def _execute(
     config: ProbeConfig, args: argparse.Namespace, single: bool, intake: Intake | None = None
 ) -> int:
     from netchecks_probe.output import to_json
-    from netchecks_probe.reports.junit import render, write_junit_file
+    from netchecks_probe.reports.dispatch import render, write_junit_file
     from netchecks_probe.runner import RunOptions, run_config
 
     options = RunOptions(
@@ -366,7 +366,6 @@ def _execute(
             document, intake.refused, args.disable_redaction or config_redaction_off(config)
         )
     rows = [(a["name"], r) for a in document["assertions"] for r in a["results"]]
-    write_junit_file(args.junit_xml, rows)
     if (report := render(args.output, rows)) is not None:
         text = report
     elif single:
@@ -375,6 +374,7 @@ def _execute(
         text = to_json(document, pretty=sys.stdout.isatty())
     sys.stdout.write(text + "\n")
     sys.stdout.flush()
+    write_junit_file(args.junit_xml, rows)
     failed = any(result["status"] != "pass" for _, result in rows)
     return EXIT_FAILED if failed and not args.exit_zero else EXIT_OK
 

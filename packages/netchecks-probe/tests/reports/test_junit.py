@@ -60,3 +60,11 @@ def test_table_on_stdout_and_junit_file_in_one_run(cli, write_json, tmp_path: Pa
     xml = junitparser.JUnitXml.fromfile(str(report))
     assert sum(suite.tests for suite in xml) == 4
     xmlschema.XMLSchema(str(SCHEMA)).validate(str(report))
+
+
+def test_an_unwritable_junit_file_is_a_clear_input_error(cli, write_json, tmp_path) -> None:
+    done = cli("run", "--config", str(write_json(CONFIG)), "--junit-xml", str(tmp_path))
+    assert done.returncode == 2
+    assert f"--junit-xml {tmp_path}: " in done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stdout.startswith("{")

@@ -6,13 +6,11 @@ A ``fail`` verdict is a ``failure``; a rule that could not be judged is an
 
 from __future__ import annotations
 
-import datetime
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
-from netchecks_probe.output import table
+from netchecks_probe.output import duration_seconds
 
 
 def junit_xml(rows: Iterable[tuple[str, dict[str, Any]]]) -> str:
@@ -79,29 +77,4 @@ def failure_message(result: dict[str, Any]) -> str:
 
 
 def _seconds(data: dict[str, Any]) -> float:
-    try:
-        start = datetime.datetime.fromisoformat(str(data["startTimestamp"]))
-        end = datetime.datetime.fromisoformat(str(data["endTimestamp"]))
-    except (KeyError, ValueError):
-        return 0.0
-    return max((end - start).total_seconds(), 0.0)
-
-
-def render(output: str, rows: list[tuple[str, dict[str, Any]]]) -> str | None:
-    """The text of a CI report format, or None for the CLI's own formats."""
-    if output == "junit":
-        return junit_xml(rows)
-    if output == "table":
-        return table(rows)
-    if output == "github":
-        from netchecks_probe.reports.github import append_step_summary, workflow_commands
-
-        append_step_summary(rows)
-        return workflow_commands(rows)
-    return None
-
-
-def write_junit_file(path: str | None, rows: list[tuple[str, dict[str, Any]]]) -> None:
-    """Write the JUnit report to ``path`` when ``--junit-xml`` was given."""
-    if path:
-        Path(path).write_text(junit_xml(rows) + "\n", encoding="utf-8")
+    return max(duration_seconds(data) or 0.0, 0.0)
