@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from netchecks_probe.reports.options import add_report_options
 from netchecks_probe.single_checks import SINGLE_CHECKS, SingleCheck, rule_from_flags
 
 if TYPE_CHECKING:
@@ -123,9 +124,7 @@ def _output_options() -> argparse.ArgumentParser:
     """The options of every command that runs rules (a parent parser)."""
     output = argparse.ArgumentParser(add_help=False)
     output.add_argument("-v", "--verbose", action="count", default=0, help="progress on stderr")
-    output.add_argument(
-        "-o", "--output", choices=("json", "table"), default="json", help="result format"
-    )
+    add_report_options(output)
     output.add_argument(
         "--exit-zero", action="store_true", help="exit 0 whenever results were written"
     )
@@ -363,7 +362,8 @@ def _flag_path(line: str) -> str:
 def _execute(
     config: ProbeConfig, args: argparse.Namespace, single: bool, intake: Intake | None = None
 ) -> int:
-    from netchecks_probe.output import table, to_json
+    from netchecks_probe.output import to_json
+    from netchecks_probe.reports.dispatch import render, write_junit_file
     from netchecks_probe.runner import RunOptions, run_config
 
     options = RunOptions(
@@ -378,14 +378,15 @@ def _execute(
             document, intake.refused, args.disable_redaction or config_redaction_off(config)
         )
     rows = [(a["name"], r) for a in document["assertions"] for r in a["results"]]
-    if args.output == "table":
-        text = table(rows)
+    if (report := render(args.output, rows)) is not None:
+        text = report
     elif single:
         text = to_json(rows[0][1], pretty=sys.stdout.isatty())
     else:
         text = to_json(document, pretty=sys.stdout.isatty())
     sys.stdout.write(text + "\n")
     sys.stdout.flush()
+    write_junit_file(args.junit_xml, rows)
     failed = any(result["status"] != "pass" for _, result in rows)
     return EXIT_FAILED if failed and not args.exit_zero else EXIT_OK
 

@@ -78,11 +78,19 @@ def _reason(result: dict[str, Any]) -> str:
     return text if len(text) <= 70 else text[:67] + "..."
 
 
-def _duration(data: dict[str, Any]) -> str:
+def duration_seconds(data: dict[str, Any]) -> float | None:
+    """How long a check ran, from its result's timestamps (None when unknown)."""
     try:
         start = datetime.datetime.fromisoformat(str(data["startTimestamp"]))
         end = datetime.datetime.fromisoformat(str(data["endTimestamp"]))
     except (KeyError, ValueError):
+        return None
+    return (end - start).total_seconds()
+
+
+def _duration(data: dict[str, Any]) -> str:
+    seconds = duration_seconds(data)
+    if seconds is None:
         return "-"
-    milliseconds = (end - start).total_seconds() * 1000
+    milliseconds = seconds * 1000
     return f"{milliseconds:.0f} ms" if milliseconds < 10_000 else f"{milliseconds / 1000:.1f} s"

@@ -1,0 +1,1 @@
+"""Report formats for CI systems, beside the JSON and table outputs."""
