@@ -9,7 +9,7 @@ from pathlib import Path
 
 from netchecks_probe.reports.github import escape_data, escape_property
 
-from .test_junit import CONFIG
+from .test_junit import CONFIG  # type: ignore[import-not-found]  # a sibling test module
 
 NETCHECKS = Path(sys.executable).parent / "netchecks"
 
