@@ -5,13 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.results.harness import (
-    Cluster,
-    OperatorService,
-    ResultsService,
-    results_of,
-    wait_for,
-)
+from tests.results.harness import Cluster, results_of
+from tools.harness import ServiceProcess, wait_for
 
 
 def _reasons(events: list[Any]) -> list[str]:
@@ -20,8 +15,8 @@ def _reasons(events: list[Any]) -> list[str]:
 
 def test_repeated_rule_names_and_0_10_overrides_run_and_report_as_0_10_tooling_expects(
     cluster: Cluster,
-    operator: OperatorService,
-    results: ResultsService,
+    operator: ServiceProcess,
+    results: ServiceProcess,
     http_server,
     refusing_port: Any,
 ) -> None:
