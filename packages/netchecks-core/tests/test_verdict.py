@@ -25,6 +25,7 @@ cel_outcomes = st.one_of(
         CelOutcome,
         error=st.sampled_from(["no such key: 'x'", "found no matching overload"]),
         missing_key=st.sampled_from([None, "x"]),
+        concerns_response=st.booleans(),
     ),
 )
 unjudged = st.one_of(st.none(), st.just("the http check crashed: OSError: boom"))
@@ -75,20 +76,48 @@ def test_the_status_is_error_exactly_when_the_rule_could_not_be_judged(
     unjudgeable = (
         problem is not None
         or reason in UNJUDGED_REASONS
-        or (not evaluated and reason not in NO_RESPONSE_REASONS)
+        or (
+            not evaluated
+            and not (reason in NO_RESPONSE_REASONS and cel is not None and cel.concerns_response)
+        )
     )
     assert (status == "error") == unjudgeable
 
 
 @given(
     reason=st.sampled_from(sorted(NO_RESPONSE_REASONS)),
-    cel=st.one_of(st.none(), st.builds(CelOutcome, error=st.just("no such key: 'status-code'"))),
+    cel=st.builds(
+        CelOutcome,
+        error=st.just("no such key: 'status-code'"),
+        missing_key=st.just("status-code"),
+        concerns_response=st.just(True),
+    ),
 )
 def test_no_response_with_an_unevaluable_rule_is_a_failed_check(
     reason: str, cel: CelOutcome | None
 ) -> None:
     assert decide(data=_data(reason), cel=cel, expected="pass").status == "fail"
     assert decide(data=_data(reason), cel=cel, expected="fail").status == "pass"
+
+
+@given(
+    reason=st.sampled_from(sorted(NO_RESPONSE_REASONS)),
+    cel=st.one_of(
+        st.none(),
+        st.builds(CelOutcome, value=st.one_of(st.integers(), st.text(max_size=3))),
+        st.builds(
+            CelOutcome,
+            error=st.sampled_from(["over its cost budget", "found no matching overload"]),
+            missing_key=st.sampled_from([None, "token"]),
+        ),
+    ),
+)
+def test_no_response_excuses_only_a_concerns_response_never_a_broken_rule(
+    reason: str, cel: CelOutcome | None
+) -> None:
+    # A rule over its CEL budget, of the wrong type or reading a missing context key
+    # could not be judged: a blocked target must not make it pass with expected: fail.
+    assert decide(data=_data(reason), cel=cel, expected="fail").status == "error"
 
 
 @given(reason=st.sampled_from(sorted(NO_RESPONSE_REASONS)), held=st.booleans())
@@ -108,7 +137,8 @@ def test_a_deadline_cut_is_an_error_whatever_the_rule_says() -> None:
 
 def test_messages_say_what_happened() -> None:
     refused = {"reason": "connection-refused", "exception": "[Errno 111] refused"}
-    blocked = decide(data=refused, cel=CelOutcome(error="no such key"), expected="fail")
+    missing = CelOutcome(error="no such key", concerns_response=True)
+    blocked = decide(data=refused, cel=missing, expected="fail")
     assert blocked.message == (
         "the check failed, as expected (reason: connection-refused ([Errno 111] refused))"
     )

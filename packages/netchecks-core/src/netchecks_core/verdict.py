@@ -6,9 +6,12 @@ what happened                                       status  ``expected: fail``
 a response arrived, the rule is true                pass    fail
 a response arrived, the rule is false               fail    pass
 no response (:data:`NO_RESPONSE_REASONS`), the      fail    pass
-rule is false or cannot be evaluated
+rule is false or cannot be evaluated on ``data``
+(a field, an item the response would have held)
 a response arrived, the rule cannot be evaluated    error   error
-or is not a bool
+or is not a bool; or no response and the rule
+failed for another reason (its budget, a context
+key, a non-bool result)
 ``data.reason`` in :data:`UNJUDGED_REASONS`         error   error
 (``deadline``, ``invalid-target``, ...)
 never judged (template error, crashed check)        error   error
@@ -37,12 +40,16 @@ __all__ = ["CelOutcome", "Status", "Verdict", "decide", "missing_data_key_messag
 class CelOutcome:
     """What the rule's CEL expression gave: a ``value``, or the ``error`` that stopped it.
 
-    ``missing_key`` names the key a failed lookup asked for, when that was the error.
+    ``missing_key`` names the key a failed lookup asked for, when that was the error;
+    ``concerns_response`` says the error may come from ``data`` lacking what a response
+    would have held (a field, a list item): the one error a check without a response
+    excuses. A rule over its budget or missing a context key is never excused.
     """
 
     value: Any = None
     error: str | None = None
     missing_key: str | None = None
+    concerns_response: bool = False
 
     @property
     def held(self) -> bool | None:
@@ -83,7 +90,8 @@ def decide(
         return Verdict("error", f"reason: {_reason_text(reason, data)}")
     held = cel.held if cel is not None else None
     if held is None:
-        if reason not in NO_RESPONSE_REASONS:
+        no_response = reason in NO_RESPONSE_REASONS
+        if not (no_response and cel is not None and cel.concerns_response):
             return Verdict("error", _unevaluated(cel))
         held = False  # no response: a failed check, whatever its fields would have said
     expect_fail = expected == "fail"

@@ -46,7 +46,27 @@ def evaluate_rule(check_type: str, pattern: str, variables: Mapping[str, Any]) -
     except cel.CelEvaluationError as error:
         key = error.missing_key
         explained = missing_data_key_message(check_type, pattern, key) if key else None
-        return CelOutcome(error=explained or error.message, missing_key=key)
+        return CelOutcome(
+            error=explained or error.message,
+            missing_key=key,
+            concerns_response=_concerns_response(error, explained, pattern),
+        )
+
+
+def _concerns_response(error: Exception, explained: str | None, pattern: str) -> bool:
+    """Whether an evaluation error may come from ``data`` lacking a response's content.
+
+    A missing key is blamed on ``data`` only when the rule reads it from there; an error
+    without a key (an index past an empty list, no overload for a null) when the rule
+    reads ``data`` at all. A rule over its budget is broken whatever the response.
+    """
+    from netchecks_core import cel
+
+    if isinstance(error, cel.CelBudgetError):
+        return False
+    if getattr(error, "missing_key", None):
+        return explained is not None
+    return "data" in cel.free_names(pattern)
 
 
 def with_rule_message(rule: RuleBase, verdict: Verdict) -> Verdict:
