@@ -140,3 +140,26 @@ def test_a_secret_key_pointing_outside_its_directory_is_refused_without_hanging(
     assert uses["status"] != "pass"
     assert fine["status"] == "pass"
     assert "points outside" in stderr
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("command", ["validate", "run"])
+@pytest.mark.parametrize("kind", ["dev-zero", "fifo", "too-large"])
+def test_an_input_file_that_is_special_or_too_large_is_refused(
+    cli, tmp_path: Path, command: str, kind: str
+) -> None:
+    if kind == "fifo":
+        source = tmp_path / "fifo"
+        os.mkfifo(source)  # nobody writes: opening it to read would block forever
+    elif kind == "dev-zero":
+        source = Path("/dev/zero")  # reading it never ends
+    else:
+        source = tmp_path / "big.yaml"
+        source.write_text("# padding\n" * (2 * 1024 * 1024))  # 20 MiB of comments
+
+    done = cli(command, "-f", str(source))
+
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    expected = "larger than" if kind == "too-large" else "not a regular file"
+    assert expected in done.stderr

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import stat
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from netchecks_core.templates import has_template
 
 from netchecks_probe.checks.base import Deadline
 from netchecks_probe.errors import ContextError
+from netchecks_probe.files import FileRefusedError, read_bounded
 
 log = logging.getLogger(__name__)
 
@@ -173,13 +173,14 @@ def _any_template(value: Any) -> bool:
 
 
 def _load_file(context: FileContext, path: Path) -> Any:
-    _refuse_special_file(context, path)
     try:
-        text = _read_bounded(path)
+        text = read_bounded(path, MAX_CONTEXT_FILE_BYTES).decode("utf-8")
     except FileNotFoundError:
         raise ContextError(f"context {context.name!r}: file {path} does not exist") from None
     except IsADirectoryError:
         raise ContextError(f"context {context.name!r}: {path} is a directory, not a file") from None
+    except FileRefusedError as error:
+        raise ContextError(f"context {context.name!r}: {path} {error}") from None
     except (OSError, UnicodeDecodeError) as error:
         raise ContextError(f"context {context.name!r}: cannot read {path}: {error}") from None
     try:
@@ -206,29 +207,3 @@ def _load_file(context: FileContext, path: Path) -> Any:
 
 #: Largest context file read (a mounted ConfigMap or Secret holds at most 1 MiB).
 MAX_CONTEXT_FILE_BYTES = 4 * 1024 * 1024
-
-
-def _refuse_special_file(context: FileContext, path: Path) -> None:
-    """Only regular files: ``/dev/zero`` never ends and a FIFO blocks the run."""
-    try:
-        mode = path.stat().st_mode
-    except FileNotFoundError:
-        raise ContextError(f"context {context.name!r}: file {path} does not exist") from None
-    except OSError as error:
-        raise ContextError(f"context {context.name!r}: cannot read {path}: {error}") from None
-    if stat.S_ISDIR(mode):
-        raise ContextError(f"context {context.name!r}: {path} is a directory, not a file")
-    if not stat.S_ISREG(mode):
-        raise ContextError(f"context {context.name!r}: {path} is not a regular file")
-
-
-def _read_bounded(path: Path) -> str:
-    # O_NONBLOCK: if the path was swapped for a FIFO since the check, opening does not block.
-    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    with os.fdopen(descriptor, "rb") as file:
-        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
-            raise OSError(f"{path} is not a regular file")
-        raw = file.read(MAX_CONTEXT_FILE_BYTES + 1)
-    if len(raw) > MAX_CONTEXT_FILE_BYTES:
-        raise OSError(f"{path} is larger than {MAX_CONTEXT_FILE_BYTES} bytes")
-    return raw.decode("utf-8")

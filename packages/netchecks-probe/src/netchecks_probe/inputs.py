@@ -22,9 +22,12 @@ from typing import Any
 from netchecks_core.limits import DataLimitError, load_json, load_yaml_all
 
 from netchecks_probe.errors import InputError as InputError  # callers catch inputs.InputError
+from netchecks_probe.files import FileRefusedError, read_bounded
 
 #: The files a directory contributes.
 SUFFIXES = (".yaml", ".yml", ".json")
+#: Largest input file read (the API server stores at most ~1.5 MiB per object).
+MAX_INPUT_BYTES = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -81,21 +84,29 @@ def expand(sources: Iterable[str], recursive: bool, refusals: list[Refusal]) -> 
 
 
 def read_text(source: str) -> str:
-    """The text of a file, or of stdin when ``source`` is ``-``."""
-    if source == "-":
-        return sys.stdin.read()
+    """The text of a file, or of stdin when ``source`` is ``-``, at most MAX_INPUT_BYTES."""
     try:
-        return Path(source).read_text(encoding="utf-8")
+        raw = _read_stdin() if source == "-" else read_bounded(Path(source), MAX_INPUT_BYTES)
+        return raw.decode("utf-8")
     except FileNotFoundError:
         raise InputError("no such file") from None
     except IsADirectoryError:
         raise InputError("is a directory, not a file") from None
     except PermissionError:
         raise InputError("permission denied") from None
+    except FileRefusedError as error:
+        raise InputError(str(error)) from None
     except UnicodeDecodeError as error:
         raise InputError(f"not UTF-8 text ({error.reason})") from None
     except OSError as error:
         raise InputError(f"cannot read: {error.strerror}") from None
+
+
+def _read_stdin() -> bytes:
+    raw = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+    if len(raw) > MAX_INPUT_BYTES:
+        raise FileRefusedError(f"is larger than {MAX_INPUT_BYTES} bytes")
+    return raw
 
 
 def parse_documents(text: str, source: str) -> list[Any]:
