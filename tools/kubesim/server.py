@@ -20,9 +20,10 @@ from .api import DeleteOptions
 from .auth import RequestInfo
 from .errors import ApiError, bad_request
 from .limits import read_body
+from .query import query_flag, query_int
 from .requestlog import Request, created_name, unrouted
 from .resources import ResourceType
-from .streams import Streams, query_flag
+from .streams import Streams
 
 if TYPE_CHECKING:
     from .sim import KubeSim
@@ -272,7 +273,7 @@ class Handler(Streams, BaseHTTPRequestHandler):
                 return
             self._send_obj(200, rt, api.get(rt, ns, name or ""))
         elif info.verb == "list":
-            limit = int(query["limit"]) if query.get("limit") else None
+            limit = query_int(query, "limit")
             body = api.list(
                 rt,
                 ns,
@@ -378,11 +379,10 @@ def _delete_options(raw: bytes, query: dict[str, str]) -> DeleteOptions:
         body = _json(raw)
         if isinstance(body, dict):
             return DeleteOptions.from_dict(body)
-    grace = query.get("gracePeriodSeconds")
     orphan = query.get("orphanDependents")
     return DeleteOptions(
         query.get("propagationPolicy"),
         None if orphan is None else query_flag(orphan),
-        int(grace) if grace else None,
+        query_int(query, "gracePeriodSeconds"),
         dry_run=query.get("dryRun") == "All",
     )

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import tables, views
 from .errors import ApiError, bad_request
+from .query import query_flag, query_seconds
 from .resources import ResourceType
 from .selectors import parse_field_selector, parse_label_selector
 from .watch import Watcher
@@ -21,11 +22,6 @@ if TYPE_CHECKING:
     from .server import SimHTTPServer
 
 Obj = dict[str, Any]
-
-
-def query_flag(value: str | None) -> bool:
-    """A boolean query parameter as the real server reads it."""
-    return value in ("true", "1", "True")
 
 
 def _bookmark_event(rt: ResourceType, rv: str, annotations: dict[str, str] | None = None) -> Obj:
@@ -53,7 +49,9 @@ class Streams(BaseHTTPRequestHandler):
             since = None if rv_text in ("", "0") else int(rv_text)
         except ValueError as exc:
             raise bad_request(f"invalid resource version: {rv_text}") from exc
-        timeout = float(query.get("timeoutSeconds") or sim.settings.max_watch_seconds)
+        timeout = query_seconds(query, "timeoutSeconds")
+        if timeout is None:
+            timeout = float(sim.settings.max_watch_seconds)
         if sim.faults.watch_timeout is not None:
             timeout = min(timeout, sim.faults.watch_timeout)
         malformed = sim.faults.take_malformed(self.path)
