@@ -102,7 +102,15 @@ class Handler(Streams, BaseHTTPRequestHandler):
     def _handle(self, method: str) -> None:
         url = urlsplit(self.path)
         query = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
-        length = int(self.headers.get("Content-Length") or 0)
+        self._logged = None
+        length_text = self.headers.get("Content-Length") or "0"
+        if not (length_text.isascii() and length_text.isdigit()):
+            # As Go's net/http: the body's framing is unknown, so answer and hang up.
+            self.close_connection = True
+            status = bad_request(f"bad Content-Length: {length_text[:40]!r}").status()
+            self._send_json(400, status, {"Connection": "close"})
+            return
+        length = int(length_text)
         sim = self.server.sim
         too_large: ApiError | None = None
         try:
