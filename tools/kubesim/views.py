@@ -41,11 +41,8 @@ def _is_events_v1(rt: ResourceType) -> bool:
 def present(rt: ResourceType, obj: Obj) -> Obj:
     """The object as this resource serves it."""
     if _is_events_v1(rt):
-        out = _event_fields(obj, _EVENT_FIELDS.items())
-        out.setdefault("eventTime", None)
-        obj = out
-        if isinstance(obj.get("series"), dict) and "lastObservedTime" in obj["series"]:
-            obj["series"] = dict(obj["series"])
+        obj = _event_fields(obj, _EVENT_FIELDS.items())
+        obj.setdefault("eventTime", None)
     return {"kind": rt.kind, "apiVersion": rt.api_version, **_without_type(obj)}
 
 
