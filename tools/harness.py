@@ -28,7 +28,7 @@ from netchecks_service.errors import ConflictError, KubeError, NotFoundError
 from netchecks_service.kube import CRDS, KubeApi, load_api_client
 
 from tools import waiting
-from tools.targets.processes import free_port
+from tools.targets.processes import free_port, stop
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The chart's CRDs: NetworkAssertion and both report APIs.
@@ -184,13 +184,7 @@ class ServiceProcess:
         """Send ``sig`` and wait (SIGKILL after ``timeout``); returns the exit code."""
         if self.process is None:
             return None
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+        stop(self.process, timeout, signal_number=sig)
         return self.process.returncode
 
     def __enter__(self) -> Self:

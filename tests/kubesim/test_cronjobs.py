@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from kubernetes import client
 
-from tools.kubesim.testing import body_of, wait_for
+from tools.kubesim.testing import body_of, job_manifest, wait_for
 
 
 def cronjob(
@@ -26,14 +26,7 @@ def cronjob(
             **spec,
             "jobTemplate": {
                 "metadata": {"labels": {"from": name}, "annotations": {"note": "x"}},
-                "spec": {
-                    "template": {
-                        "spec": {
-                            "restartPolicy": "Never",
-                            "containers": [{"name": "c", "image": "busybox", "command": command}],
-                        }
-                    }
-                },
+                "spec": job_manifest(name, command, image="busybox")["spec"],
             },
         },
     }

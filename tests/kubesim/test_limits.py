@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import socket
 from typing import Any
 
 import pytest
@@ -141,3 +142,19 @@ def test_update_over_etcd_limit_is_500_and_keeps_the_old_object(kube_api, kube_n
     assert body_of(err.value)["message"] == "etcdserver: request is too large"
     kept = batch.read_namespaced_cron_job("c", kube_namespace)
     assert kept.metadata.resource_version == created.metadata.resource_version
+
+
+@pytest.mark.parametrize("length", ["-5", "lots", "\u00b2"])
+def test_a_malformed_content_length_is_400_and_closes_the_connection(kubesim, length) -> None:
+    """Real (Go net/http): a Content-Length that is not a non-negative integer is answered
+    400 at once, and the connection is closed (its framing is unknown); no waiting for a
+    body that never comes."""
+    with socket.create_connection((kubesim.settings.host, kubesim.port), timeout=5) as sock:
+        sock.sendall(
+            b"POST /api/v1/namespaces/default/configmaps HTTP/1.1\r\nHost: kubesim\r\n"
+            b"Content-Length: " + length.encode("latin-1") + b"\r\n\r\n"
+        )
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 400 ")

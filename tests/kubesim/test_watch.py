@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import urllib.error
 import urllib.request
 from typing import Any
 
@@ -228,3 +229,34 @@ def test_dozens_of_concurrent_watches(kubesim, core, kube_namespace) -> None:
     core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "fan"}})
     seen.wait()
     assert results == ["fan"] * count
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "watch=true&timeoutSeconds=soon",
+        "watch=true&timeoutSeconds=nan",
+        "limit=many",
+        "limit=1.5",
+    ],
+)
+def test_a_malformed_number_in_the_query_is_a_bad_request(kubesim, kube_namespace, query) -> None:
+    """Real: query parameters that do not decode are 400 BadRequest, not an internal error."""
+    url = f"{kubesim.url}/api/v1/namespaces/{kube_namespace}/configmaps?{query}"
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(url, timeout=5)
+    status = json.loads(err.value.read())
+    assert err.value.code == 400
+    assert status["reason"] == "BadRequest"
+    assert "Internal error" not in status["message"]
+
+
+def test_a_malformed_grace_period_on_delete_is_a_bad_request(core, kubesim, kube_namespace) -> None:
+    """Real: the delete is refused (400) and the object stays."""
+    core.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "kept"}})
+    url = f"{kubesim.url}/api/v1/namespaces/{kube_namespace}/configmaps/kept?gracePeriodSeconds=x"
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(urllib.request.Request(url, method="DELETE"), timeout=5)
+    assert err.value.code == 400
+    assert json.loads(err.value.read())["reason"] == "BadRequest"
+    assert core.read_namespaced_config_map("kept", kube_namespace).metadata.name == "kept"

@@ -18,10 +18,11 @@ from typing import Any, cast
 
 from . import crds, crdschema, patch, strategies, validation, views
 from .api_delete import DeleteOptions, Deletes, Result
-from .api_patch import check_patch_request, patched_object
+from .api_patch import as_update, check_patch_request, patched_object
 from .clock import Clock, format_time
 from .errors import (
     ApiError,
+    already_exists,
     bad_request,
     conflict,
     expired,
@@ -46,6 +47,14 @@ Obj = dict[str, Any]
 
 _NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 _MAX_NAME_ATTEMPTS = 8
+# Metadata the server sets: ignored on create, carried over from the stored object on update.
+_SERVER_METADATA = (
+    "uid",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "generation",
+)
 
 
 class RequestContext(threading.local):
@@ -240,15 +249,7 @@ class Api(Deletes):
         if m.get("resourceVersion"):
             raise ApiError(500, "", "resourceVersion should not be set on objects to be created")
         self._fill_namespace(rt, namespace, m)
-        for key in (
-            "uid",
-            "creationTimestamp",
-            "deletionTimestamp",
-            "deletionGracePeriodSeconds",
-            "generation",
-            "managedFields",
-            "selfLink",
-        ):
+        for key in (*_SERVER_METADATA, "managedFields", "selfLink"):
             m.pop(key, None)
         if not m.get("name") and not m.get("generateName"):
             raise validation_error(rt, "", [("metadata.name", "name or generateName is required")])
@@ -275,7 +276,7 @@ class Api(Deletes):
                     if existing["metadata"].get("deletionTimestamp")
                     else ""
                 )
-                raise _already_exists(rt, cm["name"], prefix)
+                raise already_exists(rt.group_resource, cm["name"], prefix)
             if dry_run:
                 return cast(Obj, candidate)
             check_stored_size(candidate, self.settings.etcd_max_request_bytes)
@@ -385,15 +386,7 @@ class Api(Deletes):
                 else:
                     new.pop("status", None)
         nm = new["metadata"]
-        for key in (
-            "uid",
-            "creationTimestamp",
-            "deletionTimestamp",
-            "deletionGracePeriodSeconds",
-            "generation",
-            "namespace",
-            "name",
-        ):
+        for key in (*_SERVER_METADATA, "namespace", "name"):
             if key in om:
                 nm[key] = om[key]
             else:
@@ -475,24 +468,7 @@ class Api(Deletes):
             current = views.present(rt, old)
             key = (old["metadata"]["uid"], field_manager or "", subresource or "")
             patched = patched_object(rt, content_type, current, body, self._applied.get(key))
-            if not isinstance(patched, dict):
-                raise bad_request("patch result must be an object")
-            pm = patched.setdefault("metadata", {})
-            if not isinstance(pm, dict):
-                raise bad_request("metadata must be an object")
-            wanted_rv = (
-                (body.get("metadata") or {}).get("resourceVersion")
-                if isinstance(body, dict)
-                else pm.get("resourceVersion")
-            )
-            if wanted_rv and wanted_rv != old["metadata"]["resourceVersion"]:
-                raise conflict(rt.group_resource, name)
-            if pm.get("name", name) != name:
-                raise bad_request(
-                    f"the name of the object ({pm['name']}) does not match the name on the URL "
-                    f"({name})"
-                )
-            pm["resourceVersion"] = old["metadata"]["resourceVersion"]
+            as_update(rt, name, body, patched, old["metadata"]["resourceVersion"])
             obj = self._decode_body(rt, patched)
             stored = self._commit_update(rt, obj, old, subresource, dry_run)
             if content_type == patch.APPLY_PATCH and not dry_run:
@@ -518,12 +494,6 @@ class Api(Deletes):
             change(new)
             new["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
             return self._commit_update(rt, views.accept(rt, new), old, subresource, False)
-
-
-def _already_exists(rt: ResourceType, name: str, prefix: str) -> ApiError:
-    from .errors import already_exists
-
-    return already_exists(rt.group_resource, name, prefix)
 
 
 __all__ = ["Api", "DeleteOptions", "RequestContext", "Result", "generate_name"]

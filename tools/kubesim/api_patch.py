@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import patch
-from .errors import ApiError, bad_request
+from .errors import ApiError, bad_request, conflict
 from .resources import ResourceType
 from .schemas import kind_schema
 from .strategies import clone
@@ -78,3 +78,25 @@ def patched_object(
         schema = kind_schema(rt.api_version, rt.kind) or {}
         patched = patch.strategic_merge(current, body, schema)
     return patched
+
+
+def as_update(rt: ResourceType, name: str, body: Any, patched: Any, stored_rv: str) -> None:
+    """Check ``patched`` is an update of object ``name`` at ``stored_rv`` and pin it there:
+    an object keeping its name, from a patch naming no other resourceVersion (409)."""
+    if not isinstance(patched, dict):
+        raise bad_request("patch result must be an object")
+    pm = patched.setdefault("metadata", {})
+    if not isinstance(pm, dict):
+        raise bad_request("metadata must be an object")
+    wanted_rv = (
+        (body.get("metadata") or {}).get("resourceVersion")
+        if isinstance(body, dict)
+        else pm.get("resourceVersion")
+    )
+    if wanted_rv and wanted_rv != stored_rv:
+        raise conflict(rt.group_resource, name)
+    if pm.get("name", name) != name:
+        raise bad_request(
+            f"the name of the object ({pm['name']}) does not match the name on the URL ({name})"
+        )
+    pm["resourceVersion"] = stored_rv

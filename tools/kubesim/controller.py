@@ -8,10 +8,9 @@ import logging
 import threading
 import time
 from collections.abc import Hashable
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from .clock import format_micro_time, format_time
+from .clock import format_time
 from .errors import ApiError
 from .storage import Event
 
@@ -179,11 +178,3 @@ def controller_ref(owner: Obj, kind: str, api_version: str) -> Obj:
         "controller": True,
         "blockOwnerDeletion": True,
     }
-
-
-def seconds_between(later: datetime, earlier: datetime) -> float:
-    return (later - earlier).total_seconds()
-
-
-def micro_now(api: Api) -> str:
-    return format_micro_time(api.clock.now())

@@ -50,63 +50,76 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
+def _field_schema(schema: Obj, key: str) -> Obj | None:
+    """The schema of field ``key`` of an object: its property, else ``additionalProperties``
+    (None: the schema does not know the field)."""
+    props = schema.get("properties") or {}
+    if key in props:
+        field: Obj = props[key]
+        return field
+    extra = schema.get("additionalProperties")
+    return extra if isinstance(extra, dict) else None
+
+
+def _item_schema(schema: Obj) -> Obj | None:
+    items = schema.get("items")
+    return items if isinstance(items, dict) else None
+
+
+def _keeps_unknown(schema: Obj) -> bool:
+    extra = schema.get("additionalProperties")
+    return bool(schema.get("x-kubernetes-preserve-unknown-fields")) or extra is True
+
+
 def prune(value: Any, schema: Obj, top: bool = False) -> Any:
     """Drop fields the schema does not know, unless it preserves unknown fields."""
     if isinstance(value, dict):
-        if schema.get("x-kubernetes-embedded-resource"):
-            top = True
-        props = schema.get("properties") or {}
-        extra = schema.get("additionalProperties")
-        preserve = schema.get("x-kubernetes-preserve-unknown-fields")
+        top = top or bool(schema.get("x-kubernetes-embedded-resource"))
         out = {}
         for key, sub in value.items():
+            field = _field_schema(schema, key)
             if top and key in _TOP_LEVEL:
                 out[key] = sub
-            elif key in props:
-                out[key] = prune(sub, props[key])
-            elif isinstance(extra, dict):
-                out[key] = prune(sub, extra)
-            elif preserve or extra is True:
+            elif field is not None:
+                out[key] = prune(sub, field)
+            elif _keeps_unknown(schema):
                 out[key] = sub
         return out
-    if isinstance(value, list) and isinstance(schema.get("items"), dict):
-        return [prune(v, schema["items"]) for v in value]
+    items = _item_schema(schema)
+    if isinstance(value, list) and items is not None:
+        return [prune(v, items) for v in value]
     return value
 
 
 def default(value: Any, schema: Obj) -> Any:
     """Fill ``default`` values for absent properties, recursively."""
     if isinstance(value, dict):
-        props = schema.get("properties") or {}
-        for key, sub in props.items():
+        for key, sub in (schema.get("properties") or {}).items():
             if key not in value and "default" in sub:
                 value[key] = copy.deepcopy(sub["default"])
-            if key in value:
-                value[key] = default(value[key], sub)
-        extra = schema.get("additionalProperties")
-        if isinstance(extra, dict):
-            for key in value:
-                if key not in props:
-                    value[key] = default(value[key], extra)
-    elif isinstance(value, list) and isinstance(schema.get("items"), dict):
-        return [default(v, schema["items"]) for v in value]
+        for key in value:
+            field = _field_schema(schema, key)
+            if field is not None:
+                value[key] = default(value[key], field)
+    items = _item_schema(schema)
+    if isinstance(value, list) and items is not None:
+        return [default(v, items) for v in value]
     return value
 
 
 def drop_nulls(value: Any, schema: Obj) -> Any:
     """Nulls in non-nullable fields are pruned before defaulting."""
     if isinstance(value, dict):
-        props = schema.get("properties") or {}
         out = {}
         for key, sub in value.items():
-            extra = schema.get("additionalProperties")
-            sub_schema: Obj = props.get(key) or (extra if isinstance(extra, dict) else {})
-            if sub is None and not sub_schema.get("nullable"):
+            field = _field_schema(schema, key) or {}
+            if sub is None and not field.get("nullable"):
                 continue
-            out[key] = drop_nulls(sub, sub_schema)
+            out[key] = drop_nulls(sub, field)
         return out
-    if isinstance(value, list) and isinstance(schema.get("items"), dict):
-        return [drop_nulls(v, schema["items"]) for v in value]
+    items = _item_schema(schema)
+    if isinstance(value, list) and items is not None:
+        return [drop_nulls(v, items) for v in value]
     return value
 
 
@@ -146,19 +159,18 @@ def _validate(
         for key in schema.get("required") or []:
             if key not in value:
                 errors.append(required(_join(path, key)))
-        extra = schema.get("additionalProperties")
         for key, sub in value.items():
             if top and key in _TOP_LEVEL and key not in props:
                 continue
-            sub_schema = props.get(key) or (extra if isinstance(extra, dict) else None)
+            sub_schema = _field_schema(schema, key)
             if sub_schema is None:
                 continue
             old_sub = old.get(key) if has_old and isinstance(old, dict) else None
             sub_has_old = has_old and isinstance(old, dict) and key in old
             _validate(sub, sub_schema, _join(path, key), errors, old_sub, sub_has_old)
-    elif isinstance(value, list) and isinstance(schema.get("items"), dict):
+    elif isinstance(value, list) and (items := _item_schema(schema)) is not None:
         for i, item in enumerate(value):
-            _validate(item, schema["items"], f"{path}[{i}]", errors, None, False)
+            _validate(item, items, f"{path}[{i}]", errors, None, False)
     _check_rules(value, schema, path, errors, old, has_old)
 
 
@@ -332,22 +344,17 @@ def unknown_fields(value: Any, schema: Obj, path: str = "", top: bool = True) ->
     """Fields that pruning would drop (reported under fieldValidation Strict/Warn)."""
     out: list[str] = []
     if isinstance(value, dict):
-        if schema.get("x-kubernetes-embedded-resource"):
-            top = True
-        props = schema.get("properties") or {}
-        extra = schema.get("additionalProperties")
-        preserve = schema.get("x-kubernetes-preserve-unknown-fields")
+        top = top or bool(schema.get("x-kubernetes-embedded-resource"))
         for key, sub in value.items():
             where = _join(path, key)
+            field = _field_schema(schema, key)
             if top and key in _TOP_LEVEL:
                 continue
-            if key in props:
-                out += unknown_fields(sub, props[key], where, False)
-            elif isinstance(extra, dict):
-                out += unknown_fields(sub, extra, where, False)
-            elif not (preserve or extra is True):
+            if field is not None:
+                out += unknown_fields(sub, field, where, False)
+            elif not _keeps_unknown(schema):
                 out.append(where)
-    elif isinstance(value, list) and isinstance(schema.get("items"), dict):
+    elif isinstance(value, list) and (items := _item_schema(schema)) is not None:
         for i, item in enumerate(value):
-            out += unknown_fields(item, schema["items"], f"{path}[{i}]", False)
+            out += unknown_fields(item, items, f"{path}[{i}]", False)
     return out

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from .clock import parse_time
 from .errors import ApiError, bad_request
+from .query import query_int
 
 if TYPE_CHECKING:
     from .api import Api
@@ -136,13 +137,13 @@ class LogStore:
 
     def _render(self, log: ContainerLog, query: dict[str, str]) -> bytes | Iterator[bytes]:
         since: datetime | None = None
-        if query.get("sinceSeconds"):
-            since = self.api.clock.now() - timedelta(seconds=int(query["sinceSeconds"]))
+        if (since_seconds := query_int(query, "sinceSeconds")) is not None:
+            since = self.api.clock.now() - timedelta(seconds=since_seconds)
         elif query.get("sinceTime"):
             since = parse_time(query["sinceTime"])
         stamps = query.get("timestamps") == "true"
-        limit = int(query["limitBytes"]) if query.get("limitBytes") else None
-        tail = int(query["tailLines"]) if query.get("tailLines") else None
+        limit = query_int(query, "limitBytes")
+        tail = query_int(query, "tailLines")
 
         def fmt(entry: tuple[datetime, bytes]) -> bytes:
             return (_stamp(entry[0]) + b" " + entry[1]) if stamps else entry[1]

@@ -73,19 +73,6 @@ def parse_label_selector(text: str | None) -> list[Requirement]:
     return out
 
 
-def selector_from_match(selector: Obj | None) -> list[Requirement]:
-    """A metav1.LabelSelector (matchLabels/matchExpressions) as requirements."""
-    if not selector:
-        return []
-    reqs = [Requirement(k, "=", (v,)) for k, v in (selector.get("matchLabels") or {}).items()]
-    ops = {"In": "in", "NotIn": "notin", "Exists": "exists", "DoesNotExist": "!"}
-    for expr in selector.get("matchExpressions") or []:
-        reqs.append(
-            Requirement(expr["key"], ops[expr["operator"]], tuple(expr.get("values") or ()))
-        )
-    return reqs
-
-
 def labels_match(reqs: list[Requirement], obj: Obj) -> bool:
     labels = (obj.get("metadata") or {}).get("labels") or {}
     return all(r.matches(labels) for r in reqs)

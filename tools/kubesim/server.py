@@ -9,11 +9,8 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import queue
 import socket
 import threading
-import time
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
@@ -23,10 +20,10 @@ from .api import DeleteOptions
 from .auth import RequestInfo
 from .errors import ApiError, bad_request
 from .limits import read_body
+from .query import query_flag, query_int
 from .requestlog import Request, created_name, unrouted
 from .resources import ResourceType
-from .selectors import parse_field_selector, parse_label_selector
-from .watch import Watcher
+from .streams import Streams
 
 if TYPE_CHECKING:
     from .sim import KubeSim
@@ -68,14 +65,12 @@ class SimHTTPServer(ThreadingHTTPServer):
                 conn.shutdown(socket.SHUT_RDWR)
 
 
-class Handler(BaseHTTPRequestHandler):
+# BaseHTTPRequestHandler named again: linters then know do_* as its hooks.
+class Handler(Streams, BaseHTTPRequestHandler):
     """One HTTP/1.1 connection (keep-alive) to the simulated API server."""
 
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # headers and body go out as separate writes
-    server: SimHTTPServer
-    #: The negotiated form of this request's objects (Table, metadata or as they are).
-    _output: tables.Output = tables.PLAIN
     #: This request's entry in the request log (its code is filled in when answered).
     _logged: Request | None = None
 
@@ -107,7 +102,15 @@ class Handler(BaseHTTPRequestHandler):
     def _handle(self, method: str) -> None:
         url = urlsplit(self.path)
         query = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
-        length = int(self.headers.get("Content-Length") or 0)
+        self._logged = None
+        length_text = self.headers.get("Content-Length") or "0"
+        if not (length_text.isascii() and length_text.isdigit()):
+            # As Go's net/http: the body's framing is unknown, so answer and hang up.
+            self.close_connection = True
+            status = bad_request(f"bad Content-Length: {length_text[:40]!r}").status()
+            self._send_json(400, status, {"Connection": "close"})
+            return
+        length = int(length_text)
         sim = self.server.sim
         too_large: ApiError | None = None
         try:
@@ -235,7 +238,7 @@ class Handler(BaseHTTPRequestHandler):
             raise _NOT_FOUND
         verbs = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
         if method == "GET":
-            verb = "get" if name else ("watch" if _true(query.get("watch")) else "list")
+            verb = "get" if name else ("watch" if query_flag(query.get("watch")) else "list")
         elif name is None:
             if method == "POST":
                 if rt.namespaced and namespace is None:
@@ -278,7 +281,7 @@ class Handler(BaseHTTPRequestHandler):
                 return
             self._send_obj(200, rt, api.get(rt, ns, name or ""))
         elif info.verb == "list":
-            limit = int(query["limit"]) if query.get("limit") else None
+            limit = query_int(query, "limit")
             body = api.list(
                 rt,
                 ns,
@@ -332,133 +335,6 @@ class Handler(BaseHTTPRequestHandler):
             return protobuf.decode_delete_options(rt, raw)
         return raw
 
-    # -- watch -----------------------------------------------------------------------
-
-    def _watch(self, rt: ResourceType, namespace: str | None, query: dict[str, str]) -> None:
-        sim = self.server.sim
-        rv_text = query.get("resourceVersion") or ""
-        try:
-            since = None if rv_text in ("", "0") else int(rv_text)
-        except ValueError as exc:
-            raise bad_request(f"invalid resource version: {rv_text}") from exc
-        timeout = float(query.get("timeoutSeconds") or sim.settings.max_watch_seconds)
-        if sim.faults.watch_timeout is not None:
-            timeout = min(timeout, sim.faults.watch_timeout)
-        malformed = sim.faults.take_malformed(self.path)
-        bookmarks = _true(query.get("allowWatchBookmarks"))
-        watcher = Watcher(
-            rt.storage_key,
-            namespace if rt.namespaced else None,
-            parse_label_selector(query.get("labelSelector")),
-            parse_field_selector(query.get("fieldSelector"), rt.field_labels, sim.api.describe(rt)),
-        )
-        initial = _true(query.get("sendInitialEvents"))
-        if initial:
-            since = None
-        with sim.store.lock:
-            if since is None:
-                for obj in sim.store.list(rt.storage_key, watcher.namespace):
-                    if watcher.matches(obj):
-                        watcher.events.put(("ADDED", obj))
-            if initial:
-                rv = str(sim.store.resource_version)
-                watcher.events.put(("INITIAL_END", {"metadata": {"resourceVersion": rv}}))
-            too_old = sim.store.subscribe(watcher, since)
-        sim.register_watch(watcher)
-        try:
-            self._start_stream("application/json")
-            if too_old is not None:
-                status = ApiError(
-                    410, "Expired", f"too old resource version: {since} ({too_old})"
-                ).status()
-                self._write_chunk({"type": "ERROR", "object": status})
-                self._end_stream()
-                return
-            if malformed is not None:
-                self._malformed(malformed)
-                if malformed != "blank_line":
-                    return
-            self._pump(rt, watcher, time.monotonic() + timeout, bookmarks)
-        finally:
-            sim.store.unsubscribe(watcher)
-            sim.unregister_watch(watcher)
-
-    def _pump(self, rt: ResourceType, watcher: Watcher, deadline: float, bookmarks: bool) -> None:
-        sim = self.server.sim
-        interval = sim.settings.bookmark_interval
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                if bookmarks:
-                    self._bookmark(rt, watcher)
-                self._end_stream()
-                return
-            wait = min(remaining, interval) if bookmarks else min(remaining, 5.0)
-            try:
-                kind, obj = watcher.events.get(timeout=wait)
-            except queue.Empty:
-                if bookmarks:
-                    self._bookmark(rt, watcher)
-                continue
-            if kind == "INITIAL_END":
-                self._write_chunk(
-                    {
-                        "type": "BOOKMARK",
-                        "object": {
-                            "kind": rt.kind,
-                            "apiVersion": rt.api_version,
-                            "metadata": {
-                                "resourceVersion": obj["metadata"]["resourceVersion"],
-                                "annotations": {"k8s.io/initial-events-end": "true"},
-                            },
-                        },
-                    }
-                )
-                continue
-            if kind == "CLOSE":
-                self._end_stream()
-                return
-            self._write_chunk({"type": kind, "object": views.present(rt, obj)})
-
-    def _malformed(self, kind: str) -> None:
-        """Stream defects a real server never produces (fault injection only)."""
-        if kind == "blank_line":
-            self._write_raw(b"\n")
-        elif kind == "partial_json":
-            self._write_raw(b'{"type": "ADDED", "object": {"kind": \n')
-            self._end_stream()
-        elif kind == "error_without_code":
-            self._write_chunk(
-                {
-                    "type": "ERROR",
-                    "object": {
-                        "kind": "Status",
-                        "apiVersion": "v1",
-                        "metadata": {},
-                        "status": "Failure",
-                        "message": "malformed by kubesim",
-                    },
-                }
-            )
-            self._end_stream()
-
-    def _bookmark(self, rt: ResourceType, watcher: Watcher) -> None:
-        store = self.server.sim.store
-        with store.lock:
-            if not watcher.events.empty():
-                return
-            rv = store.resource_version
-        self._write_chunk(
-            {
-                "type": "BOOKMARK",
-                "object": {
-                    "kind": rt.kind,
-                    "apiVersion": rt.api_version,
-                    "metadata": {"resourceVersion": str(rv)},
-                },
-            }
-        )
-
     # -- pod logs --------------------------------------------------------------------
 
     def _pod_log(self, namespace: str, name: str, query: dict[str, str]) -> None:
@@ -497,30 +373,6 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def _start_stream(self, ctype: str) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Transfer-Encoding", "chunked")
-        self.send_header("Cache-Control", "no-cache, private")
-        self.end_headers()
-        self.wfile.flush()
-
-    def _write_chunk(self, event: Obj) -> None:
-        self._write_raw(json.dumps(self._output.event(event)).encode() + b"\n")
-
-    def _write_raw(self, data: bytes) -> None:
-        if data:
-            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
-            self.wfile.flush()
-
-    def _end_stream(self) -> None:
-        self.wfile.write(b"0\r\n\r\n")
-        self.wfile.flush()
-
-
-def _true(value: str | None) -> bool:
-    return value in ("true", "1", "True")
-
 
 def _json(raw: bytes) -> Any:
     try:
@@ -535,15 +387,10 @@ def _delete_options(raw: bytes, query: dict[str, str]) -> DeleteOptions:
         body = _json(raw)
         if isinstance(body, dict):
             return DeleteOptions.from_dict(body)
-    grace = query.get("gracePeriodSeconds")
     orphan = query.get("orphanDependents")
     return DeleteOptions(
         query.get("propagationPolicy"),
-        None if orphan is None else _true(orphan),
-        int(grace) if grace else None,
+        None if orphan is None else query_flag(orphan),
+        query_int(query, "gracePeriodSeconds"),
         dry_run=query.get("dryRun") == "All",
     )
-
-
-def iter_nothing() -> Iterator[bytes]:
-    yield from ()

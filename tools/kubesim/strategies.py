@@ -54,15 +54,20 @@ def default_pod_spec(spec: Obj) -> None:
                 volume[source].setdefault("defaultMode", 0o644)
 
 
-def default_job_spec(job: Obj, uid: str) -> None:
-    """batch/v1 Job defaulting and selector generation (``generateSelector``)."""
-    spec = job.setdefault("spec", {})
+def _default_job_counts(spec: Obj) -> None:
+    """The JobSpec defaults a Job and a CronJob's ``jobTemplate`` share."""
     if spec.get("completions") is None and spec.get("parallelism") is None:
         spec["completions"] = 1
     spec.setdefault("parallelism", 1)
     spec.setdefault("backoffLimit", 6)
     spec.setdefault("completionMode", "NonIndexed")
     spec.setdefault("suspend", False)
+
+
+def default_job_spec(job: Obj, uid: str) -> None:
+    """batch/v1 Job defaulting and selector generation (``generateSelector``)."""
+    spec = job.setdefault("spec", {})
+    _default_job_counts(spec)
     spec.setdefault(
         "podReplacementPolicy", "Failed" if spec.get("podFailurePolicy") else "TerminatingOrFailed"
     )
@@ -91,12 +96,7 @@ def default_cronjob_spec(spec: Obj) -> None:
     spec.setdefault("successfulJobsHistoryLimit", 3)
     spec.setdefault("failedJobsHistoryLimit", 1)
     job_spec = spec.setdefault("jobTemplate", {}).setdefault("spec", {})
-    if job_spec.get("completions") is None and job_spec.get("parallelism") is None:
-        job_spec["completions"] = 1
-    job_spec.setdefault("parallelism", 1)
-    job_spec.setdefault("backoffLimit", 6)
-    job_spec.setdefault("completionMode", "NonIndexed")
-    job_spec.setdefault("suspend", False)
+    _default_job_counts(job_spec)
     default_pod_spec(job_spec.setdefault("template", {}).setdefault("spec", {}))
 
 

@@ -48,15 +48,7 @@ def job_manifest(
         "apiVersion": "batch/v1",
         "kind": "Job",
         "metadata": {"name": name},
-        "spec": {
-            "template": {
-                "spec": {
-                    "restartPolicy": "Never",
-                    "containers": [{"name": "main", "image": image, "command": command}],
-                }
-            },
-            **spec,
-        },
+        "spec": {"template": {"spec": pod_manifest(name, command, image)["spec"]}, **spec},
     }
 
 

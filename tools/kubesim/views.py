@@ -5,6 +5,7 @@ events.k8s.io/v1 Events are a second view of core/v1 Events, as in the real serv
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from .resources import ResourceType
@@ -40,27 +41,24 @@ def _is_events_v1(rt: ResourceType) -> bool:
 def present(rt: ResourceType, obj: Obj) -> Obj:
     """The object as this resource serves it."""
     if _is_events_v1(rt):
-        out: Obj = {k: obj[k] for k in _SHARED if k in obj}
-        for new, old in _EVENT_FIELDS.items():
-            if old in obj:
-                out[new] = obj[old]
-        out.setdefault("eventTime", None)
-        obj = out
-        if isinstance(obj.get("series"), dict) and "lastObservedTime" in obj["series"]:
-            obj["series"] = dict(obj["series"])
+        obj = _event_fields(obj, _EVENT_FIELDS.items())
+        obj.setdefault("eventTime", None)
     return {"kind": rt.kind, "apiVersion": rt.api_version, **_without_type(obj)}
 
 
 def accept(rt: ResourceType, obj: Obj) -> Obj:
     """A request body in storage form."""
     if _is_events_v1(rt):
-        out: Obj = {k: obj[k] for k in _SHARED if k in obj}
-        for new, old in _EVENT_FIELDS.items():
-            if new in obj:
-                out[old] = obj[new]
-        obj = {**out, "apiVersion": "v1", "kind": "Event"}
-        return obj
+        core_names = ((old, new) for new, old in _EVENT_FIELDS.items())
+        return {**_event_fields(obj, core_names), "apiVersion": "v1", "kind": "Event"}
     return {**obj, "apiVersion": rt.api_version, "kind": rt.kind}
+
+
+def _event_fields(event: Obj, renames: Iterable[tuple[str, str]]) -> Obj:
+    """The fields both Event versions share, plus each ``(name, source)`` the event has."""
+    out: Obj = {k: event[k] for k in _SHARED if k in event}
+    out.update({name: event[source] for name, source in renames if source in event})
+    return out
 
 
 def _without_type(obj: Obj) -> Obj:

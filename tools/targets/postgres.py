@@ -15,7 +15,6 @@ cluster runs as the ``postgres`` system user (``PG_RUN_AS`` overrides).
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import pwd
 import secrets
@@ -32,9 +31,8 @@ import psycopg
 from psycopg import conninfo, sql
 
 from tools.targets.base import Target
-from tools.targets.processes import free_port
+from tools.targets.processes import die_with_parent, free_port, stop
 
-_PR_SET_PDEATHSIG = 1
 _START_TIMEOUT = 30.0
 
 
@@ -65,8 +63,7 @@ def find_bindir() -> Path:
 def _die_with_parent() -> None:
     # Runs in the child after its user switch (which would clear the setting):
     # if the test process dies, the postmaster gets SIGINT (fast shutdown).
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGINT)
+    die_with_parent(signal.SIGINT)
 
 
 class PostgresServer(Target):
@@ -104,13 +101,8 @@ class PostgresServer(Target):
     def stop(self) -> None:
         """Stop the server (fast shutdown) and delete the cluster."""
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+        if process is not None:
+            stop(process, timeout=10, signal_number=signal.SIGINT)  # fast shutdown
         if self._dir is not None:
             shutil.rmtree(self._dir, ignore_errors=True)
             self._dir = None

@@ -21,10 +21,11 @@ def free_port(host: str = "127.0.0.1", kind: int = socket.SOCK_STREAM) -> int:
         return port
 
 
-def _die_with_parent() -> None:
-    # If the test process is killed, the kernel sends the child SIGTERM: no stray servers.
+def die_with_parent(signal_number: int = signal.SIGTERM) -> None:
+    """In a child (``preexec_fn``): if the test process dies, the kernel sends the child
+    ``signal_number``, so no server outlives the tests."""
     libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    libc.prctl(_PR_SET_PDEATHSIG, signal_number)
 
 
 def spawn(argv: Sequence[str], *, log: IO[Any]) -> subprocess.Popen[bytes]:
@@ -34,15 +35,18 @@ def spawn(argv: Sequence[str], *, log: IO[Any]) -> subprocess.Popen[bytes]:
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=subprocess.STDOUT,
-        preexec_fn=_die_with_parent,
+        preexec_fn=die_with_parent,
     )
 
 
-def stop(process: subprocess.Popen[bytes], timeout: float = 5.0) -> None:
-    """Terminate ``process`` and wait for it (kill it if it does not stop in time)."""
+def stop(
+    process: subprocess.Popen[bytes], timeout: float = 5.0, signal_number: int = signal.SIGTERM
+) -> None:
+    """Stop ``process`` with ``signal_number`` and wait for it (kill it if it does not stop
+    in time)."""
     if process.poll() is not None:
         return
-    process.terminate()
+    process.send_signal(signal_number)
     try:
         process.wait(timeout)
     except subprocess.TimeoutExpired:
