@@ -8,9 +8,12 @@ from typing import Any
 import pytest
 from netchecks_core import naming
 from netchecks_operator import __version__
-from netchecks_operator.plan import Action, NameTakenError, Observed, Plan, plan, status_changed
+from netchecks_operator.errors import NameTakenError
+from netchecks_operator.plan import Observed, Plan, plan
+from netchecks_operator.plan_model import Action
 from netchecks_operator.podtemplate import CONFIG_PATH, PROBE_CONTAINER
 from netchecks_operator.settings import OperatorSettings
+from netchecks_operator.status import status_changed
 
 from tools.builders import AssertionBuilder
 

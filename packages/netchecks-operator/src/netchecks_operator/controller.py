@@ -24,12 +24,14 @@ from netchecks_operator import metrics
 from netchecks_operator.apply import apply_plan, record_event, write_status
 from netchecks_operator.events import EventRecorder
 from netchecks_operator.kube import Cluster
-from netchecks_operator.plan import EventNote, error_status, plan
+from netchecks_operator.plan import plan
+from netchecks_operator.plan_model import EventNote
 from netchecks_operator.schedule import expected_interval
 from netchecks_operator.settings import OperatorSettings
 from netchecks_operator.status import (
     RECONCILE_ERROR,
     epoch_seconds,
+    error_status,
     now_rfc3339,
     previous_condition,
 )

@@ -28,9 +28,10 @@ from netchecks_service.kube import (
     load_api_client,
 )
 
+from netchecks_operator.children import owned_by
 from netchecks_operator.errors import NameTakenError
 from netchecks_operator.mounts import MOUNT_FAILURE_SELECTOR, pod_of_job
-from netchecks_operator.plan import Action, Observed, owned_by
+from netchecks_operator.plan_model import Action, Observed
 from netchecks_operator.settings import OperatorSettings
 
 log = logging.getLogger(__name__)

@@ -25,7 +25,6 @@ from netchecks_core.validation import check_spec
 
 from netchecks_operator import status as st
 from netchecks_operator.children import (
-    ANNOTATION_RUN,
     child_meta,
     configmap_body,
     delete_action,
@@ -37,32 +36,14 @@ from netchecks_operator.children import (
 )
 from netchecks_operator.cleanup import removable_runs
 from netchecks_operator.deadline import run_deadline, run_timeout
-from netchecks_operator.errors import NameTakenError, PodTemplateError
+from netchecks_operator.errors import PodTemplateError
 from netchecks_operator.mounts import missing_objects
-from netchecks_operator.plan_model import (
-    Action,
-    EventNote,
-    Observed,
-    Plan,
-    PlanSettings,
-)
+from netchecks_operator.plan_model import Action, EventNote, Observed, Plan, PlanSettings
 from netchecks_operator.podtemplate import pod_template
 from netchecks_operator.sizes import size_problems
-from netchecks_operator.status import error_status, status_changed
 
-__all__ = [
-    "ANNOTATION_RUN",
-    "Action",
-    "EventNote",
-    "NameTakenError",
-    "Observed",
-    "Plan",
-    "PlanSettings",
-    "error_status",
-    "owned_by",
-    "plan",
-    "status_changed",
-]
+# The plan's input and output types, for callers of plan().
+__all__ = ["Observed", "Plan", "PlanSettings", "plan"]
 
 
 @dataclass(frozen=True)
