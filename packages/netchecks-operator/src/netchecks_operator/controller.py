@@ -73,6 +73,8 @@ class OperatorController(Controller[ObjectKey]):
             heartbeat_max_age=60.0,
         )
         self.settings = settings
+        # Settings do not change while running: convert them once, not per reconcile.
+        self.plan_settings = settings.plan_settings()
         self.cluster = cluster
         self.events = events or EventRecorder(cluster.record_event, settings.identity)
         self.clock = clock
@@ -142,7 +144,7 @@ class OperatorController(Controller[ObjectKey]):
             return "Gone"  # deleted: owner references let the garbage collector clean up
         observed = self.cluster.observe(assertion)
         now = self.clock()
-        desired = plan(observed, self.settings.plan_settings(), now)
+        desired = plan(observed, self.plan_settings, now)
         apply_plan(self.cluster, assertion, desired, self.events)
         if desired.invalid:
             log.info("invalid spec: %s", "; ".join(desired.invalid))

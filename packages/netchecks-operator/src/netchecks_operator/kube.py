@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[str, dict[str, Any]], None]
 
+#: The resource of each kind of child (its plural also names the child's informer).
 KINDS: dict[str, Resource] = {"ConfigMap": CONFIGMAPS, "CronJob": CRONJOBS, "Job": JOBS}
 
 
@@ -105,7 +106,7 @@ class Cluster:
         jobs = [
             job
             for job in self.informers["jobs"].items(namespace)
-            if (job["metadata"].get("labels") or {}).get(naming.LABEL_ASSERTION_UID) == uid
+            if labels_of(job).get(naming.LABEL_ASSERTION_UID) == uid
         ]
         report = self.informers["reports"].get(namespace, naming.policy_report_name(name))
         if report is not None and not _about(report, uid):
@@ -139,9 +140,7 @@ class Cluster:
     def apply(self, namespace: str, action: Action) -> None:
         """Make one planned write and keep the cache current."""
         resource = KINDS[action.kind]
-        informer = self.informers[
-            {"ConfigMap": "configmaps", "CronJob": "cronjobs", "Job": "jobs"}[action.kind]
-        ]
+        informer = self.informers[resource.plural]
         if action.verb == "delete":
             try:
                 self.api.delete(resource, action.name, namespace, uid=action.uid)
