@@ -404,6 +404,35 @@ def test_invalid_schedule_and_bad_template_shape_are_invalid_spec() -> None:
     assert "spec.template" in run(bad_tpl).status["conditions"][0]["message"]  # type: ignore[index]
 
 
+@pytest.mark.parametrize(
+    ("template", "where"),
+    [
+        ({"metadata": {"labels": "x"}}, "spec.template.metadata.labels"),
+        ({"metadata": {"annotations": [1]}}, "spec.template.metadata.annotations"),
+        ({"spec": {"volumes": "x"}}, "spec.template.spec.volumes"),
+        ({"spec": {"volumes": ["x"]}}, "spec.template.spec.volumes"),
+        (
+            {"spec": {"containers": [{"name": "netcheck", "volumeMounts": "x"}]}},
+            "spec.template.spec.containers[netcheck].volumeMounts",
+        ),
+        (
+            {"spec": {"containers": [{"name": "netcheck", "volumeMounts": [1]}]}},
+            "spec.template.spec.containers[netcheck].volumeMounts",
+        ),
+    ],
+)
+def test_template_fields_of_the_wrong_shape_are_invalid_spec_not_a_crash(
+    template: dict[str, Any], where: str
+) -> None:
+    obj = AssertionBuilder("a").with_internal().with_spec(template=template).stored()
+    result = run(obj)
+    assert result.actions == []
+    assert result.status is not None
+    cond = result.status["conditions"][0]
+    assert (cond["status"], cond["reason"]) == ("False", "InvalidSpec")
+    assert where in cond["message"]
+
+
 def test_report_summary_becomes_probe_complete_status() -> None:
     obj = AssertionBuilder("web").with_http("http://a/").stored(uid="u-1")
     first = run(obj)
