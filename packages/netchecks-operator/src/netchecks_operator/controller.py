@@ -15,6 +15,7 @@ from typing import Any
 
 from netchecks_core import naming
 from netchecks_core.assertion import KIND
+from netchecks_core.times import now_rfc3339
 from netchecks_service.controller import Controller
 from netchecks_service.errors import KubeError, PermanentError, TemporaryError
 from netchecks_service.informer import ObjectKey
@@ -32,7 +33,6 @@ from netchecks_operator.status import (
     RECONCILE_ERROR,
     epoch_seconds,
     error_status,
-    now_rfc3339,
     previous_condition,
 )
 
