@@ -161,10 +161,7 @@ class Cluster:
                 if owned_by(existing, action.body["metadata"]["ownerReferences"][0]["uid"]):
                     informer.remember(existing)  # ours, not yet in the cache: plan again
                     raise
-                raise NameTakenError(
-                    f"{action.kind} {action.name} exists and is not owned by this assertion; "
-                    "rename or delete it"
-                ) from error
+                raise NameTakenError(action.kind, action.name) from error
         else:
             written = self.api.replace(resource, action.body, namespace)
         informer.remember(written)
