@@ -8,9 +8,12 @@ from typing import Any
 import pytest
 from netchecks_core import naming
 from netchecks_operator import __version__
-from netchecks_operator.plan import Action, NameTakenError, Observed, Plan, plan, status_changed
+from netchecks_operator.errors import NameTakenError
+from netchecks_operator.plan import Observed, Plan, plan
+from netchecks_operator.plan_model import Action
 from netchecks_operator.podtemplate import CONFIG_PATH, PROBE_CONTAINER
 from netchecks_operator.settings import OperatorSettings
+from netchecks_operator.status import status_changed
 
 from tools.builders import AssertionBuilder
 
@@ -401,18 +404,39 @@ def test_invalid_schedule_and_bad_template_shape_are_invalid_spec() -> None:
     assert "spec.template" in run(bad_tpl).status["conditions"][0]["message"]  # type: ignore[index]
 
 
+@pytest.mark.parametrize(
+    ("template", "where"),
+    [
+        ({"metadata": {"labels": "x"}}, "spec.template.metadata.labels"),
+        ({"metadata": {"annotations": [1]}}, "spec.template.metadata.annotations"),
+        ({"spec": {"volumes": "x"}}, "spec.template.spec.volumes"),
+        ({"spec": {"volumes": ["x"]}}, "spec.template.spec.volumes"),
+        (
+            {"spec": {"containers": [{"name": "netcheck", "volumeMounts": "x"}]}},
+            "spec.template.spec.containers[netcheck].volumeMounts",
+        ),
+        (
+            {"spec": {"containers": [{"name": "netcheck", "volumeMounts": [1]}]}},
+            "spec.template.spec.containers[netcheck].volumeMounts",
+        ),
+    ],
+)
+def test_template_fields_of_the_wrong_shape_are_invalid_spec_not_a_crash(
+    template: dict[str, Any], where: str
+) -> None:
+    obj = AssertionBuilder("a").with_internal().with_spec(template=template).stored()
+    result = run(obj)
+    assert result.actions == []
+    assert result.status is not None
+    cond = result.status["conditions"][0]
+    assert (cond["status"], cond["reason"]) == ("False", "InvalidSpec")
+    assert where in cond["message"]
+
+
 def test_report_summary_becomes_probe_complete_status() -> None:
     obj = AssertionBuilder("web").with_http("http://a/").stored(uid="u-1")
     first = run(obj)
-    report = {
-        "metadata": {
-            "name": "web",
-            "ownerReferences": [{"uid": "u-1"}],
-            "annotations": {"netchecks.io/assertion-generation": "1"},
-        },
-        "summary": {"pass": 3, "fail": 1},
-        "results": [{"timestamp": {"seconds": 1767225600, "nanos": 0}}],
-    }
+    report = _report_of(1, summary={"pass": 3, "fail": 1}, owner_uid="u-1")
     obj["status"] = first.status
     result = run(obj, configmap=stored(first.actions[0]), report=report)
     assert result.status is not None
@@ -543,15 +567,7 @@ def test_more_rules_than_the_probe_runs_at_once_run_in_waves() -> None:
 def test_errors_in_the_report_are_counted_as_errors_in_the_status() -> None:
     obj = AssertionBuilder("web").with_http("http://a/").stored(uid="u-1")
     first = run(obj)
-    report = {
-        "metadata": {
-            "name": "web",
-            "ownerReferences": [{"uid": "u-1"}],
-            "annotations": {naming.ANNOTATION_GENERATION: "1"},  # a run of this spec
-        },
-        "summary": {"pass": 1, "error": 2},
-        "results": [{"timestamp": {"seconds": 1767225600, "nanos": 0}}],
-    }
+    report = _report_of(1, summary={"pass": 1, "error": 2}, owner_uid="u-1")  # this spec's run
     obj["status"] = first.status
     result = run(obj, configmap=stored(first.actions[0]), report=report)
     assert result.status is not None
@@ -581,14 +597,25 @@ def test_deeply_nested_inline_context_is_an_invalid_spec_not_a_crash(depth: int)
     assert "spec.context[0].inline.k" in cond["message"] and "deeper than 100" in cond["message"]
 
 
-def _report_of(generation: int, job: dict[str, Any] | None = None, run_time: str = NOW) -> Any:
+def _report_of(
+    generation: int,
+    job: dict[str, Any] | None = None,
+    run_time: str = NOW,
+    *,
+    summary: dict[str, int] | None = None,
+    owner_uid: str | None = None,
+) -> Any:
+    """The web assertion's report of one generation's run (of ``job``, when given)."""
     annotations = {"netchecks.io/assertion-generation": str(generation)}
     if job is not None:
         annotations["netchecks.io/job-uid"] = job["metadata"]["uid"]
         annotations["netchecks.io/run-time"] = run_time
+    metadata: dict[str, Any] = {"name": "web", "annotations": annotations}
+    if owner_uid is not None:
+        metadata["ownerReferences"] = [{"uid": owner_uid}]
     return {
-        "metadata": {"name": "web", "annotations": annotations},
-        "summary": {"pass": 1},
+        "metadata": metadata,
+        "summary": summary or {"pass": 1},
         "results": [{"timestamp": {"seconds": 1767225600, "nanos": 0}}],
     }
 

@@ -210,7 +210,6 @@ def test_serve_releases_the_lease_only_after_the_reconciles_drained(
     serving = threading.Thread(
         target=serve_controller,
         args=("test", settings, None, controller, [], stop),
-        kwargs={"lease_name": "test"},
     )
     serving.start()
     assert busy.wait(10)

@@ -22,6 +22,7 @@ from netchecks_service.logs import KEYS, ServiceJsonFormatter, object_context
 from netchecks_service.settings import ServiceSettings, load_settings
 from netchecks_service.telemetry import setup_metrics
 from opentelemetry import metrics
+from pydantic import AliasChoices, Field
 
 
 def test_settings_read_the_environment_and_split_namespaces(
@@ -42,6 +43,21 @@ def test_bad_settings_name_the_variable_and_the_problem(monkeypatch: pytest.Monk
     message = str(caught.value)
     assert "NETCHECKS_HTTP_ADDR" in message and "HOST:PORT" in message
     assert "NETCHECKS_LEASE_DURATION" in message
+
+
+class _AliasedSettings(ServiceSettings):
+    level: int = Field(default=1, validation_alias=AliasChoices("NETCHECKS_LEVEL", "LEVEL"))
+
+
+@pytest.mark.parametrize("variable", ["NETCHECKS_LEVEL", "LEVEL"])
+def test_a_bad_aliased_setting_names_a_variable_that_sets_it(
+    monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    monkeypatch.setenv(variable, "abc")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(_AliasedSettings)
+    named = str(caught.value).removeprefix("invalid settings: ").split(": ")[0]
+    assert named in ("NETCHECKS_LEVEL", "LEVEL"), "a variable that sets it, not a made-up one"
 
 
 def test_http_addr_parsing() -> None:

@@ -33,6 +33,5 @@ def serve(settings: OperatorSettings, stop: threading.Event) -> None:
         controller,
         list(cluster.informers.values()),
         stop,
-        lease_name=settings.lease_name,
         close=cluster.close,
     )

@@ -10,7 +10,8 @@ from netchecks_service.errors import KubeError
 from netchecks_operator import metrics
 from netchecks_operator.events import EventRecorder
 from netchecks_operator.kube import Cluster
-from netchecks_operator.plan import EventNote, Plan, status_changed
+from netchecks_operator.plan_model import EventNote, Plan
+from netchecks_operator.status import status_changed
 
 log = logging.getLogger(__name__)
 

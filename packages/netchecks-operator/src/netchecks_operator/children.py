@@ -128,9 +128,7 @@ def ensure(
         result.actions.append(Action("create", kind, name, desired))
         return
     if not owned_by(observed, uid):
-        raise NameTakenError(
-            f"{kind} {name} exists and is not owned by this assertion; rename or delete it"
-        )
+        raise NameTakenError(kind, name)
     if _observed_hash(observed) != _observed_hash(desired):
         body = copy.deepcopy(desired)
         body["metadata"]["resourceVersion"] = observed["metadata"].get("resourceVersion")

@@ -33,20 +33,15 @@ def finished_at(job: dict[str, Any]) -> dt.datetime | None:
 def result_taken(job: dict[str, Any], report: dict[str, Any] | None) -> bool:
     """Whether ``report`` shows this Job's run, or a run made after it."""
     annotations = annotations_of(report)
+    shown_uid = annotations.get(ANNOTATION_JOB_UID)
+    if not shown_uid:
+        return False
     meta = metadata_of(job)
-    if meta.get("uid") and annotations.get(ANNOTATION_JOB_UID) == meta["uid"]:
+    if shown_uid == meta.get("uid"):
         return True
-    shown, created = (
-        parse_rfc3339(annotations.get(ANNOTATION_RUN_TIME)),
-        parse_rfc3339(meta.get("creationTimestamp")),
-    )
-    return (
-        bool(annotations.get(ANNOTATION_JOB_UID))
-        and None not in (shown, created)
-        and (
-            shown > created  # type: ignore[operator]
-        )
-    )
+    shown = parse_rfc3339(annotations.get(ANNOTATION_RUN_TIME))
+    created = parse_rfc3339(meta.get("creationTimestamp"))
+    return shown is not None and created is not None and shown > created
 
 
 def removable_runs(

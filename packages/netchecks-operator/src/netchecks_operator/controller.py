@@ -15,6 +15,7 @@ from typing import Any
 
 from netchecks_core import naming
 from netchecks_core.assertion import KIND
+from netchecks_core.times import now_rfc3339
 from netchecks_service.controller import Controller
 from netchecks_service.errors import KubeError, PermanentError, TemporaryError
 from netchecks_service.informer import ObjectKey
@@ -24,13 +25,14 @@ from netchecks_operator import metrics
 from netchecks_operator.apply import apply_plan, record_event, write_status
 from netchecks_operator.events import EventRecorder
 from netchecks_operator.kube import Cluster
-from netchecks_operator.plan import EventNote, error_status, plan
+from netchecks_operator.plan import plan
+from netchecks_operator.plan_model import EventNote
 from netchecks_operator.schedule import expected_interval
 from netchecks_operator.settings import OperatorSettings
 from netchecks_operator.status import (
     RECONCILE_ERROR,
     epoch_seconds,
-    now_rfc3339,
+    error_status,
     previous_condition,
 )
 
@@ -71,6 +73,8 @@ class OperatorController(Controller[ObjectKey]):
             heartbeat_max_age=60.0,
         )
         self.settings = settings
+        # Settings do not change while running: convert them once, not per reconcile.
+        self.plan_settings = settings.plan_settings()
         self.cluster = cluster
         self.events = events or EventRecorder(cluster.record_event, settings.identity)
         self.clock = clock
@@ -140,7 +144,7 @@ class OperatorController(Controller[ObjectKey]):
             return "Gone"  # deleted: owner references let the garbage collector clean up
         observed = self.cluster.observe(assertion)
         now = self.clock()
-        desired = plan(observed, self.settings.plan_settings(), now)
+        desired = plan(observed, self.plan_settings, now)
         apply_plan(self.cluster, assertion, desired, self.events)
         if desired.invalid:
             log.info("invalid spec: %s", "; ".join(desired.invalid))

@@ -1,4 +1,7 @@
-"""How long a probe run may take (pure): the probe's ``--run-timeout`` and the Job's deadline."""
+"""How long a probe run may take (pure): the probe's ``--run-timeout``.
+
+The run's Job gets this plus the operator's ``run_deadline_margin`` as its deadline.
+"""
 
 from __future__ import annotations
 
@@ -62,8 +65,3 @@ def run_timeout(spec: NetworkAssertionSpec) -> int:
     longest = max((rule_seconds(rule) for rule in spec.rules), default=0.0)
     waves = max(1, math.ceil(len(spec.rules) / PROBE_PARALLELISM))
     return math.ceil(waves * longest)
-
-
-def run_deadline(spec: NetworkAssertionSpec, margin: int) -> int:
-    """``activeDeadlineSeconds`` of a run: the probe's run deadline plus a fixed margin."""
-    return run_timeout(spec) + margin

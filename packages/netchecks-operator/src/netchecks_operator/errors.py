@@ -26,6 +26,11 @@ class OperatorError(Exception):
 class NameTakenError(OperatorError, PermanentError):
     """A child's name is used by an object this assertion does not own."""
 
+    def __init__(self, kind: str, name: str) -> None:
+        super().__init__(
+            f"{kind} {name} exists and is not owned by this assertion; rename or delete it"
+        )
+
 
 class PodTemplateError(OperatorError, ValueError):
     """``spec.template`` cannot be applied (its shape is wrong)."""

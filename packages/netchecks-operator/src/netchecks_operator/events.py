@@ -12,7 +12,7 @@ from typing import Any
 from netchecks_core.assertion import API_VERSION, KIND
 from netchecks_core.events import event_body as core_event_body
 
-from netchecks_operator.plan import EventNote
+from netchecks_operator.plan_model import EventNote
 
 log = logging.getLogger(__name__)
 

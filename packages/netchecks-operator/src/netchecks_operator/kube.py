@@ -28,15 +28,17 @@ from netchecks_service.kube import (
     load_api_client,
 )
 
+from netchecks_operator.children import owned_by
 from netchecks_operator.errors import NameTakenError
 from netchecks_operator.mounts import MOUNT_FAILURE_SELECTOR, pod_of_job
-from netchecks_operator.plan import Action, Observed, owned_by
+from netchecks_operator.plan_model import Action, Observed
 from netchecks_operator.settings import OperatorSettings
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[str, dict[str, Any]], None]
 
+#: The resource of each kind of child (its plural also names the child's informer).
 KINDS: dict[str, Resource] = {"ConfigMap": CONFIGMAPS, "CronJob": CRONJOBS, "Job": JOBS}
 
 
@@ -104,7 +106,7 @@ class Cluster:
         jobs = [
             job
             for job in self.informers["jobs"].items(namespace)
-            if (job["metadata"].get("labels") or {}).get(naming.LABEL_ASSERTION_UID) == uid
+            if labels_of(job).get(naming.LABEL_ASSERTION_UID) == uid
         ]
         report = self.informers["reports"].get(namespace, naming.policy_report_name(name))
         if report is not None and not _about(report, uid):
@@ -138,9 +140,7 @@ class Cluster:
     def apply(self, namespace: str, action: Action) -> None:
         """Make one planned write and keep the cache current."""
         resource = KINDS[action.kind]
-        informer = self.informers[
-            {"ConfigMap": "configmaps", "CronJob": "cronjobs", "Job": "jobs"}[action.kind]
-        ]
+        informer = self.informers[resource.plural]
         if action.verb == "delete":
             try:
                 self.api.delete(resource, action.name, namespace, uid=action.uid)
@@ -161,10 +161,7 @@ class Cluster:
                 if owned_by(existing, action.body["metadata"]["ownerReferences"][0]["uid"]):
                     informer.remember(existing)  # ours, not yet in the cache: plan again
                     raise
-                raise NameTakenError(
-                    f"{action.kind} {action.name} exists and is not owned by this assertion; "
-                    "rename or delete it"
-                ) from error
+                raise NameTakenError(action.kind, action.name) from error
         else:
             written = self.api.replace(resource, action.body, namespace)
         informer.remember(written)

@@ -25,7 +25,6 @@ from netchecks_core.validation import check_spec
 
 from netchecks_operator import status as st
 from netchecks_operator.children import (
-    ANNOTATION_RUN,
     child_meta,
     configmap_body,
     delete_action,
@@ -36,33 +35,15 @@ from netchecks_operator.children import (
     with_hash,
 )
 from netchecks_operator.cleanup import removable_runs
-from netchecks_operator.deadline import run_deadline, run_timeout
-from netchecks_operator.errors import NameTakenError, PodTemplateError
+from netchecks_operator.deadline import run_timeout
+from netchecks_operator.errors import PodTemplateError
 from netchecks_operator.mounts import missing_objects
-from netchecks_operator.plan_model import (
-    Action,
-    EventNote,
-    Observed,
-    Plan,
-    PlanSettings,
-)
+from netchecks_operator.plan_model import Action, EventNote, Observed, Plan, PlanSettings
 from netchecks_operator.podtemplate import pod_template
 from netchecks_operator.sizes import size_problems
-from netchecks_operator.status import error_status, status_changed
 
-__all__ = [
-    "ANNOTATION_RUN",
-    "Action",
-    "EventNote",
-    "NameTakenError",
-    "Observed",
-    "Plan",
-    "PlanSettings",
-    "error_status",
-    "owned_by",
-    "plan",
-    "status_changed",
-]
+# The plan's input and output types, for callers of plan().
+__all__ = ["Observed", "Plan", "PlanSettings", "plan"]
 
 
 @dataclass(frozen=True)
@@ -72,6 +53,8 @@ class _Probe:
     spec: NetworkAssertionSpec
     template: dict[str, Any]
     config_text: str
+    #: The probe's ``--run-timeout`` (seconds), set in ``template``.
+    run_timeout: int
 
 
 @dataclass(frozen=True)
@@ -98,7 +81,8 @@ def plan(observed: Observed, settings: PlanSettings, now: str) -> Plan:
     )
     job_spec = {
         "backoffLimit": settings.job_backoff_limit,
-        "activeDeadlineSeconds": run_deadline(probe.spec, settings.run_deadline_margin),
+        # The run's deadline: the probe's own, plus a fixed margin to start and report.
+        "activeDeadlineSeconds": probe.run_timeout + settings.run_deadline_margin,
         "template": probe.template,
     }
     if probe.spec.schedule:
@@ -120,6 +104,7 @@ def _probe(assertion: dict[str, Any], settings: PlanSettings) -> _Probe | list[s
     problems = [str(problem) for problem in found]
     if spec is None or problems:
         return problems
+    timeout = run_timeout(spec)
     try:
         template = pod_template(
             assertion_name=meta["name"],
@@ -132,14 +117,14 @@ def _probe(assertion: dict[str, Any], settings: PlanSettings) -> _Probe | list[s
             pull_policy=settings.probe_image_pull_policy,
             resources=settings.probe_resources,
             disable_redaction=spec.disable_redaction,
-            run_timeout=run_timeout(spec),
+            run_timeout=timeout,
             defaults=settings.probe_pod_defaults,
         )
     except PodTemplateError as error:
         return [str(error)]
     config_text = json.dumps(probe_config_from_spec(spec), sort_keys=True, separators=(",", ":"))
     problems = size_problems(config_text, template)
-    return problems if problems else _Probe(spec, template, config_text)
+    return problems if problems else _Probe(spec, template, config_text, timeout)
 
 
 def _invalid_spec_plan(

@@ -245,14 +245,14 @@ def _lock(
 ) -> None:
     metadata = template.setdefault("metadata", {})
     metadata["labels"] = {
-        **(metadata.get("labels") or {}),
+        **_mapping(metadata.get("labels"), "spec.template.metadata.labels"),
         **naming.probe_pod_labels(assertion_uid),
         # As 0.10 labelled its probe Pods (dashboards and NetworkPolicies select them).
         naming.LABEL_INSTANCE: naming.instance_label(assertion_name),
         naming.LABEL_VERSION: naming.version_label(__version__),
     }
     metadata["annotations"] = {
-        **(metadata.get("annotations") or {}),
+        **_mapping(metadata.get("annotations"), "spec.template.metadata.annotations"),
         **naming.child_annotations(assertion_name, generation),
     }
     spec = template.setdefault("spec", {})
@@ -267,10 +267,40 @@ def _lock(
         raise PodTemplateError("the probe container is missing")
     probe["command"] = list(command)
     probe.pop("args", None)
-    mounts = [m for m in probe.get("volumeMounts") or [] if m.get("mountPath") != CONFIG_DIR]
+    where = f"spec.template.spec.containers[{PROBE_CONTAINER}].volumeMounts"
+    mounts = [
+        m for m in _objects(probe.get("volumeMounts"), where) if m.get("mountPath") != CONFIG_DIR
+    ]
     probe["volumeMounts"] = [
         {"name": CONFIG_VOLUME, "mountPath": CONFIG_DIR, "readOnly": True},
         *[m for m in mounts if m.get("name") != CONFIG_VOLUME],
     ]
-    volumes = [v for v in spec.get("volumes") or [] if v.get("name") != CONFIG_VOLUME]
+    volumes = [
+        v
+        for v in _objects(spec.get("volumes"), "spec.template.spec.volumes")
+        if v.get("name") != CONFIG_VOLUME
+    ]
     spec["volumes"] = [copy.deepcopy(config_volume), *volumes]
+
+
+# The API server does not check spec.template (it is free-form in the CRD): a field of
+# the wrong shape must be an InvalidSpec, not a crash of every reconcile.
+
+
+def _mapping(value: Any, where: str) -> dict[str, Any]:
+    """``value`` (unset or empty: ``{}``) when it is an object; else :class:`PodTemplateError`."""
+    if not value:
+        return {}
+    if not isinstance(value, dict):
+        raise PodTemplateError(f"{where}: must be an object")
+    return value
+
+
+def _objects(value: Any, where: str) -> list[dict[str, Any]]:
+    """``value`` (unset or empty: ``[]``) when it is a list of objects; else
+    :class:`PodTemplateError`."""
+    if not value:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise PodTemplateError(f"{where}: must be a list of objects")
+    return value

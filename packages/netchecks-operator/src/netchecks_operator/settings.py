@@ -36,6 +36,16 @@ DEFAULT_PROBE_RESOURCES = ProbeResources(
 )
 
 
+def _json_text(value: Any, expected: str) -> Any:
+    """``value`` decoded when it is text (empty text: ``{}``); ``expected`` says what it must be."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value) if value.strip() else {}
+    except ValueError as error:
+        raise ValueError(f"must be {expected}: {error}") from error
+
+
 def _env(name: str) -> AliasChoices:
     # The prefixed name first, then the unprefixed one existing installs set.
     return AliasChoices(f"NETCHECKS_{name}", name)
@@ -91,25 +101,12 @@ class OperatorSettings(ServiceSettings):
     @field_validator("probe_resources", mode="before")
     @classmethod
     def _resources_json(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            try:
-                return json.loads(value) if value.strip() else {}
-            except ValueError as error:
-                raise ValueError(
-                    f'must be JSON like {{"requests": {{"cpu": "50m"}}}}: {error}'
-                ) from error
-        return value
+        return _json_text(value, 'JSON like {"requests": {"cpu": "50m"}}')
 
     @field_validator("probe_pod_defaults", mode="before")
     @classmethod
     def _pod_defaults_json(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            try:
-                value = json.loads(value) if value.strip() else {}
-            except ValueError as error:
-                raise ValueError(
-                    f'must be a JSON Pod template like {{"spec": {{"tolerations": []}}}}: {error}'
-                ) from error
+        value = _json_text(value, 'a JSON Pod template like {"spec": {"tolerations": []}}')
         if isinstance(value, dict):
             unknown = sorted(set(value) - {"metadata", "spec"})
             if unknown:

@@ -18,9 +18,7 @@ from netchecks_core.assertion import Condition, ConditionStatus, NetworkAssertio
 from netchecks_core.meta import annotations_of, metadata_of
 from netchecks_core.naming import ANNOTATION_GENERATION
 from netchecks_core.policyreport import ANNOTATION_RUN_FAILURE, RESULT_STATUSES
-from netchecks_core.times import now_rfc3339, parse_rfc3339, rfc3339
-
-__all__ = ["now_rfc3339"]  # re-exported: the controller's clock
+from netchecks_core.times import parse_rfc3339, rfc3339
 
 CONDITION = "Reconciled"
 PROBE_COMPLETE = "ProbeComplete"

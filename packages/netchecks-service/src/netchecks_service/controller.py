@@ -187,14 +187,15 @@ def serve_controller(
     informers: Sequence[InformerGroup],
     stop: threading.Event,
     *,
-    lease_name: str,
     close: Callable[[], None] = lambda: None,
+    lease_name: str | None = None,
 ) -> None:
     """Run a controller until ``stop`` is set, then shut down in the documented order.
 
     Serves health (ready once every informer listed, live while the workers turn),
-    starts the informers and the workers, campaigns for ``lease_name``; ``close`` stops
-    the informers (step 4).
+    starts the informers and the workers, campaigns for ``settings.lease_name``;
+    ``close`` stops the informers (step 4). ``lease_name`` is ignored: it is only
+    accepted until the results service stops passing ``settings.lease_name`` again.
     """
     server = serve_health(
         prog,
@@ -209,7 +210,6 @@ def serve_controller(
         elector = campaign(
             settings,
             api,
-            lease_name,
             on_started=controller.start_leading,
             on_stopped=controller.stop_leading,
         )

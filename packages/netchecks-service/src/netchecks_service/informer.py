@@ -55,6 +55,10 @@ def _slim(obj: dict[str, Any]) -> dict[str, Any]:
     return obj
 
 
+def _by_key(store: dict[str, dict[str, dict[str, Any]]]) -> dict[ObjectKey, dict[str, Any]]:
+    return {(ns, name): obj for ns, objects in store.items() for name, obj in objects.items()}
+
+
 class Informer:
     """Cache of one resource (in one namespace, or all) with watch-driven event callbacks."""
 
@@ -85,7 +89,8 @@ class Informer:
         #: informer counts as synced and empty, and keeps trying.
         self.optional = optional
         self.synced = threading.Event()
-        self._store: dict[ObjectKey, dict[str, Any]] = {}
+        #: namespace -> name -> object: one namespace's objects are read without a scan.
+        self._store: dict[str, dict[str, dict[str, Any]]] = {}
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._version: str | None = None
@@ -101,16 +106,34 @@ class Informer:
     def get(self, namespace: str, name: str) -> dict[str, Any] | None:
         """The cached object, or None."""
         with self._lock:
-            return self._store.get((namespace, name))
+            return self._store.get(namespace, {}).get(name)
 
-    def items(self) -> list[dict[str, Any]]:
-        """A snapshot of every cached object."""
+    def items(self, namespace: str | None = None) -> list[dict[str, Any]]:
+        """A snapshot of every cached object (of one namespace when given)."""
         with self._lock:
-            return list(self._store.values())
+            if namespace is not None:
+                return list(self._store.get(namespace, {}).values())
+            return [obj for objects in self._store.values() for obj in objects.values()]
 
     def __len__(self) -> int:
         with self._lock:
-            return len(self._store)
+            return sum(len(objects) for objects in self._store.values())
+
+    def _put(self, obj: dict[str, Any]) -> None:
+        """Store ``obj`` unless the cache holds a newer version (hold :attr:`_lock`)."""
+        namespace, name = object_key(obj)
+        objects = self._store.setdefault(namespace, {})
+        current = objects.get(name)
+        if current is None or not _newer(current, obj):
+            objects[name] = _slim(obj)
+
+    def _pop(self, namespace: str, name: str) -> None:
+        """Drop an object (hold :attr:`_lock`)."""
+        objects = self._store.get(namespace)
+        if objects is not None:
+            objects.pop(name, None)
+            if not objects:
+                del self._store[namespace]
 
     def remember(self, obj: dict[str, Any]) -> None:
         """Put an object this process just wrote into the cache (write-through).
@@ -118,17 +141,13 @@ class Informer:
         Without it, a reconcile that runs before the watch event arrives would
         not see its own write. An older version never replaces a newer one.
         """
-        key = object_key(obj)
         with self._lock:
-            current = self._store.get(key)
-            if current is not None and _newer(current, obj):
-                return
-            self._store[key] = _slim(obj)
+            self._put(obj)
 
     def forget(self, namespace: str, name: str) -> None:
         """Drop an object this process just deleted from the cache."""
         with self._lock:
-            self._store.pop((namespace, name), None)
+            self._pop(namespace, name)
 
     # -- running ---------------------------------------------------------------------------
 
@@ -186,12 +205,22 @@ class Informer:
             field_selector=self.field_selector,
         )
         self.list_count += 1
-        fresh = {object_key(o): _slim(o) for o in listing.get("items") or []}
-        for obj in fresh.values():
+        fresh: dict[str, dict[str, dict[str, Any]]] = {}
+        for obj in listing.get("items") or []:
             obj.setdefault("kind", self.resource.kind)
             obj.setdefault("apiVersion", self.resource.api_version)
+            namespace, name = object_key(obj)
+            fresh.setdefault(namespace, {})[name] = _slim(obj)
         with self._lock:
             old, self._store = self._store, fresh
+        self._emit_changes(_by_key(old), _by_key(fresh))
+        self._version = (listing.get("metadata") or {}).get("resourceVersion") or None
+        self.synced.set()
+
+    def _emit_changes(
+        self, old: dict[ObjectKey, dict[str, Any]], fresh: dict[ObjectKey, dict[str, Any]]
+    ) -> None:
+        """The events that turn ``old`` into ``fresh`` (after a list)."""
         for key, obj in fresh.items():
             previous = old.get(key)
             if previous is None:
@@ -203,8 +232,6 @@ class Informer:
         for key, obj in old.items():
             if key not in fresh:
                 self._emit("DELETED", obj)
-        self._version = (listing.get("metadata") or {}).get("resourceVersion") or None
-        self.synced.set()
 
     def _watch_once(self) -> None:
         timeout = int(self.watch_timeout * random.uniform(0.9, 1.1))  # noqa: S311
@@ -228,12 +255,11 @@ class Informer:
                 continue
             if kind not in {"ADDED", "MODIFIED", "DELETED"}:
                 continue
-            key = object_key(obj)
             with self._lock:
                 if kind == "DELETED":
-                    self._store.pop(key, None)
-                elif not _newer(self._store.get(key) or {}, obj):
-                    self._store[key] = _slim(obj)
+                    self._pop(*object_key(obj))
+                else:
+                    self._put(obj)
             self._emit(str(kind), obj)
 
 
@@ -277,8 +303,7 @@ class InformerGroup:
         if namespace is None:
             return [obj for informer in self.informers for obj in informer.items()]
         informer = self.informer(namespace)
-        items = informer.items() if informer is not None else []
-        return [o for o in items if (o.get("metadata") or {}).get("namespace") == namespace]
+        return informer.items(namespace) if informer is not None else []
 
     def remember(self, obj: dict[str, Any]) -> None:
         """Write-through: put an object this process just wrote into the cache."""

@@ -153,7 +153,19 @@ class KubeApi:
             raise error_from_response(error.status or 0, error.body, error.headers) from error
         except (urllib3.exceptions.HTTPError, OSError) as error:
             raise TransientError(f"{method} {path}: {error}", reason="ConnectionError") from error
+        if not 200 <= response.status <= 299:
+            data = self._read(response, method, path)
+            raise error_from_response(response.status, data, response.headers)
         return response
+
+    @staticmethod
+    def _read(response: Any, method: str, path: str) -> bytes:
+        """The whole body of ``response``; a broken connection is a :class:`TransientError`."""
+        try:
+            data: bytes = response.read()
+        except (urllib3.exceptions.HTTPError, OSError) as error:
+            raise TransientError(f"{method} {path}: {error}", reason="ConnectionError") from error
+        return data
 
     def request(
         self,
@@ -169,12 +181,7 @@ class KubeApi:
         response = self._send(
             method, path, query=query, body=body, content_type=content_type, accept=accept
         )
-        try:
-            data = response.read()
-        except (urllib3.exceptions.HTTPError, OSError) as error:
-            raise TransientError(f"{method} {path}: {error}", reason="ConnectionError") from error
-        if not 200 <= response.status <= 299:
-            raise error_from_response(response.status, data, response.headers)
+        data = self._read(response, method, path)
         content = response.headers.get("content-type", "")
         if "json" not in content:
             return data.decode("utf-8", "replace")
@@ -286,8 +293,6 @@ class KubeApi:
         """
         path = PODS.path(namespace, name, "log")
         response = self._send("GET", path, query={"container": container}, accept="*/*")
-        if not 200 <= response.status <= 299:
-            raise error_from_response(response.status, response.read(), response.headers)
         raw = response.response
         buffer = bytearray()
         cut = False
@@ -330,8 +335,6 @@ class KubeApi:
         }
         path = resource.path(namespace)
         response = self._send("GET", path, query=query, timeout=(10.0, timeout_seconds + 30.0))
-        if not 200 <= response.status <= 299:
-            raise error_from_response(response.status, response.read(), response.headers)
         raw = response.response
         try:
             for line in iter_resp_lines(raw):  # type: ignore[no-untyped-call]

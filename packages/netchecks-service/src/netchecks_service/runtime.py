@@ -136,24 +136,21 @@ def serve_health(
 def campaign(
     settings: ServiceSettings,
     api: KubeApi,
-    lease_name: str,
     *,
     on_started: Callable[[], None],
     on_stopped: Callable[[], None],
-    stop: threading.Event | None = None,
 ) -> LeaderElector | None:
-    """Campaign for the Lease ``lease_name`` as ``settings`` say; None when election is off.
+    """Campaign for the Lease ``settings.lease_name``; None when election is off.
 
     With ``leader_election`` off this replica leads at once: ``on_started`` is called here.
-    Set the elector's ``stop`` (or pass the service's) and :meth:`LeaderElector.join` it
-    to release the Lease.
+    Set the elector's ``stop`` and :meth:`LeaderElector.join` it to release the Lease.
     """
     if not settings.leader_election:
         on_started()
         return None
     elector = LeaderElector(
         api,
-        name=lease_name,
+        name=settings.lease_name,
         namespace=settings.lease_namespace,
         identity=settings.identity,
         lease_duration=settings.lease_duration,
@@ -161,7 +158,6 @@ def campaign(
         retry_period=settings.retry_period,
         on_started=on_started,
         on_stopped=on_stopped,
-        stop=stop,
     )
     elector.start()
     return elector

@@ -111,7 +111,10 @@ S = TypeVar("S", bound=BaseSettings)
 
 
 def _env_name(settings_cls: type[BaseSettings], field: str) -> str:
+    """The variable an error is about; ``field`` is a field's name or the alias it was set by."""
     info = settings_cls.model_fields.get(field)
+    if info is None:  # an alias: the very variable that was set
+        return field.upper()
     alias = getattr(info, "validation_alias", None) if info else None
     choices = getattr(alias, "choices", None)
     if choices:
