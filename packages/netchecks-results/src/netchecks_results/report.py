@@ -64,9 +64,10 @@ from netchecks_core.probe_output import ProbeOutput, RuleResult
 from netchecks_core.reasons import REASONS
 from netchecks_core.resources import Resource
 from netchecks_core.rules import REDACTED, REDACTED_FIELDS
+from netchecks_core.times import parse_rfc3339, rfc3339
 from netchecks_core.verdict import decide
 
-from netchecks_results.runs import ProbeRun, RunFailure, clip, format_time, parse_time
+from netchecks_results.runs import ProbeRun, RunFailure, RunOrder, clip, generation_of
 
 ANNOTATION_SEVERITY = "netchecks.io/severity"
 ANNOTATION_CONTROLS = "netchecks.io/controls"
@@ -196,7 +197,7 @@ def result_message(
 
 
 def _end_time(data: dict[str, Any]) -> datetime | None:
-    return parse_time(data.get("endTimestamp"))
+    return parse_rfc3339(data.get("endTimestamp"))
 
 
 @dataclass
@@ -339,7 +340,10 @@ def assertion_reference(assertion: dict[str, Any]) -> ObjectReference:
 
 
 def report_annotations(run: ProbeRun, assertion_name: str) -> dict[str, str]:
-    """The annotations naming the run a report shows (its idempotence and ordering marker)."""
+    """The annotations naming the run a report shows (its idempotence and ordering marker).
+
+    Times are RFC 3339 with microseconds: they sort as text and parse back exactly.
+    """
     annotations = {
         **REPORT_ANNOTATIONS_0_10,
         ANNOTATION_OPERATOR_VERSION: VERSION,
@@ -347,16 +351,25 @@ def report_annotations(run: ProbeRun, assertion_name: str) -> dict[str, str]:
         ANNOTATION_POD_UID: run.pod_uid,
         ANNOTATION_POD_NAME: run.pod_name,
         ANNOTATION_POD_PHASE: run.phase,
-        ANNOTATION_RUN_TIME: format_time(run.run_time),
-        ANNOTATION_POD_START_TIME: format_time(run.started or run.created),
+        ANNOTATION_RUN_TIME: rfc3339(run.run_time, micros=True),
+        ANNOTATION_POD_START_TIME: rfc3339(run.started or run.created, micros=True),
         ANNOTATION_GENERATION: str(run.generation),
     }
     if run.finished is not None:
-        annotations[ANNOTATION_FINISH_TIME] = format_time(run.finished)
+        annotations[ANNOTATION_FINISH_TIME] = rfc3339(run.finished, micros=True)
     if run.job_name and run.job_uid:
         annotations[ANNOTATION_JOB_NAME] = run.job_name
         annotations[ANNOTATION_JOB_UID] = run.job_uid
     return annotations
+
+
+def shown_order(annotations: dict[str, str]) -> RunOrder | None:
+    """The order of the run that :func:`report_annotations` names (None: it is not dated)."""
+    run_time = parse_rfc3339(annotations.get(ANNOTATION_RUN_TIME))
+    started = parse_rfc3339(annotations.get(ANNOTATION_POD_START_TIME))
+    if run_time is None or started is None:
+        return None
+    return (run_time, generation_of(annotations), started)
 
 
 def last_result_time(
@@ -368,7 +381,7 @@ def last_result_time(
     assertion) says.
     """
     if not isinstance(outcome, RunFailure):
-        return format_time(run.run_time)
+        return rfc3339(run.run_time, micros=True)
     meta = (previous or {}).get("metadata") or {}
     if (meta.get("labels") or {}).get(LABEL_ASSERTION_UID) != uid:
         return None

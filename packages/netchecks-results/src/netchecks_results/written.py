@@ -14,13 +14,14 @@ from typing import Any
 
 from netchecks_core.naming import LABEL_ASSERTION_UID
 from netchecks_core.probe_output import ProbeOutput
+from netchecks_core.times import parse_rfc3339
 from netchecks_service.errors import KubeError
 
 from netchecks_results.events import outcome_event
 from netchecks_results.kube import ResultsKube
 from netchecks_results.metrics import ResultsMetrics, run_outcome
 from netchecks_results.report import outcome_by_rule
-from netchecks_results.runs import ProbeRun, RunFailure, parse_time
+from netchecks_results.runs import ProbeRun, RunFailure
 
 log = logging.getLogger(__name__)
 
@@ -115,8 +116,8 @@ class ReportRecorder:
         types = {str(r.get("rule")): str(r.get("category")) for r in written.get("results") or []}
         for item in output.assertions:
             for result in item.results:
-                start = parse_time(result.data.get("startTimestamp"))
-                end = parse_time(result.data.get("endTimestamp"))
+                start = parse_rfc3339(result.data.get("startTimestamp"))
+                end = parse_rfc3339(result.data.get("endTimestamp"))
                 if start is not None and end is not None and end >= start:
                     rule_type = types.get(item.name) or str(result.spec.get("type") or "unknown")
                     self.metrics.probe_duration.record(
