@@ -40,7 +40,7 @@ from netchecks_results.metrics import ResultsMetrics
 from netchecks_results.parse import ParseFailure, parse_log
 from netchecks_results.publish import Decision, decide, write_report
 from netchecks_results.report import build_policy_report
-from netchecks_results.runs import ProbeRun, RunFailure, describe_failure, probe_run
+from netchecks_results.runs import ProbeRun, RunFailure, describe_failure, probe_run, with_job
 from netchecks_results.settings import ResultsSettings
 from netchecks_results.trust import Provenance, UntrustedReason, trace
 from netchecks_results.untrusted import UntrustedPods
@@ -149,8 +149,8 @@ class ResultsController(Controller[Key]):
                 continue
             proof = trace(pod, self.caches)
             if isinstance(proof, Provenance):
-                run = probe_run(pod, proof.job) or first
                 job_name = str(proof.job["metadata"]["name"])
+                run = with_job(first, proof.job)
                 runs.append(replace(run, assertion_name=proof.assertion_name, job_name=job_name))
             elif self._left_by_deleted_assertion(key, pod, proof):
                 orphans.append(first.pod_name)

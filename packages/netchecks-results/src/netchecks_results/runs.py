@@ -10,7 +10,7 @@ as the CronJob controller's scheduled timestamp on a hand-made Job) are never re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -138,11 +138,10 @@ def probe_run(pod: dict[str, Any], job: dict[str, Any] | None = None) -> ProbeRu
     state = (chosen or {}).get("state") or {}
     terminated = state.get("terminated") or {}
     waiting = state.get("waiting") or {}
-    job_meta = metadata_of(job)
     created = parse_rfc3339(meta.get("creationTimestamp")) or _EPOCH
     exit_code = terminated.get("exitCode")
     started = parse_rfc3339(terminated.get("startedAt")) or parse_rfc3339(status.get("startTime"))
-    return ProbeRun(
+    run = ProbeRun(
         namespace=str(meta.get("namespace") or ""),
         pod_name=str(meta.get("name") or ""),
         pod_uid=str(meta.get("uid") or ""),
@@ -160,9 +159,18 @@ def probe_run(pod: dict[str, Any], job: dict[str, Any] | None = None) -> ProbeRu
         waiting_message=waiting.get("message"),
         pod_reason=status.get("reason"),
         pod_message=status.get("message"),
-        job_created=parse_rfc3339(job_meta.get("creationTimestamp")),
-        job_uid=str(job_meta["uid"]) if job_meta.get("uid") else None,
-        generation=generation_of(job_meta.get("annotations") or {}),
+    )
+    return run if job is None else with_job(run, job)
+
+
+def with_job(run: ProbeRun, job: dict[str, Any]) -> ProbeRun:
+    """``run`` dated and ordered by its Job (as read from the API server)."""
+    meta = metadata_of(job)
+    return replace(
+        run,
+        job_created=parse_rfc3339(meta.get("creationTimestamp")),
+        job_uid=str(meta["uid"]) if meta.get("uid") else None,
+        generation=generation_of(meta.get("annotations") or {}),
     )
 
 
