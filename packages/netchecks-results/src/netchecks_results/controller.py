@@ -21,6 +21,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from netchecks_core.meta import annotations_of
 from netchecks_core.naming import ANNOTATION_ASSERTION, policy_report_name
 from netchecks_core.probe_output import ProbeOutput
 from netchecks_core.resources import Resource
@@ -121,7 +122,7 @@ class ResultsController(Controller[Key]):
     def log_context(self, key: Key) -> AbstractContextManager[None]:
         """Namespace and name of the assertion (its Pods name it) on every log line."""
         pods = self.caches.pods_of(key)
-        annotations = ((pods[0].get("metadata") or {}).get("annotations") or {}) if pods else {}
+        annotations = annotations_of(pods[0] if pods else None)
         return object_context(key[0], annotations.get(ANNOTATION_ASSERTION) or f"uid {key[1]}")
 
     def error_policy(self, key: Key, error: Exception) -> float:
@@ -175,7 +176,7 @@ class ResultsController(Controller[Key]):
         if reason not in ("unknown-job", "unknown-cronjob"):
             return False
         namespace, uid = key
-        hint = ((pod.get("metadata") or {}).get("annotations") or {}).get(ANNOTATION_ASSERTION)
+        hint = annotations_of(pod).get(ANNOTATION_ASSERTION)
         if hint and self._live(self.caches.assertions.get(namespace, hint), uid):
             return False
         return not any(self._live(obj, uid) for obj in self.caches.assertions.items(namespace))

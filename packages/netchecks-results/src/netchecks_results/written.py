@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from netchecks_core.meta import labels_of
 from netchecks_core.naming import LABEL_ASSERTION_UID
 from netchecks_core.probe_output import ProbeOutput
 from netchecks_core.times import parse_rfc3339
@@ -84,8 +85,7 @@ class ReportRecorder:
     ) -> None:
         uid = assertion["metadata"].get("uid")
         previous_outcome = None
-        previous_labels = ((previous or {}).get("metadata") or {}).get("labels") or {}
-        if previous is not None and previous_labels.get(LABEL_ASSERTION_UID) == uid:
+        if previous is not None and labels_of(previous).get(LABEL_ASSERTION_UID) == uid:
             previous_outcome = outcome_by_rule(previous)
         event = outcome_event(previous_outcome, outcome_by_rule(written), failure)
         if event is None or not self.events:
