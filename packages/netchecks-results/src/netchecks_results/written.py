@@ -60,8 +60,8 @@ class ReportRecorder:
             self.metrics.latency.record(max(0.0, (self.clock() - run.finished).total_seconds()))
         failure = outcome if isinstance(outcome, RunFailure) else None
         self.metrics.runs.add(1, {"outcome": run_outcome(failure.reason if failure else None)})
-        if failure is not None:
-            self.metrics.parse_failures.add(1, {"reason": failure.reason})
+        if isinstance(outcome, RunFailure):
+            self.metrics.parse_failures.add(1, {"reason": outcome.reason})
         else:
             self._record_durations(written, outcome)
         self.show(assertion, written)
@@ -110,9 +110,7 @@ class ReportRecorder:
             meta = assertion["metadata"]
             self.metrics.show_report(str(meta.get("namespace")), str(meta.get("name")), report)
 
-    def _record_durations(self, written: dict[str, Any], output: ProbeOutput | RunFailure) -> None:
-        if not isinstance(output, ProbeOutput):
-            return
+    def _record_durations(self, written: dict[str, Any], output: ProbeOutput) -> None:
         types = {str(r.get("rule")): str(r.get("category")) for r in written.get("results") or []}
         for item in output.assertions:
             for result in item.results:
