@@ -79,6 +79,13 @@ class Cluster:
         status: dict[str, Any] = obj.get("status") or {}
         return status
 
+    def condition(self, name: str, kind: str = "Reconciled") -> dict[str, Any]:
+        """The assertion's condition of type ``kind`` (empty until the operator wrote one)."""
+        for condition in self.assertion_status(name).get("conditions") or []:
+            if condition.get("type") == kind:
+                return dict(condition)
+        return {}
+
     def delete_assertion(self, name: str) -> None:
         self.custom.delete_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL, name)
 
