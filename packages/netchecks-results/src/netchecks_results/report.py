@@ -333,22 +333,21 @@ def _fit(
     total = len(drafts)
     limit = limits.max_property_bytes
     results, cut = _with_properties(drafts, limit)
-    while _size(results) > budget and limit > MIN_PROPERTY_BYTES:
+    size = _size(results)
+    while size > budget and limit > MIN_PROPERTY_BYTES:
         limit = max(MIN_PROPERTY_BYTES, limit // 2)
         results, cut = _with_properties(drafts, limit)
+        size = _size(results)
     notes = []
     if cut:
         notes.append(f"spec/data properties of {cut} results cut to {limit} bytes")
-    keep = list(range(len(results)))
-    if len(keep) > limits.max_results or _size(results) > budget:
+    if len(results) > limits.max_results or size > budget:
         # Leave out passing results first, then others from the end, keeping rule order.
-        order = sorted(keep, key=lambda i: (results[i].result != "pass", -i))
-        size = _size(results)
+        order = sorted(range(len(results)), key=lambda i: (results[i].result != "pass", -i))
         dropped: set[int] = set()
         for i in order:
-            if len(keep) - len(dropped) <= limits.max_results and size <= budget:
-                break
-            if len(keep) - len(dropped) <= 1:
+            shown = len(results) - len(dropped)
+            if shown <= 1 or (shown <= limits.max_results and size <= budget):
                 break
             dropped.add(i)
             size -= _result_size(results[i])
