@@ -17,7 +17,6 @@ the service (VmHWM).
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import threading
@@ -35,38 +34,26 @@ from netchecks_service.kube import (
 )
 
 from bench._common import kubesim, requests_by_verb, service
-from tools.builders import probe_job_manifest
+from tools.builders import output_document, probe_job_manifest, rule_result
 
 NS = "bench"
 
 
 def output_line(rules: int) -> str:
-    now = "2025-06-01T12:00:00.100000+00:00"
-    return json.dumps(
+    """A probe output document of ``rules`` HTTP results, every fourth one failing."""
+    return output_document(
         {
-            "type": "netcheck-output",
-            "outputVersion": "v1",
-            "metadata": {"creationTimestamp": now, "version": "bench"},
-            "assertions": [
-                {
-                    "name": f"r{i}",
-                    "results": [
-                        {
-                            "name": f"r{i}",
-                            "status": "pass" if i % 4 else "fail",
-                            "spec": {"type": "http", "url": f"http://svc/{i}"},
-                            "data": {
-                                "status-code": 200 if i % 4 else 503,
-                                "startTimestamp": "2025-06-01T12:00:00+00:00",
-                                "endTimestamp": now,
-                            },
-                        }
-                    ],
-                }
-                for i in range(rules)
-            ],
-        },
-        separators=(",", ":"),
+            f"r{i}": rule_result(
+                "pass" if i % 4 else "fail",
+                spec={"type": "http", "url": f"http://svc/{i}"},
+                data={
+                    "status-code": 200 if i % 4 else 503,
+                    "startTimestamp": "2025-06-01T12:00:00+00:00",
+                    "endTimestamp": "2025-06-01T12:00:00.100000+00:00",
+                },
+            )
+            for i in range(rules)
+        }
     )
 
 

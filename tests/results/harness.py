@@ -17,13 +17,16 @@ from typing import Any
 from kubernetes import client
 from netchecks_core.assertion import NetworkAssertionSpec
 from netchecks_core.convert import context_mount_path, probe_config_from_spec
+from netchecks_core.policyreport import REPORT_APIS
+from netchecks_core.resources import NETWORK_ASSERTIONS
 
 from tools.builders import controller_reference, probe_job_manifest
 from tools.harness import wait_for
 
 #: The probe image of the cluster (kubesim runs any netchecks-probe image from this venv).
 PROBE_IMAGE = os.environ.get("NETCHECKS_E2E_PROBE_IMAGE", "ghcr.io/netchecks/netchecks-probe:test")
-GROUP, VERSION, PLURAL = "netchecks.io", "v1", "networkassertions"
+GROUP, VERSION = NETWORK_ASSERTIONS.group, NETWORK_ASSERTIONS.version
+PLURAL = NETWORK_ASSERTIONS.plural
 
 
 class Cluster:
@@ -75,6 +78,13 @@ class Cluster:
         obj = self.custom.get_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL, name)
         status: dict[str, Any] = obj.get("status") or {}
         return status
+
+    def condition(self, name: str, kind: str = "Reconciled") -> dict[str, Any]:
+        """The assertion's condition of type ``kind`` (empty until the operator wrote one)."""
+        for condition in self.assertion_status(name).get("conditions") or []:
+            if condition.get("type") == kind:
+                return dict(condition)
+        return {}
 
     def delete_assertion(self, name: str) -> None:
         self.custom.delete_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL, name)
@@ -183,7 +193,7 @@ class Cluster:
     def report(
         self, name: str, group: str = "wgpolicyk8s.io", version: str = "v1alpha2"
     ) -> dict[str, Any] | None:
-        plural = "reports" if group == "openreports.io" else "policyreports"
+        plural = REPORT_APIS[f"{group}/{version}"].plural
         try:
             found: dict[str, Any] = self.custom.get_namespaced_custom_object(
                 group, version, self.namespace, plural, name

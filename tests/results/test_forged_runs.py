@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 from kubernetes import client
-from netchecks_core.naming import child_annotations, child_labels, probe_pod_labels
+from netchecks_core.naming import child_annotations, probe_pod_labels
 
 from tests.results.harness import Cluster, metric_value, results_of, shows_job
-from tools.builders import output_document
+from tools.builders import output_document, probe_job_manifest
 from tools.harness import ServiceProcess, wait_for
 
 RULES = {"rules": [{"name": "a", "type": "internal"}]}
@@ -49,36 +49,13 @@ def assert_unchanged_then_real_run_published(
     real_report(cluster, assertion, run="after")
 
 
-def hand_made_job(
-    name: str, assertion: dict[str, Any], *, owner: dict[str, Any] | None, **annotations: str
-) -> dict[str, Any]:
-    """A Job with the operator's labels, made by someone else."""
-    meta = assertion["metadata"]
-    job_meta: dict[str, Any] = {
-        "name": name,
-        "labels": child_labels(meta["uid"]),
-        "annotations": {**child_annotations(meta["name"], 99), **annotations},
-    }
-    if owner is not None:
-        job_meta["ownerReferences"] = [owner]
-    return {
-        "apiVersion": "batch/v1",
-        "kind": "Job",
-        "metadata": job_meta,
-        "spec": {
-            "backoffLimit": 0,
-            "template": {
-                "metadata": {
-                    "labels": probe_pod_labels(meta["uid"]),
-                    "annotations": child_annotations(meta["name"], 99),
-                },
-                "spec": {
-                    "restartPolicy": "Never",
-                    "containers": [{"name": "probe", "image": "python:3.12", "command": FORGED}],
-                },
-            },
-        },
-    }
+def hand_made_job(name: str, assertion: dict[str, Any], **annotations: str) -> dict[str, Any]:
+    """A Job with the operator's labels and annotations, made by someone else (no owner)."""
+    container = {"name": "probe", "image": "python:3.12", "command": FORGED}
+    job = probe_job_manifest(assertion, container, name=name, generation=99)
+    del job["metadata"]["ownerReferences"]
+    job["metadata"]["annotations"].update(annotations)
+    return job
 
 
 def test_pod_with_probe_labels_and_no_owner_changes_no_report(
@@ -114,9 +91,7 @@ def test_pod_of_a_hand_made_job_even_dated_2999_changes_no_report(
     before = real_report(cluster, a, run="1")
     time.sleep(1.1)
     job = f"{assertion}-netchecks-forged"
-    cluster.batch.create_namespaced_job(
-        cluster.namespace, hand_made_job(job, a, owner=None, **annotations)
-    )
+    cluster.batch.create_namespaced_job(cluster.namespace, hand_made_job(job, a, **annotations))
     cluster.wait_pod_done(job)
     wait_for(lambda: untrusted(results, "foreign-job") >= 1, 20, "the forged Pod counted")
     assert_unchanged_then_real_run_published(cluster, a, before)

@@ -11,17 +11,6 @@ from tests.results.harness import Cluster, results_of
 from tools.harness import ServiceProcess, wait_for
 
 
-def _status(cluster: Cluster, name: str) -> dict[str, object]:
-    return cluster.assertion_status(name)
-
-
-def _condition(cluster: Cluster, name: str) -> dict[str, object]:
-    for condition in _status(cluster, name).get("conditions") or []:
-        if condition.get("type") == "Reconciled":
-            return condition  # type: ignore[no-any-return]
-    return {}
-
-
 def _run_now(cluster: Cluster, name: str, value: str) -> None:
     cluster.patch_assertion(name, {"metadata": {"annotations": {"netchecks.io/run-now": value}}})
 
@@ -44,8 +33,8 @@ def test_assertion_becomes_a_report_and_a_status_through_the_real_services(
     )
     report = cluster.wait_report("chain")
     assert results_of(report) == {"up": "pass", "down": "fail"}
-    wait_for(lambda: _condition(cluster, "chain").get("reason") == "ProbeComplete", 30, "status")
-    assert _status(cluster, "chain")["summary"] == {
+    wait_for(lambda: cluster.condition("chain").get("reason") == "ProbeComplete", 30, "status")
+    assert cluster.assertion_status("chain")["summary"] == {
         "pass": 1,
         "fail": 1,
         "warn": 0,
@@ -78,7 +67,9 @@ def test_scheduled_runs_replace_results_pass_fail_pass(
         previous = report["metadata"]["annotations"]["netchecks.io/pod-uid"]
         assert report["summary"][expected] == 1
         wait_for(
-            lambda want=expected: (_status(cluster, "sched").get("summary") or {}).get(want) == 1,
+            lambda want=expected: (
+                (cluster.assertion_status("sched").get("summary") or {}).get(want) == 1
+            ),
             30,
             "the status summary to follow",
         )
@@ -149,7 +140,7 @@ def test_a_run_finished_while_results_were_down_is_kept_read_later_then_removed(
     cluster.wait_pod_done("kept-netchecks-g1")
     time.sleep(2)  # the results service is down: the run must stay, unread
     assert "kept-netchecks-g1" in jobs()
-    assert _condition(cluster, "kept")["reason"] == "Progressing"
+    assert cluster.condition("kept")["reason"] == "Progressing"
 
     results = start_results()
     report = cluster.wait_report("kept")
@@ -157,22 +148,22 @@ def test_a_run_finished_while_results_were_down_is_kept_read_later_then_removed(
     wait_for(
         lambda: "kept-netchecks-g1" not in jobs(), 30, "the Job removed once its run was taken"
     )
-    wait_for(lambda: _condition(cluster, "kept").get("reason") == "ProbeComplete", 30, "status")
+    wait_for(lambda: cluster.condition("kept").get("reason") == "ProbeComplete", 30, "status")
 
     # A new spec while the results service is down: the old summary is not claimed for it.
     results.stop()
     _spec(cluster, "kept", spec("/status/503"))
     cluster.wait_pod_done(wait_for(lambda: jobs().get("kept-netchecks-g2"), 30, "g2").metadata.name)
     condition = wait_for(
-        lambda: (c := _condition(cluster, "kept")).get("observedGeneration") == 2 and c, 30, "g2"
+        lambda: (c := cluster.condition("kept")).get("observedGeneration") == 2 and c, 30, "g2"
     )
     assert (condition["reason"], condition["message"]) == (
         "Progressing",
         "waiting for the results of generation 2",
     )
-    assert "summary" not in _status(cluster, "kept")
+    assert "summary" not in cluster.assertion_status("kept")
     start_results()
-    wait_for(lambda: _condition(cluster, "kept").get("message") == "1 fail", 60, "g2 results")
+    wait_for(lambda: cluster.condition("kept").get("message") == "1 fail", 60, "g2 results")
     wait_for(lambda: "kept-netchecks-g2" not in jobs(), 30, "the g2 Job removed")
 
 
@@ -190,7 +181,7 @@ def test_an_assertion_nested_too_deep_is_invalid_and_stops_no_other(
     )
     cluster.create_assertion("shallow", {"rules": [{"name": "a", "type": "internal"}]})
     assert results_of(cluster.wait_report("shallow")) == {"a": "pass"}
-    condition = wait_for(lambda: _condition(cluster, "deep") or None, 30, "the deep one's status")
+    condition = wait_for(lambda: cluster.condition("deep") or None, 30, "the deep one's status")
     assert condition["reason"] == "InvalidSpec"
     assert "deeper than 100 levels" in str(condition["message"])
     assert "RecursionError" not in operator.logs() + results.logs()

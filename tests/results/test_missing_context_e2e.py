@@ -7,20 +7,10 @@ from typing import Any
 
 import pytest
 
-from tests.results.harness import GROUP, PLURAL, VERSION, Cluster, results_of
+from tests.results.harness import Cluster, results_of
 from tools.harness import ServiceProcess, wait_for
 
 pytestmark = pytest.mark.timeout(120)
-
-
-def _condition(cluster: Cluster, name: str) -> dict[str, Any]:
-    obj = cluster.custom.get_namespaced_custom_object(
-        GROUP, VERSION, cluster.namespace, PLURAL, name
-    )
-    for condition in (obj.get("status") or {}).get("conditions") or []:
-        if condition.get("type") == "Reconciled":
-            return dict(condition)
-    return {}
 
 
 def _operator_events(cluster: Cluster, name: str, reason: str) -> list[Any]:
@@ -52,7 +42,7 @@ def test_missing_secret_is_named_in_status_and_event_then_the_run_completes_once
         },
     )
     cond = wait_for(
-        lambda: (c := _condition(cluster, "needs-creds")).get("reason") == "ContextNotFound" and c,
+        lambda: (c := cluster.condition("needs-creds")).get("reason") == "ContextNotFound" and c,
         20,
         "ContextNotFound",
     )
@@ -72,7 +62,7 @@ def test_missing_secret_is_named_in_status_and_event_then_the_run_completes_once
     report = cluster.wait_report("needs-creds")
     assert results_of(report) == {"has-user": "pass"}
     wait_for(
-        lambda: _condition(cluster, "needs-creds").get("reason") == "ProbeComplete",
+        lambda: cluster.condition("needs-creds").get("reason") == "ProbeComplete",
         30,
         "ProbeComplete",
     )
@@ -90,7 +80,7 @@ def test_missing_config_map_is_named_too(
     )
     cond = wait_for(
         lambda: (
-            (c := _condition(cluster, "needs-endpoints")).get("reason") == "ContextNotFound" and c
+            (c := cluster.condition("needs-endpoints")).get("reason") == "ContextNotFound" and c
         ),
         20,
         "ContextNotFound",

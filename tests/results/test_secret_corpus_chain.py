@@ -12,46 +12,26 @@ from __future__ import annotations
 
 import base64
 import json
-import string
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from tests.results.harness import Cluster
 from tools.harness import ServiceProcess, wait_for
+from tools.secret_corpus import MOUNTED_SECRETS, SECRET_FILES, load_corpus
 from tools.targets.http import HttpServer
 from tools.targets.tcp import BannerServer, ClosedPort
 
-CORPUS = (
-    Path(__file__).resolve().parents[2] / "packages/netchecks-probe/tests/hostile/secret_uses.yaml"
-)
-TOKEN = "Zq9tok y/z@w!x"
-PASSWORD = "Pw-J8k2:q=r&s!"
-ENCODED_SECRET = "b64-Sec9ret-Val"
-YAML_PASSWORD = "yaml-Sécret-77"
-SECRETS = (TOKEN, PASSWORD, ENCODED_SECRET, YAML_PASSWORD)
-
 
 def _rules(http: HttpServer, banner: int, closed: int) -> list[dict[str, Any]]:
-    base = http.url("/").rstrip("/")
-    before = '{"method": "GET", "path": "/echo", "query": {"t": "'
-    text = string.Template(CORPUS.read_text()).substitute(
-        HTTP=base,
-        HTTP_HOSTPORT=base.removeprefix("http://"),
-        CLOSED=closed,
-        BANNER=banner,
-        CUT=len(before) + 6,
-    )
-    rules = yaml.safe_load(text)["assertions"][0]["rules"]
+    rules: list[dict[str, Any]] = load_corpus(http, banner, closed)["assertions"][0]["rules"]
     # A manifest's inline contexts are not secret, and rule names are literal.
     return [r for r in rules if "inl." not in json.dumps(r) and "{{" not in str(r.get("name"))]
 
 
 def _leaks(text: str) -> list[str]:
-    forms = set(SECRETS) | {json.dumps(s)[1:-1] for s in SECRETS}
-    forms |= {base64.b64encode(s.encode()).decode() for s in SECRETS}
+    forms = set(MOUNTED_SECRETS) | {json.dumps(s)[1:-1] for s in MOUNTED_SECRETS}
+    forms |= {base64.b64encode(s.encode()).decode() for s in MOUNTED_SECRETS}
     return sorted(form for form in forms if form in text)
 
 
@@ -59,15 +39,7 @@ def _leaks(text: str) -> list[str]:
 def test_no_secret_reaches_report_status_events_or_service_logs(
     cluster: Cluster, operator: ServiceProcess, results: ServiceProcess, http_server: HttpServer
 ) -> None:
-    cluster.create_secret(
-        "creds",
-        {
-            "token": TOKEN,
-            "creds.json": json.dumps({"user": "svc-user", "password": PASSWORD}),
-            "encoded": base64.b64encode(ENCODED_SECRET.encode()).decode(),
-            "config": f"password: {YAML_PASSWORD}\nport: 5432\n",
-        },
-    )
+    cluster.create_secret("creds", SECRET_FILES)
     with BannerServer() as banner, ClosedPort() as closed:
         rules = _rules(http_server, banner.port, closed.port)
         cluster.create_assertion(

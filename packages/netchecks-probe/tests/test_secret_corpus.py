@@ -8,24 +8,17 @@ from __future__ import annotations
 
 import base64
 import json
-import string
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import pytest
-import yaml
 from netchecks_probe.redact import MIN_CUT_PREFIX_LENGTH
 
+from tools.secret_corpus import INLINE_KEY, MOUNTED_SECRETS, SECRET_FILES, load_corpus
 from tools.targets.http import HttpServer
 from tools.targets.tcp import BannerServer, ClosedPort
 
-CORPUS = Path(__file__).parent / "hostile" / "secret_uses.yaml"
-TOKEN = "Zq9tok y/z@w!x"
-PASSWORD = "Pw-J8k2:q=r&s!"
-ENCODED_SECRET = "b64-Sec9ret-Val"
-YAML_PASSWORD = "yaml-Sécret-77"
-INLINE_KEY = "9137004415"
-SECRETS = (TOKEN, PASSWORD, ENCODED_SECRET, YAML_PASSWORD, INLINE_KEY)
+SECRETS = (*MOUNTED_SECRETS, INLINE_KEY)
 
 
 def _encodings(secret: str) -> set[str]:
@@ -37,26 +30,8 @@ def _encodings(secret: str) -> set[str]:
 
 
 def _config(tmp_path: Path, http: HttpServer, banner: int, closed: int, mount: object) -> Path:
-    secret_dir = mount(  # type: ignore[operator]
-        tmp_path / "secret",
-        {
-            "token": TOKEN,
-            "creds.json": json.dumps({"user": "svc-user", "password": PASSWORD}),
-            "encoded": base64.b64encode(ENCODED_SECRET.encode()).decode(),
-            "config": f"password: {YAML_PASSWORD}\nport: 5432\n",
-        },
-    )
-    base = http.url("/").rstrip("/")
-    # Where the reflected token starts in /echo's body: cut there, plus 6 characters.
-    before = '{"method": "GET", "path": "/echo", "query": {"t": "'
-    text = string.Template(CORPUS.read_text()).substitute(
-        HTTP=base,
-        HTTP_HOSTPORT=base.removeprefix("http://"),
-        CLOSED=closed,
-        BANNER=banner,
-        CUT=len(before) + 6,
-    )
-    config = yaml.safe_load(text)
+    secret_dir = mount(tmp_path / "secret", SECRET_FILES)  # type: ignore[operator]
+    config = load_corpus(http, banner, closed)
     config["contexts"] = [
         {"name": "s", "type": "directory", "path": str(secret_dir), "secret": True},
         {"name": "inl", "type": "inline", "data": {"apikey": INLINE_KEY}, "secret": True},

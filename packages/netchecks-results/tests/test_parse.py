@@ -145,22 +145,8 @@ def _noise(size: int, seed: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _output(statuses: tuple[str, ...]) -> str:
-    return json.dumps(
-        {
-            "type": "netcheck-output",
-            "outputVersion": "v1",
-            "metadata": {"creationTimestamp": "2025-06-01T12:00:00+00:00", "version": "0.1.0"},
-            "assertions": [
-                {"name": f"r{i}", "results": [{"name": f"r{i}", "status": s}]}
-                for i, s in enumerate(statuses)
-            ],
-        }
-    )
-
-
 def test_result_after_ten_megabytes_of_noise_is_found_quickly() -> None:
-    log = _noise(10 * 1024 * 1024, 1) + _output(("pass", "fail")) + "\n"
+    log = _noise(10 * 1024 * 1024, 1) + output_document({"r0": "pass", "r1": "fail"}) + "\n"
     started = time.perf_counter()
     parsed = parse_log(log)
     elapsed = time.perf_counter() - started
@@ -178,14 +164,14 @@ def test_ten_megabytes_of_noise_without_result_is_a_bounded_failure() -> None:
 
 def test_result_before_ten_megabytes_of_json_log_lines_is_found() -> None:
     lines = json.dumps({"level": "debug", "message": "x" * 80}) + "\n"
-    log = _output(("pass",)) + "\n" + lines * (10 * 1024 * 1024 // len(lines))
+    log = output_document({"r0": "pass"}) + "\n" + lines * (10 * 1024 * 1024 // len(lines))
     parsed = parse_log(log)
     assert isinstance(parsed, ProbeOutput)
     assert statuses(parsed) == ["pass"]
 
 
 def test_huge_single_line_result_is_parsed() -> None:
-    doc = json.loads(_output(("pass",)))
+    doc = json.loads(output_document({"r0": "pass"}))
     doc["assertions"][0]["results"][0]["data"] = {"body": "b" * 3_000_000}
     parsed = parse_log("start\n" + json.dumps(doc) + "\n")
     assert isinstance(parsed, ProbeOutput)
@@ -193,8 +179,8 @@ def test_huge_single_line_result_is_parsed() -> None:
 
 
 def test_nested_output_inside_data_does_not_replace_the_real_result() -> None:
-    inner = json.loads(_output(("fail",)))
-    outer = json.loads(_output(("pass",)))
+    inner = json.loads(output_document({"r0": "fail"}))
+    outer = json.loads(output_document({"r0": "pass"}))
     outer["assertions"][0]["results"][0]["data"] = {"json": inner}
     parsed = parse_log(json.dumps(outer, indent=2) + "\n")
     assert isinstance(parsed, ProbeOutput)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-from importlib.metadata import PackageNotFoundError, version
 
 from netchecks_service.controller import serve_controller
 from netchecks_service.kube import KubeApi, load_api_client
@@ -17,16 +16,10 @@ from netchecks_service.runtime import parse_command_line, run_service
 
 from netchecks_results.controller import ResultsController
 from netchecks_results.metrics import ResultsMetrics
+from netchecks_results.report import VERSION
 from netchecks_results.settings import ResultsSettings
 
 log = logging.getLogger("netchecks_results")
-
-
-def _version() -> str:
-    try:
-        return version("netchecks-results")
-    except PackageNotFoundError:
-        return "0.0.0"
 
 
 def run(settings: ResultsSettings, stop: threading.Event) -> None:
@@ -35,7 +28,7 @@ def run(settings: ResultsSettings, stop: threading.Event) -> None:
     controller = ResultsController(settings, api, ResultsMetrics(settings.max_rule_series))
     log.info(
         "netchecks-results %s: health and metrics on %s, writing %s",
-        _version(),
+        VERSION,
         settings.http_addr,
         ", ".join(settings.report_apis),
     )
@@ -55,11 +48,11 @@ def main(argv: list[str] | None = None) -> int:
     """Console script entry point."""
     parse_command_line(
         "netchecks-results",
-        _version(),
+        VERSION,
         "Turn finished probe Pods into PolicyReports.",
         argv,
     )
-    return run_service("netchecks-results", _version(), ResultsSettings, run)
+    return run_service("netchecks-results", VERSION, ResultsSettings, run)
 
 
 if __name__ == "__main__":

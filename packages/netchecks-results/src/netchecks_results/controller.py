@@ -21,6 +21,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from netchecks_core.meta import annotations_of
 from netchecks_core.naming import ANNOTATION_ASSERTION, policy_report_name
 from netchecks_core.probe_output import ProbeOutput
 from netchecks_core.resources import Resource
@@ -40,7 +41,7 @@ from netchecks_results.metrics import ResultsMetrics
 from netchecks_results.parse import ParseFailure, parse_log
 from netchecks_results.publish import Decision, decide, write_report
 from netchecks_results.report import build_policy_report
-from netchecks_results.runs import ProbeRun, RunFailure, describe_failure, probe_run
+from netchecks_results.runs import ProbeRun, RunFailure, describe_failure, probe_run, with_job
 from netchecks_results.settings import ResultsSettings
 from netchecks_results.trust import Provenance, UntrustedReason, trace
 from netchecks_results.untrusted import UntrustedPods
@@ -121,7 +122,7 @@ class ResultsController(Controller[Key]):
     def log_context(self, key: Key) -> AbstractContextManager[None]:
         """Namespace and name of the assertion (its Pods name it) on every log line."""
         pods = self.caches.pods_of(key)
-        annotations = ((pods[0].get("metadata") or {}).get("annotations") or {}) if pods else {}
+        annotations = annotations_of(pods[0] if pods else None)
         return object_context(key[0], annotations.get(ANNOTATION_ASSERTION) or f"uid {key[1]}")
 
     def error_policy(self, key: Key, error: Exception) -> float:
@@ -149,8 +150,8 @@ class ResultsController(Controller[Key]):
                 continue
             proof = trace(pod, self.caches)
             if isinstance(proof, Provenance):
-                run = probe_run(pod, proof.job) or first
                 job_name = str(proof.job["metadata"]["name"])
+                run = with_job(first, proof.job)
                 runs.append(replace(run, assertion_name=proof.assertion_name, job_name=job_name))
             elif self._left_by_deleted_assertion(key, pod, proof):
                 orphans.append(first.pod_name)
@@ -175,7 +176,7 @@ class ResultsController(Controller[Key]):
         if reason not in ("unknown-job", "unknown-cronjob"):
             return False
         namespace, uid = key
-        hint = ((pod.get("metadata") or {}).get("annotations") or {}).get(ANNOTATION_ASSERTION)
+        hint = annotations_of(pod).get(ANNOTATION_ASSERTION)
         if hint and self._live(self.caches.assertions.get(namespace, hint), uid):
             return False
         return not any(self._live(obj, uid) for obj in self.caches.assertions.items(namespace))

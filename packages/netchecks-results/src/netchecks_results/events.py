@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from netchecks_core.policyreport import RESULT_STATUSES
+
 from netchecks_results.runs import RunFailure
 
 #: Rules named in an event message at most.
@@ -20,8 +22,7 @@ class OutcomeEvent:
 
 
 def _counts(outcome: dict[str, str]) -> str:
-    order = ("pass", "fail", "error", "warn", "skip")
-    counts = dict.fromkeys(order, 0)
+    counts: dict[str, int] = dict.fromkeys(RESULT_STATUSES, 0)
     for status in outcome.values():
         counts[status] = counts.get(status, 0) + 1
     return ", ".join(f"{n} {status}" for status, n in counts.items() if n) or "no results"

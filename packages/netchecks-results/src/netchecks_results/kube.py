@@ -21,25 +21,7 @@ from netchecks_core.naming import (
 )
 from netchecks_core.resources import NETWORK_ASSERTIONS, Resource
 from netchecks_service.informer import Handler, InformerGroup
-from netchecks_service.kube import (
-    CRONJOBS,
-    EVENTS,
-    JOBS,
-    PODS,
-    KubeApi,
-)
-
-__all__ = [
-    "CRONJOBS",
-    "EVENTS",
-    "JOBS",
-    "NETWORK_ASSERTIONS",
-    "PODS",
-    "AssertionKey",
-    "ResultsCaches",
-    "ResultsKube",
-]
-
+from netchecks_service.kube import CRONJOBS, EVENTS, JOBS, PODS, KubeApi
 
 #: An assertion as the results service keys it: (namespace, uid).
 AssertionKey = tuple[str, str]

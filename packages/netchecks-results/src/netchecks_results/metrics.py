@@ -42,10 +42,9 @@ from typing import Any
 
 from netchecks_core.meta import annotations_of
 from netchecks_core.policyreport import ANNOTATION_LAST_RESULT_TIME, ANNOTATION_RUN_TIME
+from netchecks_core.times import parse_rfc3339
 from opentelemetry import metrics
 from opentelemetry.metrics import CallbackOptions, Observation
-
-from netchecks_results.runs import parse_time
 
 _SECONDS_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
 
@@ -72,8 +71,8 @@ class RunTimes:
     def of_report(cls, report: dict[str, Any]) -> RunTimes:
         """The times a report's marker annotations hold (epoch seconds)."""
         annotations = annotations_of(report)
-        run = parse_time(annotations.get(ANNOTATION_RUN_TIME))
-        result = parse_time(annotations.get(ANNOTATION_LAST_RESULT_TIME))
+        run = parse_rfc3339(annotations.get(ANNOTATION_RUN_TIME))
+        result = parse_rfc3339(annotations.get(ANNOTATION_LAST_RESULT_TIME))
         return cls(
             run.timestamp() if run is not None else None,
             result.timestamp() if result is not None else None,

@@ -86,13 +86,22 @@ class _Search:
     def __init__(self, text: str) -> None:
         self.text = text
         self.decoder = json.JSONDecoder()
-        self.attempts = 0
-        self.budget = WORK_FACTOR * len(text) + MIN_BUDGET
+        self.attempts, self.budget = 0, 0  # set by new_phase
+        self.new_phase()
         self.tried: set[int] = set()
         self.invalid: ValidationError | None = None
         self.saw_start = False
         #: A candidate nested deeper than the JSON decoder's recursion limit.
         self.too_deep = False
+
+    def new_phase(self) -> None:
+        """A full allowance of attempts and budget (each phase has its own)."""
+        self.attempts, self.budget = 0, WORK_FACTOR * len(self.text) + MIN_BUDGET
+
+    @property
+    def exhausted(self) -> bool:
+        """No attempt or no budget left in this phase."""
+        return self.attempts >= MAX_ATTEMPTS or not self.budget
 
     def _spend(self, cost: int) -> bool:
         if cost > self.budget:
@@ -128,7 +137,7 @@ class _Search:
         return self._loads(pos, len(self.text))
 
     def try_at(self, pos: int, *, close: int | None = None, line_start: bool) -> ProbeOutput | None:
-        if pos in self.tried or self.attempts >= MAX_ATTEMPTS or not self.budget:
+        if pos in self.tried or self.exhausted:
             return None
         self.tried.add(pos)
         self.attempts += 1
@@ -168,7 +177,7 @@ class _Search:
             )
             if found is not None:
                 return found
-            if self.attempts >= MAX_ATTEMPTS or not self.budget:
+            if self.exhausted:
                 break
             following = pos
         return None
@@ -176,8 +185,8 @@ class _Search:
     def anchored(self) -> ProbeOutput | None:
         # Documents behind a prefix on their line ("result: {...}") or indented:
         # start from the brace nearest before each `"type": "netcheck-output"`.
-        # A phase of its own (attempts and budget), so line starts cannot use it up.
-        self.attempts, self.budget = 0, WORK_FACTOR * len(self.text) + MIN_BUDGET
+        # A phase of its own, so line starts cannot use it up.
+        self.new_phase()
         end = len(self.text)
         while True:
             anchor = self.text.rfind(_TYPE_ANCHOR, 0, end)
@@ -189,7 +198,7 @@ class _Search:
                 found = self.try_at(brace, line_start=False)
                 if found is not None:
                     return found
-            if self.attempts >= MAX_ATTEMPTS or not self.budget:
+            if self.exhausted:
                 return None
             end = anchor
 

@@ -15,7 +15,6 @@ from typing import Any, Literal
 
 from netchecks_core.meta import metadata_of
 from netchecks_core.naming import (
-    ANNOTATION_GENERATION,
     LABEL_ASSERTION_UID,
     LABEL_MANAGED_BY,
     MANAGED_BY_RESULTS,
@@ -23,15 +22,14 @@ from netchecks_core.naming import (
 from netchecks_core.policyreport import (
     ANNOTATION_JOB_UID,
     ANNOTATION_POD_PHASE,
-    ANNOTATION_POD_START_TIME,
     ANNOTATION_POD_UID,
-    ANNOTATION_RUN_TIME,
 )
 from netchecks_core.resources import Resource
 from netchecks_service.errors import ConflictError, NotFoundError, TransientError
 
 from netchecks_results.kube import ResultsKube
-from netchecks_results.runs import ProbeRun, parse_time
+from netchecks_results.report import shown_order
+from netchecks_results.runs import ProbeRun
 
 Decision = Literal["write", "reflected", "older", "foreign"]
 
@@ -52,11 +50,8 @@ def decide(run: ProbeRun, current: dict[str, Any] | None) -> Decision:
         return "reflected" if annotations.get(ANNOTATION_POD_PHASE) == run.phase else "write"
     if not annotations.get(ANNOTATION_JOB_UID):
         return "write"
-    run_time = parse_time(annotations.get(ANNOTATION_RUN_TIME))
-    start_time = parse_time(annotations.get(ANNOTATION_POD_START_TIME))
-    generation = annotations.get(ANNOTATION_GENERATION, "")
-    shown = (run_time, int(generation) if generation.isdigit() else 0, start_time)
-    if run_time is not None and start_time is not None and shown > run.order_key:
+    shown = shown_order(annotations)
+    if shown is not None and shown > run.order_key:
         return "older"
     return "write"
 

@@ -60,13 +60,14 @@ from netchecks_core.policyreport import (
     has_report_source,
     summarize,
 )
-from netchecks_core.probe_output import ProbeOutput, RuleResult
+from netchecks_core.probe_output import ProbeOutput, RuleResult, RuleStatus
 from netchecks_core.reasons import REASONS
 from netchecks_core.resources import Resource
 from netchecks_core.rules import REDACTED, REDACTED_FIELDS
+from netchecks_core.times import parse_rfc3339, rfc3339
 from netchecks_core.verdict import decide
 
-from netchecks_results.runs import ProbeRun, RunFailure, clip, format_time, parse_time
+from netchecks_results.runs import ProbeRun, RunFailure, RunOrder, clip, generation_of
 
 ANNOTATION_SEVERITY = "netchecks.io/severity"
 ANNOTATION_CONTROLS = "netchecks.io/controls"
@@ -196,7 +197,7 @@ def result_message(
 
 
 def _end_time(data: dict[str, Any]) -> datetime | None:
-    return parse_time(data.get("endTimestamp"))
+    return parse_rfc3339(data.get("endTimestamp"))
 
 
 @dataclass
@@ -210,8 +211,63 @@ class _Draft:
     sanitized: bool = False
 
 
-# Over 60 lines on purpose: one pass that pairs each rule with its result (repeated
-# names, rules the run gave no result for) reads best in one place.
+@dataclass(frozen=True)
+class _Verdict:
+    """What a rule's result says, before it is bounded."""
+
+    status: RuleStatus
+    message: str
+    spec: Any
+    data: Any
+    #: When the check ended (None: not known, the run's end stands in).
+    moment: datetime | None
+
+
+def _verdict(
+    name: str,
+    rule: dict[str, Any],
+    found: RuleResult | None,
+    outcome: ProbeOutput | RunFailure,
+    redaction: bool,
+) -> _Verdict:
+    """The probe's result for ``rule`` when there is one, else ``error`` saying why not."""
+    if found is not None:
+        rule_type = str(rule.get("type") or "unknown")
+        expected = str(rule.get("expected") or "pass").lower()
+        validate = rule.get("validate")
+        said = validate.get("message") if isinstance(validate, dict) else None
+        message = result_message(rule_type, expected, found, said)
+        return _Verdict(found.status, message, found.spec, found.data, _end_time(found.data))
+    if isinstance(outcome, RunFailure):
+        message = f"no result: {outcome.message}"
+    else:
+        message = f"no result: the probe output has no result for rule {name!r}"
+    status = decide(data={}, cel=None, unjudged=message).status  # never judged
+    return _Verdict(status, message, _redact_rule(rule) if redaction else rule, {}, None)
+
+
+def _first_result_by_rule(outcome: ProbeOutput | RunFailure) -> dict[str, RuleResult]:
+    """Each rule's result (the first, when a name repeats); empty for a failed run."""
+    by_name: dict[str, RuleResult] = {}
+    if isinstance(outcome, ProbeOutput):
+        for item in outcome.assertions:
+            if item.results:
+                by_name.setdefault(item.name, item.results[0])
+    return by_name
+
+
+def _shared_properties(
+    annotations: dict[str, str], run: ProbeRun, limits: ReportLimits
+) -> dict[str, str]:
+    """The properties every result of the report has: the Pod, controls, description."""
+    properties: dict[str, str] = {"pod": run.pod_name}
+    if controls := controls_of(annotations):
+        properties["controls"] = controls
+    if description := annotations.get(ANNOTATION_DESCRIPTION):
+        properties["description"] = clip(description, limits.max_message_chars)
+    return properties
+
+
 def _drafts(
     assertion: dict[str, Any],
     run: ProbeRun,
@@ -219,58 +275,33 @@ def _drafts(
     now: datetime,
     limits: ReportLimits,
 ) -> list[_Draft]:
+    """One draft result per rule of the assertion, in rule order."""
     meta = assertion.get("metadata") or {}
     annotations = meta.get("annotations") or {}
     spec = assertion.get("spec") or {}
     redaction = not spec.get("disableRedaction")
     severity = severity_of(annotations)
-    extra: dict[str, str] = {"pod": run.pod_name}
-    if controls := controls_of(annotations):
-        extra["controls"] = controls
-    if description := annotations.get(ANNOTATION_DESCRIPTION):
-        extra["description"] = clip(description, limits.max_message_chars)
-    by_name: dict[str, RuleResult] = {}
-    if isinstance(outcome, ProbeOutput):
-        for item in outcome.assertions:
-            if item.results:
-                by_name.setdefault(item.name, item.results[0])
+    properties = _shared_properties(annotations, run, limits)
+    by_name = _first_result_by_rule(outcome)
     fallback_time = run.finished or now
     drafts = []
     rules = spec.get("rules") or []
     for name, rule in zip(result_names(rules), rules, strict=True):
-        rule_type = str(rule.get("type") or "unknown")
-        expected = str(rule.get("expected") or "pass").lower()
-        validate = rule.get("validate") if isinstance(rule.get("validate"), dict) else {}
-        found = by_name.get(name)
-        if found is not None:
-            message = result_message(rule_type, expected, found, validate.get("message"))
-            status = found.status
-            rule_spec: Any = found.spec
-            data: Any = found.data
-            moment = _end_time(found.data) or fallback_time
-        else:
-            if isinstance(outcome, RunFailure):
-                message = f"no result: {outcome.message}"
-            else:
-                message = f"no result: the probe output has no result for rule {name!r}"
-            status = decide(data={}, cel=None, unjudged=message).status  # never judged
-            rule_spec = _redact_rule(rule) if redaction else rule
-            data = {}
-            moment = fallback_time
+        verdict = _verdict(name, rule, by_name.get(name), outcome, redaction)
         result = ReportResult(
             policy=str(meta.get("name") or ""),
             rule=name,
-            category=rule_type,
+            category=str(rule.get("type") or "unknown"),
             severity=severity,
-            result=status,
+            result=verdict.status,
             scored=True,
             source=SOURCE,
-            timestamp=Timestamp.from_datetime(moment),
-            message=clip(message, limits.max_message_chars),
-            properties=dict(extra),
+            timestamp=Timestamp.from_datetime(verdict.moment or fallback_time),
+            message=clip(verdict.message, limits.max_message_chars),
+            properties=dict(properties),
         )
-        safe_spec, spec_changed = bounded(rule_spec)
-        safe_data, data_changed = bounded(data)
+        safe_spec, spec_changed = bounded(verdict.spec)
+        safe_data, data_changed = bounded(verdict.data)
         drafts.append(_Draft(result, safe_spec, safe_data, spec_changed or data_changed))
     return drafts
 
@@ -302,22 +333,21 @@ def _fit(
     total = len(drafts)
     limit = limits.max_property_bytes
     results, cut = _with_properties(drafts, limit)
-    while _size(results) > budget and limit > MIN_PROPERTY_BYTES:
+    size = _size(results)
+    while size > budget and limit > MIN_PROPERTY_BYTES:
         limit = max(MIN_PROPERTY_BYTES, limit // 2)
         results, cut = _with_properties(drafts, limit)
+        size = _size(results)
     notes = []
     if cut:
         notes.append(f"spec/data properties of {cut} results cut to {limit} bytes")
-    keep = list(range(len(results)))
-    if len(keep) > limits.max_results or _size(results) > budget:
+    if len(results) > limits.max_results or size > budget:
         # Leave out passing results first, then others from the end, keeping rule order.
-        order = sorted(keep, key=lambda i: (results[i].result != "pass", -i))
-        size = _size(results)
+        order = sorted(range(len(results)), key=lambda i: (results[i].result != "pass", -i))
         dropped: set[int] = set()
         for i in order:
-            if len(keep) - len(dropped) <= limits.max_results and size <= budget:
-                break
-            if len(keep) - len(dropped) <= 1:
+            shown = len(results) - len(dropped)
+            if shown <= 1 or (shown <= limits.max_results and size <= budget):
                 break
             dropped.add(i)
             size -= _result_size(results[i])
@@ -339,7 +369,10 @@ def assertion_reference(assertion: dict[str, Any]) -> ObjectReference:
 
 
 def report_annotations(run: ProbeRun, assertion_name: str) -> dict[str, str]:
-    """The annotations naming the run a report shows (its idempotence and ordering marker)."""
+    """The annotations naming the run a report shows (its idempotence and ordering marker).
+
+    Times are RFC 3339 with microseconds: they sort as text and parse back exactly.
+    """
     annotations = {
         **REPORT_ANNOTATIONS_0_10,
         ANNOTATION_OPERATOR_VERSION: VERSION,
@@ -347,16 +380,25 @@ def report_annotations(run: ProbeRun, assertion_name: str) -> dict[str, str]:
         ANNOTATION_POD_UID: run.pod_uid,
         ANNOTATION_POD_NAME: run.pod_name,
         ANNOTATION_POD_PHASE: run.phase,
-        ANNOTATION_RUN_TIME: format_time(run.run_time),
-        ANNOTATION_POD_START_TIME: format_time(run.started or run.created),
+        ANNOTATION_RUN_TIME: rfc3339(run.run_time, micros=True),
+        ANNOTATION_POD_START_TIME: rfc3339(run.started or run.created, micros=True),
         ANNOTATION_GENERATION: str(run.generation),
     }
     if run.finished is not None:
-        annotations[ANNOTATION_FINISH_TIME] = format_time(run.finished)
+        annotations[ANNOTATION_FINISH_TIME] = rfc3339(run.finished, micros=True)
     if run.job_name and run.job_uid:
         annotations[ANNOTATION_JOB_NAME] = run.job_name
         annotations[ANNOTATION_JOB_UID] = run.job_uid
     return annotations
+
+
+def shown_order(annotations: dict[str, str]) -> RunOrder | None:
+    """The order of the run that :func:`report_annotations` names (None: it is not dated)."""
+    run_time = parse_rfc3339(annotations.get(ANNOTATION_RUN_TIME))
+    started = parse_rfc3339(annotations.get(ANNOTATION_POD_START_TIME))
+    if run_time is None or started is None:
+        return None
+    return (run_time, generation_of(annotations), started)
 
 
 def last_result_time(
@@ -368,7 +410,7 @@ def last_result_time(
     assertion) says.
     """
     if not isinstance(outcome, RunFailure):
-        return format_time(run.run_time)
+        return rfc3339(run.run_time, micros=True)
     meta = (previous or {}).get("metadata") or {}
     if (meta.get("labels") or {}).get(LABEL_ASSERTION_UID) != uid:
         return None
@@ -390,8 +432,31 @@ def report_labels(uid: str, assertion_name: str) -> dict[str, str]:
     }
 
 
-# Over 60 lines on purpose: the report's fields are listed in the order the report APIs
-# document them, which is how readers check it against docs/reference/policyreport-api.md.
+def _run_annotations(
+    run: ProbeRun,
+    outcome: ProbeOutput | RunFailure,
+    previous: dict[str, Any] | None,
+    assertion_meta: dict[str, Any],
+) -> dict[str, str]:
+    """The report's annotations: the run shown, its failure, the last run with a result."""
+    uid = str(assertion_meta["uid"])
+    annotations = report_annotations(run, str(assertion_meta["name"]))
+    if isinstance(outcome, RunFailure):
+        annotations[ANNOTATION_RUN_FAILURE] = outcome.reason
+    if (last_result := last_result_time(run, outcome, previous, uid)) is not None:
+        annotations[ANNOTATION_LAST_RESULT_TIME] = last_result
+    return annotations
+
+
+def _truncation_note(drafts: list[_Draft], cut: str | None) -> str | None:
+    """What was cut to fit, and what was replaced because it could not be written."""
+    sanitized = sum(d.sanitized for d in drafts)
+    if not sanitized:
+        return cut
+    note = f"spec/data of {sanitized} results nested too deeply or not finite (replaced)"
+    return f"{cut}; {note}" if cut else note
+
+
 def build_policy_report(
     assertion: dict[str, Any],
     run: ProbeRun,
@@ -408,53 +473,32 @@ def build_policy_report(
     """
     limits = limits or ReportLimits()
     meta = assertion.get("metadata") or {}
-    name = str(meta["name"])
-    uid = str(meta["uid"])
+    name, uid = str(meta["name"]), str(meta["uid"])
     drafts = _drafts(assertion, run, outcome, now, limits)
     summary: Summary = summarize(d.result for d in drafts)
-    annotations = report_annotations(run, name)
-    if isinstance(outcome, RunFailure):
-        annotations[ANNOTATION_RUN_FAILURE] = outcome.reason
-    if (last_result := last_result_time(run, outcome, previous, uid)) is not None:
-        annotations[ANNOTATION_LAST_RESULT_TIME] = last_result
-    owner = {
-        "apiVersion": API_VERSION,
-        "kind": KIND,
-        "name": name,
-        "uid": uid,
-        "controller": True,
-    }
-    skeleton = build_report(
-        api,
-        name=policy_report_name(name),
-        namespace=meta.get("namespace"),
-        results=[],
-        summary=summary,
-        labels=report_labels(uid, name),
-        annotations={**annotations, ANNOTATION_TRUNCATED: "x" * 200},
-        owner_references=[owner],
-        scope=assertion_reference(assertion),
-        max_results=limits.max_results,
-    )
-    overhead = len(json.dumps(skeleton))
-    results, truncated = _fit(drafts, limits, overhead)
-    if sanitized := sum(d.sanitized for d in drafts):
-        note = f"spec/data of {sanitized} results nested too deeply or not finite (replaced)"
-        truncated = f"{truncated}; {note}" if truncated else note
-    if truncated:
+    annotations = _run_annotations(run, outcome, previous, meta)
+    owner = {"apiVersion": API_VERSION, "kind": KIND, "name": name, "uid": uid, "controller": True}
+
+    def report(results: list[ReportResult], annotations: dict[str, str]) -> dict[str, Any]:
+        return build_report(
+            api,
+            name=policy_report_name(name),
+            namespace=meta.get("namespace"),
+            results=results,
+            summary=summary,
+            labels=report_labels(uid, name),
+            annotations=annotations,
+            owner_references=[owner],
+            scope=assertion_reference(assertion),
+            max_results=limits.max_results if has_report_source(api) else None,
+        )
+
+    # What the report takes without results (and with room for the truncation note).
+    overhead = len(json.dumps(report([], {**annotations, ANNOTATION_TRUNCATED: "x" * 200})))
+    results, cut = _fit(drafts, limits, overhead)
+    if truncated := _truncation_note(drafts, cut):
         annotations[ANNOTATION_TRUNCATED] = truncated
-    return build_report(
-        api,
-        name=policy_report_name(name),
-        namespace=meta.get("namespace"),
-        results=results,
-        summary=summary,
-        labels=report_labels(uid, name),
-        annotations=annotations,
-        owner_references=[owner],
-        scope=assertion_reference(assertion),
-        max_results=limits.max_results if has_report_source(api) else None,
-    )
+    return report(results, annotations)
 
 
 def outcome_by_rule(report: dict[str, Any]) -> dict[str, str]:

@@ -10,13 +10,13 @@ as the CronJob controller's scheduled timestamp on a hand-made Job) are never re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from netchecks_core.meta import metadata_of
 from netchecks_core.naming import ANNOTATION_ASSERTION, ANNOTATION_GENERATION, LABEL_ASSERTION_UID
-from netchecks_core.times import parse_rfc3339, rfc3339
+from netchecks_core.times import parse_rfc3339
 
 from netchecks_results.parse import ParseFailure
 
@@ -35,15 +35,8 @@ STUCK_REASONS = frozenset(
     }
 )
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-#: An RFC 3339 time from the API (None when absent or malformed).
-parse_time = parse_rfc3339
-
-
-def format_time(moment: datetime) -> str:
-    """RFC 3339 in UTC with microseconds (sorts as text, parses back exactly)."""
-    return rfc3339(moment, micros=True)
+#: How runs are ordered: run time, assertion generation, start (see the module docstring).
+RunOrder = tuple[datetime, int, datetime]
 
 
 @dataclass(frozen=True)
@@ -95,7 +88,7 @@ class ProbeRun:
         return self.job_created or self.created
 
     @property
-    def order_key(self) -> tuple[datetime, int, datetime]:
+    def order_key(self) -> RunOrder:
         """Later runs sort after earlier ones (then newer specs); retries by their start."""
         return (self.run_time, self.generation, self.started or self.created)
 
@@ -145,10 +138,10 @@ def probe_run(pod: dict[str, Any], job: dict[str, Any] | None = None) -> ProbeRu
     state = (chosen or {}).get("state") or {}
     terminated = state.get("terminated") or {}
     waiting = state.get("waiting") or {}
-    job_meta = metadata_of(job)
-    created = parse_time(meta.get("creationTimestamp")) or _EPOCH
+    created = parse_rfc3339(meta.get("creationTimestamp")) or _EPOCH
     exit_code = terminated.get("exitCode")
-    return ProbeRun(
+    started = parse_rfc3339(terminated.get("startedAt")) or parse_rfc3339(status.get("startTime"))
+    run = ProbeRun(
         namespace=str(meta.get("namespace") or ""),
         pod_name=str(meta.get("name") or ""),
         pod_uid=str(meta.get("uid") or ""),
@@ -158,22 +151,32 @@ def probe_run(pod: dict[str, Any], job: dict[str, Any] | None = None) -> ProbeRu
         container=container,
         job_name=_job_name(meta),
         created=created,
-        started=parse_time(terminated.get("startedAt")) or parse_time(status.get("startTime")),
-        finished=parse_time(terminated.get("finishedAt")),
+        started=started,
+        finished=parse_rfc3339(terminated.get("finishedAt")),
         exit_code=exit_code if isinstance(exit_code, int) else None,
         reason=terminated.get("reason"),
         waiting_reason=waiting.get("reason"),
         waiting_message=waiting.get("message"),
         pod_reason=status.get("reason"),
         pod_message=status.get("message"),
-        job_created=parse_time(job_meta.get("creationTimestamp")),
-        job_uid=str(job_meta["uid"]) if job_meta.get("uid") else None,
-        generation=_generation(job_meta),
+    )
+    return run if job is None else with_job(run, job)
+
+
+def with_job(run: ProbeRun, job: dict[str, Any]) -> ProbeRun:
+    """``run`` dated and ordered by its Job (as read from the API server)."""
+    meta = metadata_of(job)
+    return replace(
+        run,
+        job_created=parse_rfc3339(meta.get("creationTimestamp")),
+        job_uid=str(meta["uid"]) if meta.get("uid") else None,
+        generation=generation_of(meta.get("annotations") or {}),
     )
 
 
-def _generation(meta: dict[str, Any]) -> int:
-    value = (meta.get("annotations") or {}).get(ANNOTATION_GENERATION, "")
+def generation_of(annotations: dict[str, Any]) -> int:
+    """The assertion generation an object's annotations name (0 when none or not a number)."""
+    value = annotations.get(ANNOTATION_GENERATION, "")
     return int(value) if str(value).isdigit() else 0
 
 

@@ -29,14 +29,6 @@ from netchecks_core.naming import LABEL_ASSERTION_UID
 UntrustedReason = Literal[
     "no-controller", "unknown-job", "foreign-job", "unknown-cronjob", "foreign-cronjob", "wrong-uid"
 ]
-UNTRUSTED_REASONS: tuple[UntrustedReason, ...] = (
-    "no-controller",
-    "unknown-job",
-    "foreign-job",
-    "unknown-cronjob",
-    "foreign-cronjob",
-    "wrong-uid",
-)
 #: What each reason means, for the log line.
 EXPLANATIONS: dict[UntrustedReason, str] = {
     "no-controller": "it is not controlled by a Job",

@@ -12,15 +12,17 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from netchecks_core.meta import labels_of
 from netchecks_core.naming import LABEL_ASSERTION_UID
 from netchecks_core.probe_output import ProbeOutput
+from netchecks_core.times import parse_rfc3339
 from netchecks_service.errors import KubeError
 
 from netchecks_results.events import outcome_event
 from netchecks_results.kube import ResultsKube
 from netchecks_results.metrics import ResultsMetrics, run_outcome
 from netchecks_results.report import outcome_by_rule
-from netchecks_results.runs import ProbeRun, RunFailure, parse_time
+from netchecks_results.runs import ProbeRun, RunFailure
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +60,8 @@ class ReportRecorder:
             self.metrics.latency.record(max(0.0, (self.clock() - run.finished).total_seconds()))
         failure = outcome if isinstance(outcome, RunFailure) else None
         self.metrics.runs.add(1, {"outcome": run_outcome(failure.reason if failure else None)})
-        if failure is not None:
-            self.metrics.parse_failures.add(1, {"reason": failure.reason})
+        if isinstance(outcome, RunFailure):
+            self.metrics.parse_failures.add(1, {"reason": outcome.reason})
         else:
             self._record_durations(written, outcome)
         self.show(assertion, written)
@@ -83,8 +85,7 @@ class ReportRecorder:
     ) -> None:
         uid = assertion["metadata"].get("uid")
         previous_outcome = None
-        previous_labels = ((previous or {}).get("metadata") or {}).get("labels") or {}
-        if previous is not None and previous_labels.get(LABEL_ASSERTION_UID) == uid:
+        if previous is not None and labels_of(previous).get(LABEL_ASSERTION_UID) == uid:
             previous_outcome = outcome_by_rule(previous)
         event = outcome_event(previous_outcome, outcome_by_rule(written), failure)
         if event is None or not self.events:
@@ -109,14 +110,12 @@ class ReportRecorder:
             meta = assertion["metadata"]
             self.metrics.show_report(str(meta.get("namespace")), str(meta.get("name")), report)
 
-    def _record_durations(self, written: dict[str, Any], output: ProbeOutput | RunFailure) -> None:
-        if not isinstance(output, ProbeOutput):
-            return
+    def _record_durations(self, written: dict[str, Any], output: ProbeOutput) -> None:
         types = {str(r.get("rule")): str(r.get("category")) for r in written.get("results") or []}
         for item in output.assertions:
             for result in item.results:
-                start = parse_time(result.data.get("startTimestamp"))
-                end = parse_time(result.data.get("endTimestamp"))
+                start = parse_rfc3339(result.data.get("startTimestamp"))
+                end = parse_rfc3339(result.data.get("endTimestamp"))
                 if start is not None and end is not None and end >= start:
                     rule_type = types.get(item.name) or str(result.spec.get("type") or "unknown")
                     self.metrics.probe_duration.record(
