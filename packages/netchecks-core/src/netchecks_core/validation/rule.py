@@ -43,10 +43,16 @@ def parse_rule(raw: Any, prefix: str = "") -> RuleProblems:
         return RuleProblems(
             None, [Problem(prefix or "rule", f"must be an object, got {kind(raw)}")]
         )
+    rule, errors = _validate(raw)
+    return RuleProblems(rule, model_problems(errors, prefix, _rule_model(raw)))
+
+
+def _validate(raw: dict[str, Any]) -> tuple[Rule | None, list[ErrorDetails]]:
+    """The rule model of ``raw``, or pydantic's errors (validated once)."""
     try:
-        return RuleProblems(RULE_ADAPTER.validate_python(raw))
+        return RULE_ADAPTER.validate_python(raw), []
     except ValidationError as error:
-        return RuleProblems(None, model_problems(error.errors(), prefix, _rule_model(raw)))
+        return None, error.errors()
 
 
 def parse_rendered_rule(template: Any, rendered: Any, prefix: str = "") -> RuleProblems:
@@ -56,25 +62,31 @@ def parse_rendered_rule(template: Any, rendered: Any, prefix: str = "") -> RuleP
     bool (``X-N: "{{ c.n }}"`` with ``n: 5``), the value becomes its JSON text
     (``"5"``, ``"true"``). Literal values are never coerced.
     """
-    outcome = parse_rule(rendered, prefix)
-    if outcome.rule is not None or not isinstance(rendered, dict):
-        return outcome
-    try:
-        RULE_ADAPTER.validate_python(rendered)
-    except ValidationError as error:
-        coerced = copy.deepcopy(rendered)
-        changed = False
-        for item in error.errors():
-            path = item["loc"][1:]  # the first is the type's tag
-            value = item.get("input")
-            if item["type"] != "string_type" or not isinstance(value, bool | int | float):
-                continue
-            source = _at(template, path)
-            if isinstance(source, str) and whole_template(source) is not None:
-                changed |= _put(coerced, path, json.dumps(value))
-        if changed:
-            return parse_rule(coerced, prefix)
-    return outcome
+    if not isinstance(rendered, dict):
+        return parse_rule(rendered, prefix)
+    rule, errors = _validate(rendered)
+    coerced = _coerced(template, rendered, errors)
+    if coerced is not None:
+        return parse_rule(coerced, prefix)
+    return RuleProblems(rule, model_problems(errors, prefix, _rule_model(rendered)))
+
+
+def _coerced(template: Any, rendered: dict[str, Any], errors: list[ErrorDetails]) -> Any:
+    """``rendered`` with whole-template numbers and bools that should be strings as text.
+
+    None when no error is about such a value.
+    """
+    coerced, changed = None, False
+    for item in errors:
+        path = item["loc"][1:]  # the first is the type's tag
+        value = item.get("input")
+        if item["type"] != "string_type" or not isinstance(value, bool | int | float):
+            continue
+        source = _at(template, path)
+        if isinstance(source, str) and whole_template(source) is not None:
+            coerced = copy.deepcopy(rendered) if coerced is None else coerced
+            changed |= _put(coerced, path, json.dumps(value))
+    return coerced if changed else None
 
 
 def _at(value: Any, path: Sequence[int | str]) -> Any:
@@ -106,19 +118,11 @@ def check_unrendered_rule(raw: Any, prefix: str = "") -> RuleProblems:
     so errors about such values are left out; an unknown field is an error
     whatever its value.
     """
-    outcome = parse_rule(raw, prefix)
-    if outcome.rule is not None or not isinstance(raw, dict):
-        return outcome
-    try:
-        RULE_ADAPTER.validate_python(raw)
-    except ValidationError as error:
-        kept = [
-            e
-            for e in error.errors()
-            if e["type"] == "extra_forbidden" or not has_template(e.get("input"))
-        ]
-        return RuleProblems(None, model_problems(kept, prefix, _rule_model(raw)))
-    return outcome  # pragma: no cover - validate_python raised above
+    if not isinstance(raw, dict):
+        return parse_rule(raw, prefix)
+    rule, errors = _validate(raw)
+    kept = [e for e in errors if e["type"] == "extra_forbidden" or not has_template(e.get("input"))]
+    return RuleProblems(rule, model_problems(kept, prefix, _rule_model(raw)))
 
 
 def model_problems(
