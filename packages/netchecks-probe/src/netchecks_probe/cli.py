@@ -364,7 +364,7 @@ def _execute(
 ) -> int:
     from netchecks_probe.output import to_json
     from netchecks_probe.reports.dispatch import render, write_junit_file
-    from netchecks_probe.runner import RunOptions, run_config
+    from netchecks_probe.runner import RunOptions, config_redaction_off, run_config
 
     options = RunOptions(
         parallelism=args.parallelism,
@@ -389,11 +389,6 @@ def _execute(
     write_junit_file(args.junit_xml, rows)
     failed = any(result["status"] != "pass" for _, result in rows)
     return EXIT_FAILED if failed and not args.exit_zero else EXIT_OK
-
-
-def config_redaction_off(config: ProbeConfig) -> bool:
-    """Whether the config itself turns redaction off."""
-    return bool((config.model_extra or {}).get("disableRedaction") is True)
 
 
 def _put_refused(
