@@ -26,8 +26,9 @@ def rule(**fields: Any) -> DnsRule:
     return parsed
 
 
-def check(deadline: float = 10, **fields: Any) -> dict[str, Any]:
-    """Run the check on ``fields`` (``deadline``: of the run)."""
+def check(**fields: Any) -> dict[str, Any]:
+    """Run the check on ``fields`` (``deadline``: of the run, default 10 s)."""
+    deadline = float(fields.pop("deadline", 10))
     return run_check(dns_check, "dns", deadline, **fields)
 
 

@@ -23,8 +23,9 @@ from tools.targets.tls import (
 )
 
 
-def check(deadline: float = 10, **fields: Any) -> dict[str, Any]:
-    """Run the check on ``fields`` (``deadline``: of the run)."""
+def check(**fields: Any) -> dict[str, Any]:
+    """Run the check on ``fields`` (``deadline``: of the run, default 10 s)."""
+    deadline = float(fields.pop("deadline", 10))
     return run_check(http_check, "http", deadline, **fields)
 
 

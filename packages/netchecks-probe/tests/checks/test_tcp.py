@@ -17,8 +17,9 @@ from tools.targets.tcp import BANNER, BannerServer, Blackhole, ClosedPort, Silen
 OLD_DEFAULT_RULE = "data.connected == true"
 
 
-def check(deadline: float = 10, **fields: Any) -> dict[str, Any]:
-    """Run the check on ``fields`` (``deadline``: of the run)."""
+def check(**fields: Any) -> dict[str, Any]:
+    """Run the check on ``fields`` (``deadline``: of the run, default 10 s)."""
+    deadline = float(fields.pop("deadline", 10))
     return run_check(tcp_check, "tcp", deadline, **{"host": "127.0.0.1", **fields})
 
 
