@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from tools.probe_testing import output_of
+
 RULE = {"name": "r", "type": "internal", "validation": "true"}
 
 
@@ -34,7 +36,7 @@ def _context_and_two_rules(write_json, context: dict[str, Any], validation: str)
 def _run_json(cli, path: Path, *args: str) -> tuple[Any, str, int]:
     done = cli("run", "--config", str(path), *args, timeout=60)
     assert "Traceback" not in done.stderr
-    document = json.loads(done.stdout.splitlines()[-1]) if done.stdout.strip() else None
+    document = output_of(done) if done.stdout.strip() else None
     return document, done.stderr, done.returncode
 
 

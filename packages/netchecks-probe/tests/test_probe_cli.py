@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from netchecks_probe.single_checks import SINGLE_CHECKS, parse_headers, rule_from_flags
 
+from tools.probe_testing import results_of
+
 PASSING = {"assertions": [{"name": "ok", "rules": [{"name": "t", "type": "internal"}]}]}
 FAILING = {
     "assertions": [
@@ -310,7 +312,7 @@ def test_open_port_without_a_banner_is_never_a_pass_for_expected_fail(
     config = write_json({"assertions": [{"name": "a", "rules": [rule]}]})
     for _ in range(5):
         done = cli("run", "--config", str(config), timeout=30)
-        result = json.loads(done.stdout.splitlines()[-1])["assertions"][0]["results"][0]
+        result = results_of(done)[0]
 
         assert result["data"]["connected"] is True
         assert result["data"]["reason"] == "banner-timeout"

@@ -16,6 +16,7 @@ import pytest
 import yaml
 from netchecks_probe.redact import MIN_CUT_PREFIX_LENGTH
 
+from tools.probe_testing import output_of
 from tools.targets.http import HttpServer
 from tools.targets.tcp import BannerServer, ClosedPort
 
@@ -77,7 +78,7 @@ def test_no_secret_or_encoding_of_one_in_output_or_logs(
     # Two rules are refused by the validator (a templated name, a templated unknown key):
     # bad input, exit 2; their refusals must not leak either.
     assert done.returncode == 2, done.stderr
-    document = json.loads(done.stdout.splitlines()[-1])
+    document = output_of(done)
     results = {r.get("name"): r for a in document["assertions"] for r in a["results"]}
     # The rules really ran and really reflected their inputs (else the test proves nothing).
     assert results["bearer-header-reflected"]["data"]["status-code"] == 200
