@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from netchecks_probe.inputs import MAX_INPUT_CHARS
 
 from tools.probe_testing import output_of
 
@@ -142,3 +143,12 @@ def test_a_secret_key_pointing_outside_its_directory_is_refused_without_hanging(
     assert uses["status"] != "pass"
     assert fine["status"] == "pass"
     assert "points outside" in stderr
+
+
+@pytest.mark.timeout(60)
+def test_stdin_longer_than_the_input_bound_is_refused_after_a_bounded_read(cli) -> None:
+    done = cli("validate", "--config", "-", stdin=" " * (MAX_INPUT_CHARS + 1), timeout=50)
+
+    assert done.returncode == 2
+    assert f"stdin: is longer than {MAX_INPUT_CHARS} characters" in done.stderr
+    assert "Traceback" not in done.stderr

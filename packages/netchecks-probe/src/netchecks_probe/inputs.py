@@ -25,6 +25,8 @@ from netchecks_probe.errors import InputError as InputError  # callers catch inp
 
 #: The files a directory contributes.
 SUFFIXES = (".yaml", ".yml", ".json")
+#: Longest input read from one file or stdin (configs and manifests are far smaller).
+MAX_INPUT_CHARS = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -81,11 +83,13 @@ def expand(sources: Iterable[str], recursive: bool, refusals: list[Refusal]) -> 
 
 
 def read_text(source: str) -> str:
-    """The text of a file, or of stdin when ``source`` is ``-``."""
-    if source == "-":
-        return sys.stdin.read()
+    """The text of a file, or of stdin when ``source`` is ``-``, up to :data:`MAX_INPUT_CHARS`."""
     try:
-        return Path(source).read_text(encoding="utf-8")
+        if source == "-":
+            text = sys.stdin.read(MAX_INPUT_CHARS + 1)
+        else:
+            with Path(source).open(encoding="utf-8") as file:
+                text = file.read(MAX_INPUT_CHARS + 1)
     except FileNotFoundError:
         raise InputError("no such file") from None
     except IsADirectoryError:
@@ -96,6 +100,9 @@ def read_text(source: str) -> str:
         raise InputError(f"not UTF-8 text ({error.reason})") from None
     except OSError as error:
         raise InputError(f"cannot read: {error.strerror}") from None
+    if len(text) > MAX_INPUT_CHARS:  # /dev/zero, a stream that never ends
+        raise InputError(f"is longer than {MAX_INPUT_CHARS} characters")
+    return text
 
 
 def parse_documents(text: str, source: str) -> list[Any]:
