@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from netchecks_probe.errors import InputError
 from netchecks_probe.reports.options import add_report_options
 from netchecks_probe.single_checks import SINGLE_CHECKS, SingleCheck, rule_from_flags
 
@@ -55,7 +56,6 @@ def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser(prog)
     args = parser.parse_args(argv)
     _configure_logging(getattr(args, "verbose", 0))
-    from netchecks_probe.inputs import InputError  # (imported late: keeps --version fast)
 
     try:
         return int(args.handler(args))
@@ -314,11 +314,11 @@ def _intake(args: argparse.Namespace, for_run: bool) -> Intake:
     intake = validate.Intake(problems=[str(r) for r in refusals])
     if args.config is not None:
         if context_dirs or secret_dirs:
-            raise inputs.InputError("--context-dir and --secret-dir go with -f (a manifest)")
+            raise InputError("--context-dir and --secret-dir go with -f (a manifest)")
         validate.take_configs(documents, intake)
     elif for_run:
         if wrong := validate.unknown_dirs(documents, context_dirs, secret_dirs):
-            raise inputs.InputError("; ".join(wrong))
+            raise InputError("; ".join(wrong))
         validate.take_manifests(documents, intake, context_dirs, secret_dirs)
     else:
         validate.take_manifests(documents, intake)

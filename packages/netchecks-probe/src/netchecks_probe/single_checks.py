@@ -100,7 +100,8 @@ class _JsonParams(argparse.Action):
 
 def load_grant_rules(source: str) -> list[Any]:
     """The grants rules of a JSON or YAML file: a list, or an object with ``rules``."""
-    from netchecks_probe.inputs import InputError, parse_documents, read_text
+    from netchecks_probe.errors import InputError
+    from netchecks_probe.inputs import parse_documents, read_text
 
     try:
         documents = parse_documents(read_text(source), source)
