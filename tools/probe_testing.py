@@ -7,6 +7,7 @@ import subprocess
 from types import ModuleType
 from typing import Any
 
+from netchecks_core.cel import evaluate
 from netchecks_core.reasons import REASONS
 from netchecks_core.rules import RULE_ADAPTER
 from netchecks_probe.checks.base import Deadline
@@ -27,6 +28,11 @@ def run_check(module: ModuleType, rule_type: str, deadline: float, **fields: Any
     if "reason" in data:
         assert data["reason"] in REASONS
     return data
+
+
+def passes(expression: str, data: dict[str, Any]) -> bool:
+    """Whether the CEL ``expression`` holds on a check's ``data``."""
+    return evaluate(expression, {"data": data}) is True
 
 
 def output_of(done: subprocess.CompletedProcess[str], **loads: Any) -> dict[str, Any]:

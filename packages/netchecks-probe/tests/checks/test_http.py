@@ -11,7 +11,7 @@ from netchecks_core.cel import CelEvaluationError, evaluate
 from netchecks_core.rules import RULE_ADAPTER
 from netchecks_probe.checks import http as http_check
 
-from tools.probe_testing import run_check
+from tools.probe_testing import passes, run_check
 from tools.targets.http import JSON_BODY, HttpServer
 from tools.targets.tcp import Blackhole, ClosedPort, SilentServer
 from tools.targets.tls import (
@@ -27,10 +27,6 @@ def check(**fields: Any) -> dict[str, Any]:
     """Run the check on ``fields`` (``deadline``: of the run, default 10 s)."""
     deadline = float(fields.pop("deadline", 10))
     return run_check(http_check, "http", deadline, **fields)
-
-
-def passes(expression: str, data: dict[str, Any]) -> bool:
-    return evaluate(expression, {"data": data}) is True
 
 
 def trusted(certs: TestCertificates) -> dict[str, str]:

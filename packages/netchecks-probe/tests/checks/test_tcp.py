@@ -6,11 +6,10 @@ import time
 from typing import Any
 
 import pytest
-from netchecks_core.cel import evaluate
 from netchecks_core.rules import RULE_ADAPTER
 from netchecks_probe.checks import tcp as tcp_check
 
-from tools.probe_testing import run_check
+from tools.probe_testing import passes, run_check
 from tools.targets.dns import has_ipv6_loopback
 from tools.targets.tcp import BANNER, BannerServer, Blackhole, ClosedPort, SilentServer
 
@@ -21,10 +20,6 @@ def check(**fields: Any) -> dict[str, Any]:
     """Run the check on ``fields`` (``deadline``: of the run, default 10 s)."""
     deadline = float(fields.pop("deadline", 10))
     return run_check(tcp_check, "tcp", deadline, **{"host": "127.0.0.1", **fields})
-
-
-def passes(expression: str, data: dict[str, Any]) -> bool:
-    return evaluate(expression, {"data": data}) is True
 
 
 def test_open_port_is_connected_without_error(banner_server: BannerServer) -> None:
