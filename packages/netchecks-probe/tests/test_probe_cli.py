@@ -317,3 +317,12 @@ def test_open_port_without_a_banner_is_never_a_pass_for_expected_fail(
         assert result["data"]["connected"] is True
         assert result["data"]["reason"] == "banner-timeout"
         assert result["status"] != "pass"
+
+
+@pytest.mark.parametrize("seconds", ["inf", "nan", "1e308", "-1", "0"])
+def test_a_run_timeout_that_is_not_a_usable_number_is_a_usage_error(cli, seconds: str) -> None:
+    done = cli("tcp", "--host", "127.0.0.1", "--port", "9", "--run-timeout", seconds, timeout=30)
+
+    assert done.returncode == 2, done.stderr
+    assert "--run-timeout" in done.stderr
+    assert "Traceback" not in done.stderr and "internal error" not in done.stderr

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import sys
 import threading
 from collections.abc import Sequence
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
     from netchecks_probe.validate import Intake
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+#: Longest ``--run-timeout`` (about 31 years: far beyond any run, within what waits accept).
+MAX_RUN_TIMEOUT_SECONDS = 1e9
 EXIT_CODES = """exit codes:
   0  every rule passed
   1  a rule failed or could not be judged (0 with --exit-zero)
@@ -135,7 +138,7 @@ def _output_options() -> argparse.ArgumentParser:
     )
     output.add_argument(
         "--run-timeout",
-        type=_positive_float,
+        type=_run_seconds,
         default=600.0,
         metavar="SECONDS",
         help="deadline of the whole run (default 600)",
@@ -251,8 +254,17 @@ def _positive_float(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
     if value <= 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be above 0")
+    return value
+
+
+def _run_seconds(text: str) -> float:
+    value = _positive_float(text)
+    if value > MAX_RUN_TIMEOUT_SECONDS:  # the clock and thread waits cannot reach further
+        raise argparse.ArgumentTypeError(f"{text!r} must be at most {MAX_RUN_TIMEOUT_SECONDS:g}")
     return value
 
 
