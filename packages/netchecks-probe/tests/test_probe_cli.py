@@ -326,3 +326,15 @@ def test_a_run_timeout_that_is_not_a_usable_number_is_a_usage_error(cli, seconds
     assert done.returncode == 2, done.stderr
     assert "--run-timeout" in done.stderr
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr
+
+
+def test_params_nested_past_the_depth_bound_are_a_usage_error_not_a_traceback(cli) -> None:
+    deep = "[" * 5000 + "]" * 5000
+    done = cli(
+        "postgres", "--dsn", "postgresql://127.0.0.1:9/x", "--query", "select 1", "--params", deep
+    )
+
+    assert done.returncode == 2
+    assert "--params: the data is nested more than 100 levels deep" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stdout == ""
