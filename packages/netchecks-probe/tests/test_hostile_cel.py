@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tools.probe_testing import output_of, results_of
 from tools.targets.http import HttpServer
 
 CORPUS = Path(__file__).parent / "hostile" / "cel_budget.yaml"
@@ -38,9 +39,7 @@ def test_hostile_expressions_fail_their_rule_only_and_the_run_ends(
     done = cli("run", "--config", str(config), "--run-timeout", "30", timeout=80)
 
     assert "Traceback" not in done.stderr
-    results = {
-        r["name"]: r for r in json.loads(done.stdout.splitlines()[-1])["assertions"][0]["results"]
-    }
+    results = {r["name"]: r for r in output_of(done)["assertions"][0]["results"]}
     assert results["fine-internal"]["status"] == "pass"
     assert results["fine-http"]["status"] == "pass"
     for name in HOSTILE:
@@ -69,7 +68,7 @@ def test_the_process_exits_right_after_printing_when_checks_are_abandoned(
 
     done = cli("run", "--config", str(config), "--run-timeout", "2", timeout=30)
 
-    result = json.loads(done.stdout.splitlines()[-1])["assertions"][0]["results"][0]
+    result = results_of(done)[0]
     assert result["status"] != "pass"
     assert done.returncode == 1
 
@@ -94,5 +93,5 @@ def test_an_expression_over_its_budget_is_never_a_pass_even_when_expected_to_fai
 
     done = cli("run", "--config", str(config), timeout=50)
 
-    result = json.loads(done.stdout.splitlines()[-1])["assertions"][0]["results"][0]
+    result = results_of(done)[0]
     assert result["status"] != "pass"

@@ -12,6 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from netchecks_probe.inputs import MAX_INPUT_BYTES
+
+from tools.probe_testing import output_of
 
 RULE = {"name": "r", "type": "internal", "validation": "true"}
 
@@ -34,7 +37,7 @@ def _context_and_two_rules(write_json, context: dict[str, Any], validation: str)
 def _run_json(cli, path: Path, *args: str) -> tuple[Any, str, int]:
     done = cli("run", "--config", str(path), *args, timeout=60)
     assert "Traceback" not in done.stderr
-    document = json.loads(done.stdout.splitlines()[-1]) if done.stdout.strip() else None
+    document = output_of(done) if done.stdout.strip() else None
     return document, done.stderr, done.returncode
 
 
@@ -163,3 +166,12 @@ def test_an_input_file_that_is_special_or_too_large_is_refused(
     assert "Traceback" not in done.stderr
     expected = "larger than" if kind == "too-large" else "not a regular file"
     assert expected in done.stderr
+
+
+@pytest.mark.timeout(60)
+def test_stdin_longer_than_the_input_bound_is_refused_after_a_bounded_read(cli) -> None:
+    done = cli("validate", "--config", "-", stdin=" " * (MAX_INPUT_BYTES + 1), timeout=50)
+
+    assert done.returncode == 2
+    assert f"stdin: is larger than {MAX_INPUT_BYTES} bytes" in done.stderr
+    assert "Traceback" not in done.stderr

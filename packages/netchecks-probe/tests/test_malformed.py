@@ -54,6 +54,8 @@ CASES = [
     Case("not-an-object", "[1, 2]", "a probe config is an object with 'assertions', got a list"),
     Case("a-scalar", '"hello"', "got a string"),
     Case("empty-file", "", "is empty"),
+    # A file that never ends (or is huge) is refused after a bounded read, not read to the end.
+    Case("endless-config", None, "not a regular file", args=("--config", "/dev/zero")),
     Case("missing-assertions", {}, "assertions: is required"),
     Case(
         "assertions-not-a-list",

@@ -21,6 +21,7 @@ from netchecks_probe.output_bounds import (
     json_size,
 )
 
+from tools.probe_testing import output_of
 from tools.targets.http import HttpServer
 from tools.targets.tcp import ClosedPort
 
@@ -73,7 +74,7 @@ def test_max_body_bytes_above_its_maximum_is_the_rules_error(
 
     done = cli("run", "--config", str(config), timeout=60)
 
-    results = json.loads(done.stdout.splitlines()[-1])["assertions"][0]["results"]
+    results = output_of(done)["assertions"][0]["results"]
     assert results[0]["status"] == "error"
     assert "max-body-bytes" in results[0]["message"]
     assert results[1]["status"] == "pass"
@@ -128,7 +129,7 @@ def test_templated_surrogates_and_infinities_reach_the_output_safely(cli, write_
         done = cli("run", "--disable-redaction", "--config", str(config), timeout=60)
 
     assert "Traceback" not in done.stderr
-    document = json.loads(done.stdout.splitlines()[-1], parse_constant=_no_constants)
+    document = output_of(done, parse_constant=_no_constants)
     results = {r["name"]: r for r in document["assertions"][0]["results"]}
     assert results["infinite"]["status"] == "pass"  # refused, as expected
     assert results["infinite"]["spec"]["params"] in ([None], ["Infinity"])

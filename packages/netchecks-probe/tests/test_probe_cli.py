@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from netchecks_probe.single_checks import SINGLE_CHECKS, parse_headers, rule_from_flags
 
+from tools.probe_testing import results_of
+
 PASSING = {"assertions": [{"name": "ok", "rules": [{"name": "t", "type": "internal"}]}]}
 FAILING = {
     "assertions": [
@@ -310,8 +312,29 @@ def test_open_port_without_a_banner_is_never_a_pass_for_expected_fail(
     config = write_json({"assertions": [{"name": "a", "rules": [rule]}]})
     for _ in range(5):
         done = cli("run", "--config", str(config), timeout=30)
-        result = json.loads(done.stdout.splitlines()[-1])["assertions"][0]["results"][0]
+        result = results_of(done)[0]
 
         assert result["data"]["connected"] is True
         assert result["data"]["reason"] == "banner-timeout"
         assert result["status"] != "pass"
+
+
+@pytest.mark.parametrize("seconds", ["inf", "nan", "1e308", "-1", "0"])
+def test_a_run_timeout_that_is_not_a_usable_number_is_a_usage_error(cli, seconds: str) -> None:
+    done = cli("tcp", "--host", "127.0.0.1", "--port", "9", "--run-timeout", seconds, timeout=30)
+
+    assert done.returncode == 2, done.stderr
+    assert "--run-timeout" in done.stderr
+    assert "Traceback" not in done.stderr and "internal error" not in done.stderr
+
+
+def test_params_nested_past_the_depth_bound_are_a_usage_error_not_a_traceback(cli) -> None:
+    deep = "[" * 5000 + "]" * 5000
+    done = cli(
+        "postgres", "--dsn", "postgresql://127.0.0.1:9/x", "--query", "select 1", "--params", deep
+    )
+
+    assert done.returncode == 2
+    assert "--params: the data is nested more than 100 levels deep" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stdout == ""

@@ -14,6 +14,7 @@ from urllib.parse import quote, quote_plus
 import pytest
 from netchecks_probe.redact import MIN_CUT_PREFIX_LENGTH
 
+from tools.probe_testing import output_of
 from tools.secret_corpus import INLINE_KEY, MOUNTED_SECRETS, SECRET_FILES, load_corpus
 from tools.targets.http import HttpServer
 from tools.targets.tcp import BannerServer, ClosedPort
@@ -52,7 +53,7 @@ def test_no_secret_or_encoding_of_one_in_output_or_logs(
     # Two rules are refused by the validator (a templated name, a templated unknown key):
     # bad input, exit 2; their refusals must not leak either.
     assert done.returncode == 2, done.stderr
-    document = json.loads(done.stdout.splitlines()[-1])
+    document = output_of(done)
     results = {r.get("name"): r for a in document["assertions"] for r in a["results"]}
     # The rules really ran and really reflected their inputs (else the test proves nothing).
     assert results["bearer-header-reflected"]["data"]["status-code"] == 200

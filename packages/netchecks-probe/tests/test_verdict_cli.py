@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 
+from tools.probe_testing import results_of
 from tools.targets.http import HttpServer
-
-
-def _only_result(done: Any) -> dict[str, Any]:
-    document = json.loads(done.stdout.splitlines()[-1])
-    result: dict[str, Any] = document["assertions"][0]["results"][0]
-    return result
 
 
 def _config(rule: dict[str, Any]) -> dict[str, Any]:
@@ -33,7 +27,7 @@ def test_a_cel_key_typo_with_expected_fail_is_an_error_not_a_pass(
     }
     done = cli("run", "--config", str(write_json(_config(rule))))
     # The validator refuses the rule before it runs: an error result, exit 2 (bad input).
-    result = _only_result(done)
+    result = results_of(done)[0]
     assert result["status"] == "error"
     assert done.returncode == 2
     assert "(did you mean data['status-code']?)" in result["message"]
@@ -51,7 +45,7 @@ def test_a_rule_cut_by_the_run_deadline_with_expected_fail_is_an_error_not_a_pas
         "expected": "fail",
     }
     done = cli("run", "--run-timeout", "1", "--config", str(write_json(_config(rule))))
-    result = _only_result(done)
+    result = results_of(done)[0]
     assert result["status"] == "error"
     assert result["data"]["reason"] == "deadline"
     assert done.returncode == 1
@@ -69,7 +63,7 @@ def test_the_same_slow_rule_without_a_run_deadline_fails(
         "expected": "fail",
     }
     done = cli("run", "--config", str(write_json(_config(rule))))
-    result = _only_result(done)
+    result = results_of(done)[0]
     assert result["status"] == "fail"
     assert result["message"] == "the check succeeded but was expected to fail"
 

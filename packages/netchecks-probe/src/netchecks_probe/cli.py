@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from netchecks_probe.errors import InputError
 from netchecks_probe.reports.options import add_report_options
 from netchecks_probe.single_checks import SINGLE_CHECKS, SingleCheck, rule_from_flags
 
@@ -27,6 +29,8 @@ if TYPE_CHECKING:
     from netchecks_probe.validate import Intake
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+#: Longest ``--run-timeout`` (about 31 years: far beyond any run, within what waits accept).
+MAX_RUN_TIMEOUT_SECONDS = 1e9
 EXIT_CODES = """exit codes:
   0  every rule passed
   1  a rule failed or could not be judged (0 with --exit-zero)
@@ -55,7 +59,6 @@ def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser(prog)
     args = parser.parse_args(argv)
     _configure_logging(getattr(args, "verbose", 0))
-    from netchecks_probe.inputs import InputError  # (imported late: keeps --version fast)
 
     try:
         return int(args.handler(args))
@@ -135,7 +138,7 @@ def _output_options() -> argparse.ArgumentParser:
     )
     output.add_argument(
         "--run-timeout",
-        type=_positive_float,
+        type=_run_seconds,
         default=600.0,
         metavar="SECONDS",
         help="deadline of the whole run (default 600)",
@@ -251,8 +254,17 @@ def _positive_float(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
     if value <= 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be above 0")
+    return value
+
+
+def _run_seconds(text: str) -> float:
+    value = _positive_float(text)
+    if value > MAX_RUN_TIMEOUT_SECONDS:  # the clock and thread waits cannot reach further
+        raise argparse.ArgumentTypeError(f"{text!r} must be at most {MAX_RUN_TIMEOUT_SECONDS:g}")
     return value
 
 
@@ -314,11 +326,11 @@ def _intake(args: argparse.Namespace, for_run: bool) -> Intake:
     intake = validate.Intake(problems=[str(r) for r in refusals])
     if args.config is not None:
         if context_dirs or secret_dirs:
-            raise inputs.InputError("--context-dir and --secret-dir go with -f (a manifest)")
+            raise InputError("--context-dir and --secret-dir go with -f (a manifest)")
         validate.take_configs(documents, intake)
     elif for_run:
         if wrong := validate.unknown_dirs(documents, context_dirs, secret_dirs):
-            raise inputs.InputError("; ".join(wrong))
+            raise InputError("; ".join(wrong))
         validate.take_manifests(documents, intake, context_dirs, secret_dirs)
     else:
         validate.take_manifests(documents, intake)
@@ -364,7 +376,7 @@ def _execute(
 ) -> int:
     from netchecks_probe.output import to_json
     from netchecks_probe.reports.dispatch import render, write_junit_file
-    from netchecks_probe.runner import RunOptions, run_config
+    from netchecks_probe.runner import RunOptions, config_redaction_off, run_config
 
     options = RunOptions(
         parallelism=args.parallelism,
@@ -389,11 +401,6 @@ def _execute(
     write_junit_file(args.junit_xml, rows)
     failed = any(result["status"] != "pass" for _, result in rows)
     return EXIT_FAILED if failed and not args.exit_zero else EXIT_OK
-
-
-def config_redaction_off(config: ProbeConfig) -> bool:
-    """Whether the config itself turns redaction off."""
-    return bool((config.model_extra or {}).get("disableRedaction") is True)
 
 
 def _put_refused(

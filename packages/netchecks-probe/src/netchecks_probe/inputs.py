@@ -21,7 +21,7 @@ from typing import Any
 
 from netchecks_core.limits import DataLimitError, load_json, load_yaml_all
 
-from netchecks_probe.errors import InputError as InputError  # callers catch inputs.InputError
+from netchecks_probe.errors import InputError
 from netchecks_probe.files import FileRefusedError, read_bounded
 
 #: The files a directory contributes.

@@ -44,11 +44,10 @@ def exit_now(code: int) -> None:
 
 def table(rows: Iterable[tuple[str, dict[str, Any]]]) -> str:
     """A readable summary: one line per (assertion name, result), then the counts."""
+    rows = list(rows)
     lines = [list(COLUMNS)]
-    counts = {"pass": 0, "fail": 0, "error": 0}
     for assertion, result in rows:
         status = str(result.get("status"))
-        counts[status] = counts.get(status, 0) + 1
         lines.append(
             [
                 assertion,
@@ -64,8 +63,16 @@ def table(rows: Iterable[tuple[str, dict[str, Any]]]) -> str:
         "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
         for line in lines
     ]
-    summary = ", ".join(f"{n} {status}" for status, n in counts.items())
-    return "\n".join([*text, "", summary])
+    return "\n".join([*text, "", summary_line(rows)])
+
+
+def summary_line(rows: Iterable[tuple[str, dict[str, Any]]]) -> str:
+    """How many rules passed, failed and errored: ``2 pass, 1 fail, 0 error``."""
+    counts = {"pass": 0, "fail": 0, "error": 0}
+    for _, result in rows:
+        status = str(result.get("status"))
+        counts[status] = counts.get(status, 0) + 1
+    return ", ".join(f"{n} {status}" for status, n in counts.items())
 
 
 def _reason(result: dict[str, Any]) -> str:

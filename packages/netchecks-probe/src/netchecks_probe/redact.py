@@ -26,7 +26,6 @@ derived from it (see :mod:`netchecks_probe.secrets`), of at least
 from __future__ import annotations
 
 import base64
-import binascii
 import contextlib
 import html
 import json
@@ -38,6 +37,8 @@ from typing import Any
 from urllib.parse import quote, quote_plus, unquote, unquote_plus
 
 from netchecks_core.rules import REDACTED, REDACTED_FIELDS
+
+from netchecks_probe.secrets import base64_decodings
 
 #: Shorter secret values are not searched for: they would redact ordinary words.
 MIN_SECRET_LENGTH = 4
@@ -128,8 +129,8 @@ class Redactor:
 
     def _decoded_base64(self, match: re.Match[str]) -> str:
         token = match.group(0)
-        for decoded in _base64_decodings(token):
-            if self._holds_secret(decoded):
+        for decoded in base64_decodings(token):
+            if self._holds_secret(decoded.decode("utf-8", "replace")):
                 return REDACTED
         return token
 
@@ -227,16 +228,6 @@ def _base64_cores(secret: bytes) -> set[str]:
         if len(core) >= MIN_BASE64_CORE:
             cores.update({core, core.replace("+", "-").replace("/", "_")})
     return cores
-
-
-def _base64_decodings(token: str) -> Iterable[str]:
-    stripped = token.rstrip("=")
-    padded = stripped + "=" * (-len(stripped) % 4)
-    for decode in (base64.b64decode, base64.urlsafe_b64decode):
-        try:
-            yield decode(padded).decode("utf-8", "replace")
-        except (binascii.Error, ValueError):
-            continue
 
 
 class LiveRedactor:

@@ -75,9 +75,7 @@ def run_config(
     return_large_blocks()
     run_deadline = Deadline.after(options.run_timeout)
     created = _now()
-    disable = options.disable_redaction or bool(
-        (config.model_extra or {}).get("disableRedaction") is True
-    )
+    disable = options.disable_redaction or config_redaction_off(config)
     contexts = LoadedContexts()
     live = LiveRedactor(not disable, contexts.secret_values)
     with redacted_logs(live):
@@ -92,8 +90,9 @@ def run_config(
         run.output.close()  # checks abandoned at the deadline must not change what is written
         names = [run.assertion_name(a.name, i) for i, a in enumerate(config.assertions)]
     redactor = live.current()
-    # Redacted first, then cut: a cut never leaves a secret's start the redactor misses.
-    safe = bound_results([json_safe(redactor.result(result)) for result in results])
+    # Each result was made JSON-safe as it was admitted (``finish``). Redacted again with
+    # every secret known by now, then cut: a cut never leaves a secret's start unseen.
+    safe = bound_results([redactor.result(result) for result in results])
     assertions = [
         AssertionResult(
             name=json_safe(redactor.text(names[a_index])),
@@ -107,6 +106,11 @@ def run_config(
     ]
     metadata = OutputMetadata(creation_timestamp=created, version=probe_version())
     return ProbeOutput(metadata=metadata, assertions=assertions)
+
+
+def config_redaction_off(config: ProbeConfig) -> bool:
+    """Whether the config itself turns redaction off (``disableRedaction: true``)."""
+    return (config.model_extra or {}).get("disableRedaction") is True
 
 
 @dataclass(frozen=True)
@@ -207,8 +211,6 @@ class _Run:
             except TemplateError as error:
                 return _error_result(raw, str(error))
         outcome = parse_rendered_rule(raw, rendered, where)
-        for warning in outcome.warnings:
-            log.warning("%s", warning)
         if outcome.rule is None:
             return _error_result(raw, join(outcome.errors))
         return self._run_rule(outcome.rule, rendered, where)

@@ -16,7 +16,7 @@ import binascii
 import contextlib
 import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -67,12 +67,20 @@ def _unpacked(text: str) -> Iterable[Any]:
         yield from _yaml(stripped)
     yield from _credentials(stripped)
     if _BASE64_RE.fullmatch(stripped):
-        compact = "".join(stripped.split())
-        for decode in (base64.b64decode, base64.urlsafe_b64decode):
-            try:
-                yield decode(compact + "=" * (-len(compact) % 4)).decode("utf-8")
-            except (binascii.Error, ValueError):
-                continue
+        for decoded in base64_decodings(stripped):
+            with contextlib.suppress(UnicodeDecodeError):
+                yield decoded.decode("utf-8")
+
+
+def base64_decodings(token: str) -> Iterator[bytes]:
+    """``token`` decoded as standard and as URL-safe base64, padding restored (if valid)."""
+    compact = "".join(token.split()).rstrip("=")
+    padded = compact + "=" * (-len(compact) % 4)
+    for decode in (base64.b64decode, base64.urlsafe_b64decode):
+        try:
+            yield decode(padded)
+        except (binascii.Error, ValueError):
+            continue
 
 
 def _credentials(text: str) -> Iterable[str]:

@@ -89,10 +89,14 @@ class _JsonParams(argparse.Action):
     def __call__(self, parser: Any, namespace: Any, values: Any, option: Any = None) -> None:
         if getattr(namespace, self.dest, None) is not None:
             parser.error("give --params once, or --param one or more times, not both")
+        from netchecks_core.limits import DataLimitError, load_json
+
         try:
-            params = json.loads(values)
+            params = load_json(values)
         except json.JSONDecodeError as error:
             parser.error(f"--params: invalid JSON: {error.msg}")
+        except DataLimitError as error:
+            parser.error(f"--params: {error}")
         if not isinstance(params, list | dict):
             parser.error("--params: expected a JSON list or object")
         setattr(namespace, self.dest, params)
@@ -100,7 +104,8 @@ class _JsonParams(argparse.Action):
 
 def load_grant_rules(source: str) -> list[Any]:
     """The grants rules of a JSON or YAML file: a list, or an object with ``rules``."""
-    from netchecks_probe.inputs import InputError, parse_documents, read_text
+    from netchecks_probe.errors import InputError
+    from netchecks_probe.inputs import parse_documents, read_text
 
     try:
         documents = parse_documents(read_text(source), source)

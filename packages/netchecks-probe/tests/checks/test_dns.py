@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,11 +12,10 @@ import dns.message
 import dns.query
 import pytest
 from netchecks_core.cel import evaluate
-from netchecks_core.reasons import REASONS
 from netchecks_core.rules import RULE_ADAPTER, DnsRule
 from netchecks_probe.checks import dns as dns_check
-from netchecks_probe.checks.base import Deadline
 
+from tools.probe_testing import run_check
 from tools.targets import dns as records
 from tools.targets.dns import DnsServer, RcodeDnsServer
 
@@ -31,13 +29,7 @@ def rule(**fields: Any) -> DnsRule:
 def check(**fields: Any) -> dict[str, Any]:
     """Run the check on ``fields`` (``deadline``: of the run, default 10 s)."""
     deadline = float(fields.pop("deadline", 10))
-    parsed = rule(**fields)
-    # As the runner does: the rule's timeout, within the run's deadline.
-    data = dns_check.run(parsed, Deadline.after(deadline).for_rule(parsed.effective_timeout))
-    json.dumps(data, allow_nan=False)  # data is always JSON-safe
-    if "reason" in data:
-        assert data["reason"] in REASONS
-    return data
+    return run_check(dns_check, "dns", deadline, **fields)
 
 
 def default_rule_passes(data: dict[str, Any]) -> bool:

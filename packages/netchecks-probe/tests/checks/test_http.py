@@ -8,11 +8,10 @@ from typing import Any
 
 import pytest
 from netchecks_core.cel import CelEvaluationError, evaluate
-from netchecks_core.reasons import REASONS
-from netchecks_core.rules import RULE_ADAPTER, HttpRule
+from netchecks_core.rules import RULE_ADAPTER
 from netchecks_probe.checks import http as http_check
-from netchecks_probe.checks.base import Deadline
 
+from tools.probe_testing import passes, run_check
 from tools.targets.http import JSON_BODY, HttpServer
 from tools.targets.tcp import Blackhole, ClosedPort, SilentServer
 from tools.targets.tls import (
@@ -27,18 +26,7 @@ from tools.targets.tls import (
 def check(**fields: Any) -> dict[str, Any]:
     """Run the check on ``fields`` (``deadline``: of the run, default 10 s)."""
     deadline = float(fields.pop("deadline", 10))
-    rule = RULE_ADAPTER.validate_python({"type": "http", **fields})
-    assert isinstance(rule, HttpRule)
-    # As the runner does: the rule's timeout, within the run's deadline.
-    data = http_check.run(rule, Deadline.after(deadline).for_rule(rule.effective_timeout))
-    json.dumps(data, allow_nan=False)  # data is always JSON-safe
-    if "reason" in data:
-        assert data["reason"] in REASONS
-    return data
-
-
-def passes(expression: str, data: dict[str, Any]) -> bool:
-    return evaluate(expression, {"data": data}) is True
+    return run_check(http_check, "http", deadline, **fields)
 
 
 def trusted(certs: TestCertificates) -> dict[str, str]:

@@ -11,9 +11,9 @@ import pytest
 from netchecks_core.cel import evaluate
 from netchecks_core.rules import RULE_ADAPTER, PostgresRule
 from netchecks_probe.checks import postgres
-from netchecks_probe.checks.base import Deadline
 from pydantic import ValidationError
 
+from tools.probe_testing import run_check
 from tools.targets.postgres import PostgresServer
 from tools.targets.postgres_fixtures import Scratch
 
@@ -21,12 +21,8 @@ PASSWORD = "s3cr3t pass'word"  # a space and a quote: the hard cases for DSN par
 
 
 def check(deadline: float = 30, **fields: Any) -> dict[str, Any]:
-    rule = RULE_ADAPTER.validate_python({"type": "postgres", **fields})
-    assert isinstance(rule, PostgresRule)
-    # As the runner does: the rule's timeout, within the run's deadline.
-    data = postgres.run(rule, Deadline.after(deadline).for_rule(rule.effective_timeout))
-    json.dumps(data, allow_nan=False)  # data is always JSON-safe
-    return data
+    """Run the check on ``fields`` (``deadline``: of the run)."""
+    return run_check(postgres, "postgres", deadline, **fields)
 
 
 @pytest.fixture

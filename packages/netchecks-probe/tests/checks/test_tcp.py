@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
 import pytest
-from netchecks_core.cel import evaluate
-from netchecks_core.reasons import REASONS
-from netchecks_core.rules import RULE_ADAPTER, TcpRule
+from netchecks_core.rules import RULE_ADAPTER
 from netchecks_probe.checks import tcp as tcp_check
-from netchecks_probe.checks.base import Deadline
 
+from tools.probe_testing import passes, run_check
 from tools.targets.dns import has_ipv6_loopback
 from tools.targets.tcp import BANNER, BannerServer, Blackhole, ClosedPort, SilentServer
 
@@ -22,18 +19,7 @@ OLD_DEFAULT_RULE = "data.connected == true"
 def check(**fields: Any) -> dict[str, Any]:
     """Run the check on ``fields`` (``deadline``: of the run, default 10 s)."""
     deadline = float(fields.pop("deadline", 10))
-    rule = RULE_ADAPTER.validate_python({"type": "tcp", "host": "127.0.0.1", **fields})
-    assert isinstance(rule, TcpRule)
-    # As the runner does: the rule's timeout, within the run's deadline.
-    data = tcp_check.run(rule, Deadline.after(deadline).for_rule(rule.effective_timeout))
-    json.dumps(data, allow_nan=False)  # data is always JSON-safe
-    if "reason" in data:
-        assert data["reason"] in REASONS
-    return data
-
-
-def passes(expression: str, data: dict[str, Any]) -> bool:
-    return evaluate(expression, {"data": data}) is True
+    return run_check(tcp_check, "tcp", deadline, **{"host": "127.0.0.1", **fields})
 
 
 def test_open_port_is_connected_without_error(banner_server: BannerServer) -> None:

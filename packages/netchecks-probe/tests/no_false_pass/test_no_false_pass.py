@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 import yaml
 
+from tools.probe_testing import results_of
+
 CASES: list[dict[str, Any]] = yaml.safe_load((Path(__file__).parent / "cases.yaml").read_text())
 CHECK_TYPES = ("dns", "http", "tcp", "internal", "postgres", "postgres-grants")
 
@@ -99,8 +101,7 @@ def test_the_verdict_of_each_case(
 
 def _result_of(done: Any) -> dict[str, Any] | None:
     """The only rule's result, or None when the output holds none."""
-    lines = done.stdout.splitlines()
-    if not lines:
+    if not done.stdout.splitlines():
         return None
-    results = [r for a in json.loads(lines[-1])["assertions"] for r in a["results"]]
+    results = results_of(done)
     return results[0] if results else None

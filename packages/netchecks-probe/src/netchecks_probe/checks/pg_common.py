@@ -16,12 +16,11 @@ from urllib.parse import quote, unquote
 
 import psycopg
 from netchecks_core.reasons import REASONS
+from netchecks_core.rules import REDACTED
 from psycopg import conninfo
 
 from netchecks_probe.checks.base import Deadline
 from netchecks_probe.errors import CheckSetupError
-
-REDACTED = "REDACTED"
 
 #: SQLSTATE (or its two-character class) -> reason.
 _SQLSTATE_REASONS: dict[str, str] = {

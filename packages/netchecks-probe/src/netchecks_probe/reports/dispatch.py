@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from netchecks_probe.inputs import InputError
+from netchecks_probe.errors import InputError
 from netchecks_probe.output import table
 from netchecks_probe.reports.github import append_step_summary, workflow_commands
 from netchecks_probe.reports.junit import junit_xml

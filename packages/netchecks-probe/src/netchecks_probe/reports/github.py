@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from netchecks_probe.output import summary_line
 from netchecks_probe.reports.junit import failure_message
 
 Row = tuple[str, dict[str, Any]]
@@ -29,17 +30,16 @@ def escape_property(text: str) -> str:
 
 def workflow_commands(rows: Iterable[Row]) -> str:
     """One ``::error`` line per rule that failed or could not be judged, then a count line."""
+    rows = list(rows)
     lines = []
-    counts = {"pass": 0, "fail": 0, "error": 0}
     for assertion, result in rows:
         status = str(result.get("status"))
-        counts[status] = counts.get(status, 0) + 1
         if status == "pass":
             continue
         title = f"{assertion}/{result.get('name') or 'rule'}: {status}"
         properties = f"title={escape_property(title)}"
         lines.append(f"::error {properties}::{escape_data(failure_message(result))}")
-    lines.append(", ".join(f"{n} {status}" for status, n in counts.items()))
+    lines.append(summary_line(rows))
     return "\n".join(lines)
 
 
