@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from netchecks_service.errors import ConflictError
 from netchecks_service.kube import LEASES, KubeApi
 from netchecks_service.leader import LeaderElector
 
@@ -82,6 +83,19 @@ def test_the_successor_leads_within_the_lease_duration_after_a_release(
     assert (spec["holderIdentity"], spec["leaseTransitions"]) == ("second", 1)
 
 
+def take_lease(kube: KubeApi, namespace: str, holder: str, *, duration: int) -> None:
+    """Write ``holder`` into the Lease as another replica would: get, then conditional
+    replace, again on a conflict (the leader renews every retry period)."""
+
+    def replaced() -> bool:
+        lease = kube.get(LEASES, "lock", namespace)
+        lease["spec"].update(holderIdentity=holder, leaseDurationSeconds=duration)
+        kube.replace(LEASES, lease, namespace)
+        return True
+
+    wait_for(replaced, timeout=5, what=f"{holder} taking the lease", ignoring=(ConflictError,))
+
+
 def test_a_leader_whose_lease_is_taken_steps_down_after_the_renew_deadline(
     electors: Electors, kube: KubeApi, kube_namespace: str
 ) -> None:
@@ -91,9 +105,7 @@ def test_a_leader_whose_lease_is_taken_steps_down_after_the_renew_deadline(
     elector = electors("me")
     elector.on_stopped = stopped.set
     wait_for(elector.is_leader.is_set, timeout=5, what="leading")
-    lease = kube.get(LEASES, "lock", kube_namespace)
-    lease["spec"].update(holderIdentity="intruder", leaseDurationSeconds=60)
-    kube.replace(LEASES, lease, kube_namespace)
+    take_lease(kube, kube_namespace, "intruder", duration=60)
     assert stopped.wait(5), "the leader did not step down"
     assert not elector.is_leader.is_set()
     assert kube.get(LEASES, "lock", kube_namespace)["spec"]["holderIdentity"] == "intruder"
@@ -137,7 +149,5 @@ def test_a_leader_that_reads_another_holder_stops_leading_at_that_look(
     candidate re-creates it first and leads while the old leader still does)."""
     elector = electors("me", lease_duration=10.0, renew_deadline=5.0, retry_period=0.05)
     wait_for(elector.is_leader.is_set, timeout=5, what="leading")
-    lease = kube.get(LEASES, "lock", kube_namespace)
-    lease["spec"].update(holderIdentity="other", leaseDurationSeconds=60)
-    kube.replace(LEASES, lease, kube_namespace)
+    take_lease(kube, kube_namespace, "other", duration=60)
     wait_for(lambda: not elector.is_leader.is_set(), timeout=1.0, what="stepping down")

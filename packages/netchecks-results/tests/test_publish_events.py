@@ -82,6 +82,22 @@ def test_run_of_a_newer_spec_created_in_the_same_second_replaces_the_older() -> 
     assert decide(old, report_for(a, new)) == "older"
 
 
+def test_of_two_runs_alike_to_the_second_the_one_that_finished_later_is_newest() -> None:
+    # Two Jobs of one generation created (and started) in the same second: which run
+    # is newer cannot be told from the Jobs, so the later result wins, not list order.
+    a = AssertionBuilder().with_rule("dns", host="x").stored()
+    first, second = probe_job(a, created=T0), probe_job(a, created=T0)
+    pods = [probe_pod(a, job=job, created=T0) for job in (first, second)]
+    pods[1]["status"]["containerStatuses"][0]["state"]["terminated"]["finishedAt"] = (
+        "2025-06-01T12:00:03Z"
+    )
+    early, late = run_of(pods[0], first), run_of(pods[1], second)
+    assert max([late, early], key=lambda r: r.order_key) is late
+    assert max([early, late], key=lambda r: r.order_key) is late
+    assert decide(late, report_for(a, early)) == "write"
+    assert decide(early, report_for(a, late)) == "older"
+
+
 def test_stuck_pod_that_finishes_later_is_written_again() -> None:
     a = AssertionBuilder().with_rule("dns", host="x").stored()
     stuck_pod = probe_pod(a, phase="Pending", exit_code=None, waiting_reason="ErrImagePull")

@@ -39,7 +39,6 @@ def run(settings: ResultsSettings, stop: threading.Event) -> None:
         controller,
         controller.caches.groups(),
         stop,
-        lease_name=settings.lease_name,
         close=controller.caches.close,
     )
 

@@ -398,7 +398,8 @@ def shown_order(annotations: dict[str, str]) -> RunOrder | None:
     started = parse_rfc3339(annotations.get(ANNOTATION_POD_START_TIME))
     if run_time is None or started is None:
         return None
-    return (run_time, generation_of(annotations), started)
+    finished = parse_rfc3339(annotations.get(ANNOTATION_FINISH_TIME)) or started
+    return (run_time, generation_of(annotations), started, finished)
 
 
 def last_result_time(

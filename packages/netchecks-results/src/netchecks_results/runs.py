@@ -3,9 +3,10 @@
 A run is ordered by facts no user can forge (see :mod:`netchecks_results.trust`):
 its Job's creation time (set by the API server), then the assertion generation the
 operator stamped on the Job (it breaks ties within one second), then when its Pod
-started. So an older run finishing late never replaces a newer one, and a retry of one
-run replaces the try before it. Annotations users can set on their own objects (such
-as the CronJob controller's scheduled timestamp on a hand-made Job) are never read.
+started, then when it finished. So an older run finishing late never replaces a newer
+one, and a retry of one run replaces the try before it. Annotations users can set on
+their own objects (such as the CronJob controller's scheduled timestamp on a hand-made
+Job) are never read.
 """
 
 from __future__ import annotations
@@ -35,8 +36,9 @@ STUCK_REASONS = frozenset(
     }
 )
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-#: How runs are ordered: run time, assertion generation, start (see the module docstring).
-RunOrder = tuple[datetime, int, datetime]
+#: How runs are ordered: run time, assertion generation, start, finish (see the module
+#: docstring).
+RunOrder = tuple[datetime, int, datetime, datetime]
 
 
 @dataclass(frozen=True)
@@ -89,8 +91,14 @@ class ProbeRun:
 
     @property
     def order_key(self) -> RunOrder:
-        """Later runs sort after earlier ones (then newer specs); retries by their start."""
-        return (self.run_time, self.generation, self.started or self.created)
+        """Later runs sort after earlier ones (then newer specs); retries by their start.
+
+        Runs alike to the second in all of these (one-second timestamps) sort by when they
+        finished: the later result is the newer one. A run still stuck sorts as finished
+        when it started.
+        """
+        started = self.started or self.created
+        return (self.run_time, self.generation, started, self.finished or started)
 
     @property
     def completed_at(self) -> datetime | None:

@@ -188,14 +188,12 @@ def serve_controller(
     stop: threading.Event,
     *,
     close: Callable[[], None] = lambda: None,
-    lease_name: str | None = None,
 ) -> None:
     """Run a controller until ``stop`` is set, then shut down in the documented order.
 
     Serves health (ready once every informer listed, live while the workers turn),
     starts the informers and the workers, campaigns for ``settings.lease_name``;
-    ``close`` stops the informers (step 4). ``lease_name`` is ignored: it is only
-    accepted until the results service stops passing ``settings.lease_name`` again.
+    ``close`` stops the informers (step 4).
     """
     server = serve_health(
         prog,
