@@ -19,7 +19,7 @@ import pytest
 from kubernetes import client, config
 
 from tests.chart.helm import install
-from tests.results.harness import GROUP, PLURAL, VERSION, Cluster, results_of
+from tests.results.harness import Cluster, results_of
 from tools.harness import ServiceProcess, wait_for
 from tools.kubesim import kubeconfig as kubesim_kubeconfig
 from tools.kubesim.pytest_plugin import test_settings
@@ -138,16 +138,8 @@ def _granted(
     }
 
 
-def _status(cluster: Cluster, name: str) -> dict[str, Any]:
-    obj = cluster.custom.get_namespaced_custom_object(
-        GROUP, VERSION, cluster.namespace, PLURAL, name
-    )
-    return obj.get("status") or {}
-
-
 def _probe_complete(cluster: Cluster, name: str) -> bool:
-    conditions = _status(cluster, name).get("conditions") or []
-    return any(c.get("reason") == "ProbeComplete" for c in conditions)
+    return cluster.condition(name).get("reason") == "ProbeComplete"
 
 
 def test_chart_rbac_is_enough_for_the_whole_scenario_and_every_rule_is_used(
@@ -174,7 +166,7 @@ def test_chart_rbac_is_enough_for_the_whole_scenario_and_every_rule_is_used(
         assert results_of(report) == {"up": "pass", "down": "fail"}
         # The status of the first run is ProbeComplete too: wait for this run's summary.
         wait_for(
-            lambda: (_status(cluster, "web").get("summary") or {}).get("fail") == 1,
+            lambda: (cluster.assertion_status("web").get("summary") or {}).get("fail") == 1,
             30,
             "status summary from the second report",
         )

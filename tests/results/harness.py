@@ -75,7 +75,9 @@ class Cluster:
 
     def assertion_status(self, name: str) -> dict[str, Any]:
         """The assertion's ``status`` (empty until the operator wrote one)."""
-        obj = self.custom.get_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL, name)
+        obj: dict[str, Any] = self.custom.get_namespaced_custom_object(
+            GROUP, VERSION, self.namespace, PLURAL, name
+        )
         status: dict[str, Any] = obj.get("status") or {}
         return status
 

@@ -7,6 +7,7 @@ import json
 import signal
 import time
 from collections.abc import Callable
+from typing import Any
 
 from tests.results.harness import Cluster, dump, metric_value, results_of, shows_job
 from tools.builders import output_document
@@ -221,7 +222,7 @@ def test_failed_pod_image_pull_error_and_oom_kill_become_error_results(
     )
     job = cluster.run_probe(oom)
 
-    def running() -> object:
+    def running() -> Any:
         return next((p for p in cluster.job_pods(job) if p.status.phase == "Running"), None)
 
     pod = wait_for(running, 30, "the probe Pod to run")
