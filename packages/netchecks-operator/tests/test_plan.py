@@ -61,7 +61,11 @@ def test_new_unscheduled_assertion_gets_a_configmap_then_a_job_and_progressing_s
     assert result.status["observedGeneration"] == 1
     assert result.status["jobName"] == "web-netchecks-g1"
     cond = result.status["conditions"][0]
-    assert (cond["type"], cond["status"], cond["reason"]) == ("Reconciled", "Unknown", "Progressing")
+    assert (cond["type"], cond["status"], cond["reason"]) == (
+        "Reconciled",
+        "Unknown",
+        "Progressing",
+    )
     assert cond["lastTransitionTime"] == NOW
 
 
