@@ -1,10 +1,12 @@
-"""The real ``kubectl wait`` on an assertion's conditions, with the operator and the
-results service as real processes: ``--for=condition=Ready`` (and ``Reconciled``)
-returns only once the run's PolicyReport is published; ``Stalled`` for an invalid spec."""
+"""The real ``kubectl`` on an assertion's status, with the operator and the results
+service as real processes: ``wait --for=condition=Ready`` (and ``Reconciled``) returns
+only once the run's PolicyReport is published, ``Stalled`` for an invalid spec, and
+``get nas`` (``-o wide``) prints the run's verdict and counts."""
 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -17,7 +19,7 @@ from netchecks_core.resources import NETWORK_ASSERTIONS
 from netchecks_service.errors import NotFoundError
 from netchecks_service.kube import KubeApi
 
-from tests.kubectl.kubectl import Kubectl
+from tests.kubectl.kubectl import Kubectl, header, parse_table
 from tools.builders import AssertionBuilder
 from tools.harness import ServiceProcess, wait_for
 
@@ -147,3 +149,42 @@ def test_kubectl_wait_for_stalled_returns_for_an_invalid_spec(
     assert "schedule" in ready["message"]
     not_ready = kubectl.run("wait", "--for=condition=Ready", "nas/bad", "--timeout=2s", check=False)
     assert not_ready.returncode != 0, "an invalid spec is never Ready"
+
+
+def test_kubectl_get_nas_prints_the_runs_verdict_and_counts(
+    api: KubeApi,
+    kube_namespace: str,
+    kubectl: Kubectl,
+    operator: ServiceProcess,
+    start_results: Callable[[], ServiceProcess],
+) -> None:
+    manifest = AssertionBuilder("mixed").with_internal("true").with_internal("false").build()
+    manifest["metadata"]["namespace"] = kube_namespace
+    api.create(NETWORK_ASSERTIONS, manifest, kube_namespace)
+    start_results()
+    kubectl.run("wait", "--for=condition=Ready", "nas/mixed", "--timeout=120s", timeout=130)
+    text = kubectl.out("get", "nas", "-A")
+    assert header(text) == [
+        "NAMESPACE",
+        *("NAME", "READY", "PASSING", "PASS", "FAIL", "ERROR", "LAST RUN", "SCHEDULE", "AGE"),
+    ]
+    [row] = [r for r in parse_table(text) if r["NAMESPACE"] == kube_namespace]
+    last_run, age = row.pop("LAST RUN"), row.pop("AGE")
+    assert row == {
+        "NAMESPACE": kube_namespace,
+        "NAME": "mixed",
+        "READY": "True",
+        "PASSING": "False",
+        "PASS": "1",
+        "FAIL": "1",
+        "ERROR": "0",
+        "SCHEDULE": "",  # kubectl prints a missing value (one-shot: no schedule) as blank
+    }
+    assert re.fullmatch(r"\d+s|\d+m\d*s?", last_run) and re.fullmatch(r"\d+s|\d+m\d*s?", age)
+    wide = kubectl.out("get", "nas", "-o", "wide")
+    assert header(wide) == [
+        *("NAME", "READY", "PASSING", "PASS", "FAIL", "ERROR", "LAST RUN", "SCHEDULE"),
+        *("REASON", "STATUS", "AGE"),
+    ]
+    [wide_row] = parse_table(wide)
+    assert (wide_row["REASON"], wide_row["STATUS"]) == ("ProbeComplete", "1 pass, 1 fail")
