@@ -20,6 +20,7 @@ from netchecks_service.errors import NotFoundError
 from netchecks_service.kube import KubeApi
 
 from tests.kubectl.kubectl import Kubectl, header, parse_table
+from tests.results.conftest import start_results as start_results  # the fixture
 from tools.builders import AssertionBuilder
 from tools.harness import ServiceProcess, wait_for
 
@@ -30,23 +31,6 @@ pytestmark = pytest.mark.timeout(180)
 def kubectl(kubeconfig: Path, kube_namespace: str, tmp_path: Path) -> Kubectl:
     """The real kubectl in the test's namespace."""
     return Kubectl(kubeconfig, tmp_path / "kubectl-cache", kube_namespace)
-
-
-@pytest.fixture
-def start_results(
-    kubeconfig: Path, kube_namespace: str, tmp_path: Path
-) -> Iterator[Callable[[], ServiceProcess]]:
-    """Start a ``netchecks-results`` process watching the test's namespace (stopped after)."""
-    started: list[ServiceProcess] = []
-
-    def start() -> ServiceProcess:
-        service = ServiceProcess("netchecks-results", kubeconfig, kube_namespace, tmp_path)
-        started.append(service.start())
-        return service
-
-    yield start
-    for service in started:
-        service.stop()
 
 
 @pytest.fixture
@@ -95,7 +79,7 @@ def test_kubectl_wait_returns_only_once_the_report_is_published(
     api: KubeApi,
     kube_namespace: str,
     start_operator: Callable[..., ServiceProcess],
-    start_results: Callable[[], ServiceProcess],
+    start_results: Callable[..., ServiceProcess],
     waiting: Callable[..., subprocess.Popen[str]],
     condition: str,
 ) -> None:
@@ -156,7 +140,7 @@ def test_kubectl_get_nas_prints_the_runs_verdict_and_counts(
     kube_namespace: str,
     kubectl: Kubectl,
     operator: ServiceProcess,
-    start_results: Callable[[], ServiceProcess],
+    start_results: Callable[..., ServiceProcess],
 ) -> None:
     manifest = AssertionBuilder("mixed").with_internal("true").with_internal("false").build()
     manifest["metadata"]["namespace"] = kube_namespace
