@@ -112,6 +112,41 @@ def test_kubectl_wait_returns_only_once_the_report_is_published(
     assert "Reconciling" not in shown
 
 
+def test_kubectl_wait_after_a_spec_change_waits_for_the_new_generations_results(
+    api: KubeApi,
+    kube_namespace: str,
+    kubectl: Kubectl,
+    start_operator: Callable[..., ServiceProcess],
+    start_results: Callable[..., ServiceProcess],
+    waiting: Callable[..., subprocess.Popen[str]],
+) -> None:
+    """With the services stopped, the status still says Ready=True of generation 1 while
+    the spec is at generation 2: the conditions' observedGeneration keeps kubectl waiting
+    until the results of generation 2 are published."""
+    ns = kube_namespace
+    manifest = AssertionBuilder("web").with_internal("true").build()
+    manifest["metadata"]["namespace"] = ns
+    api.create(NETWORK_ASSERTIONS, manifest, ns)
+    services = [start_operator(), start_results()]
+    kubectl.run("wait", "--for=condition=Ready", "nas/web", "--timeout=120s", timeout=130)
+    for service in services:
+        service.stop()
+    rules = [{"name": "two", "type": "internal", "validate": {"pattern": "false"}}]
+    api.patch(NETWORK_ASSERTIONS, "web", {"spec": {"rules": rules}}, ns)
+    stale = conditions(api, ns, "web")["Ready"]
+    assert (stale["status"], stale["observedGeneration"]) == ("True", 1)
+    proc = waiting("--for=condition=Ready", "nas/web", "--timeout=150s")
+    time.sleep(3)  # time for kubectl to read the stale status, were it to stop there
+    assert proc.poll() is None, f"kubectl wait took generation 1's status: {finished(proc, 5)}"
+    start_operator()
+    start_results()
+    code, out, err = finished(proc, 150)
+    assert (code, out.strip()) == (0, "networkassertion.netchecks.io/web condition met"), err
+    status = api.get(NETWORK_ASSERTIONS, "web", ns)["status"]
+    assert status["observedGeneration"] == 2 and status["summary"]["fail"] == 1
+    assert conditions(api, ns, "web")["Passing"]["status"] == "False"
+
+
 def test_kubectl_wait_for_stalled_returns_for_an_invalid_spec(
     api: KubeApi,
     kube_namespace: str,
