@@ -57,11 +57,15 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
 
 
 def assertion_state(api: KubeApi, namespace: str, name: str, rules: int) -> tuple[bool, str]:
-    """(done, what it is waiting for) of one assertion; raises when it cannot finish."""
+    """(done, what it is waiting for) of one assertion; raises when it cannot finish.
+
+    Done is what ``kubectl wait --for=condition=Ready`` waits for: the Ready condition
+    True, so the run's PolicyReport is published.
+    """
     assertion = cluster.get_assertion(api, namespace, name)
     conditions = (assertion.get("status") or {}).get("conditions") or []
-    condition: dict[str, Any] = next((c for c in conditions if c.get("type") == "Reconciled"), {})
-    reason, message = condition.get("reason"), condition.get("message", "")
+    ready: dict[str, Any] = next((c for c in conditions if c.get("type") == "Ready"), {})
+    reason, message = ready.get("reason"), ready.get("message", "")
     if reason in ("InvalidSpec", "ResultParseError", "ReconcileError"):
         raise DemoError(
             f"{namespace}/{name} is {reason}: {message} "
@@ -69,13 +73,16 @@ def assertion_state(api: KubeApi, namespace: str, name: str, rules: int) -> tupl
         )
     report = cluster.get_report(api, namespace, name)
     results = len((report or {}).get("results") or [])
-    if report is not None and results == rules and reason == "ProbeComplete":
-        return True, f"PolicyReport written, status ProbeComplete: {message}"
+    if report is not None and results == rules and ready.get("status") == "True":
+        return True, f"PolicyReport written, Ready ({reason}): {message}"
     if report is not None:
         return False, f"the status (PolicyReport written, {results} of {rules} rules)"
     if reason is None:
         return False, "the operator to reconcile it"
-    return False, f"its PolicyReport (status {reason}: {message or 'waiting'})"
+    return (
+        False,
+        f"its PolicyReport (Ready {ready.get('status')}, {reason}: {message or 'waiting'})",
+    )
 
 
 def run(args: argparse.Namespace, out: TextIO, workdir: Path, supervisor: Supervisor) -> int:
@@ -149,6 +156,9 @@ def run(args: argparse.Namespace, out: TextIO, workdir: Path, supervisor: Superv
                     del waiting[key]
             time.sleep(0.2)
 
+        out.write(
+            f"\n$ kubectl get nas -A\n{cluster.kubectl_get_assertions(kubeconfig, workdir)}\n"
+        )
         rows = []
         for namespace, name, _ in applied:
             report = cluster.get_report(api, namespace, name) or {}

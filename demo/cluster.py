@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from netchecks_service.kube import (
 from demo.processes import Child, DemoError, Supervisor
 from tools import harness
 from tools.harness import BIN, ROOT, connect, service_env
+from tools.kubectl import kubectl_binary
 from tools.targets.processes import free_port
 
 #: The reports the results service writes by default.
@@ -123,3 +125,22 @@ def get_report(api: KubeApi, namespace: str, name: str) -> dict[str, Any] | None
         return api.get(REPORTS, name, namespace)
     except NotFoundError:
         return None
+
+
+def kubectl_get_assertions(kubeconfig: Path, workdir: Path) -> str:
+    """What the real ``kubectl get nas -A`` prints (a note when kubectl is not installed)."""
+    binary = kubectl_binary()
+    if binary is None:
+        return "(kubectl is not installed: `python3 dev.py setup` puts one into .venv)"
+    command = [binary, f"--kubeconfig={kubeconfig}", f"--cache-dir={workdir / 'kubectl-cache'}"]
+    result = subprocess.run(  # noqa: S603 -- kubectl with fixed arguments
+        [*command, "get", "nas", "-A"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, **NO_PROXY},
+        check=False,
+    )
+    if result.returncode != 0:
+        raise DemoError(f"kubectl get nas -A failed: {result.stderr.strip()}")
+    return result.stdout.rstrip()

@@ -53,7 +53,8 @@ def hints(
     """kubectl-style pointers to every thing the demo made."""
     namespace, name, _ = applied[0]
     pointers = [
-        ("kubectl get nas -A", "the assertions: Ready, Reason, Status"),
+        ("kubectl get nas -A -o wide", "the assertions: Ready, Passing, counts, Reason"),
+        (f"kubectl wait --for=condition=Ready nas/{name} -n {namespace}", "until results are in"),
         (f"kubectl describe nas {name} -n {namespace}", "status conditions and Events"),
         (f"kubectl get policyreport {name} -n {namespace} -o yaml", "a result per rule"),
         ("kubectl get cronjobs,jobs,pods -A -l app.kubernetes.io/name=netchecks", "probe runs"),

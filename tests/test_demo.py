@@ -45,6 +45,13 @@ def test_demo_runs_every_example_to_its_expected_result_and_stops_what_it_starte
     assert "netchecks.io/run-now=" in out  # the scheduled ones ran at once
     assert "database-port-blocked" in out and "failed as expected" in out
     assert "dev.py demo --keep" in out
+    listed = out.split("$ kubectl get nas -A\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert re.split(r"\s{2,}", listed[0]) == [
+        *("NAMESPACE", "NAME", "READY", "PASSING", "PASS", "FAIL", "ERROR", "LAST RUN"),
+        *("SCHEDULE", "AGE"),
+    ]
+    assert len(listed) == 1 + len(examples.DEMO_MANIFESTS)
+    assert all(row.split()[2:4] == ["True", "True"] for row in listed[1:]), listed
     seconds = float(re.search(r"NetworkAssertions, ([\d.]+)s", out).group(1))
     assert seconds < 60
     ports = _ports(out)

@@ -238,6 +238,44 @@ def test_troubleshooting_explains_every_status_reason() -> None:
     assert {first_code(c) for c in table.column()} == reasons
 
 
+def test_status_reference_explains_every_condition_and_passing_reason() -> None:
+    from netchecks_operator import status
+
+    (table,) = page("network-assertion.md").tables_in("Conditions")
+    assert {first_code(c) for c in table.column()} == set(status.OWN_CONDITIONS)
+    passing = {status.RULES_PASSING, status.RULES_FAILING, status.RULES_ERRORING}
+    for reason in passing | {status.NO_RESULTS}:
+        assert (
+            f"`{reason}`" in table.rows[[first_code(c) for c in table.column()].index("Passing")][1]
+        )
+
+
+def get_nas_outputs() -> list[tuple[str, list[str]]]:
+    """(where, lines) of every ``$ kubectl get nas -A`` output shown in the README and docs."""
+    texts = [("README.md", (ROOT / "README.md").read_text())]
+    texts += [(name, page(name).text) for name in pages()]
+    found = []
+    for where, text in texts:
+        for match in re.finditer(r"^\$ kubectl get nas -A\n((?:.+\n)+)", text, re.MULTILINE):
+            found.append((where, [line for line in match.group(1).splitlines() if line != "```"]))
+    return found
+
+
+def test_kubectl_get_nas_output_shown_has_the_crds_columns() -> None:
+    """What the README and docs show ``kubectl get nas -A`` printing: the CRD's
+    priority-0 columns after NAMESPACE and NAME, each row aligned under them."""
+    columns = crd()["spec"]["versions"][0]["additionalPrinterColumns"]
+    expected = ["NAMESPACE", "NAME", *(c["name"].upper() for c in columns if not c.get("priority"))]
+    outputs = get_nas_outputs()
+    assert {where for where, _ in outputs} >= {"README.md", "network-assertion.md"}
+    for where, (header, *rows) in outputs:
+        assert re.split(r"\s{2,}", header.strip()) == expected, where
+        starts = [m.start() for m in re.finditer(r"\S+(?: \S+)*", header)]
+        for row in rows:
+            cells = [m.start() for m in re.finditer(r"\S+(?: \S+)*", row)]
+            assert set(cells) <= set(starts), (where, row)
+
+
 def env_names(settings_cls: Any) -> set[str]:
     names = set()
     prefix = settings_cls.model_config.get("env_prefix", "")

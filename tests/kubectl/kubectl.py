@@ -6,24 +6,22 @@ import contextlib
 import os
 import queue
 import re
-import shutil
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from tools.kubectl import kubectl_binary as find_kubectl
+
 #: Header cells are separated by at least two spaces ("NOMINATED NODE" is one header).
 _HEADER = re.compile(r"\S+(?: \S+)*")
 
 
 def kubectl_binary() -> str:
-    """The kubectl on PATH, else the one `python3 dev.py setup` put into .venv."""
-    found = shutil.which("kubectl") or shutil.which(
-        "kubectl", path=str(Path(sys.executable).parent)
-    )
+    """The kubectl to run; fails the test when there is none."""
+    found = find_kubectl()
     assert found, "kubectl is not installed: run `python3 dev.py setup`"
     return found
 

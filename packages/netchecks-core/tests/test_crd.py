@@ -99,8 +99,13 @@ def test_crd_names_columns_and_status_subresource_follow_compat() -> None:
     version = spec["versions"][0]
     assert spec["names"]["shortNames"] == ["nas"]
     assert version["subresources"] == {"status": {}}
-    columns = [c["name"] for c in version["additionalPrinterColumns"]]
-    assert columns[:4] == ["Schedule", "Ready", "Reason", "Status"]
+    columns = version["additionalPrinterColumns"]
+    narrow = [c["name"] for c in columns if not c.get("priority")]
+    wide = [c["name"] for c in columns if c.get("priority")]
+    assert narrow == ["Ready", "Passing", "Pass", "Fail", "Error", "Last Run", "Schedule", "Age"]
+    assert wide == ["Reason", "Status"]  # with Schedule and Ready, 0.10's columns
+    ready = next(c for c in columns if c["name"] == "Ready")
+    assert ready["jsonPath"] == '.status.conditions[?(@.type=="Ready")].status'
     assert yaml.safe_load(COMMITTED.read_text())["metadata"]["name"] == (
         "networkassertions.netchecks.io"
     )

@@ -61,7 +61,11 @@ def test_new_unscheduled_assertion_gets_a_configmap_then_a_job_and_progressing_s
     assert result.status["observedGeneration"] == 1
     assert result.status["jobName"] == "web-netchecks-g1"
     cond = result.status["conditions"][0]
-    assert (cond["type"], cond["status"], cond["reason"]) == ("Reconciled", "True", "Progressing")
+    assert (cond["type"], cond["status"], cond["reason"]) == (
+        "Reconciled",
+        "Unknown",
+        "Progressing",
+    )
     assert cond["lastTransitionTime"] == NOW
 
 
@@ -457,7 +461,7 @@ def test_transition_time_is_kept_while_status_is_unchanged() -> None:
         "conditions": [
             {
                 "type": "Reconciled",
-                "status": "True",
+                "status": "Unknown",
                 "reason": "Progressing",
                 "lastTransitionTime": "2020-01-01T00:00:00Z",
             }

@@ -334,7 +334,34 @@ def _model_schema(model: type[BaseModel]) -> Schema:
     return node
 
 
-_RECONCILED = '.status.conditions[?(@.type=="Reconciled")]'
+def _condition(kind: str, field: str) -> str:
+    return f'.status.conditions[?(@.type=="{kind}")].{field}'
+
+
+#: ``kubectl get nas``: health (Ready), verdict (Passing) and counts of the latest run;
+#: ``-o wide`` adds Ready's reason and message (0.10's Reason and Status columns).
+PRINTER_COLUMNS: list[dict[str, Any]] = [
+    {"name": "Ready", "type": "string", "jsonPath": _condition("Ready", "status")},
+    {"name": "Passing", "type": "string", "jsonPath": _condition("Passing", "status")},
+    {"name": "Pass", "type": "integer", "jsonPath": ".status.summary.pass"},
+    {"name": "Fail", "type": "integer", "jsonPath": ".status.summary.fail"},
+    {"name": "Error", "type": "integer", "jsonPath": ".status.summary.error"},
+    {"name": "Last Run", "type": "date", "jsonPath": ".status.lastResultTime"},
+    {"name": "Schedule", "type": "string", "jsonPath": ".spec.schedule"},
+    {
+        "name": "Reason",
+        "type": "string",
+        "priority": 1,
+        "jsonPath": _condition("Ready", "reason"),
+    },
+    {
+        "name": "Status",
+        "type": "string",
+        "priority": 1,
+        "jsonPath": _condition("Ready", "message"),
+    },
+    {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
+]
 
 
 def crd() -> dict[str, Any]:
@@ -360,13 +387,7 @@ def crd() -> dict[str, Any]:
                     "served": True,
                     "storage": True,
                     "subresources": {"status": {}},
-                    "additionalPrinterColumns": [
-                        {"name": "Schedule", "type": "string", "jsonPath": ".spec.schedule"},
-                        {"name": "Ready", "type": "string", "jsonPath": f"{_RECONCILED}.status"},
-                        {"name": "Reason", "type": "string", "jsonPath": f"{_RECONCILED}.reason"},
-                        {"name": "Status", "type": "string", "jsonPath": f"{_RECONCILED}.message"},
-                        {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
-                    ],
+                    "additionalPrinterColumns": [dict(column) for column in PRINTER_COLUMNS],
                     "schema": {
                         "openAPIV3Schema": {
                             "type": "object",

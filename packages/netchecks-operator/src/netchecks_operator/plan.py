@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from netchecks_core import naming
-from netchecks_core.assertion import ConditionStatus, NetworkAssertionSpec
+from netchecks_core.assertion import NetworkAssertionSpec
 from netchecks_core.convert import probe_config_from_spec
 from netchecks_core.meta import annotations_of, metadata_of
 from netchecks_core.validation import check_spec
@@ -134,16 +134,12 @@ def _invalid_spec_plan(
     message = "; ".join(problems)
     old = assertion.get("status") or {}
     generation = int(metadata_of(assertion).get("generation") or 1)
-    reconciled = st.condition(
-        st.previous_condition(old),
-        status="False",
-        reason=st.INVALID_SPEC,
-        message=message,
-        generation=generation,
-        now=now,
+    # No run of this spec will come: an earlier spec's verdict is not this one's.
+    conditions = st.conditions_for(
+        old, st.Outcome(st.INVALID_SPEC, message), None, generation=generation, now=now
     )
     return Plan(
-        status=st.assertion_status(old, reconciled, generation=generation, report=observed.report),
+        status=st.assertion_status(old, conditions, generation=generation, report=observed.report),
         events=[EventNote("Warning", st.INVALID_SPEC, message)],
         invalid=problems,
     )
@@ -307,31 +303,36 @@ def _status_after_run(observed: Observed, run: _Run, now: str) -> dict[str, Any]
     """The status once the children are in place: what the current generation's run shows."""
     assertion = observed.assertion
     generation = int(metadata_of(assertion).get("generation") or 1)
-    old = assertion.get("status") or {}
     # Only a report of this spec generation's run says anything about this spec.
     report = st.report_of_generation(observed.report, generation)
     summary = st.report_summary(report)
-    parse_error = st.report_parse_error(report)
-    status: ConditionStatus = "True"
-    reason, message = st.PROGRESSING, ""
-    if run.missing:  # the current run cannot start: say so over an older run's result
-        status, reason, message = "False", st.CONTEXT_NOT_FOUND, run.missing
-    elif parse_error:
-        status, reason, message = "False", st.RESULT_PARSE_ERROR, parse_error
-    elif summary is not None:
-        reason, message = st.PROBE_COMPLETE, st.summary_message(summary)
-    elif run.failure:
-        message = f"probe run failed: {run.failure}"
-    else:
-        message = f"waiting for the results of generation {generation}"
-    reconciled = st.condition(
-        st.previous_condition(old),
-        status=status,
-        reason=reason,
-        message=message,
+    conditions = st.conditions_for(
+        assertion.get("status"),
+        _outcome(run, report, summary, generation),
+        summary,
         generation=generation,
         now=now,
     )
     return st.assertion_status(
-        old, reconciled, generation=generation, report=report, job_name=run.job_name
+        assertion.get("status") or {},
+        conditions,
+        generation=generation,
+        report=report,
+        job_name=run.job_name,
     )
+
+
+def _outcome(
+    run: _Run, report: dict[str, Any] | None, summary: dict[str, int] | None, generation: int
+) -> st.Outcome:
+    """Where this generation's run stands (``Progressing`` until its results are in)."""
+    parse_error = st.report_parse_error(report)
+    if run.missing:  # the current run cannot start: say so over an older run's result
+        return st.Outcome(st.CONTEXT_NOT_FOUND, run.missing)
+    if parse_error:
+        return st.Outcome(st.RESULT_PARSE_ERROR, parse_error)
+    if summary is not None:
+        return st.Outcome(st.PROBE_COMPLETE, st.summary_message(summary))
+    if run.failure:  # the results service still reports the failed run (ResultParseError)
+        return st.Outcome(st.PROGRESSING, f"probe run failed: {run.failure}")
+    return st.Outcome(st.PROGRESSING, f"waiting for the results of generation {generation}")

@@ -1,17 +1,28 @@
-"""The assertion's status (pure): the ``Reconciled`` condition, summary and latest result.
+"""The assertion's status (pure): its conditions, summary and latest result.
 
-Reasons (compat.md): ``ProbeComplete`` (message like ``3 pass, 1 fail``),
-``Progressing``, ``InvalidSpec``, ``ResultParseError``, ``ReconcileError``, and
-``ContextNotFound`` (a ConfigMap or Secret the probe Pod mounts does not exist).
-``lastTransitionTime`` moves only when the condition's status changes.
+Conditions, in this order, all with ``observedGeneration``:
 
-The status is built with core's ``NetworkAssertionStatus`` model; conditions of other
-types (written by someone else) are kept as they are.
+- ``Reconciled`` (kept for 0.10 users): reasons ``ProbeComplete`` (True, message like
+  ``3 pass, 1 fail``), ``Progressing`` (Unknown: no result of this spec generation yet),
+  ``InvalidSpec``, ``ResultParseError``, ``ReconcileError`` and ``ContextNotFound`` (a
+  ConfigMap or Secret the probe Pod mounts does not exist), all False.
+- ``Ready`` (kstatus, Flux, Argo CD): the same status, reason and message as ``Reconciled``;
+  True once the latest run's results are published, whatever they say.
+- ``Passing``: the network's verdict of the results shown: True (``RulesPassing``), False
+  (``RulesFailing``, or ``RulesErroring`` when a rule could not be judged), Unknown
+  (``NoResults``), so a failing check shows without making the object unhealthy.
+- ``Reconciling`` (True, only while waiting for the first run of this spec generation)
+  and ``Stalled`` (True, only for ``InvalidSpec``): abnormal-true, absent otherwise.
+
+``lastTransitionTime`` moves only when a condition's status changes. The status is
+built with core's ``NetworkAssertionStatus`` model; conditions of other types (written
+by someone else) are kept after ours.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from netchecks_core.assertion import Condition, ConditionStatus, NetworkAssertionStatus, Summary
@@ -21,6 +32,13 @@ from netchecks_core.policyreport import ANNOTATION_RUN_FAILURE, RESULT_STATUSES
 from netchecks_core.times import parse_rfc3339, rfc3339
 
 CONDITION = "Reconciled"
+READY = "Ready"
+PASSING = "Passing"
+RECONCILING = "Reconciling"
+STALLED = "Stalled"
+#: Every condition type this module writes, in the order written.
+OWN_CONDITIONS = (CONDITION, READY, PASSING, RECONCILING, STALLED)
+
 PROBE_COMPLETE = "ProbeComplete"
 PROGRESSING = "Progressing"
 INVALID_SPEC = "InvalidSpec"
@@ -28,26 +46,49 @@ RESULT_PARSE_ERROR = "ResultParseError"
 RECONCILE_ERROR = "ReconcileError"
 #: The probe Pod cannot start: a ConfigMap or Secret it mounts does not exist.
 CONTEXT_NOT_FOUND = "ContextNotFound"
+
+#: Reasons of ``Passing``.
+RULES_PASSING = "RulesPassing"
+RULES_FAILING = "RulesFailing"
+RULES_ERRORING = "RulesErroring"
+NO_RESULTS = "NoResults"
+
 #: The longest condition message kept.
 MAX_MESSAGE = 1024
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Where the assertion stands: the reason of ``Reconciled`` and ``Ready``, and why."""
+
+    reason: str
+    message: str
+
+    @property
+    def status(self) -> ConditionStatus:
+        """``True`` with results, ``Unknown`` while waiting for them, else ``False``."""
+        if self.reason == PROBE_COMPLETE:
+            return "True"
+        return "Unknown" if self.reason == PROGRESSING else "False"
 
 
 def condition(
     previous: dict[str, Any] | None,
     *,
+    kind: str = CONDITION,
     status: ConditionStatus,
     reason: str,
     message: str,
     generation: int,
     now: str,
 ) -> Condition:
-    """The ``Reconciled`` condition, keeping ``lastTransitionTime`` unless the status changed."""
+    """A condition of type ``kind``, keeping ``lastTransitionTime`` unless the status changed."""
     since = now
     kept = (previous or {}).get("lastTransitionTime")
     if previous and previous.get("status") == status and kept and isinstance(kept, str):
         since = kept
     return Condition(
-        type=CONDITION,
+        type=kind,
         status=status,
         reason=reason,
         message=message[:MAX_MESSAGE],
@@ -56,33 +97,82 @@ def condition(
     )
 
 
-def previous_condition(status: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The current ``Reconciled`` condition, if any."""
+def previous_condition(
+    status: dict[str, Any] | None, kind: str = CONDITION
+) -> dict[str, Any] | None:
+    """The current condition of type ``kind`` (``Reconciled`` by default), if any."""
     for item in (status or {}).get("conditions") or []:
-        if isinstance(item, dict) and item.get("type") == CONDITION:
+        if isinstance(item, dict) and item.get("type") == kind:
             return item
     return None
 
 
+def passing(summary: dict[str, int] | None, generation: int) -> tuple[ConditionStatus, str, str]:
+    """(status, reason, message) of ``Passing`` for the counts of the results shown."""
+    if summary is None:
+        return "Unknown", NO_RESULTS, f"no results of generation {generation}"
+    message = summary_message(summary)
+    if summary.get("error"):
+        return "False", RULES_ERRORING, message
+    if summary.get("fail"):
+        return "False", RULES_FAILING, message
+    if not any(summary.values()):
+        return "Unknown", NO_RESULTS, message
+    return "True", RULES_PASSING, message
+
+
+def conditions_for(
+    old: dict[str, Any] | None,
+    outcome: Outcome,
+    verdict: dict[str, int] | None,
+    *,
+    generation: int,
+    now: str,
+) -> list[Condition]:
+    """Our conditions for ``outcome`` and the ``verdict`` counts (None: no results of this
+    spec generation), transition times kept from the ``old`` status."""
+    states: list[tuple[str, ConditionStatus, str, str]] = [
+        (CONDITION, outcome.status, outcome.reason, outcome.message),
+        (READY, outcome.status, outcome.reason, outcome.message),
+        (PASSING, *passing(verdict, generation)),
+    ]
+    if verdict is None and outcome.reason in (PROGRESSING, CONTEXT_NOT_FOUND):
+        states.append((RECONCILING, "True", outcome.reason, outcome.message))
+    if outcome.reason == INVALID_SPEC:
+        states.append((STALLED, "True", outcome.reason, outcome.message))
+    return [
+        condition(
+            previous_condition(old, kind),
+            kind=kind,
+            status=status,
+            reason=reason,
+            message=message,
+            generation=generation,
+            now=now,
+        )
+        for kind, status, reason, message in states
+    ]
+
+
 def _other_conditions(status: dict[str, Any]) -> list[Any]:
-    return [c for c in status.get("conditions") or [] if c.get("type") != CONDITION]
+    return [c for c in status.get("conditions") or [] if c.get("type") not in OWN_CONDITIONS]
 
 
 def assertion_status(
     old: dict[str, Any],
-    reconciled: Condition,
+    conditions: list[Condition],
     *,
     generation: int,
     report: dict[str, Any] | None,
     job_name: str | None = None,
 ) -> dict[str, Any]:
-    """The status body: ``reconciled`` first, the report's summary, the run shown."""
+    """The status body: our ``conditions`` first, the report's summary, the run shown."""
     name = job_name or old.get("jobName")
     summary = report_summary(report)
     status = NetworkAssertionStatus(
         observed_generation=generation,
         job_name=name if isinstance(name, str) and name else None,
-        conditions=[reconciled],
+        conditions=conditions,
         summary=Summary.model_validate(summary) if summary is not None else None,
         last_result_time=last_result_time(report) if summary is not None else None,
     )
@@ -92,19 +182,24 @@ def assertion_status(
 
 
 def error_status(assertion: dict[str, Any], message: str, now: str) -> dict[str, Any]:
-    """Status after a reconcile failed (``ReconcileError``), keeping the rest as it was."""
+    """Status after a reconcile failed: ``Reconciled`` and ``Ready`` False with
+    ``ReconcileError``; the rest (``Passing`` too) as it was."""
     old = dict(assertion.get("status") or {})
     generation = int(metadata_of(assertion).get("generation") or 1)
-    reconciled = condition(
-        previous_condition(old),
-        status="False",
-        reason=RECONCILE_ERROR,
-        message=message,
-        generation=generation,
-        now=now,
-    )
-    old["conditions"] = [reconciled.model_dump(by_alias=True, exclude_none=True)]
-    old["conditions"] += _other_conditions(assertion.get("status") or {})
+    failed = {
+        kind: condition(
+            previous_condition(old, kind),
+            kind=kind,
+            status="False",
+            reason=RECONCILE_ERROR,
+            message=message,
+            generation=generation,
+            now=now,
+        ).model_dump(by_alias=True, exclude_none=True)
+        for kind in (CONDITION, READY)
+    }
+    kept = [c for c in old.get("conditions") or [] if c.get("type") not in failed]
+    old["conditions"] = [failed[CONDITION], failed[READY], *kept]
     return old
 
 
