@@ -46,7 +46,7 @@ def test_explain_spec_rules_describes_each_field_for_its_rule_types(
     port = re.search(r"^  port\s+<\w+>\n((?:    .*\n)+)", out, re.MULTILINE)
     assert port is not None, out
     assert "[dns] Port of `server`" in port.group(1)
-    assert "[tcp] Port to connect to" in port.group(1)
+    assert "[tcp] Required. Port to connect to" in port.group(1)
 
 
 def test_explain_one_field_prints_its_description(kubectl_session: Kubectl) -> None:

@@ -8,8 +8,15 @@ from typing import Any
 
 import pytest
 from netchecks_core.crd import crd
-from netchecks_core.rules import RULE_MODELS, RuleBase
+from netchecks_core.rules import (
+    RULE_MODELS,
+    GrantRule,
+    ObjectSelector,
+    RoleSelector,
+    RuleBase,
+)
 from netchecks_core.schema import assertion_schema, probe_config_schema
+from pydantic import BaseModel
 
 Node = dict[str, Any]
 
@@ -90,3 +97,18 @@ def test_descriptions_are_one_line_of_prose() -> None:
         assert "\n" not in text, path
         assert text[0].isupper() or text[0] in "`[", (path, text)
         assert text.endswith((".", ")")), (path, text)
+
+
+@pytest.mark.parametrize(
+    "model",
+    [*RULE_MODELS.values(), GrantRule, RoleSelector, ObjectSelector],
+    ids=lambda m: m.__name__,
+)
+def test_a_rule_field_says_it_is_required_exactly_when_it_is(model: type[BaseModel]) -> None:
+    """The CRD can only mark ``name`` and ``type`` required (the rest depends on the
+    type), so the words say it, for ``kubectl explain`` and the docs alike."""
+    for name, info in model.model_fields.items():
+        if name == "type" and issubclass(model, RuleBase):
+            continue  # the discriminator: required by the CRD and every schema
+        says_required = (info.description or "").startswith("Required.")
+        assert says_required == info.is_required(), f"{model.__name__}.{name}"

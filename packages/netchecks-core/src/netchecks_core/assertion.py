@@ -179,10 +179,14 @@ class _Written(_Camel):
 class Condition(_Written):
     """A standard Kubernetes condition."""
 
-    type: str = Field(description="What the condition is about (netchecks writes `Reconciled`).")
-    status: ConditionStatus = Field(description="`True`, `False` or `Unknown`.")
+    type: str = Field(description="The condition's type, such as `Reconciled`.")
+    status: ConditionStatus = Field(
+        description="`True`, `False` or `Unknown`; for `Reconciled`, `True` once the probe's "
+        "Job or CronJob exists and is current."
+    )
     reason: str = Field(
-        description="Why, in one CamelCase word (the troubleshooting guide lists them)."
+        description="Why, in one CamelCase word, such as `ProbeComplete` or `InvalidSpec` "
+        "(the troubleshooting guide explains each)."
     )
     message: str = Field(
         default="",
@@ -221,7 +225,8 @@ class NetworkAssertionStatus(_Written):
         default=None, description="The CronJob (scheduled) or latest Job running the rules."
     )
     conditions: list[Condition] = Field(
-        default_factory=list, description="Standard Kubernetes conditions."
+        default_factory=list,
+        description="Standard Kubernetes conditions; netchecks writes one of type `Reconciled`.",
     )
     summary: Summary | None = Field(
         default=None,

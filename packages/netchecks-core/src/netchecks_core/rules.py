@@ -194,7 +194,8 @@ class DnsRule(RuleBase):
     DEFAULT_TIMEOUT: ClassVar[float] = 10.0
     type: Literal["dns"] = Field(description=RULE_TYPE_DESCRIPTION)
     host: str = Field(
-        min_length=1, description="The name to resolve (for `PTR`, an IP address works too)."
+        min_length=1,
+        description="Required. The name to resolve (for `PTR`, an IP address works too).",
     )
     server: str | None = Field(
         default=None,
@@ -255,7 +256,9 @@ class HttpRule(RuleBase):
 
     DEFAULT_TIMEOUT: ClassVar[float] = 30.0
     type: Literal["http"] = Field(description=RULE_TYPE_DESCRIPTION)
-    url: str = Field(min_length=1, description="The `http://` or `https://` URL to request.")
+    url: str = Field(
+        min_length=1, description="Required. The `http://` or `https://` URL to request."
+    )
     method: str = Field(
         default="get",
         description="`get` (default), `head`, `post`, `put`, `patch`, `delete` or `options`.",
@@ -312,8 +315,13 @@ class TcpRule(RuleBase):
 
     DEFAULT_TIMEOUT: ClassVar[float] = 5.0
     type: Literal["tcp"] = Field(description=RULE_TYPE_DESCRIPTION)
-    host: str = Field(min_length=1, description="Host name or IP address to connect to.")
-    port: int = Field(ge=1, le=65535, description="Port to connect to (1 to 65535).")
+    host: str = Field(min_length=1, description="Required. Host name or IP address to connect to.")
+    port: int = Field(
+        ge=1,
+        le=65535,
+        description="Required. Port to connect to, 1 to 65535 (a template such as "
+        '`"{{ db.port }}"` works).',
+    )
     send: str | None = Field(default=None, description="Text to send once connected.")
     expect: str | None = Field(
         default=None, description="Text the server's reply (its banner) must contain."
@@ -333,8 +341,8 @@ Dsn = Annotated[
     str,
     Field(
         min_length=1,
-        description="libpq connection string or URL; take the password from a Secret "
-        "context. Never shown in results.",
+        description="Required. libpq connection string or URL; take the password from a "
+        "Secret context. Never shown in results.",
     ),
 ]
 
@@ -349,7 +357,8 @@ class PostgresRule(RuleBase):
     type: Literal["postgres"] = Field(description=RULE_TYPE_DESCRIPTION)
     dsn: Dsn
     query: str = Field(
-        min_length=1, description="One SQL statement (several are refused before any runs)."
+        min_length=1,
+        description="Required. One SQL statement (several are refused before any runs).",
     )
     params: list[Any] | dict[str, Any] | None = Field(
         default=None,
@@ -459,8 +468,8 @@ class ObjectSelector(_SelectorBase):
     """
 
     type: GrantObjectType = Field(
-        description="`database`, `schema`, `table` (also views, materialized views, "
-        "partitioned and foreign tables), `sequence` or `function`."
+        description="Required. `database`, `schema`, `table` (also views, materialized "
+        "views, partitioned and foreign tables), `sequence` or `function`."
     )
     schemas: NameList | None = Field(
         default=None,
@@ -501,11 +510,11 @@ class GrantRule(_SelectorBase):
         description="Which roles; every condition given must hold (default: all roles but "
         "the `pg_*` ones).",
     )
-    objects: ObjectSelector = Field(description="Which objects.")
+    objects: ObjectSelector = Field(description="Required. Which objects.")
     privileges: NameList = Field(
         min_length=1,
-        description="Privileges, one or a list: e.g. `SELECT`, `INSERT`, `USAGE`, `CONNECT`, "
-        "or `ALL`.",
+        description="Required. Privileges, one or a list: e.g. `SELECT`, `INSERT`, `USAGE`, "
+        "`CONNECT`, or `ALL`.",
     )
 
     @field_validator("mode", mode="before")
@@ -544,7 +553,7 @@ class PostgresGrantsRule(RuleBase):
     type: Literal["postgres-grants"] = Field(description=RULE_TYPE_DESCRIPTION)
     dsn: Dsn
     rules: list[GrantRule] = Field(
-        min_length=1, description="The grants rules; each is checked with one query."
+        min_length=1, description="Required. The grants rules; each is checked with one query."
     )
 
 
