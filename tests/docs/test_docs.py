@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
@@ -19,6 +20,7 @@ from netchecks_core.probe_config import ProbeConfig
 from netchecks_core.probe_output import ProbeOutput
 from netchecks_core.reasons import REASONS
 from netchecks_core.rules import RULE_ADAPTER, RuleBase
+from netchecks_core.schema import assertion_schema, probe_config_schema
 from netchecks_core.validation import validate_config, validate_manifest
 from netchecks_probe.checks import CHECK_MODULES, load_check
 
@@ -38,6 +40,12 @@ def documents(block: CodeBlock) -> list[Any]:
     return [d for d in yaml.safe_load_all(block.text) if d is not None]
 
 
+def schema_errors(schema: dict[str, Any], document: Any) -> list[str]:
+    """What the JSON Schema of ``netchecks schema`` (as editors use it) says is wrong."""
+    validator = jsonschema.Draft202012Validator(schema)
+    return [f"{e.json_path}: {e.message}" for e in validator.iter_errors(document)]
+
+
 def validate_document(document: Any) -> str:
     """Validate one example with the model it is an instance of; returns what it is."""
     assert isinstance(document, dict), "an example is a mapping"
@@ -46,11 +54,13 @@ def validate_document(document: Any) -> str:
         NetworkAssertion.model_validate(document)
         report = validate_manifest(document)
         assert report.messages() == [], report
+        assert schema_errors(assertion_schema(), document) == []
         return kind
     if "assertions" in document:
         ProbeConfig.model_validate(document)
         report = validate_config(document)
         assert report.messages() == [], report
+        assert schema_errors(probe_config_schema(), document) == []
         return "probe config"
     if document.get("type") == "netcheck-output":
         ProbeOutput.model_validate(document)
@@ -124,19 +134,40 @@ def test_there_are_runnable_examples_for_each_common_assertion() -> None:
 # -- the NetworkAssertion reference ---------------------------------------------------------
 
 
-def schema_paths(node: dict[str, Any], path: str) -> set[str]:
-    found = {path}
+def schema_descriptions(node: dict[str, Any], path: str) -> dict[str, str]:
+    """Each field of a CRD schema node by path (``spec.rules[].name``), with its description."""
+    found = {path: node.get("description", "")}
     for name, child in (node.get("properties") or {}).items():
-        found |= schema_paths(child, f"{path}.{name}")
+        found |= schema_descriptions(child, f"{path}.{name}")
     if "items" in node:
-        found |= schema_paths(node["items"], path + "[]")
+        found |= schema_descriptions(node["items"], path + "[]")
     return found
 
 
-def crd_paths() -> set[str]:
+def crd_descriptions() -> dict[str, str]:
     schema = crd()["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]
-    paths = schema_paths(schema["spec"], "spec") | schema_paths(schema["status"], "status")
-    return {p for p in paths if not p.endswith("[]") and p not in ("spec", "status")}
+    fields = schema_descriptions(schema["spec"], "spec")
+    fields |= schema_descriptions(schema["status"], "status")
+    return {p: d for p, d in fields.items() if not p.endswith("[]") and p not in ("spec", "status")}
+
+
+def crd_paths() -> set[str]:
+    return set(crd_descriptions())
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def reference_rows() -> dict[str, str]:
+    """The reference's field tables: path -> meaning (the last cell)."""
+    reference = page("network-assertion.md")
+    return {
+        first_code(row[0]): one_line(row[-1])
+        for table in reference.tables
+        for row in table.rows
+        if first_code(row[0]).startswith(("spec", "status"))
+    }
 
 
 def common_rule_fields() -> set[str]:
@@ -147,19 +178,26 @@ def common_rule_fields() -> set[str]:
 
 
 def test_reference_documents_every_field_of_the_crd_and_no_other() -> None:
-    reference = page("network-assertion.md")
-    documented = {
-        first_code(row[0])
-        for table in reference.tables
-        for row in table.rows
-        if first_code(row[0]).startswith(("spec", "status"))
-    }
+    documented = set(reference_rows())
     type_fields = {
         f"spec.rules[].{name}" for fields in documented_type_options().values() for name in fields
     }
 
     assert documented | type_fields == crd_paths()
     assert {f"spec.rules[].{f}" for f in common_rule_fields()} <= documented
+
+
+def test_reference_meanings_are_the_models_descriptions() -> None:
+    """One source: the words of each field's row are its description in the CRD (the
+    models' ``Field(description=...)``), which ``kubectl explain`` prints too."""
+    described = crd_descriptions()
+    wrong = {
+        path: f"the models say: {described[path]}"
+        for path, meaning in reference_rows().items()
+        if meaning != described.get(path)
+    }
+
+    assert wrong == {}
 
 
 def documented_type_options() -> dict[str, list[str]]:
@@ -174,6 +212,11 @@ def documented_type_options() -> dict[str, list[str]]:
 
 def model_fields(rule_type: str) -> set[str]:
     """Wire names of a type's own fields (nested grants rules as dotted paths)."""
+    return set(model_descriptions(rule_type))
+
+
+def model_descriptions(rule_type: str) -> dict[str, str]:
+    """A type's own fields (nested grants rules as dotted paths) with their descriptions."""
     schema = RULE_ADAPTER.json_schema(by_alias=True)
     defs = schema["$defs"]
     (model,) = [
@@ -182,10 +225,10 @@ def model_fields(rule_type: str) -> set[str]:
         if d.get("properties", {}).get("type", {}).get("const") == rule_type
     ]
 
-    def walk(node: dict[str, Any], prefix: str) -> set[str]:
-        names: set[str] = set()
+    def walk(node: dict[str, Any], prefix: str) -> dict[str, str]:
+        names: dict[str, str] = {}
         for name, prop in (node.get("properties") or {}).items():
-            names.add(prefix + name)
+            names[prefix + name] = prop.get("description", "")
             target = prop.get("items", prop) if prop.get("type") == "array" else prop
             ref = target.get("$ref") or next(
                 (v["$ref"] for v in target.get("anyOf", []) if "$ref" in v), None
@@ -195,12 +238,27 @@ def model_fields(rule_type: str) -> set[str]:
                 names |= walk(defs[ref.rsplit("/", 1)[-1]], prefix + name + suffix)
         return names
 
-    return walk(model, "") - common_rule_fields() - {"type", "validate"}
+    common = common_rule_fields() | {"type", "validate"}
+    return {name: text for name, text in walk(model, "").items() if name not in common}
 
 
 @pytest.mark.parametrize("rule_type", list(CHECK_MODULES))
 def test_each_check_type_documents_exactly_its_options(rule_type: str) -> None:
     assert set(documented_type_options()[rule_type]) == model_fields(rule_type)
+
+
+@pytest.mark.parametrize("rule_type", list(CHECK_MODULES))
+def test_each_check_type_s_option_meanings_are_the_models_descriptions(rule_type: str) -> None:
+    described = model_descriptions(rule_type)
+    tables = [t for t in page("checks.md").tables_in(f"`{rule_type}`") if t.header[0] == "option"]
+    wrong = {
+        first_code(row[0]): f"the models say: {described.get(first_code(row[0]))}"
+        for table in tables
+        for row in table.rows
+        if one_line(row[-1]) != described.get(first_code(row[0]))
+    }
+
+    assert wrong == {}
 
 
 @pytest.mark.parametrize("rule_type", list(CHECK_MODULES))

@@ -47,6 +47,19 @@ def _builtin_schemas() -> Obj:
     return converted
 
 
+def _object_meta_fields() -> Obj:
+    """``apiVersion``, ``kind`` and ``metadata`` as every object has them.
+
+    The API server publishes a custom resource with these three replaced by the
+    described ones of TypeMeta and ObjectMeta, whatever the CRD says of them.
+    """
+    properties = _builtin_schemas()["io.k8s.api.core.v1.ConfigMap"]["properties"]
+    fields = {name: dict(properties[name]) for name in ("apiVersion", "kind", "metadata")}
+    for name in ("apiVersion", "kind"):
+        fields[name].pop("enum", None)
+    return fields
+
+
 def _crd_schemas(registry: Registry, group: str, version: str) -> Obj:
     out: Obj = {}
     for rt in registry.all():
@@ -55,12 +68,7 @@ def _crd_schemas(registry: Registry, group: str, version: str) -> Obj:
         schema = ((rt.crd_version.get("schema") or {}).get("openAPIV3Schema")) or {}
         body = json.loads(json.dumps(schema))
         body.setdefault("type", "object")
-        props = body.setdefault("properties", {})
-        props.setdefault("apiVersion", {"type": "string"})
-        props.setdefault("kind", {"type": "string"})
-        props["metadata"] = {
-            "$ref": "#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
-        }
+        body.setdefault("properties", {}).update(_object_meta_fields())
         body["x-kubernetes-group-version-kind"] = [
             {"group": group, "version": version, "kind": rt.kind}
         ]

@@ -212,9 +212,25 @@ def test_validate_accepts_a_good_config_and_runs_nothing(cli, write_json, tmp_pa
 def test_schema_command_prints_json_schemas(cli) -> None:
     config = json.loads(cli("schema", "config").stdout)
     output = json.loads(cli("schema", "output").stdout)
+    assertion = json.loads(cli("schema", "assertion").stdout)
     assert "assertions" in config["properties"]
     assert "Rule" in config["$defs"]
     assert output["properties"]["type"]["const"] == "netcheck-output"
+    assert assertion["properties"]["kind"]["const"] == "NetworkAssertion"
+
+
+def test_schema_help_tells_how_to_associate_the_schema_with_an_editor(cli) -> None:
+    done = cli("schema", "--help")
+    assert done.returncode == 0
+    assert "assertion: a NetworkAssertion manifest" in " ".join(done.stdout.split())
+    assert "# yaml-language-server: $schema=./netchecks-assertion.schema.json" in done.stdout
+
+
+def test_schema_of_an_unknown_document_is_refused_without_a_traceback(cli) -> None:
+    done = cli("schema", "policy")
+    assert done.returncode == 2
+    assert "invalid choice: 'policy'" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_tcp_command_against_a_listener_and_a_closed_port(

@@ -32,9 +32,11 @@ class _Camel(BaseModel):
 class KeyToPath(_Camel):
     """One key of a ConfigMap or Secret projected to a file path."""
 
-    key: str = Field(min_length=1)
-    path: str = Field(min_length=1)
-    mode: int | None = Field(default=None, ge=0, le=0o777)
+    key: str = Field(min_length=1, description="The key.")
+    path: str = Field(min_length=1, description="The field name (file) it gets.")
+    mode: int | None = Field(
+        default=None, ge=0, le=0o777, description="File mode of this key (0 to 0777)."
+    )
 
 
 #: A context's name: letters (either case), digits, ``-`` and ``_`` (0.10 accepted capitals).
@@ -47,10 +49,26 @@ class ConfigMapContextSource(_Camel):
     Without ``name`` the object is the one named like the context, as in 0.10.
     """
 
-    name: str | None = Field(default=None, min_length=1)
-    items: list[KeyToPath] | None = None
-    optional: bool | None = None
-    default_mode: int | None = Field(default=None, ge=0, le=0o777)
+    name: str | None = Field(
+        default=None,
+        min_length=1,
+        description="The object's name, in the assertion's namespace (default: the context's "
+        "`name`, as in 0.10).",
+    )
+    items: list[KeyToPath] | None = Field(
+        default=None,
+        description="Only these keys, each projected to a file `path` as in a Pod volume "
+        "(default: every key).",
+    )
+    optional: bool | None = Field(
+        default=None, description="Run even if the object does not exist (default false)."
+    )
+    default_mode: int | None = Field(
+        default=None,
+        ge=0,
+        le=0o777,
+        description="File mode of the mounted keys (0 to 0777, default 0644).",
+    )
 
 
 class SecretContextSource(ConfigMapContextSource):
@@ -60,10 +78,30 @@ class SecretContextSource(ConfigMapContextSource):
 class AssertionContext(_Camel):
     """Named data for templates and CEL rules: exactly one source."""
 
-    name: ContextName = Field(min_length=1, max_length=63, pattern=CONTEXT_NAME_PATTERN)
-    config_map: ConfigMapContextSource | None = None
-    secret: SecretContextSource | None = None
-    inline: Any = None
+    name: ContextName = Field(
+        min_length=1,
+        max_length=63,
+        pattern=CONTEXT_NAME_PATTERN,
+        description="The name templates and CEL rules use for this data: letters of either "
+        "case, digits, `-` and `_`, at most 63; not `data` or `spec`.",
+    )
+    config_map: ConfigMapContextSource | None = Field(
+        default=None,
+        description="A ConfigMap, mounted read-only into the probe Pod at `/mnt/NAME`; each "
+        "key is a field.",
+    )
+    secret: SecretContextSource | None = Field(
+        default=None,
+        description="A Secret, like `configMap`; its values are redacted wherever they appear "
+        "in results.",
+    )
+    inline: Any = Field(
+        default=None,
+        description="Any JSON data, copied into the probe config; its strings may hold "
+        "templates of earlier contexts. The probe config is stored in one ConfigMap, so it "
+        "must stay under 1 MiB (else `InvalidSpec`): put large data in a `configMap` or "
+        "`secret` context.",
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> AssertionContext:
@@ -87,11 +125,36 @@ class AssertionContext(_Camel):
 class NetworkAssertionSpec(_Camel):
     """What the network must and must not allow."""
 
-    rules: list[dict[str, Any]] = Field(min_length=1)
-    schedule: str | None = None
-    context: list[AssertionContext] = Field(default_factory=list)
-    template: dict[str, Any] | None = None
-    disable_redaction: bool = False
+    rules: list[dict[str, Any]] = Field(
+        min_length=1,
+        description="The checks to run (1 to 100); each gives one result. A rule has the "
+        "fields of its `type`; string fields may hold `{{ expression }}` templates of the "
+        'contexts, and a field that is one whole template (`port: "{{ db.port }}"`) takes '
+        "the type of its value.",
+    )
+    schedule: str | None = Field(
+        default=None,
+        description="Cron schedule of a CronJob, as Kubernetes parses it: five fields "
+        "(`*/10 * * * *`, `0 9-17 * * MON-FRI`), `@hourly`-style macros or `@every 90s`; no "
+        "`TZ=`/`CRON_TZ=`, and the day of week runs 0 to 6. Absent: one Job per change of "
+        "the spec.",
+    )
+    context: list[AssertionContext] = Field(
+        default_factory=list,
+        description="Named data for templates and CEL rules (up to 32), each from exactly one "
+        "of `configMap`, `secret`, `inline`.",
+    )
+    template: dict[str, Any] | None = Field(
+        default=None,
+        description="Overrides of the probe Pod template: `metadata` (labels, annotations) and "
+        "any `spec` field (`serviceAccountName`, `nodeSelector`, `tolerations`, `affinity`, "
+        "`resources`, `priorityClassName`, ...). Labels are how the probe runs as a workload "
+        "(NetworkPolicies selecting them apply).",
+    )
+    disable_redaction: bool = Field(
+        default=False,
+        description="Keep headers, DSNs, passwords and Secret values in results (default false).",
+    )
 
     @model_validator(mode="after")
     def _unique_context_names(self) -> NetworkAssertionSpec:
@@ -116,12 +179,29 @@ class _Written(_Camel):
 class Condition(_Written):
     """A standard Kubernetes condition."""
 
-    type: str
-    status: ConditionStatus
-    reason: str
-    message: str = ""
-    last_transition_time: str
-    observed_generation: int | None = None
+    type: str = Field(
+        description="The condition's type: `Ready`, `Passing`, `Reconciling`, `Stalled` or "
+        "`Reconciled`."
+    )
+    status: ConditionStatus = Field(
+        description="`True`, `False` or `Unknown`; `Ready` is `True` once the results of a run "
+        "of the current spec are published, whatever they say."
+    )
+    reason: str = Field(
+        description="Why, in one CamelCase word. For `Ready` and `Reconciled`: `ProbeComplete`, "
+        "`Progressing`, `InvalidSpec`, `ContextNotFound`, `ResultParseError`, `ReconcileError` "
+        "(the troubleshooting guide explains each); for `Passing`: `RulesPassing`, "
+        "`RulesFailing`, `RulesErroring`, `NoResults`."
+    )
+    message: str = Field(
+        default="",
+        description="What happened, for people; for `ProbeComplete` and `Passing`, the result "
+        "counts (`3 pass, 1 fail`).",
+    )
+    last_transition_time: str = Field(description="When `status` last changed (RFC 3339).")
+    observed_generation: int | None = Field(
+        default=None, description="The spec generation the condition describes."
+    )
 
 
 class Summary(BaseModel):
@@ -129,21 +209,39 @@ class Summary(BaseModel):
 
     model_config = ConfigDict(extra="forbid", validate_by_name=True, serialize_by_alias=True)
 
-    pass_: int = Field(default=0, alias="pass", ge=0)
-    fail: int = Field(default=0, ge=0)
-    warn: int = Field(default=0, ge=0)
-    error: int = Field(default=0, ge=0)
-    skip: int = Field(default=0, ge=0)
+    pass_: int = Field(default=0, alias="pass", ge=0, description="Rules that passed.")
+    fail: int = Field(default=0, ge=0, description="Rules that failed.")
+    warn: int = Field(default=0, ge=0, description="Always 0 today (PolicyReport compatibility).")
+    error: int = Field(
+        default=0,
+        ge=0,
+        description="Rules that could not be judged, or a run that gave no result.",
+    )
+    skip: int = Field(default=0, ge=0, description="Always 0 today (PolicyReport compatibility).")
 
 
 class NetworkAssertionStatus(_Written):
     """What the operator observed and the latest results."""
 
-    observed_generation: int | None = None
-    job_name: str | None = None
-    conditions: list[Condition] = Field(default_factory=list)
-    summary: Summary | None = None
-    last_result_time: str | None = None
+    observed_generation: int | None = Field(
+        default=None, description="The spec generation the status describes."
+    )
+    job_name: str | None = Field(
+        default=None, description="The CronJob (scheduled) or latest Job running the rules."
+    )
+    conditions: list[Condition] = Field(
+        default_factory=list,
+        description="Standard Kubernetes conditions: `Ready`, `Passing`, `Reconciling`, "
+        "`Stalled`, and `Reconciled` for 0.10 users.",
+    )
+    summary: Summary | None = Field(
+        default=None,
+        description="Result counts of the latest run (from its PolicyReport), only when that "
+        "run was of the current spec generation.",
+    )
+    last_result_time: str | None = Field(
+        default=None, description="When the latest results arrived (RFC 3339)."
+    )
 
 
 class NetworkAssertion(BaseModel):
@@ -151,8 +249,20 @@ class NetworkAssertion(BaseModel):
 
     model_config = ConfigDict(extra="allow", alias_generator=to_camel, serialize_by_alias=True)
 
-    api_version: Literal["netchecks.io/v1"] = API_VERSION
-    kind: Literal["NetworkAssertion"] = KIND
-    metadata: dict[str, Any] = Field(default_factory=dict)
-    spec: NetworkAssertionSpec
-    status: NetworkAssertionStatus | None = None
+    api_version: Literal["netchecks.io/v1"] = Field(
+        default=API_VERSION, description="`netchecks.io/v1`."
+    )
+    kind: Literal["NetworkAssertion"] = Field(default=KIND, description="`NetworkAssertion`.")
+    metadata: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Standard object metadata: name, namespace, labels and annotations "
+        "(`netchecks.io/description`, `netchecks.io/controls`, `netchecks.io/severity`, "
+        "`netchecks.io/run-now`).",
+    )
+    spec: NetworkAssertionSpec = Field(
+        description="What the network must and must not allow: the rules and when to run them."
+    )
+    status: NetworkAssertionStatus | None = Field(
+        default=None,
+        description="What the operator observed and the latest results; written by the operator.",
+    )

@@ -32,11 +32,14 @@ from netchecks_core.assertion import (
     SHORT_NAMES,
     SINGULAR,
     VERSION,
+    AssertionContext,
     ConfigMapContextSource,
+    NetworkAssertion,
+    NetworkAssertionSpec,
     NetworkAssertionStatus,
 )
 from netchecks_core.probe_config import RESERVED_CONTEXT_NAMES
-from netchecks_core.rules import RULE_ADAPTER, RULE_TYPES
+from netchecks_core.rules import RULE_ADAPTER, RULE_TYPES, RuleBase
 
 Schema = dict[str, Any]
 
@@ -61,7 +64,7 @@ def _resolve(schema: Schema, defs: dict[str, Schema]) -> Schema:
 def _untyped(description: str | None = None) -> Schema:
     node: Schema = {"x-kubernetes-preserve-unknown-fields": True}
     if description:
-        node["description"] = description
+        node["description"] = _text(description)
     return node
 
 
@@ -79,16 +82,21 @@ def structural(schema: Schema, defs: dict[str, Schema], *, templated: bool = Fal
         if len(kept) == 1:
             only = structural(kept[0], defs, templated=templated)
             only["nullable"] = True
-            if description:
-                only.setdefault("description", " ".join(description.split()))
+            if description:  # the field's own words, not its type's docstring
+                only["description"] = _text(description)
             return only
         return _untyped(description)
     node = _typed_node(schema, defs, templated=templated)
     if node is None:
         return _untyped(description)
     if description:
-        node["description"] = " ".join(description.split())
+        node["description"] = _text(description)
     return node
+
+
+def _text(description: str) -> str:
+    """A description as one line of Markdown (docstrings' reST ````code```` made `code`)."""
+    return " ".join(description.split()).replace("``", "`")
 
 
 def _typed_node(schema: Schema, defs: dict[str, Schema], *, templated: bool) -> Schema | None:
@@ -195,12 +203,13 @@ def rule_schema() -> Schema:
     properties: dict[str, Schema] = {}
     conflicting: set[str] = set()
     checks: list[Schema] = []
+    descriptions: dict[str, dict[str, str]] = {}
     for rule_type, model, defs in _rule_variants():
         for name, prop in model.get("properties", {}).items():
             if name == "type":
                 continue
             node = structural(prop, defs, templated=True)
-            node.pop("description", None)
+            descriptions.setdefault(name, {})[rule_type] = node.pop("description")
             if name in properties and not _same_shape(properties[name], node):
                 conflicting.add(name)
             properties.setdefault(name, node)
@@ -215,29 +224,38 @@ def rule_schema() -> Schema:
             )
     for name in conflicting:
         properties[name] = _untyped()
-    properties["type"] = {
-        "type": "string",
-        "enum": list(RULE_TYPES),
-        "description": "The check to run.",
-    }
-    properties["name"] = {
-        "type": "string",
-        "minLength": 1,
-        "maxLength": MAX_NAME,
-        "description": "Unique in the assertion; names the rule's result.",
-    }
+    for name, by_type in descriptions.items():
+        properties[name]["description"] = _merged_description(by_type)
+    properties["type"] = {"type": "string", "enum": list(RULE_TYPES)}
+    properties["name"] = {"type": "string", "minLength": 1, "maxLength": MAX_NAME}
     properties["expected"] = {
         "type": "string",
         "nullable": True,
         "pattern": "^([Pp][Aa][Ss][Ss]|[Ff][Aa][Ii][Ll])$",
-        "description": "pass (default) or fail: fail inverts the verdict.",
     }
+    common = RuleBase.model_fields
+    for name in ("type", "name", "expected"):
+        properties[name]["description"] = common[name].description
     return {
         "type": "object",
         "required": ["name", "type"],
         "properties": dict(sorted(properties.items())),
         "x-kubernetes-validations": checks,
     }
+
+
+def _merged_description(by_type: dict[str, str]) -> str:
+    """One field's description in the merged rule: per type where the types differ.
+
+    A field every type has is described once; a field of some types names them
+    (``[dns, tcp] ...``), with one sentence per meaning.
+    """
+    if set(by_type) == set(RULE_TYPES) and len(set(by_type.values())) == 1:
+        return next(iter(by_type.values()))
+    grouped: dict[str, list[str]] = {}
+    for rule_type, text in by_type.items():
+        grouped.setdefault(text, []).append(rule_type)
+    return " ".join(f"[{', '.join(types)}] {text}" for text, types in grouped.items())
 
 
 def _cel_field(name: str) -> str:
@@ -259,11 +277,11 @@ def context_schema() -> Schema:
                 "minLength": 1,
                 "maxLength": 63,
                 "pattern": CONTEXT_NAME_PATTERN,
-                "description": "The name templates and CEL rules use for this data.",
+                "description": _described(AssertionContext, "name"),
             },
-            "configMap": {**source, "description": "A ConfigMap mounted read-only."},
-            "secret": {**source, "description": "A Secret mounted read-only; values redacted."},
-            "inline": _untyped("Any JSON data, copied into the probe config."),
+            "configMap": {**source, "description": _described(AssertionContext, "config_map")},
+            "secret": {**source, "description": _described(AssertionContext, "secret")},
+            "inline": _untyped(_described(AssertionContext, "inline")),
         },
         "x-kubernetes-validations": [
             {
@@ -279,10 +297,18 @@ def context_schema() -> Schema:
     }
 
 
+def _described(model: type[BaseModel], field: str) -> str:
+    """The description of a model's field (the one source of the CRD's and the docs' words)."""
+    description = model.model_fields[field].description
+    assert description, f"{model.__name__}.{field} has no description"
+    return _text(description)
+
+
 def spec_schema() -> Schema:
     """``spec``."""
     return {
         "type": "object",
+        "description": _described(NetworkAssertion, "spec"),
         "required": ["rules"],
         "properties": {
             "rules": {
@@ -290,26 +316,26 @@ def spec_schema() -> Schema:
                 "minItems": 1,
                 "maxItems": MAX_RULES,
                 "items": rule_schema(),
-                "description": "The checks to run; each becomes one result.",
+                "description": _described(NetworkAssertionSpec, "rules"),
             },
             "schedule": {
                 "type": "string",
                 "maxLength": 200,
-                "description": "Cron schedule; absent: one run per change of the spec.",
+                "description": _described(NetworkAssertionSpec, "schedule"),
             },
             "context": {
                 "type": "array",
                 "maxItems": MAX_CONTEXTS,
                 "items": context_schema(),
-                "description": "Named data for templates and CEL rules.",
+                "description": _described(NetworkAssertionSpec, "context"),
             },
             "template": {
-                **_untyped("Overrides of the probe Pod template (metadata and spec)."),
+                **_untyped(_described(NetworkAssertionSpec, "template")),
                 "type": "object",
             },
             "disableRedaction": {
                 "type": "boolean",
-                "description": "Keep headers, DSNs and secret values in results.",
+                "description": _described(NetworkAssertionSpec, "disable_redaction"),
             },
         },
         "x-kubernetes-validations": [
@@ -324,13 +350,9 @@ def spec_schema() -> Schema:
 
 def status_schema() -> Schema:
     """``status``, from :class:`~netchecks_core.assertion.NetworkAssertionStatus`."""
-    return _model_schema(NetworkAssertionStatus)
-
-
-def _model_schema(model: type[BaseModel]) -> Schema:
-    json_schema = model.model_json_schema(by_alias=True)
+    json_schema = NetworkAssertionStatus.model_json_schema(by_alias=True)
     node = structural(json_schema, json_schema.get("$defs", {}))
-    node.pop("description", None)
+    node["description"] = _described(NetworkAssertion, "status")
     return node
 
 
@@ -395,9 +417,18 @@ def crd() -> dict[str, Any]:
                             "tested from inside the cluster.",
                             "required": ["spec"],
                             "properties": {
-                                "apiVersion": {"type": "string"},
-                                "kind": {"type": "string"},
-                                "metadata": {"type": "object"},
+                                "apiVersion": {
+                                    "type": "string",
+                                    "description": _described(NetworkAssertion, "api_version"),
+                                },
+                                "kind": {
+                                    "type": "string",
+                                    "description": _described(NetworkAssertion, "kind"),
+                                },
+                                "metadata": {
+                                    "type": "object",
+                                    "description": _described(NetworkAssertion, "metadata"),
+                                },
                                 "spec": spec_schema(),
                                 "status": status_schema(),
                             },

@@ -28,30 +28,46 @@ ContextName = Annotated[str, AfterValidator(_not_reserved)]
 class _ContextBase(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: ContextName = Field(min_length=1)
-    #: The data came from a Kubernetes Secret: its values are redacted wherever they appear.
-    secret: bool = False
+    name: ContextName = Field(
+        min_length=1,
+        description="The name templates and CEL rules use for this data (not `data` or `spec`).",
+    )
+    secret: bool = Field(
+        default=False,
+        description="The data is secret (as from a Kubernetes Secret): its values are "
+        "redacted wherever they appear in results (default false).",
+    )
 
 
 class InlineContext(_ContextBase):
     """Data given in the config itself; its strings may hold templates."""
 
-    type: Literal["inline"]
-    data: Any = None
+    type: Literal["inline"] = Field(description="`inline`: the data is given here.")
+    data: Any = Field(
+        default=None,
+        description="Any JSON or YAML data; its strings may hold templates of earlier contexts.",
+    )
 
 
 class FileContext(_ContextBase):
     """A JSON or YAML file."""
 
-    type: Literal["file"]
-    path: str = Field(min_length=1)
+    type: Literal["file"] = Field(description="`file`: the data is read from a file.")
+    path: str = Field(
+        min_length=1, description="The JSON or YAML file (relative to the working directory)."
+    )
 
 
 class DirectoryContext(_ContextBase):
     """A directory (such as a mounted ConfigMap): each file is a key, its text the value."""
 
-    type: Literal["directory"]
-    path: str = Field(min_length=1)
+    type: Literal["directory"] = Field(
+        description="`directory`: each file of a directory is a key."
+    )
+    path: str = Field(
+        min_length=1,
+        description="The directory, e.g. a mounted ConfigMap (relative to the working directory).",
+    )
 
 
 Context = Annotated[InlineContext | FileContext | DirectoryContext, Field(discriminator="type")]
@@ -62,8 +78,12 @@ class AssertionConfig(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    name: str = Field(min_length=1)
-    rules: list[dict[str, Any]]
+    name: str = Field(min_length=1, description="Names the assertion in the output.")
+    rules: list[dict[str, Any]] = Field(
+        description="The checks to run; each gives one result. String fields may hold "
+        "`{{ expression }}` templates of the contexts; a field that is one whole template "
+        "takes the type of its value."
+    )
 
 
 class ProbeConfig(BaseModel):
@@ -71,8 +91,12 @@ class ProbeConfig(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    assertions: list[AssertionConfig]
-    contexts: list[Context] = Field(default_factory=list)
+    assertions: list[AssertionConfig] = Field(description="Named groups of rules.")
+    contexts: list[Context] = Field(
+        default_factory=list,
+        description="Named data for templates and CEL rules, read in order (a context's "
+        "templates may use the contexts before it).",
+    )
 
     @model_validator(mode="after")
     def _unique_context_names(self) -> ProbeConfig:

@@ -72,7 +72,11 @@ def _ip_address(value: str | None) -> str | None:
 
 
 #: ``source-ip``: the local address outgoing packets leave from.
-SourceIp = Annotated[str | None, AfterValidator(_ip_address)]
+SourceIp = Annotated[
+    str | None,
+    AfterValidator(_ip_address),
+    Field(description="Local IP address the traffic leaves from (default: the OS chooses)."),
+]
 
 
 def _kebab_config(extra: Literal["allow", "forbid"]) -> ConfigDict:
@@ -86,13 +90,24 @@ def _kebab_config(extra: Literal["allow", "forbid"]) -> ConfigDict:
     )
 
 
+#: What a rule's ``type`` field means (each type's model narrows it to its own name).
+RULE_TYPE_DESCRIPTION = (
+    "The check to run: `dns`, `http`, `tcp`, `internal`, `postgres` or `postgres-grants`."
+)
+
+
 class Validate(BaseModel):
     """A rule's CEL judgement: ``pattern`` must hold; ``message`` explains it to people."""
 
     model_config = ConfigDict(extra="forbid")
 
-    pattern: str | None = None
-    message: str | None = None
+    pattern: str | None = Field(
+        default=None,
+        description="The CEL rule that must hold, as `validation` (which takes precedence).",
+    )
+    message: str | None = Field(
+        default=None, description="Shown in the result when the rule does not hold."
+    )
 
 
 class RuleBase(BaseModel):
@@ -103,14 +118,47 @@ class RuleBase(BaseModel):
     #: Timeout in seconds when the rule sets none; each type sets its own.
     DEFAULT_TIMEOUT: ClassVar[float] = 10.0
 
-    name: str | None = None
-    type: str
-    expected: Literal["pass", "fail"] = "pass"
-    validation: str | None = None
-    validate_spec: Validate | None = Field(default=None, alias="validate")
-    timeout: float | None = Field(default=None, gt=0, le=3600)
-    retries: int = Field(default=0, ge=0, le=10)
-    retry_delay: float = Field(default=1.0, ge=0, le=300)
+    name: str | None = Field(
+        default=None,
+        description="Names the rule's result (the PolicyReport's `rule`); literal, never a "
+        "template. A name an earlier rule uses is accepted, as 0.10 did, with a warning from "
+        "`netchecks validate`; its results are named `NAME#2`, `NAME#3`, ... (the smallest "
+        "number no other rule uses).",
+    )
+    type: str = Field(description=RULE_TYPE_DESCRIPTION)
+    expected: Literal["pass", "fail"] = Field(
+        default="pass",
+        description="`pass` (default) or `fail`: `fail` swaps pass and fail, for a check that "
+        "is meant to be blocked. An `error` (the rule could not be judged) stays an `error`.",
+    )
+    validation: str | None = Field(
+        default=None,
+        description="The CEL rule that must hold for the check to pass; takes precedence over "
+        "`validate.pattern`. Without either, the type's default rule applies.",
+    )
+    validate_spec: Validate | None = Field(
+        default=None,
+        alias="validate",
+        description="The CEL rule (`pattern`) with a `message` for people.",
+    )
+    timeout: float | None = Field(
+        default=None,
+        gt=0,
+        le=3600,
+        description="Seconds the check may take (more than 0, at most 3600). Default per "
+        "type: dns 10, http 30, tcp 5, internal 5, postgres 5, postgres-grants 5.",
+    )
+    retries: int = Field(
+        default=0,
+        ge=0,
+        le=10,
+        description="Run the check again, up to this many times (0 to 10, default 0), while "
+        "its verdict is not `pass`; the last attempt counts and `data.attempts` says how many "
+        "were made.",
+    )
+    retry_delay: float = Field(
+        default=1.0, ge=0, le=300, description="Seconds between attempts (0 to 300, default 1)."
+    )
 
     @field_validator("expected", mode="before")
     @classmethod
@@ -144,13 +192,32 @@ class DnsRule(RuleBase):
     """Resolve ``host`` (with the OS search path when ``server`` is unset)."""
 
     DEFAULT_TIMEOUT: ClassVar[float] = 10.0
-    type: Literal["dns"]
-    host: str = Field(min_length=1)
-    server: str | None = None
-    port: int | None = Field(default=None, ge=1, le=65535)
-    record_type: str = "A"
+    type: Literal["dns"] = Field(description=RULE_TYPE_DESCRIPTION)
+    host: str = Field(
+        min_length=1,
+        description="Required. The name to resolve (for `PTR`, an IP address works too).",
+    )
+    server: str | None = Field(
+        default=None,
+        description="`IP`, `IP:port` or `[IPv6]:port` of the DNS server to ask (default: the "
+        "Pod's resolver, from `/etc/resolv.conf`).",
+    )
+    port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="Port of `server` (1 to 65535, default 53); or give it in `server`.",
+    )
+    record_type: str = Field(
+        default="A",
+        description="`A` (default), `AAAA`, `CNAME`, `MX`, `TXT`, `SRV`, `NS`, `PTR`, `SOA` "
+        "or `CAA`.",
+    )
     source_ip: SourceIp = None
-    search: bool = True
+    search: bool = Field(
+        default=True,
+        description="Apply the resolver's search domains to relative names (default true).",
+    )
 
     @field_validator("record_type")
     @classmethod
@@ -188,17 +255,47 @@ class HttpRule(RuleBase):
     """Send one HTTP request to ``url``."""
 
     DEFAULT_TIMEOUT: ClassVar[float] = 30.0
-    type: Literal["http"]
-    url: str = Field(min_length=1)
-    method: str = "get"
-    headers: dict[str, str] | None = None
-    body: str | None = None
-    verify_tls_cert: bool = True
-    ca_bundle: str | None = None
-    client_cert: str | None = None
-    client_key: str | None = None
-    follow_redirects: bool = True
-    max_body_bytes: int = Field(default=1024 * 1024, ge=0, le=MAX_BODY_BYTES)
+    type: Literal["http"] = Field(description=RULE_TYPE_DESCRIPTION)
+    url: str = Field(
+        min_length=1, description="Required. The `http://` or `https://` URL to request."
+    )
+    method: str = Field(
+        default="get",
+        description="`get` (default), `head`, `post`, `put`, `patch`, `delete` or `options`.",
+    )
+    headers: dict[str, str] | None = Field(
+        default=None,
+        description="Request headers, name to value (values may contain `:`); shown as "
+        "`REDACTED` in results unless redaction is off.",
+    )
+    body: str | None = Field(default=None, description="The request body, as text.")
+    verify_tls_cert: bool = Field(
+        default=True,
+        description="Verify the server's certificate (default true). With false, `data.tls` "
+        "still describes it.",
+    )
+    ca_bundle: str | None = Field(
+        default=None,
+        description="Path of a PEM file of the CAs to trust, e.g. from a ConfigMap context: "
+        "`/mnt/ca/ca.crt` (default: the system CAs).",
+    )
+    client_cert: str | None = Field(
+        default=None, description="Path of a PEM client certificate, for mutual TLS."
+    )
+    client_key: str | None = Field(
+        default=None, description="Path of the PEM key of `client-cert`."
+    )
+    follow_redirects: bool = Field(
+        default=True, description="Follow redirects, at most 30 (default true)."
+    )
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=0,
+        le=MAX_BODY_BYTES,
+        description="Bytes of the response body to keep (default 1048576, at most 2097152: "
+        "results must fit the probe's bounded output). The body is streamed and decompressed "
+        "a chunk at a time, so a bigger (or gzip-bombed) response costs no more memory.",
+    )
     source_ip: SourceIp = None
 
     @field_validator("method")
@@ -217,11 +314,18 @@ class TcpRule(RuleBase):
     """Open a TCP connection to ``host:port``, optionally exchanging a banner."""
 
     DEFAULT_TIMEOUT: ClassVar[float] = 5.0
-    type: Literal["tcp"]
-    host: str = Field(min_length=1)
-    port: int = Field(ge=1, le=65535)
-    send: str | None = None
-    expect: str | None = None
+    type: Literal["tcp"] = Field(description=RULE_TYPE_DESCRIPTION)
+    host: str = Field(min_length=1, description="Required. Host name or IP address to connect to.")
+    port: int = Field(
+        ge=1,
+        le=65535,
+        description="Required. Port to connect to, 1 to 65535 (a template such as "
+        '`"{{ db.port }}"` works).',
+    )
+    send: str | None = Field(default=None, description="Text to send once connected.")
+    expect: str | None = Field(
+        default=None, description="Text the server's reply (its banner) must contain."
+    )
     source_ip: SourceIp = None
 
 
@@ -229,7 +333,18 @@ class InternalRule(RuleBase):
     """A check that observes nothing: its CEL rule judges context data."""
 
     DEFAULT_TIMEOUT: ClassVar[float] = 5.0
-    type: Literal["internal"]
+    type: Literal["internal"] = Field(description=RULE_TYPE_DESCRIPTION)
+
+
+#: A PostgreSQL connection (``postgres`` and ``postgres-grants`` rules).
+Dsn = Annotated[
+    str,
+    Field(
+        min_length=1,
+        description="Required. libpq connection string or URL; take the password from a "
+        "Secret context. Never shown in results.",
+    ),
+]
 
 
 class PostgresRule(RuleBase):
@@ -239,13 +354,29 @@ class PostgresRule(RuleBase):
     """
 
     DEFAULT_TIMEOUT: ClassVar[float] = 5.0
-    type: Literal["postgres"]
-    dsn: str = Field(min_length=1)
-    query: str = Field(min_length=1)
-    params: list[Any] | dict[str, Any] | None = None
-    read_only: bool = True
-    rollback: bool = True
-    row_limit: int = Field(default=100, ge=0, le=10_000)
+    type: Literal["postgres"] = Field(description=RULE_TYPE_DESCRIPTION)
+    dsn: Dsn
+    query: str = Field(
+        min_length=1,
+        description="Required. One SQL statement (several are refused before any runs).",
+    )
+    params: list[Any] | dict[str, Any] | None = Field(
+        default=None,
+        description="Query parameters: a list for `%s` placeholders, a map for `%(name)s`.",
+    )
+    read_only: bool = Field(
+        default=True, description="Run in a read-only transaction (default true)."
+    )
+    rollback: bool = Field(
+        default=True,
+        description="Roll the transaction back at the end (default true; false commits).",
+    )
+    row_limit: int = Field(
+        default=100,
+        ge=0,
+        le=10_000,
+        description="Rows kept in `data.rows` (0 to 10000, default 100).",
+    )
 
     @field_validator("query")
     @classmethod
@@ -306,12 +437,24 @@ class RoleSelector(_SelectorBase):
     ``include-system-roles`` (the ``pg_*`` roles are left out unless true).
     """
 
-    names: NameList | None = None
-    login: bool | None = None
-    member_of: NameList | None = None
-    exclude_member_of: NameList | None = None
-    exclude: NameList | None = None
-    include_system_roles: bool = False
+    names: NameList | None = Field(
+        default=None, description="Role names, one or a list (unset, empty or `*`: all roles)."
+    )
+    login: bool | None = Field(
+        default=None, description="Only roles that can (true) or cannot (false) log in."
+    )
+    member_of: NameList | None = Field(
+        default=None,
+        description="Only members of every listed role, directly or through other roles (a "
+        "role counts as a member of itself).",
+    )
+    exclude_member_of: NameList | None = Field(
+        default=None, description="Leave out members of any listed role."
+    )
+    exclude: NameList | None = Field(default=None, description="Role names to leave out.")
+    include_system_roles: bool = Field(
+        default=False, description="Include the `pg_*` roles (default false)."
+    )
 
 
 class ObjectSelector(_SelectorBase):
@@ -324,9 +467,19 @@ class ObjectSelector(_SelectorBase):
     ``schemas`` filters by name like ``names``.
     """
 
-    type: GrantObjectType
-    schemas: NameList | None = None
-    names: NameList | None = None
+    type: GrantObjectType = Field(
+        description="Required. `database`, `schema`, `table` (also views, materialized "
+        "views, partitioned and foreign tables), `sequence` or `function`."
+    )
+    schemas: NameList | None = Field(
+        default=None,
+        description="Schemas to look in, one or a list (unset, empty or `*`: all but the "
+        "system schemas `pg_*` and `information_schema`, which count only when named). Not "
+        "for `database` objects.",
+    )
+    names: NameList | None = Field(
+        default=None, description="Object names, one or a list (unset, empty or `*`: all)."
+    )
 
     @field_validator("type", mode="before")
     @classmethod
@@ -346,11 +499,23 @@ class GrantRule(_SelectorBase):
     explicitly that does not exist is then a violation too).
     """
 
-    name: str | None = None
-    mode: Literal["deny", "require"] = "deny"
-    roles: RoleSelector = Field(default_factory=RoleSelector)
-    objects: ObjectSelector
-    privileges: NameList = Field(min_length=1)
+    name: str | None = Field(default=None, description="Names the grants rule in violations.")
+    mode: Literal["deny", "require"] = Field(
+        default="deny",
+        description="`deny` (default): no selected role may hold a listed privilege; "
+        "`require`: every selected role must hold all of them.",
+    )
+    roles: RoleSelector = Field(
+        default_factory=RoleSelector,
+        description="Which roles; every condition given must hold (default: all roles but "
+        "the `pg_*` ones).",
+    )
+    objects: ObjectSelector = Field(description="Required. Which objects.")
+    privileges: NameList = Field(
+        min_length=1,
+        description="Required. Privileges, one or a list: e.g. `SELECT`, `INSERT`, `USAGE`, "
+        "`CONNECT`, or `ALL`.",
+    )
 
     @field_validator("mode", mode="before")
     @classmethod
@@ -385,9 +550,11 @@ class PostgresGrantsRule(RuleBase):
     """Assert the effective privileges of roles on database objects."""
 
     DEFAULT_TIMEOUT: ClassVar[float] = 5.0
-    type: Literal["postgres-grants"]
-    dsn: str = Field(min_length=1)
-    rules: list[GrantRule] = Field(min_length=1)
+    type: Literal["postgres-grants"] = Field(description=RULE_TYPE_DESCRIPTION)
+    dsn: Dsn
+    rules: list[GrantRule] = Field(
+        min_length=1, description="Required. The grants rules; each is checked with one query."
+    )
 
 
 Rule = Annotated[

@@ -92,6 +92,21 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
+#: ``netchecks schema DOCUMENT``: the function of :mod:`netchecks_core.schema` printing it.
+SCHEMAS = {
+    "config": "probe_config_schema",
+    "output": "probe_output_schema",
+    "assertion": "assertion_schema",
+}
+
+SCHEMA_EPILOG = """\
+editors (yaml-language-server, as in VS Code's YAML extension):
+  netchecks schema assertion > netchecks-assertion.schema.json
+  then start a manifest with the line
+  # yaml-language-server: $schema=./netchecks-assertion.schema.json
+"""
+
+
 def build_parser(prog: str = "netchecks") -> argparse.ArgumentParser:
     """The argument parser of every command."""
     parser = argparse.ArgumentParser(
@@ -117,8 +132,20 @@ def build_parser(prog: str = "netchecks") -> argparse.ArgumentParser:
     for name, check in SINGLE_CHECKS.items():
         _add_single_check(commands, name, check, output)
 
-    schema = commands.add_parser("schema", help="print the JSON Schema of the config or output")
-    schema.add_argument("document", choices=("config", "output"))
+    schema = commands.add_parser(
+        "schema",
+        help="print a JSON Schema: probe config, probe output or NetworkAssertion manifest",
+        description="Print the JSON Schema (2020-12) of a document, for editors and CI.\n"
+        "Templated values ({{ ctx.port }}) are accepted where the probe accepts them.",
+        epilog=SCHEMA_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    schema.add_argument(
+        "document",
+        choices=tuple(SCHEMAS),
+        help="config: what `run --config` reads; output: what `run` prints; "
+        "assertion: a NetworkAssertion manifest",
+    )
     schema.set_defaults(handler=_schema_command, verbose=0)
     return parser
 
@@ -446,8 +473,7 @@ def _validate_command(args: argparse.Namespace) -> int:
 def _schema_command(args: argparse.Namespace) -> int:
     import json
 
-    from netchecks_core.schema import probe_config_schema, probe_output_schema
+    from netchecks_core import schema
 
-    schema = probe_config_schema() if args.document == "config" else probe_output_schema()
-    _out(json.dumps(schema, indent=2))
+    _out(json.dumps(getattr(schema, SCHEMAS[args.document])(), indent=2))
     return EXIT_OK
