@@ -54,6 +54,7 @@ class DirectoryContext(_ContextBase):
     path: str = Field(min_length=1)
 
 
+#: A probe config context: one of the types, told apart by ``type``.
 Context = Annotated[InlineContext | FileContext | DirectoryContext, Field(discriminator="type")]
 
 

@@ -28,3 +28,17 @@ def probe_output_schema() -> dict[str, Any]:
     """The probe output document."""
     schema = ProbeOutput.model_json_schema(by_alias=True)
     return {"$schema": SCHEMA_DIALECT, "title": "netchecks probe output", **schema}
+
+
+def network_assertion_schema() -> dict[str, Any]:
+    """A NetworkAssertion manifest: the OpenAPI v3 schema its CRD gives the API server.
+
+    JSON Schema tools read it as they read any Kubernetes CRD schema (they ignore
+    ``nullable`` and the ``x-kubernetes-*`` keywords). It is what admission checks;
+    the validator (:func:`netchecks_core.validation.validate_manifest`) checks more.
+    """
+    from netchecks_core.crd import crd  # the CRD generator builds every rule type's schema
+
+    (version,) = crd()["spec"]["versions"]
+    schema: dict[str, Any] = version["schema"]["openAPIV3Schema"]
+    return {"title": "netchecks NetworkAssertion", **schema}
