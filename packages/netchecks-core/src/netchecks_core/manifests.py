@@ -12,6 +12,7 @@ The validator compiles CEL rules, so loading needs the ``cel`` extra
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,6 +77,7 @@ def parse_manifests(text: str, source: str = "<text>") -> list[Manifest]:
     Raises:
         ManifestError: the text is empty or is not JSON or YAML.
     """
+    _require_validator()
     try:
         documents = parse_documents(text, source)
     except ManifestError as error:
@@ -85,6 +87,25 @@ def parse_manifests(text: str, source: str = "<text>") -> list[Manifest]:
         for index, document in enumerate(documents)
         if not is_kubernetes_builtin(document)
     ]
+
+
+#: What the validator imports beyond the models: the CEL engine and the cron parser.
+_VALIDATOR_MODULES = ("celpy", "croniter")
+
+
+def _require_validator() -> None:
+    """Raise a clear ``ModuleNotFoundError`` when the ``cel`` extra is not installed.
+
+    Without it the validator would fail only on the first manifest with a CEL rule
+    or a schedule, naming a module people did not know they needed.
+    """
+    missing = [name for name in _VALIDATOR_MODULES if importlib.util.find_spec(name) is None]
+    if missing:
+        raise ModuleNotFoundError(
+            f"checking manifests needs {' and '.join(missing)}, from the cel extra: "
+            'pip install "netchecks-core[cel]"',
+            name=missing[0],
+        )
 
 
 def _manifest(source: str, document: Any) -> Manifest:
