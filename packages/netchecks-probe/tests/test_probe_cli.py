@@ -354,3 +354,37 @@ def test_params_nested_past_the_depth_bound_are_a_usage_error_not_a_traceback(cl
     assert "--params: the data is nested more than 100 levels deep" in done.stderr
     assert "Traceback" not in done.stderr
     assert done.stdout == ""
+
+
+def test_validate_skips_kubernetes_builtins_beside_assertions_but_not_other_kinds(
+    cli, tmp_path: Path
+) -> None:
+    manifest = tmp_path / "deploy.yaml"
+    manifest.write_text(
+        """\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: cfg}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny}
+---
+apiVersion: netchecks.io/v1
+kind: NetworkAssertion
+metadata: {name: ok}
+spec:
+  rules: [{name: t, type: internal}]
+---
+apiVersion: example.com/v1
+kind: Widget
+metadata: {name: w}
+"""
+    )
+    done = cli("validate", "-f", str(manifest))
+
+    assert done.returncode == 2
+    assert f"{manifest}[3]: apiVersion: 'example.com/v1' 'Widget' is not a NetworkAssertion" in (
+        done.stderr
+    )
+    assert "[0]" not in done.stderr and "[1]" not in done.stderr

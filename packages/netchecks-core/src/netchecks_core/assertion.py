@@ -1,21 +1,27 @@
 """The ``NetworkAssertion`` resource (``netchecks.io/v1``): spec and status.
 
 Rules are kept as raw dicts in the spec (templated fields are strings until
-the probe renders them); :func:`netchecks_core.validation.check_rule` checks
-each against its type.
+the probe renders them); :func:`netchecks_core.validation.check_unrendered_rule`
+checks each against its type, and :meth:`NetworkAssertionSpec.typed_rules` gives
+their models.
 """
 
 from __future__ import annotations
 
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 from netchecks_core.probe_config import ContextName
 
+if TYPE_CHECKING:
+    from netchecks_core.rules import Rule
+    from netchecks_core.typed import TemplatedRule
+
 GROUP = "netchecks.io"
 VERSION = "v1"
+#: The ``apiVersion`` of a NetworkAssertion.
 API_VERSION: Final = "netchecks.io/v1"
 KIND: Final = "NetworkAssertion"
 PLURAL = "networkassertions"
@@ -166,6 +172,16 @@ class NetworkAssertionSpec(_Camel):
                 raise ValueError(f"context name {context.name!r} is used twice")
             seen.add(context.name)
         return self
+
+    def typed_rules(self) -> list[Rule | TemplatedRule]:
+        """Each of ``rules`` as its type's model, or a :class:`TemplatedRule` until rendered.
+
+        Raises:
+            netchecks_core.typed.RuleError: a rule does not fit its type.
+        """
+        from netchecks_core.typed import typed_rules  # the validator, loaded on use
+
+        return typed_rules(self.rules, "spec.rules")
 
 
 ConditionStatus = Literal["True", "False", "Unknown"]

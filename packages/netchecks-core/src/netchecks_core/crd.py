@@ -442,7 +442,7 @@ def crd() -> dict[str, Any]:
 
 def crd_yaml() -> str:
     """The CRD as YAML (what is committed under ``charts/netchecks/files/crds/``)."""
-    import yaml  # the cel extra brings pyyaml; plain model users need not
+    import yaml  # imported on use: plain model users need not load it
 
     class _NoAliases(yaml.SafeDumper):
         def ignore_aliases(self, data: Any) -> bool:

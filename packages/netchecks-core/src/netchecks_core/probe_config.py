@@ -70,6 +70,7 @@ class DirectoryContext(_ContextBase):
     )
 
 
+#: A probe config context: one of the types, told apart by ``type``.
 Context = Annotated[InlineContext | FileContext | DirectoryContext, Field(discriminator="type")]
 
 

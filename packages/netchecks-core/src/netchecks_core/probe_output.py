@@ -10,6 +10,7 @@ from pydantic.alias_generators import to_camel
 OUTPUT_TYPE: Final = "netcheck-output"
 OUTPUT_VERSION = "v1"
 
+#: A rule's verdict in the probe output.
 RuleStatus = Literal["pass", "fail", "error"]
 
 

@@ -557,10 +557,12 @@ class PostgresGrantsRule(RuleBase):
     )
 
 
+#: Any rule: one of the rule models, told apart by ``type``.
 Rule = Annotated[
     DnsRule | HttpRule | TcpRule | InternalRule | PostgresRule | PostgresGrantsRule,
     Field(discriminator="type"),
 ]
+#: The rule types, as ``type`` names them.
 RULE_TYPES: tuple[str, ...] = ("dns", "http", "tcp", "internal", "postgres", "postgres-grants")
 RULE_ADAPTER: TypeAdapter[Rule] = TypeAdapter(Rule)
 #: The model of each rule type.

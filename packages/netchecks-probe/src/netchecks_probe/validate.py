@@ -14,8 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from netchecks_core.assertion import KIND, NetworkAssertionSpec
+from netchecks_core.assertion import NetworkAssertionSpec
 from netchecks_core.convert import probe_config_from_spec
+from netchecks_core.manifests import is_kubernetes_builtin
 from netchecks_core.validation import Report, validate_config, validate_manifest
 from pydantic import ValidationError
 
@@ -27,19 +28,9 @@ RuleKey = tuple[int, int]
 
 def manifest_report(document: Document) -> Report | None:
     """The validator's report of a manifest document (None: a Kubernetes built-in, skipped)."""
-    content = document.content
-    if isinstance(content, dict) and _is_builtin(content):
+    if is_kubernetes_builtin(document.content):
         return None
-    return validate_manifest(content)
-
-
-def _is_builtin(content: dict[str, Any]) -> bool:
-    """ConfigMaps, Secrets, NetworkPolicies... may sit beside an assertion in a file."""
-    api_version = content.get("apiVersion")
-    if not isinstance(api_version, str) or content.get("kind") == KIND:
-        return False
-    group = api_version.rpartition("/")[0]
-    return "." not in group or group.endswith(".k8s.io")
+    return validate_manifest(document.content)
 
 
 @dataclass
