@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from netchecks_probe.errors import InputError
-from netchecks_probe.reports.options import add_report_options
+from netchecks_probe.reports.options import add_report_options, wants_locations
 from netchecks_probe.single_checks import SINGLE_CHECKS, SingleCheck, rule_from_flags
 
 if TYPE_CHECKING:
@@ -322,7 +322,8 @@ def _intake(args: argparse.Namespace, for_run: bool) -> Intake:
 
     context_dirs = inputs.name_path_pairs(getattr(args, "context_dir", None), "--context-dir")
     secret_dirs = inputs.name_path_pairs(getattr(args, "secret_dir", None), "--secret-dir")
-    documents, refusals = inputs.load_documents(args.config or args.filename, args.recursive)
+    lines = wants_locations(getattr(args, "output", ""), getattr(args, "junit_xml", None))
+    documents, refusals = inputs.load_documents(args.config or args.filename, args.recursive, lines)
     intake = validate.Intake(problems=[str(r) for r in refusals])
     if args.config is not None:
         if context_dirs or secret_dirs:
@@ -375,7 +376,7 @@ def _execute(
     config: ProbeConfig, args: argparse.Namespace, single: bool, intake: Intake | None = None
 ) -> int:
     from netchecks_probe.output import to_json
-    from netchecks_probe.reports.dispatch import render, write_junit_file
+    from netchecks_probe.reports.dispatch import render, rows_of, write_junit_file
     from netchecks_probe.runner import RunOptions, config_redaction_off, run_config
 
     options = RunOptions(
@@ -389,8 +390,8 @@ def _execute(
         _put_refused(
             document, intake.refused, args.disable_redaction or config_redaction_off(config)
         )
-    rows = [(a["name"], r) for a in document["assertions"] for r in a["results"]]
-    if (report := render(args.output, rows)) is not None:
+    rows, places = rows_of(document, intake.locations if intake is not None else {})
+    if (report := render(args.output, rows, places)) is not None:
         text = report
     elif single:
         text = to_json(rows[0][1], pretty=sys.stdout.isatty())
@@ -398,7 +399,7 @@ def _execute(
         text = to_json(document, pretty=sys.stdout.isatty())
     sys.stdout.write(text + "\n")
     sys.stdout.flush()
-    write_junit_file(args.junit_xml, rows)
+    write_junit_file(args.junit_xml, rows, places)
     failed = any(result["status"] != "pass" for _, result in rows)
     return EXIT_FAILED if failed and not args.exit_zero else EXIT_OK
 

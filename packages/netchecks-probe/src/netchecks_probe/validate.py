@@ -20,6 +20,7 @@ from netchecks_core.validation import Report, validate_config, validate_manifest
 from pydantic import ValidationError
 
 from netchecks_probe.inputs import Document
+from netchecks_probe.locations import Location, locate
 
 #: (assertion index, rule index) in the combined probe config.
 RuleKey = tuple[int, int]
@@ -59,6 +60,8 @@ class Intake:
     assertions_seen: int = 0
     #: One flag per document added: whether it turns redaction off.
     redaction_off: list[bool] = field(default_factory=list)
+    #: The file and line of each rule (kept or refused), by its place in the config.
+    locations: dict[RuleKey, Location] = field(default_factory=dict)
 
     def note(self, label: str, report: Report) -> None:
         """Record a document's report."""
@@ -79,7 +82,7 @@ class Intake:
             config["disableRedaction"] = True
         return config
 
-    def add(self, label: str, config: dict[str, Any], report: Report, flat: bool) -> None:
+    def add(self, document: Document, config: dict[str, Any], report: Report, flat: bool) -> None:
         """Add a document's config; its refused rules become error results.
 
         ``flat``: the report numbers rules in one list (``spec.rules[i]``) that
@@ -87,7 +90,7 @@ class Intake:
         """
         clash = self._merge_contexts(config.get("contexts") or [])
         if clash:
-            self.problems.append(f"{label}: {clash}; run these files separately")
+            self.problems.append(f"{document.label}: {clash}; run these files separately")
             return
         self.redaction_off.append(config.get("disableRedaction") is True)
         invalid = report.invalid_rules()
@@ -98,6 +101,8 @@ class Intake:
             for r_index, rule in enumerate(assertion.get("rules") or []):
                 own = (position,) if flat else (a_index, r_index)
                 position += 1
+                if where := locate(document.rule_lines, own, document.file):
+                    self.locations[(key_a, r_index)] = where
                 if own in invalid:
                     self.refused[(key_a, r_index)] = refused_result(rule, report.messages(own))
                 else:
@@ -141,7 +146,7 @@ def take_configs(documents: list[Document], intake: Intake) -> None:
         report = validate_config(document.content)
         intake.note(document.label, report)
         if not any(p.rule is None for p in report.problems):
-            intake.add(document.label, document.content, report, flat=False)
+            intake.add(document, document.content, report, flat=False)
 
 
 def take_manifests(
@@ -166,7 +171,7 @@ def take_manifests(
         if missing:
             intake.problems += [f"{document.label}: {m}" for m in missing]
             continue
-        intake.add(document.label, probe_config_from_spec(spec, paths), report, flat=True)
+        intake.add(document, probe_config_from_spec(spec, paths), report, flat=True)
 
 
 def _spec(content: Any, report: Report) -> NetworkAssertionSpec | None:
