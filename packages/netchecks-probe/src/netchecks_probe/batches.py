@@ -1,0 +1,111 @@
+"""Batches: the documents of one ``netchecks run`` whose contexts agree, run together.
+
+A context is a variable every rule of a probe config sees, so two manifests
+that give a context the same name with different sources (``cfg`` from the
+ConfigMap of namespace ``a`` and from that of namespace ``b``) cannot share a
+config. Each document joins the first batch its contexts agree with; batches
+run one after another within the one ``--run-timeout``, and their outputs make
+one report (and one exit code).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from netchecks_probe.locations import Location
+
+if TYPE_CHECKING:
+    from netchecks_probe.runner import RunOptions
+
+#: (assertion index, rule index) in a batch's probe config, or in the combined output.
+RuleKey = tuple[int, int]
+#: Time a batch reached after the run's deadline still gets: its rules end as ``deadline`` errors.
+LATE_BATCH_SECONDS = 0.001
+
+
+@dataclass
+class Batch:
+    """One probe config: the usable documents whose contexts agree."""
+
+    assertions: list[dict[str, Any]] = field(default_factory=list)
+    contexts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: The error result of each refused rule, by its place in the config.
+    refused: dict[RuleKey, dict[str, Any]] = field(default_factory=dict)
+    #: The file and line of each rule (kept or refused), by its place in the config.
+    locations: dict[RuleKey, Location] = field(default_factory=dict)
+
+    def agrees(self, contexts: list[dict[str, Any]]) -> bool:
+        """Whether no context of ``contexts`` names a different one of this batch."""
+        return all(
+            self.contexts.get(name, context) == context
+            for context in contexts
+            if isinstance(name := context.get("name"), str)
+        )
+
+    def take_contexts(self, contexts: list[dict[str, Any]]) -> None:
+        """Add a document's contexts (they agree, see :meth:`agrees`)."""
+        for context in contexts:
+            if isinstance(name := context.get("name"), str):
+                self.contexts[name] = context
+
+    def config(self, redaction_off: bool) -> dict[str, Any]:
+        """The batch's probe config."""
+        config: dict[str, Any] = {
+            "assertions": self.assertions,
+            "contexts": list(self.contexts.values()),
+        }
+        if redaction_off:
+            config["disableRedaction"] = True
+        return config
+
+    def rule_count(self) -> int:
+        """Rules the batch runs (refused ones are not run)."""
+        return sum(len(assertion.get("rules") or []) for assertion in self.assertions)
+
+
+def run_batches(
+    batches: list[tuple[Batch, dict[str, Any]]],
+    options: RunOptions,
+    progress: Callable[[str, dict[str, Any]], None] | None,
+) -> tuple[dict[str, Any], dict[RuleKey, Location]]:
+    """Run each (batch, config) in turn; the one output document and its rule locations."""
+    from netchecks_core.probe_config import ProbeConfig
+
+    from netchecks_probe.runner import config_redaction_off, run_config
+
+    started = time.monotonic()
+    combined: dict[str, Any] | None = None
+    locations: dict[RuleKey, Location] = {}
+    for batch, config in batches:
+        left = max(options.run_timeout - (time.monotonic() - started), LATE_BATCH_SECONDS)
+        model = ProbeConfig.model_validate(config)
+        output = run_config(model, replace(options, run_timeout=left), progress)
+        document = output.model_dump(mode="json", exclude_none=True)
+        disable = options.disable_redaction or config_redaction_off(model)
+        put_refused(document, batch.refused, disable)
+        offset = len(combined["assertions"]) if combined is not None else 0
+        locations.update({(a + offset, r): where for (a, r), where in batch.locations.items()})
+        if combined is None:
+            combined = document
+        else:
+            combined["assertions"] += document["assertions"]
+    assert combined is not None, "run_batches needs at least one batch"
+    return combined, locations
+
+
+def put_refused(
+    document: dict[str, Any], refused: dict[RuleKey, dict[str, Any]], disable: bool
+) -> None:
+    """Put each refused rule's error result where the rule stood in its assertion."""
+    from netchecks_core.probe_output import RuleResult
+
+    from netchecks_probe.redact import Redactor
+
+    redactor = Redactor(not disable)
+    for (a_index, r_index), result in sorted(refused.items()):
+        clean = RuleResult.model_validate(redactor.result(result))
+        results = document["assertions"][a_index]["results"]
+        results.insert(r_index, clean.model_dump(mode="json", exclude_none=True))
