@@ -26,6 +26,7 @@ from netchecks_probe.single_checks import SINGLE_CHECKS, SingleCheck, rule_from_
 if TYPE_CHECKING:
     from netchecks_core.probe_config import ProbeConfig
 
+    from netchecks_probe.progress import ProgressLine
     from netchecks_probe.validate import Intake
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -403,14 +404,19 @@ def _execute(
         run_timeout=args.run_timeout,
         disable_redaction=args.disable_redaction,
     )
-    progress = _print_progress if args.verbose else None
-    if intake is not None:
-        batches = list(zip(intake.batches, intake.configs(), strict=True))
-        document, locations = run_batches(batches, options, progress)
-    else:
-        assert config is not None
-        document = run_config(config, options, progress).model_dump(mode="json", exclude_none=True)
-        locations = {}
+    live = None if args.verbose else _progress_line(config, intake)
+    progress = _print_progress if args.verbose else live.record if live else None
+    try:
+        if intake is not None:
+            batches = list(zip(intake.batches, intake.configs(), strict=True))
+            document, locations = run_batches(batches, options, progress)
+        else:
+            assert config is not None
+            output = run_config(config, options, progress)
+            document, locations = output.model_dump(mode="json", exclude_none=True), {}
+    finally:
+        if live is not None:
+            live.close()  # wiped before the results are written
     rows, places = rows_of(document, locations)
     if (report := render(args.output, rows, places)) is not None:
         text = report
@@ -423,6 +429,17 @@ def _execute(
     write_junit_file(args.junit_xml, rows, places)
     failed = any(result["status"] != "pass" for _, result in rows)
     return EXIT_FAILED if failed and not args.exit_zero else EXIT_OK
+
+
+def _progress_line(config: ProbeConfig | None, intake: Intake | None) -> ProgressLine | None:
+    """The live progress line, when stderr is a terminal."""
+    from netchecks_probe.progress import progress_line
+
+    if intake is not None:
+        total = sum(batch.rule_count() for batch in intake.batches)
+    else:
+        total = sum(len(assertion.rules) for assertion in config.assertions) if config else 0
+    return progress_line(total, sys.stderr)
 
 
 _PROGRESS_LOCK = threading.Lock()
