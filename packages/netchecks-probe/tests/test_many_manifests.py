@@ -7,17 +7,18 @@ Real HTTP server on loopback (tools/targets); Secret values never in any output 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import junitparser
+import pytest
 
 from tools.targets.http import HttpServer
 
-NETCHECKS = Path(sys.executable).parent / "netchecks"
+#: The ``cli`` fixture (conftest.py): the installed command.
+CliRunner = Callable[..., subprocess.CompletedProcess[str]]
 
 #: Each namespace's Secret ``api-token``: sent as a header, echoed back by the server.
 TOKENS = {"default": "tok-dddd-5e6f70", "team-a": "tok-aaaa-7f3c1e", "team-b": "tok-bbbb-92d04a"}
@@ -75,20 +76,10 @@ def _deploy(tmp_path: Path, base_url: str) -> tuple[Path, Path]:
     return deploy, contexts
 
 
-def _run(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if k != "GITHUB_STEP_SUMMARY"}
-    environment.update(env or {})
-    return subprocess.run(
-        [str(NETCHECKS), "run", *args],
-        capture_output=True,
-        text=True,
-        timeout=90,
-        check=False,
-        cwd=cwd,
-        env=environment,
-    )
+@pytest.fixture
+def run(cli: CliRunner, tmp_path: Path) -> CliRunner:
+    """``netchecks run ARGS`` in the test's directory."""
+    return lambda *args, **options: cli("run", *args, cwd=tmp_path, timeout=90, **options)
 
 
 def _statuses(document: dict[str, Any]) -> dict[str, str]:
@@ -96,10 +87,10 @@ def _statuses(document: dict[str, Any]) -> dict[str, str]:
 
 
 def test_every_namespace_reads_its_own_objects_in_one_report(
-    tmp_path: Path, http_server: HttpServer
+    run: CliRunner, tmp_path: Path, http_server: HttpServer
 ) -> None:
     deploy, contexts = _deploy(tmp_path, http_server.base_url)
-    done = _run("-f", str(deploy), "-R", "--context-root", str(contexts), cwd=tmp_path)
+    done = run("-f", str(deploy), "-R", "--context-root", str(contexts))
     assert done.returncode == 1, done.stderr
     assert _statuses(json.loads(done.stdout)) == {
         "d-reaches-api": "pass",
@@ -108,20 +99,21 @@ def test_every_namespace_reads_its_own_objects_in_one_report(
     }
 
 
-def test_secrets_stay_redacted_in_every_format(tmp_path: Path, http_server: HttpServer) -> None:
+def test_secrets_stay_redacted_in_every_format(
+    run: CliRunner, tmp_path: Path, http_server: HttpServer
+) -> None:
     _deploy(tmp_path, http_server.base_url)
     summary = tmp_path / "summary.md"
     common = ("-f", "deploy", "-R", "--context-root", "contexts")
     outputs = []
     for output in ("json", "table", "junit", "github"):
         report = tmp_path / f"{output}.xml"
-        done = _run(
+        done = run(
             *common,
             "-o",
             output,
             "--junit-xml",
             str(report),
-            cwd=tmp_path,
             env={"GITHUB_STEP_SUMMARY": str(summary)},
         )
         assert done.returncode == 1, done.stderr
@@ -132,7 +124,7 @@ def test_secrets_stay_redacted_in_every_format(tmp_path: Path, http_server: Http
         for token in TOKENS.values():
             assert token not in text
     # Each rule sent its own namespace's token, echoed back: without redaction it shows.
-    shown = json.loads(_run(*common, "--disable-redaction", cwd=tmp_path).stdout)
+    shown = json.loads(run(*common, "--disable-redaction").stdout)
     bodies = {a["name"]: a["results"][0]["data"]["body"] for a in shown["assertions"]}
     assert f"Bearer {TOKENS['default']}" in bodies["d-reaches-api"]
     assert f"Bearer {TOKENS['team-a']}" in bodies["a-reaches-api"]
@@ -140,10 +132,10 @@ def test_secrets_stay_redacted_in_every_format(tmp_path: Path, http_server: Http
 
 
 def test_the_combined_junit_report_locates_each_rule_in_its_file(
-    tmp_path: Path, http_server: HttpServer
+    run: CliRunner, tmp_path: Path, http_server: HttpServer
 ) -> None:
     _deploy(tmp_path, http_server.base_url)
-    done = _run("-f", "deploy", "-R", "--context-root", "contexts", "-o", "junit", cwd=tmp_path)
+    done = run("-f", "deploy", "-R", "--context-root", "contexts", "-o", "junit")
     xml = junitparser.JUnitXml.fromstring(done.stdout)
     assert (xml.tests, xml.failures, xml.errors) == (3, 1, 0)
     assert 'file="deploy/team-b/assertions.yaml" line="11"' in done.stdout
@@ -151,13 +143,13 @@ def test_the_combined_junit_report_locates_each_rule_in_its_file(
 
 
 def test_a_missing_object_names_the_directory_it_looked_for(
-    tmp_path: Path, http_server: HttpServer
+    run: CliRunner, tmp_path: Path, http_server: HttpServer
 ) -> None:
     _, contexts = _deploy(tmp_path, http_server.base_url)
     for key in (contexts / "team-b" / "secrets" / "api-token").iterdir():
         key.unlink()
     (contexts / "team-b" / "secrets" / "api-token").rmdir()
-    done = _run("-f", "deploy", "-R", "--context-root", "contexts", cwd=tmp_path)
+    done = run("-f", "deploy", "-R", "--context-root", "contexts")
     assert done.returncode == 2
     assert (
         "deploy/team-b/assertions.yaml: context 'creds' comes from secret 'api-token': "
@@ -167,36 +159,39 @@ def test_a_missing_object_names_the_directory_it_looked_for(
     assert _statuses(json.loads(done.stdout)) == {"d-reaches-api": "pass", "a-reaches-api": "pass"}
 
 
-def test_a_named_directory_wins_over_the_root(tmp_path: Path, http_server: HttpServer) -> None:
+def test_a_named_directory_wins_over_the_root(
+    run: CliRunner, tmp_path: Path, http_server: HttpServer
+) -> None:
     _deploy(tmp_path, http_server.base_url)
     wrong = tmp_path / "wrong"
     _tree(wrong, {"base": "http://127.0.0.1:9", "path": "/echo"})
-    done = _run(
+    done = run(
         "-f",
         "deploy/shared.yaml",
         "--context-root",
         "contexts",
         "--context-dir",
         f"cfg={wrong}",
-        cwd=tmp_path,
     )
     assert _statuses(json.loads(done.stdout)) == {"d-reaches-api": "fail"}
 
 
-def test_a_namespace_that_is_not_a_name_is_refused(tmp_path: Path, http_server: HttpServer) -> None:
+def test_a_namespace_that_is_not_a_name_is_refused(
+    run: CliRunner, tmp_path: Path, http_server: HttpServer
+) -> None:
     deploy, _ = _deploy(tmp_path, http_server.base_url)
     (deploy / "shared.yaml").write_text(_manifest("../team-a", "d"))
-    done = _run("-f", "deploy/shared.yaml", "--context-root", "contexts", cwd=tmp_path)
+    done = run("-f", "deploy/shared.yaml", "--context-root", "contexts")
     assert done.returncode == 2
     assert "../team-a/settings is not a Kubernetes name" in done.stderr
     assert "Traceback" not in done.stderr
 
 
-def test_context_root_goes_with_manifests_only(tmp_path: Path) -> None:
+def test_context_root_goes_with_manifests_only(run: CliRunner, tmp_path: Path) -> None:
     (tmp_path / "c.json").write_text('{"assertions": []}')
-    done = _run("-c", "c.json", "--context-root", str(tmp_path), cwd=tmp_path)
+    done = run("-c", "c.json", "--context-root", str(tmp_path))
     assert done.returncode == 2
     assert "--context-root go with -f" in done.stderr
-    missing = _run("-f", "x.yaml", "--context-root", "nope", cwd=tmp_path)
+    missing = run("-f", "x.yaml", "--context-root", "nope")
     assert missing.returncode == 2
     assert "--context-root nope: not a directory" in missing.stderr

@@ -105,16 +105,9 @@ def test_a_table_on_the_same_terminal_follows_the_wiped_line(
 
 
 def test_no_progress_when_stderr_is_not_a_terminal(
-    write_json: Any, http_server: HttpServer
+    cli: Any, write_json: Any, http_server: HttpServer
 ) -> None:
-    config = write_json(_config(http_server))
-    done = subprocess.run(
-        [str(NETCHECKS), "run", "-c", str(config)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = cli("run", "-c", str(write_json(_config(http_server))))
     assert done.returncode == 1
     assert done.stderr == ""
     assert json.loads(done.stdout)["assertions"][0]["results"][1]["status"] == "pass"

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import junitparser
 import xmlschema
 
 SCHEMA = Path(__file__).with_name("junit.xsd")
-NETCHECKS = Path(sys.executable).parent / "netchecks"
+#: The ``cli`` fixture (conftest.py): the installed command, run with ``cwd``.
+CliRunner = Callable[..., subprocess.CompletedProcess[str]]
 
 
 class LocatedCase(junitparser.TestCase):
@@ -47,19 +47,6 @@ spec:
 BROKEN_LINE = 17
 
 
-def _netchecks(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "GITHUB_STEP_SUMMARY"}
-    return subprocess.run(
-        [str(NETCHECKS), *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        cwd=cwd,
-        env=env,
-    )
-
-
 def _manifest(tmp_path: Path) -> Path:
     deploy = tmp_path / "deploy"
     deploy.mkdir()
@@ -70,10 +57,10 @@ def _manifest(tmp_path: Path) -> Path:
 
 
 def test_github_error_names_the_file_and_line_of_a_rule_in_the_second_document(
-    tmp_path: Path,
+    cli: CliRunner, tmp_path: Path
 ) -> None:
     _manifest(tmp_path)
-    done = _netchecks("run", "-f", "deploy/two.yaml", "-o", "github", cwd=tmp_path)
+    done = cli("run", "-f", "deploy/two.yaml", "-o", "github", cwd=tmp_path)
     assert done.returncode == 1, done.stderr
     errors = [line for line in done.stdout.splitlines() if line.startswith("::error ")]
     assert errors == [
@@ -82,18 +69,20 @@ def test_github_error_names_the_file_and_line_of_a_rule_in_the_second_document(
     ]
 
 
-def test_an_absolute_path_inside_the_workspace_is_reported_relative(tmp_path: Path) -> None:
+def test_an_absolute_path_inside_the_workspace_is_reported_relative(
+    cli: CliRunner, tmp_path: Path
+) -> None:
     manifest = _manifest(tmp_path)
-    done = _netchecks("run", "-f", str(manifest), "-o", "github", cwd=tmp_path)
+    done = cli("run", "-f", str(manifest), "-o", "github", cwd=tmp_path)
     assert f"::error file=deploy/two.yaml,line={BROKEN_LINE}," in done.stdout
 
 
-def test_junit_testcases_carry_file_and_line_read_by_junitparser(tmp_path: Path) -> None:
+def test_junit_testcases_carry_file_and_line_read_by_junitparser(
+    cli: CliRunner, tmp_path: Path
+) -> None:
     _manifest(tmp_path)
     report = tmp_path / "report.xml"
-    done = _netchecks(
-        "run", "-f", "deploy/", "-o", "table", "--junit-xml", str(report), cwd=tmp_path
-    )
+    done = cli("run", "-f", "deploy/", "-o", "table", "--junit-xml", str(report), cwd=tmp_path)
     assert done.returncode == 1, done.stderr
     xmlschema.XMLSchema(str(SCHEMA)).validate(str(report))
     suites = junitparser.JUnitXml.fromfile(str(report))
@@ -106,7 +95,7 @@ def test_junit_testcases_carry_file_and_line_read_by_junitparser(tmp_path: Path)
     assert isinstance(cases["broken"].result[0], junitparser.Failure)
 
 
-def test_a_json_config_is_located_too(tmp_path: Path) -> None:
+def test_a_json_config_is_located_too(cli: CliRunner, tmp_path: Path) -> None:
     config = {
         "assertions": [
             {"name": "a", "rules": [{"name": "ok", "type": "internal"}]},
@@ -117,29 +106,21 @@ def test_a_json_config_is_located_too(tmp_path: Path) -> None:
     lines = (tmp_path / "config.json").read_text().splitlines()
     bad_line = next(i for i, line in enumerate(lines, 1) if '"bad"' in line) - 1
     assert lines[bad_line - 1].strip() == "{"
-    done = _netchecks("run", "-c", "config.json", "-o", "github", cwd=tmp_path)
+    done = cli("run", "-c", "config.json", "-o", "github", cwd=tmp_path)
     assert f"::error file=config.json,line={bad_line},title=b/bad%3A fail::" in done.stdout
 
 
-def test_an_invalid_rule_is_located_where_it_stands(tmp_path: Path) -> None:
+def test_an_invalid_rule_is_located_where_it_stands(cli: CliRunner, tmp_path: Path) -> None:
     (tmp_path / "nas.yaml").write_text(
         "apiVersion: netchecks.io/v1\nkind: NetworkAssertion\nmetadata: {name: x}\n"
         "spec:\n  rules:\n    - {name: good, type: internal}\n"
         "    - {name: wrong, type: internal, validation: 'data.x =='}\n"
     )
-    done = _netchecks("run", "-f", "nas.yaml", "-o", "github", cwd=tmp_path)
+    done = cli("run", "-f", "nas.yaml", "-o", "github", cwd=tmp_path)
     assert done.returncode == 2
     assert "::error file=nas.yaml,line=7,title=wrong/wrong%3A error::" in done.stdout
 
 
-def test_stdin_has_no_file_to_point_at(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [str(NETCHECKS), "run", "-f", "-", "-o", "github"],
-        input=TWO_DOCUMENTS,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        cwd=tmp_path,
-    )
+def test_stdin_has_no_file_to_point_at(cli: CliRunner, tmp_path: Path) -> None:
+    done = cli("run", "-f", "-", "-o", "github", stdin=TWO_DOCUMENTS, cwd=tmp_path)
     assert "::error title=broken/broken%3A fail::" in done.stdout
