@@ -195,3 +195,20 @@ def test_context_root_goes_with_manifests_only(run: CliRunner, tmp_path: Path) -
     missing = run("-f", "x.yaml", "--context-root", "nope")
     assert missing.returncode == 2
     assert "--context-root nope: not a directory" in missing.stderr
+
+
+def test_a_secret_of_one_batch_echoed_in_another_is_redacted(
+    run: CliRunner, tmp_path: Path, http_server: HttpServer
+) -> None:
+    _, contexts = _deploy(tmp_path, http_server.base_url)
+    # team-b's ConfigMap (by mistake) holds team-a's token: team-b's rule sends it in its
+    # URL and the server echoes it, in a batch that never read team-a's Secret.
+    leak = f"/echo?leak={TOKENS['team-a']}"
+    (contexts / "team-b" / "configmaps" / "settings" / "path").write_text(leak)
+    done = run("-f", "deploy", "-R", "--context-root", "contexts")
+    assert done.returncode == 0, done.stderr
+    assert TOKENS["team-a"] not in done.stdout
+    results = {a["name"]: a["results"][0] for a in json.loads(done.stdout)["assertions"]}
+    assert "leak=REDACTED" in results["b-reaches-api"]["spec"]["url"]
+    shown = run("-f", "deploy", "-R", "--context-root", "contexts", "--disable-redaction")
+    assert f"leak={TOKENS['team-a']}" in shown.stdout

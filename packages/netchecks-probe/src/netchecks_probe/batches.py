@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 from netchecks_probe.locations import Location
 
 if TYPE_CHECKING:
+    from netchecks_core.probe_config import ProbeConfig
+
     from netchecks_probe.runner import RunOptions
 
 #: (assertion index, rule index) in a batch's probe config, or in the combined output.
@@ -79,9 +81,9 @@ def run_batches(
     started = time.monotonic()
     combined: dict[str, Any] | None = None
     locations: dict[RuleKey, Location] = {}
-    for batch, config in batches:
+    models = [ProbeConfig.model_validate(config) for _, config in batches]
+    for (batch, _), model in zip(batches, models, strict=True):
         left = max(options.run_timeout - (time.monotonic() - started), LATE_BATCH_SECONDS)
-        model = ProbeConfig.model_validate(config)
         output = run_config(model, replace(options, run_timeout=left), progress)
         document = output.model_dump(mode="json", exclude_none=True)
         disable = options.disable_redaction or config_redaction_off(model)
@@ -93,7 +95,32 @@ def run_batches(
         else:
             combined["assertions"] += document["assertions"]
     assert combined is not None, "run_batches needs at least one batch"
+    if len(models) > 1 and not (options.disable_redaction or config_redaction_off(models[0])):
+        redact_across(combined, models)
     return combined, locations
+
+
+def redact_across(document: dict[str, Any], models: list[ProbeConfig]) -> None:
+    """Redact every result with the Secret values of every batch.
+
+    Each batch's run redacted its output with its own Secrets; a value of another
+    batch's Secret may still show in it (a server echoing what it was sent).
+    """
+    from netchecks_probe.contexts import DirectoryMapping, load_contexts
+    from netchecks_probe.redact import Redactor
+
+    secrets: set[str] = set()
+    for model in models:  # one at a time: batches name their contexts alike
+        loaded = load_contexts([context for context in model.contexts if context.secret])
+        for value in loaded.values.values():
+            if isinstance(value, DirectoryMapping):
+                for key in value:  # read every key: only values read are searched for
+                    value.get(key)
+        secrets.update(loaded.secret_values())
+    redactor = Redactor(True, secrets)
+    for assertion in document["assertions"]:
+        assertion["name"] = redactor.text(assertion["name"])
+        assertion["results"] = [redactor.result(result) for result in assertion["results"]]
 
 
 def put_refused(
