@@ -138,6 +138,7 @@ def test_the_combined_junit_report_locates_each_rule_in_its_file(
     done = run("-f", "deploy", "-R", "--context-root", "contexts", "-o", "junit")
     xml = junitparser.JUnitXml.fromstring(done.stdout)
     assert (xml.tests, xml.failures, xml.errors) == (3, 1, 0)
+    assert [suite.name for suite in xml] == ["d", "team-a/a", "team-b/b"]
     assert 'file="deploy/team-b/assertions.yaml" line="11"' in done.stdout
     assert 'file="deploy/shared.yaml" line="10"' in done.stdout
 

@@ -38,6 +38,9 @@ class Batch:
     refused: dict[RuleKey, dict[str, Any]] = field(default_factory=dict)
     #: The file and line of each rule (kept or refused), by its place in the config.
     locations: dict[RuleKey, Location] = field(default_factory=dict)
+    #: What reports call an assertion of the config, when not its name: a manifest's
+    #: rules are assertions named after the rule, reported under the NetworkAssertion.
+    labels: dict[int, str] = field(default_factory=dict)
 
     def agrees(self, contexts: list[dict[str, Any]]) -> bool:
         """Whether no context of ``contexts`` names a different one of this batch."""
@@ -68,19 +71,34 @@ class Batch:
         return sum(len(assertion.get("rules") or []) for assertion in self.assertions)
 
 
+@dataclass
+class Combined:
+    """The output document of every batch, with where each rule came from."""
+
+    document: dict[str, Any]
+    locations: dict[RuleKey, Location] = field(default_factory=dict)
+    labels: dict[int, str] = field(default_factory=dict)
+
+    def add(self, document: dict[str, Any], batch: Batch) -> None:
+        """Append a batch's output document."""
+        offset = len(self.document["assertions"])
+        self.document["assertions"] += document["assertions"]
+        self.locations.update({(a + offset, r): at for (a, r), at in batch.locations.items()})
+        self.labels.update({a + offset: label for a, label in batch.labels.items()})
+
+
 def run_batches(
     batches: list[tuple[Batch, dict[str, Any]]],
     options: RunOptions,
     progress: Callable[[str, dict[str, Any]], None] | None,
-) -> tuple[dict[str, Any], dict[RuleKey, Location]]:
-    """Run each (batch, config) in turn; the one output document and its rule locations."""
+) -> Combined:
+    """Run each (batch, config) in turn: one output document."""
     from netchecks_core.probe_config import ProbeConfig
 
     from netchecks_probe.runner import config_redaction_off, run_config
 
     started = time.monotonic()
-    combined: dict[str, Any] | None = None
-    locations: dict[RuleKey, Location] = {}
+    combined: Combined | None = None
     models = [ProbeConfig.model_validate(config) for _, config in batches]
     for (batch, _), model in zip(batches, models, strict=True):
         left = max(options.run_timeout - (time.monotonic() - started), LATE_BATCH_SECONDS)
@@ -88,16 +106,13 @@ def run_batches(
         document = output.model_dump(mode="json", exclude_none=True)
         disable = options.disable_redaction or config_redaction_off(model)
         put_refused(document, batch.refused, disable)
-        offset = len(combined["assertions"]) if combined is not None else 0
-        locations.update({(a + offset, r): where for (a, r), where in batch.locations.items()})
         if combined is None:
-            combined = document
-        else:
-            combined["assertions"] += document["assertions"]
+            combined = Combined({**document, "assertions": []})
+        combined.add(document, batch)
     assert combined is not None, "run_batches needs at least one batch"
     if len(models) > 1 and not (options.disable_redaction or config_redaction_off(models[0])):
-        redact_across(combined, models)
-    return combined, locations
+        redact_across(combined.document, models)
+    return combined
 
 
 def redact_across(document: dict[str, Any], models: list[ProbeConfig]) -> None:

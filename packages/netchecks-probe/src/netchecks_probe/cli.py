@@ -394,7 +394,7 @@ def _execute(
     intake: Intake | None = None,
 ) -> int:
     """Run ``config``, or the batches of ``intake``, and write the reports."""
-    from netchecks_probe.batches import run_batches
+    from netchecks_probe.batches import Combined, run_batches
     from netchecks_probe.output import to_json
     from netchecks_probe.reports.dispatch import render, rows_of, write_junit_file
     from netchecks_probe.runner import RunOptions, run_config
@@ -409,15 +409,16 @@ def _execute(
     try:
         if intake is not None:
             batches = list(zip(intake.batches, intake.configs(), strict=True))
-            document, locations = run_batches(batches, options, progress)
+            combined = run_batches(batches, options, progress)
         else:
             assert config is not None
             output = run_config(config, options, progress)
-            document, locations = output.model_dump(mode="json", exclude_none=True), {}
+            combined = Combined(output.model_dump(mode="json", exclude_none=True))
     finally:
         if live is not None:
             live.close()  # wiped before the results are written
-    rows, places = rows_of(document, locations)
+    document = combined.document
+    rows, places = rows_of(document, combined.locations, combined.labels)
     if (report := render(args.output, rows, places)) is not None:
         text = report
     elif single:

@@ -73,11 +73,19 @@ class Intake:
         redaction_off = bool(self.redaction_off) and all(self.redaction_off)
         return [batch.config(redaction_off) for batch in self.batches]
 
-    def add(self, document: Document, config: dict[str, Any], report: Report, flat: bool) -> None:
+    def add(
+        self,
+        document: Document,
+        config: dict[str, Any],
+        report: Report,
+        flat: bool,
+        label: str | None = None,
+    ) -> None:
         """Add a document's config to the first batch its contexts agree with.
 
         Its refused rules become error results. ``flat``: the report numbers rules
         in one list (``spec.rules[i]``) that the config spreads over its assertions.
+        ``label``: what reports call the config's assertions (a NetworkAssertion's name).
         """
         contexts = [c for c in config.get("contexts") or [] if isinstance(c, dict)]
         batch = next((b for b in self.batches if b.agrees(contexts)), None)
@@ -90,6 +98,8 @@ class Intake:
         position = 0
         for a_index, assertion in enumerate(config.get("assertions") or []):
             key_a = len(batch.assertions)
+            if label is not None:
+                batch.labels[key_a] = label
             kept = []
             for r_index, rule in enumerate(assertion.get("rules") or []):
                 own = (position,) if flat else (a_index, r_index)
@@ -149,7 +159,17 @@ def take_manifests(
         if missing:
             intake.problems += [f"{document.label}: {m}" for m in missing]
             continue
-        intake.add(document, probe_config_from_spec(spec, paths), report, flat=True)
+        config = probe_config_from_spec(spec, paths)
+        intake.add(document, config, report, flat=True, label=manifest_label(document.content))
+
+
+def manifest_label(content: Any) -> str | None:
+    """A NetworkAssertion's ``namespace/name`` (``name`` when it names no namespace)."""
+    metadata = content.get("metadata") if isinstance(content, dict) else None
+    if not isinstance(metadata, dict) or not isinstance(metadata.get("name"), str):
+        return None
+    namespace = metadata.get("namespace")
+    return f"{namespace}/{metadata['name']}" if isinstance(namespace, str) else metadata["name"]
 
 
 def _spec(content: Any, report: Report) -> NetworkAssertionSpec | None:

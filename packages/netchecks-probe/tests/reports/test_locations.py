@@ -64,7 +64,7 @@ def test_github_error_names_the_file_and_line_of_a_rule_in_the_second_document(
     assert done.returncode == 1, done.stderr
     errors = [line for line in done.stdout.splitlines() if line.startswith("::error ")]
     assert errors == [
-        f"::error file=deploy/two.yaml,line={BROKEN_LINE},title=broken/broken%3A fail::"
+        f"::error file=deploy/two.yaml,line={BROKEN_LINE},title=second/broken%3A fail::"
         + errors[0].split("::", 2)[2]
     ]
 
@@ -86,6 +86,8 @@ def test_junit_testcases_carry_file_and_line_read_by_junitparser(
     assert done.returncode == 1, done.stderr
     xmlschema.XMLSchema(str(SCHEMA)).validate(str(report))
     suites = junitparser.JUnitXml.fromfile(str(report))
+    # One suite per NetworkAssertion (not one per rule, as the probe output has them).
+    assert [(s.name, s.tests, s.failures) for s in suites] == [("first", 1, 0), ("second", 2, 1)]
     cases = {case.name: case for suite in suites for case in suite.iterchildren(LocatedCase)}  # type: ignore[no-untyped-call]
     assert {name: (case.file, case.line) for name, case in cases.items()} == {
         "fine": ("deploy/two.yaml", 6),
@@ -118,9 +120,9 @@ def test_an_invalid_rule_is_located_where_it_stands(cli: CliRunner, tmp_path: Pa
     )
     done = cli("run", "-f", "nas.yaml", "-o", "github", cwd=tmp_path)
     assert done.returncode == 2
-    assert "::error file=nas.yaml,line=7,title=wrong/wrong%3A error::" in done.stdout
+    assert "::error file=nas.yaml,line=7,title=x/wrong%3A error::" in done.stdout
 
 
 def test_stdin_has_no_file_to_point_at(cli: CliRunner, tmp_path: Path) -> None:
     done = cli("run", "-f", "-", "-o", "github", stdin=TWO_DOCUMENTS, cwd=tmp_path)
-    assert "::error title=broken/broken%3A fail::" in done.stdout
+    assert "::error title=second/broken%3A fail::" in done.stdout

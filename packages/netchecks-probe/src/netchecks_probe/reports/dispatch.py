@@ -18,14 +18,20 @@ Places = Sequence[Location | None]
 
 
 def rows_of(
-    document: dict[str, Any], locations: Mapping[tuple[int, int], Location]
+    document: dict[str, Any],
+    locations: Mapping[tuple[int, int], Location],
+    labels: Mapping[int, str],
 ) -> tuple[list[Row], list[Location | None]]:
-    """The (assertion name, result) rows of an output document and each rule's location."""
+    """The (assertion, result) rows of an output document and each rule's location.
+
+    An assertion is named by its label when it has one (a NetworkAssertion's rules).
+    """
     rows: list[Row] = []
     places: list[Location | None] = []
     for a_index, assertion in enumerate(document["assertions"]):
+        name = labels.get(a_index, assertion["name"])
         for r_index, result in enumerate(assertion["results"]):
-            rows.append((assertion["name"], result))
+            rows.append((name, result))
             places.append(locations.get((a_index, r_index)))
     return rows, places
 
