@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -62,8 +63,15 @@ def cli() -> CliRunner:
     """Run the installed ``netchecks`` command (or ``netcheck`` with ``command=``)."""
 
     def run(
-        *args: str, stdin: str | None = None, command: str = "netchecks", timeout: float = 60
+        *args: str,
+        stdin: str | None = None,
+        command: str = "netchecks",
+        timeout: float = 60,
+        cwd: Path | None = None,
+        env: dict[str, str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
+        # A CI runner's own step summary is never written by the tests (``env`` may set one).
+        environment = {k: v for k, v in os.environ.items() if k != "GITHUB_STEP_SUMMARY"}
         return subprocess.run(
             [str(BIN / command), *args],
             input=stdin,
@@ -71,6 +79,8 @@ def cli() -> CliRunner:
             text=True,
             timeout=timeout,
             check=False,
+            cwd=cwd,
+            env={**environment, **(env or {})},
         )
 
     return run

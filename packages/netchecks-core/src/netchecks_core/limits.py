@@ -22,9 +22,11 @@ __all__ = [
     "MAX_YAML_ALIASES",
     "DataLimitError",
     "check_shape",
+    "compose_yaml_all",
     "load_json",
     "load_yaml",
     "load_yaml_all",
+    "load_yaml_all_with_nodes",
 ]
 
 #: Most values (scalars, lists and maps, counting each alias use) in one parsed document.
@@ -79,18 +81,46 @@ def load_yaml(text: str) -> Any:
 
 def load_yaml_all(text: str) -> list[Any]:
     """Parse every YAML document of ``text`` within the bounds (see :func:`load_yaml`)."""
+    return [value for value, _ in load_yaml_all_with_nodes(text)]
+
+
+def load_yaml_all_with_nodes(text: str) -> list[tuple[Any, Any]]:
+    """Like :func:`load_yaml_all`, each document with its composed ``yaml.Node``.
+
+    The nodes carry marks (line and column in ``text``, counted over the whole
+    stream), so a caller can say where a value stands without parsing again.
+    """
     loader = _bounded_loader(text)
     documents = []
     try:
-        while loader.check_data():
-            documents.append(loader.get_data())
+        while loader.check_node():
+            node = loader.get_node()
+            documents.append((loader.construct_document(node), node))
     except RecursionError:
         raise DataLimitError(f"the data is nested more than {MAX_DEPTH} levels deep") from None
     finally:
         loader.dispose()
-    for document in documents:
+    for document, _ in documents:
         check_shape(document)
     return documents
+
+
+def compose_yaml_all(text: str) -> list[Any]:
+    """The composed ``yaml.Node`` of each document of ``text`` (marks only, nothing built).
+
+    Within the alias bound; nesting is bounded by Python's recursion limit, which
+    raises :class:`DataLimitError`.
+    """
+    loader = _bounded_loader(text)
+    nodes = []
+    try:
+        while loader.check_node():
+            nodes.append(loader.get_node())
+    except RecursionError:
+        raise DataLimitError(f"the data is nested more than {MAX_DEPTH} levels deep") from None
+    finally:
+        loader.dispose()
+    return nodes
 
 
 def _bounded_loader(text: str) -> Any:

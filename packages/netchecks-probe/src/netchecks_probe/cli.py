@@ -20,12 +20,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from netchecks_probe.errors import InputError
-from netchecks_probe.reports.options import add_report_options
+from netchecks_probe.reports.options import add_report_options, wants_locations
 from netchecks_probe.single_checks import SINGLE_CHECKS, SingleCheck, rule_from_flags
 
 if TYPE_CHECKING:
     from netchecks_core.probe_config import ProbeConfig
 
+    from netchecks_probe.progress import ProgressLine
     from netchecks_probe.validate import Intake
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -196,6 +197,12 @@ def _add_run_command(commands: Any, output: argparse.ArgumentParser) -> None:
         help="files of the manifest's Secret context NAME (repeatable)",
     )
     run.add_argument(
+        "--context-root",
+        metavar="DIR",
+        help="files of every manifest's ConfigMap and Secret contexts: "
+        "DIR/<namespace>/configmaps/<name>/<key>, DIR/<namespace>/secrets/<name>/<key>",
+    )
+    run.add_argument(
         "--parallelism",
         type=_positive_int,
         default=32,
@@ -331,39 +338,48 @@ def _err(text: str) -> None:
 
 
 def _run_command(args: argparse.Namespace) -> int:
-    from netchecks_core.probe_config import ProbeConfig
-
     intake = _intake(args, for_run=True)
     for line in intake.warnings + intake.problems:
         _err(line)
-    config = intake.config()
-    if config is None:
+    if not intake.batches:
         return EXIT_BAD_INPUT
-    code = _execute(ProbeConfig.model_validate(config), args, single=False, intake=intake)
+    code = _execute(None, args, single=False, intake=intake)
     return EXIT_BAD_INPUT if intake.problems else code
 
 
 def _intake(args: argparse.Namespace, for_run: bool) -> Intake:
     """Read and check the documents of -c or -f (``for_run``: also build their config)."""
     from netchecks_probe import inputs, validate
+    from netchecks_probe.context_sources import ContextSources
 
     context_dirs = inputs.name_path_pairs(getattr(args, "context_dir", None), "--context-dir")
     secret_dirs = inputs.name_path_pairs(getattr(args, "secret_dir", None), "--secret-dir")
-    documents, refusals = inputs.load_documents(args.config or args.filename, args.recursive)
+    lines = wants_locations(getattr(args, "output", ""), getattr(args, "junit_xml", None))
+    documents, refusals = inputs.load_documents(args.config or args.filename, args.recursive, lines)
     intake = validate.Intake(problems=[str(r) for r in refusals])
+    root = _context_root(getattr(args, "context_root", None))
     if args.config is not None:
-        if context_dirs or secret_dirs:
-            raise InputError("--context-dir and --secret-dir go with -f (a manifest)")
+        if context_dirs or secret_dirs or root:
+            raise InputError("--context-dir, --secret-dir and --context-root go with -f")
         validate.take_configs(documents, intake)
     elif for_run:
         if wrong := validate.unknown_dirs(documents, context_dirs, secret_dirs):
             raise InputError("; ".join(wrong))
-        validate.take_manifests(documents, intake, context_dirs, secret_dirs)
+        sources = ContextSources(context_dirs, secret_dirs, root)
+        validate.take_manifests(documents, intake, sources)
     else:
         validate.take_manifests(documents, intake)
     if args.filename is not None and not intake.assertions_seen and not refusals:
         intake.problems.append("no NetworkAssertion found (kind: NetworkAssertion)")
     return intake
+
+
+def _context_root(value: str | None) -> Path | None:
+    if value is None:
+        return None
+    if not Path(value).is_dir():
+        raise InputError(f"--context-root {value}: not a directory")
+    return Path(value)
 
 
 def _single_command(args: argparse.Namespace) -> int:
@@ -399,25 +415,38 @@ def _flag_path(line: str) -> str:
 
 
 def _execute(
-    config: ProbeConfig, args: argparse.Namespace, single: bool, intake: Intake | None = None
+    config: ProbeConfig | None,
+    args: argparse.Namespace,
+    single: bool,
+    intake: Intake | None = None,
 ) -> int:
+    """Run ``config``, or the batches of ``intake``, and write the reports."""
+    from netchecks_probe.batches import Combined, run_batches
     from netchecks_probe.output import to_json
-    from netchecks_probe.reports.dispatch import render, write_junit_file
-    from netchecks_probe.runner import RunOptions, config_redaction_off, run_config
+    from netchecks_probe.reports.dispatch import render, rows_of, write_junit_file
+    from netchecks_probe.runner import RunOptions, run_config
 
     options = RunOptions(
         parallelism=args.parallelism,
         run_timeout=args.run_timeout,
         disable_redaction=args.disable_redaction,
     )
-    progress = _print_progress if args.verbose else None
-    document = run_config(config, options, progress).model_dump(mode="json", exclude_none=True)
-    if intake is not None:
-        _put_refused(
-            document, intake.refused, args.disable_redaction or config_redaction_off(config)
-        )
-    rows = [(a["name"], r) for a in document["assertions"] for r in a["results"]]
-    if (report := render(args.output, rows)) is not None:
+    live = None if args.verbose else _progress_line(config, intake)
+    progress = _print_progress if args.verbose else live.record if live else None
+    try:
+        if intake is not None:
+            batches = list(zip(intake.batches, intake.configs(), strict=True))
+            combined = run_batches(batches, options, progress)
+        else:
+            assert config is not None
+            output = run_config(config, options, progress)
+            combined = Combined(output.model_dump(mode="json", exclude_none=True))
+    finally:
+        if live is not None:
+            live.close()  # wiped before the results are written
+    document = combined.document
+    rows, places = rows_of(document, combined.locations, combined.labels)
+    if (report := render(args.output, rows, places)) is not None:
         text = report
     elif single:
         text = to_json(rows[0][1], pretty=sys.stdout.isatty())
@@ -425,24 +454,20 @@ def _execute(
         text = to_json(document, pretty=sys.stdout.isatty())
     sys.stdout.write(text + "\n")
     sys.stdout.flush()
-    write_junit_file(args.junit_xml, rows)
+    write_junit_file(args.junit_xml, rows, places)
     failed = any(result["status"] != "pass" for _, result in rows)
     return EXIT_FAILED if failed and not args.exit_zero else EXIT_OK
 
 
-def _put_refused(
-    document: dict[str, Any], refused: dict[tuple[int, int], dict[str, Any]], disable: bool
-) -> None:
-    """Put each refused rule's error result where the rule stood in its assertion."""
-    from netchecks_core.probe_output import RuleResult
+def _progress_line(config: ProbeConfig | None, intake: Intake | None) -> ProgressLine | None:
+    """The live progress line, when stderr is a terminal."""
+    from netchecks_probe.progress import progress_line
 
-    from netchecks_probe.redact import Redactor
-
-    redactor = Redactor(not disable)
-    for (a_index, r_index), result in sorted(refused.items()):
-        clean = RuleResult.model_validate(redactor.result(result))
-        results = document["assertions"][a_index]["results"]
-        results.insert(r_index, clean.model_dump(mode="json", exclude_none=True))
+    if intake is not None:
+        total = sum(batch.rule_count() for batch in intake.batches)
+    else:
+        total = sum(len(assertion.rules) for assertion in config.assertions) if config else 0
+    return progress_line(total, sys.stderr)
 
 
 _PROGRESS_LOCK = threading.Lock()

@@ -14,15 +14,21 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from netchecks_core.limits import DataLimitError, load_json, load_yaml_all
+from netchecks_core.limits import (
+    DataLimitError,
+    compose_yaml_all,
+    load_json,
+    load_yaml_all_with_nodes,
+)
 
 from netchecks_probe.errors import InputError
 from netchecks_probe.files import FileRefusedError, read_bounded
+from netchecks_probe.locations import RuleKey, rule_lines
 
 #: The files a directory contributes.
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -36,6 +42,10 @@ class Document:
 
     label: str
     content: Any
+    #: The file read (None: stdin).
+    file: str | None = None
+    #: The line of each rule in that file (see :func:`netchecks_probe.locations.rule_lines`).
+    rule_lines: Mapping[RuleKey, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -50,20 +60,26 @@ class Refusal:
 
 
 def load_documents(
-    sources: Sequence[str], recursive: bool = False
+    sources: Sequence[str], recursive: bool = False, lines_of_json: bool = False
 ) -> tuple[list[Document], list[Refusal]]:
-    """Every document of every source, and the sources that could not be read."""
+    """Every document of every source, and the sources that could not be read.
+
+    Rule lines come with YAML documents; JSON ones get them with ``lines_of_json``
+    (a second, YAML, pass over the text: only when a report shows lines).
+    """
     documents: list[Document] = []
     refusals: list[Refusal] = []
     for path in expand(sources, recursive, refusals):
         try:
-            found = parse_documents(read_text(path), path)
+            text = read_text(path)
+            found = _located_documents(text, path, lines_of_json)
         except InputError as error:
             refusals.append(Refusal(_name(path), str(error)))
             continue
-        for index, content in enumerate(found):
+        file = None if path == "-" else path
+        for index, (content, lines) in enumerate(found):
             label = f"{_name(path)}[{index}]" if len(found) > 1 else _name(path)
-            documents.append(Document(label, content))
+            documents.append(Document(label, content, file, lines))
     return documents, refusals
 
 
@@ -111,22 +127,47 @@ def _read_stdin() -> bytes:
 
 def parse_documents(text: str, source: str) -> list[Any]:
     """JSON (one document) or YAML (one or more documents), within netchecks_core.limits."""
+    return [content for content, _ in _nodes_of_documents(text, source)]
+
+
+def _located_documents(
+    text: str, source: str, lines_of_json: bool
+) -> list[tuple[Any, dict[RuleKey, int]]]:
+    found = _nodes_of_documents(text, source)
+    if lines_of_json and len(found) == 1 and found[0][1] is None:
+        found = [(found[0][0], _json_node(text))]
+    return [(content, rule_lines(node) if node is not None else {}) for content, node in found]
+
+
+def _json_node(text: str) -> Any:
+    """The node of a JSON document, for its marks (None when YAML reads it otherwise)."""
+    import yaml
+
+    try:
+        nodes = compose_yaml_all(text)
+    except (yaml.YAMLError, DataLimitError):
+        return None
+    return nodes[0] if len(nodes) == 1 else None
+
+
+def _nodes_of_documents(text: str, source: str) -> list[tuple[Any, Any]]:
+    """Each document and its YAML node (None for JSON, parsed without nodes)."""
     try:
         return _parse_documents(text, source)
     except DataLimitError as error:
         raise InputError(str(error)) from None
 
 
-def _parse_documents(text: str, source: str) -> list[Any]:
+def _parse_documents(text: str, source: str) -> list[tuple[Any, Any]]:
     if not text.strip():
         raise InputError("is empty")
     try:
-        return [load_json(text)]
+        return [(load_json(text), None)]
     except json.JSONDecodeError as json_error:
         import yaml  # only for YAML input
 
         try:
-            documents = [d for d in load_yaml_all(text) if d is not None]
+            documents = [d for d in load_yaml_all_with_nodes(text) if d[0] is not None]
         except yaml.YAMLError as yaml_error:
             if text.lstrip()[:1] in "{[" or source.endswith(".json"):
                 where = f"line {json_error.lineno} column {json_error.colno}"

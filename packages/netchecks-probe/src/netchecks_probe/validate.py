@@ -20,10 +20,10 @@ from netchecks_core.manifests import is_kubernetes_builtin
 from netchecks_core.validation import Report, validate_config, validate_manifest
 from pydantic import ValidationError
 
+from netchecks_probe.batches import Batch
+from netchecks_probe.context_sources import ContextSources, namespace_of
 from netchecks_probe.inputs import Document
-
-#: (assertion index, rule index) in the combined probe config.
-RuleKey = tuple[int, int]
+from netchecks_probe.locations import locate
 
 
 def manifest_report(document: Document) -> Report | None:
@@ -35,17 +35,15 @@ def manifest_report(document: Document) -> Report | None:
 
 @dataclass
 class Intake:
-    """Every document's problems, and the one probe config of the usable ones."""
+    """Every document's problems, and the probe configs (batches) of the usable ones."""
 
     problems: list[str] = field(default_factory=list)
     #: Things that work but may not be meant (repeated rule names), one line each.
     warnings: list[str] = field(default_factory=list)
     #: Documents without problems and their rule counts (``validate`` lists them).
     valid: list[tuple[str, int]] = field(default_factory=list)
-    assertions: list[dict[str, Any]] = field(default_factory=list)
-    contexts: dict[str, dict[str, Any]] = field(default_factory=dict)
-    #: The error result of each refused rule, by its place in the config.
-    refused: dict[RuleKey, dict[str, Any]] = field(default_factory=dict)
+    #: Documents whose contexts agree share a batch (see :class:`Batch`).
+    batches: list[Batch] = field(default_factory=list)
     #: NetworkAssertion documents read (built-in kinds beside them are skipped).
     assertions_seen: int = 0
     #: One flag per document added: whether it turns redaction off.
@@ -58,54 +56,52 @@ class Intake:
         if report.valid:
             self.valid.append((label, report.rules))
 
-    def config(self) -> dict[str, Any] | None:
-        """The probe config of every usable document (None: nothing can run)."""
-        if not self.redaction_off:  # no document was added
-            return None
-        config: dict[str, Any] = {
-            "assertions": self.assertions,
-            "contexts": list(self.contexts.values()),
-        }
-        if self.redaction_off and all(self.redaction_off):
-            config["disableRedaction"] = True
-        return config
+    def configs(self) -> list[dict[str, Any]]:
+        """The probe config of each batch (none: nothing can run).
 
-    def add(self, label: str, config: dict[str, Any], report: Report, flat: bool) -> None:
-        """Add a document's config; its refused rules become error results.
-
-        ``flat``: the report numbers rules in one list (``spec.rules[i]``) that
-        the config spreads over its assertions in order.
+        Redaction is off only when every document added turns it off.
         """
-        clash = self._merge_contexts(config.get("contexts") or [])
-        if clash:
-            self.problems.append(f"{label}: {clash}; run these files separately")
-            return
+        redaction_off = bool(self.redaction_off) and all(self.redaction_off)
+        return [batch.config(redaction_off) for batch in self.batches]
+
+    def add(
+        self,
+        document: Document,
+        config: dict[str, Any],
+        report: Report,
+        flat: bool,
+        label: str | None = None,
+    ) -> None:
+        """Add a document's config to the first batch its contexts agree with.
+
+        Its refused rules become error results. ``flat``: the report numbers rules
+        in one list (``spec.rules[i]``) that the config spreads over its assertions.
+        ``label``: what reports call the config's assertions (a NetworkAssertion's name).
+        """
+        contexts = [c for c in config.get("contexts") or [] if isinstance(c, dict)]
+        batch = next((b for b in self.batches if b.agrees(contexts)), None)
+        if batch is None:
+            batch = Batch()
+            self.batches.append(batch)
+        batch.take_contexts(contexts)
         self.redaction_off.append(config.get("disableRedaction") is True)
         invalid = report.invalid_rules()
         position = 0
         for a_index, assertion in enumerate(config.get("assertions") or []):
-            key_a = len(self.assertions)
+            key_a = len(batch.assertions)
+            if label is not None:
+                batch.labels[key_a] = label
             kept = []
             for r_index, rule in enumerate(assertion.get("rules") or []):
                 own = (position,) if flat else (a_index, r_index)
                 position += 1
+                if where := locate(document.rule_lines, own, document.file):
+                    batch.locations[(key_a, r_index)] = where
                 if own in invalid:
-                    self.refused[(key_a, r_index)] = refused_result(rule, report.messages(own))
+                    batch.refused[(key_a, r_index)] = refused_result(rule, report.messages(own))
                 else:
                     kept.append(rule)
-            self.assertions.append({**assertion, "rules": kept})
-
-    def _merge_contexts(self, contexts: list[Any]) -> str | None:
-        for context in contexts:
-            name = context.get("name") if isinstance(context, dict) else None
-            if not isinstance(name, str):
-                continue
-            if name in self.contexts and self.contexts[name] != context:
-                return f"context {name!r} differs from one of the same name in an earlier document"
-        for context in contexts:
-            if isinstance(context, dict) and isinstance(context.get("name"), str):
-                self.contexts[context["name"]] = context
-        return None
+            batch.assertions.append({**assertion, "rules": kept})
 
 
 def _contexts_of(content: Any) -> list[dict[str, Any]]:
@@ -132,32 +128,39 @@ def take_configs(documents: list[Document], intake: Intake) -> None:
         report = validate_config(document.content)
         intake.note(document.label, report)
         if not any(p.rule is None for p in report.problems):
-            intake.add(document.label, document.content, report, flat=False)
+            intake.add(document, document.content, report, flat=False)
 
 
 def take_manifests(
-    documents: list[Document],
-    intake: Intake,
-    context_dirs: Mapping[str, str] | None = None,
-    secret_dirs: Mapping[str, str] | None = None,
+    documents: list[Document], intake: Intake, sources: ContextSources | None = None
 ) -> None:
-    """Check manifest documents; with ``context_dirs`` given, add the runnable ones."""
+    """Check manifest documents; with ``sources`` given, add the runnable ones."""
     for document in documents:
         report = manifest_report(document)
         if report is None:
             continue
         intake.assertions_seen += 1
         intake.note(document.label, report)
-        if context_dirs is None or secret_dirs is None:
+        if sources is None:
             continue
         spec = _spec(document.content, report)
         if spec is None:
             continue
-        paths, missing = _context_paths(spec, context_dirs, secret_dirs)
+        paths, missing = _context_paths(spec, sources, namespace_of(document.content))
         if missing:
             intake.problems += [f"{document.label}: {m}" for m in missing]
             continue
-        intake.add(document.label, probe_config_from_spec(spec, paths), report, flat=True)
+        config = probe_config_from_spec(spec, paths)
+        intake.add(document, config, report, flat=True, label=manifest_label(document.content))
+
+
+def manifest_label(content: Any) -> str | None:
+    """A NetworkAssertion's ``namespace/name`` (``name`` when it names no namespace)."""
+    metadata = content.get("metadata") if isinstance(content, dict) else None
+    if not isinstance(metadata, dict) or not isinstance(metadata.get("name"), str):
+        return None
+    namespace = metadata.get("namespace")
+    return f"{namespace}/{metadata['name']}" if isinstance(namespace, str) else metadata["name"]
 
 
 def _spec(content: Any, report: Report) -> NetworkAssertionSpec | None:
@@ -171,24 +174,18 @@ def _spec(content: Any, report: Report) -> NetworkAssertionSpec | None:
 
 
 def _context_paths(
-    spec: NetworkAssertionSpec, context_dirs: Mapping[str, str], secret_dirs: Mapping[str, str]
+    spec: NetworkAssertionSpec, sources: ContextSources, namespace: str
 ) -> tuple[dict[str, str], list[str]]:
     paths: dict[str, str] = {}
     missing: list[str] = []
     for context in spec.context:
         if context.inline is not None:
             continue
-        given = context_dirs if context.config_map is not None else secret_dirs
-        if context.name in given:
-            paths[context.name] = given[context.name]
-            continue
-        kind, option = (
-            ("configMap", "--context-dir") if context.config_map else ("secret", "--secret-dir")
-        )
-        missing.append(
-            f"context {context.name!r} comes from {kind} {context.source_name()!r}: "
-            f"give its files with {option} {context.name}=PATH"
-        )
+        path, problem = sources.path_of(context, namespace)
+        if path is None:
+            missing.append(problem)
+        else:
+            paths[context.name] = path
     return paths, missing
 
 

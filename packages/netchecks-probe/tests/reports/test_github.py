@@ -38,8 +38,9 @@ def test_each_rule_not_passing_is_one_error_command(write_json, tmp_path: Path) 
     assert lines[-1] == "2 pass, 1 fail, 1 error"
     errors = [line for line in lines if line.startswith("::error ")]
     assert len(errors) == 2
-    assert errors[0].startswith("::error title=mixed/broken%3A fail::")
-    assert errors[1].startswith("::error title=mixed/unjudged%3A error::")
+    # The config is one line of JSON in the working directory: every rule is on line 1.
+    assert errors[0].startswith("::error file=config.json,line=1,title=mixed/broken%3A fail::")
+    assert errors[1].startswith("::error file=config.json,line=1,title=mixed/unjudged%3A error::")
     assert all("\n" not in e and "\r" not in e for e in errors)
     text = summary.read_text()
     assert text.startswith("earlier step\n### netchecks\n")

@@ -8,10 +8,11 @@ message cannot end the command or inject another one.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from netchecks_probe.locations import Location
 from netchecks_probe.output import summary_line
 from netchecks_probe.reports.junit import failure_message
 
@@ -28,19 +29,29 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def workflow_commands(rows: Iterable[Row]) -> str:
-    """One ``::error`` line per rule that failed or could not be judged, then a count line."""
-    rows = list(rows)
+def workflow_commands(rows: Sequence[Row], places: Sequence[Location | None] = ()) -> str:
+    """One ``::error`` line per rule that failed or could not be judged, then a count line.
+
+    ``places``: each row's rule location; GitHub shows the annotation at that line.
+    """
     lines = []
-    for assertion, result in rows:
+    for index, (assertion, result) in enumerate(rows):
         status = str(result.get("status"))
         if status == "pass":
             continue
         title = f"{assertion}/{result.get('name') or 'rule'}: {status}"
-        properties = f"title={escape_property(title)}"
+        place = places[index] if index < len(places) else None
+        properties = _where(place) + f"title={escape_property(title)}"
         lines.append(f"::error {properties}::{escape_data(failure_message(result))}")
     lines.append(summary_line(rows))
     return "\n".join(lines)
+
+
+def _where(place: Location | None) -> str:
+    if place is None:
+        return ""
+    line = f"line={place.line}," if place.line is not None else ""
+    return f"file={escape_property(place.file)},{line}"
 
 
 def markdown_summary(rows: Iterable[Row]) -> str:

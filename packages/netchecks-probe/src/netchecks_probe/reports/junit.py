@@ -7,17 +7,26 @@ A ``fail`` verdict is a ``failure``; a rule that could not be judged is an
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import Any
 
+from netchecks_probe.locations import Location
 from netchecks_probe.output import duration_seconds
 
+Located = tuple[dict[str, Any], Location | None]
 
-def junit_xml(rows: Iterable[tuple[str, dict[str, Any]]]) -> str:
-    """The JUnit XML document of (assertion name, rule result) rows, in order."""
-    suites: dict[str, list[dict[str, Any]]] = {}
-    for assertion, result in rows:
-        suites.setdefault(assertion, []).append(result)
+
+def junit_xml(
+    rows: Sequence[tuple[str, dict[str, Any]]], places: Sequence[Location | None] = ()
+) -> str:
+    """The JUnit XML document of (assertion name, rule result) rows, in order.
+
+    ``places``: each row's rule location, written as the testcase's ``file`` and ``line``.
+    """
+    suites: dict[str, list[Located]] = {}
+    for index, (assertion, result) in enumerate(rows):
+        place = places[index] if index < len(places) else None
+        suites.setdefault(assertion, []).append((result, place))
     root = ET.Element("testsuites", name="netchecks")
     totals = {"tests": 0, "failures": 0, "errors": 0, "time": 0.0}
     for name, results in suites.items():
@@ -32,16 +41,16 @@ def junit_xml(rows: Iterable[tuple[str, dict[str, Any]]]) -> str:
     return ET.tostring(root, encoding="unicode", xml_declaration=True)
 
 
-def _suite(name: str, results: list[dict[str, Any]]) -> ET.Element:
+def _suite(name: str, results: list[Located]) -> ET.Element:
     suite = ET.Element("testsuite", name=name)
     counts = {"fail": 0, "error": 0}
     total = 0.0
-    for index, result in enumerate(results):
+    for index, (result, place) in enumerate(results):
         seconds = _seconds(result.get("data") or {})
         total += seconds
         status = str(result.get("status"))
         counts[status] = counts.get(status, 0) + 1
-        suite.append(_case(name, index, result, seconds))
+        suite.append(_case(name, index, result, seconds, place))
     suite.set("tests", str(len(results)))
     suite.set("failures", str(counts["fail"]))
     suite.set("errors", str(len(results) - counts.get("pass", 0) - counts["fail"]))
@@ -50,7 +59,9 @@ def _suite(name: str, results: list[dict[str, Any]]) -> ET.Element:
     return suite
 
 
-def _case(assertion: str, index: int, result: dict[str, Any], seconds: float) -> ET.Element:
+def _case(
+    assertion: str, index: int, result: dict[str, Any], seconds: float, place: Location | None
+) -> ET.Element:
     rule_type = str((result.get("spec") or {}).get("type") or "rule")
     case = ET.Element(
         "testcase",
@@ -58,6 +69,10 @@ def _case(assertion: str, index: int, result: dict[str, Any], seconds: float) ->
         classname=f"{assertion}.{rule_type}",
         time=f"{seconds:.3f}",
     )
+    if place is not None:
+        case.set("file", place.file)
+        if place.line is not None:
+            case.set("line", str(place.line))
     status = result.get("status")
     if status == "pass":
         return case

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 
 FORMATS = ("json", "table", "junit", "github")
+#: The formats that show where a rule stands (JSON configs are then located too).
+LOCATED_FORMATS = frozenset({"junit", "github"})
 
 
 def add_report_options(parser: argparse.ArgumentParser) -> None:
@@ -15,3 +17,8 @@ def add_report_options(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="also write a JUnit XML report to FILE (for CI systems)",
     )
+
+
+def wants_locations(output: str, junit_file: str | None) -> bool:
+    """Whether the run's reports show rule locations."""
+    return output in LOCATED_FORMATS or bool(junit_file)
