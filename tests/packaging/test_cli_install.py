@@ -9,10 +9,10 @@ import subprocess
 import zipfile
 from pathlib import Path
 
-import junitparser
 import pytest
 
 from tools.images import PACKAGES
+from tools.junit import junit_counts
 from tools.targets.static_site import StaticSite
 
 # The first test builds the wheels and a venv with pip: minutes on a cold cache.
@@ -133,17 +133,6 @@ def run_ci_example(cli_venv: Path, base_url: str, work: Path) -> tuple[int, str,
         cwd=work,
     )
     return done.returncode, done.stdout + done.stderr, report
-
-
-def junit_counts(report: Path) -> tuple[int, int, int]:
-    """(tests, failures, errors) as an independent JUnit reader counts them."""
-    xml = junitparser.JUnitXml.fromfile(str(report))
-    suites = list(xml) if isinstance(xml, junitparser.JUnitXml) else [xml]
-    return (
-        sum(s.tests for s in suites),
-        sum(s.failures for s in suites),
-        sum(s.errors for s in suites),
-    )
 
 
 def test_installed_cli_runs_the_ci_example_against_a_loopback_site(
