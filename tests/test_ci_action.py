@@ -13,13 +13,8 @@ from __future__ import annotations
 
 import argparse
 import glob
-import os
 import re
 import shlex
-import subprocess
-import sys
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,24 +24,13 @@ from netchecks_probe.cli import build_parser
 from netchecks_probe.reports.options import FORMATS
 
 from tests.test_ci_workflow import workflow
+from tools.actions_runner import Runner, action, action_steps, recorded_argv, step_named
 from tools.junit import junit_counts
 from tools.targets.static_site import StaticSite
 
 ROOT = Path(__file__).resolve().parent.parent
-ACTION = ROOT / "action.yml"
 EXAMPLES_WORKFLOW = ROOT / ".github" / "workflows" / "examples.yaml"
-EXPRESSION = re.compile(r"\$\{\{\s*([\w.-]+)\s*\}\}")
 PINNED = re.compile(r"[\w.-]+/[\w.-]+@v\d+")
-
-
-def action() -> dict[str, Any]:
-    document: dict[str, Any] = yaml.safe_load(ACTION.read_text())
-    return document
-
-
-def action_steps() -> list[dict[str, Any]]:
-    steps: list[dict[str, Any]] = action()["runs"]["steps"]
-    return steps
 
 
 def examples_job() -> dict[str, Any]:
@@ -69,86 +53,6 @@ def subcommand(name: str) -> argparse.ArgumentParser:
 
 def option_strings(name: str) -> set[str]:
     return {flag for action in subcommand(name)._actions for flag in action.option_strings}
-
-
-@dataclass
-class Runner:
-    """Runs the action's `run:` steps as the GitHub runner does, in ``work``."""
-
-    work: Path
-    inputs: Mapping[str, str]
-    path: list[str] = field(default_factory=list)
-    outputs: dict[str, str] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        (self.work / "workspace").mkdir()
-        (self.work / "temp").mkdir()
-        bin_dir = self.work / "python-bin"  # actions/setup-python's `python`
-        bin_dir.mkdir()
-        (bin_dir / "python").symlink_to(getattr(sys, "_base_executable", sys.executable))
-        self.path = [str(bin_dir)]
-
-    def expression(self, match: re.Match[str]) -> str:
-        name = match.group(1)
-        defaults = {k: str(v.get("default", "")) for k, v in action()["inputs"].items()}
-        known = {
-            **{f"inputs.{k}": self.inputs.get(k, v) for k, v in defaults.items()},
-            "github.action_path": str(ROOT),
-            "runner.temp": str(self.work / "temp"),
-        }
-        assert name in known, f"the action uses ${{{{ {name} }}}}, which this runner lacks"
-        return known[name]
-
-    def run_step(
-        self, step: dict[str, Any], timeout: float = 60
-    ) -> subprocess.CompletedProcess[str]:
-        """Run one `run:` step; returns the completed process."""
-        assert step["shell"] == "bash" and "${{" not in step["run"], step.get("name")
-        github_path, github_output = self.work / "GITHUB_PATH", self.work / "GITHUB_OUTPUT"
-        github_path.touch()
-        github_output.write_text("")
-        env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
-        env |= {k: EXPRESSION.sub(self.expression, str(v)) for k, v in step["env"].items()}
-        system_path = [p for p in env["PATH"].split(os.pathsep) if ".venv" not in p]
-        env |= {
-            "PATH": os.pathsep.join([*self.path, *system_path]),
-            "GITHUB_PATH": str(github_path),
-            "GITHUB_OUTPUT": str(github_output),
-            "RUNNER_TEMP": str(self.work / "temp"),
-        }
-        done = subprocess.run(
-            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
-            cwd=self.work / "workspace",
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-        self.path = github_path.read_text().split()[::-1] + self.path
-        for line in github_output.read_text().splitlines():
-            key, _, value = line.partition("=")
-            self.outputs[key] = value
-        return done
-
-
-def step_named(name: str) -> dict[str, Any]:
-    (step,) = [s for s in action_steps() if s.get("name") == name]
-    return step
-
-
-def recorded_argv(tmp_path: Path, inputs: Mapping[str, str]) -> list[str]:
-    """The arguments the action's run step gives `netchecks` for ``inputs``."""
-    stub = tmp_path / "stub-bin"
-    stub.mkdir()
-    record = tmp_path / "argv"
-    (stub / "netchecks").write_text(f"#!/bin/bash\nprintf '%s\\0' \"$@\" > {record}\n")
-    (stub / "netchecks").chmod(0o755)
-    runner = Runner(tmp_path, inputs)
-    runner.path.insert(0, str(stub))
-    done = runner.run_step(step_named("Run netchecks"))
-    assert done.returncode == 0, done.stderr
-    return record.read_text().split("\0")[:-1]
 
 
 # -- the action ------------------------------------------------------------------------
