@@ -139,6 +139,46 @@ def test_run_step_refuses_an_unknown_command(tmp_path: Path) -> None:
     assert "::error title=netchecks::command must be run or validate" in done.stdout
 
 
+STUB_PYTHON = """#!/bin/bash
+# `python -m venv DIR` makes DIR/bin with this stub and a `netchecks`; anything else
+# (the venv's `python -m pip install ...`) records its arguments.
+if [ "$1 $2" = "-m venv" ]; then
+  mkdir -p "$3/bin" && cp "$0" "$3/bin/python"
+  printf '#!/bin/bash\\necho netchecks 0.1.0\\n' > "$3/bin/netchecks"
+  chmod +x "$3/bin/netchecks"
+else
+  printf '%s\\0' "$@" > "$RECORD"
+fi
+"""
+
+
+@pytest.mark.parametrize(
+    ("version", "installed"),
+    [
+        ("0.1.0", ["netchecks-probe==0.1.0"]),
+        ("", [f"{ROOT}/packages/netchecks-core[cel]", f"{ROOT}/packages/netchecks-probe"]),
+    ],
+)
+def test_install_step_installs_a_release_by_input_or_the_actions_own_source(
+    version: str, installed: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stub = tmp_path / "stub-bin"
+    stub.mkdir()
+    (stub / "python").write_text(STUB_PYTHON)
+    (stub / "python").chmod(0o755)
+    monkeypatch.setenv("RECORD", str(tmp_path / "argv"))
+    runner = Runner(tmp_path / "runner", {"probe-version": version})
+    runner.path.insert(0, str(stub))
+
+    done = runner.run_step(step_named("Install the netchecks probe"))
+
+    assert done.returncode == 0, done.stderr
+    argv = (tmp_path / "argv").read_text().split("\0")[:-1]
+    assert argv == ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", *installed]
+    venv_bin = tmp_path / "runner" / "temp" / "netchecks-probe" / "bin"
+    assert runner.path[0] == str(venv_bin)
+
+
 # -- the workflow that uses it -----------------------------------------------------------
 
 

@@ -56,10 +56,11 @@ class Runner:
     outputs: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.work.mkdir(parents=True, exist_ok=True)
         if self.workspace is None:
             self.workspace = self.work / "workspace"
             self.workspace.mkdir()
-        (self.work / "temp").mkdir(parents=True)
+        (self.work / "temp").mkdir()
         bin_dir = self.work / "python-bin"  # actions/setup-python's `python`
         bin_dir.mkdir()
         (bin_dir / "python").symlink_to(getattr(sys, "_base_executable", sys.executable))
