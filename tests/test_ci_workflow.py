@@ -22,8 +22,9 @@ WORKFLOW = ROOT / ".github" / "workflows" / "ci.yaml"
 IMAGES = ("netchecks-probe", "netchecks-operator", "netchecks-results")
 
 
-def workflow() -> dict[str, Any]:
-    document: dict[Any, Any] = yaml.safe_load(WORKFLOW.read_text())
+def workflow(path: Path = WORKFLOW) -> dict[str, Any]:
+    """A workflow file, its trigger under the key ``on``."""
+    document: dict[Any, Any] = yaml.safe_load(path.read_text())
     # YAML 1.1 reads the key `on` as true.
     document["on"] = document.pop(True, document.get("on"))
     return document

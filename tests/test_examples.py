@@ -21,7 +21,9 @@ from netchecks_core.validation import validate_config, validate_manifest
 from tools.targets.local import LocalTargets
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-MANIFESTS = sorted((EXAMPLES / "manifests").glob("*.yaml"))
+MANIFESTS = sorted((EXAMPLES / "manifests").glob("*.yaml")) + sorted(
+    (EXAMPLES / "ci").glob("*.yaml")
+)
 CONFIGS = ("http-api.json", "tls.yaml", "dns.yaml", "tcp.yaml", "contexts.yaml")
 #: (config, rule) -> status, for rules whose point is to fail; every other rule must pass.
 EXPECTED_STATUS = {("tls.yaml", "certificate-expiry"): "fail"}

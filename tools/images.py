@@ -55,6 +55,18 @@ IMAGES = {
     ),
 }
 
+#: What ``pip install netchecks-probe`` installs for a CI job or a laptop (no image,
+#: no extras): the install docs/ci.md documents and ``tests/packaging`` tests.
+CLI_INSTALL = Image("cli", ("netchecks-core", "netchecks-probe"), {}, ("netchecks", "netcheck"))
+#: Every package of the repository, in dependency order.
+PACKAGE_NAMES = (
+    "netchecks-core",
+    "netchecks-service",
+    "netchecks-probe",
+    "netchecks-operator",
+    "netchecks-results",
+)
+
 
 def _run(*cmd: str | Path, timeout: float = 600) -> str:
     done = subprocess.run(
@@ -65,17 +77,11 @@ def _run(*cmd: str | Path, timeout: float = 600) -> str:
     return done.stdout
 
 
-def build_wheels(out: Path) -> dict[str, Path]:
-    """Wheels of every package (hatchling, no build isolation: nothing is downloaded)."""
+def build_wheels(out: Path, packages: tuple[str, ...] = PACKAGE_NAMES) -> dict[str, Path]:
+    """Wheels of ``packages`` (hatchling, no build isolation: nothing is downloaded)."""
     out.mkdir(parents=True, exist_ok=True)
     wheels: dict[str, Path] = {}
-    for package in (
-        "netchecks-core",
-        "netchecks-service",
-        "netchecks-probe",
-        "netchecks-operator",
-        "netchecks-results",
-    ):
+    for package in packages:
         _run(
             sys.executable,
             "-m",

@@ -77,6 +77,10 @@ def validate_document(document: Any) -> str:
             for rule in group["rules"]:
                 assert {"alert", "expr", "labels", "annotations"} <= set(rule), rule
         return "prometheus rules"
+    if "jobs" in document:  # a GitHub Actions workflow (tests/docs/test_ci_docs.py)
+        return "github workflow"
+    if document and all(isinstance(job, dict) and "script" in job for job in document.values()):
+        return "gitlab ci jobs"  # tests/docs/test_ci_docs.py checks and runs them
     raise AssertionError(f"unknown kind of example: {sorted(document)}")
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.images import IMAGES, build_wheels, image_venv
+from tools.images import CLI_INSTALL, IMAGES, build_wheels, image_venv
 
 
 @pytest.fixture(scope="session")
@@ -18,3 +18,9 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def venvs(wheels: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("image-venvs")
     return {name: image_venv(image, wheels, root / name) for name, image in IMAGES.items()}
+
+
+@pytest.fixture(scope="session")
+def cli_venv(wheels: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A clean venv with what ``pip install netchecks-probe`` installs (from our wheels)."""
+    return image_venv(CLI_INSTALL, wheels, tmp_path_factory.mktemp("cli-venv") / "venv")
