@@ -20,7 +20,7 @@ from typing import Any
 
 from netchecks_core.assertion import KIND, NetworkAssertion
 from netchecks_core.errors import NetchecksError
-from netchecks_core.limits import DataLimitError, load_json, load_yaml_all
+from netchecks_core.limits import DataLimitError, load_json, load_yaml_all_with_nodes
 from netchecks_core.validation import Report, validate_manifest
 
 #: Largest manifest file read (the API server stores at most ~1.5 MiB per object).
@@ -138,22 +138,30 @@ def parse_documents(text: str, source: str = "") -> list[Any]:
         ManifestError: the text is empty, holds no document, is not JSON or YAML,
             or exceeds a bound of :mod:`netchecks_core.limits`.
     """
+    return [document for document, _node in parse_documents_with_nodes(text, source)]
+
+
+def parse_documents_with_nodes(text: str, source: str = "") -> list[tuple[Any, Any]]:
+    """:func:`parse_documents`, each document with its YAML node (None for JSON).
+
+    The nodes carry line marks, so callers can say where in the file a rule is.
+    """
     try:
         return _parse_documents(text, source)
     except DataLimitError as error:
         raise ManifestError(str(error)) from None
 
 
-def _parse_documents(text: str, source: str) -> list[Any]:
+def _parse_documents(text: str, source: str) -> list[tuple[Any, Any]]:
     if not text.strip():
         raise ManifestError("is empty")
     try:
-        return [load_json(text)]
+        return [(load_json(text), None)]
     except json.JSONDecodeError as json_error:
         import yaml  # only for YAML input
 
         try:
-            documents = [d for d in load_yaml_all(text) if d is not None]
+            documents = [d for d in load_yaml_all_with_nodes(text) if d[0] is not None]
         except yaml.YAMLError as yaml_error:
             if text.lstrip()[:1] in "{[" or source.endswith(".json"):
                 where = f"line {json_error.lineno} column {json_error.colno}"

@@ -12,19 +12,14 @@ the others are still read, so every problem is reported at once.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from netchecks_core.limits import (
-    DataLimitError,
-    compose_yaml_all,
-    load_json,
-    load_yaml_all_with_nodes,
-)
+from netchecks_core.limits import DataLimitError, compose_yaml_all
+from netchecks_core.manifests import ManifestError, parse_documents_with_nodes
 
 from netchecks_probe.errors import InputError
 from netchecks_probe.files import FileRefusedError, read_bounded
@@ -153,29 +148,9 @@ def _json_node(text: str) -> Any:
 def _nodes_of_documents(text: str, source: str) -> list[tuple[Any, Any]]:
     """Each document and its YAML node (None for JSON, parsed without nodes)."""
     try:
-        return _parse_documents(text, source)
-    except DataLimitError as error:
+        return parse_documents_with_nodes(text, source)
+    except ManifestError as error:
         raise InputError(str(error)) from None
-
-
-def _parse_documents(text: str, source: str) -> list[tuple[Any, Any]]:
-    if not text.strip():
-        raise InputError("is empty")
-    try:
-        return [(load_json(text), None)]
-    except json.JSONDecodeError as json_error:
-        import yaml  # only for YAML input
-
-        try:
-            documents = [d for d in load_yaml_all_with_nodes(text) if d[0] is not None]
-        except yaml.YAMLError as yaml_error:
-            if text.lstrip()[:1] in "{[" or source.endswith(".json"):
-                where = f"line {json_error.lineno} column {json_error.colno}"
-                raise InputError(f"invalid JSON at {where}: {json_error.msg}") from None
-            raise InputError(f"invalid YAML: {_yaml_problem(yaml_error)}") from None
-    if not documents:
-        raise InputError("holds no document")
-    return documents
 
 
 def name_path_pairs(values: list[str] | None, option: str) -> dict[str, str]:
@@ -191,10 +166,3 @@ def name_path_pairs(values: list[str] | None, option: str) -> dict[str, str]:
 
 def _name(source: str) -> str:
     return "stdin" if source == "-" else source
-
-
-def _yaml_problem(error: Any) -> str:
-    mark = getattr(error, "problem_mark", None)
-    problem = getattr(error, "problem", None) or str(error)
-    where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
-    return " ".join(f"{problem}{where}".split())
