@@ -56,6 +56,10 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
+#: What users type to wait for results; the demo's own wait (above) reads the same condition.
+WAIT_READY = ("wait", "--for=condition=Ready", "nas", "--all", "-A", "--timeout=60s")
+
+
 def assertion_state(api: KubeApi, namespace: str, name: str, rules: int) -> tuple[bool, str]:
     """(done, what it is waiting for) of one assertion; raises when it cannot finish.
 
@@ -156,9 +160,9 @@ def run(args: argparse.Namespace, out: TextIO, workdir: Path, supervisor: Superv
                     del waiting[key]
             time.sleep(0.2)
 
-        out.write(
-            f"\n$ kubectl get nas -A\n{cluster.kubectl_get_assertions(kubeconfig, workdir)}\n"
-        )
+        for command in (WAIT_READY, ("get", "nas", "-A")):
+            printed = cluster.kubectl(kubeconfig, workdir, *command)
+            out.write(f"\n$ kubectl {' '.join(command)}\n{printed}\n")
         rows = []
         for namespace, name, _ in applied:
             report = cluster.get_report(api, namespace, name) or {}

@@ -127,20 +127,20 @@ def get_report(api: KubeApi, namespace: str, name: str) -> dict[str, Any] | None
         return None
 
 
-def kubectl_get_assertions(kubeconfig: Path, workdir: Path) -> str:
-    """What the real ``kubectl get nas -A`` prints (a note when kubectl is not installed)."""
+def kubectl(kubeconfig: Path, workdir: Path, *args: str, timeout: float = 30) -> str:
+    """What the real ``kubectl ARGS...`` prints (a note when kubectl is not installed)."""
     binary = kubectl_binary()
     if binary is None:
         return "(kubectl is not installed: `python3 dev.py setup` puts one into .venv)"
     command = [binary, f"--kubeconfig={kubeconfig}", f"--cache-dir={workdir / 'kubectl-cache'}"]
     result = subprocess.run(  # noqa: S603 -- kubectl with fixed arguments
-        [*command, "get", "nas", "-A"],
+        [*command, *args],
         capture_output=True,
         text=True,
-        timeout=30,
+        timeout=timeout,
         env={**os.environ, **NO_PROXY},
         check=False,
     )
     if result.returncode != 0:
-        raise DemoError(f"kubectl get nas -A failed: {result.stderr.strip()}")
+        raise DemoError(f"kubectl {' '.join(args)} failed: {result.stderr.strip()}")
     return result.stdout.rstrip()

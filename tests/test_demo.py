@@ -45,6 +45,10 @@ def test_demo_runs_every_example_to_its_expected_result_and_stops_what_it_starte
     assert "netchecks.io/run-now=" in out  # the scheduled ones ran at once
     assert "database-port-blocked" in out and "failed as expected" in out
     assert "dev.py demo --keep" in out
+    waited = out.split("$ kubectl wait --for=condition=Ready nas --all -A", 1)[1]
+    met = waited.split("\n\n", 1)[0].splitlines()[1:]
+    assert len(met) == len(examples.DEMO_MANIFESTS)
+    assert all(line.endswith("condition met") for line in met), met
     listed = out.split("$ kubectl get nas -A\n", 1)[1].split("\n\n", 1)[0].splitlines()
     assert re.split(r"\s{2,}", listed[0]) == [
         *("NAMESPACE", "NAME", "READY", "PASSING", "PASS", "FAIL", "ERROR", "LAST RUN"),
