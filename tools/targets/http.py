@@ -41,6 +41,9 @@ JSON_BODY: dict[str, Any] = {"status": "ok", "version": "1.2.3", "items": [1, 2,
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # A real server's backlog: with the stdlib default of 5, many concurrent clients see
+    # dropped SYNs and 1 s retransmits that measure the server, not the client.
+    request_queue_size = 1024
     tls: ssl.SSLContext | None = None
     stopping: threading.Event
 
