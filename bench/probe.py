@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tools.targets.dns import WWW, WWW_A, DnsServerError, Dnsmasq
+from tools.targets.dns import WWW, WWW_A, Dnsmasq, DnsServerError
 from tools.targets.http import HttpServer
 from tools.targets.tcp import ClosedPort, SilentServer
 
