@@ -27,11 +27,13 @@ import urllib3
 from netchecks_core.rules import HttpRule
 
 from netchecks_probe.checks import tls
-from netchecks_probe.checks.base import Deadline, is_ip
+from netchecks_probe.checks.base import Deadline, NetworkClock, is_ip
 from netchecks_probe.checks.bounded import call_within
 from netchecks_probe.checks.failures import failure, reason_for
 
 DEFAULT_RULE = "data['status-code'] in [200, 201]"
+#: ``run`` bounds itself (:func:`call_within`).
+SELF_BOUNDED = True
 #: Fields the result's ``spec`` always has: ``headers`` even when the rule sets none, so
 #: it reads ``"REDACTED"`` as 0.10 wrote it (its users' tests check that).
 ECHO_ALWAYS: dict[str, Any] = {"headers": {}}
@@ -63,6 +65,7 @@ class _Exchange:
     body: bytearray = field(default_factory=bytearray)
     encoding: str = "utf-8"
     abandoned: bool = False
+    clock: NetworkClock = field(default_factory=NetworkClock)
 
     def update(self, **fields: Any) -> None:
         with self.lock:
@@ -87,12 +90,13 @@ def run(rule: HttpRule, deadline: Deadline) -> dict[str, Any]:
         lambda: _exchange(rule, exchange, time.monotonic() + seconds), seconds, deadline
     )
     if finished:
-        return exchange.snapshot()
+        return {**exchange.snapshot(), **exchange.clock.stamps()}
+    exchange.clock.stop()
     with exchange.lock:
         exchange.abandoned = True
     data = exchange.snapshot()
     data.update(failure("timeout", message=f"no complete response within {seconds:g}s"))
-    return data
+    return {**data, **exchange.clock.stamps()}
 
 
 def _exchange(rule: HttpRule, exchange: _Exchange, until: float) -> None:
@@ -113,6 +117,7 @@ def _exchange(rule: HttpRule, exchange: _Exchange, until: float) -> None:
     headers = {"User-Agent": USER_AGENT, **(rule.headers or {})}
     remaining = max(until - time.monotonic(), 0.001)
     with session:
+        exchange.clock.start()
         try:
             response = session.request(
                 rule.method.upper(),
@@ -126,11 +131,13 @@ def _exchange(rule: HttpRule, exchange: _Exchange, until: float) -> None:
                 stream=True,
             )
         except (requests.RequestException, OSError, ValueError) as exc:
+            exchange.clock.stop()
             _record_failure(rule, exchange, exc, until)
             return
         with response:
             _record_response(rule, exchange, response, verified=bool(verify))
             _read_body(rule, exchange, response, until)
+            exchange.clock.stop()
 
 
 def _record_failure(rule: HttpRule, exchange: _Exchange, exc: Exception, until: float) -> None:
