@@ -14,6 +14,7 @@ that drips its body slowly gives what arrived in time and ``reason: timeout``.
 from __future__ import annotations
 
 import codecs
+import os
 import threading
 import time
 import warnings
@@ -54,6 +55,47 @@ class _SourceAddressAdapter(requests.adapters.HTTPAdapter):
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         kwargs["source_address"] = self._source_address
         super().init_poolmanager(*args, **kwargs)
+
+
+#: What requests reads from the environment for an http(s) request: proxies (urllib's
+#: ``getproxies``, ignored under CGI's ``REQUEST_METHOD``) and the CA bundle.
+_ENVIRONMENT_KEYS = (
+    *(f"{name}_proxy" for name in ("http", "https", "all", "no")),
+    *(f"{name}_PROXY" for name in ("HTTP", "HTTPS", "ALL", "NO")),
+    "REQUEST_METHOD",
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+)
+_SETTINGS: dict[tuple[Any, ...], dict[str, Any]] = {}
+_SETTINGS_LOCK = threading.Lock()
+#: Distinct (origin, options, environment) settings kept; the cache starts over beyond.
+_MAX_SETTINGS = 1024
+
+
+class _Session(requests.Session):
+    """A session that reads the environment's proxy settings once per origin.
+
+    requests scans every environment variable for each request (a Pod has one per
+    Service of its namespace). The result depends only on the URL's scheme and host
+    and on the variables in :data:`_ENVIRONMENT_KEYS`, which are part of the key.
+    """
+
+    def merge_environment_settings(
+        self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any
+    ) -> dict[str, Any]:
+        if proxies or not self.trust_env or self.proxies:
+            return super().merge_environment_settings(url, proxies, stream, verify, cert)
+        environment = tuple(os.environ.get(key) for key in _ENVIRONMENT_KEYS)
+        key = (urlsplit(str(url))[:2], stream, verify, cert, environment)
+        with _SETTINGS_LOCK:
+            settings = _SETTINGS.get(key)
+        if settings is None:
+            settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
+            with _SETTINGS_LOCK:
+                if len(_SETTINGS) >= _MAX_SETTINGS:
+                    _SETTINGS.clear()
+                _SETTINGS[key] = settings
+        return {**settings, "proxies": dict(settings["proxies"])}
 
 
 @dataclass
@@ -101,7 +143,7 @@ def run(rule: HttpRule, deadline: Deadline) -> dict[str, Any]:
 
 def _exchange(rule: HttpRule, exchange: _Exchange, until: float) -> None:
     """The request, run in a worker thread; records everything in ``exchange``."""
-    session = requests.Session()
+    session = _Session()
     session.max_redirects = MAX_REDIRECTS
     if rule.source_ip:
         adapter = _SourceAddressAdapter(rule.source_ip)
