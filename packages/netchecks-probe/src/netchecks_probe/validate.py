@@ -12,14 +12,17 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from netchecks_core.assertion import KIND, NetworkAssertionSpec
 from netchecks_core.convert import probe_config_from_spec
 from netchecks_core.validation import Report, validate_config, validate_manifest
 from pydantic import ValidationError
 
 from netchecks_probe.inputs import Document
+
+if TYPE_CHECKING:
+    # Imported where manifests are read: running a probe config needs none of their models.
+    from netchecks_core.assertion import NetworkAssertionSpec
 
 #: (assertion index, rule index) in the combined probe config.
 RuleKey = tuple[int, int]
@@ -35,6 +38,8 @@ def manifest_report(document: Document) -> Report | None:
 
 def _is_builtin(content: dict[str, Any]) -> bool:
     """ConfigMaps, Secrets, NetworkPolicies... may sit beside an assertion in a file."""
+    from netchecks_core.assertion import KIND
+
     api_version = content.get("apiVersion")
     if not isinstance(api_version, str) or content.get("kind") == KIND:
         return False
@@ -171,6 +176,8 @@ def take_manifests(
 
 def _spec(content: Any, report: Report) -> NetworkAssertionSpec | None:
     """The spec model, if the document is a NetworkAssertion whose spec parses."""
+    from netchecks_core.assertion import NetworkAssertionSpec
+
     if any(p.path == "apiVersion" for p in report.problems):
         return None
     try:
