@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from netchecks_core import cel
-from netchecks_core.cel_native import NATIVE_FORMS, NotNativeError
+from netchecks_core.cel_native import NATIVE_FORMS, NotNativeError, native_program
 
 #: Values a data field may hold (and "missing"), in every combination below.
 VALUES: list[Any] = [..., None, True, False, 0, 200, 201, 404, 200.0, "200", "", "boom", [], {}]
@@ -57,3 +57,14 @@ def test_every_input_gets_celpys_answer_through_the_public_api(expression: str) 
 def test_native_forms_are_valid_cel() -> None:
     for expression in NATIVE_FORMS:
         assert cel.compile_expression(expression).expression == expression
+
+
+@pytest.mark.parametrize("expression", sorted(NATIVE_FORMS))
+def test_native_program_knows_what_the_compiled_expression_says(expression: str) -> None:
+    native = native_program(expression)
+    compiled = cel.compile_expression(f" {expression}")  # parsed by cel-python
+    assert native is not None
+    assert native.free_names() == compiled.free_names()
+    assert native.functions() == compiled.functions()
+    for variable in ("data", "spec"):
+        assert native.keys_read(variable) == compiled.keys_read(variable)

@@ -49,7 +49,7 @@ from celpy import celtypes
 from celpy.celparser import CELParseError, CELParser
 from celpy.evaluation import CELEvalError, CELUnsupportedError, Evaluator
 
-from netchecks_core.cel_native import NATIVE_FORMS, NotNativeError
+from netchecks_core.cel_native import NotNativeError, evaluate_native
 from netchecks_core.errors import NetchecksError
 from netchecks_core.limits import DataLimitError, check_shape, load_json, load_yaml
 
@@ -185,7 +185,6 @@ class Program:
         self.expression = expression
         self._runner = runner
         self._ast = ast
-        self._native = NATIVE_FORMS.get(expression)
 
     def __repr__(self) -> str:
         return f"Program({self.expression!r})"
@@ -200,11 +199,10 @@ class Program:
             CelBudgetError: it went over ``cost`` steps or ``seconds`` (see the module).
         """
         global _BUDGET  # one evaluation at a time: the lock is held
-        if self._native is not None:
-            try:
-                return self._native(variables)
-            except NotNativeError:
-                pass  # cel-python decides (and words any error)
+        try:
+            return evaluate_native(self.expression, variables)
+        except NotNativeError:
+            pass  # cel-python decides (and words any error)
         with _LOCK:
             activation = {name: to_cel(value) for name, value in variables.items()}
             _BUDGET = _Budget(cost, seconds)

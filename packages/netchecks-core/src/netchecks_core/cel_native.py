@@ -7,11 +7,16 @@ tree with cel-python costs far more than the check's own work, so
 only for the exact shape of input it was written for, where its value is the one
 cel-python gives; for anything else (a missing key, another type) it declines
 (:class:`NotNativeError`) and cel-python evaluates the expression, errors and all.
+
+Each form also knows what the validator asks of a compiled expression (the names it
+uses, the functions it calls, the keys it reads from ``data``): a run whose rules use
+only these expressions never imports cel-python at all (a third of a short run's CPU).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 #: A native form: the expression's value for these variables, or :class:`NotNativeError`.
@@ -48,9 +53,58 @@ def _connected_without_error(variables: Mapping[str, Any]) -> Any:
     return connected and error is None
 
 
-#: Expression text (exactly) -> its native form.
-NATIVE_FORMS: dict[str, NativeForm] = {
-    "true": _true,
-    "data['status-code'] in [200, 201]": _status_code_in_200_201,
-    "data.connected == true && data.error == null": _connected_without_error,
+@dataclass(frozen=True)
+class NativeProgram:
+    """A native form with the facts :class:`netchecks_core.cel.Program` gives of its text."""
+
+    expression: str
+    form: NativeForm
+    names: frozenset[str]
+    data_keys: frozenset[str]
+
+    def free_names(self) -> set[str]:
+        """Variables the expression refers to."""
+        return set(self.names)
+
+    def functions(self) -> set[str]:
+        """Functions the expression calls (none: operators are not functions)."""
+        return set()
+
+    def keys_read(self, variable: str) -> set[str]:
+        """Literal keys read from ``variable``."""
+        return set(self.data_keys) if variable == "data" else set()
+
+
+_PROGRAMS = {
+    program.expression: program
+    for program in (
+        NativeProgram("true", _true, frozenset(), frozenset()),
+        NativeProgram(
+            "data['status-code'] in [200, 201]",
+            _status_code_in_200_201,
+            frozenset({"data"}),
+            frozenset({"status-code"}),
+        ),
+        NativeProgram(
+            "data.connected == true && data.error == null",
+            _connected_without_error,
+            frozenset({"data"}),
+            frozenset({"connected", "error"}),
+        ),
+    )
 }
+#: Expression text (exactly) -> its native form.
+NATIVE_FORMS: dict[str, NativeForm] = {text: p.form for text, p in _PROGRAMS.items()}
+
+
+def native_program(expression: str) -> NativeProgram | None:
+    """The native program of this exact text, if it has one."""
+    return _PROGRAMS.get(expression)
+
+
+def evaluate_native(expression: str, variables: Mapping[str, Any]) -> Any:
+    """The value of ``expression`` by its native form (:class:`NotNativeError`: none applies)."""
+    program = _PROGRAMS.get(expression)
+    if program is None:
+        raise NotNativeError
+    return program.form(variables)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
+from netchecks_core.cel_native import native_program
 from netchecks_core.errors import join
 from netchecks_core.probe_config import ProbeConfig
 from netchecks_core.probe_output import AssertionResult, OutputMetadata, ProbeOutput, RuleResult
@@ -146,9 +147,12 @@ class _Run:
         """Contexts converted to CEL values once per run (directories stay lazy)."""
         with self._lock:
             if self._cel_contexts is None:
-                from netchecks_core.cel import to_cel  # imports celpy
+                self._cel_contexts = {}
+                if self.contexts.values:  # none: no need for the engine here
+                    from netchecks_core.cel import to_cel  # imports celpy
 
-                self._cel_contexts = {k: to_cel(v) for k, v in self.contexts.values.items()}
+                    values = self.contexts.values.items()
+                    self._cel_contexts = {k: to_cel(v) for k, v in values}
             return self._cel_contexts
 
     def assertion_name(self, name: str, index: int) -> str:
@@ -218,8 +222,6 @@ class _Run:
         return self._run_rule(outcome.rule, rendered, where)
 
     def _run_rule(self, rule: RuleBase, rendered: dict[str, Any], where: str) -> dict[str, Any]:
-        from netchecks_core import cel
-
         try:
             module = load_check(rule.type)
         except (ValueError, ImportError) as error:
@@ -229,6 +231,10 @@ class _Run:
         pattern = rule.pattern or str(module.DEFAULT_RULE)
 
         def compile_pattern() -> str | None:
+            if native_program(pattern) is not None:
+                return None  # valid CEL, judged without the engine
+            from netchecks_core import cel
+
             try:
                 cel.compile_expression(pattern)
             except cel.CelSyntaxError as error:
@@ -242,8 +248,7 @@ class _Run:
         attempts = 0
         while True:
             attempts += 1
-            # The rule's CEL is compiled while its first check runs: on a cold start the
-            # CEL engine's import then overlaps the network wait instead of delaying it.
+            # The rule's CEL is compiled after its first check (usually by _preload).
             meanwhile = compile_pattern if attempts == 1 else None
             data, crash, invalid = self._attempt(module, rule, meanwhile)
             if invalid is not None:
@@ -346,22 +351,32 @@ class _Run:
 
 
 def _preload(jobs: list[_Job]) -> None:
-    """Import the check modules the rules need and the CEL engine, before any rule runs.
+    """Import the check modules the rules need and compile their CEL, before any rule runs.
 
     Imported by the first rules instead, they would hold the interpreter lock while
-    other rules' exchanges are being timed (and import in turn anyway).
+    other rules' exchanges are being timed (and import in turn anyway). Expressions
+    with a native form need no compiling: when all have one, the engine is not loaded.
     """
-    from netchecks_core import cel
-
     raws = [job.raw for job in jobs if isinstance(job.raw, dict)]
-    patterns = {"true"}  # at least: loads the parser (from its cache when there is one)
+    patterns = set()
     for check_type in {raw.get("type") for raw in raws}:
         with contextlib.suppress(ValueError, ImportError, TypeError):  # the rule reports it
             patterns.add(str(load_check(str(check_type)).DEFAULT_RULE))
     patterns |= {v for raw in raws if isinstance(v := raw.get("validation"), str)}
+    patterns |= {v for raw in raws if isinstance(v := _validate_pattern(raw), str)}
+    patterns = {p for p in patterns if native_program(p) is None}
+    if not patterns:
+        return
+    from netchecks_core import cel
+
     for pattern in sorted(patterns):
         with contextlib.suppress(cel.CelSyntaxError):  # the rule reports it
             cel.compile_expression(pattern)
+
+
+def _validate_pattern(raw: dict[str, Any]) -> Any:
+    validate = raw.get("validate")
+    return validate.get("pattern") if isinstance(validate, dict) else None
 
 
 def _call_check(module: ModuleType, rule: RuleBase, deadline: Deadline) -> dict[str, Any]:
