@@ -77,17 +77,12 @@ def start_targets(stack: ExitStack) -> Targets:
     web = stack.enter_context(HttpServer())
     listener = stack.enter_context(SilentServer())
     closed = stack.enter_context(ClosedPort())
-    dns: Dnsmasq | None = Dnsmasq(
-        [f"--host-record={WWW},{WWW_A}", "--address=/#/"],
-        ready_name=WWW,
-        host=DNS_ADDRESS,
-        port=53,
-    )
+    records = [f"--host-record={WWW},{WWW_A}", "--address=/#/"]
+    dns: Dnsmasq | None = None
     try:
-        stack.enter_context(dns)
+        dns = stack.enter_context(Dnsmasq(records, ready_name=WWW, host=DNS_ADDRESS, port=53))
     except DnsServerError as error:
         print(f"no DNS rules: {error}", file=sys.stderr)
-        dns = None
     return Targets(web, listener, closed, dns)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from netchecks_core.probe_config import ProbeConfig
-from netchecks_core.rules import RULE_ADAPTER
+from netchecks_core.rules import HttpRule, TcpRule
 from netchecks_probe.checks import http as http_check
 from netchecks_probe.checks import tcp as tcp_check
 from netchecks_probe.checks.base import Deadline
@@ -26,6 +26,9 @@ from tools.targets.tcp import BannerServer
 DELAY = 0.3
 #: How much longer than the delay a reported duration may be.
 SLACK = 0.05
+#: The same with 40 rules in one run (on a loaded machine a thread may wait that long to
+#: be scheduled; the runner once reported the time rules queued for threads, far more).
+CONCURRENT_SLACK = 0.1
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +45,7 @@ def _seconds(data: dict[str, Any]) -> float:
 
 
 def test_http_check_times_its_exchange(web: HttpServerProcess) -> None:
-    rule = RULE_ADAPTER.validate_python({"type": "http", "url": web.url(f"/slow?delay={DELAY}")})
+    rule = HttpRule.model_validate({"type": "http", "url": web.url(f"/slow?delay={DELAY}")})
 
     data = http_check.run(rule, Deadline.after(10).for_rule(5))
 
@@ -51,7 +54,7 @@ def test_http_check_times_its_exchange(web: HttpServerProcess) -> None:
 
 
 def test_http_check_that_times_out_lasts_its_timeout(web: HttpServerProcess) -> None:
-    rule = RULE_ADAPTER.validate_python(
+    rule = HttpRule.model_validate(
         {"type": "http", "url": web.url("/slow?delay=5"), "timeout": DELAY}
     )
 
@@ -63,7 +66,7 @@ def test_http_check_that_times_out_lasts_its_timeout(web: HttpServerProcess) -> 
 
 def test_tcp_check_times_connect_and_banner() -> None:
     with BannerServer(b"") as server:  # connects at once, answers PING with PONG
-        rule = RULE_ADAPTER.validate_python(
+        rule = TcpRule.model_validate(
             {"type": "tcp", "host": "127.0.0.1", "port": server.port, "send": "PING\n"}
         )
         data = tcp_check.run(rule, Deadline.after(10).for_rule(5))
@@ -90,6 +93,6 @@ def test_durations_of_many_concurrent_rules_are_their_network_time(web: HttpServ
     for result in results:
         seconds = _seconds(result.data)
         if str(result.name).startswith("slow"):
-            assert DELAY <= seconds <= DELAY + SLACK, result.name
+            assert DELAY <= seconds <= DELAY + CONCURRENT_SLACK, result.name
         else:
-            assert 0 <= seconds <= SLACK, result.name
+            assert 0 <= seconds <= CONCURRENT_SLACK, result.name

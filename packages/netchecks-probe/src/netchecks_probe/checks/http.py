@@ -82,20 +82,20 @@ class _Session(requests.Session):
 
     def merge_environment_settings(
         self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any
-    ) -> dict[str, Any]:
+    ) -> Any:
         if proxies or not self.trust_env or self.proxies:
             return super().merge_environment_settings(url, proxies, stream, verify, cert)
         environment = tuple(os.environ.get(key) for key in _ENVIRONMENT_KEYS)
         key = (urlsplit(str(url))[:2], stream, verify, cert, environment)
         with _SETTINGS_LOCK:
-            settings = _SETTINGS.get(key)
-        if settings is None:
-            settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
+            cached = _SETTINGS.get(key)
+        if cached is None:
+            cached = dict(super().merge_environment_settings(url, proxies, stream, verify, cert))
             with _SETTINGS_LOCK:
                 if len(_SETTINGS) >= _MAX_SETTINGS:
                     _SETTINGS.clear()
-                _SETTINGS[key] = settings
-        return {**settings, "proxies": dict(settings["proxies"])}
+                _SETTINGS[key] = cached
+        return {**cached, "proxies": dict(cached["proxies"])}
 
 
 @dataclass
