@@ -1,38 +1,44 @@
 #!/usr/bin/env python3
 """Benchmark: our ``netchecks`` probe vs the old ``netcheck`` 0.10.0 CLI, side by side.
 
-    .venv/bin/python -m bench.probe [--repeat N]
+    .venv/bin/python -m bench.probe [--repeat N] [--counts 1,10,50,200]
 
-Starts its own targets (an HTTP server with 200 ms slow endpoints, a TCP
-listener, a closed port, dnsmasq on 127.0.0.2:53 when that port can be bound:
-the old CLI cannot query another port), writes configs of 1, 10 and 50 mixed
-rules, runs both CLIs on each, and prints wall time and peak RSS of each run
-(median wall and max RSS over the repeats) and the ratios; then the same for
-``--version``. The old CLI is installed in ``.bench/netcheck-0.10.0`` (a venv,
-with ``common-expression-language==0.5.6`` pinned as its lock file does; newer
-releases crash on failing checks). Targets: 50 rules in at most 0.25 of the
-old CLI's wall time; ``--version`` in at most half.
+Starts loopback targets from ``tools/targets`` (an HTTP server with a 200 ms
+``/slow`` endpoint, a TCP listener, a closed port, and dnsmasq on 127.0.0.2:53
+when that port can be bound: the old CLI cannot query another port), writes
+configs of 1, 10, 50 and 200 mixed http/tcp/dns/internal rules, runs both CLIs
+on each in turn and prints, per CLI: CPU time of the child (user + sys, the
+figure robust to a loaded machine), wall time (medians over the repeats), peak
+RSS (max) and the ratios; the CPU each extra rule costs; and how much the
+durations the CLIs report exceed the network time (``/slow`` rules: reported
+duration minus the server's 200 ms; the rest of a loopback exchange is well
+under a millisecond). The old CLI is installed once in ``.bench/netcheck-0.10.0``
+(a venv, with ``common-expression-language==0.5.6`` pinned as its lock file
+does; newer releases crash on failing checks).
+
+Targets (issue 18): CPU at most 0.5x the old CLI's at 1 and 50 rules, at most
+0.8 ms per extra rule, wall at most 0.25x at 50 rules, durations within 2 ms.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
-import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from tools.targets.tcp import ClosedPort
+from tools.targets.dns import WWW, WWW_A, Dnsmasq, DnsServerError
+from tools.targets.http import HttpServer
+from tools.targets.tcp import ClosedPort, SilentServer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,8 +46,10 @@ OLD_VENV = ROOT / ".bench" / "netcheck-0.10.0"
 OLD_PINS = ["netcheck==0.10.0", "common-expression-language==0.5.6"]
 NEW_CLI = ROOT / ".venv" / "bin" / "netchecks"
 OLD_CLI = OLD_VENV / "bin" / "netcheck"
+#: The old CLI always queries port 53, so dnsmasq gets its own loopback address.
 DNS_ADDRESS = "127.0.0.2"
-DNS_NAME = "www.bench.test"
+#: What the ``/slow`` endpoint waits before answering (the network time of those rules).
+SLOW_SECONDS = 0.2
 
 
 def ensure_old_cli() -> None:
@@ -54,118 +62,42 @@ def ensure_old_cli() -> None:
     subprocess.run(pip, check=True)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+@dataclass
+class Targets:
+    """The loopback servers the rules talk to."""
 
-    def do_GET(self) -> None:
-        path = urlsplit(self.path).path
-        code, body = 200, json.dumps({"status": "ok", "version": "1.2.3"}).encode()
-        if path == "/slow":
-            time.sleep(0.2)
-        elif path.startswith("/status/"):
-            code = int(path.rsplit("/", 1)[1])
-        elif path == "/echo":
-            body = json.dumps({"headers": dict(self.headers.items())}).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *_: Any) -> None:
-        pass
+    web: HttpServer
+    listener: SilentServer
+    closed: ClosedPort
+    dns: Dnsmasq | None
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    # A real server's backlog: with the stdlib default of 5, concurrent clients
-    # see dropped SYNs and 1 s retransmits that measure the server, not the probe.
-    request_queue_size = 1024
+def start_targets(stack: ExitStack) -> Targets:
+    """Start every target (stopped when ``stack`` closes); DNS only where port 53 is free."""
+    web = stack.enter_context(HttpServer())
+    listener = stack.enter_context(SilentServer())
+    closed = stack.enter_context(ClosedPort())
+    records = [f"--host-record={WWW},{WWW_A}", "--address=/#/"]
+    dns: Dnsmasq | None = None
+    try:
+        dns = stack.enter_context(Dnsmasq(records, ready_name=WWW, host=DNS_ADDRESS, port=53))
+    except DnsServerError as error:
+        print(f"no DNS rules: {error}", file=sys.stderr)
+    return Targets(web, listener, closed, dns)
 
 
-class HttpServer:
-    """An HTTP server on 127.0.0.1: ``/json``, ``/slow`` (200 ms), ``/status/<code>``, ``/echo``."""
-
-    def __enter__(self) -> HttpServer:
-        self.server = _Server(("127.0.0.1", 0), _Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-        return self
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}{path}"
-
-    def __exit__(self, *_: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-class Listener:
-    """A TCP port that accepts (the kernel completes the handshake; nobody reads)."""
-
-    def __enter__(self) -> Listener:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(4096)
-        self.port = self.sock.getsockname()[1]
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.sock.close()
-
-
-class Dnsmasq:
-    """dnsmasq on 127.0.0.2:53 with one record, if the port can be had."""
-
-    def __enter__(self) -> Dnsmasq:
-        self.process: subprocess.Popen[bytes] | None = None
-        binary = shutil.which("dnsmasq") or "/usr/sbin/dnsmasq"
-        if not Path(binary).exists():
-            return self
-        self.process = subprocess.Popen(
-            [
-                binary,
-                "--keep-in-foreground",
-                "--conf-file=/dev/null",
-                "--no-resolv",
-                "--no-hosts",
-                f"--listen-address={DNS_ADDRESS}",
-                "--bind-interfaces",
-                "--port=53",
-                f"--address=/{DNS_NAME}/192.0.2.10",
-                "--user=root",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        time.sleep(0.3)
-        if self.process.poll() is not None:
-            why = (self.process.stderr.read() if self.process.stderr else b"").decode().strip()
-            print(f"no DNS rules: dnsmasq did not start ({why})", file=sys.stderr)
-            self.process = None
-        return self
-
-    @property
-    def running(self) -> bool:
-        return self.process is not None
-
-    def __exit__(self, *_: object) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-
-
-def rules(
-    count: int, web: HttpServer, tcp_port: int, closed_port: int, dns: bool
-) -> list[dict[str, Any]]:
-    """``count`` mixed rules; two in ten hit a 200 ms endpoint."""
+def rules(count: int, targets: Targets) -> list[dict[str, Any]]:
+    """``count`` mixed rules; two in ten hit the 200 ms endpoint."""
+    web = targets.web
+    slow = web.url(f"/slow?delay={SLOW_SECONDS}")
+    tcp_port = targets.listener.port
     kinds: list[dict[str, Any]] = [
         {"type": "http", "url": web.url("/json")},
-        {"type": "http", "url": web.url("/slow")},
+        {"type": "http", "url": slow},
         {"type": "tcp", "host": "127.0.0.1", "port": tcp_port},
-        {"type": "tcp", "host": "127.0.0.1", "port": closed_port, "expected": "fail"},
-        {"type": "dns", "host": DNS_NAME, "server": DNS_ADDRESS}
-        if dns
+        {"type": "tcp", "host": "127.0.0.1", "port": targets.closed.port, "expected": "fail"},
+        {"type": "dns", "host": WWW, "server": DNS_ADDRESS}
+        if targets.dns is not None
         else {"type": "http", "url": web.url("/status/404"), "expected": "fail"},
         {
             "type": "http",
@@ -174,14 +106,24 @@ def rules(
         },
         {"type": "internal", "validation": "true"},
         {"type": "tcp", "host": "127.0.0.1", "port": tcp_port},
-        {"type": "http", "url": web.url("/slow")},
+        {"type": "http", "url": slow},
         {"type": "http", "url": web.url("/echo"), "headers": {"X-Bench": "1"}},
     ]
     return [{"name": f"rule-{i}", **kinds[i % len(kinds)]} for i in range(count)]
 
 
-def measure(command: list[str]) -> tuple[float, int, str]:
-    """Wall seconds, peak RSS (KiB) of that one child, and its stdout."""
+@dataclass
+class Run:
+    """One run of a CLI: CPU (user + sys) and wall seconds, peak RSS (KiB), stdout."""
+
+    cpu: float
+    wall: float
+    rss: int
+    stdout: str
+
+
+def measure(command: list[str]) -> Run:
+    """Run ``command`` once and take its own resource usage (``wait4``)."""
     with tempfile.TemporaryFile() as out:
         started = time.perf_counter()
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.DEVNULL)
@@ -189,76 +131,174 @@ def measure(command: list[str]) -> tuple[float, int, str]:
         wall = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
-        return wall, usage.ru_maxrss, out.read().decode("utf-8", "replace")
+        stdout = out.read().decode("utf-8", "replace")
+    return Run(usage.ru_utime + usage.ru_stime, wall, usage.ru_maxrss, stdout)
 
 
-def passes(stdout: str) -> str:
-    """``passed/total`` from an output document (or ``?`` when it does not parse)."""
+@dataclass
+class Series:
+    """Repeated runs of one command: medians of CPU and wall, max of RSS."""
+
+    runs: list[Run] = field(default_factory=list)
+
+    @property
+    def cpu(self) -> float:
+        return statistics.median(r.cpu for r in self.runs)
+
+    @property
+    def wall(self) -> float:
+        return statistics.median(r.wall for r in self.runs)
+
+    @property
+    def rss(self) -> int:
+        return max(r.rss for r in self.runs)
+
+    def passes(self) -> str:
+        """``passed/total`` of the last run (``?`` when its output does not parse)."""
+        results = _results(self.runs[-1].stdout)
+        if results is None:
+            return "?"
+        return f"{sum(r.get('status') == 'pass' for r in results)}/{len(results)}"
+
+    def slow_excess_ms(self) -> list[float]:
+        """Reported duration minus the server's delay, of every ``/slow`` rule of every run."""
+        excess = []
+        for run in self.runs:
+            for result in _results(run.stdout) or []:
+                url = str((result.get("spec") or {}).get("url", ""))
+                seconds = _duration(result.get("data") or {})
+                if "/slow" in url and seconds is not None:
+                    excess.append((seconds - SLOW_SECONDS) * 1000)
+        return excess
+
+
+def _results(stdout: str) -> list[dict[str, Any]] | None:
+    """The results of an output document: all of stdout (0.10, indented) or its last line."""
+    for text in (stdout, stdout.strip().rsplit("\n", 1)[-1]):
+        try:
+            document = json.loads(text)
+            return [r for a in document["assertions"] for r in a["results"]]
+        except (ValueError, KeyError, TypeError):
+            continue
+    return None
+
+
+def _duration(data: dict[str, Any]) -> float | None:
     try:
-        document = json.loads(stdout)
-    except ValueError:
-        return "?"
-    results = [r for a in document["assertions"] for r in a["results"]]
-    return f"{sum(r['status'] == 'pass' for r in results)}/{len(results)}"
+        start = datetime.datetime.fromisoformat(str(data["startTimestamp"]))
+        end = datetime.datetime.fromisoformat(str(data["endTimestamp"]))
+    except (KeyError, ValueError):
+        return None
+    return (end - start).total_seconds()
 
 
-def series(command: list[str], repeat: int) -> tuple[float, int, str]:
-    runs = [measure(command) for _ in range(repeat)]
-    return statistics.median(r[0] for r in runs), max(r[1] for r in runs), runs[-1][2]
+def compare(new: list[str], old: list[str], repeat: int) -> tuple[Series, Series]:
+    """Run both commands ``repeat`` times, alternating, so both see the same load."""
+    new_series, old_series = Series(), Series()
+    for _ in range(repeat):
+        new_series.runs.append(measure(new))
+        old_series.runs.append(measure(old))
+    return new_series, old_series
+
+
+def print_table(rows: list[tuple[str, Series, Series]]) -> None:
+    print(
+        f"{'case':<14}{'ours cpu':>10}{'wall':>9}{'RSS':>8}"
+        f"{'0.10 cpu':>10}{'wall':>9}{'RSS':>8}"
+        f"{'cpu x':>8}{'wall x':>8}{'RSS x':>7}  passed (ours, 0.10)"
+    )
+    for name, new, old in rows:
+        verdicts = f"{new.passes()}, {old.passes()}" if name.startswith("run") else ""
+        print(
+            f"{name:<14}{new.cpu * 1000:>8.0f}ms{new.wall * 1000:>7.0f}ms{new.rss / 1024:>6.1f}MB"
+            f"{old.cpu * 1000:>8.0f}ms{old.wall * 1000:>7.0f}ms{old.rss / 1024:>6.1f}MB"
+            f"{new.cpu / old.cpu:>8.2f}{new.wall / old.wall:>8.2f}{new.rss / old.rss:>7.2f}"
+            f"  {verdicts}"
+        )
+
+
+def print_durations(rows: list[tuple[str, Series, Series]]) -> float | None:
+    """Reported minus network time of the ``/slow`` rules; returns our worst median."""
+    print(f"reported duration minus network time ({SLOW_SECONDS * 1000:.0f} ms /slow rules):")
+    worst: float | None = None
+    for name, new, old in rows:
+        ours, theirs = new.slow_excess_ms(), old.slow_excess_ms()
+        if not ours:
+            continue
+        median = statistics.median(ours)
+        worst = median if worst is None else max(worst, median)
+        print(
+            f"  {name:<14} ours median {median:6.1f} ms, max {max(ours):6.1f} ms;"
+            f"  0.10 median {_median_text(theirs)}"
+        )
+    return worst
+
+
+def _median_text(values: list[float]) -> str:
+    return f"{statistics.median(values):6.1f} ms, max {max(values):6.1f} ms" if values else "-"
+
+
+def print_targets(by_count: dict[int, tuple[Series, Series]], worst_excess: float | None) -> None:
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "NOT met"
+
+    for count in (1, 50):
+        if count in by_count:
+            new, old = by_count[count]
+            ratio = new.cpu / old.cpu
+            print(f"target: CPU at {count} rule(s) <= 0.5x: {ratio:.2f} ({verdict(ratio <= 0.5)})")
+    low, high = min(by_count), max(by_count)
+    if high > low:
+        per_rule = {
+            who: (by_count[high][who].cpu - by_count[low][who].cpu) / (high - low) * 1000
+            for who in (0, 1)
+        }
+        print(
+            f"target: CPU per extra rule <= 0.8 ms: ours {per_rule[0]:.2f} ms, "
+            f"0.10 {per_rule[1]:.2f} ms ({verdict(per_rule[0] <= 0.8)})"
+        )
+    if 50 in by_count:
+        new, old = by_count[50]
+        ratio = new.wall / old.wall
+        print(f"target: wall at 50 rules <= 0.25x: {ratio:.2f} ({verdict(ratio <= 0.25)})")
+    if worst_excess is not None:
+        print(
+            f"target: reported durations within 2 ms of network time: worst median "
+            f"{worst_excess:.1f} ms ({verdict(worst_excess <= 2.0)})"
+        )
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3, help="runs per figure (median wall)")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per figure (medians)")
+    parser.add_argument("--counts", default="1,10,50,200", help="rule counts to run")
     args = parser.parse_args()
+    counts = sorted({int(c) for c in args.counts.split(",")})
     ensure_old_cli()
-    rows: list[tuple[str, float, int, float, int, str]] = []
-    with (
-        HttpServer() as web,
-        Listener() as tcp,
-        ClosedPort() as closed,
-        Dnsmasq() as dns,
-        tempfile.TemporaryDirectory() as tmp,
-    ):
-        for count in (1, 10, 50):
-            config = {
-                "assertions": [
-                    {
-                        "name": "bench",
-                        "rules": rules(count, web, tcp.port, closed.port, dns.running),
-                    }
-                ]
-            }
-            path = Path(tmp) / f"rules-{count}.json"
+    rows: list[tuple[str, Series, Series]] = []
+    by_count: dict[int, tuple[Series, Series]] = {}
+    with ExitStack() as stack:
+        targets = start_targets(stack)
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        for count in counts:
+            config = {"assertions": [{"name": "bench", "rules": rules(count, targets)}]}
+            path = tmp / f"rules-{count}.json"
             path.write_text(json.dumps(config))
-            new = series([str(NEW_CLI), "run", "--config", str(path)], args.repeat)
-            old = series([str(OLD_CLI), "run", "--config", str(path)], args.repeat)
-            verdicts = f"new {passes(new[2])}, old {passes(old[2])}"
-            rows.append((f"run {count} rules", new[0], new[1], old[0], old[1], verdicts))
-        new_v = series([str(NEW_CLI), "--version"], max(args.repeat, 5))
-        old_v = series([str(OLD_CLI), "--version"], max(args.repeat, 5))
-        rows.append(("--version", new_v[0], new_v[1], old_v[0], old_v[1], ""))
+            new, old = compare(
+                [str(NEW_CLI), "run", "--config", str(path)],
+                [str(OLD_CLI), "run", "--config", str(path)],
+                args.repeat,
+            )
+            by_count[count] = (new, old)
+            rows.append((f"run {count} rules", new, old))
+        version = compare([str(NEW_CLI), "--version"], [str(OLD_CLI), "--version"], args.repeat)
+        rows.append(("--version", *version))
+        dns = targets.dns is not None
 
-    print(f"repeats: {args.repeat}; DNS rules: {'yes' if dns.running else 'no (replaced by HTTP)'}")
-    print(
-        f"{'case':<16}{'netchecks':>11}{'RSS':>9}{'netcheck':>11}{'RSS':>9}"
-        f"{'wall ratio':>12}{'RSS ratio':>11}  passed"
-    )
-    for name, new_wall, new_rss, old_wall, old_rss, verdicts in rows:
-        print(
-            f"{name:<16}{new_wall:>10.3f}s{new_rss / 1024:>7.1f}MB"
-            f"{old_wall:>10.3f}s{old_rss / 1024:>7.1f}MB"
-            f"{new_wall / old_wall:>12.2f}{new_rss / old_rss:>11.2f}  {verdicts}"
-        )
-    fifty, version = rows[2], rows[3]
-    print(
-        f"target: 50 rules <= 0.25 of old wall: {fifty[1] / fifty[3]:.2f} "
-        f"({'met' if fifty[1] / fifty[3] <= 0.25 else 'NOT met'})"
-    )
-    print(
-        f"target: --version <= 0.5 of old wall: {version[1] / version[3]:.2f} "
-        f"({'met' if version[1] / version[3] <= 0.5 else 'NOT met'})"
-    )
+    print(f"repeats: {args.repeat}; DNS rules: {'yes' if dns else 'no (replaced by HTTP)'}")
+    print_table(rows)
+    worst = print_durations(rows)
+    print_targets(by_count, worst)
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from datetime import datetime
 from types import ModuleType
 from typing import Any
 
@@ -16,7 +17,9 @@ from netchecks_probe.checks.base import Deadline
 def run_check(module: ModuleType, rule_type: str, deadline: float, **fields: Any) -> dict[str, Any]:
     """Run ``module``'s check on a ``rule_type`` rule of ``fields`` within a run of ``deadline`` s.
 
-    Also asserts what every check's data must be: JSON-safe, with a known ``reason``.
+    Also asserts what every check's data must be: JSON-safe, with a known ``reason``, and
+    timestamps of its network exchange (if any) in order; they are left out of the data
+    returned, as the runner moves them to the result's own place.
     """
     rule = RULE_ADAPTER.validate_python({"type": rule_type, **fields})
     assert rule.type == rule_type
@@ -27,6 +30,10 @@ def run_check(module: ModuleType, rule_type: str, deadline: float, **fields: Any
     json.dumps(data, allow_nan=False)  # data is always JSON-safe
     if "reason" in data:
         assert data["reason"] in REASONS
+    started, ended = data.pop("startTimestamp", None), data.pop("endTimestamp", None)
+    assert (started is None) == (ended is None)
+    if started is not None:
+        assert datetime.fromisoformat(started) <= datetime.fromisoformat(ended)
     return data
 
 

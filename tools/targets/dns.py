@@ -104,18 +104,28 @@ class Dnsmasq(Target):
     ``options`` are dnsmasq's record options (``--host-record=...``, ``--address=/#/``, ...);
     the rest (foreground, no upstream servers or hosts file, loopback only, log to stdout)
     is set here. :meth:`start` returns once a UDP query for ``ready_name`` is answered.
+    ``host`` and ``port`` pin the address (the old ``netcheck`` CLI queries port 53 only).
 
         with Dnsmasq(["--host-record=api.test,192.0.2.1"], ready_name="api.test") as dns:
             dns.address   # "127.0.0.1:40123"
     """
 
-    host = "127.0.0.1"
-
-    def __init__(self, options: Sequence[str], *, ready_name: str, ipv6: bool = False) -> None:
+    def __init__(
+        self,
+        options: Sequence[str],
+        *,
+        ready_name: str,
+        ipv6: bool = False,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
         self.options = list(options)
         self.ready_name = ready_name
         self.ipv6 = ipv6
-        self.port = 0
+        self.host = host
+        #: The port asked for (0: a free one, chosen at each start attempt).
+        self.fixed_port = port
+        self.port = port
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -126,10 +136,10 @@ class Dnsmasq(Target):
     def start(self) -> None:
         """Start dnsmasq and wait until it answers (on a new port if the first is taken)."""
         binary = find_dnsmasq()
-        listen = "127.0.0.1,::1" if self.ipv6 else "127.0.0.1"
+        listen = f"{self.host},::1" if self.ipv6 else self.host
         last_error = ""
-        for _attempt in range(5):
-            self.port = free_port()
+        for _attempt in range(1 if self.fixed_port else 5):
+            self.port = self.fixed_port or free_port(self.host)
             argv = [
                 binary,
                 "--keep-in-foreground",

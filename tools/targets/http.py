@@ -28,19 +28,28 @@ import gzip
 import json
 import socket
 import ssl
+import subprocess
+import sys
+import tempfile
 import threading
+import time
 import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 from urllib.parse import parse_qs, urlsplit
 
 from tools.targets.base import Target
+from tools.targets.processes import spawn, stop
 
 JSON_BODY: dict[str, Any] = {"status": "ok", "version": "1.2.3", "items": [1, 2, 3]}
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # A real server's backlog: with the stdlib default of 5, many concurrent clients see
+    # dropped SYNs and 1 s retransmits that measure the server, not the client.
+    request_queue_size = 1024
     tls: ssl.SSLContext | None = None
     stopping: threading.Event
 
@@ -230,3 +239,67 @@ class HttpServer(Target):
             self._thread.join(timeout=5)
         self._server = None
         self._thread = None
+
+
+class HttpServerProcess(Target):
+    """:class:`HttpServer` (plain HTTP, 127.0.0.1) in a process of its own.
+
+    Timing tests use it: a server in the test's own process shares its interpreter lock,
+    so the client's measured exchange would include the server's Python work.
+    """
+
+    host = "127.0.0.1"
+
+    def __init__(self) -> None:
+        self.port = 0
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+
+    def url(self, path: str = "/") -> str:
+        """The URL of ``path`` on this server."""
+        return f"http://{self.host}:{self.port}{path}"
+
+    def start(self) -> None:
+        """Start the process and wait until it reports its port."""
+        root = str(Path(__file__).resolve().parents[2])  # where ``tools`` is
+        code = "\n".join(
+            [
+                "import sys",
+                f"sys.path.insert(0, {root!r})",
+                "from tools.targets import http",
+                "http._serve()",
+            ]
+        )
+        # Kept open while the server runs (closed by stop): its first line is the port.
+        self._log = tempfile.TemporaryFile(prefix="netchecks-http-")  # noqa: SIM115
+        self._process = spawn([sys.executable, "-c", code], log=self._log)
+        end = time.monotonic() + _START_TIMEOUT
+        while time.monotonic() < end and self._process.poll() is None:
+            self._log.seek(0)
+            first = self._log.readline()
+            if first.endswith(b"\n"):
+                self.port = int(first)
+                return
+            time.sleep(0.02)
+        self.stop()
+        raise RuntimeError("the HTTP server process did not start")
+
+    def stop(self) -> None:
+        """Stop the process."""
+        if self._process is not None:
+            stop(self._process)
+            self._process = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+
+#: Seconds a server process may take to start.
+_START_TIMEOUT = 10.0
+
+
+def _serve() -> None:
+    """The body of :class:`HttpServerProcess`: serve until stopped, the port on stdout."""
+    with HttpServer() as server:
+        print(server.port, flush=True)
+        threading.Event().wait()

@@ -32,8 +32,9 @@ if _typing.TYPE_CHECKING:
         NetworkAssertionStatus,
         Summary,
     )
+    from netchecks_core.documents import ManifestError
     from netchecks_core.errors import NetchecksError
-    from netchecks_core.manifests import Manifest, ManifestError, load_manifests, parse_manifests
+    from netchecks_core.manifests import Manifest, load_manifests, parse_manifests
     from netchecks_core.probe_config import (
         AssertionConfig,
         Context,
@@ -143,7 +144,7 @@ _LAZY: dict[str, str] = {
     "InlineContext": "netchecks_core.probe_config",
     "InternalRule": "netchecks_core.rules",
     "Manifest": "netchecks_core.manifests",
-    "ManifestError": "netchecks_core.manifests",
+    "ManifestError": "netchecks_core.documents",
     "NetchecksError": "netchecks_core.errors",
     "NetworkAssertion": "netchecks_core.assertion",
     "NetworkAssertionSpec": "netchecks_core.assertion",

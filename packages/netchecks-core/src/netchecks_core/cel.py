@@ -49,6 +49,7 @@ from celpy import celtypes
 from celpy.celparser import CELParseError, CELParser
 from celpy.evaluation import CELEvalError, CELUnsupportedError, Evaluator
 
+from netchecks_core.cel_native import NotNativeError, evaluate_native
 from netchecks_core.errors import NetchecksError
 from netchecks_core.limits import DataLimitError, check_shape, load_json, load_yaml
 
@@ -198,6 +199,10 @@ class Program:
             CelBudgetError: it went over ``cost`` steps or ``seconds`` (see the module).
         """
         global _BUDGET  # one evaluation at a time: the lock is held
+        try:
+            return evaluate_native(self.expression, variables)
+        except NotNativeError:
+            pass  # cel-python decides (and words any error)
         with _LOCK:
             activation = {name: to_cel(value) for name, value in variables.items()}
             _BUDGET = _Budget(cost, seconds)
@@ -432,7 +437,7 @@ def _eval_message(error: CELEvalError) -> str:
 
 
 class _LazyMap(celtypes.MapType):
-    """A CEL map over a Python mapping whose values are fetched on first access."""
+    """A CEL map over a Python mapping (string keys) whose values are converted when read."""
 
     def __init__(self, source: Mapping[str, Any]) -> None:
         super().__init__()
@@ -441,6 +446,8 @@ class _LazyMap(celtypes.MapType):
             dict.__setitem__(self, celtypes.StringType(key), _UNREAD)  # type: ignore[misc]
 
     def __getitem__(self, key: Any) -> Any:
+        if not celtypes.MapType.valid_key_type(key):
+            raise TypeError(f"unsupported key type: {type(key)}")  # as MapType says it
         value = dict.__getitem__(self, key)
         if value is _UNREAD:
             value = to_cel(self._source[str(key)])
@@ -492,10 +499,12 @@ def to_cel(value: Any) -> Any:
         return celtypes.StringType(value)
     if isinstance(value, bytes | bytearray):
         return celtypes.BytesType(bytes(value))
-    if isinstance(value, dict):
-        return celtypes.MapType({to_cel(str(k)): to_cel(v) for k, v in value.items()})
-    if isinstance(value, Mapping):
+    if isinstance(value, Mapping) and all(isinstance(key, str) for key in value):
+        # Values are converted when an expression reads them: most read a key or two
+        # of a check's data (not its headers and body, nor every context).
         return _LazyMap(value)
+    if isinstance(value, Mapping):
+        return celtypes.MapType({to_cel(str(k)): to_cel(v) for k, v in value.items()})
     if isinstance(value, list | tuple | set | frozenset):
         return celtypes.ListType([to_cel(item) for item in value])
     if isinstance(value, datetime.datetime):

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from netchecks_core.assertion import NetworkAssertionSpec
+if TYPE_CHECKING:  # only annotations: converting needs the spec built, not its module
+    from netchecks_core.assertion import NetworkAssertionSpec
 
 __all__ = ["DEFAULT_MOUNT_ROOT", "context_mount_path", "probe_config_from_spec", "result_names"]
 

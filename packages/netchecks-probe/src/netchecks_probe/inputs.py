@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from netchecks_core.documents import ManifestError, parse_documents_with_nodes
 from netchecks_core.limits import DataLimitError, compose_yaml_all
-from netchecks_core.manifests import ManifestError, parse_documents_with_nodes
 
 from netchecks_probe.errors import InputError
 from netchecks_probe.files import FileRefusedError, read_bounded

@@ -39,6 +39,12 @@ def judge(
 
 def evaluate_rule(check_type: str, pattern: str, variables: Mapping[str, Any]) -> CelOutcome:
     """The outcome of a rule's CEL expression; an error says what it could not find."""
+    from netchecks_core.cel_native import NotNativeError, evaluate_native
+
+    try:
+        return CelOutcome(value=evaluate_native(pattern, variables))
+    except NotNativeError:
+        pass  # cel-python's to judge
     from netchecks_core import cel  # the CEL engine is imported only when judging
 
     try:

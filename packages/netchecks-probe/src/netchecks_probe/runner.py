@@ -17,6 +17,7 @@ Every status is decided by :func:`netchecks_core.verdict.decide`.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime
 import logging
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
+from netchecks_core.cel_native import native_program
 from netchecks_core.errors import join
 from netchecks_core.probe_config import ProbeConfig
 from netchecks_core.probe_output import AssertionResult, OutputMetadata, ProbeOutput, RuleResult
@@ -145,9 +147,12 @@ class _Run:
         """Contexts converted to CEL values once per run (directories stay lazy)."""
         with self._lock:
             if self._cel_contexts is None:
-                from netchecks_core.cel import to_cel  # imports celpy
+                self._cel_contexts = {}
+                if self.contexts.values:  # none: no need for the engine here
+                    from netchecks_core.cel import to_cel  # imports celpy
 
-                self._cel_contexts = {k: to_cel(v) for k, v in self.contexts.values.items()}
+                    values = self.contexts.values.items()
+                    self._cel_contexts = {k: to_cel(v) for k, v in values}
             return self._cel_contexts
 
     def assertion_name(self, name: str, index: int) -> str:
@@ -164,6 +169,7 @@ class _Run:
     def run_all(self, jobs: list[_Job], parallelism: int) -> list[dict[str, Any]]:
         if not jobs:
             return []
+        _preload(jobs)
         workers = max(1, min(parallelism, len(jobs)))
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="netchecks-rule")
         futures: list[Future[dict[str, Any]]] = [pool.submit(self.run_job, job) for job in jobs]
@@ -216,8 +222,6 @@ class _Run:
         return self._run_rule(outcome.rule, rendered, where)
 
     def _run_rule(self, rule: RuleBase, rendered: dict[str, Any], where: str) -> dict[str, Any]:
-        from netchecks_core import cel
-
         try:
             module = load_check(rule.type)
         except (ValueError, ImportError) as error:
@@ -227,6 +231,10 @@ class _Run:
         pattern = rule.pattern or str(module.DEFAULT_RULE)
 
         def compile_pattern() -> str | None:
+            if native_program(pattern) is not None:
+                return None  # valid CEL, judged without the engine
+            from netchecks_core import cel
+
             try:
                 cel.compile_expression(pattern)
             except cel.CelSyntaxError as error:
@@ -240,8 +248,7 @@ class _Run:
         attempts = 0
         while True:
             attempts += 1
-            # The rule's CEL is compiled while its first check runs: on a cold start the
-            # CEL engine's import then overlaps the network wait instead of delaying it.
+            # The rule's CEL is compiled after its first check (usually by _preload).
             meanwhile = compile_pattern if attempts == 1 else None
             data, crash, invalid = self._attempt(module, rule, meanwhile)
             if invalid is not None:
@@ -284,29 +291,24 @@ class _Run:
     ) -> tuple[dict[str, Any], str | None, str | None]:
         """Run the check once: (data with timestamps, crash message, rule problem).
 
-        ``meanwhile`` runs while the check does; a problem it returns ends the attempt
-        at once (the check's daemon thread is left to finish on its own).
+        ``meanwhile`` (compiling the rule's CEL) runs while the check does, or after a
+        check that bounds itself; a problem it returns ends the attempt with it.
         """
         timeout = rule.effective_timeout
         deadline = self.deadline.for_rule(timeout)
-        box: dict[str, Any] = {}
-
-        def call() -> None:
-            try:
-                box["data"] = module.run(rule, deadline)
-            except Exception as error:  # noqa: BLE001 - a check's bug is that rule's error
-                box["error"] = error
-
         started = _now()
-        thread = threading.Thread(target=call, name=f"netchecks-check-{rule.type}", daemon=True)
-        thread.start()
-        problem = meanwhile() if meanwhile is not None else None
+        if getattr(module, "SELF_BOUNDED", False):
+            # In this worker thread: a second one per rule only costs CPU and skews timing.
+            box = _call_check(module, rule, deadline)
+            finished = True
+            problem = meanwhile() if meanwhile is not None else None
+        else:
+            finished, box, problem = _call_watched(module, rule, deadline, meanwhile)
         if problem is not None:
             return {}, None, problem
-        thread.join(deadline.remaining() + GRACE_SECONDS)
         ended = _now()
         crash: str | None = None
-        if thread.is_alive():
+        if not finished:
             data: dict[str, Any] = failure(
                 "timeout",
                 message=f"the check did not finish within its timeout of {timeout:g} s",
@@ -318,12 +320,13 @@ class _Run:
         elif not isinstance(box.get("data"), dict):
             data, crash = {}, f"the {rule.type} check returned no data"
         else:
-            data = box["data"]
+            data = dict(box["data"])
         if deadline.by_run and data.get("reason") in _OUT_OF_TIME:
             data = {**data, **_cut_by_run_deadline()}
-        stamped = {"startTimestamp": started, **data}
-        stamped["startTimestamp"], stamped["endTimestamp"] = started, ended
-        return stamped, crash, None
+        # The check's own clock times its network exchange; ours, the whole call.
+        started = str(data.pop("startTimestamp", started))
+        ended = str(data.pop("endTimestamp", ended))
+        return {"startTimestamp": started, **data, "endTimestamp": ended}, crash, None
 
     def _failed_contexts_used(self, raw: Any) -> list[str]:
         failed = self.contexts.failed
@@ -345,6 +348,67 @@ class _Run:
             f"uses context {n!r}, which could not be loaded: {failed[n]}"
             for n in sorted(names & set(failed))
         ]
+
+
+def _preload(jobs: list[_Job]) -> None:
+    """Import the check modules the rules need and compile their CEL, before any rule runs.
+
+    Imported by the first rules instead, they would hold the interpreter lock while
+    other rules' exchanges are being timed (and import in turn anyway). Expressions
+    with a native form need no compiling: when all have one, the engine is not loaded.
+    """
+    raws = [job.raw for job in jobs if isinstance(job.raw, dict)]
+    patterns = set()
+    for check_type in {raw.get("type") for raw in raws}:
+        with contextlib.suppress(ValueError, ImportError, TypeError):  # the rule reports it
+            patterns.add(str(load_check(str(check_type)).DEFAULT_RULE))
+    patterns |= {v for raw in raws if isinstance(v := raw.get("validation"), str)}
+    patterns |= {v for raw in raws if isinstance(v := _validate_pattern(raw), str)}
+    patterns = {p for p in patterns if native_program(p) is None}
+    if not patterns:
+        return
+    from netchecks_core import cel
+
+    for pattern in sorted(patterns):
+        with contextlib.suppress(cel.CelSyntaxError):  # the rule reports it
+            cel.compile_expression(pattern)
+
+
+def _validate_pattern(raw: dict[str, Any]) -> Any:
+    validate = raw.get("validate")
+    return validate.get("pattern") if isinstance(validate, dict) else None
+
+
+def _call_check(module: ModuleType, rule: RuleBase, deadline: Deadline) -> dict[str, Any]:
+    """``module.run``: ``{"data": ...}``, or ``{"error": exception}`` when it raised."""
+    try:
+        return {"data": module.run(rule, deadline)}
+    except Exception as error:  # noqa: BLE001 - a check's bug is that rule's error
+        return {"error": error}
+
+
+def _call_watched(
+    module: ModuleType,
+    rule: RuleBase,
+    deadline: Deadline,
+    meanwhile: Callable[[], str | None] | None,
+) -> tuple[bool, dict[str, Any], str | None]:
+    """Run a check that may overrun in a daemon thread, abandoned past its deadline.
+
+    Returns (finished, what :func:`_call_check` gave, the problem ``meanwhile`` found).
+    """
+    box: dict[str, Any] = {}
+
+    def call() -> None:
+        box.update(_call_check(module, rule, deadline))
+
+    thread = threading.Thread(target=call, name=f"netchecks-check-{rule.type}", daemon=True)
+    thread.start()
+    problem = meanwhile() if meanwhile is not None else None
+    if problem is not None:
+        return False, box, problem
+    thread.join(deadline.remaining() + GRACE_SECONDS)
+    return not thread.is_alive(), box, None
 
 
 def _echo_spec(module: ModuleType, rule: RuleBase, pattern: str) -> dict[str, Any]:

@@ -12,11 +12,10 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from netchecks_core.assertion import NetworkAssertionSpec
 from netchecks_core.convert import probe_config_from_spec
-from netchecks_core.manifests import is_kubernetes_builtin
+from netchecks_core.documents import is_kubernetes_builtin
 from netchecks_core.validation import Report, validate_config, validate_manifest
 from pydantic import ValidationError
 
@@ -24,6 +23,10 @@ from netchecks_probe.batches import Batch
 from netchecks_probe.context_sources import ContextSources, namespace_of
 from netchecks_probe.inputs import Document
 from netchecks_probe.locations import locate
+
+if TYPE_CHECKING:
+    # Imported where manifests are read: running a probe config needs none of their models.
+    from netchecks_core.assertion import NetworkAssertionSpec
 
 
 def manifest_report(document: Document) -> Report | None:
@@ -165,6 +168,8 @@ def manifest_label(content: Any) -> str | None:
 
 def _spec(content: Any, report: Report) -> NetworkAssertionSpec | None:
     """The spec model, if the document is a NetworkAssertion whose spec parses."""
+    from netchecks_core.assertion import NetworkAssertionSpec
+
     if any(p.path == "apiVersion" for p in report.problems):
         return None
     try:

@@ -433,3 +433,22 @@ def test_a_garbage_ca_bundle_is_the_rules_mistake_not_a_handshake_failure(
     assert data["reason"] == "tls-config-invalid"
     assert str(garbage) in data["exception"]
     assert "status-code" not in data
+
+
+# The environment's proxy settings, read once per origin but never stale.
+
+
+def test_proxy_settings_of_the_environment_apply_as_they_change(
+    http_server: HttpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with ClosedPort() as closed:
+        url = f"http://127.0.0.1:{closed.port}/json"  # refused, unless a proxy forwards it
+        for name in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"):
+            monkeypatch.delenv(name, raising=False)
+        assert check(url=url)["reason"] == "connection-refused"
+
+        monkeypatch.setenv("HTTP_PROXY", http_server.base_url)  # the test server answers
+        assert check(url=url)["status-code"] == 200
+
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        assert check(url=url)["reason"] == "connection-refused"

@@ -6,11 +6,10 @@ index, so ``netchecks run`` can run the valid rules of a partly invalid file.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
-from netchecks_core.assertion import API_VERSION, KIND, NetworkAssertionSpec
 from netchecks_core.convert import result_names
 from netchecks_core.depth import MAX_DEPTH, too_deep
 from netchecks_core.meta import metadata_of
@@ -21,12 +20,18 @@ from netchecks_core.validation.problems import Problem, Report
 from netchecks_core.validation.rule import check_unrendered_rule, kind, model_problems
 from netchecks_core.validation.schedule import schedule_problem
 
+if TYPE_CHECKING:
+    # Imported where manifests are checked: a probe config's run needs none of their models.
+    from netchecks_core.assertion import NetworkAssertionSpec
+
 #: Fields holding a rule's CEL judgement (not templates: they are compiled as CEL).
 _PATTERNS = (("validation",), ("validate", "pattern"))
 
 
 def validate_manifest(document: Any) -> Report:
     """Check a NetworkAssertion document: its kind, name and spec."""
+    from netchecks_core.assertion import API_VERSION, KIND
+
     if not isinstance(document, dict):
         return Report([Problem("(document)", f"must be an object, got {kind(document)}")])
     api_version, document_kind = document.get("apiVersion"), document.get("kind")
@@ -67,6 +72,8 @@ def repeated_name_warnings(rules: list[Any], where: str = "spec.rules") -> list[
 
 def check_spec(raw: Any) -> tuple[NetworkAssertionSpec | None, list[Problem]]:
     """The spec model when nothing is wrong with it, else its problems."""
+    from netchecks_core.assertion import NetworkAssertionSpec
+
     problems = spec_problems(raw)
     if problems:
         return None, problems
@@ -81,6 +88,8 @@ def spec_problems(raw: Any, where: str = "spec") -> list[Problem]:
     # Checked first and without recursion: everything after walks the spec recursively.
     if deep := too_deep(raw, MAX_DEPTH, where):
         return [Problem(deep, f"nested deeper than {MAX_DEPTH} levels")]
+    from netchecks_core.assertion import NetworkAssertionSpec
+
     problems = _model_problems(NetworkAssertionSpec, raw, where, "rules")
     schedule = raw.get("schedule")
     if isinstance(schedule, str) and (problem := schedule_problem(schedule)):

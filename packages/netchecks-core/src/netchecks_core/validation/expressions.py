@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from netchecks_core.cel_native import NativeProgram, native_program
 from netchecks_core.data_fields import closest_field, known_fields
 from netchecks_core.errors import key_path
 from netchecks_core.templates import TEMPLATE_RE, has_template
@@ -28,17 +29,19 @@ def cel_problems(
     expression: str, where: str, names: frozenset[str], check_type: str | None = None
 ) -> list[Problem]:
     """What is wrong with one CEL expression (``check_type``: also check its ``data`` keys)."""
-    from netchecks_core import cel  # the engine is imported only when there is CEL to check
-
-    try:
-        program = cel.compile_expression(expression)
-    except cel.CelSyntaxError as error:
-        return [Problem(where, error.message)]
+    program: cel.Program | NativeProgram | None = native_program(expression)
     problems = []
-    known_functions = cel.known_functions()
-    for function in sorted(program.functions() - known_functions):
-        hint = did_you_mean(function, known_functions)
-        problems.append(Problem(where, f"unknown function {function!r}{hint}"))
+    if program is None:
+        from netchecks_core import cel  # the engine is imported only when there is CEL to check
+
+        try:
+            program = cel.compile_expression(expression)
+        except cel.CelSyntaxError as error:
+            return [Problem(where, error.message)]
+        known_functions = cel.known_functions()
+        for function in sorted(program.functions() - known_functions):
+            hint = did_you_mean(function, known_functions)
+            problems.append(Problem(where, f"unknown function {function!r}{hint}"))
     for unknown in sorted(program.free_names() - names):
         hint = did_you_mean(unknown, names) or f" (known: {', '.join(sorted(names)) or 'none'})"
         problems.append(Problem(where, f"unknown name {unknown!r}{hint}"))
@@ -47,7 +50,9 @@ def cel_problems(
     return problems
 
 
-def _data_key_problems(program: cel.Program, where: str, check_type: str) -> list[Problem]:
+def _data_key_problems(
+    program: cel.Program | NativeProgram, where: str, check_type: str
+) -> list[Problem]:
     fields = known_fields(check_type)
     if fields is None:
         return []

@@ -3,12 +3,17 @@
 Each check module provides:
 
 - ``DEFAULT_RULE: str`` -- the CEL rule used when a rule gives none;
-- ``run(rule, deadline) -> dict`` -- performs the check and returns its ``data``
-  (without timestamps: the runner adds ``startTimestamp``/``endTimestamp``).
+- ``run(rule, deadline) -> dict`` -- performs the check and returns its ``data``,
+  with ``startTimestamp``/``endTimestamp`` around its network exchange
+  (:class:`~netchecks_probe.checks.base.NetworkClock`); without them the runner
+  times the whole call.
   Network failures are data, not exceptions: the check sets ``data['reason']``
   (one of :data:`netchecks_core.reasons.REASONS`) and ``exception-type`` /
   ``exception``. An exception escaping ``run`` is a bug in the check and gives
   the rule an ``error`` result;
+- optionally ``SELF_BOUNDED = True`` -- ``run`` returns within its deadline (plus
+  :data:`~netchecks_probe.checks.bounded.GRACE`) on its own, so the runner calls it in
+  the rule's worker thread instead of watching it from another;
 - optionally ``echo_spec(rule) -> dict`` -- the rule as echoed in the result's
   ``spec`` when it differs from the plain dump of the model.
 """

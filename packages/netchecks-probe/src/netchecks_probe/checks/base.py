@@ -1,13 +1,18 @@
-"""What every check shares: the deadline it must respect.
+"""What every check shares: the deadline it must respect, the clock of its network time.
 
 One object answers "how long may this still take": the run has a
 :class:`Deadline` (``--run-timeout``), and :meth:`Deadline.for_rule` gives each
 attempt of a rule its own, the rule's timeout cut short by the run's. A check
 only ever asks its deadline for :meth:`~Deadline.remaining` time.
+
+A :class:`NetworkClock` times the check's network exchange itself, which the result
+reports as ``startTimestamp``/``endTimestamp``: rules such as ``< duration('10ms')``
+judge the network, not how long the check waited for a thread.
 """
 
 from __future__ import annotations
 
+import datetime
 import ipaddress
 import time
 from dataclasses import dataclass
@@ -51,3 +56,36 @@ def is_ip(host: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+class NetworkClock:
+    """When a check's network exchange started and ended (first :meth:`stop` wins).
+
+    The start is read from the wall clock, the length from the monotonic one. Stopped
+    by the thread doing the exchange as soon as it ends, or by the waiting thread when
+    it gives up on it (a timeout): then the exchange lasted until that moment.
+    """
+
+    def __init__(self) -> None:
+        self._wall: datetime.datetime | None = None
+        self._started = 0.0
+        self._stopped: float | None = None
+
+    def start(self) -> None:
+        """Mark the start of the exchange (just before the first packet)."""
+        self._wall = datetime.datetime.now(datetime.UTC)
+        self._started = time.perf_counter()
+
+    def stop(self) -> None:
+        """Mark the end of the exchange (a later call changes nothing)."""
+        if self._stopped is None:
+            self._stopped = time.perf_counter()
+
+    def stamps(self) -> dict[str, str]:
+        """``startTimestamp`` and ``endTimestamp`` (nothing when never started)."""
+        if self._wall is None:
+            return {}
+        self.stop()
+        assert self._stopped is not None
+        end = self._wall + datetime.timedelta(seconds=self._stopped - self._started)
+        return {"startTimestamp": self._wall.isoformat(), "endTimestamp": end.isoformat()}

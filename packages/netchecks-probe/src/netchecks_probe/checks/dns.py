@@ -23,7 +23,7 @@ import dns.resolver
 import dns.reversename
 from netchecks_core.rules import DnsRule, parse_dns_server
 
-from netchecks_probe.checks.base import Deadline, is_ip
+from netchecks_probe.checks.base import Deadline, NetworkClock, is_ip
 from netchecks_probe.checks.bounded import call_within
 from netchecks_probe.checks.failures import failure, os_error_reason
 
@@ -31,6 +31,9 @@ DEFAULT_RULE = (
     "data['response-code'] == 'NOERROR' && size(data['A']) >= 1 && "
     "(timestamp(data['endTimestamp']) - timestamp(data['startTimestamp']) < duration('10s'))"
 )
+
+#: ``run`` bounds itself (:func:`call_within`).
+SELF_BOUNDED = True
 
 #: Where the OS resolver configuration lives (search domains, default nameservers).
 RESOLV_CONF = "/etc/resolv.conf"
@@ -66,11 +69,20 @@ def run(rule: DnsRule, deadline: Deadline) -> dict[str, Any]:
         return data
 
     lifetime = round(deadline.remaining(), 2)
+    clock = NetworkClock()
 
     def resolve() -> dns.resolver.Answer:
-        return resolver.resolve(
-            qname, rule.record_type, lifetime=lifetime, search=rule.search, source=rule.source_ip
-        )
+        clock.start()
+        try:
+            return resolver.resolve(
+                qname,
+                rule.record_type,
+                lifetime=lifetime,
+                search=rule.search,
+                source=rule.source_ip,
+            )
+        finally:
+            clock.stop()
 
     try:
         # The resolver checks its lifetime between attempts, after a back-off sleep:
@@ -78,13 +90,14 @@ def run(rule: DnsRule, deadline: Deadline) -> dict[str, Any]:
         finished, answer = call_within(resolve, lifetime, deadline)
     except dns.exception.DNSException as exc:
         data.update(_failure_data(exc))
-        return data
+        return {**data, **clock.stamps()}
     if not finished or answer is None:
+        clock.stop()
         data["response-code"] = "TIMEOUT"
         data.update(failure("timeout", message=f"no answer within {lifetime:g}s"))
-        return data
+        return {**data, **clock.stamps()}
     data.update(_describe(answer))
-    return data
+    return {**data, **clock.stamps()}
 
 
 def _prepare(rule: DnsRule) -> tuple[dns.resolver.Resolver, dns.name.Name]:

@@ -14,6 +14,7 @@ that drips its body slowly gives what arrived in time and ``reason: timeout``.
 from __future__ import annotations
 
 import codecs
+import os
 import threading
 import time
 import warnings
@@ -27,11 +28,13 @@ import urllib3
 from netchecks_core.rules import HttpRule
 
 from netchecks_probe.checks import tls
-from netchecks_probe.checks.base import Deadline, is_ip
+from netchecks_probe.checks.base import Deadline, NetworkClock, is_ip
 from netchecks_probe.checks.bounded import call_within
 from netchecks_probe.checks.failures import failure, reason_for
 
 DEFAULT_RULE = "data['status-code'] in [200, 201]"
+#: ``run`` bounds itself (:func:`call_within`).
+SELF_BOUNDED = True
 #: Fields the result's ``spec`` always has: ``headers`` even when the rule sets none, so
 #: it reads ``"REDACTED"`` as 0.10 wrote it (its users' tests check that).
 ECHO_ALWAYS: dict[str, Any] = {"headers": {}}
@@ -54,6 +57,47 @@ class _SourceAddressAdapter(requests.adapters.HTTPAdapter):
         super().init_poolmanager(*args, **kwargs)
 
 
+#: What requests reads from the environment for an http(s) request: proxies (urllib's
+#: ``getproxies``, ignored under CGI's ``REQUEST_METHOD``) and the CA bundle.
+_ENVIRONMENT_KEYS = (
+    *(f"{name}_proxy" for name in ("http", "https", "all", "no")),
+    *(f"{name}_PROXY" for name in ("HTTP", "HTTPS", "ALL", "NO")),
+    "REQUEST_METHOD",
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+)
+_SETTINGS: dict[tuple[Any, ...], dict[str, Any]] = {}
+_SETTINGS_LOCK = threading.Lock()
+#: Distinct (origin, options, environment) settings kept; the cache starts over beyond.
+_MAX_SETTINGS = 1024
+
+
+class _Session(requests.Session):
+    """A session that reads the environment's proxy settings once per origin.
+
+    requests scans every environment variable for each request (a Pod has one per
+    Service of its namespace). The result depends only on the URL's scheme and host
+    and on the variables in :data:`_ENVIRONMENT_KEYS`, which are part of the key.
+    """
+
+    def merge_environment_settings(
+        self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any
+    ) -> Any:
+        if proxies or not self.trust_env or self.proxies:
+            return super().merge_environment_settings(url, proxies, stream, verify, cert)
+        environment = tuple(os.environ.get(key) for key in _ENVIRONMENT_KEYS)
+        key = (urlsplit(str(url))[:2], stream, verify, cert, environment)
+        with _SETTINGS_LOCK:
+            cached = _SETTINGS.get(key)
+        if cached is None:
+            cached = dict(super().merge_environment_settings(url, proxies, stream, verify, cert))
+            with _SETTINGS_LOCK:
+                if len(_SETTINGS) >= _MAX_SETTINGS:
+                    _SETTINGS.clear()
+                _SETTINGS[key] = cached
+        return {**cached, "proxies": dict(cached["proxies"])}
+
+
 @dataclass
 class _Exchange:
     """What the request has produced so far; read by the waiting thread at the deadline."""
@@ -63,6 +107,7 @@ class _Exchange:
     body: bytearray = field(default_factory=bytearray)
     encoding: str = "utf-8"
     abandoned: bool = False
+    clock: NetworkClock = field(default_factory=NetworkClock)
 
     def update(self, **fields: Any) -> None:
         with self.lock:
@@ -87,17 +132,18 @@ def run(rule: HttpRule, deadline: Deadline) -> dict[str, Any]:
         lambda: _exchange(rule, exchange, time.monotonic() + seconds), seconds, deadline
     )
     if finished:
-        return exchange.snapshot()
+        return {**exchange.snapshot(), **exchange.clock.stamps()}
+    exchange.clock.stop()
     with exchange.lock:
         exchange.abandoned = True
     data = exchange.snapshot()
     data.update(failure("timeout", message=f"no complete response within {seconds:g}s"))
-    return data
+    return {**data, **exchange.clock.stamps()}
 
 
 def _exchange(rule: HttpRule, exchange: _Exchange, until: float) -> None:
     """The request, run in a worker thread; records everything in ``exchange``."""
-    session = requests.Session()
+    session = _Session()
     session.max_redirects = MAX_REDIRECTS
     if rule.source_ip:
         adapter = _SourceAddressAdapter(rule.source_ip)
@@ -113,6 +159,7 @@ def _exchange(rule: HttpRule, exchange: _Exchange, until: float) -> None:
     headers = {"User-Agent": USER_AGENT, **(rule.headers or {})}
     remaining = max(until - time.monotonic(), 0.001)
     with session:
+        exchange.clock.start()
         try:
             response = session.request(
                 rule.method.upper(),
@@ -126,11 +173,13 @@ def _exchange(rule: HttpRule, exchange: _Exchange, until: float) -> None:
                 stream=True,
             )
         except (requests.RequestException, OSError, ValueError) as exc:
+            exchange.clock.stop()
             _record_failure(rule, exchange, exc, until)
             return
         with response:
             _record_response(rule, exchange, response, verified=bool(verify))
             _read_body(rule, exchange, response, until)
+            exchange.clock.stop()
 
 
 def _record_failure(rule: HttpRule, exchange: _Exchange, exc: Exception, until: float) -> None:

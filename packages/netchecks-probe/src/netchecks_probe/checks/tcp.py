@@ -22,11 +22,13 @@ from typing import Any
 
 from netchecks_core.rules import TcpRule
 
-from netchecks_probe.checks.base import Deadline
+from netchecks_probe.checks.base import Deadline, NetworkClock
 from netchecks_probe.checks.bounded import call_within
 from netchecks_probe.checks.failures import failure, reason_for
 
 DEFAULT_RULE = "data.connected == true && data.error == null"
+#: ``run`` bounds itself (:func:`call_within`).
+SELF_BOUNDED = True
 
 MAX_BANNER_BYTES = 64 * 1024
 
@@ -37,6 +39,7 @@ class _Progress:
 
     connected: bool = False
     received: bytearray = field(default_factory=bytearray)
+    clock: NetworkClock = field(default_factory=NetworkClock)
 
 
 def run(rule: TcpRule, deadline: Deadline) -> dict[str, Any]:
@@ -53,11 +56,14 @@ def run(rule: TcpRule, deadline: Deadline) -> dict[str, Any]:
         deadline,
     )
     if finished and data is not None:
-        return data
+        return {**data, **progress.clock.stamps()}
+    progress.clock.stop()
     if progress.connected:
-        return {"connected": True, **_read_timeout(rule, bytes(progress.received), seconds)}
-    message = f"Connection timed out after {seconds:g}s"
-    return {"connected": False, "error": message, **failure("timeout", message=message)}
+        data = {"connected": True, **_read_timeout(rule, bytes(progress.received), seconds)}
+    else:
+        message = f"Connection timed out after {seconds:g}s"
+        data = {"connected": False, "error": message, **failure("timeout", message=message)}
+    return {**data, **progress.clock.stamps()}
 
 
 def _connect(
@@ -65,18 +71,20 @@ def _connect(
 ) -> dict[str, Any]:
     source = (rule.source_ip, 0) if rule.source_ip else None
     timeout = max(until - time.monotonic(), 0.001)
+    progress.clock.start()
     try:
         sock = socket.create_connection((host, rule.port), timeout=timeout, source_address=source)
     except OSError as exc:
+        progress.clock.stop()
         reason = reason_for(exc)
         error = _error_text(reason, rule, seconds, exc)
         return {"connected": False, "error": error, **failure(reason, exc)}
     progress.connected = True
     with sock:
         data: dict[str, Any] = {"connected": True, "error": None}
-        if rule.send is None and rule.expect is None:
-            return data
-        data.update(_exchange(rule, sock, until, seconds, progress.received))
+        if rule.send is not None or rule.expect is not None:
+            data.update(_exchange(rule, sock, until, seconds, progress.received))
+        progress.clock.stop()
         return data
 
 

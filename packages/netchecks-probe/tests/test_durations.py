@@ -1,0 +1,113 @@
+"""What a result's duration measures: the check's network exchange, not waiting for a thread.
+
+A loopback server answers after a known delay: the time between ``startTimestamp`` and
+``endTimestamp`` of a check must be that delay and little more. The runner reports the
+exchange the check timed, not the whole call (nor time spent queueing for a thread).
+The bounds are generous (tens of milliseconds): this checks what is timed, not speed.
+"""
+
+from __future__ import annotations
+
+import datetime
+import sys
+import time
+import types
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from netchecks_core.probe_config import ProbeConfig
+from netchecks_core.rules import HttpRule, TcpRule
+from netchecks_probe import checks
+from netchecks_probe.checks import http as http_check
+from netchecks_probe.checks import tcp as tcp_check
+from netchecks_probe.checks.base import Deadline, NetworkClock
+from netchecks_probe.runner import run_config
+
+from tools.targets.http import HttpServerProcess
+from tools.targets.tcp import BannerServer
+
+#: How long the server waits before it answers.
+DELAY = 0.3
+#: How much longer than the delay a reported duration may be.
+SLACK = 0.05
+
+
+@pytest.fixture(scope="module")
+def web() -> Iterator[HttpServerProcess]:
+    # In its own process: in ours, the server's threads would compete with the checks'.
+    with HttpServerProcess() as server:
+        yield server
+
+
+def _seconds(data: dict[str, Any]) -> float:
+    start = datetime.datetime.fromisoformat(data["startTimestamp"])
+    end = datetime.datetime.fromisoformat(data["endTimestamp"])
+    return (end - start).total_seconds()
+
+
+def test_http_check_times_its_exchange(web: HttpServerProcess) -> None:
+    rule = HttpRule.model_validate({"type": "http", "url": web.url(f"/slow?delay={DELAY}")})
+
+    data = http_check.run(rule, Deadline.after(10).for_rule(5))
+
+    assert data["status-code"] == 200
+    assert DELAY <= _seconds(data) <= DELAY + SLACK
+
+
+def test_http_check_that_times_out_lasts_its_timeout(web: HttpServerProcess) -> None:
+    rule = HttpRule.model_validate(
+        {"type": "http", "url": web.url("/slow?delay=5"), "timeout": DELAY}
+    )
+
+    data = http_check.run(rule, Deadline.after(10).for_rule(DELAY))
+
+    assert data["reason"] == "timeout"
+    assert DELAY <= _seconds(data) <= DELAY + SLACK + 0.05  # call_within's grace
+
+
+def test_tcp_check_times_connect_and_banner() -> None:
+    with BannerServer(b"") as server:  # connects at once, answers PING with PONG
+        rule = TcpRule.model_validate(
+            {"type": "tcp", "host": "127.0.0.1", "port": server.port, "send": "PING\n"}
+        )
+        data = tcp_check.run(rule, Deadline.after(10).for_rule(5))
+
+    assert data["connected"] is True
+    assert 0 <= _seconds(data) <= SLACK
+
+
+FAKE = "netchecks_probe_tests_timed_check"
+#: What the fake check does before its exchange (reading files, building a client...).
+SETUP = 0.3
+#: How long its exchange takes.
+EXCHANGE = 0.1
+
+
+def _timed_run(rule: Any, deadline: Any) -> dict[str, Any]:
+    time.sleep(SETUP)
+    clock = NetworkClock()
+    clock.start()
+    time.sleep(EXCHANGE)
+    clock.stop()
+    return {"ok": True, **clock.stamps()}
+
+
+@pytest.mark.parametrize("self_bounded", [True, False], ids=["in-worker", "watched-thread"])
+def test_runner_reports_the_exchange_a_check_timed_not_the_whole_call(
+    monkeypatch: pytest.MonkeyPatch, self_bounded: bool
+) -> None:
+    module = types.ModuleType(FAKE)
+    module.DEFAULT_RULE = "true"  # type: ignore[attr-defined]
+    module.SELF_BOUNDED = self_bounded  # type: ignore[attr-defined]
+    module.run = _timed_run  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, FAKE, module)
+    monkeypatch.setitem(checks.CHECK_MODULES, "internal", FAKE)
+    rules = [{"name": f"r{i}", "type": "internal"} for i in range(4)]
+    config = ProbeConfig.model_validate({"assertions": [{"name": "timing", "rules": rules}]})
+
+    results = run_config(config).assertions[0].results
+
+    assert [r.status for r in results] == ["pass"] * len(rules)
+    for result in results:
+        assert EXCHANGE <= _seconds(result.data) < SETUP, result.name
