@@ -3,18 +3,20 @@
     .venv/bin/python -m bench.operator [--count 1000] [--runs 200] [--baseline-ref main]
 
 N scheduled assertions are created and the operator converges (children and status).
-Then ``--runs`` scheduled runs are started (kubesim's CronJob controller makes a Job from
-each CronJob, as at a schedule tick) over ``--spread`` seconds; kubesim runs each probe Pod
-as a tiny script printing a passing result, and the real results service writes the
-PolicyReport, which the operator turns into the status. A run is done when the
-assertion's status shows its Job with ``ProbeComplete``.
+Then ``--rounds`` rounds of scheduled runs: in each, ``--runs`` assertions run once
+(kubesim's CronJob controller makes a Job from each CronJob, as at a schedule tick), at
+``--rate`` runs per second; kubesim runs each probe Pod as a tiny script printing a
+passing result, and the real results service writes the PolicyReport, which the operator
+turns into the status. A run is done when the report shows its Job and the assertion's
+status names it. From the fourth round on, the CronJob keeps three finished Jobs and
+deletes older ones: the cache holds the history a real schedule leaves.
 
 Prints for the operator process: time to converge; RSS per assertion (RSS growth from
-before the first assertion to steady state); reconciles, CPU time and API requests per
-scheduled run; idle CPU; what a 5-minute schedule over 10,000 assertions would cost
-(extrapolated from the per-run and per-assertion figures). With ``--baseline-ref`` the
-same scenario first runs the operator of that git ref (in a fresh kubesim), and every
-figure is printed beside it with the ratio.
+before the first assertion, once converged and after the runs); reconciles, CPU time and
+API requests per scheduled run; idle CPU; what a 5-minute schedule over 10,000
+assertions would cost (extrapolated from the per-run and per-assertion figures). With
+``--baseline-ref`` the same scenario first runs the operator of that git ref (in a fresh
+kubesim), and every figure is printed beside it with the ratio.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from netchecks_core import naming
+from netchecks_core.policyreport import ANNOTATION_JOB_UID as JOB_UID
+from netchecks_core.policyreport import DEFAULT_REPORT_API
 from netchecks_core.resources import NETWORK_ASSERTIONS
 from netchecks_service.kube import CONFIGMAPS, CRONJOBS, NAMESPACES, KubeApi
 
@@ -59,6 +63,7 @@ class Figures:
     label: str
     converged: float = 0.0
     rss_per_assertion_kb: float = 0.0
+    rss_converged_kb: float = 0.0
     reconciles_per_run: float = 0.0
     cpu_per_run_ms: float = 0.0
     requests_per_run: dict[str, float] = field(default_factory=dict)
@@ -99,31 +104,32 @@ def wait_converged(api: KubeApi, count: int, start: float) -> float:
         time.sleep(1.0)
 
 
-def start_runs(cluster: Cluster, names: list[str], spread: float) -> dict[str, str]:
-    """Start one scheduled run of each assertion over ``spread`` seconds; name -> Job name."""
-    jobs: dict[str, str] = {}
+def start_runs(cluster: Cluster, names: list[str], rate: float) -> dict[str, tuple[str, str]]:
+    """Start one scheduled run of each assertion, ``rate`` a second; name -> Job name, uid."""
+    jobs: dict[str, tuple[str, str]] = {}
     start = time.monotonic()
     for i, name in enumerate(names):
-        time.sleep(max(0.0, start + spread * i / len(names) - time.monotonic()))
+        time.sleep(max(0.0, start + i / rate - time.monotonic()))
         job = cluster.sim.controllers.cronjobs.trigger(NS, naming.cronjob_name(name))
-        jobs[name] = job["metadata"]["name"]
+        jobs[name] = (job["metadata"]["name"], job["metadata"]["uid"])
     return jobs
 
 
-def wait_runs_shown(api: KubeApi, jobs: dict[str, str], timeout: float) -> None:
-    """Until every assertion's status shows its run's result."""
+def wait_runs_shown(api: KubeApi, jobs: dict[str, tuple[str, str]], timeout: float) -> None:
+    """Until every report shows its run's Job and every assertion's status names it."""
     deadline = time.monotonic() + timeout
     while True:
-        shown = 0
-        for item in api.list(NETWORK_ASSERTIONS, NS)["items"]:
-            status = item.get("status") or {}
-            reason = next(
-                (c.get("reason") for c in status.get("conditions") or [] if c["type"] == "Reconciled"),
-                None,
-            )
-            name = item["metadata"]["name"]
-            if name in jobs and status.get("jobName") == jobs[name] and reason == "ProbeComplete":
-                shown += 1
+        reported = {
+            r["metadata"]["name"]: (r["metadata"].get("annotations") or {}).get(JOB_UID)
+            for r in api.list(DEFAULT_REPORT_API, NS)["items"]
+        }
+        shown = sum(
+            1
+            for item in api.list(NETWORK_ASSERTIONS, NS)["items"]
+            if (name := item["metadata"]["name"]) in jobs
+            and (item.get("status") or {}).get("jobName") == jobs[name][0]
+            and reported.get(naming.policy_report_name(name)) == jobs[name][1]
+        )
         if shown == len(jobs):
             return
         if time.monotonic() > deadline:
@@ -149,7 +155,7 @@ def measure(label: str, args: argparse.Namespace, source: Path | None) -> Figure
                 api.create(NETWORK_ASSERTIONS, assertion_body(i), NS)
             figures.converged = wait_converged(api, args.count, start)
             time.sleep(5)
-            figures.rss_per_assertion_kb = (rss_kb(operator) - rss_before) / args.count
+            figures.rss_converged_kb = (rss_kb(operator) - rss_before) / args.count
             cpu = cpu_seconds(operator)
             time.sleep(args.idle)
             figures.idle_cpu_per_s = (cpu_seconds(operator) - cpu) / args.idle
@@ -157,14 +163,16 @@ def measure(label: str, args: argparse.Namespace, source: Path | None) -> Figure
             reconciles, requests = counter(metrics, RECONCILES), requests_by_verb(metrics)
             cpu, start = cpu_seconds(operator), time.monotonic()
             names = random.Random(1).sample(
-                [f"a{i:05d}" for i in range(args.count)], min(args.runs, args.count)
+                [f"a{i:05d}" for i in range(args.count)], min(args.runs or args.count, args.count)
             )
-            jobs = start_runs(cluster, names, args.spread)
-            wait_runs_shown(api, jobs, timeout=args.spread + 600)
+            for _round in range(args.rounds):
+                jobs = start_runs(cluster, names, args.rate)
+                wait_runs_shown(api, jobs, timeout=600)
             time.sleep(3)  # reconciles the last writes cause
             figures.runs_seconds = time.monotonic() - start
+            figures.rss_per_assertion_kb = (rss_kb(operator) - rss_before) / args.count
             metrics = operator.metrics()
-            runs = len(jobs)
+            runs = len(names) * args.rounds
             idle_share = figures.idle_cpu_per_s * figures.runs_seconds
             figures.cpu_per_run_ms = (cpu_seconds(operator) - cpu - idle_share) * 1000 / runs
             figures.reconciles_per_run = (counter(metrics, RECONCILES) - reconciles) / runs
@@ -178,27 +186,58 @@ def measure(label: str, args: argparse.Namespace, source: Path | None) -> Figure
 
 def report(args: argparse.Namespace, current: Figures, baseline: Figures | None) -> None:
     def line(what: str, value: float, unit: str, old: float | None) -> None:
-        before = f"   baseline {old:9.2f} {unit:<6} ({ratio(value, old)})" if old is not None else ""
+        before = (
+            f"   baseline {old:9.2f} {unit:<6} ({ratio(value, old)})" if old is not None else ""
+        )
         print(f"{what:<46} {value:9.2f} {unit:<6}{before}")
 
     def of(name: str) -> float | None:
         return getattr(baseline, name) if baseline is not None else None
 
-    print(f"operator: {args.count} scheduled assertions, {min(args.runs, args.count)} runs "
-          f"over {args.spread:.0f} s; {current.label}")
+    runs = min(args.runs or args.count, args.count)
+    print(
+        f"operator: {args.count} scheduled assertions, {args.rounds} round(s) of {runs} runs "
+        f"at {args.rate:.0f}/s; {current.label}"
+    )
     line("time until all children and status exist", current.converged, "s", of("converged"))
-    line("RSS per assertion (steady state)", current.rss_per_assertion_kb, "kB",
-         of("rss_per_assertion_kb"))
+    line(
+        "RSS per assertion, converged (no Jobs)",
+        current.rss_converged_kb,
+        "kB",
+        of("rss_converged_kb"),
+    )
+    line(
+        "RSS per assertion after the runs",
+        current.rss_per_assertion_kb,
+        "kB",
+        of("rss_per_assertion_kb"),
+    )
     line("peak RSS", current.peak_rss_mb, "MB", of("peak_rss_mb"))
     line("reconciles per scheduled run", current.reconciles_per_run, "", of("reconciles_per_run"))
-    line("CPU per scheduled run (idle CPU removed)", current.cpu_per_run_ms, "ms",
-         of("cpu_per_run_ms"))
-    line("idle CPU (steady state, no runs)", current.idle_cpu_per_s * 1000, "ms/s",
-         (baseline.idle_cpu_per_s * 1000) if baseline else None)
-    line(f"cores for {SCALE} assertions every 5 min (extrap.)", current.cores_at_scale(), "cores",
-         baseline.cores_at_scale() if baseline else None)
-    line(f"RSS at {SCALE} assertions (extrapolated)", current.rss_at_scale_mb(), "MB",
-         baseline.rss_at_scale_mb() if baseline else None)
+    line(
+        "CPU per scheduled run (idle CPU removed)",
+        current.cpu_per_run_ms,
+        "ms",
+        of("cpu_per_run_ms"),
+    )
+    line(
+        "idle CPU (steady state, no runs)",
+        current.idle_cpu_per_s * 1000,
+        "ms/s",
+        (baseline.idle_cpu_per_s * 1000) if baseline else None,
+    )
+    line(
+        f"cores for {SCALE} assertions every 5 min (extrap.)",
+        current.cores_at_scale(),
+        "cores",
+        baseline.cores_at_scale() if baseline else None,
+    )
+    line(
+        f"RSS at {SCALE} assertions (extrap.)",
+        current.rss_at_scale_mb(),
+        "MB",
+        baseline.rss_at_scale_mb() if baseline else None,
+    )
     print(f"API requests per scheduled run: {current.requests_per_run}")
     if baseline is not None:
         print(f"  baseline ({baseline.label}): {baseline.requests_per_run}")
@@ -207,8 +246,9 @@ def report(args: argparse.Namespace, current: Figures, baseline: Figures | None)
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=1000)
-    parser.add_argument("--runs", type=int, default=200, help="scheduled runs to start")
-    parser.add_argument("--spread", type=float, default=20.0, help="seconds to start runs over")
+    parser.add_argument("--runs", type=int, default=0, help="runs per round (0: every one)")
+    parser.add_argument("--rounds", type=int, default=1, help="rounds of runs (4: full history)")
+    parser.add_argument("--rate", type=float, default=20.0, help="runs started per second")
     parser.add_argument("--idle", type=float, default=10.0, help="seconds of idle measured")
     parser.add_argument("--baseline-ref", help="git ref whose operator to measure first")
     args = parser.parse_args()

@@ -145,8 +145,13 @@ class Figures:
 
 
 #: The calls a run costs, beside Events (which only a changed outcome posts).
-RUN_CALLS = ("GET pods/log", "POST policyreports", "PUT policyreports", "GET policyreports",
-             "GET networkassertions")
+RUN_CALLS = (
+    "GET pods/log",
+    "POST policyreports",
+    "PUT policyreports",
+    "GET policyreports",
+    "GET networkassertions",
+)
 
 
 def processed_twice(cluster: Cluster) -> int:
@@ -269,13 +274,23 @@ def report(args: argparse.Namespace, now: Figures, old: Figures | None) -> None:
     line("runs processed twice", now.twice, "", old and old.twice)
     run_calls = now.per_pod(RUN_CALLS)
     line("requests per Pod (log, report, reads)", run_calls, "", old and old.per_pod(RUN_CALLS))
-    line("Events per Pod (first report: 2)", now.per_pod(("POST events",)), "",
-         old and old.per_pod(("POST events",)))
-    line("CPU per Pod", now.cpu_seconds * 1000 / args.count, "ms",
-         old and old.cpu_seconds * 1000 / args.count)
+    line(
+        "Events per Pod (first report: 2)",
+        now.per_pod(("POST events",)),
+        "",
+        old and old.per_pod(("POST events",)),
+    )
+    line(
+        "CPU per Pod",
+        now.cpu_seconds * 1000 / args.count,
+        "ms",
+        old and old.cpu_seconds * 1000 / args.count,
+    )
     line("peak RSS", now.peak_rss_kb / 1024, "MB", old and old.peak_rss_kb / 1024)
     print(f"calls per Pod (kubesim request log): {now.by_call}")
-    print(f"API requests per Pod by verb (service /metrics; WATCH counts reconnects): {now.by_verb}")
+    print(
+        f"API requests per Pod by verb (service /metrics; WATCH counts reconnects): {now.by_verb}"
+    )
     if old is not None:
         print(f"  baseline ({old.label}): {old.by_call}; {old.by_verb}")
 
@@ -290,7 +305,9 @@ def main() -> int:
     args = parser.parse_args()
     baseline = None
     if args.baseline_ref:
-        baseline = measure(f"baseline {args.baseline_ref}", args, baseline_source(args.baseline_ref))
+        baseline = measure(
+            f"baseline {args.baseline_ref}", args, baseline_source(args.baseline_ref)
+        )
     current = measure("this tree", args, None)
     report(args, current, baseline)
     return 0
