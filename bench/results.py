@@ -137,6 +137,8 @@ class Figures:
     by_verb: dict[str, float] = field(default_factory=dict)
     by_call: dict[str, float] = field(default_factory=dict)
     twice: int = 0
+    #: Passes over a run the report already showed (no request, but a reconcile).
+    reflected_passes: float = 0.0
     cpu_seconds: float = 0.0
     peak_rss_kb: int = 0
 
@@ -152,6 +154,15 @@ RUN_CALLS = (
     "GET policyreports",
     "GET networkassertions",
 )
+
+
+def skipped(metrics: str, reason: str) -> float:
+    """Passes the service skipped for ``reason`` (``netchecks_results_runs_skipped_total``)."""
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in metrics.splitlines()
+        if line.startswith("netchecks_results_runs_skipped_total{") and f'reason="{reason}"' in line
+    )
 
 
 def processed_twice(cluster: Cluster) -> int:
@@ -234,7 +245,9 @@ def measure(label: str, args: argparse.Namespace, source: Path | None) -> Figure
                 figures.all_current = time.monotonic() - start
                 figures.last_pod = max(pods_done.seen.values()) - start
                 time.sleep(3)  # anything processed again shows now
-                after = requests_by_verb(results.metrics())
+                metrics = results.metrics()
+                after = requests_by_verb(metrics)
+                figures.reflected_passes = skipped(metrics, "reflected") / args.count
                 figures.cpu_seconds = cpu_seconds(results) - cpu
                 figures.peak_rss_kb = results.peak_rss_kb()
                 figures.twice = processed_twice(cluster)
@@ -271,7 +284,13 @@ def report(args: argparse.Namespace, now: Figures, old: Figures | None) -> None:
     line("all reports current after", now.all_current, "s", old and old.all_current)
     line("latency Pod Succeeded -> report p50", p50(now), "ms", old and p50(old))
     line("latency Pod Succeeded -> report p99", p99(now), "ms", old and p99(old))
-    line("runs processed twice", now.twice, "", old and old.twice)
+    line("runs processed twice (log read or report written)", now.twice, "", old and old.twice)
+    line(
+        "passes over an already reported run, per Pod",
+        now.reflected_passes,
+        "",
+        old and old.reflected_passes,
+    )
     run_calls = now.per_pod(RUN_CALLS)
     line("requests per Pod (log, report, reads)", run_calls, "", old and old.per_pod(RUN_CALLS))
     line(
