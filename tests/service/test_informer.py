@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 import yaml
 from netchecks_core.resources import Resource
+from netchecks_service.cachefilters import changed, keep
+from netchecks_service.cacheindex import label_index
 from netchecks_service.informer import Informer
 from netchecks_service.kube import CONFIGMAPS, CRDS, KubeApi
 
@@ -201,3 +203,83 @@ def test_remembered_writes_are_read_before_the_watch_event_and_never_go_back(
     cached = informer.get("default", "mine") or {}
     assert cached["metadata"]["resourceVersion"] == updated["metadata"]["resourceVersion"]
     assert not events.has("MODIFIED", "mine"), "our own update came back as an event"
+
+
+def _labelled(name: str, owner: str) -> dict[str, Any]:
+    return {"metadata": {"name": name, "labels": {"owner": owner}}, "data": {"k": "v"}}
+
+
+def test_transform_shapes_listed_watched_and_remembered_objects_alike(
+    private_kube: PrivateKube, informers: Callable[..., Informer]
+) -> None:
+    """The cache and the handlers only ever see transformed objects (here: no ``data``)."""
+    _sim, api = private_kube()
+    api.create(CONFIGMAPS, configmap("listed"), "default")
+    events = Events()
+    informer = informers(api, CONFIGMAPS, namespace="default", handler=events, transform=keep())
+    wait_for(informer.synced.is_set, timeout=5, what="synced")
+    api.create(CONFIGMAPS, configmap("watched"), "default")
+    wait_for(lambda: events.has("ADDED", "watched"), timeout=5, what="ADDED watched")
+    informer.remember(api.create(CONFIGMAPS, configmap("remembered"), "default"))
+    for name in ("listed", "watched", "remembered"):
+        cached = informer.get("default", name) or {}
+        assert "data" not in cached and cached["metadata"]["name"] == name
+        assert "managedFields" not in cached["metadata"]
+
+
+def test_an_index_finds_the_objects_of_one_owner_as_they_come_change_and_go(
+    private_kube: PrivateKube, informers: Callable[..., Informer]
+) -> None:
+    _sim, api = private_kube()
+    api.create(CONFIGMAPS, _labelled("a1", "a"), "default")
+    informer = informers(
+        api, CONFIGMAPS, namespace="default", indexers={"owner": label_index("owner")}
+    )
+    wait_for(informer.synced.is_set, timeout=5, what="synced")
+
+    def names(owner: str) -> list[str]:
+        return sorted(o["metadata"]["name"] for o in informer.indexed("owner", owner))
+
+    assert names("a") == ["a1"]
+    api.create(CONFIGMAPS, _labelled("a2", "a"), "default")
+    wait_for(lambda: names("a") == ["a1", "a2"], timeout=5, what="a2 indexed")
+    api.patch(CONFIGMAPS, "a1", {"metadata": {"labels": {"owner": "b"}}}, "default")
+    wait_for(lambda: names("b") == ["a1"], timeout=5, what="a1 moved to b")
+    assert names("a") == ["a2"]
+    api.delete(CONFIGMAPS, "a2", "default")
+    wait_for(lambda: names("a") == [], timeout=5, what="a2 gone from the index")
+
+
+def test_updates_the_predicate_calls_irrelevant_and_echoes_of_own_deletes_are_no_events(
+    private_kube: PrivateKube, informers: Callable[..., Informer]
+) -> None:
+    """An update the ``relevant`` predicate turns down is cached but not announced (here:
+    one only of ``data``, as a status-only update with ``changed_except_status``); a label
+    change is announced. A delete this process made and forgot comes back as no event."""
+    _sim, api = private_kube()
+    events = Events()
+
+    def beyond_data(cached: dict[str, Any], incoming: dict[str, Any]) -> bool:
+        return changed(
+            {k: v for k, v in cached.items() if k != "data"},
+            {k: v for k, v in incoming.items() if k != "data"},
+        )
+
+    informer = informers(api, CONFIGMAPS, namespace="default", handler=events, relevant=beyond_data)
+    wait_for(informer.synced.is_set, timeout=5, what="synced")
+    api.create(CONFIGMAPS, _labelled("x", "a"), "default")
+    wait_for(lambda: events.has("ADDED", "x"), timeout=5, what="ADDED x")
+    api.patch(CONFIGMAPS, "x", {"data": {"k": "new"}}, "default")
+    wait_for(
+        lambda: (informer.get("default", "x") or {}).get("data") == {"k": "new"},
+        timeout=5,
+        what="the update cached",
+    )
+    assert not events.has("MODIFIED", "x")
+    api.patch(CONFIGMAPS, "x", {"metadata": {"labels": {"owner": "b"}}}, "default")
+    wait_for(lambda: events.has("MODIFIED", "x"), timeout=5, what="MODIFIED x (labels)")
+    api.delete(CONFIGMAPS, "x", "default")
+    informer.forget("default", "x")
+    api.create(CONFIGMAPS, configmap("after"), "default")
+    wait_for(lambda: events.has("ADDED", "after"), timeout=5, what="a later event")
+    assert not events.has("DELETED", "x"), "the echo of our own delete was announced"
