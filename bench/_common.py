@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from netchecks_core.resources import Resource
 from netchecks_service.kube import KubeApi
 
 from tools.builders import output_document, rule_result
@@ -132,3 +135,40 @@ def requests_by_verb(metrics: str) -> dict[str, float]:
             verb = line.split('verb="', 1)[1].split('"', 1)[0]
             out[verb] = out.get(verb, 0.0) + float(line.rsplit(" ", 1)[1])
     return out
+
+
+class Watcher(threading.Thread):
+    """Records when each object first satisfies ``done`` (bench-side clock)."""
+
+    def __init__(
+        self,
+        api: KubeApi,
+        namespace: str,
+        resource: Resource,
+        done: Callable[[Any], bool],
+        key: str | None = None,
+    ) -> None:
+        super().__init__(daemon=True)
+        self.api, self.namespace, self.resource, self.done = api, namespace, resource, done
+        #: A label naming the object in ``seen`` (default: its name).
+        self.key = key
+        self.seen: dict[str, float] = {}
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        version = self.api.list(self.resource, self.namespace)["metadata"]["resourceVersion"]
+        while not self.stop.is_set():
+            for event in self.api.watch(
+                self.resource, self.namespace, resource_version=version, timeout_seconds=30
+            ):
+                obj = event["object"]
+                version = obj["metadata"]["resourceVersion"]
+                if event["type"] == "BOOKMARK":
+                    continue
+                name = obj["metadata"]["name"]
+                if self.key is not None:
+                    name = (obj["metadata"].get("labels") or {}).get(self.key, name)
+                if name not in self.seen and self.done(obj):
+                    self.seen[name] = time.monotonic()
+                if self.stop.is_set():
+                    return

@@ -24,16 +24,13 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import threading
 import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from netchecks_core.policyreport import DEFAULT_REPORT_API
-from netchecks_core.resources import NETWORK_ASSERTIONS, Resource
+from netchecks_core.resources import NETWORK_ASSERTIONS
 from netchecks_service.kube import (
     JOBS,
     NAMESPACES,
@@ -43,6 +40,7 @@ from netchecks_service.kube import (
 
 from bench._common import (
     Cluster,
+    Watcher,
     baseline_source,
     cpu_seconds,
     kubesim,
@@ -91,38 +89,6 @@ def probe_job(index: int, uid: str, output: str) -> dict[str, object]:
         "env": [{"name": "OUT", "value": output}],
     }
     return probe_job_manifest(assertion, container)
-
-
-class Watcher(threading.Thread):
-    """Records when each object first satisfies ``done`` (bench-side clock)."""
-
-    def __init__(
-        self, api: KubeApi, resource: Resource, done: Callable[[Any], bool], key: str | None = None
-    ) -> None:
-        super().__init__(daemon=True)
-        self.api, self.resource, self.done = api, resource, done
-        #: A label naming the object in ``seen`` (default: its name).
-        self.key = key
-        self.seen: dict[str, float] = {}
-        self.stop = threading.Event()
-
-    def run(self) -> None:
-        version = self.api.list(self.resource, NS)["metadata"]["resourceVersion"]
-        while not self.stop.is_set():
-            for event in self.api.watch(
-                self.resource, NS, resource_version=version, timeout_seconds=30
-            ):
-                obj = event["object"]
-                version = obj["metadata"]["resourceVersion"]
-                if event["type"] == "BOOKMARK":
-                    continue
-                name = obj["metadata"]["name"]
-                if self.key is not None:
-                    name = (obj["metadata"].get("labels") or {}).get(self.key, name)
-                if name not in self.seen and self.done(obj):
-                    self.seen[name] = time.monotonic()
-                if self.stop.is_set():
-                    return
 
 
 @dataclass
@@ -215,11 +181,12 @@ def measure(label: str, args: argparse.Namespace, source: Path | None) -> Figure
         }
         pods_done = Watcher(
             api,
+            NS,
             PODS,
             lambda o: (o.get("status") or {}).get("phase") == "Succeeded",
             key=JOB_NAME_LABEL,
         )
-        reports = Watcher(api, DEFAULT_REPORT_API, lambda o: True)
+        reports = Watcher(api, NS, DEFAULT_REPORT_API, lambda o: True)
         try:
             with service("netchecks-results", cluster, source=source, **env) as results:
                 time.sleep(2)  # leadership
