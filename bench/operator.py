@@ -145,8 +145,8 @@ def measure(label: str, args: argparse.Namespace, source: Path | None) -> Figure
     with kubesim("bench-operator-", request_log_size=1000) as cluster:
         api = cluster.api
         api.create(NAMESPACES, {"metadata": {"name": NS}})
-        results = service("netchecks-results", cluster, **env)
-        operator = service("netchecks-operator", cluster, source=source, **env, **probe)
+        results = service("netchecks-results", cluster, source=None, **env)
+        operator = service("netchecks-operator", cluster, source=source, **(env | probe))
         with results, operator:
             time.sleep(3)  # let leadership settle
             rss_before = rss_kb(operator)

@@ -26,6 +26,7 @@ import statistics
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -234,12 +235,13 @@ def measure(label: str, args: argparse.Namespace, source: Path | None) -> Figure
 
 
 def report(args: argparse.Namespace, now: Figures, old: Figures | None) -> None:
-    def line(what: str, value: float, unit: str, before: float | None) -> None:
-        tail = f"   baseline {before:9.2f} {unit:<4} ({ratio(value, before)})" if old else ""
-        print(f"{what:<44} {value:9.2f} {unit:<4}{tail}")
-
-    def p50(f: Figures) -> float:
-        return statistics.median(f.latencies) * 1000
+    def line(what: str, unit: str, figure: Callable[[Figures], float]) -> None:
+        value = figure(now)
+        tail = ""
+        if old is not None:
+            before = figure(old)
+            tail = f"   baseline {before:9.2f} {unit:<4} ({ratio(value, before)})"
+        print(f"{what:<50} {value:9.2f} {unit:<4}{tail}")
 
     def p99(f: Figures) -> float:
         return f.latencies[max(0, int(len(f.latencies) * 0.99) - 1)] * 1000
@@ -248,31 +250,17 @@ def report(args: argparse.Namespace, now: Figures, old: Figures | None) -> None:
         f"results: {args.count} probe Pods ({args.rules} rules each) created over "
         f"{now.created:.1f} s; {now.label}"
     )
-    line("all reports current after", now.all_current, "s", old and old.all_current)
-    line("latency Pod Succeeded -> report p50", p50(now), "ms", old and p50(old))
-    line("latency Pod Succeeded -> report p99", p99(now), "ms", old and p99(old))
-    line("runs processed twice (log read or report written)", now.twice, "", old and old.twice)
+    line("all reports current after", "s", lambda f: f.all_current)
     line(
-        "passes over an already reported run, per Pod",
-        now.reflected_passes,
-        "",
-        old and old.reflected_passes,
+        "latency Pod Succeeded -> report p50", "ms", lambda f: statistics.median(f.latencies) * 1000
     )
-    run_calls = now.per_pod(RUN_CALLS)
-    line("requests per Pod (log, report, reads)", run_calls, "", old and old.per_pod(RUN_CALLS))
-    line(
-        "Events per Pod (first report: 2)",
-        now.per_pod(("POST events",)),
-        "",
-        old and old.per_pod(("POST events",)),
-    )
-    line(
-        "CPU per Pod",
-        now.cpu_seconds * 1000 / args.count,
-        "ms",
-        old and old.cpu_seconds * 1000 / args.count,
-    )
-    line("peak RSS", now.peak_rss_kb / 1024, "MB", old and old.peak_rss_kb / 1024)
+    line("latency Pod Succeeded -> report p99", "ms", p99)
+    line("runs processed twice (log read or report written)", "", lambda f: f.twice)
+    line("passes over an already reported run, per Pod", "", lambda f: f.reflected_passes)
+    line("requests per Pod (log, report, reads)", "", lambda f: f.per_pod(RUN_CALLS))
+    line("Events per Pod (first report: 2)", "", lambda f: f.per_pod(("POST events",)))
+    line("CPU per Pod", "ms", lambda f: f.cpu_seconds * 1000 / args.count)
+    line("peak RSS", "MB", lambda f: f.peak_rss_kb / 1024)
     print(f"calls per Pod (kubesim request log): {now.by_call}")
     print(
         f"API requests per Pod by verb (service /metrics; WATCH counts reconnects): {now.by_verb}"

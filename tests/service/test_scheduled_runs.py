@@ -83,7 +83,7 @@ class Loops:
             report = self.peek(DEFAULT_REPORT_API, naming.policy_report_name(name)) or {}
             status = (self.peek(NETWORK_ASSERTIONS, name) or {}).get("status") or {}
             reported = (report.get("metadata", {}).get("annotations") or {}).get(JOB_UID)
-            return reported == meta["uid"] and status.get("jobName") == meta["name"]
+            return bool(reported == meta["uid"] and status.get("jobName") == meta["name"])
 
         wait_for(shown, timeout=60, what=f"run {meta['name']} in the report and the status")
 
