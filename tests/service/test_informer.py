@@ -180,14 +180,19 @@ def test_remembered_writes_are_read_before_the_watch_event_and_never_go_back(
     release = threading.Event()
     events = Events()
 
+    blocked = threading.Event()
+
     def stuck(kind: str, obj: dict[str, Any]) -> None:
-        if obj["metadata"]["name"] == "mine":
+        if obj["metadata"]["name"] == "blocker":
+            blocked.set()
             release.wait(10)  # the informer's thread stops here: watch events queue up
         events(kind, obj)
 
     api.create(CONFIGMAPS, configmap("first"), "default")
     informer = informers(api, CONFIGMAPS, namespace="default", handler=stuck)
     wait_for(informer.synced.is_set, timeout=5, what="synced")
+    api.create(CONFIGMAPS, configmap("blocker"), "default")
+    wait_for(blocked.is_set, timeout=5, what="the informer's thread held")
     try:
         created = api.create(CONFIGMAPS, configmap("mine"), "default")
         informer.remember(created)
@@ -283,3 +288,23 @@ def test_updates_the_predicate_calls_irrelevant_and_echoes_of_own_deletes_are_no
     api.create(CONFIGMAPS, configmap("after"), "default")
     wait_for(lambda: events.has("ADDED", "after"), timeout=5, what="a later event")
     assert not events.has("DELETED", "x"), "the echo of our own delete was announced"
+
+
+def test_a_list_is_read_page_by_page_into_one_cache(
+    private_kube: PrivateKube, informers: Callable[..., Informer]
+) -> None:
+    """With ``page_size`` 2, five objects come in three pages (``limit`` and ``continue``)
+    and make one cache, from which the watch then resumes."""
+    sim, api = private_kube()
+    for i in range(5):
+        api.create(CONFIGMAPS, configmap(f"c{i}"), "default")
+    sim.requests.clear()
+    events = Events()
+    informer = informers(api, CONFIGMAPS, namespace="default", handler=events, page_size=2)
+    wait_for(informer.synced.is_set, timeout=5, what="synced")
+    pages = [e for e in sim.requests.entries("default") if e.verb == "list"]
+    assert [e.query.get("limit") for e in pages] == ["2", "2", "2"]
+    assert [bool(e.query.get("continue")) for e in pages] == [False, True, True]
+    assert sorted(o["metadata"]["name"] for o in informer.items()) == [f"c{i}" for i in range(5)]
+    api.create(CONFIGMAPS, configmap("later"), "default")
+    wait_for(lambda: events.has("ADDED", "later"), timeout=5, what="the watch after the pages")

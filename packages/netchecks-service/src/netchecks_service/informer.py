@@ -81,6 +81,7 @@ class Informer:
         transform: Transform = drop_managed_fields,
         indexers: Mapping[str, IndexFunc] | None = None,
         relevant: Predicate = changed,
+        page_size: int = 500,
     ) -> None:
         self.api = api
         self.resource = resource
@@ -96,6 +97,8 @@ class Informer:
         self.optional = optional
         self.transform = transform
         self.relevant = relevant
+        #: Objects per page of a list (``limit``; the API server pages with ``continue``).
+        self.page_size = page_size
         self._index = CacheIndex(indexers)
         self.synced = threading.Event()
         #: namespace -> name -> object: one namespace's objects are read without a scan.
@@ -225,22 +228,26 @@ class Informer:
                 log.exception("%s: event handler failed", self)
 
     def _relist(self) -> None:
-        listing = self.api.list(
+        # Page by page: only one page of full objects is held at a time, the transformed
+        # ones stay (a list of thousands of Jobs would otherwise peak at all of them).
+        pages = self.api.list_pages(
             self.resource,
             self.namespace,
             label_selector=self.label_selector,
             field_selector=self.field_selector,
+            limit=self.page_size,
         )
-        self.list_count += 1
-        version = (listing.get("metadata") or {}).get("resourceVersion") or None
+        version: str | None = None
         fresh: dict[str, dict[str, dict[str, Any]]] = {}
-        for item in listing.get("items") or []:
-            item.setdefault("kind", self.resource.kind)
-            item.setdefault("apiVersion", self.resource.api_version)
-            obj = self.transform(item)
-            namespace, name = object_key(obj)
-            fresh.setdefault(namespace, {})[name] = obj
-        del listing  # the full objects: only the transformed ones stay
+        for page in pages:
+            version = version or (page.get("metadata") or {}).get("resourceVersion") or None
+            for item in page.get("items") or []:
+                item.setdefault("kind", self.resource.kind)
+                item.setdefault("apiVersion", self.resource.api_version)
+                obj = self.transform(item)
+                namespace, name = object_key(obj)
+                fresh.setdefault(namespace, {})[name] = obj
+        self.list_count += 1
         with self._lock:
             old, self._store = self._store, fresh
             self._index.rebuild(_by_key(fresh))
