@@ -263,6 +263,13 @@ def test_updates_the_predicate_calls_irrelevant_and_echoes_of_own_deletes_are_no
     change is announced. A delete this process made and forgot comes back as no event."""
     _sim, api = private_kube()
     events = Events()
+    held, release = threading.Event(), threading.Event()
+
+    def handler(kind: str, obj: dict[str, Any]) -> None:
+        if obj["metadata"]["name"] == "blocker":
+            held.set()
+            release.wait(10)  # watch events queue up behind this one
+        events(kind, obj)
 
     def beyond_data(cached: dict[str, Any], incoming: dict[str, Any]) -> bool:
         return changed(
@@ -270,7 +277,9 @@ def test_updates_the_predicate_calls_irrelevant_and_echoes_of_own_deletes_are_no
             {k: v for k, v in incoming.items() if k != "data"},
         )
 
-    informer = informers(api, CONFIGMAPS, namespace="default", handler=events, relevant=beyond_data)
+    informer = informers(
+        api, CONFIGMAPS, namespace="default", handler=handler, relevant=beyond_data
+    )
     wait_for(informer.synced.is_set, timeout=5, what="synced")
     api.create(CONFIGMAPS, _labelled("x", "a"), "default")
     wait_for(lambda: events.has("ADDED", "x"), timeout=5, what="ADDED x")
@@ -283,8 +292,13 @@ def test_updates_the_predicate_calls_irrelevant_and_echoes_of_own_deletes_are_no
     assert not events.has("MODIFIED", "x")
     api.patch(CONFIGMAPS, "x", {"metadata": {"labels": {"owner": "b"}}}, "default")
     wait_for(lambda: events.has("MODIFIED", "x"), timeout=5, what="MODIFIED x (labels)")
-    api.delete(CONFIGMAPS, "x", "default")
-    informer.forget("default", "x")
+    api.create(CONFIGMAPS, configmap("blocker"), "default")
+    wait_for(held.is_set, timeout=5, what="the informer's thread held")
+    try:  # as a controller does: delete, then forget, before the watch tells
+        api.delete(CONFIGMAPS, "x", "default")
+        informer.forget("default", "x")
+    finally:
+        release.set()
     api.create(CONFIGMAPS, configmap("after"), "default")
     wait_for(lambda: events.has("ADDED", "after"), timeout=5, what="a later event")
     assert not events.has("DELETED", "x"), "the echo of our own delete was announced"

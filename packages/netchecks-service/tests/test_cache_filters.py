@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 from netchecks_service.cachefilters import (
@@ -115,3 +116,14 @@ def test_objects_without_the_label_are_not_indexed() -> None:
     bare["metadata"]["labels"] = {}
     index.update(("ns", "j"), None, bare)
     assert index.keys("assertion", "a1") == []
+
+
+def test_kept_objects_share_their_keys_and_short_strings() -> None:
+    """Two decoded documents hold their own copies of the same text; kept, they share it."""
+    decoded_a, decoded_b = json.loads(json.dumps(job("a"))), json.loads(json.dumps(job("b")))
+    label_a, label_b = (next(iter(d["metadata"]["labels"])) for d in (decoded_a, decoded_b))
+    assert label_a == label_b and label_a is not label_b
+    first, second = keep()(decoded_a), keep()(decoded_b)
+    label_a, label_b = (next(iter(d["metadata"]["labels"])) for d in (first, second))
+    assert label_a is label_b
+    assert first["metadata"]["namespace"] is second["metadata"]["namespace"]

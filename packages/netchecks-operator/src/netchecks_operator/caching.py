@@ -18,7 +18,7 @@ from typing import Any
 from netchecks_core import naming
 from netchecks_core.meta import metadata_of
 from netchecks_core.policyreport import ANNOTATION_JOB_UID
-from netchecks_service.cachefilters import Obj, Predicate, changed_except_status, keep
+from netchecks_service.cachefilters import Obj, Predicate, changed_except_status, compact, keep
 from netchecks_service.cacheindex import IndexFunc, label_index
 
 from netchecks_operator.children import run_kind
@@ -43,11 +43,13 @@ def report_fields(report: Obj) -> Obj:
     kept = keep("summary")(report)
     results = report.get("results")
     if isinstance(results, list):
-        kept["results"] = [
-            {k: r[k] for k in REPORT_RESULT_FIELDS if k in r}
-            for r in results
-            if isinstance(r, dict)
-        ]
+        kept["results"] = compact(
+            [
+                {k: r[k] for k in REPORT_RESULT_FIELDS if k in r}
+                for r in results
+                if isinstance(r, dict)
+            ]
+        )
     return kept
 
 

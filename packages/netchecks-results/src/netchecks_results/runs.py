@@ -18,7 +18,7 @@ from typing import Any
 from netchecks_core.meta import metadata_of
 from netchecks_core.naming import ANNOTATION_ASSERTION, ANNOTATION_GENERATION, LABEL_ASSERTION_UID
 from netchecks_core.times import parse_rfc3339
-from netchecks_service.cachefilters import trimmed_metadata
+from netchecks_service.cachefilters import compact, trimmed_metadata
 
 from netchecks_results.parse import ParseFailure
 
@@ -153,7 +153,7 @@ def probe_pod_fields(pod: dict[str, Any]) -> dict[str, Any]:
         for c in status.get("containerStatuses") or []
         if isinstance(c, dict)
     ]
-    return kept
+    return dict(compact(kept))
 
 
 _POD_STATUS_FIELDS = ("phase", "reason", "message", "startTime")

@@ -15,6 +15,7 @@ already put in the cache (:meth:`~netchecks_service.informer.Informer.remember`)
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -37,6 +38,24 @@ KEPT_METADATA = (
 )
 #: ``kubectl apply`` copies the whole object into this annotation: nothing here reads it.
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+#: Strings up to this length are shared between cached objects (see :func:`compact`).
+SHARED_STRING_MAX = 64
+
+
+def compact(value: Any) -> Any:
+    """``value`` rebuilt with its keys and short strings shared (``sys.intern``).
+
+    Each decoded JSON document has its own copy of every key and value: thousands of
+    cached objects repeat the same label keys, namespaces, kinds and owner UIDs. Sharing
+    them roughly halves what a trimmed object costs.
+    """
+    if isinstance(value, dict):
+        return {sys.intern(k) if isinstance(k, str) else k: compact(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [compact(item) for item in value]
+    if isinstance(value, str) and len(value) <= SHARED_STRING_MAX:
+        return sys.intern(value)
+    return value
 
 
 def trimmed_metadata(obj: Obj) -> Obj:
@@ -67,7 +86,7 @@ def keep(*fields: str, status: Iterable[str] = ()) -> Transform:
         source = obj.get("status")
         if status_keys and isinstance(source, dict):
             kept["status"] = {k: source[k] for k in status_keys if k in source}
-        return kept
+        return dict(compact(kept))
 
     return transform
 
