@@ -10,6 +10,7 @@ service's calls per Pod (kubesim's request log).
 from __future__ import annotations
 
 import copy
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -75,7 +76,12 @@ class Loops:
         return copy.deepcopy(found)
 
     def run_once(self, name: str) -> dict[str, Any]:
-        """Start one scheduled run of ``name`` and wait until its report and status show it."""
+        """Start one scheduled run of ``name`` and wait until its report and status show it.
+
+        Runs start a second apart, as schedule ticks do: Kubernetes timestamps have
+        one-second resolution, and two runs made in the same second cannot be ordered.
+        """
+        time.sleep(1.0)
         job = self.sim.controllers.cronjobs.trigger(self.namespace, naming.cronjob_name(name))
         meta = job["metadata"]
 

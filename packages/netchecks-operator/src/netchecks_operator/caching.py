@@ -28,19 +28,40 @@ from netchecks_operator.cleanup import finished_at
 BY_ASSERTION = "assertion-uid"
 JOB_INDEXERS: dict[str, IndexFunc] = {BY_ASSERTION: label_index(naming.LABEL_ASSERTION_UID)}
 
+#: The labels and annotations the operator reads of what it watches besides assertions:
+#: its own (``netchecks.io/``) and the recommended ones its selectors use.
+OUR_PREFIXES = ("netchecks.io/", "app.kubernetes.io/")
 #: ConfigMaps and CronJobs: metadata only (content is compared by its hash annotation).
-metadata_only = keep()
-#: Jobs: metadata and the status fields the plan reads (failure, start, completion).
-job_fields = keep(status=("ready", "succeeded", "conditions", "completionTime"))
-#: Assertions: spec and status, trimmed metadata.
+metadata_only = keep(prefixes=OUR_PREFIXES)
+_job_fields = keep(
+    status=("ready", "succeeded", "conditions", "completionTime"), prefixes=OUR_PREFIXES
+)
+#: Of a Job's conditions, the plan reads whether it ended, when, and why it failed.
+JOB_CONDITIONS = ("Complete", "Failed")
+CONDITION_FIELDS = ("type", "status", "reason", "message", "lastTransitionTime")
+#: Assertions: spec and status, trimmed metadata (every label and annotation: users'
+#: annotations such as run-now are read).
 assertion_fields = keep("spec", "status")
 #: What the plan reads of a report's results (their properties hold the large spec/data).
 REPORT_RESULT_FIELDS = ("policy", "rule", "result", "timestamp", "message")
 
 
+def job_fields(job: Obj) -> Obj:
+    """A Job: metadata and the status the plan reads (start, end, failure)."""
+    kept = _job_fields(job)
+    status = kept.get("status")
+    if isinstance(status, dict) and isinstance(status.get("conditions"), list):
+        status["conditions"] = [
+            {k: c[k] for k in CONDITION_FIELDS if k in c}
+            for c in status["conditions"]
+            if isinstance(c, dict) and c.get("type") in JOB_CONDITIONS
+        ]
+    return kept
+
+
 def report_fields(report: Obj) -> Obj:
     """A PolicyReport with its summary and the results' outcome, time and message only."""
-    kept = keep("summary")(report)
+    kept = keep("summary", prefixes=OUR_PREFIXES)(report)
     results = report.get("results")
     if isinstance(results, list):
         kept["results"] = compact(

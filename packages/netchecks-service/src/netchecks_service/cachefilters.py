@@ -58,13 +58,22 @@ def compact(value: Any) -> Any:
     return value
 
 
-def trimmed_metadata(obj: Obj) -> Obj:
-    """``obj``'s metadata without managedFields, finalizers and kubectl's last-applied copy."""
+def trimmed_metadata(obj: Obj, prefixes: tuple[str, ...] | None = None) -> Obj:
+    """``obj``'s metadata without managedFields, finalizers and kubectl's last-applied copy.
+
+    With ``prefixes``, only the labels and annotations whose keys start with one of them
+    are kept (e.g. ``netchecks.io/``: the only ones a controller reads of its children).
+    """
     meta = obj.get("metadata") or {}
     kept = {key: meta[key] for key in KEPT_METADATA if key in meta}
-    annotations = kept.get("annotations")
-    if isinstance(annotations, dict) and LAST_APPLIED in annotations:
-        kept["annotations"] = {k: v for k, v in annotations.items() if k != LAST_APPLIED}
+    for field in ("labels", "annotations"):
+        values = kept.get(field)
+        if isinstance(values, dict):
+            kept[field] = {
+                k: v
+                for k, v in values.items()
+                if k != LAST_APPLIED and (prefixes is None or k.startswith(prefixes))
+            }
     return kept
 
 
@@ -76,13 +85,19 @@ def drop_managed_fields(obj: Obj) -> Obj:
     return {**obj, "metadata": {k: v for k, v in meta.items() if k != "managedFields"}}
 
 
-def keep(*fields: str, status: Iterable[str] = ()) -> Transform:
-    """A transform keeping trimmed metadata, the top-level ``fields`` and the ``status`` keys."""
+def keep(
+    *fields: str, status: Iterable[str] = (), prefixes: tuple[str, ...] | None = None
+) -> Transform:
+    """A transform keeping trimmed metadata, the top-level ``fields`` and the ``status`` keys.
+
+    ``prefixes``: keep only the labels and annotations of those prefixes (see
+    :func:`trimmed_metadata`).
+    """
     status_keys = tuple(status)
 
     def transform(obj: Obj) -> Obj:
         kept: Obj = {k: obj[k] for k in ("apiVersion", "kind", *fields) if k in obj}
-        kept["metadata"] = trimmed_metadata(obj)
+        kept["metadata"] = trimmed_metadata(obj, prefixes)
         source = obj.get("status")
         if status_keys and isinstance(source, dict):
             kept["status"] = {k: source[k] for k in status_keys if k in source}
