@@ -33,11 +33,10 @@ JOB_INDEXERS: dict[str, IndexFunc] = {BY_ASSERTION: label_index(naming.LABEL_ASS
 OUR_PREFIXES = ("netchecks.io/", "app.kubernetes.io/")
 #: ConfigMaps and CronJobs: metadata only (content is compared by its hash annotation).
 metadata_only = keep(prefixes=OUR_PREFIXES)
+#: Of a Job's labels and annotations, only ours are read (its assertion, generation, run).
 _job_fields = keep(
-    status=("ready", "succeeded", "conditions", "completionTime"), prefixes=OUR_PREFIXES
+    status=("ready", "succeeded", "conditions", "completionTime"), prefixes=("netchecks.io/",)
 )
-#: Of a Job's conditions, the plan reads whether it ended, when, and why it failed.
-JOB_CONDITIONS = ("Complete", "Failed")
 CONDITION_FIELDS = ("type", "status", "reason", "message", "lastTransitionTime")
 #: Assertions: spec and status, trimmed metadata (every label and annotation: users'
 #: annotations such as run-now are read).
@@ -47,14 +46,21 @@ REPORT_RESULT_FIELDS = ("policy", "rule", "result", "timestamp", "message")
 
 
 def job_fields(job: Obj) -> Obj:
-    """A Job: metadata and the status the plan reads (start, end, failure)."""
+    """A Job: metadata and the status the plan reads: its start, its failure, and for the
+    one-shot and run-now Jobs it removes once their result is taken, its end."""
     kept = _job_fields(job)
     status = kept.get("status")
-    if isinstance(status, dict) and isinstance(status.get("conditions"), list):
+    if not isinstance(status, dict):
+        return kept
+    scheduled = is_scheduled_run(kept)
+    read = ("Failed",) if scheduled else ("Complete", "Failed")
+    if scheduled:
+        status.pop("completionTime", None)
+    if isinstance(status.get("conditions"), list):
         status["conditions"] = [
             {k: c[k] for k in CONDITION_FIELDS if k in c}
             for c in status["conditions"]
-            if isinstance(c, dict) and c.get("type") in JOB_CONDITIONS
+            if isinstance(c, dict) and c.get("type") in read
         ]
     return kept
 
