@@ -118,3 +118,22 @@ def test_a_metadata_change_wakes_a_reconcile() -> None:
     after["metadata"]["resourceVersion"] = "2"
     after["metadata"]["annotations"]["netchecks.io/assertion"] = "other"
     assert job_update_matters(never_cannot_mount)(before, after)
+
+
+def test_a_scheduled_job_keeps_only_its_failure_and_a_one_shot_job_its_end_too() -> None:
+    success = [*COMPLETE, {"type": "SuccessCriteriaMet", "status": "True"}]
+    scheduled = job(succeeded=1, conditions=success, completionTime="t")
+    assert scheduled["status"] == {"succeeded": 1, "conditions": []}
+    failed = job(conditions=FAILED)
+    assert failed["status"]["conditions"] == FAILED
+    once = job("once", succeeded=1, conditions=success, completionTime="t")
+    assert once["status"] == {"succeeded": 1, "conditions": COMPLETE, "completionTime": "t"}
+
+
+def test_a_job_keeps_only_our_labels_and_annotations() -> None:
+    raw = job()
+    raw["metadata"]["labels"] = {"netchecks.io/assertion-uid": "a1", "job-name": "x"}
+    raw["metadata"]["annotations"]["cronjob.kubernetes.io/instantiate"] = "manual"
+    kept = job_fields(raw)
+    assert kept["metadata"]["labels"] == {"netchecks.io/assertion-uid": "a1"}
+    assert kept["metadata"]["annotations"] == {"netchecks.io/assertion": "web"}
