@@ -3,17 +3,30 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import tempfile
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from netchecks_core.resources import Resource
 from netchecks_service.kube import KubeApi
 
+from tools.builders import output_document, rule_result
 from tools.harness import ServiceProcess, connect, install_crds
 from tools.kubesim.pytest_plugin import test_settings
+from tools.kubesim.settings import ImageMapping
 from tools.kubesim.sim import KubeSim
+
+ROOT = Path(__file__).resolve().parent.parent
+#: The probe image repository the benchmarks' operator uses: kubesim runs it as
+#: :func:`fake_probe`'s script (a real probe costs ~300 ms CPU per run; the services'
+#: cost per run is what these benchmarks measure).
+FAKE_PROBE_REPOSITORY = "bench/fake-probe"
 
 
 @dataclass
@@ -27,11 +40,17 @@ class Cluster:
 
 
 @contextmanager
-def kubesim(prefix: str, *, pool_size: int = 16) -> Iterator[Cluster]:
-    """Start kubesim in a new temporary directory, install the CRDs; stop it on exit."""
+def kubesim(prefix: str, *, pool_size: int = 16, **settings: Any) -> Iterator[Cluster]:
+    """Start kubesim in a new temporary directory, install the CRDs; stop it on exit.
+
+    ``settings`` override kubesim's test settings; the fake probe image
+    (:data:`FAKE_PROBE_REPOSITORY`) is always mapped.
+    """
     os.environ["NO_PROXY"] = "127.0.0.1,localhost"
     work = Path(tempfile.mkdtemp(prefix=prefix))
-    sim = KubeSim(test_settings(work_dir=work)).start()
+    base = test_settings(work_dir=work)
+    images = (*base.images, ImageMapping(FAKE_PROBE_REPOSITORY, fake_probe(work), ()))
+    sim = KubeSim(test_settings(work_dir=work, images=images, **settings)).start()
     try:
         kubeconfig = sim.write_kubeconfig(work / "kubeconfig")
         api = connect(kubeconfig, pool_size=pool_size)
@@ -41,14 +60,71 @@ def kubesim(prefix: str, *, pool_size: int = 16) -> Iterator[Cluster]:
         sim.stop()
 
 
-def service(command: str, cluster: Cluster, **env: str) -> ServiceProcess:
+def fake_probe(work: Path, rule: str = "web") -> Path:
+    """A directory holding a ``netchecks`` script that prints one passing result of ``rule``."""
+    bin_dir = work / "fake-probe-bin"
+    bin_dir.mkdir(exist_ok=True)
+    document = output_document({rule: rule_result("pass", spec={"type": "http"}, data={})})
+    script = bin_dir / "netchecks"
+    script.write_text(f"#!/bin/sh\ncat <<'EOF'\n{document}\nEOF\n")
+    script.chmod(0o755)
+    return bin_dir
+
+
+def service(
+    command: str, cluster: Cluster, *, source: Path | None = None, **env: str
+) -> ServiceProcess:
     """``command`` against ``cluster``, logging warnings only to its work directory.
 
-    ``env`` adds to the environment (``NETCHECKS_*``). Use it as a context manager: it is
-    ready inside and terminated on exit.
+    ``env`` adds to the environment (``NETCHECKS_*``); ``source`` (see :func:`baseline_source`)
+    runs the packages of another commit. Use it as a context manager: it is ready inside
+    and terminated on exit.
     """
     env = {"NETCHECKS_LOG_LEVEL": "WARNING", **env}
+    if source is not None:
+        env["PYTHONPATH"] = os.pathsep.join(str(p) for p in sorted(source.glob("packages/*/src")))
     return ServiceProcess(command, cluster.kubeconfig, None, cluster.work, **env)
+
+
+def baseline_source(ref: str) -> Path:
+    """The packages of git ``ref`` (e.g. ``main``), exported to a temporary directory.
+
+    Run a service with ``service(..., source=...)`` to measure the baseline in the same run.
+    """
+    target = Path(tempfile.mkdtemp(prefix="bench-baseline-"))
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", ref, "packages"], check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return target
+
+
+def cpu_seconds(process: ServiceProcess) -> float:
+    """User + system CPU time the service process has used so far."""
+    assert process.process is not None
+    fields = Path(f"/proc/{process.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_kb(process: ServiceProcess) -> int:
+    """The service process's resident set size now (VmRSS), in kB."""
+    assert process.process is not None
+    status = Path(f"/proc/{process.process.pid}/status").read_text()
+    return int(next(line for line in status.splitlines() if line.startswith("VmRSS")).split()[1])
+
+
+def counter(metrics: str, name: str) -> float:
+    """The sum of a Prometheus counter's samples over every label set."""
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in metrics.splitlines()
+        if line.startswith((f"{name}{{", f"{name} "))
+    )
+
+
+def ratio(new: float, old: float) -> str:
+    """``new`` as a multiple of ``old`` (``0.25x``), or ``n/a``."""
+    return f"{new / old:.2f}x" if old else "n/a"
 
 
 def requests_by_verb(metrics: str) -> dict[str, float]:
@@ -59,3 +135,40 @@ def requests_by_verb(metrics: str) -> dict[str, float]:
             verb = line.split('verb="', 1)[1].split('"', 1)[0]
             out[verb] = out.get(verb, 0.0) + float(line.rsplit(" ", 1)[1])
     return out
+
+
+class Watcher(threading.Thread):
+    """Records when each object first satisfies ``done`` (bench-side clock)."""
+
+    def __init__(
+        self,
+        api: KubeApi,
+        namespace: str,
+        resource: Resource,
+        done: Callable[[Any], bool],
+        key: str | None = None,
+    ) -> None:
+        super().__init__(daemon=True)
+        self.api, self.namespace, self.resource, self.done = api, namespace, resource, done
+        #: A label naming the object in ``seen`` (default: its name).
+        self.key = key
+        self.seen: dict[str, float] = {}
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        version = self.api.list(self.resource, self.namespace)["metadata"]["resourceVersion"]
+        while not self.stop.is_set():
+            for event in self.api.watch(
+                self.resource, self.namespace, resource_version=version, timeout_seconds=30
+            ):
+                obj = event["object"]
+                version = obj["metadata"]["resourceVersion"]
+                if event["type"] == "BOOKMARK":
+                    continue
+                name = obj["metadata"]["name"]
+                if self.key is not None:
+                    name = (obj["metadata"].get("labels") or {}).get(self.key, name)
+                if name not in self.seen and self.done(obj):
+                    self.seen[name] = time.monotonic()
+                if self.stop.is_set():
+                    return

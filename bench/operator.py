@@ -1,102 +1,263 @@
-"""Benchmark the operator on kubesim: N assertions created at once.
+"""Benchmark the operator on kubesim: N scheduled assertions in steady state, then runs.
 
-    .venv/bin/python -m bench.operator [--count 1000] [--idle 30]
+    .venv/bin/python -m bench.operator [--count 1000] [--runs 200] [--baseline-ref main]
 
-Prints: time until every assertion has its children and status; API requests per
-assertion by verb (from the operator's own /metrics); requests per minute when
-idle; reconcile latency p50/p99 (histogram buckets); peak RSS of the operator.
+N scheduled assertions are created and the operator converges (children and status).
+Then ``--rounds`` rounds of scheduled runs: in each, ``--runs`` assertions run once
+(kubesim's CronJob controller makes a Job from each CronJob, as at a schedule tick), at
+``--rate`` runs per second; kubesim runs each probe Pod as a tiny script printing a
+passing result, and the real results service writes the PolicyReport, which the operator
+turns into the status. A run is done when the report shows its Job and the assertion's
+status names it. From the fourth round on, the CronJob keeps three finished Jobs and
+deletes older ones: the cache holds the history a real schedule leaves.
+
+Prints for the operator process: time to converge; RSS per assertion (RSS growth from
+before the first assertion, once converged and after the runs); reconciles, CPU time and
+API requests per scheduled run; idle CPU; what a 5-minute schedule over 10,000
+assertions would cost (extrapolated from the per-run and per-assertion figures). With
+``--baseline-ref`` the same scenario first runs the operator of that git ref (in a fresh
+kubesim), and every figure is printed beside it with the ratio.
 """
 
 from __future__ import annotations
 
 import argparse
+import random
 import sys
 import time
+from dataclasses import dataclass, field
+from pathlib import Path
 
+from netchecks_core import naming
+from netchecks_core.policyreport import ANNOTATION_JOB_UID as JOB_UID
+from netchecks_core.policyreport import DEFAULT_REPORT_API
 from netchecks_core.resources import NETWORK_ASSERTIONS
-from netchecks_service.kube import CONFIGMAPS, CRONJOBS, NAMESPACES
+from netchecks_service.kube import CONFIGMAPS, CRONJOBS, NAMESPACES, KubeApi
 
-from bench._common import kubesim, requests_by_verb, service
+from bench._common import (
+    FAKE_PROBE_REPOSITORY,
+    Cluster,
+    baseline_source,
+    counter,
+    cpu_seconds,
+    kubesim,
+    ratio,
+    requests_by_verb,
+    rss_kb,
+    service,
+)
+
+NS = "bench"
+RECONCILES = "netchecks_operator_reconciles_total"
+#: A schedule that never fires by itself: the benchmark starts the runs.
+NEVER = "0 0 1 1 *"
+#: The schedule the extrapolation is for, in seconds.
+FIVE_MINUTES = 300.0
+SCALE = 10_000
 
 
-def histogram_quantiles(metrics: str, name: str, qs: tuple[float, ...]) -> list[float]:
-    buckets: list[tuple[float, float]] = []
-    for line in metrics.splitlines():
-        if line.startswith(f"{name}_bucket{{"):
-            le = line.split('le="', 1)[1].split('"', 1)[0]
-            buckets.append(
-                (float("inf") if le == "+Inf" else float(le), float(line.rsplit(" ", 1)[1]))
+@dataclass
+class Figures:
+    """What one variant of the operator measured."""
+
+    label: str
+    converged: float = 0.0
+    rss_per_assertion_kb: float = 0.0
+    rss_converged_kb: float = 0.0
+    reconciles_per_run: float = 0.0
+    cpu_per_run_ms: float = 0.0
+    requests_per_run: dict[str, float] = field(default_factory=dict)
+    idle_cpu_per_s: float = 0.0
+    peak_rss_mb: float = 0.0
+    runs_seconds: float = 0.0
+
+    def cores_at_scale(self) -> float:
+        """Cores needed for SCALE assertions on a 5-minute schedule (extrapolated)."""
+        return self.cpu_per_run_ms / 1000 * SCALE / FIVE_MINUTES + self.idle_cpu_per_s
+
+    def rss_at_scale_mb(self) -> float:
+        return self.rss_per_assertion_kb * SCALE / 1024
+
+
+def assertion_body(index: int) -> dict[str, object]:
+    return {
+        "apiVersion": "netchecks.io/v1",
+        "kind": "NetworkAssertion",
+        "metadata": {"name": f"a{index:05d}", "namespace": NS},
+        "spec": {
+            "schedule": NEVER,
+            "rules": [{"name": "web", "type": "http", "url": f"http://svc-{index}.test/"}],
+        },
+    }
+
+
+def wait_converged(api: KubeApi, count: int, start: float) -> float:
+    """Seconds from ``start`` until every assertion has its ConfigMap, CronJob and status."""
+    while True:
+        done = sum(1 for a in api.list(NETWORK_ASSERTIONS, NS)["items"] if a.get("status"))
+        cms = len(api.list(CONFIGMAPS, NS)["items"])
+        cjs = len(api.list(CRONJOBS, NS)["items"])
+        if done == cms == cjs == count:
+            return time.monotonic() - start
+        if time.monotonic() - start > 1800:
+            raise SystemExit(f"gave up: status {done}, configmaps {cms}, cronjobs {cjs}")
+        time.sleep(1.0)
+
+
+def start_runs(cluster: Cluster, names: list[str], rate: float) -> dict[str, tuple[str, str]]:
+    """Start one scheduled run of each assertion, ``rate`` a second; name -> Job name, uid."""
+    jobs: dict[str, tuple[str, str]] = {}
+    start = time.monotonic()
+    for i, name in enumerate(names):
+        time.sleep(max(0.0, start + i / rate - time.monotonic()))
+        job = cluster.sim.controllers.cronjobs.trigger(NS, naming.cronjob_name(name))
+        jobs[name] = (job["metadata"]["name"], job["metadata"]["uid"])
+    return jobs
+
+
+def wait_runs_shown(api: KubeApi, jobs: dict[str, tuple[str, str]], timeout: float) -> None:
+    """Until every report shows its run's Job and every assertion's status names it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        reported = {
+            r["metadata"]["name"]: (r["metadata"].get("annotations") or {}).get(JOB_UID)
+            for r in api.list(DEFAULT_REPORT_API, NS)["items"]
+        }
+        shown = sum(
+            1
+            for item in api.list(NETWORK_ASSERTIONS, NS)["items"]
+            if (name := item["metadata"]["name"]) in jobs
+            and (item.get("status") or {}).get("jobName") == jobs[name][0]
+            and reported.get(naming.policy_report_name(name)) == jobs[name][1]
+        )
+        if shown == len(jobs):
+            return
+        if time.monotonic() > deadline:
+            raise SystemExit(f"gave up: {shown} of {len(jobs)} runs shown in status")
+        time.sleep(1.0)
+
+
+def measure(label: str, args: argparse.Namespace, source: Path | None) -> Figures:
+    """One variant: a fresh kubesim, the results service, the operator (from ``source``)."""
+    figures = Figures(label)
+    env = {"NETCHECKS_LEASE_NAMESPACE": NS, "NETCHECKS_NAMESPACES": NS}
+    probe = {"NETCHECKS_PROBE_IMAGE_REPOSITORY": FAKE_PROBE_REPOSITORY}
+    with kubesim("bench-operator-", request_log_size=1000) as cluster:
+        api = cluster.api
+        api.create(NAMESPACES, {"metadata": {"name": NS}})
+        results = service("netchecks-results", cluster, source=None, **env)
+        operator = service("netchecks-operator", cluster, source=source, **(env | probe))
+        with results, operator:
+            time.sleep(3)  # let leadership settle
+            rss_before = rss_kb(operator)
+            start = time.monotonic()
+            for i in range(args.count):
+                api.create(NETWORK_ASSERTIONS, assertion_body(i), NS)
+            figures.converged = wait_converged(api, args.count, start)
+            time.sleep(5)
+            figures.rss_converged_kb = (rss_kb(operator) - rss_before) / args.count
+            cpu = cpu_seconds(operator)
+            time.sleep(args.idle)
+            figures.idle_cpu_per_s = (cpu_seconds(operator) - cpu) / args.idle
+            metrics = operator.metrics()
+            reconciles, requests = counter(metrics, RECONCILES), requests_by_verb(metrics)
+            cpu, start = cpu_seconds(operator), time.monotonic()
+            names = random.Random(1).sample(
+                [f"a{i:05d}" for i in range(args.count)], min(args.runs or args.count, args.count)
             )
-    buckets.sort()
-    total = buckets[-1][1] if buckets else 0
-    return [next((le for le, c in buckets if c >= q * total), float("nan")) for q in qs]
+            for _round in range(args.rounds):
+                jobs = start_runs(cluster, names, args.rate)
+                wait_runs_shown(api, jobs, timeout=600)
+            time.sleep(3)  # reconciles the last writes cause
+            figures.runs_seconds = time.monotonic() - start
+            figures.rss_per_assertion_kb = (rss_kb(operator) - rss_before) / args.count
+            metrics = operator.metrics()
+            runs = len(names) * args.rounds
+            idle_share = figures.idle_cpu_per_s * figures.runs_seconds
+            figures.cpu_per_run_ms = (cpu_seconds(operator) - cpu - idle_share) * 1000 / runs
+            figures.reconciles_per_run = (counter(metrics, RECONCILES) - reconciles) / runs
+            after = requests_by_verb(metrics)
+            figures.requests_per_run = {
+                verb: round((n - requests.get(verb, 0)) / runs, 2) for verb, n in after.items()
+            }
+            figures.peak_rss_mb = operator.peak_rss_kb() / 1024
+    return figures
+
+
+def report(args: argparse.Namespace, current: Figures, baseline: Figures | None) -> None:
+    def line(what: str, value: float, unit: str, old: float | None) -> None:
+        before = (
+            f"   baseline {old:9.2f} {unit:<6} ({ratio(value, old)})" if old is not None else ""
+        )
+        print(f"{what:<46} {value:9.2f} {unit:<6}{before}")
+
+    def of(name: str) -> float | None:
+        return getattr(baseline, name) if baseline is not None else None
+
+    runs = min(args.runs or args.count, args.count)
+    print(
+        f"operator: {args.count} scheduled assertions, {args.rounds} round(s) of {runs} runs "
+        f"at {args.rate:.0f}/s; {current.label}"
+    )
+    line("time until all children and status exist", current.converged, "s", of("converged"))
+    line(
+        "RSS per assertion, converged (no Jobs)",
+        current.rss_converged_kb,
+        "kB",
+        of("rss_converged_kb"),
+    )
+    line(
+        "RSS per assertion after the runs",
+        current.rss_per_assertion_kb,
+        "kB",
+        of("rss_per_assertion_kb"),
+    )
+    line("peak RSS", current.peak_rss_mb, "MB", of("peak_rss_mb"))
+    line("reconciles per scheduled run", current.reconciles_per_run, "", of("reconciles_per_run"))
+    line(
+        "CPU per scheduled run (idle CPU removed)",
+        current.cpu_per_run_ms,
+        "ms",
+        of("cpu_per_run_ms"),
+    )
+    line(
+        "idle CPU (steady state, no runs)",
+        current.idle_cpu_per_s * 1000,
+        "ms/s",
+        (baseline.idle_cpu_per_s * 1000) if baseline else None,
+    )
+    line(
+        f"cores for {SCALE} assertions every 5 min (extrap.)",
+        current.cores_at_scale(),
+        "cores",
+        baseline.cores_at_scale() if baseline else None,
+    )
+    line(
+        f"RSS at {SCALE} assertions (extrap.)",
+        current.rss_at_scale_mb(),
+        "MB",
+        baseline.rss_at_scale_mb() if baseline else None,
+    )
+    print(f"API requests per scheduled run: {current.requests_per_run}")
+    if baseline is not None:
+        print(f"  baseline ({baseline.label}): {baseline.requests_per_run}")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=1000)
-    parser.add_argument("--idle", type=float, default=30.0)
+    parser.add_argument("--runs", type=int, default=0, help="runs per round (0: every one)")
+    parser.add_argument("--rounds", type=int, default=1, help="rounds of runs (4: full history)")
+    parser.add_argument("--rate", type=float, default=20.0, help="runs started per second")
+    parser.add_argument("--idle", type=float, default=10.0, help="seconds of idle measured")
+    parser.add_argument("--baseline-ref", help="git ref whose operator to measure first")
     args = parser.parse_args()
-    ns = "bench"
-    with kubesim("bench-operator-") as cluster:
-        api = cluster.api
-        api.create(NAMESPACES, {"metadata": {"name": ns}})
-        with service("netchecks-operator", cluster, NETCHECKS_LEASE_NAMESPACE=ns) as operator:
-            time.sleep(3)  # let leadership settle
-            before = requests_by_verb(operator.metrics())
-            start = time.monotonic()
-            for i in range(args.count):
-                api.create(
-                    NETWORK_ASSERTIONS,
-                    {
-                        "apiVersion": "netchecks.io/v1",
-                        "kind": "NetworkAssertion",
-                        "metadata": {"name": f"a{i:05d}", "namespace": ns},
-                        "spec": {
-                            "schedule": "0 0 1 1 *",
-                            "rules": [
-                                {"name": "web", "type": "http", "url": f"http://svc-{i}.test/"}
-                            ],
-                        },
-                    },
-                    ns,
-                )
-            created = time.monotonic() - start
-            while True:
-                done = sum(1 for a in api.list(NETWORK_ASSERTIONS, ns)["items"] if a.get("status"))
-                cms = len(api.list(CONFIGMAPS, ns)["items"])
-                cjs = len(api.list(CRONJOBS, ns)["items"])
-                if done == cms == cjs == args.count:
-                    break
-                if time.monotonic() - start > 600:
-                    print(f"gave up: status {done}, configmaps {cms}, cronjobs {cjs}")
-                    return 1
-                time.sleep(0.5)
-            converged = time.monotonic() - start
-            time.sleep(2)
-            metrics = operator.metrics()
-            after = requests_by_verb(metrics)
-            used = {v: after.get(v, 0) - before.get(v, 0) for v in after}
-            writes = sum(n for v, n in used.items() if v in {"POST", "PUT", "PATCH", "DELETE"})
-            p50, p99 = histogram_quantiles(
-                metrics, "netchecks_operator_reconcile_duration_seconds", (0.5, 0.99)
-            )
-            idle_before = requests_by_verb(metrics)
-            time.sleep(args.idle)
-            idle_after = requests_by_verb(operator.metrics())
-            idle = {v: idle_after.get(v, 0) - idle_before.get(v, 0) for v in idle_after}
-            rss_kb = operator.peak_rss_kb()
-    print(f"assertions: {args.count} (created in {created:.1f}s by the benchmark)")
-    print(f"time until all children and status exist: {converged:.1f}s")
-    by_verb = ", ".join(f"{v}={n / args.count:.2f}" for v, n in sorted(used.items()))
-    print(f"API requests per assertion: {writes / args.count:.2f} writes (by verb: {by_verb})")
-    per_min = {v: round(n * 60 / args.idle, 1) for v, n in idle.items() if n}
-    print(f"idle requests per minute: {per_min or 'none'} (lease renewals are PUT/GET)")
-    print(
-        f"reconcile latency (histogram bucket bounds): p50 <= {p50 * 1000:.0f} ms, "
-        f"p99 <= {p99 * 1000:.0f} ms"
-    )
-    print(f"peak RSS of the operator: {rss_kb / 1024:.0f} MB")
+    baseline = None
+    if args.baseline_ref:
+        source = baseline_source(args.baseline_ref)
+        baseline = measure(f"baseline {args.baseline_ref}", args, source)
+    current = measure("this tree", args, None)
+    report(args, current, baseline)
     return 0
 
 

@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 import yaml
 from netchecks_core.resources import Resource
+from netchecks_service.cachefilters import changed, keep
+from netchecks_service.cacheindex import label_index
 from netchecks_service.informer import Informer
 from netchecks_service.kube import CONFIGMAPS, CRDS, KubeApi
 
@@ -172,19 +174,25 @@ def test_remembered_writes_are_read_before_the_watch_event_and_never_go_back(
     private_kube: PrivateKube, informers: Callable[..., Informer]
 ) -> None:
     """``remember`` puts this process's own write in the cache at once; an older version
-    remembered later does not replace it, nor does the (late) watch event of the write."""
+    remembered later does not replace it, nor does the (late) watch event of the write,
+    and the echo of a write already remembered is no event for the handlers."""
     _sim, api = private_kube()
     release = threading.Event()
     events = Events()
 
+    blocked = threading.Event()
+
     def stuck(kind: str, obj: dict[str, Any]) -> None:
-        if obj["metadata"]["name"] == "mine":
+        if obj["metadata"]["name"] == "blocker":
+            blocked.set()
             release.wait(10)  # the informer's thread stops here: watch events queue up
         events(kind, obj)
 
     api.create(CONFIGMAPS, configmap("first"), "default")
     informer = informers(api, CONFIGMAPS, namespace="default", handler=stuck)
     wait_for(informer.synced.is_set, timeout=5, what="synced")
+    api.create(CONFIGMAPS, configmap("blocker"), "default")
+    wait_for(blocked.is_set, timeout=5, what="the informer's thread held")
     try:
         created = api.create(CONFIGMAPS, configmap("mine"), "default")
         informer.remember(created)
@@ -195,6 +203,122 @@ def test_remembered_writes_are_read_before_the_watch_event_and_never_go_back(
         assert (informer.get("default", "mine") or {})["data"] == {"k": "new"}
     finally:
         release.set()
-    wait_for(lambda: events.has("MODIFIED", "mine"), timeout=5, what="the late watch event")
+    api.patch(CONFIGMAPS, "first", {"data": {"k": "theirs"}}, "default")  # someone else
+    wait_for(lambda: events.has("MODIFIED", "first"), timeout=5, what="a later watch event")
     cached = informer.get("default", "mine") or {}
     assert cached["metadata"]["resourceVersion"] == updated["metadata"]["resourceVersion"]
+    assert not events.has("MODIFIED", "mine"), "our own update came back as an event"
+
+
+def _labelled(name: str, owner: str) -> dict[str, Any]:
+    return {"metadata": {"name": name, "labels": {"owner": owner}}, "data": {"k": "v"}}
+
+
+def test_transform_shapes_listed_watched_and_remembered_objects_alike(
+    private_kube: PrivateKube, informers: Callable[..., Informer]
+) -> None:
+    """The cache and the handlers only ever see transformed objects (here: no ``data``)."""
+    _sim, api = private_kube()
+    api.create(CONFIGMAPS, configmap("listed"), "default")
+    events = Events()
+    informer = informers(api, CONFIGMAPS, namespace="default", handler=events, transform=keep())
+    wait_for(informer.synced.is_set, timeout=5, what="synced")
+    api.create(CONFIGMAPS, configmap("watched"), "default")
+    wait_for(lambda: events.has("ADDED", "watched"), timeout=5, what="ADDED watched")
+    informer.remember(api.create(CONFIGMAPS, configmap("remembered"), "default"))
+    for name in ("listed", "watched", "remembered"):
+        cached = informer.get("default", name) or {}
+        assert "data" not in cached and cached["metadata"]["name"] == name
+        assert "managedFields" not in cached["metadata"]
+
+
+def test_an_index_finds_the_objects_of_one_owner_as_they_come_change_and_go(
+    private_kube: PrivateKube, informers: Callable[..., Informer]
+) -> None:
+    _sim, api = private_kube()
+    api.create(CONFIGMAPS, _labelled("a1", "a"), "default")
+    informer = informers(
+        api, CONFIGMAPS, namespace="default", indexers={"owner": label_index("owner")}
+    )
+    wait_for(informer.synced.is_set, timeout=5, what="synced")
+
+    def names(owner: str) -> list[str]:
+        return sorted(o["metadata"]["name"] for o in informer.indexed("owner", owner))
+
+    assert names("a") == ["a1"]
+    api.create(CONFIGMAPS, _labelled("a2", "a"), "default")
+    wait_for(lambda: names("a") == ["a1", "a2"], timeout=5, what="a2 indexed")
+    api.patch(CONFIGMAPS, "a1", {"metadata": {"labels": {"owner": "b"}}}, "default")
+    wait_for(lambda: names("b") == ["a1"], timeout=5, what="a1 moved to b")
+    assert names("a") == ["a2"]
+    api.delete(CONFIGMAPS, "a2", "default")
+    wait_for(lambda: names("a") == [], timeout=5, what="a2 gone from the index")
+
+
+def test_updates_the_predicate_calls_irrelevant_and_echoes_of_own_deletes_are_no_events(
+    private_kube: PrivateKube, informers: Callable[..., Informer]
+) -> None:
+    """An update the ``relevant`` predicate turns down is cached but not announced (here:
+    one only of ``data``, as a status-only update with ``changed_except_status``); a label
+    change is announced. A delete this process made and forgot comes back as no event."""
+    _sim, api = private_kube()
+    events = Events()
+    held, release = threading.Event(), threading.Event()
+
+    def handler(kind: str, obj: dict[str, Any]) -> None:
+        if obj["metadata"]["name"] == "blocker":
+            held.set()
+            release.wait(10)  # watch events queue up behind this one
+        events(kind, obj)
+
+    def beyond_data(cached: dict[str, Any], incoming: dict[str, Any]) -> bool:
+        return changed(
+            {k: v for k, v in cached.items() if k != "data"},
+            {k: v for k, v in incoming.items() if k != "data"},
+        )
+
+    informer = informers(
+        api, CONFIGMAPS, namespace="default", handler=handler, relevant=beyond_data
+    )
+    wait_for(informer.synced.is_set, timeout=5, what="synced")
+    api.create(CONFIGMAPS, _labelled("x", "a"), "default")
+    wait_for(lambda: events.has("ADDED", "x"), timeout=5, what="ADDED x")
+    api.patch(CONFIGMAPS, "x", {"data": {"k": "new"}}, "default")
+    wait_for(
+        lambda: (informer.get("default", "x") or {}).get("data") == {"k": "new"},
+        timeout=5,
+        what="the update cached",
+    )
+    assert not events.has("MODIFIED", "x")
+    api.patch(CONFIGMAPS, "x", {"metadata": {"labels": {"owner": "b"}}}, "default")
+    wait_for(lambda: events.has("MODIFIED", "x"), timeout=5, what="MODIFIED x (labels)")
+    api.create(CONFIGMAPS, configmap("blocker"), "default")
+    wait_for(held.is_set, timeout=5, what="the informer's thread held")
+    try:  # as a controller does: delete, then forget, before the watch tells
+        api.delete(CONFIGMAPS, "x", "default")
+        informer.forget("default", "x")
+    finally:
+        release.set()
+    api.create(CONFIGMAPS, configmap("after"), "default")
+    wait_for(lambda: events.has("ADDED", "after"), timeout=5, what="a later event")
+    assert not events.has("DELETED", "x"), "the echo of our own delete was announced"
+
+
+def test_a_list_is_read_page_by_page_into_one_cache(
+    private_kube: PrivateKube, informers: Callable[..., Informer]
+) -> None:
+    """With ``page_size`` 2, five objects come in three pages (``limit`` and ``continue``)
+    and make one cache, from which the watch then resumes."""
+    sim, api = private_kube()
+    for i in range(5):
+        api.create(CONFIGMAPS, configmap(f"c{i}"), "default")
+    sim.requests.clear()
+    events = Events()
+    informer = informers(api, CONFIGMAPS, namespace="default", handler=events, page_size=2)
+    wait_for(informer.synced.is_set, timeout=5, what="synced")
+    pages = [e for e in sim.requests.entries("default") if e.verb == "list"]
+    assert [e.query.get("limit") for e in pages] == ["2", "2", "2"]
+    assert [bool(e.query.get("continue")) for e in pages] == [False, True, True]
+    assert sorted(o["metadata"]["name"] for o in informer.items()) == [f"c{i}" for i in range(5)]
+    api.create(CONFIGMAPS, configmap("later"), "default")
+    wait_for(lambda: events.has("ADDED", "later"), timeout=5, what="the watch after the pages")

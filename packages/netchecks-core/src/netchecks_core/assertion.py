@@ -243,7 +243,8 @@ class NetworkAssertionStatus(_Written):
         default=None, description="The spec generation the status describes."
     )
     job_name: str | None = Field(
-        default=None, description="The CronJob (scheduled) or latest Job running the rules."
+        default=None,
+        description="The Job of the latest run (scheduled: named once its result arrives or it fails).",
     )
     conditions: list[Condition] = Field(
         default_factory=list,

@@ -15,6 +15,7 @@ from typing import Any
 
 from netchecks_core import naming
 from netchecks_core.assertion import KIND
+from netchecks_core.meta import metadata_of
 from netchecks_core.times import now_rfc3339
 from netchecks_service.controller import Controller
 from netchecks_service.errors import KubeError, PermanentError, TemporaryError
@@ -23,6 +24,7 @@ from opentelemetry.metrics import CallbackOptions, Observation
 
 from netchecks_operator import metrics
 from netchecks_operator.apply import apply_plan, record_event, write_status
+from netchecks_operator.caching import failed, is_scheduled_run, reported_job_uid
 from netchecks_operator.events import EventRecorder
 from netchecks_operator.kube import Cluster
 from netchecks_operator.plan import plan
@@ -79,8 +81,9 @@ class OperatorController(Controller[ObjectKey]):
         self.events = events or EventRecorder(cluster.record_event, settings.identity)
         self.clock = clock
         cluster.on_events("assertions", self._on_assertion)
-        for kind in ("configmaps", "cronjobs", "jobs", "reports"):
+        for kind in ("configmaps", "cronjobs", "reports"):
             cluster.on_events(kind, self._on_child)
+        cluster.on_events("jobs", self._on_job)
         cluster.on_events("mountfailures", self._on_mount_failure)
         metrics.meter.create_observable_gauge(
             "netchecks.operator.queue.depth",
@@ -118,6 +121,24 @@ class OperatorController(Controller[ObjectKey]):
         key = owner_key(obj)
         if key is not None:
             self.queue.add(key)
+
+    def _on_job(self, kind: str, job: dict[str, Any]) -> None:
+        key = owner_key(job)
+        if key is None:
+            return
+        if is_scheduled_run(job) and not failed(job):
+            # The CronJob's runs change nothing the plan writes until their result is in
+            # the report (whose event wakes the reconcile), they fail, or the run the
+            # status shows is deleted: one reconcile and one status write per run.
+            assertion = self.cluster.assertion(*key)
+            if kind == "ADDED" and reported_job_uid(
+                self.cluster.report(assertion) if assertion else None
+            ) != metadata_of(job).get("uid"):
+                return
+            shown = ((assertion or {}).get("status") or {}).get("jobName")
+            if kind == "DELETED" and shown != metadata_of(job).get("name"):
+                return
+        self.queue.add(key)
 
     def _on_mount_failure(self, kind: str, event: dict[str, Any]) -> None:
         pod = event.get("involvedObject") or {}

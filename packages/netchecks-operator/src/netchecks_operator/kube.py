@@ -17,6 +17,7 @@ from netchecks_core import naming
 from netchecks_core.meta import labels_of, metadata_of
 from netchecks_core.policyreport import REPORT_APIS
 from netchecks_core.resources import NETWORK_ASSERTIONS, Resource
+from netchecks_service.cachefilters import changed_except_status
 from netchecks_service.errors import ConflictError, NotFoundError
 from netchecks_service.informer import InformerGroup
 from netchecks_service.kube import (
@@ -28,6 +29,15 @@ from netchecks_service.kube import (
     load_api_client,
 )
 
+from netchecks_operator.caching import (
+    BY_ASSERTION,
+    JOB_INDEXERS,
+    assertion_fields,
+    job_fields,
+    job_update_matters,
+    metadata_only,
+    report_fields,
+)
 from netchecks_operator.children import owned_by
 from netchecks_operator.errors import NameTakenError
 from netchecks_operator.mounts import MOUNT_FAILURE_SELECTOR, pod_of_job
@@ -51,6 +61,18 @@ class Cluster:
         self.stop = threading.Event()
         self.reports = REPORT_APIS[settings.policy_report_api_version]
         self.informers: dict[str, InformerGroup] = {}
+        # What each cache keeps and which updates wake a reconcile: see caching.py.
+        options: dict[str, dict[str, Any]] = {
+            "assertions": {"transform": assertion_fields, "relevant": changed_except_status},
+            "configmaps": {"transform": metadata_only},
+            "cronjobs": {"transform": metadata_only},
+            "jobs": {
+                "transform": job_fields,
+                "indexers": JOB_INDEXERS,
+                "relevant": job_update_matters(self.cannot_mount),
+            },
+            "reports": {"transform": report_fields},
+        }
         for kind, resource, selector, fields, optional in (
             ("assertions", NETWORK_ASSERTIONS, None, None, False),
             ("configmaps", CONFIGMAPS, naming.OPERATOR_SELECTOR, None, False),
@@ -69,6 +91,7 @@ class Cluster:
                 field_selector=fields,
                 watch_timeout=settings.watch_timeout,
                 optional=optional,
+                **options.get(kind, {}),
             )
 
     # -- running ---------------------------------------------------------------------------
@@ -105,12 +128,10 @@ class Cluster:
         namespace, name, uid = meta["namespace"], meta["name"], meta["uid"]
         jobs = [
             job
-            for job in self.informers["jobs"].items(namespace)
-            if labels_of(job).get(naming.LABEL_ASSERTION_UID) == uid
+            for job in self.informers["jobs"].indexed(BY_ASSERTION, uid)
+            if metadata_of(job).get("namespace") == namespace
         ]
-        report = self.informers["reports"].get(namespace, naming.policy_report_name(name))
-        if report is not None and not _about(report, uid):
-            report = None
+        report = self.report(assertion)
         failures = [
             (str(e["involvedObject"].get("name") or ""), str(e.get("message") or ""))
             for e in self.informers["mountfailures"].items(namespace)
@@ -122,6 +143,20 @@ class Cluster:
             cronjob=self.informers["cronjobs"].get(namespace, naming.cronjob_name(name)),
             jobs=jobs,
             report=report,
+        )
+
+    def report(self, assertion: dict[str, Any]) -> dict[str, Any] | None:
+        """The cached PolicyReport of an assertion (None: none about it)."""
+        meta = assertion["metadata"]
+        name = naming.policy_report_name(meta["name"])
+        report = self.informers["reports"].get(meta["namespace"], name)
+        return report if report is not None and _about(report, meta["uid"]) else None
+
+    def cannot_mount(self, namespace: str, job_name: str) -> bool:
+        """Whether a Pod of the Job reported a volume it cannot mount (a FailedMount Event)."""
+        return any(
+            pod_of_job(str(e["involvedObject"].get("name") or ""), job_name)
+            for e in self.informers["mountfailures"].items(namespace)
         )
 
     def job_of_pod(self, namespace: str, pod_name: str) -> dict[str, Any] | None:

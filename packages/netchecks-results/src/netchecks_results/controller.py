@@ -95,8 +95,20 @@ class ResultsController(Controller[Key]):
     def _on_pod(self, kind: str, pod: dict[str, Any]) -> None:
         key = assertion_key(pod)
         run = probe_run(pod)
-        if key is not None and kind != "DELETED" and run is not None and run.done:
+        if key is None or kind == "DELETED" or run is None or not run.done:
+            return
+        if not self._reflected(run):  # a run already in the report needs no second pass
             self.queue.add(key)
+
+    def _reflected(self, run: ProbeRun) -> bool:
+        """Whether every cached report of the run's assertion already shows this Pod."""
+        if not run.assertion_name:
+            return False
+        name = policy_report_name(run.assertion_name)
+        return all(
+            decide(run, self.caches.reports[api].get(run.namespace, name)) == "reflected"
+            for api in self.settings.apis
+        )
 
     def _requeue(self, key: Key) -> None:
         if self.caches.pods_of(key):

@@ -20,8 +20,11 @@ from netchecks_core.naming import (
     PROBE_POD_SELECTOR,
 )
 from netchecks_core.resources import NETWORK_ASSERTIONS, Resource
+from netchecks_service.cachefilters import Transform, keep
 from netchecks_service.informer import Handler, InformerGroup
 from netchecks_service.kube import CRONJOBS, EVENTS, JOBS, PODS, KubeApi
+
+from netchecks_results.runs import probe_pod_fields
 
 #: An assertion as the results service keys it: (namespace, uid).
 AssertionKey = tuple[str, str]
@@ -46,7 +49,9 @@ class ResultsCaches:
     ) -> None:
         self.stop = threading.Event()
 
-        def group(resource: Resource, selector: str | None = None) -> InformerGroup:
+        def group(
+            resource: Resource, selector: str | None = None, **options: Transform
+        ) -> InformerGroup:
             return InformerGroup(
                 api,
                 resource,
@@ -54,12 +59,15 @@ class ResultsCaches:
                 stop=self.stop,
                 label_selector=selector,
                 watch_timeout=watch_timeout,
+                **options,
             )
 
-        self.pods = group(PODS, PROBE_POD_SELECTOR)
-        self.jobs = group(JOBS, OPERATOR_SELECTOR)
-        self.cronjobs = group(CRONJOBS, OPERATOR_SELECTOR)
-        self.assertions = group(NETWORK_ASSERTIONS)
+        # Each cache keeps what is read of it (and so hears only of changes to that): a
+        # Pod as a run, the controller chain of Jobs and CronJobs, an assertion's spec.
+        self.pods = group(PODS, PROBE_POD_SELECTOR, transform=probe_pod_fields)
+        self.jobs = group(JOBS, OPERATOR_SELECTOR, transform=keep())
+        self.cronjobs = group(CRONJOBS, OPERATOR_SELECTOR, transform=keep())
+        self.assertions = group(NETWORK_ASSERTIONS, transform=keep("spec"))
         ours = f"{LABEL_MANAGED_BY}={MANAGED_BY_RESULTS}"
         self.reports = {report_api: group(report_api, ours) for report_api in report_apis}
         #: Cached probe Pods by the assertion they name: a reconcile reads one entry.

@@ -18,6 +18,7 @@ from typing import Any
 from netchecks_core.meta import metadata_of
 from netchecks_core.naming import ANNOTATION_ASSERTION, ANNOTATION_GENERATION, LABEL_ASSERTION_UID
 from netchecks_core.times import parse_rfc3339
+from netchecks_service.cachefilters import compact, trimmed_metadata
 
 from netchecks_results.parse import ParseFailure
 
@@ -127,6 +128,35 @@ def _job_name(meta: dict[str, Any]) -> str | None:
             return str(ref.get("name"))
     labels = meta.get("labels") or {}
     return labels.get("batch.kubernetes.io/job-name") or labels.get("job-name")
+
+
+def probe_pod_fields(pod: dict[str, Any]) -> dict[str, Any]:
+    """What :func:`probe_run` reads of a Pod (the cache keeps only this, see ``cachefilters``).
+
+    Metadata, the containers' names and images, and the phase, reasons and container
+    states of the status: the rest of a Pod (volumes, env, conditions) is never read.
+    """
+    spec = pod.get("spec") or {}
+    status = pod.get("status") or {}
+    kept: dict[str, Any] = {k: pod[k] for k in ("apiVersion", "kind") if k in pod}
+    kept["metadata"] = trimmed_metadata(pod)
+    kept["spec"] = {
+        "containers": [
+            {k: c[k] for k in ("name", "image") if k in c}
+            for c in spec.get("containers") or []
+            if isinstance(c, dict)
+        ]
+    }
+    kept["status"] = {k: status[k] for k in _POD_STATUS_FIELDS if k in status}
+    kept["status"]["containerStatuses"] = [
+        {k: c[k] for k in ("name", "state") if k in c}
+        for c in status.get("containerStatuses") or []
+        if isinstance(c, dict)
+    ]
+    return dict(compact(kept))
+
+
+_POD_STATUS_FIELDS = ("phase", "reason", "message", "startTime")
 
 
 def probe_run(pod: dict[str, Any], job: dict[str, Any] | None = None) -> ProbeRun | None:

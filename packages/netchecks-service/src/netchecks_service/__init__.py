@@ -13,9 +13,15 @@ Modules:
 - :mod:`~netchecks_service.errors`: ``KubeError`` and its kinds (``NotFoundError``,
   ``ConflictError``, ``InvalidError``, ``GoneError``, ``TransientError``), ``SettingsError``,
   and core's retry taxonomy (``PermanentError``, ``TemporaryError``).
-- :mod:`~netchecks_service.informer`: ``Informer`` (list + watch cache with
-  resume, relist on 410, event callbacks, ``synced``, write-through ``remember``),
-  ``InformerGroup`` (one resource over several namespaces), ``object_key``.
+- :mod:`~netchecks_service.informer`: ``Informer`` (paged list + watch cache with
+  resume, relist on 410, event callbacks, ``synced``, write-through ``remember``,
+  ``indexed`` reads), ``InformerGroup`` (one resource over several namespaces),
+  ``object_key``.
+- :mod:`~netchecks_service.cachefilters`: what an informer keeps (transforms: ``keep``,
+  ``trimmed_metadata``, ``compact``) and which updates it reports (predicates:
+  ``changed``, ``changed_except_status``).
+- :mod:`~netchecks_service.cacheindex`: ``CacheIndex`` and index functions
+  (``label_index``, ``owner_index``).
 - :mod:`~netchecks_service.controller`: ``Controller`` (the runtime both services
   subclass: workers gated by leadership, resync, heartbeat, process -> reconcile ->
   error_policy) and ``serve_controller`` (start-up and the one shutdown order).

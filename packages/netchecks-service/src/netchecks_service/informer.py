@@ -7,10 +7,19 @@ errors, and the relist is diffed against the cache so handlers see the
 ADDED/MODIFIED/DELETED events they missed. Handlers run on the informer's
 thread: keep them quick (typically: put a key on a :class:`WorkQueue`).
 
-Reads of the cache (:meth:`Informer.get`, :meth:`Informer.items`) cost no API
-request, which is how a controller reconciles without GETs; a process puts its own
-writes into the cache (:meth:`Informer.remember`) so the next reconcile sees them before
-the watch does. An :class:`InformerGroup` is one resource over several namespaces.
+Reads of the cache (:meth:`Informer.get`, :meth:`Informer.items`,
+:meth:`Informer.indexed`) cost no API request, which is how a controller reconciles
+without GETs; a process puts its own writes into the cache (:meth:`Informer.remember`)
+so the next reconcile sees them before the watch does. An :class:`InformerGroup` is one
+resource over several namespaces.
+
+What is cached and reported is shaped by three options (:mod:`netchecks_service.cachefilters`,
+:mod:`netchecks_service.cacheindex`): a ``transform`` keeps only the fields the controller
+reads (every object, listed, watched or remembered, goes through it); ``indexers`` file
+objects under values such as their owner's UID; ``relevant`` decides whether an update is
+worth an event: by default an update that only moves the resourceVersion (the echo of
+this process's own write) is not, and neither is the DELETED echo of an object this
+process already forgot.
 """
 
 from __future__ import annotations
@@ -18,11 +27,13 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from netchecks_core.resources import Resource
 
+from netchecks_service.cachefilters import Predicate, Transform, changed, drop_managed_fields
+from netchecks_service.cacheindex import CacheIndex, IndexFunc
 from netchecks_service.errors import GoneError, KubeError, NotFoundError
 from netchecks_service.kube import KubeApi
 
@@ -47,14 +58,6 @@ def _newer(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return False
 
 
-def _slim(obj: dict[str, Any]) -> dict[str, Any]:
-    # managedFields are large and nothing here reads them.
-    meta = obj.get("metadata")
-    if isinstance(meta, dict):
-        meta.pop("managedFields", None)
-    return obj
-
-
 def _by_key(store: dict[str, dict[str, dict[str, Any]]]) -> dict[ObjectKey, dict[str, Any]]:
     return {(ns, name): obj for ns, objects in store.items() for name, obj in objects.items()}
 
@@ -75,6 +78,10 @@ class Informer:
         stop: threading.Event | None = None,
         max_backoff: float = 30.0,
         optional: bool = False,
+        transform: Transform = drop_managed_fields,
+        indexers: Mapping[str, IndexFunc] | None = None,
+        relevant: Predicate = changed,
+        page_size: int = 500,
     ) -> None:
         self.api = api
         self.resource = resource
@@ -88,6 +95,11 @@ class Informer:
         #: The resource may not be served (its CRD not installed yet): then the
         #: informer counts as synced and empty, and keeps trying.
         self.optional = optional
+        self.transform = transform
+        self.relevant = relevant
+        #: Objects per page of a list (``limit``; the API server pages with ``continue``).
+        self.page_size = page_size
+        self._index = CacheIndex(indexers)
         self.synced = threading.Event()
         #: namespace -> name -> object: one namespace's objects are read without a scan.
         self._store: dict[str, dict[str, dict[str, Any]]] = {}
@@ -115,25 +127,42 @@ class Informer:
                 return list(self._store.get(namespace, {}).values())
             return [obj for objects in self._store.values() for obj in objects.values()]
 
+    def indexed(self, index: str, value: str) -> list[dict[str, Any]]:
+        """The cached objects filed under ``value`` in ``index`` (one of :attr:`indexers`)."""
+        with self._lock:
+            found = (
+                self._store.get(ns, {}).get(name) for ns, name in self._index.keys(index, value)
+            )
+            return [obj for obj in found if obj is not None]
+
     def __len__(self) -> int:
         with self._lock:
             return sum(len(objects) for objects in self._store.values())
 
-    def _put(self, obj: dict[str, Any]) -> None:
-        """Store ``obj`` unless the cache holds a newer version (hold :attr:`_lock`)."""
+    def _put(self, obj: dict[str, Any]) -> dict[str, Any] | None:
+        """Store ``obj`` unless the cache holds a newer version (hold :attr:`_lock`).
+
+        Returns the version cached before (None: there was none).
+        """
         namespace, name = object_key(obj)
         objects = self._store.setdefault(namespace, {})
         current = objects.get(name)
         if current is None or not _newer(current, obj):
-            objects[name] = _slim(obj)
+            objects[name] = obj
+            self._index.update((namespace, name), current, obj)
+        return current
 
-    def _pop(self, namespace: str, name: str) -> None:
-        """Drop an object (hold :attr:`_lock`)."""
+    def _pop(self, namespace: str, name: str) -> dict[str, Any] | None:
+        """Drop an object (hold :attr:`_lock`); returns the version that was cached."""
         objects = self._store.get(namespace)
-        if objects is not None:
-            objects.pop(name, None)
-            if not objects:
-                del self._store[namespace]
+        if objects is None:
+            return None
+        current = objects.pop(name, None)
+        if current is not None:
+            self._index.update((namespace, name), current, None)
+        if not objects:
+            del self._store[namespace]
+        return current
 
     def remember(self, obj: dict[str, Any]) -> None:
         """Put an object this process just wrote into the cache (write-through).
@@ -141,6 +170,7 @@ class Informer:
         Without it, a reconcile that runs before the watch event arrives would
         not see its own write. An older version never replaces a newer one.
         """
+        obj = self.transform(obj)
         with self._lock:
             self._put(obj)
 
@@ -198,23 +228,31 @@ class Informer:
                 log.exception("%s: event handler failed", self)
 
     def _relist(self) -> None:
-        listing = self.api.list(
+        # Page by page: only one page of full objects is held at a time, the transformed
+        # ones stay (a list of thousands of Jobs would otherwise peak at all of them).
+        pages = self.api.list_pages(
             self.resource,
             self.namespace,
             label_selector=self.label_selector,
             field_selector=self.field_selector,
+            limit=self.page_size,
         )
-        self.list_count += 1
+        version: str | None = None
         fresh: dict[str, dict[str, dict[str, Any]]] = {}
-        for obj in listing.get("items") or []:
-            obj.setdefault("kind", self.resource.kind)
-            obj.setdefault("apiVersion", self.resource.api_version)
-            namespace, name = object_key(obj)
-            fresh.setdefault(namespace, {})[name] = _slim(obj)
+        for page in pages:
+            version = version or (page.get("metadata") or {}).get("resourceVersion") or None
+            for item in page.get("items") or []:
+                item.setdefault("kind", self.resource.kind)
+                item.setdefault("apiVersion", self.resource.api_version)
+                obj = self.transform(item)
+                namespace, name = object_key(obj)
+                fresh.setdefault(namespace, {})[name] = obj
+        self.list_count += 1
         with self._lock:
             old, self._store = self._store, fresh
+            self._index.rebuild(_by_key(fresh))
         self._emit_changes(_by_key(old), _by_key(fresh))
-        self._version = (listing.get("metadata") or {}).get("resourceVersion") or None
+        self._version = version
         self.synced.set()
 
     def _emit_changes(
@@ -227,7 +265,7 @@ class Informer:
                 self._emit("ADDED", obj)
             elif previous["metadata"].get("resourceVersion") != obj["metadata"].get(
                 "resourceVersion"
-            ):
+            ) and self.relevant(previous, obj):
                 self._emit("MODIFIED", obj)
         for key, obj in old.items():
             if key not in fresh:
@@ -255,12 +293,20 @@ class Informer:
                 continue
             if kind not in {"ADDED", "MODIFIED", "DELETED"}:
                 continue
+            obj = self.transform(obj)
             with self._lock:
-                if kind == "DELETED":
-                    self._pop(*object_key(obj))
-                else:
-                    self._put(obj)
-            self._emit(str(kind), obj)
+                deleted = kind == "DELETED"
+                previous = self._pop(*object_key(obj)) if deleted else self._put(obj)
+            if self._worth_an_event(str(kind), previous, obj):
+                self._emit(str(kind), obj)
+
+    def _worth_an_event(
+        self, kind: str, previous: dict[str, Any] | None, obj: dict[str, Any]
+    ) -> bool:
+        """Whether handlers hear of a watch event, given what the cache held before it."""
+        if kind == "DELETED":
+            return previous is not None  # else this process deleted and forgot it already
+        return previous is None or self.relevant(previous, obj)
 
 
 class InformerGroup:
@@ -297,6 +343,10 @@ class InformerGroup:
         """The cached object, or None."""
         informer = self.informer(namespace)
         return informer.get(namespace, name) if informer is not None else None
+
+    def indexed(self, index: str, value: str) -> list[dict[str, Any]]:
+        """The cached objects of every namespace filed under ``value`` in ``index``."""
+        return [obj for informer in self.informers for obj in informer.indexed(index, value)]
 
     def items(self, namespace: str | None = None) -> list[dict[str, Any]]:
         """Every cached object (of one namespace when given)."""

@@ -210,6 +210,34 @@ class KubeApi:
         result: dict[str, Any] = self.request("GET", resource.path(namespace), query=query)
         return result
 
+    def list_pages(
+        self,
+        resource: Resource,
+        namespace: str | None = None,
+        *,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        limit: int = 500,
+    ) -> Iterator[dict[str, Any]]:
+        """List a collection ``limit`` objects at a time (``continue``): one List per page.
+
+        The pages are one consistent snapshot (the first page's resourceVersion); a
+        continue token that expired raises :class:`GoneError`: list again from the start.
+        """
+        token: str | None = None
+        while True:
+            query = {
+                "labelSelector": label_selector,
+                "fieldSelector": field_selector,
+                "limit": str(limit),
+                "continue": token,
+            }
+            page: dict[str, Any] = self.request("GET", resource.path(namespace), query=query)
+            yield page
+            token = (page.get("metadata") or {}).get("continue") or None
+            if token is None:
+                return
+
     def create(
         self, resource: Resource, body: Mapping[str, Any], namespace: str | None = None
     ) -> dict[str, Any]:

@@ -1,0 +1,124 @@
+"""What the operator's caches keep of each object, and which changes wake a reconcile.
+
+The plan reads little of each child (see plan.py, cleanup.py, mounts.py): a ConfigMap's
+or CronJob's identity, owner and annotations (its content is compared through the
+spec-hash annotation), a Job's identity and a few status fields, a report's annotations,
+summary and the times and messages of its results. The informers keep only those
+(transforms), file Jobs under their assertion's UID (an index: a reconcile reads one
+assertion's Jobs without a scan), and report only changes the plan reads (predicates):
+the echo of the operator's own writes, a CronJob's or a scheduled Job's progress
+(``active``, ``ready``, ``Complete``), an assertion's status: none wakes a reconcile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from netchecks_core import naming
+from netchecks_core.meta import metadata_of
+from netchecks_core.policyreport import ANNOTATION_JOB_UID
+from netchecks_service.cachefilters import Obj, Predicate, changed_except_status, compact, keep
+from netchecks_service.cacheindex import IndexFunc, label_index
+
+from netchecks_operator.children import run_kind
+from netchecks_operator.cleanup import finished_at
+
+#: The Jobs index: Jobs by the UID of the assertion they run (their label).
+BY_ASSERTION = "assertion-uid"
+JOB_INDEXERS: dict[str, IndexFunc] = {BY_ASSERTION: label_index(naming.LABEL_ASSERTION_UID)}
+
+#: The labels and annotations the operator reads of what it watches besides assertions:
+#: its own (``netchecks.io/``) and the recommended ones its selectors use.
+OUR_PREFIXES = ("netchecks.io/", "app.kubernetes.io/")
+#: ConfigMaps and CronJobs: metadata only (content is compared by its hash annotation).
+metadata_only = keep(prefixes=OUR_PREFIXES)
+#: Of a Job's labels and annotations, only ours are read (its assertion, generation, run).
+_job_fields = keep(
+    status=("ready", "succeeded", "conditions", "completionTime"), prefixes=("netchecks.io/",)
+)
+CONDITION_FIELDS = ("type", "status", "reason", "message", "lastTransitionTime")
+#: Assertions: spec and status, trimmed metadata (every label and annotation: users'
+#: annotations such as run-now are read).
+assertion_fields = keep("spec", "status")
+#: What the plan reads of a report's results (their properties hold the large spec/data).
+REPORT_RESULT_FIELDS = ("policy", "rule", "result", "timestamp", "message")
+
+
+def job_fields(job: Obj) -> Obj:
+    """A Job: metadata and the status the plan reads: its start, its failure, and for the
+    one-shot and run-now Jobs it removes once their result is taken, its end."""
+    kept = _job_fields(job)
+    status = kept.get("status")
+    if not isinstance(status, dict):
+        return kept
+    scheduled = is_scheduled_run(kept)
+    read = ("Failed",) if scheduled else ("Complete", "Failed")
+    if scheduled:
+        status.pop("completionTime", None)
+    if isinstance(status.get("conditions"), list):
+        status["conditions"] = [
+            {k: c[k] for k in CONDITION_FIELDS if k in c}
+            for c in status["conditions"]
+            if isinstance(c, dict) and c.get("type") in read
+        ]
+    return kept
+
+
+def report_fields(report: Obj) -> Obj:
+    """A PolicyReport with its summary and the results' outcome, time and message only."""
+    kept = keep("summary", prefixes=OUR_PREFIXES)(report)
+    results = report.get("results")
+    if isinstance(results, list):
+        kept["results"] = compact(
+            [
+                {k: r[k] for k in REPORT_RESULT_FIELDS if k in r}
+                for r in results
+                if isinstance(r, dict)
+            ]
+        )
+    return kept
+
+
+def failed(job: Obj | None) -> bool:
+    """Whether the Job has failed (its ``Failed`` condition is true)."""
+    conditions = ((job or {}).get("status") or {}).get("conditions") or []
+    return any(c.get("type") == "Failed" and c.get("status") == "True" for c in conditions)
+
+
+def started(job: Obj) -> bool:
+    """Whether a Pod of the Job got past mounting its volumes (ready or done)."""
+    status = job.get("status") or {}
+    return bool(status.get("ready") or status.get("succeeded"))
+
+
+def is_scheduled_run(job: Obj) -> bool:
+    """A Job the CronJob made (the operator makes only one-shot and run-now Jobs)."""
+    return run_kind(job) is None
+
+
+def job_update_matters(cannot_mount: Callable[[str, str], bool]) -> Predicate:
+    """The Jobs' update predicate: a change the plan acts on.
+
+    Metadata, a failure (shown in status), the end of a one-shot or run-now Job (it is
+    removed once its result is taken), and a start that clears a mount failure
+    (``cannot_mount(namespace, job name)``: the Job's Pods reported one).
+    """
+
+    def matters(cached: Obj, incoming: Obj) -> bool:
+        if changed_except_status(cached, incoming) or failed(cached) != failed(incoming):
+            return True
+        if not is_scheduled_run(incoming) and finished_at(cached) != finished_at(incoming):
+            return True
+        if started(cached) == started(incoming):
+            return False
+        meta = metadata_of(incoming)
+        return cannot_mount(str(meta.get("namespace") or ""), str(meta.get("name") or ""))
+
+    return matters
+
+
+def reported_job_uid(report: dict[str, Any] | None) -> str | None:
+    """The UID of the Job whose run ``report`` shows."""
+    value = (metadata_of(report).get("annotations") or {}).get(ANNOTATION_JOB_UID)
+    return value if isinstance(value, str) else None
