@@ -244,7 +244,9 @@ class NetworkAssertionStatus(_Written):
     )
     job_name: str | None = Field(
         default=None,
-        description="The Job of the latest run (scheduled: named once its result arrives or it fails).",
+        description=(
+            "The Job of the latest run (scheduled: named once its result arrives or it fails)."
+        ),
     )
     conditions: list[Condition] = Field(
         default_factory=list,
