@@ -84,6 +84,86 @@ class AssertionContext(_Camel):
         return source.name or self.name
 
 
+class LabelSelectorRequirement(_Camel):
+    """One ``matchExpressions`` entry of a label selector."""
+
+    key: str = Field(min_length=1, max_length=317, description="The label key.")
+    operator: Literal["In", "NotIn", "Exists", "DoesNotExist"] = Field(
+        description="In, NotIn (with values), Exists or DoesNotExist (without)."
+    )
+    values: list[str] = Field(
+        default_factory=list, max_length=256, description="The values In and NotIn compare."
+    )
+
+    @model_validator(mode="after")
+    def _values_fit_operator(self) -> LabelSelectorRequirement:
+        if self.operator in ("In", "NotIn") and not self.values:
+            raise ValueError(f"{self.operator} on {self.key!r} needs at least one value")
+        if self.operator in ("Exists", "DoesNotExist") and self.values:
+            raise ValueError(f"{self.operator} on {self.key!r} takes no values")
+        return self
+
+
+class LabelSelector(_Camel):
+    """A standard label selector: every label and expression must match."""
+
+    match_labels: dict[str, str] = Field(
+        default_factory=dict, description="Labels a node must have, with these values."
+    )
+    match_expressions: list[LabelSelectorRequirement] = Field(
+        default_factory=list, max_length=64, description="Expressions a node must match."
+    )
+
+
+class Toleration(_Camel):
+    """A Pod toleration (the Kubernetes ``core/v1`` Toleration)."""
+
+    key: str | None = Field(default=None, description="The taint key; empty with Exists: all.")
+    operator: Literal["Equal", "Exists"] | None = Field(
+        default=None, description="Equal (default) compares the value; Exists ignores it."
+    )
+    value: str | None = Field(default=None, description="The taint value Equal compares.")
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] | None = Field(
+        default=None, description="The taint effect tolerated; empty: every effect."
+    )
+    toleration_seconds: int | None = Field(
+        default=None, description="How long a NoExecute taint is tolerated (default: forever)."
+    )
+
+
+#: Most nodes one per-node run covers: bounds the Jobs, Pods and report size of a run.
+MAX_PLACEMENT_NODES: Final = 500
+
+
+class NodePlacement(_Camel):
+    """Run the assertion once per matching node, each probe Pod pinned to its node."""
+
+    selector: LabelSelector | None = Field(
+        default=None,
+        description="Which nodes (by label). Absent or empty: every schedulable, Ready node.",
+    )
+    tolerations: list[Toleration] = Field(
+        default_factory=list,
+        max_length=32,
+        description="Taints to tolerate, so tainted node pools are included; also set on "
+        "the probe Pods.",
+    )
+    max_concurrent: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_PLACEMENT_NODES,
+        description="Most probe Pods of one run at once (absent: all nodes at once).",
+    )
+
+
+class Placement(_Camel):
+    """Where the probe runs. Absent: one probe Pod, wherever the scheduler puts it."""
+
+    nodes: NodePlacement | None = Field(
+        default=None, description="Run once per matching node; results per node."
+    )
+
+
 class NetworkAssertionSpec(_Camel):
     """What the network must and must not allow."""
 
@@ -92,6 +172,7 @@ class NetworkAssertionSpec(_Camel):
     context: list[AssertionContext] = Field(default_factory=list)
     template: dict[str, Any] | None = None
     disable_redaction: bool = False
+    placement: Placement | None = None
 
     @model_validator(mode="after")
     def _unique_context_names(self) -> NetworkAssertionSpec:

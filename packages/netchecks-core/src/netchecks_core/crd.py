@@ -34,6 +34,7 @@ from netchecks_core.assertion import (
     VERSION,
     ConfigMapContextSource,
     NetworkAssertionStatus,
+    Placement,
 )
 from netchecks_core.probe_config import RESERVED_CONTEXT_NAMES
 from netchecks_core.rules import RULE_ADAPTER, RULE_TYPES
@@ -310,6 +311,11 @@ def spec_schema() -> Schema:
             "disableRedaction": {
                 "type": "boolean",
                 "description": "Keep headers, DSNs and secret values in results.",
+            },
+            "placement": {
+                **_model_schema(Placement),
+                "description": "Where the probe runs. Absent: one probe Pod, wherever the "
+                "scheduler puts it; nodes: once per matching node, results per node.",
             },
         },
         "x-kubernetes-validations": [
