@@ -217,6 +217,21 @@ class Summary(BaseModel):
     skip: int = Field(default=0, ge=0)
 
 
+class NodesSummary(_Written):
+    """How the nodes of the latest per-node run fared (``spec.placement.nodes``)."""
+
+    total: int = Field(default=0, ge=0, description="Nodes the run covered.")
+    passing: int = Field(default=0, ge=0, description="Nodes where every rule passed.")
+    failing: int = Field(
+        default=0, ge=0, description="Nodes with a result other than pass (fail or error)."
+    )
+    failing_nodes: list[str] = Field(
+        default_factory=list,
+        max_length=10,
+        description="The first failing nodes by name (at most 10).",
+    )
+
+
 class NetworkAssertionStatus(_Written):
     """What the operator observed and the latest results."""
 
@@ -225,6 +240,7 @@ class NetworkAssertionStatus(_Written):
     conditions: list[Condition] = Field(default_factory=list)
     summary: Summary | None = None
     last_result_time: str | None = None
+    nodes: NodesSummary | None = None
 
 
 class NetworkAssertion(BaseModel):

@@ -371,6 +371,12 @@ def crd() -> dict[str, Any]:
                         {"name": "Ready", "type": "string", "jsonPath": f"{_RECONCILED}.status"},
                         {"name": "Reason", "type": "string", "jsonPath": f"{_RECONCILED}.reason"},
                         {"name": "Status", "type": "string", "jsonPath": f"{_RECONCILED}.message"},
+                        {
+                            "name": "Failing Nodes",
+                            "type": "integer",
+                            "priority": 1,
+                            "jsonPath": ".status.nodes.failing",
+                        },
                         {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
                     ],
                     "schema": {

@@ -351,7 +351,7 @@ def _status_after_run(observed: Observed, run: _Run, now: str) -> dict[str, Any]
     elif parse_error:
         status, reason, message = "False", st.RESULT_PARSE_ERROR, parse_error
     elif summary is not None:
-        reason, message = st.PROBE_COMPLETE, st.summary_message(summary)
+        reason, message = st.PROBE_COMPLETE, st.summary_message(summary) + st.nodes_message(report)
     elif run.failure:
         message = f"probe run failed: {run.failure}"
     else:
