@@ -245,6 +245,26 @@ def test_pod_gc_condition_on_the_failed_pod(make_kubesim: Callable[..., KubeSim]
     wait_gone(core.read_namespaced_pod, "p", "default", timeout=5)
 
 
+def test_pod_gc_fails_a_terminating_pod_of_a_lost_node(
+    make_kubesim: Callable[..., KubeSim],
+) -> None:
+    """Real: podgc fails every non-terminal Pod bound to a missing node, terminating ones
+    too (a Job's Pod being deleted keeps its tracking finalizer until it is terminal)."""
+    sim = make_kubesim()
+    core = client.CoreV1Api(sim.client())
+    core.create_node(node_manifest("b"))
+    pod = pod_manifest("p", ["sh", "-c", "trap '' TERM; sleep 30"], image="busybox", nodeName="b")
+    pod["metadata"]["finalizers"] = ["example.com/hold"]
+    pod["spec"]["terminationGracePeriodSeconds"] = 30
+    core.create_namespaced_pod("default", pod)
+    wait_for(lambda: core.read_namespaced_pod("p", "default").status.phase == "Running", 10)
+    core.delete_namespaced_pod("p", "default")
+    core.delete_node("b")
+    wait_for(lambda: core.read_namespaced_pod("p", "default").status.phase == "Failed", 5)
+    core.patch_namespaced_pod("p", "default", {"metadata": {"finalizers": None}})
+    wait_gone(core.read_namespaced_pod, "p", "default", timeout=5)
+
+
 def test_node_address_rewrite_applies_to_that_node_only(
     make_kubesim: Callable[..., KubeSim],
 ) -> None:

@@ -213,8 +213,7 @@ class NodeLifecycle(Controller):
 
         def fail(p: Obj) -> None:
             status = p.setdefault("status", {})
-            if status.get("phase") not in TERMINAL:
-                status["phase"] = "Failed"
+            status["phase"] = "Failed"
             conditions = status.get("conditions") or []
             conditions = [c for c in conditions if c["type"] != "DisruptionTarget"]
             conditions.append(
@@ -230,7 +229,9 @@ class NodeLifecycle(Controller):
             status["conditions"] = conditions
 
         try:
-            if not m.get("deletionTimestamp"):
+            # Terminating or not: only a terminal Pod is left as it is (podgc's
+            # markFailedAndDeletePodWithCondition).
+            if (pod.get("status") or {}).get("phase") not in TERMINAL:
                 self.api.mutate(rt, m["namespace"], m["name"], fail, "status")
             self.api.delete(
                 rt,
