@@ -108,15 +108,21 @@ def test_results_per_rule_per_node_and_a_node_added_joins_the_next_run(
     added = f"{kube_namespace}-n4"
     add_node(core, added, kube_namespace)
     run_now(cluster, "fleet", "2")
-    report = cluster.wait_report("fleet", lambda r: len(per_node(r)) == 8, timeout=90)
+
+    def second_run(r: dict[str, Any]) -> bool:
+        marker = str(r["metadata"]["annotations"].get("netchecks.io/pod-uid"))
+        return marker.startswith("run:now-") and len(per_node(r)) == 8
+
+    report = cluster.wait_report("fleet", second_run, timeout=90)
     assert {n for _, n in per_node(report)} == {*nodes, added}
     assert set(per_node(report).values()) == {"pass"}
+
     # Only the newest run's objects stay: one Job per node, and their Pods.
-    wait_for(
-        lambda: len(cluster.batch.list_namespaced_job(kube_namespace).items) == 4,
-        30,
-        "the first run's Jobs removed",
-    )
+    def run_ids() -> list[str]:
+        jobs = cluster.batch.list_namespaced_job(kube_namespace).items
+        return sorted(j.metadata.labels["netchecks.io/run-id"] for j in jobs)
+
+    wait_for(lambda: run_ids() == ["now-d4735e"] * 4, 30, "only the second run's Jobs")
     wait_for(
         lambda: len(cluster.core.list_namespaced_pod(kube_namespace).items) == 4,
         30,

@@ -177,6 +177,27 @@ def test_the_next_run_includes_a_new_node_and_replaces_the_old_run() -> None:
     assert cm.body["metadata"]["annotations"][naming.ANNOTATION_LAST_RUN_NOW] == "1"
 
 
+def test_after_a_run_now_the_generation_run_does_not_start_again() -> None:
+    first = jobs_created(run(placed()))
+    done = {"conditions": [{"type": "Complete", "status": "True"}]}
+    obj = placed()
+    obj["metadata"]["annotations"] = {naming.ANNOTATION_RUN_NOW: "1"}
+    now_run = jobs_created(run(obj, jobs=[stored(j, f"j{i}", **done) for i, j in enumerate(first)]))
+    assert now_run[0]["metadata"]["labels"][naming.LABEL_RUN_ID].startswith("now-")
+    configmap = {
+        "metadata": {
+            "name": "web-netchecks-config",
+            "uid": "cm",
+            "annotations": {naming.ANNOTATION_LAST_RUN_NOW: "1"},
+            "ownerReferences": [{"uid": "uid-1", "controller": True}],
+        }
+    }
+    obj["status"] = {"jobName": "web-netchecks-now-6b86b2"}
+    again = run(obj, jobs=[stored(j, f"n{i}") for i, j in enumerate(now_run)], configmap=configmap)
+    assert jobs_created(again) == []
+    assert not [a for a in again.actions if a.verb == "delete" and a.kind == "Job"]
+
+
 def test_no_matching_node_says_so_in_status() -> None:
     result = run(placed({"selector": {"matchLabels": {"zone": "nowhere"}}}))
     assert jobs_created(result) == []

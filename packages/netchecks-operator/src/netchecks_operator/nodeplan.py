@@ -10,7 +10,7 @@ from typing import Any
 
 from netchecks_core import naming
 from netchecks_core.assertion import NodePlacement
-from netchecks_core.meta import annotations_of, metadata_of
+from netchecks_core.meta import annotations_of
 from netchecks_core.times import parse_rfc3339
 
 from netchecks_operator.children import delete_action, owned_by
@@ -65,11 +65,12 @@ def _wanted_start(
         if upcoming is not None and moment is not None:
             wait = max((upcoming - moment).total_seconds(), 0.0) + 0.5
         return start, None, wait
-    run_id = f"g{int(meta.get('generation') or 1)}"
+    generation = int(meta.get("generation") or 1)
+    run_id = f"g{generation}"
+    # Any run made from this spec generation (a run-now one too) is its run.
     already = (assertion.get("status") or {}).get("jobName") == run_prefix(meta["name"], run_id)
-    if already or any(
-        metadata_of(j).get("labels", {}).get(naming.LABEL_RUN_ID) == run_id for j in own
-    ):
+    made = {annotations_of(j).get(naming.ANNOTATION_GENERATION) for j in own}
+    if already or str(generation) in made:
         return None, None, None
     return RunStart(run_id), None, None
 
