@@ -83,7 +83,7 @@ def measure(count: int, max_concurrent: int) -> dict[str, Any]:
     with kubesim(f"bench-nodes-{count}-") as cluster:
         core = client.CoreV1Api(cluster.sim.client())
         for i in range(count):
-            core.create_node(node_manifest(f"node-{i:03d}", {"bench": "yes"}))
+            core.create_node(node_manifest(f"node-{i:03d}", {"bench": "yes"}))  # type: ignore[arg-type]
         cluster.api.create(NAMESPACES, {"metadata": {"name": NS}})
         with (
             service("netchecks-operator", cluster, NETCHECKS_LEASE_NAMESPACE=NS) as operator,

@@ -140,6 +140,7 @@ def test_max_concurrent_suspends_the_rest_and_resumes_as_jobs_finish() -> None:
         (jobs[1]["metadata"]["name"], False)
     ]
     assert jobs_created(again) == []
+    assert not [e for e in again.events if "Job" in e.message]  # resuming is routine
 
 
 def test_a_node_gone_mid_run_gives_up_its_job_and_no_new_run_starts() -> None:
@@ -155,6 +156,9 @@ def test_a_node_gone_mid_run_gives_up_its_job_and_no_new_run_starts() -> None:
     assert body["metadata"]["annotations"][naming.ANNOTATION_NODE_GONE] == "true"
     assert body["spec"]["suspend"] is True
     assert jobs_created(result) == []
+    assert [(e.type, e.reason) for e in result.events if "Job" in e.message] == [
+        ("Warning", "NodeLeft")
+    ]
 
 
 def test_the_next_run_includes_a_new_node_and_replaces_the_old_run() -> None:

@@ -21,7 +21,13 @@ from netchecks_core.policyreport import (
 )
 from netchecks_core.probe_output import ProbeOutput
 from netchecks_core.resources import Resource
-from netchecks_results.noderuns import no_pod_failure, run_jobs, run_marker, settled
+from netchecks_results.noderuns import (
+    no_pod_failure,
+    pod_may_be_in_flight,
+    run_jobs,
+    run_marker,
+    settled,
+)
 from netchecks_results.parse import parse_log
 from netchecks_results.report import NodeOutcome, build_node_report, outcome_by_rule
 from netchecks_results.runs import ProbeRun, probe_run
@@ -132,3 +138,14 @@ def test_the_marker_names_the_run_not_a_pod() -> None:
     parts = [NodeOutcome("a", pod_run(obj, "a"), output("pass"))]
     report = build_node_report(obj, marker, parts, next(iter(REPORT_APIS.values())), now=NOW)
     assert report["metadata"]["annotations"][ANNOTATION_POD_UID] == "run:g1:2"
+
+
+def test_a_finished_job_whose_pod_is_not_cached_yet_is_waited_for_briefly() -> None:
+    """Pods and Jobs come through separate watches: the Job may say Complete first."""
+    obj = assertion()
+    done = {"type": "Complete", "status": "True", "lastTransitionTime": "2025-06-01T12:04:58Z"}
+    complete = job(obj, "a", conditions=[done])
+    assert pod_may_be_in_flight(complete, None, NOW, grace=10)
+    assert not pod_may_be_in_flight(complete, None, NOW, grace=1)  # then: an error for it
+    assert not pod_may_be_in_flight(complete, pod_run(obj, "a"), NOW, grace=10)
+    assert not pod_may_be_in_flight(gone_job(obj, "a"), None, NOW, grace=10)

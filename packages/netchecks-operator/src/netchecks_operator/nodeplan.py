@@ -24,7 +24,7 @@ from netchecks_operator.noderuns import (
     superseded,
 )
 from netchecks_operator.nodes import eligible_nodes
-from netchecks_operator.plan_model import Action, Observed, Plan
+from netchecks_operator.plan_model import Action, EventNote, Observed, Plan
 
 NO_NODES = "no node matches spec.placement.nodes (Ready, schedulable, taints tolerated)"
 NODES_UNKNOWN = "the operator cannot list Nodes (RBAC: nodes get/list/watch)"
@@ -103,3 +103,15 @@ def plan_node_runs(
     bodies = run_jobs_bodies(assertion, start, nodes, job_spec, placement)
     result.actions += [Action("create", "Job", b["metadata"]["name"], b) for b in bodies]
     return NodeRunPlan(run_prefix(meta["name"], start.run_id), run_now, None, wait)
+
+
+def node_gone_events(actions: list[Action]) -> list[EventNote]:
+    """A ``NodeLeft`` Warning for each Job given up because its node left mid-run."""
+    notes = []
+    for action in actions:
+        annotations = annotations_of(action.body) if action.verb == "replace" else {}
+        if annotations.get(naming.ANNOTATION_NODE_GONE):
+            node = annotations.get(naming.ANNOTATION_NODE)
+            message = f"node {node} left the cluster during the run; Job {action.name} given up"
+            notes.append(EventNote("Warning", "NodeLeft", message))
+    return notes

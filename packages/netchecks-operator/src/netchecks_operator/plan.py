@@ -38,7 +38,7 @@ from netchecks_operator.cleanup import removable_runs
 from netchecks_operator.deadline import run_timeout
 from netchecks_operator.errors import PodTemplateError
 from netchecks_operator.mounts import missing_objects
-from netchecks_operator.nodeplan import plan_node_runs
+from netchecks_operator.nodeplan import node_gone_events, plan_node_runs
 from netchecks_operator.plan_model import Action, EventNote, Observed, Plan, PlanSettings
 from netchecks_operator.podtemplate import pod_template
 from netchecks_operator.sizes import size_problems
@@ -122,7 +122,9 @@ def _node_plan(
     result = Plan(requeue_after=decided.requeue_after)
     ensure(result, "ConfigMap", configmap, observed.configmap, assertion["metadata"]["uid"])
     result.actions += runs.actions
-    result.events += _write_events(result.actions)
+    # Resuming a waiting Job (maxConcurrent) is routine pacing: no Event for each one.
+    paced = [a for a in result.actions if not (a.verb == "replace" and a.kind == "Job")]
+    result.events += _write_events(paced) + node_gone_events(runs.actions)
     run = _Run(decided.job_name, decided.problem, None)
     result.events += _run_events(run)
     result.status = _status_after_run(observed, run, now)

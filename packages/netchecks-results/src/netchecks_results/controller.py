@@ -43,6 +43,7 @@ from netchecks_results.noderuns import (
     newest_pod_run,
     no_pod_failure,
     node_of,
+    pod_may_be_in_flight,
     run_jobs,
     run_marker,
     settled,
@@ -281,13 +282,20 @@ class ResultsController(Controller[Key]):
         jobs = run_jobs(self.caches.jobs.items(newest.namespace), newest.run_id, uid)
         if not jobs or not all(settled(job) for job in jobs):
             return  # the Jobs' events bring the run back when it settles
+        pods = {node_of(job): newest_pod_run(runs, job) for job in jobs}
+        now = self.clock()
+        if any(
+            pod_may_be_in_flight(job, pods[node_of(job)], now, OWNER_GRACE_SECONDS) for job in jobs
+        ):
+            self.queue.add_after(key, 1.0)
+            return
         marker = run_marker(newest, jobs)
         todo, currents = self._reports_to_write(assertion, marker)
         if not todo:
             return
         parts = []
         for job in jobs:
-            pod_run = newest_pod_run(runs, job)
+            pod_run = pods[node_of(job)]
             outcome: ProbeOutput | RunFailure
             if pod_run is None or (gone(job) and pod_run.phase != "Succeeded"):
                 outcome = no_pod_failure(job)  # a Pod of a lost node says less than that

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from netchecks_core.meta import annotations_of, labels_of, metadata_of
 from netchecks_core.naming import ANNOTATION_NODE, ANNOTATION_NODE_GONE, LABEL_RUN_ID
+from netchecks_core.times import parse_rfc3339
 
 from netchecks_results.runs import ProbeRun, RunFailure, clip
 from netchecks_results.trust import controller_of
@@ -56,6 +58,19 @@ def settled(job: dict[str, Any]) -> bool:
     """The Job will not change the node's result any more."""
     finished = _condition(job, "Complete") or _condition(job, "Failed")
     return gone(job) or finished is not None
+
+
+def pod_may_be_in_flight(
+    job: dict[str, Any], pod_run: ProbeRun | None, now: datetime, grace: float
+) -> bool:
+    """A settled Job whose finished Pod is not cached yet, within ``grace`` seconds of the
+    Job finishing: Pods and Jobs come through separate watches, so look again shortly
+    rather than report the node as having no Pod."""
+    if pod_run is not None or gone(job):
+        return False
+    cond = _condition(job, "Complete") or _condition(job, "Failed")
+    finished = parse_rfc3339((cond or {}).get("lastTransitionTime"))
+    return finished is not None and (now - finished).total_seconds() < grace
 
 
 def newest_pod_run(runs: Sequence[ProbeRun], job: dict[str, Any]) -> ProbeRun | None:
