@@ -14,18 +14,17 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from .api import Api, DeleteOptions
+from .api import Api
 from .clock import Clock
 from .containers import (
     effective_mount_mode,
 )
 from .controller import Controller
-from .errors import ApiError
 from .faults import Faults
 from .oom import MemoryLimits
 from .podlogs import LogStore
 from .podrun import PodRun
-from .podstatus import TERMINAL
+from .podstatus import TERMINAL, fail_and_force_delete
 from .settings import Settings
 from .storage import Event
 
@@ -128,24 +127,10 @@ class Kubelet(Controller):
                 self.enqueue(("pod", m["namespace"], m["name"]))
 
     def _final_delete(self, pod: Obj) -> None:
-        pod_rt = self.api.resource("", "v1", "pods")
-        m = pod["metadata"]
-        if (pod.get("status") or {}).get("phase") not in TERMINAL:
+        def fail(p: Obj) -> None:
+            p.setdefault("status", {})["phase"] = "Failed"
 
-            def fail(p: Obj) -> None:
-                p.setdefault("status", {})["phase"] = "Failed"
-
-            self.api.mutate(pod_rt, m["namespace"], m["name"], fail, "status")
-        try:
-            self.api.delete(
-                pod_rt,
-                m["namespace"],
-                m["name"],
-                DeleteOptions(grace_period_seconds=0, preconditions={"uid": m["uid"]}),
-            )
-        except ApiError as exc:
-            if exc.code not in (404, 409):
-                raise
+        fail_and_force_delete(self.api, pod, fail)
 
     def lose(self, namespace: str, name: str) -> None:
         """Forget a Pod as if its node vanished: SIGKILL, no more status, no final delete."""

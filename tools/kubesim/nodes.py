@@ -19,11 +19,10 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from .api import Api, DeleteOptions
+from .api import Api
 from .clock import Clock, format_time
 from .controller import Controller
-from .errors import ApiError
-from .podstatus import TERMINAL
+from .podstatus import TERMINAL, fail_and_force_delete
 from .scheduling import pick_node, unschedulable_message
 from .settings import Settings
 from .storage import Event
@@ -207,8 +206,6 @@ class NodeLifecycle(Controller):
             self._fail_and_delete(pod)
 
     def _fail_and_delete(self, pod: Obj) -> None:
-        rt = self.api.resource("", "v1", "pods")
-        m = pod["metadata"]
         now = format_time(self.clock.now())
 
         def fail(p: Obj) -> None:
@@ -228,17 +225,6 @@ class NodeLifecycle(Controller):
             )
             status["conditions"] = conditions
 
-        try:
-            # Terminating or not: only a terminal Pod is left as it is (podgc's
-            # markFailedAndDeletePodWithCondition).
-            if (pod.get("status") or {}).get("phase") not in TERMINAL:
-                self.api.mutate(rt, m["namespace"], m["name"], fail, "status")
-            self.api.delete(
-                rt,
-                m["namespace"],
-                m["name"],
-                DeleteOptions(grace_period_seconds=0, preconditions={"uid": m["uid"]}),
-            )
-        except ApiError as exc:
-            if exc.code not in (404, 409):
-                raise
+        # Terminating or not: only a terminal Pod is left as it is (podgc's
+        # markFailedAndDeletePodWithCondition).
+        fail_and_force_delete(self.api, pod, fail)
