@@ -226,11 +226,16 @@ def test_namespaced_release_serves_its_namespace_with_roles_only(
         results.stop()
     assert installed.denied() == []
     scoped_users = {f"{SA_PREFIX}{SCOPED_NS}:scoped-netchecks-{c}" for c in ("operator", "results")}
-    namespaces = {
-        info.namespace
+    decisions = [
+        info
         for name, info, _allowed in list(installed.authorizer.decisions)
         if name in scoped_users
-    }
+    ]
+    # Nodes have no namespace: the operator lists and watches them (per-node assertions,
+    # the chart's read-only `-nodes` ClusterRole) and reads nothing else cluster-wide.
+    cluster_wide = {(i.resource, i.verb) for i in decisions if i.namespace is None}
+    assert cluster_wide <= {("nodes", "list"), ("nodes", "watch")}, cluster_wide
+    namespaces = {i.namespace for i in decisions if i.resource != "nodes"}
     assert namespaces == {"team-b", SCOPED_NS}, "a namespaced release looked outside its namespaces"
 
 
