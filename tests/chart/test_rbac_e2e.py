@@ -25,6 +25,7 @@ from tools.kubesim import kubeconfig as kubesim_kubeconfig
 from tools.kubesim.pytest_plugin import test_settings
 from tools.kubesim.rbac import RbacAuthorizer, anonymous_admin, issue_token
 from tools.kubesim.sim import KubeSim
+from tools.kubesim.testing import node_manifest
 
 SYSTEM_NS = "netchecks"
 SCOPED_NS = "netchecks-scoped"
@@ -190,6 +191,14 @@ def test_chart_rbac_is_enough_for_the_whole_scenario_and_every_rule_is_used(
             return {n for n in names if n.startswith("web-netchecks-g")}
 
         wait_for(lambda: one_shot_jobs() == set(), 30, "the g3 and (taken) g4 Jobs deleted")
+        # Per-node: Nodes listed and watched, a waiting Job resumed (update).
+        nodes = installed.sim.api.resource("", "v1", "nodes")
+        for node in ("rbac-a", "rbac-b"):
+            installed.sim.api.create(nodes, None, node_manifest(node, {"rbac-test": "yes"}))
+        pool = {"selector": {"matchLabels": {"rbac-test": "yes"}}, "maxConcurrent": 1}
+        cluster.create_assertion("fleet", {"rules": [up], "placement": {"nodes": pool}})
+        report = cluster.wait_report("fleet", lambda r: len(r.get("results") or []) == 2, 60)
+        assert {r["result"] for r in report["results"]} == {"pass"}
     finally:
         operator.stop()
         results.stop()
