@@ -31,7 +31,7 @@ from netchecks_service.kube import KubeApi
 
 from demo import cluster, examples
 from demo.processes import DemoError, Supervisor
-from demo.table import Row, hints, table
+from demo.table import Row, hints, result_node, table
 from demo.targets import DemoTargets
 from tools.kubesim.kubelet import effective_mount_mode
 
@@ -107,6 +107,8 @@ def run(args: argparse.Namespace, out: TextIO, workdir: Path, supervisor: Superv
         crds = cluster.install_crds(api, supervisor)
         progress.say(f"installed the CRDs: {', '.join(crds)}")
         cluster.ensure_namespace(api, cluster.SYSTEM_NAMESPACE)
+        cluster.register_nodes(api, examples.DEMO_NODES, examples.DEMO_NODE_LABELS)
+        progress.say(f"registered worker nodes {', '.join(examples.DEMO_NODES)}")
         services = [
             cluster.start_service(supervisor, command, kubeconfig)
             for command in ("netchecks-operator", "netchecks-results")
@@ -137,7 +139,7 @@ def run(args: argparse.Namespace, out: TextIO, workdir: Path, supervisor: Superv
                     f"  scheduled ({manifest['spec']['schedule']}): kubectl annotate nas "
                     f"{meta['name']} -n {meta['namespace']} netchecks.io/run-now={value}"
                 )
-            applied.append((meta["namespace"], meta["name"], len(manifest["spec"]["rules"])))
+            applied.append((meta["namespace"], meta["name"], examples.expected_results(manifest)))
 
         waiting = {(ns, name): "" for ns, name, _ in applied}
         rules = {(ns, name): count for ns, name, count in applied}
@@ -172,6 +174,7 @@ def run(args: argparse.Namespace, out: TextIO, workdir: Path, supervisor: Superv
                         namespace=namespace,
                         assertion=name,
                         rule=result.get("rule", ""),
+                        node=result_node(result),
                         type=result.get("category", ""),
                         result=result.get("result", ""),
                         expected=examples.expected_result(name, result.get("rule", "")),
@@ -182,7 +185,7 @@ def run(args: argparse.Namespace, out: TextIO, workdir: Path, supervisor: Superv
         out.write("\n" + table(rows) + "\n\n")
         unexpected = [r for r in rows if not r.as_expected]
         out.write(
-            f"{len(rows)} rules in {len(applied)} NetworkAssertions, {seconds:.1f}s: "
+            f"{len(rows)} results in {len(applied)} NetworkAssertions, {seconds:.1f}s: "
             f"{len(rows) - len(unexpected)} as expected, {len(unexpected)} not\n\n"
         )
         if args.keep:

@@ -6,12 +6,13 @@ import contextlib
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from netchecks_core.naming import ANNOTATION_RUN_NOW
 from netchecks_core.policyreport import DEFAULT_REPORT_API
-from netchecks_core.resources import NETWORK_ASSERTIONS
+from netchecks_core.resources import NETWORK_ASSERTIONS, Resource
 from netchecks_service.errors import ConflictError, NotFoundError
 from netchecks_service.kube import (
     CONFIGMAPS,
@@ -63,6 +64,22 @@ def install_crds(api: KubeApi, supervisor: Supervisor) -> list[str]:
     return harness.install_crds(
         api, wait=lambda predicate, timeout, what: wait_for(what, predicate, timeout, supervisor)
     )
+
+
+#: Nodes are cluster-scoped (the demo registers worker nodes for the per-node example).
+NODES = Resource("", "v1", "nodes", "Node", namespaced=False)
+
+
+def register_nodes(api: KubeApi, names: Sequence[str], labels: dict[str, str]) -> None:
+    """Register worker nodes, as their kubelets would (kubesim reports them Ready)."""
+    for name in names:
+        body = {
+            "apiVersion": "v1",
+            "kind": "Node",
+            "metadata": {"name": name, "labels": {"kubernetes.io/hostname": name, **labels}},
+        }
+        with contextlib.suppress(ConflictError):
+            api.create(NODES, body)
 
 
 def ensure_namespace(api: KubeApi, name: str) -> None:

@@ -22,7 +22,16 @@ MANIFESTS = ROOT / "examples" / "manifests"
 #: What the demo applies: a scheduled http check with CEL on JSON, a dns check, a tcp check
 #: with a port that must be blocked, and ConfigMap/Secret/inline contexts in templates.
 #: (tls-expiry.yaml checks public certificates, which a local demo cannot stand in for.)
-DEMO_MANIFESTS = ("http-api.yaml", "dns.yaml", "tcp-egress-blocked.yaml", "contexts.yaml")
+DEMO_MANIFESTS = (
+    "http-api.yaml",
+    "dns.yaml",
+    "tcp-egress-blocked.yaml",
+    "contexts.yaml",
+    "per-node.yaml",
+)
+#: The worker nodes the demo registers, for the per-node example (per-node.yaml).
+DEMO_NODES = ("worker-1", "worker-2", "worker-3")
+DEMO_NODE_LABELS = {"node-role.kubernetes.io/worker": "true"}
 #: (assertion, rule) -> the result it must reach when it is not "pass".
 EXPECTED: dict[tuple[str, str], str] = {}
 
@@ -31,6 +40,13 @@ def load(name: str) -> dict[str, Any]:
     """One committed example manifest."""
     document: dict[str, Any] = yaml.safe_load((MANIFESTS / name).read_text())
     return document
+
+
+def expected_results(manifest: dict[str, Any]) -> int:
+    """How many results the manifest's report has: one per rule, per node if per-node."""
+    rules = len(manifest["spec"]["rules"])
+    per_node = (manifest["spec"].get("placement") or {}).get("nodes") is not None
+    return rules * len(DEMO_NODES) if per_node else rules
 
 
 def expected_result(assertion: str, rule: str) -> str:

@@ -20,6 +20,8 @@ class Row:
     result: str
     expected: str
     message: str
+    #: The node of a per-node result (empty otherwise).
+    node: str = ""
 
     @property
     def as_expected(self) -> bool:
@@ -31,11 +33,27 @@ def _cut(text: str, width: int = MESSAGE_WIDTH) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def result_node(result: dict[str, Any]) -> str:
+    """The node a per-node result is about (its ``{kind: Node}`` resource), else ``""``."""
+    for reference in result.get("resources") or []:
+        if isinstance(reference, dict) and reference.get("kind") == "Node":
+            return str(reference.get("name") or "")
+    return ""
+
+
 def table(rows: list[Row]) -> str:
-    """The results, one line per rule; ✗ marks a rule that did not reach its expected result."""
-    header = ("ASSERTION", "RULE", "TYPE", "RESULT", "MESSAGE")
+    """The results, one line per rule (per node for per-node assertions); ✗ marks a rule
+    that did not reach its expected result."""
+    header = ("ASSERTION", "RULE", "NODE", "TYPE", "RESULT", "MESSAGE")
     cells = [
-        (f"{r.namespace}/{r.assertion}", r.rule, r.type, r.result, _cut(r.message) or "-")
+        (
+            f"{r.namespace}/{r.assertion}",
+            r.rule,
+            r.node or "-",
+            r.type,
+            r.result,
+            _cut(r.message) or "-",
+        )
         for r in rows
     ]
     widths = [max(len(c[i]) for c in [header, *cells]) for i in range(len(header))]

@@ -25,6 +25,7 @@ from tools.kubesim import kubeconfig as kubesim_kubeconfig
 from tools.kubesim.pytest_plugin import test_settings
 from tools.kubesim.rbac import RbacAuthorizer, anonymous_admin, issue_token
 from tools.kubesim.sim import KubeSim
+from tools.kubesim.testing import node_manifest
 
 SYSTEM_NS = "netchecks"
 SCOPED_NS = "netchecks-scoped"
@@ -182,6 +183,14 @@ def test_chart_rbac_is_enough_for_the_whole_scenario_and_every_rule_is_used(
             return {n for n in names if n.startswith("web-netchecks-g")}
 
         wait_for(lambda: one_shot_jobs() == set(), 30, "the g3 and (taken) g4 Jobs deleted")
+        # Per-node: Nodes listed and watched, a waiting Job resumed (update).
+        nodes = installed.sim.api.resource("", "v1", "nodes")
+        for node in ("rbac-a", "rbac-b"):
+            installed.sim.api.create(nodes, None, node_manifest(node, {"rbac-test": "yes"}))
+        pool = {"selector": {"matchLabels": {"rbac-test": "yes"}}, "maxConcurrent": 1}
+        cluster.create_assertion("fleet", {"rules": [up], "placement": {"nodes": pool}})
+        report = cluster.wait_report("fleet", lambda r: len(r.get("results") or []) == 2, 60)
+        assert {r["result"] for r in report["results"]} == {"pass"}
     finally:
         operator.stop()
         results.stop()
@@ -218,11 +227,16 @@ def test_namespaced_release_serves_its_namespace_with_roles_only(
         results.stop()
     assert installed.denied() == []
     scoped_users = {f"{SA_PREFIX}{SCOPED_NS}:scoped-netchecks-{c}" for c in ("operator", "results")}
-    namespaces = {
-        info.namespace
+    decisions = [
+        info
         for name, info, _allowed in list(installed.authorizer.decisions)
         if name in scoped_users
-    }
+    ]
+    # Nodes have no namespace: the operator lists and watches them (per-node assertions,
+    # the chart's read-only `-nodes` ClusterRole) and reads nothing else cluster-wide.
+    cluster_wide = {(i.resource, i.verb) for i in decisions if i.namespace is None}
+    assert cluster_wide <= {("nodes", "list"), ("nodes", "watch")}, cluster_wide
+    namespaces = {i.namespace for i in decisions if i.resource != "nodes"}
     assert namespaces == {"team-b", SCOPED_NS}, "a namespaced release looked outside its namespaces"
 
 

@@ -255,7 +255,8 @@ def test_rbac_rules_have_no_wildcards_and_namespaced_mode_has_no_cluster_roles_f
                     assert "*" not in rule[key], role["metadata"]["name"]
     namespaced = objects({"watchNamespaces": ["team-a", "team-b"]})
     cluster_roles = {r["metadata"]["name"] for r in find(namespaced, "ClusterRole")}
-    assert cluster_roles == {"netchecks-edit", "netchecks-view"}
+    # Nodes have no namespace: reading them (per-node runs) needs a ClusterRole, read-only.
+    assert cluster_roles == {"netchecks-edit", "netchecks-view", "netchecks-operator-nodes"}
     roles = {(r["metadata"]["namespace"], r["metadata"]["name"]) for r in find(namespaced, "Role")}
     assert ("team-b", "netchecks-results") in roles
     assert ("netchecks", "netchecks-operator-leader-election") in roles

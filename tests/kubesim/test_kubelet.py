@@ -351,10 +351,10 @@ def test_sub_path_mounts_a_single_file(make_kubesim, mode: str) -> None:
 def test_log_before_scheduling_and_before_start(kubesim, kube_faults, core, kube_namespace) -> None:
     """Real: a Pod not yet scheduled answers 200 with an empty body; a scheduled Pod whose
     container has not started answers 400 `... is waiting to start: ContainerCreating`."""
-    kube_faults.pause_controller("kubelet")
+    kube_faults.pause_controller("default-scheduler")
     core.create_namespaced_pod(kube_namespace, pod_manifest("p", ["echo", "x"], image="busybox"))
     assert core.read_namespaced_pod_log("p", kube_namespace) == ""
-    kube_faults.resume_controller("kubelet")
+    kube_faults.resume_controller("default-scheduler")
     wait_for(lambda: _phase(core, "p", kube_namespace, "Succeeded"), 10, what="done")
 
 

@@ -9,20 +9,32 @@ from .cronjobs import CronJobController
 from .gc import GarbageCollector, NamespaceController
 from .jobs import JobController
 from .kubelet import Kubelet
+from .nodes import NodeLifecycle, Scheduler
 from .settings import Settings
 from .storage import Event
 
 
 class Controllers:
-    """Starts and stops GC, namespace, Job, CronJob controllers and the kubelet."""
+    """Starts and stops GC, namespace, Job, CronJob controllers, the scheduler, the pod GC
+    for lost nodes and the kubelet."""
 
     def __init__(self, api: Api, settings: Settings, clock: Clock, kubelet: Kubelet) -> None:
         self.gc = GarbageCollector(api, settings)
         self.namespaces = NamespaceController(api)
         self.jobs = JobController(api, settings, clock)
         self.cronjobs = CronJobController(api, clock)
+        self.scheduler = Scheduler(api, clock)
+        self.nodes = NodeLifecycle(api, settings, clock)
         self.kubelet = kubelet
-        self.all: list[Controller] = [self.gc, self.namespaces, self.jobs, self.cronjobs, kubelet]
+        self.all: list[Controller] = [
+            self.gc,
+            self.namespaces,
+            self.jobs,
+            self.cronjobs,
+            self.scheduler,
+            self.nodes,
+            kubelet,
+        ]
         self._api = api
         self._started = False
         self.paused: set[str] = set()

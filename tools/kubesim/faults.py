@@ -67,6 +67,7 @@ class Faults:
         self._latency: list[_Latency] = []
         self._log_unavailable: dict[tuple[str, str], tuple[int, float | None]] = {}
         self._malformed: list[tuple[str, re.Pattern[str] | None]] = []
+        self._node_rewrites: dict[str, dict[str, str]] = {}
         #: Server-side cap on new watches' duration (None: Settings.max_watch_seconds).
         self.watch_timeout: float | None = None
 
@@ -101,6 +102,7 @@ class Faults:
             self._latency.clear()
             self._log_unavailable.clear()
             self._malformed.clear()
+            self._node_rewrites.clear()
             self.watch_timeout = None
         for name in list(self._paused):
             self.resume_controller(name)
@@ -233,6 +235,20 @@ class Faults:
         """
         self._sim.kubelet.kill(namespace, name, container, sig, reason)
 
+    def rewrite_on_node(self, node: str, address: str, replacement: str) -> None:
+        """From ``node`` only, ``address`` (e.g. ``127.0.0.1:8080``) means ``replacement``
+        (e.g. a closed port): the kubelet replaces the text in the args, env values and
+        ConfigMap/Secret volume files of Pods it starts on that node. This is how a test
+        makes a target unreachable from one node, as a broken CNI agent or a node-local
+        firewall would. Applies to Pods started afterwards."""
+        with self._lock:
+            self._node_rewrites.setdefault(node, {})[address] = replacement
+
+    def node_rewrites(self, node: str) -> dict[str, str]:
+        """The address rewrites in force on ``node`` (empty: none)."""
+        with self._lock:
+            return dict(self._node_rewrites.get(node) or {})
+
     def lose_pod(self, namespace: str, name: str, delete: bool = False) -> None:
         """Node loss for one Pod: its processes die without a word, the kubelet stops
         reporting it, and its status becomes phase Unknown, Ready=False (NodeLost). With
@@ -240,14 +256,13 @@ class Faults:
         self._sim.kubelet.lose(namespace, name)
         api = self._sim.api
         rt = api.resource("", "v1", "pods")
+        node = api.get(rt, namespace, name)["spec"].get("nodeName", "")
 
         def unknown(pod: Obj) -> None:
             status = pod.setdefault("status", {})
             status["phase"] = "Unknown"
             status["reason"] = "NodeLost"
-            status["message"] = (
-                f"Node {self._sim.settings.node_name} which was running pod {name} is unresponsive"
-            )
+            status["message"] = f"Node {node} which was running pod {name} is unresponsive"
             for cond in status.get("conditions") or []:
                 if cond.get("type") in ("Ready", "ContainersReady"):
                     cond["status"] = "False"

@@ -14,28 +14,31 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from .api import Api, DeleteOptions
-from .clock import Clock, format_time
+from .api import Api
+from .clock import Clock
 from .containers import (
     effective_mount_mode,
 )
 from .controller import Controller
-from .errors import ApiError
 from .faults import Faults
 from .oom import MemoryLimits
 from .podlogs import LogStore
 from .podrun import PodRun
-from .podstatus import TERMINAL
+from .podstatus import TERMINAL, fail_and_force_delete
 from .settings import Settings
 from .storage import Event
-from .strategies import clone
 
 log = logging.getLogger(__name__)
 Obj = dict[str, Any]
 
 
 class Kubelet(Controller):
-    """Binds every Pod to the one simulated node and runs it."""
+    """The kubelets of every Node: runs each Pod bound to an existing Node.
+
+    A Pod bound to a Node that does not exist stays Pending (no kubelet will run it; the
+    pod GC removes it). Deleting a Node kills its Pods' processes without a word, as a
+    vanished machine does.
+    """
 
     name = "kubelet"
 
@@ -46,6 +49,7 @@ class Kubelet(Controller):
         self.settings = settings
         self.clock = clock
         self.work_dir = work_dir
+        self.faults = faults
         self.logs = LogStore(api, faults, settings.container_log_max_size)
         self.runs: dict[str, PodRun] = {}
         self.kubeconfig: Path | None = None
@@ -55,6 +59,9 @@ class Kubelet(Controller):
         self._lock = threading.Lock()
 
     def on_event(self, event: Event) -> None:
+        if event.key == ("", "nodes"):
+            self.enqueue(("node", event.type, event.obj["metadata"]["name"]))
+            return
         if event.key != ("", "pods"):
             return
         m = event.obj["metadata"]
@@ -64,6 +71,9 @@ class Kubelet(Controller):
             self.enqueue(("pod", m["namespace"], m["name"]))
 
     def reconcile(self, item: Any) -> float | None:
+        if item[0] == "node":
+            self._node_changed(item[1], item[2])
+            return None
         if item[0] == "gone":
             with self._lock:
                 run = self.runs.pop(item[1], None)
@@ -76,8 +86,8 @@ class Kubelet(Controller):
         pod = self.api.find(pod_rt, namespace, name)
         if pod is None:
             return None
-        if not (pod.get("spec") or {}).get("nodeName"):
-            self._bind(pod)
+        node_name = (pod.get("spec") or {}).get("nodeName")
+        if not node_name or self.api.find(self._nodes_rt, None, node_name) is None:
             return None
         uid = pod["metadata"]["uid"]
         with self._lock:
@@ -97,49 +107,37 @@ class Kubelet(Controller):
             run.start()
         return None
 
-    def _bind(self, pod: Obj) -> None:
-        """What the scheduler's binding does: set nodeName and PodScheduled."""
-        store = self.api.store
-        with store.lock:
-            current = store.get(("", "pods"), pod["metadata"]["namespace"], pod["metadata"]["name"])
-            if current is None or (current.get("spec") or {}).get("nodeName"):
-                return
-            new = clone(current)
-            new["spec"]["nodeName"] = self.settings.node_name
-            new.setdefault("status", {})["conditions"] = [
-                {
-                    "type": "PodScheduled",
-                    "status": "True",
-                    "lastProbeTime": None,
-                    "lastTransitionTime": format_time(self.clock.now()),
-                }
-            ]
-            store.update(("", "pods"), new, current)
+    @property
+    def _nodes_rt(self) -> Any:
+        return self.api.resource("", "v1", "nodes")
+
+    def _node_changed(self, event_type: str, node_name: str) -> None:
+        """A new Node's kubelet picks up Pods already bound to it; a deleted Node's Pods
+        die with it."""
+        bound = [
+            p
+            for p in self.api.store.list(("", "pods"))
+            if (p.get("spec") or {}).get("nodeName") == node_name
+        ]
+        for pod in bound:
+            m = pod["metadata"]
+            if event_type == "DELETED":
+                self._lose_uid(m["uid"])
+            elif event_type == "ADDED":
+                self.enqueue(("pod", m["namespace"], m["name"]))
 
     def _final_delete(self, pod: Obj) -> None:
-        pod_rt = self.api.resource("", "v1", "pods")
-        m = pod["metadata"]
-        if (pod.get("status") or {}).get("phase") not in TERMINAL:
+        def fail(p: Obj) -> None:
+            p.setdefault("status", {})["phase"] = "Failed"
 
-            def fail(p: Obj) -> None:
-                p.setdefault("status", {})["phase"] = "Failed"
-
-            self.api.mutate(pod_rt, m["namespace"], m["name"], fail, "status")
-        try:
-            self.api.delete(
-                pod_rt,
-                m["namespace"],
-                m["name"],
-                DeleteOptions(grace_period_seconds=0, preconditions={"uid": m["uid"]}),
-            )
-        except ApiError as exc:
-            if exc.code not in (404, 409):
-                raise
+        fail_and_force_delete(self.api, pod, fail)
 
     def lose(self, namespace: str, name: str) -> None:
         """Forget a Pod as if its node vanished: SIGKILL, no more status, no final delete."""
         pod = self.api.get(self.api.resource("", "v1", "pods"), namespace, name)
-        uid = pod["metadata"]["uid"]
+        self._lose_uid(pod["metadata"]["uid"])
+
+    def _lose_uid(self, uid: str) -> None:
         with self._lock:
             self.lost.add(uid)
             run = self.runs.get(uid)

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +48,7 @@ class PodRun(PodStatus, threading.Thread):
         self.pod = pod
         self.namespace, self.pod_name, self.uid = m["namespace"], m["name"], m["uid"]
         self.spec: Obj = pod["spec"]
+        self.rewrites = kubelet.faults.node_rewrites(self.spec.get("nodeName", ""))
         self.dir = kubelet.work_dir / "pods" / self.uid
         self.stopping = threading.Event()
         self.grace = 0
@@ -215,6 +217,7 @@ class PodRun(PodStatus, threading.Thread):
                 for volume in self.spec.get("volumes") or []:
                     failing = volume["name"]
                     mounts[failing] = materialise(volume, pods_root, lookup)
+                self._rewrite_files(mounts.values())
                 return mounts
             except VolumeNotReadyError as exc:
                 message = f'MountVolume.SetUp failed for volume "{failing}" : {exc}'
@@ -223,6 +226,20 @@ class PodRun(PodStatus, threading.Thread):
                     reported.add(message)
                 if self.stopping.wait(0.2):
                     return None
+
+    def _node_rewrite(self, text: str) -> str:
+        """Apply the node's injected address rewrites (Faults.rewrite_on_node)."""
+        for address, replacement in self.rewrites.items():
+            text = text.replace(address, replacement)
+        return text
+
+    def _rewrite_files(self, roots: Iterable[Path]) -> None:
+        if not self.rewrites:
+            return
+        for root in roots:
+            for path in root.rglob("*"):
+                if path.is_file() and not path.is_symlink():
+                    _rewrite_file(path, self._node_rewrite)
 
     def _container_loop(self, c: Obj, volumes: dict[str, Path], init: bool = False) -> bool:
         """Run a container, restarting it per restartPolicy; True if it ended with 0."""
@@ -263,6 +280,7 @@ class PodRun(PodStatus, threading.Thread):
         logbuf = self.kubelet.logs.new_instance(self.uid, name)
         isolate = self.kubelet.mount_mode == "namespace" and bool(paths.mounts)
         argv = list(c.get("command") or mapping.entrypoint) + list(c.get("args") or [])
+        argv = [self._node_rewrite(a) for a in argv]
         if not isolate:
             argv = [paths.rewrite(a) for a in argv]
         env = self._env(c, mapping, paths, rewrite=not isolate)
@@ -397,10 +415,8 @@ class PodRun(PodStatus, threading.Thread):
                 env[key] = os.environ[key]
         if self.kubelet.kubeconfig is not None:
             env["KUBECONFIG"] = str(self.kubelet.kubeconfig)
-        EnvResolver(self.api, self.pod, self.kubelet.settings.node_name).apply(
-            c, env, paths, rewrite
-        )
-        return env
+        EnvResolver(self.api, self.pod, self.spec.get("nodeName", "")).apply(c, env, paths, rewrite)
+        return {key: self._node_rewrite(value) for key, value in env.items()}
 
     def _finish(self) -> None:
         if self.lost:
@@ -449,6 +465,18 @@ def _container_paths(c: Obj, volumes: dict[str, Path]) -> PathMap:
             if vm.get("name") in volumes
         ]
     )
+
+
+def _rewrite_file(path: Path, change: Callable[[str], str]) -> None:
+    """Rewrite a (possibly read-only) volume file in place, keeping its mode."""
+    text = path.read_text(errors="surrogateescape")
+    new = change(text)
+    if new == text:
+        return
+    mode = path.stat().st_mode
+    path.chmod(mode | 0o200)
+    path.write_text(new, errors="surrogateescape")
+    path.chmod(mode)
 
 
 def _pump(proc: subprocess.Popen[bytes], logbuf: Any, clock: Clock) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .api import Api
+from .api import Api, DeleteOptions
 from .clock import format_time
 from .containers import (
     image_repository,
@@ -172,3 +173,22 @@ class PodStatus:
 
     def _event(self, event_type: str, reason: str, message: str) -> None:
         record_event(self.api, self.pod, "Pod", "v1", event_type, reason, message, "kubelet")
+
+
+def fail_and_force_delete(api: Api, pod: Obj, fail: Callable[[Obj], None]) -> None:
+    """Write ``fail`` to a Pod's status unless it is terminal, then delete it with grace 0
+    (guarded by its uid): the kubelet's final delete, and the pod GC's."""
+    rt = api.resource("", "v1", "pods")
+    m = pod["metadata"]
+    try:
+        if (pod.get("status") or {}).get("phase") not in TERMINAL:
+            api.mutate(rt, m["namespace"], m["name"], fail, "status")
+        api.delete(
+            rt,
+            m["namespace"],
+            m["name"],
+            DeleteOptions(grace_period_seconds=0, preconditions={"uid": m["uid"]}),
+        )
+    except ApiError as exc:
+        if exc.code not in (404, 409):
+            raise

@@ -100,6 +100,17 @@ BUILTINS: tuple[ResourceType, ...] = (
         ("ns",),
         field_labels=("status.phase",),
     ),
+    ResourceType(
+        "",
+        "v1",
+        "nodes",
+        "node",
+        "Node",
+        False,
+        ("status",),
+        ("no",),
+        field_labels=("spec.unschedulable",),
+    ),
     ResourceType("", "v1", "configmaps", "configmap", "ConfigMap", True, (), ("cm",)),
     ResourceType("", "v1", "secrets", "secret", "Secret", True, (), (), field_labels=("type",)),
     ResourceType(

@@ -63,7 +63,11 @@ class Settings:
     images: tuple[ImageMapping, ...] = field(default_factory=default_images)
     #: Where pod volumes, working directories and logs live (a temp dir when None).
     work_dir: Path | None = None
+    #: The Node registered at start (more may be created through the API).
     node_name: str = "kubesim-node"
+    #: Seconds a Pod bound to a missing Node waits before the pod GC fails and deletes it
+    #: (real: 40).
+    podgc_quarantine: float = 0.2
     #: How containers see their volumeMounts: "namespace" bind-mounts each volume at its
     #: mountPath in a private mount namespace (needs root + ``unshare``; mount points are
     #: created on the host as empty directories); "rewrite" maps paths in args and env

@@ -15,6 +15,7 @@ from .auth import AllowAll, Authenticator, Authorizer, TokenAuthenticator, User
 from .clock import Clock
 from .faults import Faults
 from .kubeconfig import write as write_kubeconfig
+from .nodes import default_node
 from .requestlog import RequestLog
 from .resources import Registry
 from .reviews import REVIEW_TYPES
@@ -78,6 +79,8 @@ class KubeSim:
         ns_rt = self.api.resource("", "v1", "namespaces")
         for name in BOOTSTRAP_NAMESPACES:
             self.api.create(ns_rt, None, {"metadata": {"name": name}})
+        node_rt = self.api.resource("", "v1", "nodes")
+        self.api.create(node_rt, None, default_node(self.settings.node_name, self.api.now()))
 
     def start(self) -> KubeSim:
         self._serve()

@@ -11,7 +11,14 @@ from kubernetes import client, config
 
 from tools.waiting import wait_for
 
-__all__ = ["api_client", "body_of", "job_manifest", "pod_manifest", "wait_for"]
+__all__ = [
+    "api_client",
+    "body_of",
+    "job_manifest",
+    "node_manifest",
+    "pod_manifest",
+    "wait_for",
+]
 
 
 def body_of(exc: client.ApiException) -> dict[str, Any]:
@@ -38,6 +45,18 @@ def pod_manifest(
             "containers": [{"name": "main", "image": image, "command": command}],
             **spec,
         },
+    }
+
+
+def node_manifest(
+    name: str, labels: dict[str, str] | None = None, taints: list[dict[str, str]] | None = None
+) -> dict[str, Any]:
+    """A Node as a test registers it (kubesim marks it Ready, as its kubelet would)."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {"name": name, "labels": {"kubernetes.io/hostname": name, **(labels or {})}},
+        "spec": {"taints": list(taints or [])},
     }
 
 

@@ -106,7 +106,7 @@ def test_crd_names_columns_and_status_subresource_follow_compat() -> None:
     narrow = [c["name"] for c in columns if not c.get("priority")]
     wide = [c["name"] for c in columns if c.get("priority")]
     assert narrow == ["Ready", "Passing", "Pass", "Fail", "Error", "Last Run", "Schedule", "Age"]
-    assert wide == ["Reason", "Status"]  # with Schedule and Ready, 0.10's columns
+    assert wide == ["Reason", "Status", "Failing Nodes"]  # 0.10's with Schedule, Ready
     ready = next(c for c in columns if c["name"] == "Ready")
     assert ready["jsonPath"] == '.status.conditions[?(@.type=="Ready")].status'
     assert yaml.safe_load(COMMITTED.read_text())["metadata"]["name"] == (

@@ -163,6 +163,23 @@ def test_a_manifest_without_its_configmap_dir_exits_2_and_says_which_option(
     assert "give its files with --context-dir cfg=PATH" in done.stderr
 
 
+def test_a_manifest_with_placement_runs_once_here_and_says_placement_is_in_cluster(
+    cli, tmp_path: Path
+) -> None:
+    manifest = tmp_path / "nas.yaml"
+    manifest.write_text(
+        "apiVersion: netchecks.io/v1\nkind: NetworkAssertion\nmetadata: {name: x}\n"
+        "spec:\n  placement: {nodes: {maxConcurrent: 2}}\n"
+        "  rules: [{name: r, type: internal}]\n"
+    )
+    done = cli("run", "-f", str(manifest))
+    assert done.returncode == 0, done.stderr
+    assert "spec.placement applies in-cluster only; the rules run once, here" in done.stderr
+    document = json.loads(done.stdout.splitlines()[-1])
+    assert [len(a["results"]) for a in document["assertions"]] == [1]
+    assert document["assertions"][0]["results"][0]["status"] == "pass"
+
+
 def test_validate_reports_every_problem_with_its_location(cli, write_json) -> None:
     config = {
         "contexts": [{"name": "c", "type": "inline", "data": {"x": "{{ nope.y }}"}}],

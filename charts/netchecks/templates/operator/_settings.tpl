@@ -17,4 +17,5 @@ NETCHECKS_PROBE_RESOURCES: {{ toJson $probe.resources | quote }}
 NETCHECKS_PROBE_POD_DEFAULTS: {{ toJson $defaults | quote }}
 NETCHECKS_POLICY_REPORT_API_VERSION: {{ .Values.operator.policyReportApiVersion | quote }}
 NETCHECKS_JOB_TTL_SECONDS: {{ .Values.operator.jobTtlSeconds | quote }}
+NETCHECKS_WATCH_NODES: {{ .Values.operator.watchNodes | quote }}
 {{- end -}}

@@ -128,6 +128,92 @@ class AssertionContext(_Camel):
         return source.name or self.name
 
 
+class LabelSelectorRequirement(_Camel):
+    """One ``matchExpressions`` entry of a label selector."""
+
+    key: str = Field(min_length=1, max_length=317, description="The label key.")
+    operator: Literal["In", "NotIn", "Exists", "DoesNotExist"] = Field(
+        description="`In`/`NotIn` need `values`; `Exists`/`DoesNotExist` take none."
+    )
+    values: list[str] = Field(
+        default_factory=list, max_length=256, description="The values `In` and `NotIn` compare."
+    )
+
+    @model_validator(mode="after")
+    def _values_fit_operator(self) -> LabelSelectorRequirement:
+        if self.operator in ("In", "NotIn") and not self.values:
+            raise ValueError(f"{self.operator} on {self.key!r} needs at least one value")
+        if self.operator in ("Exists", "DoesNotExist") and self.values:
+            raise ValueError(f"{self.operator} on {self.key!r} takes no values")
+        return self
+
+
+class LabelSelector(_Camel):
+    """A standard label selector: every label and expression must match."""
+
+    match_labels: dict[str, str] = Field(
+        default_factory=dict, description="Labels a node must have, with these values."
+    )
+    match_expressions: list[LabelSelectorRequirement] = Field(
+        default_factory=list,
+        max_length=64,
+        description="Expressions a node must match (all of them).",
+    )
+
+
+class Toleration(_Camel):
+    """A Pod toleration (the Kubernetes ``core/v1`` Toleration)."""
+
+    key: str | None = Field(
+        default=None, description="The taint key; empty with `Exists`: every taint."
+    )
+    operator: Literal["Equal", "Exists"] | None = Field(
+        default=None, description="`Equal` compares `value`; `Exists` ignores it."
+    )
+    value: str | None = Field(default=None, description="The value `Equal` compares.")
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] | None = Field(
+        default=None, description="The effect tolerated; empty: every effect."
+    )
+    toleration_seconds: int | None = Field(
+        default=None, description="How long a `NoExecute` taint is tolerated."
+    )
+
+
+#: Most nodes one per-node run covers: bounds the Jobs, Pods and report size of a run.
+MAX_PLACEMENT_NODES: Final = 500
+
+
+class NodePlacement(_Camel):
+    """Run the assertion once per matching node, each probe Pod pinned to its node."""
+
+    selector: LabelSelector | None = Field(
+        default=None,
+        description="Which nodes, by label. Absent or empty: every node. Only schedulable (not "
+        "cordoned), Ready nodes whose `NoSchedule`/`NoExecute` taints are tolerated take part.",
+    )
+    tolerations: list[Toleration] = Field(
+        default_factory=list,
+        max_length=32,
+        description="Taints to tolerate, so tainted node pools are included; also set on "
+        "the probe Pods.",
+    )
+    max_concurrent: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_PLACEMENT_NODES,
+        description="Most probe Pods of one run at once; the others wait (suspended Jobs). "
+        "Absent: all nodes at once.",
+    )
+
+
+class Placement(_Camel):
+    """Where the probe runs. Absent: one probe Pod, wherever the scheduler puts it."""
+
+    nodes: NodePlacement | None = Field(
+        default=None, description="Run once per matching node; results per node."
+    )
+
+
 class NetworkAssertionSpec(_Camel):
     """What the network must and must not allow."""
 
@@ -160,6 +246,11 @@ class NetworkAssertionSpec(_Camel):
     disable_redaction: bool = Field(
         default=False,
         description="Keep headers, DSNs, passwords and Secret values in results (default false).",
+    )
+    placement: Placement | None = Field(
+        default=None,
+        description="Where the probe runs. Absent: one probe Pod, wherever the scheduler puts "
+        "it; `nodes`: once per matching node, results per node.",
     )
 
     @model_validator(mode="after")
@@ -236,6 +327,25 @@ class Summary(BaseModel):
     skip: int = Field(default=0, ge=0, description="Always 0 today (PolicyReport compatibility).")
 
 
+class NodesSummary(_Written):
+    """How the nodes of the latest per-node run fared (``spec.placement.nodes``)."""
+
+    total: int = Field(default=0, ge=0, description="Nodes the run covered.")
+    passing: int = Field(default=0, ge=0, description="Nodes where every rule passed.")
+    failing: int = Field(
+        default=0,
+        ge=0,
+        description="Nodes with a result other than pass (fail or error); `kubectl get nas -o "
+        "wide` shows it as Failing Nodes.",
+    )
+    failing_nodes: list[str] = Field(
+        default_factory=list,
+        max_length=10,
+        description="The first failing nodes by name; the `ProbeComplete` message names them "
+        "too (`2 pass, 1 fail; 1 of 3 nodes failing: b`).",
+    )
+
+
 class NetworkAssertionStatus(_Written):
     """What the operator observed and the latest results."""
 
@@ -260,6 +370,11 @@ class NetworkAssertionStatus(_Written):
     )
     last_result_time: str | None = Field(
         default=None, description="When the latest results arrived (RFC 3339)."
+    )
+    nodes: NodesSummary | None = Field(
+        default=None,
+        description="Per-node assertions only: how the nodes of the latest run fared (from "
+        "the report).",
     )
 
 

@@ -37,6 +37,7 @@ from netchecks_core.assertion import (
     NetworkAssertion,
     NetworkAssertionSpec,
     NetworkAssertionStatus,
+    Placement,
 )
 from netchecks_core.probe_config import RESERVED_CONTEXT_NAMES
 from netchecks_core.rules import RULE_ADAPTER, RULE_TYPES, RuleBase
@@ -337,6 +338,10 @@ def spec_schema() -> Schema:
                 "type": "boolean",
                 "description": _described(NetworkAssertionSpec, "disable_redaction"),
             },
+            "placement": {
+                **_model_schema(Placement),
+                "description": _described(NetworkAssertionSpec, "placement"),
+            },
         },
         "x-kubernetes-validations": [
             {
@@ -348,10 +353,15 @@ def spec_schema() -> Schema:
     }
 
 
+def _model_schema(model: type[BaseModel]) -> Schema:
+    """A model's structural schema (its own description left to the field using it)."""
+    json_schema = model.model_json_schema(by_alias=True)
+    return structural(json_schema, json_schema.get("$defs", {}))
+
+
 def status_schema() -> Schema:
     """``status``, from :class:`~netchecks_core.assertion.NetworkAssertionStatus`."""
-    json_schema = NetworkAssertionStatus.model_json_schema(by_alias=True)
-    node = structural(json_schema, json_schema.get("$defs", {}))
+    node = _model_schema(NetworkAssertionStatus)
     node["description"] = _described(NetworkAssertion, "status")
     return node
 
@@ -361,7 +371,8 @@ def _condition(kind: str, field: str) -> str:
 
 
 #: ``kubectl get nas``: health (Ready), verdict (Passing) and counts of the latest run;
-#: ``-o wide`` adds Ready's reason and message (0.10's Reason and Status columns).
+#: ``-o wide`` adds Ready's reason and message (0.10's Reason and Status columns) and,
+#: for per-node assertions, the failing nodes.
 PRINTER_COLUMNS: list[dict[str, Any]] = [
     {"name": "Ready", "type": "string", "jsonPath": _condition("Ready", "status")},
     {"name": "Passing", "type": "string", "jsonPath": _condition("Passing", "status")},
@@ -381,6 +392,12 @@ PRINTER_COLUMNS: list[dict[str, Any]] = [
         "type": "string",
         "priority": 1,
         "jsonPath": _condition("Ready", "message"),
+    },
+    {
+        "name": "Failing Nodes",
+        "type": "integer",
+        "priority": 1,
+        "jsonPath": ".status.nodes.failing",
     },
     {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
 ]

@@ -49,6 +49,14 @@ ANNOTATION_RUN_NOW = "netchecks.io/run-now"
 ANNOTATION_LAST_RUN_NOW = "netchecks.io/last-run-now"
 #: Hash of the desired child (operator's own change detection).
 ANNOTATION_SPEC_HASH = "netchecks.io/spec-hash"
+#: On the Jobs (and probe Pods) of a per-node run: which run (``g3``, ``now-…``, ``s…``).
+LABEL_RUN_ID = "netchecks.io/run-id"
+#: On the Jobs (and probe Pods) of a per-node run: the node the probe is pinned to.
+ANNOTATION_NODE = "netchecks.io/node"
+#: On a per-node Job whose node left the cluster before its probe gave a result.
+ANNOTATION_NODE_GONE = "netchecks.io/node-gone"
+#: On the Jobs of a scheduled per-node run: the schedule time it runs for (RFC 3339).
+ANNOTATION_SCHEDULED_TIME = "netchecks.io/scheduled-time"
 
 APP_NAME = "netchecks"
 MANAGED_BY_OPERATOR = "netchecks-operator"
@@ -104,6 +112,11 @@ def job_name(assertion: str, generation: int) -> str:
 def run_now_job_name(assertion: str, value: str) -> str:
     """The Job started by a ``netchecks.io/run-now`` annotation value."""
     return fit_name(assertion, f"{JOB_SUFFIX}-now-{name_hash(value, 6)}", MAX_LABEL_VALUE)
+
+
+def node_run_job_name(assertion: str, run_id: str, node: str) -> str:
+    """The Job of one node in a per-node run (``run_id`` as in :data:`LABEL_RUN_ID`)."""
+    return fit_name(assertion, f"{JOB_SUFFIX}-{run_id}-{name_hash(node, 6)}", MAX_LABEL_VALUE)
 
 
 def event_name(regarding: str, moment_ns: int) -> str:

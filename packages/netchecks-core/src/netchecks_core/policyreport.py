@@ -58,6 +58,14 @@ ANNOTATION_RUN_FAILURE = "netchecks.io/run-failure"
 ANNOTATION_LAST_RESULT_TIME = "netchecks.io/last-result-time"
 #: Set when results or properties were cut to keep the report small; says what was cut.
 ANNOTATION_TRUNCATED = "netchecks.io/truncated"
+#: On the report of a per-node run: how many nodes it covers.
+ANNOTATION_NODES = "netchecks.io/nodes"
+#: On the report of a per-node run: how many nodes have a result other than pass.
+ANNOTATION_FAILING_NODE_COUNT = "netchecks.io/failing-node-count"
+#: On the report of a per-node run: the first of those nodes (comma-separated, bounded).
+ANNOTATION_FAILING_NODES = "netchecks.io/failing-nodes"
+#: How many failing nodes :data:`ANNOTATION_FAILING_NODES` names at most.
+MAX_FAILING_NODES_NAMED = 10
 
 
 WG_V1ALPHA2 = Resource("wgpolicyk8s.io", "v1alpha2", "policyreports", "PolicyReport")

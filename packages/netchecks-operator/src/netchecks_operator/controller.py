@@ -85,6 +85,7 @@ class OperatorController(Controller[ObjectKey]):
             cluster.on_events(kind, self._on_child)
         cluster.on_events("jobs", self._on_job)
         cluster.on_events("mountfailures", self._on_mount_failure)
+        cluster.on_events("nodes", self._on_node)
         metrics.meter.create_observable_gauge(
             "netchecks.operator.queue.depth",
             [self._observe_queue],
@@ -147,6 +148,14 @@ class OperatorController(Controller[ObjectKey]):
         if key is not None:
             self.queue.add(key)
 
+    def _on_node(self, kind: str, node: dict[str, Any]) -> None:
+        # A node joining, leaving or changing matters to per-node assertions only; planning
+        # them again reads caches only and writes nothing when nothing they use changed.
+        for assertion in self.cluster.assertions():
+            if (assertion.get("spec") or {}).get("placement"):
+                meta = assertion["metadata"]
+                self.queue.add((meta["namespace"], meta["name"]))
+
     def keys(self) -> Iterable[ObjectKey]:
         """Every cached assertion."""
         for assertion in self.cluster.assertions():
@@ -167,6 +176,8 @@ class OperatorController(Controller[ObjectKey]):
         now = self.clock()
         desired = plan(observed, self.plan_settings, now)
         apply_plan(self.cluster, assertion, desired, self.events)
+        if desired.requeue_after is not None:  # the next schedule time of a per-node run
+            self.queue.add_after(key, desired.requeue_after)
         if desired.invalid:
             log.info("invalid spec: %s", "; ".join(desired.invalid))
             return "InvalidSpec"

@@ -48,6 +48,9 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[str, dict[str, Any]], None]
 
+#: Nodes, read for per-node runs (``spec.placement.nodes``); cluster-scoped.
+NODES = Resource("", "v1", "nodes", "Node", namespaced=False)
+
 #: The resource of each kind of child (its plural also names the child's informer).
 KINDS: dict[str, Resource] = {"ConfigMap": CONFIGMAPS, "CronJob": CRONJOBS, "Job": JOBS}
 
@@ -93,12 +96,20 @@ class Cluster:
                 optional=optional,
                 **options.get(kind, {}),
             )
+        if settings.watch_nodes:
+            # One cluster-wide watch (a Node has no namespace), whatever namespaces are
+            # watched. Real Node objects are large (images, capacity): memory is O(nodes).
+            self.informers["nodes"] = InformerGroup(
+                self.api, NODES, [], stop=self.stop, watch_timeout=settings.watch_timeout
+            )
 
     # -- running ---------------------------------------------------------------------------
 
     def on_events(self, kind: str, handler: Handler) -> None:
-        """Call ``handler(event_type, obj)`` for every event of one kind of informer."""
-        self.informers[kind].add_handler(handler)
+        """Call ``handler(event_type, obj)`` for every event of one kind of informer (if
+        that informer runs: ``nodes`` only with ``watch_nodes``)."""
+        if kind in self.informers:
+            self.informers[kind].add_handler(handler)
 
     def close(self) -> None:
         """Stop the informers."""
@@ -138,6 +149,7 @@ class Cluster:
         ]
         return Observed(
             assertion=assertion,
+            nodes=self.nodes(),
             mount_failures=failures,
             configmap=self.informers["configmaps"].get(namespace, naming.configmap_name(name)),
             cronjob=self.informers["cronjobs"].get(namespace, naming.cronjob_name(name)),
@@ -158,6 +170,13 @@ class Cluster:
             pod_of_job(str(e["involvedObject"].get("name") or ""), job_name)
             for e in self.informers["mountfailures"].items(namespace)
         )
+
+    def nodes(self) -> list[dict[str, Any]] | None:
+        """Every cached Node (None: Nodes cannot be listed, e.g. no RBAC for them)."""
+        group = self.informers.get("nodes")
+        if group is None or not group.synced():
+            return None
+        return group.items()
 
     def job_of_pod(self, namespace: str, pod_name: str) -> dict[str, Any] | None:
         """The cached Job (of ours) that made the Pod named ``pod_name``."""

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from netchecks_core import naming
-from netchecks_core.assertion import NetworkAssertionSpec
+from netchecks_core.assertion import NetworkAssertionSpec, NodePlacement
 from netchecks_core.convert import probe_config_from_spec
 from netchecks_core.meta import annotations_of, metadata_of
 from netchecks_core.validation import check_spec
@@ -38,6 +38,7 @@ from netchecks_operator.cleanup import removable_runs
 from netchecks_operator.deadline import run_timeout
 from netchecks_operator.errors import PodTemplateError
 from netchecks_operator.mounts import missing_objects
+from netchecks_operator.nodeplan import node_gone_events, plan_node_runs
 from netchecks_operator.plan_model import Action, EventNote, Observed, Plan, PlanSettings
 from netchecks_operator.podtemplate import pod_template
 from netchecks_operator.sizes import size_problems
@@ -74,17 +75,20 @@ def plan(observed: Observed, settings: PlanSettings, now: str) -> Plan:
     probe = _probe(assertion, settings)
     if isinstance(probe, list):
         return _invalid_spec_plan(assertion, observed, probe, now)
-    result = Plan()
-    uid = assertion["metadata"]["uid"]
-    ensure(
-        result, "ConfigMap", configmap_body(assertion, probe.config_text), observed.configmap, uid
-    )
     job_spec = {
         "backoffLimit": settings.job_backoff_limit,
         # The run's deadline: the probe's own, plus a fixed margin to start and report.
         "activeDeadlineSeconds": probe.run_timeout + settings.run_deadline_margin,
         "template": probe.template,
     }
+    placement = probe.spec.placement.nodes if probe.spec.placement else None
+    if placement is not None:
+        return _node_plan(observed, probe, job_spec, placement, now)
+    result = Plan()
+    uid = assertion["metadata"]["uid"]
+    ensure(
+        result, "ConfigMap", configmap_body(assertion, probe.config_text), observed.configmap, uid
+    )
     if probe.spec.schedule:
         job_name = _scheduled_children(result, observed, probe.spec.schedule, job_spec, settings)
     else:
@@ -93,6 +97,36 @@ def plan(observed: Observed, settings: PlanSettings, now: str) -> Plan:
     run = _current_run(observed, job_name, probe.spec)
     result.events += _run_events(run)
     result.actions += _cleanup(result.actions, observed, settings.job_ttl_seconds, now)
+    result.status = _status_after_run(observed, run, now)
+    return result
+
+
+def _node_plan(
+    observed: Observed,
+    probe: _Probe,
+    job_spec: dict[str, Any],
+    placement: NodePlacement,
+    now: str,
+) -> Plan:
+    """The plan of a per-node assertion (``spec.placement.nodes``; see noderuns.py)."""
+    assertion = observed.assertion
+    runs = Plan()
+    decided = plan_node_runs(runs, observed, job_spec, placement, now)
+    configmap = configmap_body(assertion, probe.config_text)
+    remembered = decided.run_now or annotations_of(observed.configmap).get(
+        naming.ANNOTATION_LAST_RUN_NOW
+    )
+    if remembered:
+        configmap["metadata"]["annotations"][naming.ANNOTATION_LAST_RUN_NOW] = remembered
+        configmap = with_hash(configmap)
+    result = Plan(requeue_after=decided.requeue_after)
+    ensure(result, "ConfigMap", configmap, observed.configmap, assertion["metadata"]["uid"])
+    result.actions += runs.actions
+    # Resuming a waiting Job (maxConcurrent) is routine pacing: no Event for each one.
+    paced = [a for a in result.actions if not (a.verb == "replace" and a.kind == "Job")]
+    result.events += _write_events(paced) + node_gone_events(runs.actions)
+    run = _Run(decided.job_name, decided.problem, None)
+    result.events += _run_events(run)
     result.status = _status_after_run(observed, run, now)
     return result
 
@@ -332,7 +366,7 @@ def _outcome(
     if parse_error:
         return st.Outcome(st.RESULT_PARSE_ERROR, parse_error)
     if summary is not None:
-        return st.Outcome(st.PROBE_COMPLETE, st.summary_message(summary))
+        return st.Outcome(st.PROBE_COMPLETE, st.summary_message(summary) + st.nodes_message(report))
     if run.failure:  # the results service still reports the failed run (ResultParseError)
         return st.Outcome(st.PROGRESSING, f"probe run failed: {run.failure}")
     return st.Outcome(st.PROGRESSING, f"waiting for the results of generation {generation}")

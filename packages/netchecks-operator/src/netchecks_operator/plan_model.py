@@ -62,6 +62,8 @@ class Observed:
     report: dict[str, Any] | None = None
     #: (pod name, message) of the FailedMount Events in the assertion's namespace.
     mount_failures: Sequence[tuple[str, str]] = ()
+    #: Every Node of the cluster (for ``spec.placement.nodes``); None: not readable.
+    nodes: Sequence[dict[str, Any]] | None = None
 
 
 @dataclass
@@ -74,3 +76,5 @@ class Plan:
     events: list[EventNote] = field(default_factory=list)
     #: Why nothing is created (InvalidSpec), for logs and metrics.
     invalid: list[str] = field(default_factory=list)
+    #: Plan again after this many seconds (the next schedule time of a per-node run).
+    requeue_after: float | None = None

@@ -25,7 +25,7 @@ _GO_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?)(ns|us|µs|ms|s|m|h)")
 _UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
 
 
-def _go_duration(text: str) -> float | None:
+def go_duration(text: str) -> float | None:
     """Seconds of a Go duration (``1h30m``), None when it is not one."""
     parts = _GO_DURATION_PART.findall(text)
     if not parts or "".join(n + u for n, u in parts) != text:
@@ -39,7 +39,7 @@ def expected_interval(schedule: str) -> float | None:
     """The longest time in seconds between two consecutive runs (None: not a schedule)."""
     text = schedule.strip()
     if every := _EVERY.match(text):
-        return _go_duration(every.group(1))
+        return go_duration(every.group(1))
     try:
         runs = croniter(text, _START)
         first = previous = runs.get_next(float)

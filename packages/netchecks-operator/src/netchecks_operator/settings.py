@@ -97,6 +97,9 @@ class OperatorSettings(ServiceSettings):
     run_deadline_margin: int = Field(default=120, ge=10)
     #: Retries of a probe Pod that crashed (a failing check is not a crash).
     job_backoff_limit: int = Field(default=2, ge=0, le=10)
+    #: Watch Nodes (list and watch, cluster-wide) for ``spec.placement.nodes``. Off (no
+    #: RBAC for Nodes): per-node assertions say the operator cannot list Nodes.
+    watch_nodes: bool = True
 
     @field_validator("probe_resources", mode="before")
     @classmethod

@@ -25,10 +25,23 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from netchecks_core.assertion import Condition, ConditionStatus, NetworkAssertionStatus, Summary
+from netchecks_core.assertion import (
+    Condition,
+    ConditionStatus,
+    NetworkAssertionStatus,
+    NodesSummary,
+    Summary,
+)
 from netchecks_core.meta import annotations_of, metadata_of
 from netchecks_core.naming import ANNOTATION_GENERATION
-from netchecks_core.policyreport import ANNOTATION_RUN_FAILURE, RESULT_STATUSES
+from netchecks_core.policyreport import (
+    ANNOTATION_FAILING_NODE_COUNT,
+    ANNOTATION_FAILING_NODES,
+    ANNOTATION_NODES,
+    ANNOTATION_RUN_FAILURE,
+    MAX_FAILING_NODES_NAMED,
+    RESULT_STATUSES,
+)
 from netchecks_core.times import parse_rfc3339, rfc3339
 
 CONDITION = "Reconciled"
@@ -175,6 +188,7 @@ def assertion_status(
         conditions=conditions,
         summary=Summary.model_validate(summary) if summary is not None else None,
         last_result_time=last_result_time(report) if summary is not None else None,
+        nodes=nodes_summary(report),
     )
     body = status.model_dump(by_alias=True, exclude_none=True)
     body["conditions"] += _other_conditions(old)
@@ -262,3 +276,31 @@ def report_parse_error(report: dict[str, Any] | None) -> str | None:
         if result.get("message"):
             return str(result["message"])
     return f"the probe run gave no result ({failure})"
+
+
+def nodes_summary(report: dict[str, Any] | None) -> NodesSummary | None:
+    """The node counts of a per-node run's report (None: not a per-node report)."""
+    annotations = annotations_of(report)
+    total = str(annotations.get(ANNOTATION_NODES) or "")
+    failing = str(annotations.get(ANNOTATION_FAILING_NODE_COUNT) or "0")
+    if not total.isdigit() or not failing.isdigit():
+        return None
+    names = [n for n in str(annotations.get(ANNOTATION_FAILING_NODES) or "").split(",") if n]
+    return NodesSummary(
+        total=int(total),
+        passing=max(0, int(total) - int(failing)),
+        failing=int(failing),
+        failing_nodes=names[:MAX_FAILING_NODES_NAMED],
+    )
+
+
+def nodes_message(report: dict[str, Any] | None) -> str:
+    """``; 1 of 3 nodes failing: b`` for a per-node report (empty otherwise)."""
+    nodes = nodes_summary(report)
+    if nodes is None:
+        return ""
+    if not nodes.failing:
+        return f"; all {nodes.total} nodes pass"
+    more = ", ..." if nodes.failing > len(nodes.failing_nodes) else ""
+    named = ", ".join(nodes.failing_nodes) + more
+    return f"; {nodes.failing} of {nodes.total} nodes failing: {named}"

@@ -134,6 +134,10 @@ def take_configs(documents: list[Document], intake: Intake) -> None:
             intake.add(document, document.content, report, flat=False)
 
 
+#: Said when ``netchecks run -f`` meets ``spec.placement`` (nodes exist only in a cluster).
+PLACEMENT_NOTE = "spec.placement applies in-cluster only; the rules run once, here"
+
+
 def take_manifests(
     documents: list[Document], intake: Intake, sources: ContextSources | None = None
 ) -> None:
@@ -153,6 +157,8 @@ def take_manifests(
         if missing:
             intake.problems += [f"{document.label}: {m}" for m in missing]
             continue
+        if spec.placement is not None:
+            intake.warnings.append(f"{document.label}: warning: {PLACEMENT_NOTE}")
         config = probe_config_from_spec(spec, paths)
         intake.add(document, config, report, flat=True, label=manifest_label(document.content))
 

@@ -38,9 +38,19 @@ from netchecks_service.logs import object_context
 from netchecks_results.errors import LogNotReadyError
 from netchecks_results.kube import AssertionKey, ResultsCaches, ResultsKube, assertion_key
 from netchecks_results.metrics import ResultsMetrics
+from netchecks_results.noderuns import (
+    gone,
+    newest_pod_run,
+    no_pod_failure,
+    node_of,
+    pod_may_be_in_flight,
+    run_jobs,
+    run_marker,
+    settled,
+)
 from netchecks_results.parse import ParseFailure, parse_log
 from netchecks_results.publish import Decision, decide, write_report
-from netchecks_results.report import build_policy_report
+from netchecks_results.report import NodeOutcome, build_node_report, build_policy_report
 from netchecks_results.runs import ProbeRun, RunFailure, describe_failure, probe_run, with_job
 from netchecks_results.settings import ResultsSettings
 from netchecks_results.trust import Provenance, UntrustedReason, trace
@@ -248,14 +258,15 @@ class ResultsController(Controller[Key]):
             return
         run = max(runs, key=lambda r: r.order_key)
         with object_context(run.namespace, run.assertion_name or run.pod_name):
-            self._reconcile_run(key, run)
+            if run.run_id is not None:
+                self._reconcile_node_run(key, run, runs)
+            else:
+                self._reconcile_run(key, run)
 
-    def _reconcile_run(self, key: Key, run: ProbeRun) -> None:
-        assertion = self._assertion(run)
-        if assertion is None:
-            log.info("Pod %s: its assertion is gone; no report", run.pod_name)
-            self.metrics.skipped.add(1, {"reason": "orphan"})
-            return
+    def _reports_to_write(
+        self, assertion: dict[str, Any], run: ProbeRun
+    ) -> tuple[list[Resource], dict[Resource, dict[str, Any] | None]]:
+        """The report APIs ``run`` should be written to, and their current reports."""
         name = policy_report_name(str(assertion["metadata"]["name"]))
         currents = {
             api: self.caches.reports[api].get(run.namespace, name) for api in self.settings.apis
@@ -271,13 +282,67 @@ class ResultsController(Controller[Key]):
             else:  # after a restart, the metrics learn the current report here
                 self.recorder.show(assertion, currents[self.settings.apis[0]])
             self.metrics.skipped.add(1, {"reason": skipped})
+        return todo, currents
+
+    def _reconcile_node_run(self, key: Key, newest: ProbeRun, runs: list[ProbeRun]) -> None:
+        """Report a per-node run once each of its nodes' Jobs is settled (noderuns.py)."""
+        assertion = self._assertion(newest)
+        if assertion is None or newest.run_id is None:
+            self.metrics.skipped.add(1, {"reason": "orphan"})
+            return
+        uid = str(assertion["metadata"]["uid"])
+        jobs = run_jobs(self.caches.jobs.items(newest.namespace), newest.run_id, uid)
+        if not jobs or not all(settled(job) for job in jobs):
+            return  # the Jobs' events bring the run back when it settles
+        pods = {node_of(job): newest_pod_run(runs, job) for job in jobs}
+        now = self.clock()
+        if any(
+            pod_may_be_in_flight(job, pods[node_of(job)], now, OWNER_GRACE_SECONDS) for job in jobs
+        ):
+            self.queue.add_after(key, 1.0)
+            return
+        marker = run_marker(newest, jobs)
+        todo, currents = self._reports_to_write(assertion, marker)
+        if not todo:
+            return
+        parts = []
+        for job in jobs:
+            pod_run = pods[node_of(job)]
+            outcome: ProbeOutput | RunFailure
+            if pod_run is None or (gone(job) and pod_run.phase != "Succeeded"):
+                outcome = no_pod_failure(job)  # a Pod of a lost node says less than that
+            else:
+                outcome = self._outcome(key, pod_run)
+            parts.append(NodeOutcome(node_of(job), pod_run, outcome))
+
+        def build(api: Resource) -> dict[str, Any]:
+            return build_node_report(
+                assertion,
+                marker,
+                parts,
+                api,
+                now=self.clock(),
+                limits=self.settings.limits,
+                previous=currents[api],
+            )
+
+        outputs = [p.outcome for p in parts if not isinstance(p.outcome, RunFailure)]
+        overall = outputs[0] if outputs else parts[0].outcome
+        self._write(assertion, marker, overall, todo, currents, build)
+
+    def _reconcile_run(self, key: Key, run: ProbeRun) -> None:
+        assertion = self._assertion(run)
+        if assertion is None:
+            log.info("Pod %s: its assertion is gone; no report", run.pod_name)
+            self.metrics.skipped.add(1, {"reason": "orphan"})
+            return
+        todo, currents = self._reports_to_write(assertion, run)
+        if not todo:
             return
         outcome = self._outcome(key, run)
-        previous = currents[todo[0]]
-        written: dict[str, Any] | None = None
-        stored: dict[str, Any] | None = None  # a report as the API server returned it
-        for api in todo:
-            desired = build_policy_report(
+
+        def build(api: Resource) -> dict[str, Any]:
+            return build_policy_report(
                 assertion,
                 run,
                 outcome,
@@ -286,6 +351,24 @@ class ResultsController(Controller[Key]):
                 limits=self.settings.limits,
                 previous=currents[api],
             )
+
+        self._write(assertion, run, outcome, todo, currents, build)
+
+    def _write(
+        self,
+        assertion: dict[str, Any],
+        run: ProbeRun,
+        outcome: ProbeOutput | RunFailure,
+        todo: list[Resource],
+        currents: dict[Resource, dict[str, Any] | None],
+        build: Callable[[Resource], dict[str, Any]],
+    ) -> None:
+        """Write the report built by ``build`` to each API in ``todo``, then record it."""
+        previous = currents[todo[0]]
+        written: dict[str, Any] | None = None
+        stored: dict[str, Any] | None = None  # a report as the API server returned it
+        for api in todo:
+            desired = build(api)
             result = write_report(self.kube, api, run, desired, currents[api])
             if isinstance(result, str):  # not written: the report changed under us
                 self.metrics.skipped.add(1, {"reason": result})

@@ -5,9 +5,11 @@ Instruments (Prometheus names in brackets; docs/operating.md has the table):
 - ``netchecks.results.rule.result`` [``netchecks_results_rule_result``]: gauge, 1 per
   rule of every assertion with a report, labels ``namespace``, ``assertion``, ``rule``,
   ``type``, ``result``. One series per rule (its current result only); series go away
-  with their assertion. Cardinality is bounded by ``NETCHECKS_MAX_RULE_SERIES``
-  (default 10,000): rules beyond it are not exported and counted in
-  ``netchecks.results.rule.series_dropped``.
+  with their assertion. A per-node assertion has one series per rule and result, valued
+  by how many nodes have that result: the node is not a label (node counts are
+  unbounded in large clusters; the report and status name the failing nodes).
+  Cardinality is bounded by ``NETCHECKS_MAX_RULE_SERIES`` (default 10,000): rules
+  beyond it are not exported and counted in ``netchecks.results.rule.series_dropped``.
 - ``netchecks.results.assertion.last_run_timestamp`` [``..._seconds``] and
   ``netchecks.results.assertion.last_result_timestamp`` [``..._seconds``]: gauges per
   assertion with a report (labels ``namespace``, ``assertion``; within the same bound):
@@ -36,6 +38,7 @@ Instruments (Prometheus names in brackets; docs/operating.md has the table):
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -93,7 +96,8 @@ class ResultsMetrics:
             "netchecks.results.rule.result",
             callbacks=[self._observe_rules],
             unit="1",
-            description="1 for the current result of each rule (labels: result, type)",
+            description="1 for the current result of each rule (labels: result, type); "
+            "for per-node assertions, the number of nodes with that result",
         )
         meter.create_observable_gauge(
             "netchecks.results.assertion.last_run_timestamp",
@@ -175,10 +179,12 @@ class ResultsMetrics:
 
     def _observe_rules(self, _options: CallbackOptions) -> Iterable[Observation]:
         with self._lock:
-            items = [(key, row) for key, rows in self._rules.items() for row in rows]
-        for (namespace, assertion), (rule, rule_type, result) in items:
+            # A per-node report repeats a rule once per node: one series per distinct
+            # (rule, type, result), valued by how many nodes have it (node is no label).
+            items = Counter((key, row) for key, rows in self._rules.items() for row in rows)
+        for ((namespace, assertion), (rule, rule_type, result)), count in items.items():
             yield Observation(
-                1,
+                count,
                 {
                     "namespace": namespace,
                     "assertion": assertion,

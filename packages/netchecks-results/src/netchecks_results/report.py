@@ -39,10 +39,13 @@ from netchecks_core.naming import (
     version_label,
 )
 from netchecks_core.policyreport import (
+    ANNOTATION_FAILING_NODE_COUNT,
+    ANNOTATION_FAILING_NODES,
     ANNOTATION_FINISH_TIME,
     ANNOTATION_JOB_NAME,
     ANNOTATION_JOB_UID,
     ANNOTATION_LAST_RESULT_TIME,
+    ANNOTATION_NODES,
     ANNOTATION_POD_NAME,
     ANNOTATION_POD_PHASE,
     ANNOTATION_POD_START_TIME,
@@ -50,6 +53,7 @@ from netchecks_core.policyreport import (
     ANNOTATION_RUN_FAILURE,
     ANNOTATION_RUN_TIME,
     ANNOTATION_TRUNCATED,
+    MAX_FAILING_NODES_NAMED,
     SEVERITIES,
     SOURCE,
     ObjectReference,
@@ -473,11 +477,78 @@ def build_policy_report(
     ``previous`` is the report it replaces (for the last time a run gave a result).
     """
     limits = limits or ReportLimits()
+    drafts = _drafts(assertion, run, outcome, now, limits)
+    annotations = _run_annotations(run, outcome, previous, assertion.get("metadata") or {})
+    return _assemble(assertion, drafts, annotations, api, limits)
+
+
+@dataclass(frozen=True)
+class NodeOutcome:
+    """One node's part of a per-node run: its probe Pod's run (None: none ran) and what
+    came of it."""
+
+    node: str
+    run: ProbeRun | None
+    outcome: ProbeOutput | RunFailure
+
+
+def build_node_report(
+    assertion: dict[str, Any],
+    marker: ProbeRun,
+    nodes: list[NodeOutcome],
+    api: Resource,
+    *,
+    now: datetime,
+    limits: ReportLimits | None = None,
+    previous: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The PolicyReport of a per-node run: a result per rule per node, each naming its
+    node as the result's resource (``{kind: Node, name}``), rules in order within a node,
+    nodes by name; the summary counts them all. ``marker`` names the run (annotations)."""
+    limits = limits or ReportLimits()
+    drafts = []
+    for part in sorted(nodes, key=lambda n: n.node):
+        for draft in _drafts(assertion, part.run or marker, part.outcome, now, limits):
+            properties = dict(draft.result.properties or {})
+            properties["node"] = part.node
+            if part.run is None:
+                properties.pop("pod", None)
+            reference = ObjectReference(api_version="v1", kind="Node", name=part.node)
+            draft.result = draft.result.model_copy(
+                update={"resources": [reference], "properties": properties}
+            )
+            drafts.append(draft)
+    outputs = [n.outcome for n in nodes if isinstance(n.outcome, ProbeOutput)]
+    failures = [n.outcome for n in nodes if isinstance(n.outcome, RunFailure)]
+    overall: ProbeOutput | RunFailure = outputs[0] if outputs else failures[0]
+    annotations = _run_annotations(marker, overall, previous, assertion.get("metadata") or {})
+    annotations.update(_node_annotations(drafts, len(nodes)))
+    return _assemble(assertion, drafts, annotations, api, limits)
+
+
+def _node_annotations(drafts: list[_Draft], count: int) -> dict[str, str]:
+    """How many nodes, how many fail (any result not pass), and the first of those."""
+    failing = sorted(
+        {str((d.result.properties or {}).get("node")) for d in drafts if d.result.result != "pass"}
+    )
+    return {
+        ANNOTATION_NODES: str(count),
+        ANNOTATION_FAILING_NODE_COUNT: str(len(failing)),
+        ANNOTATION_FAILING_NODES: ",".join(failing[:MAX_FAILING_NODES_NAMED]),
+    }
+
+
+def _assemble(
+    assertion: dict[str, Any],
+    drafts: list[_Draft],
+    annotations: dict[str, str],
+    api: Resource,
+    limits: ReportLimits,
+) -> dict[str, Any]:
+    """The report from its draft results: bounded to the limits, summary over all."""
     meta = assertion.get("metadata") or {}
     name, uid = str(meta["name"]), str(meta["uid"])
-    drafts = _drafts(assertion, run, outcome, now, limits)
     summary: Summary = summarize(d.result for d in drafts)
-    annotations = _run_annotations(run, outcome, previous, meta)
     owner = {"apiVersion": API_VERSION, "kind": KIND, "name": name, "uid": uid, "controller": True}
 
     def report(results: list[ReportResult], annotations: dict[str, str]) -> dict[str, Any]:
@@ -503,9 +574,23 @@ def build_policy_report(
 
 
 def outcome_by_rule(report: dict[str, Any]) -> dict[str, str]:
-    """``rule -> result`` of a report (for noticing outcome changes)."""
-    return {
-        str(r.get("rule")): str(r.get("result"))
-        for r in report.get("results") or []
-        if isinstance(r, dict)
-    }
+    """``rule -> result`` of a report (for noticing outcome changes); a per-node result
+    is keyed ``rule on node NAME``."""
+    outcome = {}
+    for result in report.get("results") or []:
+        if not isinstance(result, dict):
+            continue
+        key = str(result.get("rule"))
+        node = result_node(result)
+        if node is not None:
+            key = f"{key} on node {node}"
+        outcome[key] = str(result.get("result"))
+    return outcome
+
+
+def result_node(result: dict[str, Any]) -> str | None:
+    """The node a per-node result is about (its ``{kind: Node}`` resource), if any."""
+    for reference in result.get("resources") or []:
+        if isinstance(reference, dict) and reference.get("kind") == "Node":
+            return str(reference.get("name"))
+    return None

@@ -16,7 +16,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from netchecks_core.meta import metadata_of
-from netchecks_core.naming import ANNOTATION_ASSERTION, ANNOTATION_GENERATION, LABEL_ASSERTION_UID
+from netchecks_core.naming import (
+    ANNOTATION_ASSERTION,
+    ANNOTATION_GENERATION,
+    LABEL_ASSERTION_UID,
+    LABEL_RUN_ID,
+)
 from netchecks_core.times import parse_rfc3339
 from netchecks_service.cachefilters import compact, trimmed_metadata
 
@@ -74,6 +79,8 @@ class ProbeRun:
     #: The assertion generation stamped on the run's Job: orders runs created in the
     #: same second (Kubernetes timestamps have one-second resolution).
     generation: int = 0
+    #: The per-node run its Job belongs to (``netchecks.io/run-id``; None: an ordinary run).
+    run_id: str | None = None
 
     @property
     def done(self) -> bool:
@@ -209,6 +216,7 @@ def with_job(run: ProbeRun, job: dict[str, Any]) -> ProbeRun:
         job_created=parse_rfc3339(meta.get("creationTimestamp")),
         job_uid=str(meta["uid"]) if meta.get("uid") else None,
         generation=generation_of(meta.get("annotations") or {}),
+        run_id=(meta.get("labels") or {}).get(LABEL_RUN_ID) or None,
     )
 
 
