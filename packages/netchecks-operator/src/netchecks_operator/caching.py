@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from netchecks_core import naming
-from netchecks_core.meta import metadata_of
+from netchecks_core.meta import annotations_of, metadata_of
 from netchecks_core.policyreport import ANNOTATION_JOB_UID
 from netchecks_service.cachefilters import Obj, Predicate, changed_except_status, compact, keep
 from netchecks_service.cacheindex import IndexFunc, label_index
@@ -37,6 +37,8 @@ metadata_only = keep(prefixes=OUR_PREFIXES)
 _job_fields = keep(
     status=("ready", "succeeded", "conditions", "completionTime"), prefixes=("netchecks.io/",)
 )
+#: Of a Job's spec, only whether it is suspended (per-node runs wait suspended).
+JOB_SPEC_FIELDS = ("suspend",)
 CONDITION_FIELDS = ("type", "status", "reason", "message", "lastTransitionTime")
 #: Assertions: spec and status, trimmed metadata (every label and annotation: users'
 #: annotations such as run-now are read).
@@ -49,6 +51,9 @@ def job_fields(job: Obj) -> Obj:
     """A Job: metadata and the status the plan reads: its start, its failure, and for the
     one-shot and run-now Jobs it removes once their result is taken, its end."""
     kept = _job_fields(job)
+    spec = job.get("spec")
+    if isinstance(spec, dict) and any(k in spec for k in JOB_SPEC_FIELDS):
+        kept["spec"] = {k: spec[k] for k in JOB_SPEC_FIELDS if k in spec}
     status = kept.get("status")
     if not isinstance(status, dict):
         return kept
@@ -93,8 +98,8 @@ def started(job: Obj) -> bool:
 
 
 def is_scheduled_run(job: Obj) -> bool:
-    """A Job the CronJob made (the operator makes only one-shot and run-now Jobs)."""
-    return run_kind(job) is None
+    """A Job the CronJob made (the operator makes one-shot, run-now and per-node Jobs)."""
+    return run_kind(job) is None and naming.ANNOTATION_NODE not in annotations_of(job)
 
 
 def job_update_matters(cannot_mount: Callable[[str, str], bool]) -> Predicate:

@@ -216,6 +216,8 @@ class Cluster:
                     informer.remember(existing)  # ours, not yet in the cache: plan again
                     raise
                 raise NameTakenError(action.kind, action.name) from error
+        elif action.verb == "patch":
+            written = self.api.patch(resource, action.name, action.body, namespace)
         else:
             written = self.api.replace(resource, action.body, namespace)
         informer.remember(written)

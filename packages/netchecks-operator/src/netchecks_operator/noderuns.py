@@ -18,7 +18,6 @@ run is unfinished, as CronJob's ``Forbid``), and once per ``netchecks.io/run-now
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -161,11 +160,14 @@ def run_jobs_bodies(
 
 
 def _replace(job: Obj, change: dict[str, Any], annotations: dict[str, str]) -> Action:
-    body = copy.deepcopy(job)
-    body.pop("status", None)
-    body["spec"].update(change)
-    body["metadata"].setdefault("annotations", {}).update(annotations)
-    return Action("replace", "Job", body["metadata"]["name"], body)
+    # A merge patch of what changes: the cache keeps a trimmed Job (see caching.py), and
+    # a patch guarded by the cached resourceVersion cannot undo a newer write.
+    meta = metadata_of(job)
+    patched_meta: dict[str, Any] = {"resourceVersion": meta.get("resourceVersion")}
+    if annotations:
+        patched_meta["annotations"] = annotations
+    body = {"metadata": patched_meta, "spec": change}
+    return Action("patch", "Job", str(meta.get("name")), body)
 
 
 def progress_actions(

@@ -30,9 +30,10 @@ class PlanSettings:
 
 @dataclass(frozen=True)
 class Action:
-    """One write: create or replace ``body``, or delete ``kind/name`` (guarded by ``uid``)."""
+    """One write: create or replace ``body``, merge-patch ``kind/name`` with ``body``, or
+    delete ``kind/name`` (guarded by ``uid``)."""
 
-    verb: Literal["create", "replace", "delete"]
+    verb: Literal["create", "replace", "patch", "delete"]
     kind: ChildKind
     name: str
     body: dict[str, Any] | None = None

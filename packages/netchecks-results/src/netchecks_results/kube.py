@@ -24,6 +24,7 @@ from netchecks_service.cachefilters import Transform, keep
 from netchecks_service.informer import Handler, InformerGroup
 from netchecks_service.kube import CRONJOBS, EVENTS, JOBS, PODS, KubeApi
 
+from netchecks_results.noderuns import job_fields
 from netchecks_results.runs import probe_pod_fields
 
 #: An assertion as the results service keys it: (namespace, uid).
@@ -65,7 +66,7 @@ class ResultsCaches:
         # Each cache keeps what is read of it (and so hears only of changes to that): a
         # Pod as a run, the controller chain of Jobs and CronJobs, an assertion's spec.
         self.pods = group(PODS, PROBE_POD_SELECTOR, transform=probe_pod_fields)
-        self.jobs = group(JOBS, OPERATOR_SELECTOR, transform=keep())
+        self.jobs = group(JOBS, OPERATOR_SELECTOR, transform=job_fields)
         self.cronjobs = group(CRONJOBS, OPERATOR_SELECTOR, transform=keep())
         self.assertions = group(NETWORK_ASSERTIONS, transform=keep("spec"))
         ours = f"{LABEL_MANAGED_BY}={MANAGED_BY_RESULTS}"

@@ -18,6 +18,7 @@ from typing import Any
 from netchecks_core.meta import annotations_of, labels_of, metadata_of
 from netchecks_core.naming import ANNOTATION_NODE, ANNOTATION_NODE_GONE, LABEL_RUN_ID
 from netchecks_core.times import parse_rfc3339
+from netchecks_service.cachefilters import keep
 
 from netchecks_results.runs import ProbeRun, RunFailure, clip
 from netchecks_results.trust import controller_of
@@ -35,6 +36,27 @@ def run_jobs(
         if ref.get("uid") == assertion_uid and annotations_of(job).get(ANNOTATION_NODE):
             out.append(job)
     return out
+
+
+#: What is read of a Job's conditions: whether, and when, it settled.
+_SETTLED_TYPES = ("Complete", "Failed")
+_CONDITION_FIELDS = ("type", "status", "lastTransitionTime")
+
+
+def job_fields(job: dict[str, Any]) -> dict[str, Any]:
+    """What the cache keeps of a Job: its controller chain (metadata) and, for per-node
+    runs, whether and when it settled (see :func:`settled`)."""
+    kept = keep()(job)
+    conditions = (job.get("status") or {}).get("conditions")
+    if isinstance(conditions, list):
+        settling = [
+            {k: c[k] for k in _CONDITION_FIELDS if k in c}
+            for c in conditions
+            if isinstance(c, dict) and c.get("type") in _SETTLED_TYPES
+        ]
+        if settling:
+            kept["status"] = {"conditions": settling}
+    return kept
 
 
 def node_of(job: dict[str, Any]) -> str:
