@@ -203,7 +203,8 @@ def test_kubectl_get_nas_prints_the_runs_verdict_and_counts(
     wide = kubectl.out("get", "nas", "-o", "wide")
     assert header(wide) == [
         *("NAME", "READY", "PASSING", "PASS", "FAIL", "ERROR", "LAST RUN", "SCHEDULE"),
-        *("REASON", "STATUS", "AGE"),
+        *("REASON", "STATUS", "FAILING NODES", "AGE"),
     ]
     [wide_row] = parse_table(wide)
     assert (wide_row["REASON"], wide_row["STATUS"]) == ("ProbeComplete", "1 pass, 1 fail")
+    assert wide_row["FAILING NODES"] == ""  # not a per-node assertion

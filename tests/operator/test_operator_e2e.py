@@ -211,8 +211,11 @@ def test_invalid_cel_marks_invalid_spec_names_the_field_and_creates_nothing(
     assert cond["status"] == "False"
     assert cond["message"].startswith("spec.rules[0].validate.pattern: invalid CEL")
     assert names(api, CONFIGMAPS, ns) == [] and names(api, JOBS, ns) == []
-    events = api.list(EVENTS, ns)["items"]
-    assert any(e["reason"] == "InvalidSpec" for e in events)
+    # The Event is recorded after the status is written: wait for it too.
+    wait_for(
+        lambda: any(e["reason"] == "InvalidSpec" for e in api.list(EVENTS, ns)["items"]),
+        what="an InvalidSpec Event",
+    )
 
 
 def test_admission_accepts_repeated_rule_names_and_refuses_missing_fields(
