@@ -135,8 +135,8 @@ def test_max_concurrent_suspends_the_rest_and_resumes_as_jobs_finish() -> None:
     observed = [stored(jobs[0], "j0", **complete), stored(jobs[1], "j1"), stored(jobs[2], "j2")]
     status = {"jobName": "web-netchecks-g1"}
     again = run(placed({"maxConcurrent": 1}) | {"status": status}, jobs=observed)
-    replaced = [a for a in again.actions if a.verb == "replace" and a.kind == "Job"]
-    assert [(a.name, a.body["spec"]["suspend"]) for a in replaced if a.body] == [
+    patched = [a for a in again.actions if a.verb == "patch" and a.kind == "Job"]
+    assert [(a.name, a.body["spec"]["suspend"]) for a in patched if a.body] == [
         (jobs[1]["metadata"]["name"], False)
     ]
     assert jobs_created(again) == []
@@ -148,11 +148,12 @@ def test_a_node_gone_mid_run_gives_up_its_job_and_no_new_run_starts() -> None:
     observed = [stored(j, f"j{i}") for i, j in enumerate(jobs)]
     obj = placed() | {"status": {"jobName": "web-netchecks-g1"}}
     result = run(obj, jobs=observed, nodes=[NODES[0], NODES[2]])
-    replaced = [a for a in result.actions if a.verb == "replace" and a.body]
-    assert len(replaced) == 1
-    body = replaced[0].body
+    patched = [a for a in result.actions if a.verb == "patch" and a.body]
+    assert [a.name for a in patched] == [jobs[1]["metadata"]["name"]]  # node b's Job
+    body = patched[0].body
     assert body is not None
-    assert body["metadata"]["annotations"][naming.ANNOTATION_NODE] == "b"
+    assert jobs[1]["metadata"]["annotations"][naming.ANNOTATION_NODE] == "b"
+    assert body["metadata"]["resourceVersion"] == "j1"  # guarded by what was observed
     assert body["metadata"]["annotations"][naming.ANNOTATION_NODE_GONE] == "true"
     assert body["spec"]["suspend"] is True
     assert jobs_created(result) == []

@@ -159,7 +159,7 @@ def run_jobs_bodies(
     return bodies
 
 
-def _replace(job: Obj, change: dict[str, Any], annotations: dict[str, str]) -> Action:
+def _patch(job: Obj, change: dict[str, Any], annotations: dict[str, str]) -> Action:
     # A merge patch of what changes: the cache keeps a trimmed Job (see caching.py), and
     # a patch guarded by the cached resourceVersion cannot undo a newer write.
     meta = metadata_of(job)
@@ -182,13 +182,13 @@ def progress_actions(
         node = annotations_of(job).get(naming.ANNOTATION_NODE)
         if live_nodes is not None and node not in live_nodes:
             gone = {naming.ANNOTATION_NODE_GONE: "true"}
-            actions.append(_replace(job, {"suspend": True}, gone))
+            actions.append(_patch(job, {"suspend": True}, gone))
         elif (job.get("spec") or {}).get("suspend"):
             waiting.append(job)
         else:
             active += 1
     room = (placement.max_concurrent or len(run_jobs)) - active
-    actions += [_replace(job, {"suspend": False}, {}) for job in waiting[: max(room, 0)]]
+    actions += [_patch(job, {"suspend": False}, {}) for job in waiting[: max(room, 0)]]
     return actions
 
 
