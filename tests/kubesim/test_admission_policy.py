@@ -245,3 +245,17 @@ def test_policies_do_not_apply_to_admission_kinds(sim: KubeSim) -> None:
     bind(sim, "all", "all", ["Deny"])
     policy(sim, "second", [{"expression": "true"}])
     assert call(sim, "POST", CM, configmap("a", {}))[0] == 422
+
+
+def test_a_variable_that_fails_fails_only_the_validations_using_it(sim: KubeSim) -> None:
+    """Real: variables are evaluated lazily; an error surfaces where one is used."""
+    variables = [{"name": "bad", "expression": "object.data.nope"}]
+    validations = [
+        {"expression": "variables.bad == 'x'", "message": "uses bad"},
+        {"expression": "false", "message": "independent"},
+    ]
+    policy(sim, "v", validations, variables=variables)
+    bind(sim, "v", "v", ["Warn"])
+    _, warnings, _ = call(sim, "POST", CM, configmap("a", {}))
+    assert len(warnings) == 2
+    assert "resulted in error" in warnings[0] and warnings[1].endswith(': independent"')

@@ -25,6 +25,7 @@ conformance tests in ``tests/kubesim/test_admission_policy.py``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -310,7 +311,11 @@ def evaluate(policy: Obj, attrs: Attributes) -> list[Decision]:
     for validation in spec.get("validations") or []:
         expression = validation.get("expression", "")
         try:
-            used = [n for n in variable_errors if f"variables.{n}" in expression]
+            used = [
+                n
+                for n in variable_errors
+                if re.search(rf"\bvariables\.{re.escape(n)}\b", expression)
+            ]
             if used:
                 raise cel.CelError(variable_errors[used[0]])
             passed = cel.run(expression, activation)
