@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import helm_python as helm
 import yaml
@@ -25,16 +25,38 @@ def ci_values(path: Path) -> Obj:
     return values
 
 
-def render(values: Obj | None = None, name: str = "netchecks", namespace: str = "netchecks") -> Obj:
-    """template path -> rendered text."""
+#: What a Kubernetes 1.30+ API server serves and the chart renders for only where it is
+#: served (`.Capabilities.APIVersions.Has`), as `helm template --api-versions` names it.
+ADMISSION_POLICY_API = "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy"
+
+
+def render(
+    values: Obj | None = None,
+    name: str = "netchecks",
+    namespace: str = "netchecks",
+    api_versions: tuple[str, ...] = (),
+) -> Obj:
+    """template path -> rendered text; ``api_versions`` are added to Helm's default
+    capabilities (``helm_python.Chart.render`` does not expose them, hence the native
+    call with the same options plus ``api_versions``)."""
+    from helm_python import _native
+
+    opts = {"name": name, "namespace": namespace, "is_install": True}
     with helm.Chart.load(CHART) as chart:
-        rendered: Obj = chart.render(values or {}, name=name, namespace=namespace, is_install=True)
-    return rendered
+        payload = _native.call_string(
+            "helm_render",
+            chart._raw(),
+            json.dumps(values or {}),
+            json.dumps({**opts, "api_versions": list(api_versions)}),
+        )
+    return cast(Obj, json.loads(payload))
 
 
-def objects(values: Obj | None = None, **where: str) -> list[Obj]:
+def objects(
+    values: Obj | None = None, api_versions: tuple[str, ...] = (), **where: str
+) -> list[Obj]:
     """The rendered objects."""
-    return manifests(render(values, **where))
+    return manifests(render(values, api_versions=api_versions, **where))
 
 
 def find(objs: list[Obj], kind: str, name: str | None = None) -> list[Obj]:

@@ -11,15 +11,16 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-import threading
 import uuid
 from collections.abc import Callable
 from typing import Any, cast
 
 from . import crds, crdschema, patch, strategies, validation, views
+from .admission_policy import AdmissionPolicies
 from .api_delete import DeleteOptions, Deletes, Result
 from .api_patch import as_update, check_patch_request, patched_object
 from .clock import Clock, format_time
+from .context import RequestContext
 from .errors import (
     ApiError,
     already_exists,
@@ -57,15 +58,6 @@ _SERVER_METADATA = (
 )
 
 
-class RequestContext(threading.local):
-    """Per-request options and warnings (one HTTP request = one handler thread)."""
-
-    def __init__(self) -> None:
-        # Controller threads never read warnings: they write as if with Ignore.
-        self.field_validation = "Ignore"
-        self.warnings: list[str] = []
-
-
 def generate_name(base: str) -> str:
     return base[:58] + "".join(secrets.choice(_NAME_ALPHABET) for _ in range(5))
 
@@ -80,16 +72,17 @@ class Api(Deletes):
         self.clock = clock
         self.crds = crds.CrdManager(self)
         self.context = RequestContext()
+        self.admission = AdmissionPolicies(self)
         #: What each field manager last applied, per (uid, manager, subresource).
         self._applied: dict[tuple[str, str, str], Any] = {}
 
     def begin_request(self, field_validation: str | None) -> None:
         self.context.field_validation = field_validation or "Warn"
-        self.context.warnings = []
+        self.context.warnings, self.context.active = [], True
 
     def take_warnings(self) -> list[str]:
         out, self.context.warnings = self.context.warnings, []
-        self.context.field_validation = "Ignore"
+        self.context.field_validation, self.context.active = "Ignore", False
         return out
 
     def _unknown_fields(self, rt: ResourceType, obj: Obj) -> None:
@@ -270,6 +263,7 @@ class Api(Deletes):
                 cm["generation"] = 1
             self._prepare_create(rt, candidate)
             self._validate(rt, candidate, None)
+            self.admission.admit(rt, candidate, None, None, dry_run)
             if existing is not None:
                 prefix = (
                     "object is being deleted: "
@@ -420,6 +414,7 @@ class Api(Deletes):
         if not nm.get("finalizers"):
             nm.pop("finalizers", None)
         self._validate(rt, new, old)
+        self.admission.admit(rt, new, old, subresource, dry_run)
         if dry_run:
             return cast(Obj, new)
         check_stored_size(new, self.settings.etcd_max_request_bytes)

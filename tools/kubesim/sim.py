@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .admission_policy import POLICY_TYPES
 from .api import Api
 from .auth import AllowAll, Authenticator, Authorizer, TokenAuthenticator, User
 from .clock import Clock
@@ -52,8 +53,8 @@ class KubeSim:
             {self.settings.token: User("kubesim-admin", ("system:masters", "system:authenticated"))}
         )
         self.authorizer: Authorizer = AllowAll()
-        for review in REVIEW_TYPES:
-            self.registry.add(review)
+        for rt in (*REVIEW_TYPES, *POLICY_TYPES):
+            self.registry.add(rt)
         if self.settings.rbac:
             from .rbac import enable_rbac
 
