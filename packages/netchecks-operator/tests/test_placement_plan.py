@@ -152,8 +152,8 @@ def test_a_node_gone_mid_run_gives_up_its_job_and_no_new_run_starts() -> None:
     assert [a.name for a in patched] == [jobs[1]["metadata"]["name"]]  # node b's Job
     body = patched[0].body
     assert body is not None
-    assert jobs[1]["metadata"]["annotations"][naming.ANNOTATION_NODE] == "b"
-    assert body["metadata"]["resourceVersion"] == "j1"  # guarded by what was observed
+    assert body["metadata"]["annotations"][naming.ANNOTATION_NODE] == "b"
+    assert body["metadata"]["resourceVersion"] == "20"  # guarded by what was observed
     assert body["metadata"]["annotations"][naming.ANNOTATION_NODE_GONE] == "true"
     assert body["spec"]["suspend"] is True
     assert jobs_created(result) == []
