@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from celpy.celparser import CELParser
 from netchecks_core import cel
 
 
@@ -47,11 +48,11 @@ def _restart(monkeypatch: pytest.MonkeyPatch) -> None:
     """Forget what this process compiled (restored after the test)."""
     monkeypatch.setattr(cel, "_PROGRAMS", {})
     monkeypatch.setattr(cel, "_ENVIRONMENT", None)
-    monkeypatch.setattr(cel.CELParser, "CEL_PARSER", None)
+    monkeypatch.setattr(CELParser, "CEL_PARSER", None)
 
 
 def _parser_built() -> bool:
-    parser = cel.CELParser.CEL_PARSER
+    parser = CELParser.CEL_PARSER
     return parser is not None and getattr(parser, "_parser", True) is not None
 
 
