@@ -34,6 +34,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
+import functools
 import hashlib
 import operator
 import os
@@ -48,7 +49,7 @@ from typing import Any
 
 import celpy
 import lark
-from celpy import celtypes
+from celpy import celparser, celtypes
 from celpy.celparser import CELParseError, CELParser
 from celpy.evaluation import CELEvalError, CELUnsupportedError, Evaluator
 
@@ -394,12 +395,22 @@ MAX_CACHED_TREES = 1000
 
 
 def _tree_file(expression: str) -> Path | None:
-    """Where the syntax tree of ``expression`` is cached (keyed by grammar, Lark, Python)."""
+    """Where the syntax tree of ``expression`` is cached (keyed by what the parser is)."""
     directory = _cache_directory()
     if directory is None:
         return None
-    key = f"{_grammar()}\0{lark.__version__}\0{sys.version_info[:2]}\0{expression}"
+    try:
+        key = f"{_parser_identity()}\0{expression}"
+    except OSError:  # cel-python's files cannot be read: no cache, parse as usual
+        return None
     return directory / "cel-trees" / f"{hashlib.sha256(key.encode()).hexdigest()}.pickle"
+
+
+@functools.cache
+def _parser_identity() -> str:
+    """What the trees the parser builds depend on: the grammar, cel-python's parser, Lark."""
+    parser_source = Path(celparser.__file__ or "celparser.py").read_text()
+    return f"{_grammar()}\0{parser_source}\0{lark.__version__}\0{sys.version_info[:2]}"
 
 
 def _cached_ast(expression: str) -> lark.Tree[Any] | None:
