@@ -21,12 +21,39 @@ def _by_celpy(expression: str, variables: dict[str, Any]) -> tuple[str, Any]:
         return "error", error.message
 
 
+#: (startTimestamp, endTimestamp) pairs a dns rule's data may hold ("missing": ...).
+TIMESTAMPS: list[tuple[Any, Any]] = [
+    (..., ...),
+    (None, "2026-12-06T01:00:00+00:00"),
+    ("2026-12-06T01:00:00.123456+00:00", "2026-12-06T01:00:00.323456+00:00"),
+    ("2026-12-06T01:00:00+00:00", "2026-12-06T01:00:20+00:00"),
+    ("2026-12-06T01:00:00+00:00", "2026-12-06T01:00:10+00:00"),
+    ("2026-12-06T01:00:09.999999+00:00", "2026-12-06T01:00:00+02:00"),
+    ("2026-12-06T01:00:05+00:00", "2026-12-06T01:00:00+00:00"),
+    ("2026-12-06T01:00:00Z", "2026-12-06T01:00:01Z"),
+    ("2026-13-06T01:00:00+00:00", "2026-12-06T01:00:01+00:00"),
+    ("2026-12-06T01:00:00+00:00", "yesterday"),
+    ("2026-12-06T01:00:00+00:00", 5),
+]
+
+
+def _dns_inputs() -> list[dict[str, Any]]:
+    codes: list[Any] = [..., None, "NOERROR", "NXDOMAIN", 0, True]
+    addresses: list[Any] = [..., None, [], ["10.0.0.1"], ["a", "b"], "10.0.0.1", {}]
+    datas = []
+    for code, found, (start, end) in itertools.product(codes, addresses, TIMESTAMPS):
+        values = {"response-code": code, "A": found, "startTimestamp": start, "endTimestamp": end}
+        datas.append({key: value for key, value in values.items() if value is not ...})
+    return datas
+
+
 def _inputs() -> list[dict[str, Any]]:
     keys = ("status-code", "connected", "error")
     datas = [
         {key: value for key, value in zip(keys, combo, strict=True) if value is not ...}
         for combo in itertools.product(VALUES, repeat=len(keys))
     ]
+    datas += _dns_inputs()
     return [{"data": data} for data in datas] + [{}, {"data": None}, {"data": [1]}]
 
 

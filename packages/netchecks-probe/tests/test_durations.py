@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import requests
 from netchecks_core.probe_config import ProbeConfig
 from netchecks_core.rules import HttpRule, TcpRule
 from netchecks_probe import checks
@@ -53,6 +54,43 @@ def test_http_check_times_its_exchange(web: HttpServerProcess) -> None:
 
     assert data["status-code"] == 200
     assert DELAY <= _seconds(data) <= DELAY + SLACK
+
+
+def test_http_check_does_not_time_preparing_its_request(
+    web: HttpServerProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The client's own work before the first connection (here made slow, as waiting for
+    # the interpreter lock behind other rules makes it) is not network time.
+    prepare = requests.Session.prepare_request
+
+    def slow_prepare(self: requests.Session, request: requests.Request) -> Any:
+        time.sleep(DELAY)
+        return prepare(self, request)
+
+    monkeypatch.setattr(requests.Session, "prepare_request", slow_prepare)
+    rule = HttpRule.model_validate({"type": "http", "url": web.url(f"/slow?delay={DELAY}")})
+
+    data = http_check.run(rule, Deadline.after(10).for_rule(5))
+
+    assert data["status-code"] == 200
+    assert DELAY <= _seconds(data) <= DELAY + SLACK
+
+
+def test_clock_restarts_once_at_the_first_connection_and_never_after_it_stopped() -> None:
+    clock = NetworkClock()
+    clock.start()
+    time.sleep(0.2)  # preparing
+    clock.connecting()  # the exchange starts here
+    time.sleep(0.05)
+    clock.connecting()  # a second connection (a redirect): still the first one's start
+    assert 0.05 <= _seconds(clock.stamps()) < 0.2
+
+    stopped = NetworkClock()
+    stopped.start()
+    stopped.stop()
+    stamps = stopped.stamps()
+    stopped.connecting()  # an abandoned exchange connecting late changes nothing
+    assert stopped.stamps() == stamps
 
 
 def test_http_check_that_times_out_lasts_its_timeout(web: HttpServerProcess) -> None:

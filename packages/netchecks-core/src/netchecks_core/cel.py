@@ -1,7 +1,8 @@
 """The CEL engine (cel-python) behind one small API, so it can be swapped.
 
-- :func:`compile_expression` parses an expression once per process (cached) and
-  raises :class:`CelSyntaxError` when it is not valid CEL.
+- :func:`compile_expression` parses an expression once per process (cached, and its
+  syntax tree kept on disk for later runs) and raises :class:`CelSyntaxError` when
+  it is not valid CEL.
 - :func:`evaluate` runs an expression against named variables and returns plain
   Python values (``bool``, ``int``, ``float``, ``str``, ``bytes``, ``list``,
   ``dict``, ``datetime``, ``timedelta``, ``None``); a runtime problem (missing
@@ -33,8 +34,11 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
+import functools
+import hashlib
 import operator
 import os
+import pickle
 import re
 import sys
 import threading
@@ -45,7 +49,7 @@ from typing import Any
 
 import celpy
 import lark
-from celpy import celtypes
+from celpy import celparser, celtypes
 from celpy.celparser import CELParseError, CELParser
 from celpy.evaluation import CELEvalError, CELUnsupportedError, Evaluator
 
@@ -311,25 +315,37 @@ _PROGRAMS: dict[str, Program] = {}
 
 
 def _environment() -> celpy.Environment:
-    global _ENVIRONMENT  # one parser per process, built on first use
+    global _ENVIRONMENT  # one environment per process, built on first use
     if _ENVIRONMENT is None:
         if CELParser.CEL_PARSER is None:
-            CELParser.CEL_PARSER = _cel_parser()
+            # Built only when an expression is not in the syntax tree cache (_cached_ast).
+            CELParser.CEL_PARSER = _LazyParser()  # type: ignore[assignment]
         _ENVIRONMENT = celpy.Environment(runner_class=_BudgetedRunner)
     return _ENVIRONMENT
+
+
+class _LazyParser:
+    """cel-python's parser, built on the first :meth:`parse` (:func:`_cel_parser`)."""
+
+    def __init__(self) -> None:
+        self._parser: lark.Lark | None = None
+
+    def parse(self, text: str) -> lark.Tree[Any]:
+        if self._parser is None:
+            self._parser = _cel_parser()
+        return self._parser.parse(text)
 
 
 def _cel_parser() -> lark.Lark:
     """cel-python's parser, with Lark's grammar analysis cached on disk when possible.
 
-    Building the parser takes ~80 ms, loading it from the cache ~4 ms: most of a
-    short probe run. The options are cel-python's own (``CELParser.__init__``);
+    Building the parser takes ~80 ms, loading it from the cache ~4 ms (and compiling its
+    lexer ~10 ms more). The options are cel-python's own (``CELParser.__init__``);
     Lark checks the cache against a hash of grammar and options, and carries on
     without it when the cache cannot be read or written (a read-only Pod).
     """
-    grammar = (Path(celpy.__file__).parent / "cel.lark").read_text()
     return lark.Lark(
-        grammar,
+        _grammar(),
         parser="lalr",
         start="expr",
         debug=True,
@@ -343,8 +359,12 @@ def _cel_parser() -> lark.Lark:
     )
 
 
-def _cache_file() -> str | None:
-    """A private cache file for the parser (``$NETCHECKS_CACHE_DIR``, else the user's cache)."""
+def _grammar() -> str:
+    return (Path(celpy.__file__).parent / "cel.lark").read_text()
+
+
+def _cache_directory() -> Path | None:
+    """A private cache directory (``$NETCHECKS_CACHE_DIR``, else the user's cache)."""
     base = os.environ.get("NETCHECKS_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
     try:
         directory = Path(base) if base else Path.home() / ".cache"
@@ -353,6 +373,14 @@ def _cache_file() -> str | None:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     except (OSError, RuntimeError):  # RuntimeError: no home directory (a bare numeric user)
         return None
+    return directory
+
+
+def _cache_file() -> str | None:
+    """A private cache file for the parser (in :func:`_cache_directory`)."""
+    directory = _cache_directory()
+    if directory is None:
+        return None
     version = f"{sys.version_info[0]}{sys.version_info[1]}"
     path = directory / f"cel-parser-lark{lark.__version__}-py{version}.cache"
     if path.is_file() and os.access(path, os.R_OK):
@@ -360,6 +388,62 @@ def _cache_file() -> str | None:
     if not os.access(directory, os.W_OK | os.R_OK):
         return None
     return str(path)
+
+
+#: Distinct expressions whose syntax trees are kept on disk; beyond, new ones are not.
+MAX_CACHED_TREES = 1000
+
+
+def _tree_file(expression: str) -> Path | None:
+    """Where the syntax tree of ``expression`` is cached (keyed by what the parser is)."""
+    directory = _cache_directory()
+    if directory is None:
+        return None
+    try:
+        key = f"{_parser_identity()}\0{expression}"
+    except OSError:  # cel-python's files cannot be read: no cache, parse as usual
+        return None
+    return directory / "cel-trees" / f"{hashlib.sha256(key.encode()).hexdigest()}.pickle"
+
+
+@functools.cache
+def _parser_identity() -> str:
+    """What the trees the parser builds depend on: the grammar, cel-python's parser, Lark."""
+    parser_source = Path(celparser.__file__ or "celparser.py").read_text()
+    return f"{_grammar()}\0{parser_source}\0{lark.__version__}\0{sys.version_info[:2]}"
+
+
+def _cached_ast(expression: str) -> lark.Tree[Any] | None:
+    """The syntax tree of a valid expression parsed by an earlier run, if cached.
+
+    A run of the same rules (every probe Pod of an assertion) then needs no parser at
+    all. The files are pickles in the private cache directory (as Lark's own cache is).
+    """
+    path = _tree_file(expression)
+    if path is None:
+        return None
+    try:
+        # Trusted as Lark's own pickled cache beside it is (the same private directory).
+        tree = pickle.loads(path.read_bytes())  # noqa: S301
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+        return None
+    return tree if isinstance(tree, lark.Tree) else None
+
+
+def _cache_ast(expression: str, ast: lark.Tree[Any]) -> None:
+    """Keep the syntax tree of a valid expression for later runs (when the cache is writable)."""
+    path = _tree_file(expression)
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(mode=0o700, exist_ok=True)
+        if sum(1 for _ in path.parent.iterdir()) >= MAX_CACHED_TREES:
+            return
+        temporary = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}")
+        temporary.write_bytes(pickle.dumps(ast))
+        temporary.replace(path)  # atomic: a reader never sees half a file
+    except (OSError, pickle.PicklingError, RecursionError):
+        return
 
 
 def compile_expression(expression: str) -> Program:
@@ -377,10 +461,13 @@ def compile_expression(expression: str) -> Program:
         if not expression.strip():
             raise CelSyntaxError(expression, "the CEL expression is empty", None, None)
         environment = _environment()
-        try:
-            ast = environment.compile(expression)
-        except CELParseError as error:
-            raise _syntax_error(expression, error) from None
+        ast = _cached_ast(expression)
+        if ast is None:
+            try:
+                ast = environment.compile(expression)
+            except CELParseError as error:
+                raise _syntax_error(expression, error) from None
+            _cache_ast(expression, ast)
         runner = environment.program(ast, functions=_FUNCTIONS)
         program = Program(expression, runner, ast)
         _PROGRAMS[expression] = program

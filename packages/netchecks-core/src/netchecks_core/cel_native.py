@@ -1,9 +1,10 @@
 """Plain-Python forms of the few CEL expressions nearly every rule uses.
 
 The probe's default rules (``true``; an http rule's status code in 200/201; a tcp rule
-connected without error) are judged on every run of most rules. Walking their syntax
-tree with cel-python costs far more than the check's own work, so
-:meth:`netchecks_core.cel.Program.evaluate` first asks the form here. A form answers
+connected without error; a dns rule answered with an address within 10 s) are judged
+on every run of most rules. Walking their syntax tree with cel-python costs far more
+than the check's own work, so :meth:`netchecks_core.cel.Program.evaluate` first asks
+the form here. A form answers
 only for the exact shape of input it was written for, where its value is the one
 cel-python gives; for anything else (a missing key, another type) it declines
 (:class:`NotNativeError`) and cel-python evaluates the expression, errors and all.
@@ -15,6 +16,8 @@ only these expressions never imports cel-python at all (a third of a short run's
 
 from __future__ import annotations
 
+import datetime
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -53,6 +56,34 @@ def _connected_without_error(variables: Mapping[str, Any]) -> Any:
     return connected and error is None
 
 
+#: The timestamps the probe writes (``datetime.isoformat`` of an aware time): RFC 3339.
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?[+-]\d{2}:\d{2}", re.ASCII)
+_TEN_SECONDS = datetime.timedelta(seconds=10)
+
+
+def _timestamp(value: Any) -> datetime.datetime:
+    if type(value) is not str or not _TIMESTAMP.fullmatch(value):
+        raise NotNativeError
+    try:
+        return datetime.datetime.fromisoformat(value)
+    except ValueError:  # e.g. month 13: an error cel-python words
+        raise NotNativeError from None
+
+
+def _dns_answered_within_10s(variables: Mapping[str, Any]) -> Any:
+    # CEL's ``&&`` is false when any side is false, even if another is an error.
+    data = _data(variables)
+    code, addresses = data.get("response-code"), data.get("A")
+    if type(code) is str and code != "NOERROR":
+        return False
+    if type(addresses) is list and not addresses:
+        return False
+    if type(code) is not str or type(addresses) is not list:
+        raise NotNativeError
+    start, end = data.get("startTimestamp"), data.get("endTimestamp")
+    return _timestamp(end) - _timestamp(start) < _TEN_SECONDS
+
+
 @dataclass(frozen=True)
 class NativeProgram:
     """A native form with the facts :class:`netchecks_core.cel.Program` gives of its text."""
@@ -61,14 +92,15 @@ class NativeProgram:
     form: NativeForm
     names: frozenset[str]
     data_keys: frozenset[str]
+    called: frozenset[str] = frozenset()
 
     def free_names(self) -> set[str]:
         """Variables the expression refers to."""
         return set(self.names)
 
     def functions(self) -> set[str]:
-        """Functions the expression calls (none: operators are not functions)."""
-        return set()
+        """Functions the expression calls (operators are not functions)."""
+        return set(self.called)
 
     def keys_read(self, variable: str) -> set[str]:
         """Literal keys read from ``variable``."""
@@ -90,6 +122,15 @@ _PROGRAMS = {
             _connected_without_error,
             frozenset({"data"}),
             frozenset({"connected", "error"}),
+        ),
+        NativeProgram(
+            "data['response-code'] == 'NOERROR' && size(data['A']) >= 1 && "
+            "(timestamp(data['endTimestamp']) - timestamp(data['startTimestamp']) "
+            "< duration('10s'))",
+            _dns_answered_within_10s,
+            frozenset({"data"}),
+            frozenset({"response-code", "A", "endTimestamp", "startTimestamp"}),
+            frozenset({"size", "timestamp", "duration"}),
         ),
     )
 }

@@ -20,9 +20,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from netchecks_core.assertion import AssertionContext
+if TYPE_CHECKING:  # the assertion models are only needed by manifests (run -f): not imported
+    from netchecks_core.assertion import AssertionContext
 
 #: A Kubernetes object or namespace name (DNS subdomain): never ``..`` or a path.
 _OBJECT_NAME = re.compile(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?")

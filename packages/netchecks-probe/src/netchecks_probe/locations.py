@@ -8,8 +8,10 @@ second document of a multi-document file gets its line in the file.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +31,17 @@ class Location:
 
 def report_path(source: str) -> str:
     """``source`` relative to the working directory when it lies inside it."""
+    return _relative_to(source, os.getcwd())  # noqa: PTH109 - a str key, no Path made
+
+
+@lru_cache(maxsize=256)
+def _relative_to(source: str, cwd: str) -> str:
+    # Cached: every rule of a file asks for the same path.
     path = Path(source)
     if not path.is_absolute():
         return source
     try:
-        return str(path.relative_to(Path.cwd()))
+        return str(path.relative_to(cwd))
     except ValueError:
         return source
 

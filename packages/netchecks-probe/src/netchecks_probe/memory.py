@@ -9,7 +9,6 @@ threshold keeps large blocks mapped on their own, returned to the system when fr
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import logging
 
 log = logging.getLogger(__name__)
@@ -28,12 +27,10 @@ def return_large_blocks() -> None:
     if _done:
         return
     _done = True
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return
     try:
-        libc = ctypes.CDLL(name)
-        mallopt = libc.mallopt
+        # The interpreter's own symbols include its C library's: no library search
+        # (``ctypes.util.find_library`` runs ``ldconfig -p`` in a child process).
+        mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):  # musl and others: no mallopt, nothing to tune
         return
     if mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES) != 1:

@@ -70,11 +70,22 @@ class NetworkClock:
         self._wall: datetime.datetime | None = None
         self._started = 0.0
         self._stopped: float | None = None
+        self._connecting = False
 
     def start(self) -> None:
         """Mark the start of the exchange (just before the first packet)."""
         self._wall = datetime.datetime.now(datetime.UTC)
         self._started = time.perf_counter()
+
+    def connecting(self) -> None:
+        """Start again, once, as the first connection opens (a later call changes nothing).
+
+        A client library prepares its request after :meth:`start` (URL, headers, pools):
+        work that waits for the interpreter lock while other rules run, not network time.
+        """
+        if not self._connecting and self._stopped is None:
+            self._connecting = True
+            self.start()
 
     def stop(self) -> None:
         """Mark the end of the exchange (a later call changes nothing)."""

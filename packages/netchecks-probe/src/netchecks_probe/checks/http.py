@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import socket
 import threading
 import time
 import warnings
@@ -25,6 +26,7 @@ from urllib.parse import urlsplit
 import requests
 import requests.adapters
 import urllib3
+import urllib3.connection
 from netchecks_core.rules import HttpRule
 
 from netchecks_probe.checks import tls
@@ -45,16 +47,57 @@ MAX_REDIRECTS = 30
 _CHUNK = 64 * 1024
 
 
-class _SourceAddressAdapter(requests.adapters.HTTPAdapter):
-    """Binds outgoing connections to one local address (``source-ip``)."""
+#: The clock of the exchange this thread is running (each exchange has its own thread).
+_CURRENT = threading.local()
 
-    def __init__(self, source_ip: str) -> None:
-        self._source_address = (source_ip, 0)
+
+class _TimedConnection(urllib3.connection.HTTPConnection):
+    """Restarts the exchange's clock as it opens a socket (see :meth:`NetworkClock.connecting`)."""
+
+    def _new_conn(self) -> socket.socket:
+        clock: NetworkClock | None = getattr(_CURRENT, "clock", None)
+        if clock is not None:
+            clock.connecting()
+        return super()._new_conn()
+
+
+class _TimedHTTPSConnection(urllib3.connection.HTTPSConnection):
+    def _new_conn(self) -> socket.socket:
+        clock: NetworkClock | None = getattr(_CURRENT, "clock", None)
+        if clock is not None:
+            clock.connecting()
+        return super()._new_conn()
+
+
+class _TimedHTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _TimedConnection
+
+
+class _TimedHTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _TimedHTTPSConnection
+
+
+_TIMED_POOLS = {"http": _TimedHTTPPool, "https": _TimedHTTPSPool}
+
+
+class _Adapter(requests.adapters.HTTPAdapter):
+    """Times from the first connection and binds it to ``source-ip`` when the rule gives one."""
+
+    def __init__(self, source_ip: str | None) -> None:
+        self._source_address = (source_ip, 0) if source_ip else None
         super().__init__()
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["source_address"] = self._source_address
+        if self._source_address is not None:
+            kwargs["source_address"] = self._source_address
         super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _TIMED_POOLS
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if isinstance(manager, urllib3.ProxyManager):  # not SOCKS, which has its own pools
+            manager.pool_classes_by_scheme = _TIMED_POOLS
+        return manager
 
 
 #: What requests reads from the environment for an http(s) request: proxies (urllib's
@@ -145,10 +188,9 @@ def _exchange(rule: HttpRule, exchange: _Exchange, until: float) -> None:
     """The request, run in a worker thread; records everything in ``exchange``."""
     session = _Session()
     session.max_redirects = MAX_REDIRECTS
-    if rule.source_ip:
-        adapter = _SourceAddressAdapter(rule.source_ip)
-        session.mount("http://", adapter)
-        session.mount("https://", adapter)
+    adapter = _Adapter(rule.source_ip)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
     verify: bool | str = rule.verify_tls_cert and (rule.ca_bundle or True)
     if not verify:
         # The rule asks not to verify; urllib3 would warn on every request.
@@ -156,30 +198,46 @@ def _exchange(rule: HttpRule, exchange: _Exchange, until: float) -> None:
     cert: str | tuple[str, str] | None = rule.client_cert
     if rule.client_cert and rule.client_key:
         cert = (rule.client_cert, rule.client_key)
+    exchange.clock.start()
+    _CURRENT.clock = exchange.clock
+    try:
+        with session:
+            _request(rule, exchange, session, until, verify=verify, cert=cert)
+    finally:
+        _CURRENT.clock = None
+
+
+def _request(
+    rule: HttpRule,
+    exchange: _Exchange,
+    session: requests.Session,
+    until: float,
+    *,
+    verify: bool | str,
+    cert: str | tuple[str, str] | None,
+) -> None:
     headers = {"User-Agent": USER_AGENT, **(rule.headers or {})}
     remaining = max(until - time.monotonic(), 0.001)
-    with session:
-        exchange.clock.start()
-        try:
-            response = session.request(
-                rule.method.upper(),
-                rule.url,
-                headers=headers,
-                data=rule.body.encode() if rule.body is not None else None,
-                timeout=(remaining, remaining),
-                allow_redirects=rule.follow_redirects,
-                verify=verify,
-                cert=cert,
-                stream=True,
-            )
-        except (requests.RequestException, OSError, ValueError) as exc:
-            exchange.clock.stop()
-            _record_failure(rule, exchange, exc, until)
-            return
-        with response:
-            _record_response(rule, exchange, response, verified=bool(verify))
-            _read_body(rule, exchange, response, until)
-            exchange.clock.stop()
+    try:
+        response = session.request(
+            rule.method.upper(),
+            rule.url,
+            headers=headers,
+            data=rule.body.encode() if rule.body is not None else None,
+            timeout=(remaining, remaining),
+            allow_redirects=rule.follow_redirects,
+            verify=verify,
+            cert=cert,
+            stream=True,
+        )
+    except (requests.RequestException, OSError, ValueError) as exc:
+        exchange.clock.stop()
+        _record_failure(rule, exchange, exc, until)
+        return
+    with response:
+        _record_response(rule, exchange, response, verified=bool(verify))
+        _read_body(rule, exchange, response, until)
+        exchange.clock.stop()
 
 
 def _record_failure(rule: HttpRule, exchange: _Exchange, exc: Exception, until: float) -> None:

@@ -109,6 +109,8 @@ def unusable_tls_files(
     Loaded before connecting, so that a garbage CA bundle is the rule's mistake
     (``tls-config-invalid``, an error), not a handshake failure with the server.
     """
+    if not ca_bundle and not client_cert:
+        return None  # nothing to load: no context to build (most rules)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     which = f"CA bundle {ca_bundle!r}"
     try:
