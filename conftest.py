@@ -28,6 +28,8 @@ E2E_PATHS: tuple[str, ...] = (
     "tests/observability/",
     "tests/packaging/",
     "tests/chart/test_rbac_e2e.py",
+    "tests/chart/test_admission_policy_e2e.py",
+    "tests/docs/test_metrics_table.py",
     "tests/test_demo.py",
 )
 
