@@ -135,7 +135,7 @@ def test_max_concurrent_suspends_the_rest_and_resumes_as_jobs_finish() -> None:
     observed = [stored(jobs[0], "j0", **complete), stored(jobs[1], "j1"), stored(jobs[2], "j2")]
     status = {"jobName": "web-netchecks-g1"}
     again = run(placed({"maxConcurrent": 1}) | {"status": status}, jobs=observed)
-    replaced = [a for a in again.actions if a.verb == "replace" and a.kind == "Job"]
+    replaced = [a for a in again.actions if a.verb == "patch" and a.kind == "Job"]
     assert [(a.name, a.body["spec"]["suspend"]) for a in replaced if a.body] == [
         (jobs[1]["metadata"]["name"], False)
     ]
@@ -148,7 +148,7 @@ def test_a_node_gone_mid_run_gives_up_its_job_and_no_new_run_starts() -> None:
     observed = [stored(j, f"j{i}") for i, j in enumerate(jobs)]
     obj = placed() | {"status": {"jobName": "web-netchecks-g1"}}
     result = run(obj, jobs=observed, nodes=[NODES[0], NODES[2]])
-    replaced = [a for a in result.actions if a.verb == "replace" and a.body]
+    replaced = [a for a in result.actions if a.verb == "patch" and a.body]
     assert len(replaced) == 1
     body = replaced[0].body
     assert body is not None

@@ -109,7 +109,7 @@ def node_gone_events(actions: list[Action]) -> list[EventNote]:
     """A ``NodeLeft`` Warning for each Job given up because its node left mid-run."""
     notes = []
     for action in actions:
-        annotations = annotations_of(action.body) if action.verb == "replace" else {}
+        annotations = annotations_of(action.body) if action.verb == "patch" else {}
         if annotations.get(naming.ANNOTATION_NODE_GONE):
             node = annotations.get(naming.ANNOTATION_NODE)
             message = f"node {node} left the cluster during the run; Job {action.name} given up"

@@ -181,7 +181,8 @@ def progress_actions(
             continue
         node = annotations_of(job).get(naming.ANNOTATION_NODE)
         if live_nodes is not None and node not in live_nodes:
-            gone = {naming.ANNOTATION_NODE_GONE: "true"}
+            # The node is named again (unchanged) for the NodeLeft Event of this patch.
+            gone = {naming.ANNOTATION_NODE_GONE: "true", naming.ANNOTATION_NODE: str(node)}
             actions.append(_replace(job, {"suspend": True}, gone))
         elif (job.get("spec") or {}).get("suspend"):
             waiting.append(job)

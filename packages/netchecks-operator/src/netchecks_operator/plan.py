@@ -123,7 +123,7 @@ def _node_plan(
     ensure(result, "ConfigMap", configmap, observed.configmap, assertion["metadata"]["uid"])
     result.actions += runs.actions
     # Resuming a waiting Job (maxConcurrent) is routine pacing: no Event for each one.
-    paced = [a for a in result.actions if not (a.verb == "replace" and a.kind == "Job")]
+    paced = [a for a in result.actions if not (a.verb == "patch" and a.kind == "Job")]
     result.events += _write_events(paced) + node_gone_events(runs.actions)
     run = _Run(decided.job_name, decided.problem, None)
     result.events += _run_events(run)
