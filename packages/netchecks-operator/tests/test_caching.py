@@ -161,10 +161,13 @@ TRIMMED_OWNER = {"kind": "NetworkAssertion", "name": "web", "uid": "a1", "contro
 
 def test_children_keep_only_their_owner_reference_to_the_assertion_and_what_it_proves() -> None:
     meta = {"name": "x", "generation": 3, "ownerReferences": [OWNER, CRONJOB_OWNER]}
-    for transform in (configmap_fields, cronjob_fields, job_fields, report_fields):
+    for transform in (configmap_fields, cronjob_fields, job_fields):
         kept = transform({"kind": "K", "metadata": meta})["metadata"]
         assert kept["ownerReferences"] == [TRIMMED_OWNER]
         assert "generation" not in kept
+    report = report_fields({"kind": "PolicyReport", "metadata": meta})["metadata"]
+    assert report["ownerReferences"] == [OWNER, CRONJOB_OWNER], "kept whole (see kube._about)"
+    assert "generation" not in report
     only_cronjob = job_fields({"metadata": {"name": "x", "ownerReferences": [CRONJOB_OWNER]}})
     assert "ownerReferences" not in only_cronjob["metadata"]
 

@@ -87,9 +87,10 @@ REPORT_KEYS = (
     ANNOTATION_FAILING_NODE_COUNT,
     ANNOTATION_FAILING_NODES,
 )
-#: Of a report's metadata: not its uid and generation (never read).
+#: Of a report's metadata: not its uid and generation (never read). Its owner references
+#: are kept whole: a report owned by anything else is not about an assertion (kube.py).
 REPORT_METADATA = tuple(f for f in KEPT_METADATA if f not in ("uid", "generation"))
-_report_fields = keep("summary", prefixes=REPORT_KEYS, metadata=REPORT_METADATA, owners=OWNER_KINDS)
+_report_fields = keep("summary", prefixes=REPORT_KEYS, metadata=REPORT_METADATA)
 
 
 def job_fields(job: Obj) -> Obj:
