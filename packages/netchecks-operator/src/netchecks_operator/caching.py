@@ -16,9 +16,24 @@ from collections.abc import Callable
 from typing import Any
 
 from netchecks_core import naming
+from netchecks_core.assertion import KIND
 from netchecks_core.meta import annotations_of, metadata_of
-from netchecks_core.policyreport import ANNOTATION_JOB_UID
-from netchecks_service.cachefilters import Obj, Predicate, changed_except_status, compact, keep
+from netchecks_core.policyreport import (
+    ANNOTATION_FAILING_NODE_COUNT,
+    ANNOTATION_FAILING_NODES,
+    ANNOTATION_JOB_UID,
+    ANNOTATION_NODES,
+    ANNOTATION_RUN_FAILURE,
+    ANNOTATION_RUN_TIME,
+)
+from netchecks_service.cachefilters import (
+    KEPT_METADATA,
+    Obj,
+    Predicate,
+    changed_except_status,
+    compact,
+    keep,
+)
 from netchecks_service.cacheindex import IndexFunc, label_index
 
 from netchecks_operator.children import run_kind
@@ -28,14 +43,29 @@ from netchecks_operator.cleanup import finished_at
 BY_ASSERTION = "assertion-uid"
 JOB_INDEXERS: dict[str, IndexFunc] = {BY_ASSERTION: label_index(naming.LABEL_ASSERTION_UID)}
 
-#: The labels and annotations the operator reads of what it watches besides assertions:
-#: its own (``netchecks.io/``) and the recommended ones its selectors use.
-OUR_PREFIXES = ("netchecks.io/", "app.kubernetes.io/")
-#: ConfigMaps and CronJobs: metadata only (content is compared by its hash annotation).
-metadata_only = keep(prefixes=OUR_PREFIXES)
+#: The labels and annotations the operator reads of its children: its own (``netchecks.io/``).
+OUR_PREFIXES = ("netchecks.io/",)
+#: The owner references it reads: to an assertion (whose child an object is). A Job's
+#: reference to the CronJob that made it is never read (its annotations name the assertion).
+OWNER_KINDS = (KIND,)
+#: Of a child's metadata: not its generation (the assertion's is in an annotation).
+CHILD_METADATA = tuple(f for f in KEPT_METADATA if f != "generation")
+#: A ConfigMap: metadata only (its data is compared by the spec-hash annotation), and
+#: neither its labels nor its creation time.
+configmap_fields = keep(
+    prefixes=OUR_PREFIXES,
+    metadata=tuple(f for f in CHILD_METADATA if f not in ("labels", "creationTimestamp")),
+    owners=OWNER_KINDS,
+)
+#: A CronJob: metadata only (content compared by its hash; its assertion-uid label and its
+#: creation time are read).
+cronjob_fields = keep(prefixes=OUR_PREFIXES, metadata=CHILD_METADATA, owners=OWNER_KINDS)
 #: Of a Job's labels and annotations, only ours are read (its assertion, generation, run).
 _job_fields = keep(
-    status=("ready", "succeeded", "conditions", "completionTime"), prefixes=("netchecks.io/",)
+    status=("ready", "succeeded", "conditions", "completionTime"),
+    prefixes=OUR_PREFIXES,
+    metadata=CHILD_METADATA,
+    owners=OWNER_KINDS,
 )
 #: Of a Job's spec, only whether it is suspended (per-node runs wait suspended).
 JOB_SPEC_FIELDS = ("suspend",)
@@ -45,6 +75,22 @@ CONDITION_FIELDS = ("type", "status", "reason", "message", "lastTransitionTime")
 assertion_fields = keep("spec", "status")
 #: What the plan reads of a report's results (their properties hold the large spec/data).
 REPORT_RESULT_FIELDS = ("policy", "rule", "result", "timestamp", "message")
+#: The label and annotations the operator reads of a report: whose it is, the run it
+#: shows (cleanup.py, status.py), a run failure, and a per-node run's node counts.
+REPORT_KEYS = (
+    naming.LABEL_ASSERTION_UID,
+    ANNOTATION_JOB_UID,
+    ANNOTATION_RUN_TIME,
+    naming.ANNOTATION_GENERATION,
+    ANNOTATION_RUN_FAILURE,
+    ANNOTATION_NODES,
+    ANNOTATION_FAILING_NODE_COUNT,
+    ANNOTATION_FAILING_NODES,
+)
+#: Of a report's metadata: not its uid and generation (never read). Its owner references
+#: are kept whole: a report owned by anything else is not about an assertion (kube.py).
+REPORT_METADATA = tuple(f for f in KEPT_METADATA if f not in ("uid", "generation"))
+_report_fields = keep("summary", prefixes=REPORT_KEYS, metadata=REPORT_METADATA)
 
 
 def job_fields(job: Obj) -> Obj:
@@ -52,8 +98,9 @@ def job_fields(job: Obj) -> Obj:
     one-shot and run-now Jobs it removes once their result is taken, its end."""
     kept = _job_fields(job)
     spec = job.get("spec")
-    if isinstance(spec, dict) and any(k in spec for k in JOB_SPEC_FIELDS):
-        kept["spec"] = {k: spec[k] for k in JOB_SPEC_FIELDS if k in spec}
+    if isinstance(spec, dict) and any(spec.get(k) for k in JOB_SPEC_FIELDS):
+        # Only a true value: a Job not suspended and one without the field are alike.
+        kept["spec"] = {k: spec[k] for k in JOB_SPEC_FIELDS if spec.get(k)}
     status = kept.get("status")
     if not isinstance(status, dict):
         return kept
@@ -67,12 +114,16 @@ def job_fields(job: Obj) -> Obj:
             for c in status["conditions"]
             if isinstance(c, dict) and c.get("type") in read
         ]
+    # No count, no condition and none at all read alike (``started``, ``failed``).
+    kept["status"] = {k: v for k, v in status.items() if v}
+    if not kept["status"]:
+        del kept["status"]
     return kept
 
 
 def report_fields(report: Obj) -> Obj:
     """A PolicyReport with its summary and the results' outcome, time and message only."""
-    kept = keep("summary", prefixes=OUR_PREFIXES)(report)
+    kept = _report_fields(report)
     results = report.get("results")
     if isinstance(results, list):
         kept["results"] = compact(

@@ -59,7 +59,12 @@ class EventRecorder:
                 return False
             self._seen[key] = now
             self._seen.move_to_end(key)
-            while len(self._seen) > self.capacity:
+            # Oldest first: past the window an entry suppresses nothing (and an operator
+            # of 10,000 assertions would otherwise hold one per Event ever recorded).
+            while self._seen and (
+                len(self._seen) > self.capacity
+                or now - next(iter(self._seen.values())) >= self.window
+            ):
                 self._seen.popitem(last=False)
         self.send(event_body(assertion, note, self.instance), assertion["metadata"]["namespace"])
         return True

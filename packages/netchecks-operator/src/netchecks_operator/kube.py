@@ -33,9 +33,10 @@ from netchecks_operator.caching import (
     BY_ASSERTION,
     JOB_INDEXERS,
     assertion_fields,
+    configmap_fields,
+    cronjob_fields,
     job_fields,
     job_update_matters,
-    metadata_only,
     report_fields,
 )
 from netchecks_operator.children import owned_by
@@ -67,8 +68,8 @@ class Cluster:
         # What each cache keeps and which updates wake a reconcile: see caching.py.
         options: dict[str, dict[str, Any]] = {
             "assertions": {"transform": assertion_fields, "relevant": changed_except_status},
-            "configmaps": {"transform": metadata_only},
-            "cronjobs": {"transform": metadata_only},
+            "configmaps": {"transform": configmap_fields},
+            "cronjobs": {"transform": cronjob_fields},
             "jobs": {
                 "transform": job_fields,
                 "indexers": JOB_INDEXERS,

@@ -36,6 +36,9 @@ KEPT_METADATA = (
     "annotations",
     "ownerReferences",
 )
+#: What :func:`trimmed_metadata` keeps of an owner reference given ``owners``: what tells
+#: whose child an object is (kind and name find the owner, uid and controller prove it).
+OWNER_FIELDS = ("kind", "name", "uid", "controller")
 #: ``kubectl apply`` copies the whole object into this annotation: nothing here reads it.
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 #: Strings up to this length are shared between cached objects (see :func:`compact`).
@@ -58,14 +61,23 @@ def compact(value: Any) -> Any:
     return value
 
 
-def trimmed_metadata(obj: Obj, prefixes: tuple[str, ...] | None = None) -> Obj:
+def trimmed_metadata(
+    obj: Obj,
+    prefixes: tuple[str, ...] | None = None,
+    *,
+    fields: tuple[str, ...] = KEPT_METADATA,
+    owners: tuple[str, ...] | None = None,
+) -> Obj:
     """``obj``'s metadata without managedFields, finalizers and kubectl's last-applied copy.
 
     With ``prefixes``, only the labels and annotations whose keys start with one of them
-    are kept (e.g. ``netchecks.io/``: the only ones a controller reads of its children).
+    are kept (e.g. ``netchecks.io/``: the only ones a controller reads of its children; a
+    whole key keeps that key). ``fields``: the metadata fields kept (of
+    :data:`KEPT_METADATA`). With ``owners``, only the owner references to those kinds are
+    kept, each as its :data:`OWNER_FIELDS`.
     """
     meta = obj.get("metadata") or {}
-    kept = {key: meta[key] for key in KEPT_METADATA if key in meta}
+    kept = {key: meta[key] for key in fields if key in meta}
     for field in ("labels", "annotations"):
         values = kept.get(field)
         if isinstance(values, dict):
@@ -74,6 +86,15 @@ def trimmed_metadata(obj: Obj, prefixes: tuple[str, ...] | None = None) -> Obj:
                 for k, v in values.items()
                 if k != LAST_APPLIED and (prefixes is None or k.startswith(prefixes))
             }
+    refs = kept.get("ownerReferences")
+    if owners is not None and isinstance(refs, list):
+        kept["ownerReferences"] = [
+            {k: ref[k] for k in OWNER_FIELDS if k in ref}
+            for ref in refs
+            if isinstance(ref, dict) and ref.get("kind") in owners
+        ]
+        if not kept["ownerReferences"]:
+            del kept["ownerReferences"]
     return kept
 
 
@@ -86,18 +107,22 @@ def drop_managed_fields(obj: Obj) -> Obj:
 
 
 def keep(
-    *fields: str, status: Iterable[str] = (), prefixes: tuple[str, ...] | None = None
+    *fields: str,
+    status: Iterable[str] = (),
+    prefixes: tuple[str, ...] | None = None,
+    metadata: tuple[str, ...] = KEPT_METADATA,
+    owners: tuple[str, ...] | None = None,
 ) -> Transform:
     """A transform keeping trimmed metadata, the top-level ``fields`` and the ``status`` keys.
 
-    ``prefixes``: keep only the labels and annotations of those prefixes (see
-    :func:`trimmed_metadata`).
+    ``prefixes``, ``metadata`` and ``owners``: which labels and annotations, metadata fields
+    and owner references are kept (see :func:`trimmed_metadata`).
     """
     status_keys = tuple(status)
 
     def transform(obj: Obj) -> Obj:
         kept: Obj = {k: obj[k] for k in ("apiVersion", "kind", *fields) if k in obj}
-        kept["metadata"] = trimmed_metadata(obj, prefixes)
+        kept["metadata"] = trimmed_metadata(obj, prefixes, fields=metadata, owners=owners)
         source = obj.get("status")
         if status_keys and isinstance(source, dict):
             kept["status"] = {k: source[k] for k in status_keys if k in source}
