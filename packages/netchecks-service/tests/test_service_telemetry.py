@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 from netchecks_service.errors import SettingsError
 from netchecks_service.telemetry import metric_exporters, otlp_protocol, service_resource
@@ -79,3 +83,36 @@ def test_without_the_variables_the_service_names_itself(monkeypatch: pytest.Monk
         "netchecks-results",
         "1.0",
     )
+
+
+_MANY_SERIES = """
+from opentelemetry import metrics
+from opentelemetry.metrics import Observation
+from netchecks_service.telemetry import prometheus_text, setup_metrics
+
+setup_metrics("netchecks-test", "0")
+meter = metrics.get_meter("netchecks.test")
+meter.create_observable_gauge(
+    "netchecks.test.assertion.gauge",
+    callbacks=[lambda _o: [Observation(1, {"assertion": f"a{i}"}) for i in range(5000)]],
+)
+print(prometheus_text()[0].decode())
+"""
+
+
+def test_one_series_per_assertion_beyond_the_sdks_default_of_2000() -> None:
+    # The SDK folds series past 2,000 per metric into one `otel_metric_overflow` series:
+    # alerts on per-assertion gauges would go blind past 2,000 assertions.
+    out = subprocess.run(
+        [sys.executable, "-c", _MANY_SERIES],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        env={**os.environ, "OTEL_METRICS_EXPORTER": "prometheus"},
+    ).stdout
+    series = [
+        line for line in out.splitlines() if line.startswith("netchecks_test_assertion_gauge{")
+    ]
+    assert "otel_metric_overflow" not in out
+    assert len({s.split("assertion=")[1].split('"')[1] for s in series}) == 5000

@@ -12,6 +12,9 @@ Code records through ``opentelemetry.metrics.get_meter(...)`` only (the API);
   (endpoint, headers, timeout...) and ``OTEL_METRIC_EXPORT_INTERVAL`` themselves.
 - ``OTEL_SERVICE_NAME`` and ``OTEL_RESOURCE_ATTRIBUTES`` override the service's name
   and version in the resource (``target_info`` on ``/metrics``).
+
+Series per metric: the SDK's default limit (2,000) is lifted to
+:data:`MAX_SERIES_PER_METRIC`; the services bound their per-assertion series themselves.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from opentelemetry.sdk.metrics.export import (
     MetricReader,
     PeriodicExportingMetricReader,
 )
+from opentelemetry.sdk.metrics.view import View
 from opentelemetry.sdk.resources import OTELResourceDetector, Resource
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
@@ -36,6 +40,12 @@ log = logging.getLogger(__name__)
 
 EXPORTERS = ("otlp", "prometheus", "none")
 PROTOCOLS = ("http/protobuf", "grpc")
+
+#: Series one metric may have before the SDK folds the rest into one overflow series.
+#: The SDK's default, 2,000, would blind every per-assertion alert past 2,000 assertions
+#: (and relabel the whole family); the services bound their own series instead (the
+#: operator: one per scheduled assertion it caches; results: ``NETCHECKS_MAX_RULE_SERIES``).
+MAX_SERIES_PER_METRIC = 1_000_000
 
 _provider: MeterProvider | None = None
 
@@ -123,7 +133,9 @@ def setup_metrics(service_name: str, version: str) -> MeterProvider:
         return _provider
     env = dict(os.environ)
     _provider = MeterProvider(
-        resource=service_resource(service_name, version), metric_readers=readers(env)
+        resource=service_resource(service_name, version),
+        metric_readers=readers(env),
+        views=[View(instrument_name="*", aggregation_cardinality_limit=MAX_SERIES_PER_METRIC)],
     )
     metrics.set_meter_provider(_provider)
     return _provider
