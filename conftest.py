@@ -10,6 +10,8 @@ fast loop is ``pytest -m "not e2e"`` (docs/development.md).
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,13 +33,95 @@ E2E_PATHS: tuple[str, ...] = (
     "tests/chart/test_admission_policy_e2e.py",
     "tests/docs/test_metrics_table.py",
     "tests/test_demo.py",
+    # They run the CLI, kubectl, helm, promtool or kubesim's probe Pods as processes.
+    "tests/kubectl/",
+    "packages/netchecks-core/tests/test_cel.py",
+    "packages/netchecks-core/tests/test_import_weight.py",
+    "packages/netchecks-probe/tests/no_false_pass/test_no_false_pass.py",
+    "packages/netchecks-probe/tests/reports/test_github.py",
+    "packages/netchecks-probe/tests/reports/test_junit.py",
+    "packages/netchecks-probe/tests/reports/test_locations.py",
+    "packages/netchecks-probe/tests/test_cli_compat_010.py",
+    "packages/netchecks-probe/tests/test_compat.py",
+    "packages/netchecks-probe/tests/test_hostile_cel.py",
+    "packages/netchecks-probe/tests/test_hostile_inputs.py",
+    "packages/netchecks-probe/tests/test_many_manifests.py",
+    "packages/netchecks-probe/tests/test_output_bounds.py",
+    "packages/netchecks-probe/tests/test_probe_cli.py",
+    "packages/netchecks-probe/tests/test_progress.py",
+    "packages/netchecks-probe/tests/test_secret_corpus.py",
+    "packages/netchecks-probe/tests/test_verdict_cli.py",
+    "packages/netchecks-results/tests/test_cli.py",
+    "packages/netchecks-service/tests/test_service_telemetry.py",
+    "tests/alerts/test_alerts.py",
+    "tests/chart/test_render.py",
+    "tests/docs/test_ci_docs.py",
+    "tests/docs/test_docs.py",
+    "tests/docs/test_library.py",
+    "tests/kubesim/test_cronjobs.py",
+    "tests/kubesim/test_faults.py",
+    "tests/kubesim/test_gc.py",
+    "tests/kubesim/test_helm.py",
+    "tests/kubesim/test_jobs.py",
+    "tests/kubesim/test_kubelet.py",
+    "tests/kubesim/test_logrotate.py",
+    "tests/kubesim/test_nodes.py",
+    "tests/kubesim/test_objects.py",
+    "tests/kubesim/test_oom.py",
+    "tests/kubesim/test_serve.py",
+    "tests/kubesim/test_tables.py",
+    "tests/service/test_kube.py",
+    "tests/service/test_results_burst.py",
+    "tests/service/test_results_controller.py",
+    "tests/service/test_scheduled_runs.py",
+    "tests/test_ci_action.py",
+    "tests/test_examples.py",
+    "tests/test_schemas.py",
 )
 
 
+#: Fixtures that start a process (a real server, a service, kubesim): their tests are e2e.
+PROCESS_FIXTURES: frozenset[str] = frozenset()
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark the end-to-end tier by where its tests live."""
+    """Mark the end-to-end tier by where its tests live and what fixtures they use."""
     for item in items:
         where = Path(str(item.path)).resolve()
         relative = where.relative_to(ROOT).as_posix() if where.is_relative_to(ROOT) else ""
-        if relative.startswith(E2E_PATHS):
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if relative.startswith(E2E_PATHS) or fixtures & PROCESS_FIXTURES:
             item.add_marker(pytest.mark.e2e)
+
+
+# -- the fast loop starts no process ---------------------------------------------------------
+
+#: Audit events of starting another program (os.fork too: multiprocessing, daemons).
+_PROCESS_EVENTS = frozenset({"subprocess.Popen", "os.posix_spawn", "os.fork", "os.exec"})
+_started: list[str] = []
+
+
+def _audit(event: str, args: tuple[object, ...]) -> None:
+    if event in _PROCESS_EVENTS:
+        _started.append(event)
+
+
+sys.addaudithook(_audit)  # hooks cannot be removed: it only records, checked per test below
+
+
+@pytest.fixture(autouse=True)
+def _fast_tests_start_no_process(request: pytest.FixtureRequest) -> Iterator[None]:
+    """In the fast loop, fail a test that starts a process: the loop stays fast.
+
+    Only when the run leaves the e2e tier out: in a whole run, probe Pods of kubesim's
+    kubelet (started by e2e tests) may start while a later test runs.
+    """
+    _started.clear()
+    yield
+    fast_loop = "not e2e" in str(request.config.getoption("markexpr", ""))
+    if fast_loop and _started and request.node.get_closest_marker("e2e") is None:
+        pytest.fail(
+            f"{request.node.nodeid} started a process ({_started[0]}) but is not in the e2e "
+            "tier: list its module in conftest.E2E_PATHS or its fixture in PROCESS_FIXTURES",
+            pytrace=False,
+        )
