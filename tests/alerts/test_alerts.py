@@ -42,6 +42,7 @@ def promtool(directory: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.timeout(60)
+@pytest.mark.e2e  # starts a process
 def test_promtool_unit_tests_of_every_alert_pass(tmp_path: Path) -> None:
     write_rule_file(tmp_path / RULE_FILE)
     shutil.copy(UNIT_TESTS, tmp_path)
@@ -62,6 +63,7 @@ def test_every_alert_is_tested_firing_and_quiet() -> None:
 
 
 @pytest.mark.timeout(60)
+@pytest.mark.e2e  # starts a process
 def test_promtool_notices_a_wrong_expectation(tmp_path: Path) -> None:
     write_rule_file(tmp_path / RULE_FILE)
     broken = UNIT_TESTS.read_text().replace(

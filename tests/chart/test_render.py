@@ -51,6 +51,7 @@ def test_every_rendered_object_is_valid_for_the_oldest_and_newest_kubernetes(
 
 
 @pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.e2e  # starts a process
 def test_static_bundle_passes_kubernetes_validate_strict_cli(version: str) -> None:
     cli = Path(sys.executable).parent / "kubernetes-validate"
     result = subprocess.run(

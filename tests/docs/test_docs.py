@@ -98,6 +98,7 @@ def targets(local_targets: LocalTargets) -> dict[str, Any]:
 
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize("block", RUNNABLE, ids=lambda b: b.where)
+@pytest.mark.e2e  # starts a process
 def test_runnable_examples_pass_every_rule_against_local_servers(
     block: CodeBlock, targets: dict[str, Any], tmp_path: Path
 ) -> None:

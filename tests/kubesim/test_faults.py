@@ -214,6 +214,7 @@ def _pod_phase(core: client.CoreV1Api, ns: str) -> Any:
     return core.read_namespaced_pod("p", ns).status.phase
 
 
+@pytest.mark.e2e  # starts a process
 def test_kill_a_running_pod(kubesim, core, kube_namespace) -> None:
     """B6: killing the container (SIGKILL) ends it with 137 and fails the pod."""
     core.create_namespaced_pod(kube_namespace, pod_manifest("p", ["sleep", "30"], image="busybox"))
@@ -226,6 +227,7 @@ def test_kill_a_running_pod(kubesim, core, kube_namespace) -> None:
     assert (term.exit_code, term.reason) == (137, "Error")
 
 
+@pytest.mark.e2e  # starts a process
 def test_oom_kill(kubesim, core, kube_namespace) -> None:
     core.create_namespaced_pod(kube_namespace, pod_manifest("p", ["sleep", "30"], image="busybox"))
     wait_for(lambda: _pod_phase(core, kube_namespace) == "Running", 10, what="Running")
@@ -237,6 +239,7 @@ def test_oom_kill(kubesim, core, kube_namespace) -> None:
     assert (term.exit_code, term.reason) == (137, "OOMKilled")
 
 
+@pytest.mark.e2e  # starts a process
 def test_pod_log_unavailable_window(kubesim, core, kube_namespace) -> None:
     """B6: the log endpoint answers 400 ContainerCreating (or 500) until restored."""
     core.create_namespaced_pod(kube_namespace, pod_manifest("p", ["echo", "hi"], image="busybox"))
@@ -259,6 +262,7 @@ def test_pod_log_unavailable_window(kubesim, core, kube_namespace) -> None:
     assert core.read_namespaced_pod_log("p", kube_namespace) == "hi\n"
 
 
+@pytest.mark.e2e  # starts a process
 def test_pod_deleted_while_running(core, kube_namespace) -> None:
     core.create_namespaced_pod(kube_namespace, pod_manifest("p", ["sleep", "30"], image="busybox"))
     wait_for(lambda: _pod_phase(core, kube_namespace) == "Running", 10, what="Running")
@@ -278,6 +282,7 @@ def test_stuck_finalizer_keeps_object_terminating(core, kube_namespace) -> None:
     core.patch_namespaced_config_map("stuck", kube_namespace, {"metadata": {"finalizers": None}})
 
 
+@pytest.mark.e2e  # starts a process
 def test_delayed_controllers(make_kubesim) -> None:
     """B5: GC, Job controller and kubelet delays are settings."""
     from tools.kubesim.testing import job_manifest
@@ -334,6 +339,7 @@ def test_short_server_side_watch_timeouts(kubesim, kube_faults, core, kube_names
     assert seen == ["c0", "c1", "c2"]
 
 
+@pytest.mark.e2e  # starts a process
 def test_controller_downtime_collapses_missed_schedules(
     kubesim, kube_faults, kube_api, kube_namespace
 ) -> None:
@@ -371,6 +377,7 @@ def test_controller_downtime_collapses_missed_schedules(
     assert len(batch.list_namespaced_job(kube_namespace).items) == 1
 
 
+@pytest.mark.e2e  # starts a process
 def test_node_loss(kubesim, kube_api, core, kube_namespace) -> None:
     """B6: a lost node leaves its Pod in phase Unknown (Ready=False, NodeLost); once the
     Pod is force-deleted its Job counts a failure and replaces it."""

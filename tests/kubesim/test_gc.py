@@ -158,6 +158,7 @@ def test_foreground_waits_for_blocking_dependents(core, kube_namespace) -> None:
     )
 
 
+@pytest.mark.e2e  # starts a process
 def test_job_delete_without_policy_orphans_pods(core, batch, kube_namespace) -> None:
     """Real: batch/v1 Job's default policy is Orphan: `delete_namespaced_job(name, ns)` leaves
     the Pods (and strips the Job from their ownerReferences)."""
@@ -170,6 +171,7 @@ def test_job_delete_without_policy_orphans_pods(core, batch, kube_namespace) -> 
     core.delete_namespaced_pod(pod.metadata.name, kube_namespace, grace_period_seconds=0)
 
 
+@pytest.mark.e2e  # starts a process
 def test_job_delete_background_removes_pods(core, batch, kube_namespace) -> None:
     batch.create_namespaced_job(kube_namespace, job_manifest("j", ["sleep", "30"], image="busybox"))
     wait_for(lambda: core.list_namespaced_pod(kube_namespace).items, 5, what="pod")

@@ -293,7 +293,10 @@ def test_log_parameters(core, kube_namespace) -> None:
         log("p", kube_namespace, container="main", previous=True)
     assert err.value.status == 400
     raw = log("p", kube_namespace, container="main", _preload_content=False)
-    assert raw.headers["Content-Type"].startswith("text/plain")
+    try:
+        assert raw.headers["Content-Type"].startswith("text/plain")
+    finally:
+        raw.release_conn()  # an unread response left open leaks its socket into a later test
 
 
 def test_log_of_missing_pod_is_404(core, kube_namespace) -> None:

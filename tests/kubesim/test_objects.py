@@ -192,6 +192,7 @@ def test_generation_bumps_only_on_spec_change_for_builtins(batch, kube_namespace
     assert changed.metadata.generation == 2
 
 
+@pytest.mark.e2e  # starts a process
 def test_quantities_are_strings(kubesim, core, kube_namespace) -> None:
     """Real: numeric quantities are canonicalised to strings (the client model rejects ints,
     so the body is sent raw, as kubectl or another client might)."""
@@ -248,6 +249,7 @@ def test_json_patch_failing_test_op_is_422(core, kube_namespace) -> None:
     )
 
 
+@pytest.mark.e2e  # starts a process
 def test_strategic_merge_merges_lists_by_key(kube_api, core, kube_namespace) -> None:
     """Real: containers merge by name, env by name; finalizers union (a SMP cannot remove).
     The pod template of a CronJob is mutable, so the merge is observed there; an image
@@ -312,6 +314,7 @@ def test_strategic_merge_merges_lists_by_key(kube_api, core, kube_namespace) -> 
     assert out.spec.containers[0].command == ["sleep", "5"]
 
 
+@pytest.mark.e2e  # starts a process
 def test_pod_and_job_template_are_immutable(kube_api, core, kube_namespace) -> None:
     """Real: pod updates may change only images, activeDeadlineSeconds, tolerations, ...;
     a Job's spec.template is immutable (422 `field is immutable`)."""
@@ -383,6 +386,7 @@ def test_server_side_apply_creates_then_merges(batch, kube_namespace) -> None:
     assert "fieldManager: Required value" in body_of(err.value)["message"]
 
 
+@pytest.mark.e2e  # starts a process
 def test_delete_answers_status_or_object(core, batch, kube_namespace) -> None:
     """Real: immediate delete answers a Success Status (details.kind = plural); pods
     (ReturnDeletedObject) answer the Pod."""

@@ -111,6 +111,7 @@ def test_get_of_one_object_is_a_one_row_table(kubesim: KubeSim) -> None:
     assert table["metadata"]["resourceVersion"]
 
 
+@pytest.mark.e2e  # starts a process
 def test_pods_show_ready_status_restarts_and_wide_columns(
     kubesim: KubeSim, kube_namespace: str
 ) -> None:
@@ -170,6 +171,7 @@ def test_a_pod_waiting_for_its_configmap_shows_container_creating(
     )
 
 
+@pytest.mark.e2e  # starts a process
 def test_jobs_show_status_completions_and_duration(kubesim: KubeSim, kube_namespace: str) -> None:
     path = f"/apis/batch/v1/namespaces/{kube_namespace}/jobs"
     _post(kubesim, path, job_manifest("done", ["sh", "-c", "true"], image="busybox"))
@@ -499,6 +501,7 @@ def test_workload_and_rbac_kinds_print_their_columns(make_kubesim: Any) -> None:
     assert dict(_columns(bindings))["Users"] == 1
 
 
+@pytest.mark.e2e  # starts a process
 def test_pod_logs_stay_text_whatever_the_client_accepts(
     kubesim: KubeSim, kube_namespace: str
 ) -> None:

@@ -159,6 +159,7 @@ def _pod_that_prints(kube: KubeApi, namespace: str, name: str, lines: int) -> No
     wait_for(finished, timeout=20, what=f"pod {name} finished")
 
 
+@pytest.mark.e2e  # starts a process
 def test_a_log_tail_keeps_the_last_bytes_of_a_log_longer_than_the_tail(
     kube: KubeApi, kube_namespace: str
 ) -> None:
@@ -175,6 +176,7 @@ def test_a_log_tail_keeps_the_last_bytes_of_a_log_longer_than_the_tail(
     assert len(whole) == 25_000 * len(b"line 000001\n")
 
 
+@pytest.mark.e2e  # starts a process
 def test_a_log_tail_of_a_missing_pod_or_an_unreachable_kubelet_is_an_error(
     kube: KubeApi, kube_faults: Faults, kube_namespace: str
 ) -> None:

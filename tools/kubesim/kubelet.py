@@ -8,6 +8,7 @@ the container log; the exit code lands in the container status.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
@@ -53,10 +54,14 @@ class Kubelet(Controller):
         self.logs = LogStore(api, faults, settings.container_log_max_size)
         self.runs: dict[str, PodRun] = {}
         self.kubeconfig: Path | None = None
-        self.mount_mode = effective_mount_mode(settings.mount_mode)
         self.memory = MemoryLimits(settings.memory_enforcement, f"{os.getpid()}-{id(self):x}")
         self.lost: set[str] = set()
         self._lock = threading.Lock()
+
+    @functools.cached_property
+    def mount_mode(self) -> str:
+        """The mount mode in effect, probed on the first Pod with volumes (it runs ``unshare``)."""
+        return effective_mount_mode(self.settings.mount_mode)
 
     def on_event(self, event: Event) -> None:
         if event.key == ("", "nodes"):

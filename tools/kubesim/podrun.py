@@ -278,7 +278,7 @@ class PodRun(PodStatus, threading.Thread):
         assert mapping is not None
         paths = _container_paths(c, volumes)
         logbuf = self.kubelet.logs.new_instance(self.uid, name)
-        isolate = self.kubelet.mount_mode == "namespace" and bool(paths.mounts)
+        isolate = bool(paths.mounts) and self.kubelet.mount_mode == "namespace"
         argv = list(c.get("command") or mapping.entrypoint) + list(c.get("args") or [])
         argv = [self._node_rewrite(a) for a in argv]
         if not isolate:

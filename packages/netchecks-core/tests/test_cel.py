@@ -147,6 +147,7 @@ def test_evaluation_is_safe_from_many_threads() -> None:
     assert errors == []
 
 
+@pytest.mark.e2e  # starts a process
 def test_parser_tables_are_cached_on_disk_and_reused(tmp_path: Path) -> None:
     env = {**os.environ, "NETCHECKS_CACHE_DIR": str(tmp_path)}
     code = (
@@ -161,6 +162,7 @@ def test_parser_tables_are_cached_on_disk_and_reused(tmp_path: Path) -> None:
     assert len(list(tmp_path.glob("cel-parser-*.cache"))) == 1
 
 
+@pytest.mark.e2e  # starts a process
 def test_an_unwritable_cache_directory_is_not_an_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")

@@ -33,6 +33,7 @@ def _http(name: str, url: str, **fields: Any) -> dict[str, Any]:
 
 
 @pytest.mark.timeout(120)
+@pytest.mark.e2e  # starts a process
 def test_big_bodies_and_gzip_bombs_leave_every_rule_a_result_within_the_bound(
     cli, write_json, http_server: HttpServer
 ) -> None:
@@ -63,6 +64,7 @@ def test_big_bodies_and_gzip_bombs_leave_every_rule_a_result_within_the_bound(
     assert max(sizes) - min(sizes) <= 64
 
 
+@pytest.mark.e2e  # starts a process
 def test_max_body_bytes_above_its_maximum_is_the_rules_error(
     cli, write_json, http_server: HttpServer
 ) -> None:
@@ -115,6 +117,7 @@ def test_non_finite_numbers_surrogates_and_deep_values_become_strict_json() -> N
     assert "nested more than" in text
 
 
+@pytest.mark.e2e  # starts a process
 def test_templated_surrogates_and_infinities_reach_the_output_safely(cli, write_json) -> None:
     # Parameters of a postgres rule are echoed in its spec (redaction off): an infinite
     # float rendered there, and a lone surrogate rendered into a string field, must

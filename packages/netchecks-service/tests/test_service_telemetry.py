@@ -100,6 +100,7 @@ print(prometheus_text()[0].decode())
 """
 
 
+@pytest.mark.e2e  # starts a process
 def test_one_series_per_assertion_beyond_the_sdks_default_of_2000() -> None:
     # The SDK folds series past 2,000 per metric into one `otel_metric_overflow` series:
     # alerts on per-assertion gauges would go blind past 2,000 assertions.
