@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from . import cel, views
 from .errors import ApiError, FieldError, invalid, invalid_error
 from .resources import ResourceType
-from .selectors import Requirement
+from .selectors import selector_matches
 
 if TYPE_CHECKING:
     from .api import Api
@@ -221,19 +221,6 @@ def _object_selected(selector: Obj | None, attrs: Attributes) -> bool:
     """The new object or the old one has the labels (as the real ObjectSelector matcher)."""
     candidates = [attrs.obj] + ([attrs.old] if attrs.old is not None else [])
     return any(selector_matches(selector, _labels(o)) for o in candidates)
-
-
-def selector_matches(selector: Obj | None, labels: dict[str, str]) -> bool:
-    """A metav1.LabelSelector (empty or absent: everything)."""
-    ops = {"In": "in", "NotIn": "notin", "Exists": "exists", "DoesNotExist": "!"}
-    selector = selector or {}
-    reqs = [Requirement(k, "=", (v,)) for k, v in (selector.get("matchLabels") or {}).items()]
-    for expr in selector.get("matchExpressions") or []:
-        op = ops.get(expr.get("operator", ""))
-        if op is None:
-            return False
-        reqs.append(Requirement(expr.get("key", ""), op, tuple(expr.get("values") or ())))
-    return all(r.matches(labels) for r in reqs)
 
 
 def _covers(values: list[str] | None, wanted: str) -> bool:

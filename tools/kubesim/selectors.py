@@ -35,6 +35,19 @@ class Requirement:
         return labels.get(self.key) not in self.values
 
 
+def selector_matches(selector: Obj | None, labels: dict[str, str]) -> bool:
+    """A metav1.LabelSelector (empty or absent: everything)."""
+    ops = {"In": "in", "NotIn": "notin", "Exists": "exists", "DoesNotExist": "!"}
+    selector = selector or {}
+    reqs = [Requirement(k, "=", (v,)) for k, v in (selector.get("matchLabels") or {}).items()]
+    for expr in selector.get("matchExpressions") or []:
+        op = ops.get(expr.get("operator", ""))
+        if op is None:
+            return False
+        reqs.append(Requirement(expr.get("key", ""), op, tuple(expr.get("values") or ())))
+    return all(r.matches(labels) for r in reqs)
+
+
 def _split_terms(text: str) -> list[str]:
     terms, depth, current = [], 0, ""
     for ch in text:

@@ -413,15 +413,12 @@ def _parser_identity() -> str:
     return f"{_grammar()}\0{parser_source}\0{lark.__version__}\0{sys.version_info[:2]}"
 
 
-def _cached_ast(expression: str) -> lark.Tree[Any] | None:
-    """The syntax tree of a valid expression parsed by an earlier run, if cached.
+def _cached_ast(path: Path) -> lark.Tree[Any] | None:
+    """The syntax tree an earlier run kept at ``path`` (:func:`_tree_file`), if any.
 
     A run of the same rules (every probe Pod of an assertion) then needs no parser at
     all. The files are pickles in the private cache directory (as Lark's own cache is).
     """
-    path = _tree_file(expression)
-    if path is None:
-        return None
     try:
         # Trusted as Lark's own pickled cache beside it is (the same private directory).
         tree = pickle.loads(path.read_bytes())  # noqa: S301
@@ -430,11 +427,8 @@ def _cached_ast(expression: str) -> lark.Tree[Any] | None:
     return tree if isinstance(tree, lark.Tree) else None
 
 
-def _cache_ast(expression: str, ast: lark.Tree[Any]) -> None:
-    """Keep the syntax tree of a valid expression for later runs (when the cache is writable)."""
-    path = _tree_file(expression)
-    if path is None:
-        return
+def _cache_ast(path: Path, ast: lark.Tree[Any]) -> None:
+    """Keep the syntax tree of a valid expression at ``path`` (when the cache is writable)."""
     try:
         path.parent.mkdir(mode=0o700, exist_ok=True)
         if sum(1 for _ in path.parent.iterdir()) >= MAX_CACHED_TREES:
@@ -461,13 +455,15 @@ def compile_expression(expression: str) -> Program:
         if not expression.strip():
             raise CelSyntaxError(expression, "the CEL expression is empty", None, None)
         environment = _environment()
-        ast = _cached_ast(expression)
+        tree_file = _tree_file(expression)
+        ast = _cached_ast(tree_file) if tree_file is not None else None
         if ast is None:
             try:
                 ast = environment.compile(expression)
             except CELParseError as error:
                 raise _syntax_error(expression, error) from None
-            _cache_ast(expression, ast)
+            if tree_file is not None:
+                _cache_ast(tree_file, ast)
         runner = environment.program(ast, functions=_FUNCTIONS)
         program = Program(expression, runner, ast)
         _PROGRAMS[expression] = program

@@ -51,22 +51,24 @@ _CHUNK = 64 * 1024
 _CURRENT = threading.local()
 
 
-class _TimedConnection(urllib3.connection.HTTPConnection):
+class _ClockOnConnect:
     """Restarts the exchange's clock as it opens a socket (see :meth:`NetworkClock.connecting`)."""
 
     def _new_conn(self) -> socket.socket:
         clock: NetworkClock | None = getattr(_CURRENT, "clock", None)
         if clock is not None:
             clock.connecting()
-        return super()._new_conn()
+        new_conn = super()._new_conn  # type: ignore[misc]  # the urllib3 connection's (MRO)
+        opened: socket.socket = new_conn()
+        return opened
 
 
-class _TimedHTTPSConnection(urllib3.connection.HTTPSConnection):
-    def _new_conn(self) -> socket.socket:
-        clock: NetworkClock | None = getattr(_CURRENT, "clock", None)
-        if clock is not None:
-            clock.connecting()
-        return super()._new_conn()
+class _TimedConnection(_ClockOnConnect, urllib3.connection.HTTPConnection):
+    pass
+
+
+class _TimedHTTPSConnection(_ClockOnConnect, urllib3.connection.HTTPSConnection):
+    pass
 
 
 class _TimedHTTPPool(urllib3.HTTPConnectionPool):
