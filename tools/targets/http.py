@@ -10,7 +10,8 @@ Endpoints (any method):
 - ``/status/<code>``: that status, a short text body.
 - ``/redirect/<n>``: 302 to ``/redirect/<n-1>``; ``/redirect/0`` redirects to ``/json``.
 - ``/redirect-loop``: 302 to itself.
-- ``/redirect-to?url=<url>``: 302 to ``url``.
+- ``/redirect-to?url=<url>[&status=<code>][&cookie=<set-cookie>]``: 302 (or ``code``) to
+  ``url``, setting the cookie if given.
 - ``/slow?delay=<s>``: waits ``s`` seconds (default 1), then like ``/json``.
 - ``/drip?bytes=<n>&delay=<s>``: sends headers, then one byte every ``s`` seconds.
 - ``/bytes/<n>``: ``n`` bytes of ``x`` (text/plain).
@@ -20,12 +21,17 @@ Endpoints (any method):
 - ``/escapes/<n>``: ``n`` bytes of control characters (each grows 6-fold as JSON).
 - ``/close``: closes the connection without answering.
 - anything else: 404.
+
+A ``CONNECT host:port`` request to a loopback address opens a tunnel there: the server is
+an https proxy too (``tunnels`` counts them).
 """
 
 from __future__ import annotations
 
 import gzip
+import ipaddress
 import json
+import select
 import socket
 import ssl
 import subprocess
@@ -52,6 +58,7 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 1024
     tls: ssl.SSLContext | None = None
     stopping: threading.Event
+    tunnels = 0
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # Clients that give up (timeouts, refused certificates) are part of the tests.
@@ -90,6 +97,21 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_GET  # noqa: N815
 
+    def do_CONNECT(self) -> None:
+        """Act as an https proxy: tunnel to ``host:port`` on this machine's loopback."""
+        host, _, port = self.path.rpartition(":")
+        host = host.strip("[]")
+        if not ipaddress.ip_address(socket.gethostbyname(host)).is_loopback:
+            self.send_error(403, "this test proxy tunnels to loopback only")
+            return
+        self.server.tunnels += 1
+        with socket.create_connection((host, int(port)), timeout=10) as upstream:
+            self.send_response(200, "Connection established")
+            self.end_headers()
+            self.wfile.flush()
+            _pump(self.connection, upstream)
+        self.close_connection = True
+
     def _dispatch(self) -> None:
         parts = urlsplit(self.path)
         query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
@@ -107,7 +129,10 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/redirect-loop":
             self._redirect("/redirect-loop")
         elif path == "/redirect-to":
-            self._redirect(query.get("url", "/json"))
+            # ``status`` (default 302) and ``cookie`` (a Set-Cookie value) shape the answer.
+            cookie = query.get("cookie")
+            extra = {"Set-Cookie": cookie} if cookie else {}
+            self._redirect(query.get("url", "/json"), int(query.get("status", "302")), extra)
         elif path == "/slow":
             self.server.stopping.wait(float(query.get("delay", "1")))
             self._send_json(200, JSON_BODY)
@@ -156,9 +181,13 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(payload)
 
-    def _redirect(self, location: str) -> None:
-        self.send_response(302)
+    def _redirect(
+        self, location: str, status: int = 302, extra: dict[str, str] | None = None
+    ) -> None:
+        self.send_response(status)
         self.send_header("Location", location)
+        for name, value in (extra or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Length", "0")
         self.end_headers()
 
@@ -173,6 +202,20 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             self.wfile.write(b".")
             self.wfile.flush()
+
+
+def _pump(client: socket.socket, upstream: socket.socket) -> None:
+    """Copy bytes both ways until either side closes."""
+    sockets = [client, upstream]
+    while True:
+        readable, _, _ = select.select(sockets, [], [], 10)
+        if not readable:
+            return
+        for source in readable:
+            data = source.recv(65536)
+            if not data:
+                return
+            (upstream if source is client else client).sendall(data)
 
 
 _BOMBS: dict[int, bytes] = {}
@@ -214,6 +257,11 @@ class HttpServer(Target):
     def url(self, path: str = "/") -> str:
         """The URL of ``path`` on this server."""
         return self.base_url + path
+
+    @property
+    def tunnels(self) -> int:
+        """CONNECT tunnels opened so far (the server acting as an https proxy)."""
+        return self._server.tunnels if self._server is not None else 0
 
     def start(self) -> None:
         """Bind a free port and serve in a background thread."""

@@ -16,11 +16,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import requests
 from netchecks_core.probe_config import ProbeConfig
 from netchecks_core.rules import HttpRule, TcpRule
 from netchecks_probe import checks
 from netchecks_probe.checks import http as http_check
+from netchecks_probe.checks import http_client
 from netchecks_probe.checks import tcp as tcp_check
 from netchecks_probe.checks.base import Deadline, NetworkClock
 from netchecks_probe.runner import run_config
@@ -61,13 +61,13 @@ def test_http_check_does_not_time_preparing_its_request(
 ) -> None:
     # The client's own work before the first connection (here made slow, as waiting for
     # the interpreter lock behind other rules makes it) is not network time.
-    prepare = requests.Session.prepare_request
+    prepare = http_client.prepare_url
 
-    def slow_prepare(self: requests.Session, request: requests.Request) -> Any:
+    def slow_prepare(url: str) -> str:
         time.sleep(DELAY)
-        return prepare(self, request)
+        return prepare(url)
 
-    monkeypatch.setattr(requests.Session, "prepare_request", slow_prepare)
+    monkeypatch.setattr(http_client, "prepare_url", slow_prepare)
     rule = HttpRule.model_validate({"type": "http", "url": web.url(f"/slow?delay={DELAY}")})
 
     data = http_check.run(rule, Deadline.after(10).for_rule(5))

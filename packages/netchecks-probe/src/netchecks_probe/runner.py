@@ -38,7 +38,7 @@ from netchecks_core.templates import expressions, has_template
 from netchecks_core.validation import parse_rendered_rule
 from netchecks_core.verdict import decide
 
-from netchecks_probe.checks import load_check
+from netchecks_probe.checks import bounded, load_check
 from netchecks_probe.checks.base import Deadline
 from netchecks_probe.checks.failures import failure
 from netchecks_probe.contexts import LoadedContexts, load_contexts
@@ -393,22 +393,16 @@ def _call_watched(
     deadline: Deadline,
     meanwhile: Callable[[], str | None] | None,
 ) -> tuple[bool, dict[str, Any], str | None]:
-    """Run a check that may overrun in a daemon thread, abandoned past its deadline.
+    """Run a check that may overrun in a call thread, abandoned past its deadline.
 
     Returns (finished, what :func:`_call_check` gave, the problem ``meanwhile`` found).
     """
-    box: dict[str, Any] = {}
-
-    def call() -> None:
-        box.update(_call_check(module, rule, deadline))
-
-    thread = threading.Thread(target=call, name=f"netchecks-check-{rule.type}", daemon=True)
-    thread.start()
+    outcome = bounded.start(lambda: _call_check(module, rule, deadline))
     problem = meanwhile() if meanwhile is not None else None
     if problem is not None:
-        return False, box, problem
-    thread.join(deadline.remaining() + GRACE_SECONDS)
-    return not thread.is_alive(), box, None
+        return False, {}, problem
+    finished = outcome.done.wait(deadline.remaining() + GRACE_SECONDS)
+    return finished, (outcome.value or {}) if finished else {}, None
 
 
 def _echo_spec(module: ModuleType, rule: RuleBase, pattern: str) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from typing import Any
@@ -452,3 +453,126 @@ def test_proxy_settings_of_the_environment_apply_as_they_change(
 
         monkeypatch.setenv("NO_PROXY", "127.0.0.1")
         assert check(url=url)["reason"] == "connection-refused"
+
+    monkeypatch.setenv("NO_PROXY", "127.0.0.0/8")  # a CIDR block bypasses the proxy too
+    assert check(url=url)["reason"] == "connection-refused"
+
+
+def test_https_goes_through_the_environments_proxy_in_a_tunnel(
+    https_server: HttpServer,
+    http_server: HttpServer,
+    test_certificates: TestCertificates,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("https_proxy", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", http_server.base_url)
+    tunnels = http_server.tunnels
+
+    data = check(url=https_server.url("/json"), **trusted(test_certificates))
+
+    assert data["status-code"] == 200
+    assert data["tls"]["verified"] is True
+    assert http_server.tunnels == tunnels + 1
+
+
+# What the old probe's client (requests) did, kept: credentials, redirects, cookies.
+
+
+def echoed(data: dict[str, Any]) -> dict[str, Any]:
+    """The request the ``/echo`` endpoint saw."""
+    assert data["status-code"] == 200, data
+    echo: dict[str, Any] = json.loads(data["body"])
+    return echo
+
+
+def test_default_headers_are_those_of_the_old_probe(http_server: HttpServer) -> None:
+    echo = echoed(check(url=http_server.url("/echo"), headers={"accept": "text/plain"}))
+    headers = {name.lower(): value for name, value in echo["headers"].items()}
+
+    assert headers["accept"] == "text/plain"  # the rule's, whatever its case
+    assert "gzip" in headers["accept-encoding"]
+    assert headers["connection"] == "keep-alive"
+    assert headers["user-agent"] == http_check.USER_AGENT
+
+
+def test_credentials_in_the_url_are_sent_as_basic_auth(http_server: HttpServer) -> None:
+    url = http_server.url("/echo").replace("://", "://alice:p%40ss@")
+
+    headers = echoed(check(url=url))["headers"]
+
+    assert headers["Authorization"] == "Basic " + base64.b64encode(b"alice:p@ss").decode()
+
+
+def test_netrc_gives_credentials_and_the_rules_own_authorization_header_wins(
+    http_server: HttpServer, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login bob password s3cret\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+
+    from_netrc = echoed(check(url=http_server.url("/echo")))["headers"]
+    own = echoed(check(url=http_server.url("/echo"), headers={"authorization": "Bearer t"}))
+
+    assert from_netrc["Authorization"] == "Basic " + base64.b64encode(b"bob:s3cret").decode()
+    assert own["headers"]["authorization"] == "Bearer t"  # sent as the rule spells it
+
+
+def test_post_redirected_with_302_arrives_as_a_get_without_its_body(
+    http_server: HttpServer,
+) -> None:
+    url = http_server.url("/redirect-to?url=/echo")
+
+    echo = echoed(check(url=url, method="post", body="payload", headers={"Content-Type": "a/b"}))
+
+    assert echo["method"] == "GET"
+    assert echo["body"] == ""
+    assert "Content-Type" not in echo["headers"]
+
+
+def test_post_redirected_with_307_keeps_its_method_and_body(http_server: HttpServer) -> None:
+    data = check(url=http_server.url("/redirect-to?url=/echo&status=307"), method="post", body="x")
+
+    echo = echoed(data)
+    assert echo["method"] == "POST"
+    assert echo["body"] == "x"
+    assert data["redirects"] == [
+        {"status-code": 307, "url": http_server.url("/redirect-to?url=/echo&status=307")}
+    ]
+
+
+def test_authorization_is_dropped_when_a_redirect_leaves_the_host(
+    http_server: HttpServer,
+) -> None:
+    elsewhere = http_server.url("/echo").replace("127.0.0.1", "localhost")
+    auth = {"Authorization": "Bearer t"}
+
+    same_host = echoed(check(url=http_server.url("/redirect-to?url=/echo"), headers=auth))
+    other_host = echoed(check(url=http_server.url(f"/redirect-to?url={elsewhere}"), headers=auth))
+
+    assert same_host["headers"]["Authorization"] == "Bearer t"
+    assert "Authorization" not in other_host["headers"]
+
+
+def test_a_cookie_set_by_a_redirect_is_sent_to_the_next_hop(http_server: HttpServer) -> None:
+    url = http_server.url("/redirect-to?url=/echo&cookie=session%3Dabc%3B%20Path%3D%2F")
+
+    assert echoed(check(url=url))["headers"]["Cookie"] == "session=abc"
+
+
+def test_a_header_value_with_a_line_break_is_an_invalid_target(http_server: HttpServer) -> None:
+    data = check(url=http_server.url("/echo"), headers={"X-Bad": "a\r\nInjected: 1"})
+
+    assert data["reason"] == "invalid-target"
+    assert data["exception-type"] == "InvalidHeader"
+    assert "status-code" not in data
+
+
+def test_connection_failures_name_the_connection_not_its_timing_subclass(
+    refusing_port: ClosedPort,
+) -> None:
+    data = check(url=f"http://127.0.0.1:{refusing_port.port}/")
+
+    connection = f"HTTPConnection(host='127.0.0.1', port={refusing_port.port})"
+    assert data["exception"].startswith(connection)

@@ -21,6 +21,7 @@ Each check module provides:
 from __future__ import annotations
 
 import importlib
+import sys
 from types import ModuleType
 
 #: Check type -> module. Kept as strings so that start-up imports none of them.
@@ -40,4 +41,8 @@ def load_check(check_type: str) -> ModuleType:
         module_name = CHECK_MODULES[check_type]
     except KeyError:
         raise ValueError(f"unknown check type {check_type!r}") from None
-    return importlib.import_module(module_name)
+    # Looked up first: import_module takes the import machinery's locks on every call.
+    module = sys.modules.get(module_name)
+    if module is None or getattr(module.__spec__, "_initializing", False):
+        module = importlib.import_module(module_name)
+    return module

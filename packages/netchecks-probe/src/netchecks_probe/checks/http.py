@@ -14,7 +14,6 @@ that drips its body slowly gives what arrived in time and ``reason: timeout``.
 from __future__ import annotations
 
 import codecs
-import os
 import socket
 import threading
 import time
@@ -23,16 +22,15 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-import requests
-import requests.adapters
 import urllib3
 import urllib3.connection
 from netchecks_core.rules import HttpRule
 
-from netchecks_probe.checks import tls
+from netchecks_probe.checks import http_client, tls
 from netchecks_probe.checks.base import Deadline, NetworkClock, is_ip
 from netchecks_probe.checks.bounded import call_within
 from netchecks_probe.checks.failures import failure, reason_for
+from netchecks_probe.checks.http_client import ExchangeError
 
 DEFAULT_RULE = "data['status-code'] in [200, 201]"
 #: ``run`` bounds itself (:func:`call_within`).
@@ -42,9 +40,9 @@ SELF_BOUNDED = True
 ECHO_ALWAYS: dict[str, Any] = {"headers": {}}
 
 USER_AGENT = "netchecks"
-#: As many as requests (and so the old probe) follows.
-MAX_REDIRECTS = 30
+MAX_REDIRECTS = http_client.MAX_REDIRECTS
 _CHUNK = 64 * 1024
+_INVALID_TARGET = frozenset({"InvalidURL", "MissingSchema", "InvalidSchema", "InvalidHeader"})
 
 
 #: The clock of the exchange this thread is running (each exchange has its own thread).
@@ -61,6 +59,12 @@ class _ClockOnConnect:
         new_conn = super()._new_conn  # type: ignore[misc]  # the urllib3 connection's (MRO)
         opened: socket.socket = new_conn()
         return opened
+
+    def __str__(self) -> str:
+        # Failure messages name the connection: urllib3's class, not this timing mixin.
+        base = next(c for c in type(self).__mro__ if c.__module__.startswith("urllib3"))
+        host, port = getattr(self, "host", None), getattr(self, "port", None)
+        return f"{base.__name__}(host={host!r}, port={port!r})"
 
 
 class _TimedConnection(_ClockOnConnect, urllib3.connection.HTTPConnection):
@@ -79,68 +83,10 @@ class _TimedHTTPSPool(urllib3.HTTPSConnectionPool):
     ConnectionCls = _TimedHTTPSConnection
 
 
-_TIMED_POOLS = {"http": _TimedHTTPPool, "https": _TimedHTTPSPool}
-
-
-class _Adapter(requests.adapters.HTTPAdapter):
-    """Times from the first connection and binds it to ``source-ip`` when the rule gives one."""
-
-    def __init__(self, source_ip: str | None) -> None:
-        self._source_address = (source_ip, 0) if source_ip else None
-        super().__init__()
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        if self._source_address is not None:
-            kwargs["source_address"] = self._source_address
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = _TIMED_POOLS
-
-    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
-        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
-        if isinstance(manager, urllib3.ProxyManager):  # not SOCKS, which has its own pools
-            manager.pool_classes_by_scheme = _TIMED_POOLS
-        return manager
-
-
-#: What requests reads from the environment for an http(s) request: proxies (urllib's
-#: ``getproxies``, ignored under CGI's ``REQUEST_METHOD``) and the CA bundle.
-_ENVIRONMENT_KEYS = (
-    *(f"{name}_proxy" for name in ("http", "https", "all", "no")),
-    *(f"{name}_PROXY" for name in ("HTTP", "HTTPS", "ALL", "NO")),
-    "REQUEST_METHOD",
-    "REQUESTS_CA_BUNDLE",
-    "CURL_CA_BUNDLE",
-)
-_SETTINGS: dict[tuple[Any, ...], dict[str, Any]] = {}
-_SETTINGS_LOCK = threading.Lock()
-#: Distinct (origin, options, environment) settings kept; the cache starts over beyond.
-_MAX_SETTINGS = 1024
-
-
-class _Session(requests.Session):
-    """A session that reads the environment's proxy settings once per origin.
-
-    requests scans every environment variable for each request (a Pod has one per
-    Service of its namespace). The result depends only on the URL's scheme and host
-    and on the variables in :data:`_ENVIRONMENT_KEYS`, which are part of the key.
-    """
-
-    def merge_environment_settings(
-        self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any
-    ) -> Any:
-        if proxies or not self.trust_env or self.proxies:
-            return super().merge_environment_settings(url, proxies, stream, verify, cert)
-        environment = tuple(os.environ.get(key) for key in _ENVIRONMENT_KEYS)
-        key = (urlsplit(str(url))[:2], stream, verify, cert, environment)
-        with _SETTINGS_LOCK:
-            cached = _SETTINGS.get(key)
-        if cached is None:
-            cached = dict(super().merge_environment_settings(url, proxies, stream, verify, cert))
-            with _SETTINGS_LOCK:
-                if len(_SETTINGS) >= _MAX_SETTINGS:
-                    _SETTINGS.clear()
-                _SETTINGS[key] = cached
-        return {**cached, "proxies": dict(cached["proxies"])}
+_TIMED_POOLS: dict[str, type[urllib3.HTTPConnectionPool]] = {
+    "http": _TimedHTTPPool,
+    "https": _TimedHTTPSPool,
+}
 
 
 @dataclass
@@ -188,94 +134,63 @@ def run(rule: HttpRule, deadline: Deadline) -> dict[str, Any]:
 
 def _exchange(rule: HttpRule, exchange: _Exchange, until: float) -> None:
     """The request, run in a worker thread; records everything in ``exchange``."""
-    session = _Session()
-    session.max_redirects = MAX_REDIRECTS
-    adapter = _Adapter(rule.source_ip)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
     verify: bool | str = rule.verify_tls_cert and (rule.ca_bundle or True)
     if not verify:
         # The rule asks not to verify; urllib3 would warn on every request.
         warnings.filterwarnings("ignore", category=urllib3.exceptions.InsecureRequestWarning)
-    cert: str | tuple[str, str] | None = rule.client_cert
-    if rule.client_cert and rule.client_key:
-        cert = (rule.client_cert, rule.client_key)
+    request = http_client.Request(
+        method=rule.method,
+        url=rule.url,
+        headers={"User-Agent": USER_AGENT, **(rule.headers or {})},
+        body=rule.body.encode() if rule.body is not None else None,
+        follow_redirects=rule.follow_redirects,
+        verify=verify,
+        client_cert=rule.client_cert,
+        client_key=rule.client_key,
+        source_ip=rule.source_ip,
+        pools=_TIMED_POOLS,
+    )
     exchange.clock.start()
     _CURRENT.clock = exchange.clock
     try:
-        with session:
-            _request(rule, exchange, session, until, verify=verify, cert=cert)
-    finally:
-        _CURRENT.clock = None
-
-
-def _request(
-    rule: HttpRule,
-    exchange: _Exchange,
-    session: requests.Session,
-    until: float,
-    *,
-    verify: bool | str,
-    cert: str | tuple[str, str] | None,
-) -> None:
-    headers = {"User-Agent": USER_AGENT, **(rule.headers or {})}
-    remaining = max(until - time.monotonic(), 0.001)
-    try:
-        response = session.request(
-            rule.method.upper(),
-            rule.url,
-            headers=headers,
-            data=rule.body.encode() if rule.body is not None else None,
-            timeout=(remaining, remaining),
-            allow_redirects=rule.follow_redirects,
-            verify=verify,
-            cert=cert,
-            stream=True,
-        )
-    except (requests.RequestException, OSError, ValueError) as exc:
+        sent = http_client.send(request, max(until - time.monotonic(), 0.001))
+    except ExchangeError as exc:
         exchange.clock.stop()
         _record_failure(rule, exchange, exc, until)
         return
-    with response:
-        _record_response(rule, exchange, response, verified=bool(verify))
-        _read_body(rule, exchange, response, until)
+    finally:
+        _CURRENT.clock = None
+    with sent.response:
+        _record_response(rule, exchange, sent, verified=bool(verify))
+        _read_body(exchange, sent.response, rule.max_body_bytes, until)
         exchange.clock.stop()
 
 
-def _record_failure(rule: HttpRule, exchange: _Exchange, exc: Exception, until: float) -> None:
+def _record_failure(rule: HttpRule, exchange: _Exchange, exc: ExchangeError, until: float) -> None:
     reason = _reason(exc)
-    exchange.update(**failure(reason, exc))
+    exchange.update(**failure(reason, exc, exception_type=exc.name))
     if reason in ("tls-verify-failed", "tls-error"):
-        request = getattr(exc, "request", None)
-        url = getattr(request, "url", None) or rule.url
-        facts = _handshake(rule, url, until)
+        facts = _handshake(rule, exc.url, until)
         if facts is not None:
             if reason == "tls-verify-failed":
                 facts["verify-error"] = str(exc)
             exchange.update(tls=facts)
 
 
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, requests.TooManyRedirects):
+def _reason(exc: ExchangeError) -> str:
+    if exc.name == "TooManyRedirects":
         return "too-many-redirects"
-    if isinstance(exc, requests.Timeout):
+    if exc.name in ("ConnectTimeout", "ReadTimeout"):
         return "timeout"
-    if isinstance(
-        exc,
-        requests.exceptions.InvalidURL
-        | requests.exceptions.MissingSchema
-        | requests.exceptions.InvalidSchema
-        | requests.exceptions.InvalidHeader
-        | ValueError,
-    ):
+    if exc.name in _INVALID_TARGET:
         return "invalid-target"
-    if isinstance(exc, OSError) and not isinstance(exc, requests.RequestException):
-        # Raised before any connection: the CA bundle or client certificate is unreadable.
+    if exc.name == "OSError":
+        # Raised before any connection: the CA bundle is missing.
         return "tls-config-invalid"
     reason = reason_for(exc)
-    if reason == "error" and isinstance(exc, requests.exceptions.SSLError):
+    if reason == "error" and exc.name == "SSLError":
         return "tls-error"
-    if reason == "error" and isinstance(exc, requests.ConnectionError):
+    if reason == "error":
         # e.g. the server closed the connection without answering.
         return "connection-reset"
     return reason
@@ -299,54 +214,54 @@ def _handshake(rule: HttpRule, url: str, until: float) -> dict[str, Any] | None:
 
 
 def _record_response(
-    rule: HttpRule, exchange: _Exchange, response: requests.Response, *, verified: bool
+    rule: HttpRule, exchange: _Exchange, sent: http_client.Exchange, *, verified: bool
 ) -> None:
+    response = sent.response
     fields: dict[str, Any] = {
-        "status-code": response.status_code,
+        "status-code": response.status,
         "headers": dict(response.headers),
-        "url": response.url,
-        "redirects": [{"status-code": r.status_code, "url": r.url} for r in response.history],
+        "url": sent.url,
+        "redirects": [{"status-code": hop.status, "url": hop.url} for hop in sent.history],
         "body-truncated": False,
     }
-    if urlsplit(response.url).scheme == "https":
-        fields["tls"] = _response_tls(rule, response, verified=verified)
-    if response.status_code >= 400:
-        try:
-            response.raise_for_status()
-        except requests.HTTPError as exc:
-            fields.update(failure("http-status", exc))
+    if urlsplit(sent.url).scheme == "https":
+        fields["tls"] = _response_tls(rule, sent, verified=verified)
+    if 400 <= response.status < 600:
+        kind = "Client" if response.status < 500 else "Server"
+        message = f"{response.status} {kind} Error: {response.reason} for url: {sent.url}"
+        fields.update(failure("http-status", message=message, exception_type="HTTPError"))
     with exchange.lock:
         exchange.data.update(fields)
-        exchange.encoding = _encoding(response)
+        exchange.encoding = _encoding(response.headers.get("content-type", ""))
 
 
-def _response_tls(rule: HttpRule, response: requests.Response, *, verified: bool) -> dict[str, Any]:
-    connection = getattr(response.raw, "connection", None)
+def _response_tls(rule: HttpRule, sent: http_client.Exchange, *, verified: bool) -> dict[str, Any]:
+    connection = getattr(sent.response, "connection", None)
     sock = getattr(connection, "sock", None)
     if sock is not None and hasattr(sock, "getpeercert"):
         return tls.connection_facts(sock, verified=verified)
     # Behind a proxy the TLS socket is not ours to look at; ask the server directly.
-    facts = _handshake(rule, response.url, time.monotonic() + 2.0) or {}
+    facts = _handshake(rule, sent.url, time.monotonic() + 2.0) or {}
     facts["verified"] = verified
     return facts
 
 
-def _encoding(response: requests.Response) -> str:
-    # Without a charset, requests would guess (slowly, from the bytes): assume UTF-8.
-    if "charset" not in response.headers.get("content-type", "").lower():
-        return "utf-8"
-    try:
-        return codecs.lookup(response.encoding or "utf-8").name
-    except LookupError:
-        return "utf-8"
+def _encoding(content_type: str) -> str:
+    """The body's charset; without one, UTF-8 (requests would guess, slowly, from the bytes)."""
+    for parameter in content_type.split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            try:
+                return codecs.lookup(value.strip().strip("'\"")).name
+            except LookupError:
+                return "utf-8"
+    return "utf-8"
 
 
 def _read_body(
-    rule: HttpRule, exchange: _Exchange, response: requests.Response, until: float
+    exchange: _Exchange, response: urllib3.BaseHTTPResponse, limit: int, until: float
 ) -> None:
     """Stream the body into ``exchange`` up to the size cap and the time bound."""
-    limit = rule.max_body_bytes
-    raw = response.raw
     try:
         while True:
             if time.monotonic() >= until:
@@ -354,7 +269,7 @@ def _read_body(
                     **failure("timeout", message="the body did not arrive within the timeout")
                 )
                 return
-            chunk = raw.read1(_CHUNK, decode_content=True)
+            chunk = response.read1(_CHUNK, decode_content=True)
             if not chunk:
                 return
             with exchange.lock:
@@ -365,5 +280,5 @@ def _read_body(
                 if len(chunk) > room:
                     exchange.data["body-truncated"] = True
                     return
-    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
-        exchange.update(**failure(_reason(exc), exc))
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        exchange.update(**failure(reason_for(exc), exc))
