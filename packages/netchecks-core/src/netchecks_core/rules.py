@@ -276,8 +276,10 @@ class HttpRule(RuleBase):
     )
     ca_bundle: str | None = Field(
         default=None,
-        description="Path of a PEM file of the CAs to trust, e.g. from a ConfigMap context: "
-        "`/mnt/ca/ca.crt` (default: the system CAs).",
+        description="Path of a PEM file (or a directory) of the CAs to trust, e.g. from a "
+        "ConfigMap context: `/mnt/ca/ca.crt` (default: `REQUESTS_CA_BUNDLE` or "
+        "`CURL_CA_BUNDLE` when set, else the Mozilla CA list of `certifi`, as the 0.10 "
+        "probe did).",
     )
     client_cert: str | None = Field(
         default=None, description="Path of a PEM client certificate, for mutual TLS."

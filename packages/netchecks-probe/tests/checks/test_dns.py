@@ -277,6 +277,16 @@ def test_short_name_is_found_through_the_os_search_domains(
     assert data["canonical_name"] == records.WWW + "."
 
 
+def test_the_os_configuration_is_read_once_but_never_stale(
+    dns_server: DnsServer, resolv_conf: Path
+) -> None:
+    assert check(host="www", port=dns_server.port)["A"] == [records.WWW_A]
+
+    resolv_conf.write_text("nameserver 127.0.0.1\nsearch elsewhere.test\n")  # another size
+
+    assert check(host="www", port=dns_server.port)["A"] == []
+
+
 def test_search_domains_apply_with_an_explicit_server_too(
     dns_server: DnsServer, resolv_conf: Path
 ) -> None:

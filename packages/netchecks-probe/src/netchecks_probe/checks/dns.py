@@ -13,6 +13,9 @@ are retried over TCP when the answer is truncated.
 
 from __future__ import annotations
 
+import copy
+import threading
+from pathlib import Path
 from typing import Any
 
 import dns.exception
@@ -100,12 +103,54 @@ def run(rule: DnsRule, deadline: Deadline) -> dict[str, Any]:
     return {**data, **clock.stamps()}
 
 
+#: What the resolver settings read from ``/etc/resolv.conf`` by (path, mtime, size): one
+#: read per run rather than one per rule.
+_CONFIGURED = (
+    "domain",
+    "search",
+    "ndots",
+    "rotate",
+    "timeout",
+    "edns",
+    "ednsflags",
+    "payload",
+    "ednsoptions",
+)
+_OS_CONFIGURATION: dict[tuple[str, int, int], dict[str, Any]] = {}
+_OS_CONFIGURATION_LOCK = threading.Lock()
+
+
+def _os_resolver() -> dns.resolver.Resolver:
+    """A fresh resolver configured as the OS resolver is (raises NoResolverConfiguration)."""
+    try:
+        stat = Path(RESOLV_CONF).stat()
+    except OSError:
+        key = None  # reading it says what is wrong
+    else:
+        key = (RESOLV_CONF, stat.st_mtime_ns, stat.st_size)
+    with _OS_CONFIGURATION_LOCK:
+        settings = _OS_CONFIGURATION.get(key) if key is not None else None
+    resolver = dns.resolver.Resolver(configure=False)
+    if settings is None or key is None:
+        resolver.read_resolv_conf(RESOLV_CONF)
+        settings = {name: copy.copy(getattr(resolver, name)) for name in _CONFIGURED}
+        settings["nameservers"] = list(resolver.nameservers)
+        if key is not None:
+            with _OS_CONFIGURATION_LOCK:
+                _OS_CONFIGURATION.clear()  # only the current file matters
+                _OS_CONFIGURATION[key] = settings
+        return resolver
+    for name, value in settings.items():
+        setattr(resolver, name, copy.copy(value))
+    return resolver
+
+
 def _prepare(rule: DnsRule) -> tuple[dns.resolver.Resolver, dns.name.Name]:
     """A fresh resolver for this rule (the module default is not thread-safe) and the name."""
     # The model has checked the server's form and that its port agrees with `port`.
     server = parse_dns_server(rule.server) if rule.server else None
     try:
-        resolver = dns.resolver.Resolver(filename=RESOLV_CONF)
+        resolver = _os_resolver()
     except dns.resolver.NoResolverConfiguration:
         if server is None:
             raise
