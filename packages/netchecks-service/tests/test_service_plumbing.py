@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import sys
@@ -18,7 +19,7 @@ from netchecks_service.errors import (
     error_from_response,
 )
 from netchecks_service.health import Health, HttpServer, create_app, parse_http_addr
-from netchecks_service.logs import KEYS, ServiceJsonFormatter, object_context
+from netchecks_service.logs import KEYS, ServiceJsonFormatter, StderrHandler, object_context
 from netchecks_service.settings import ServiceSettings, load_settings
 from netchecks_service.telemetry import setup_metrics
 from opentelemetry import metrics
@@ -109,6 +110,23 @@ def test_json_log_lines_carry_the_object_namespace_and_name() -> None:
     )
     outside = json.loads(formatter.format(record))
     assert outside["namespace"] is None and outside["name"] is None
+
+
+def test_log_lines_go_to_the_stderr_of_the_moment_even_after_the_old_one_closed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A worker thread logging after a test's captured stderr closed must not fail.
+    first, second = io.StringIO(), io.StringIO()
+    monkeypatch.setattr(sys, "stderr", first)
+    handler = StderrHandler()
+    handler.setFormatter(ServiceJsonFormatter("%(message)s"))
+    record = logging.LogRecord("x", logging.WARNING, __file__, 1, "late line", (), None)
+    monkeypatch.setattr(sys, "stderr", second)
+    first.close()
+
+    handler.emit(record)
+
+    assert json.loads(second.getvalue())["message"] == "late line"
 
 
 def test_json_log_lines_have_fixed_keys_millisecond_utc_times_and_no_terminal_escapes() -> None:

@@ -82,9 +82,28 @@ class _TextFormatter(logging.Formatter):
         return f"{super().format(record)}{where}"
 
 
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to ``sys.stderr`` as it is when a record comes, not as it was when set up.
+
+    A thread still logging after whoever replaced ``sys.stderr`` (a test's capture) has
+    closed that stream would otherwise fail with "I/O operation on closed file".
+    """
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass  # always the current sys.stderr
+
+
 def configure_logging(level: str = "INFO", json_format: bool = True) -> None:
     """Send the root logger's records to stderr as JSON lines (or text for people)."""
-    handler = logging.StreamHandler(sys.stderr)
+    handler = StderrHandler()
     if json_format:
         handler.setFormatter(ServiceJsonFormatter("%(message)s"))
     else:
