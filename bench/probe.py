@@ -11,8 +11,10 @@ on each in turn and prints, per CLI: CPU time of the child (user + sys, the
 figure robust to a loaded machine), wall time (medians over the repeats), peak
 RSS (max) and the ratios; the CPU each extra rule costs; and how much the
 durations the CLIs report exceed the network time (``/slow`` rules: reported
-duration minus the server's 200 ms; the rest of a loopback exchange is well
-under a millisecond). The old CLI is installed once in ``.bench/netcheck-0.10.0``
+duration minus the exchange as the server timed it, from accepting the connection to
+sending the last byte: the 200 ms delay plus the server's own work, which grows with
+the requests it serves at once; the rest of a loopback exchange is well under a
+millisecond). The old CLI is installed once in ``.bench/netcheck-0.10.0``
 (a venv, with ``common-expression-language==0.5.6`` pinned as its lock file
 does; newer releases crash on failing checks). Our sources are compiled to
 bytecode first, as the probe image does (``compileall``): a run never pays for it.
@@ -120,21 +122,43 @@ def rules(count: int, targets: Targets) -> list[dict[str, Any]]:
         {"type": "http", "url": slow},
         {"type": "http", "url": web.url("/echo"), "headers": {"X-Bench": "1"}},
     ]
-    return [{"name": f"rule-{i}", **kinds[i % len(kinds)]} for i in range(count)]
+    return [_named(f"rule-{i}", kinds[i % len(kinds)]) for i in range(count)]
+
+
+def _named(name: str, kind: dict[str, Any]) -> dict[str, Any]:
+    """The rule ``name``; a ``/slow`` one tells the server its name, to time the exchange."""
+    rule = {"name": name, **kind}
+    if "/slow" in str(rule.get("url", "")):
+        rule["url"] = f"{rule['url']}&id={name}"
+    return rule
 
 
 @dataclass
 class Run:
-    """One run of a CLI: CPU (user + sys) and wall seconds, peak RSS (KiB), stdout."""
+    """One run of a CLI: CPU (user + sys) and wall seconds, peak RSS (KiB), stdout, and the
+    seconds the server took over each ``/slow`` exchange (by rule name)."""
 
     cpu: float
     wall: float
     rss: int
     stdout: str
+    served: dict[str, float] = field(default_factory=dict)
 
 
-def measure(command: list[str]) -> Run:
-    """Run ``command`` once and take its own resource usage (``wait4``)."""
+def measure(command: list[str], web: HttpServer | None = None) -> Run:
+    """Run ``command`` once and take its own resource usage (``wait4``).
+
+    With ``web``, the run also takes what the server timed of its ``/slow`` exchanges.
+    """
+    if web is not None:
+        web.served.clear()
+    run = _measure(command)
+    if web is not None:
+        run.served = dict(web.served)
+    return run
+
+
+def _measure(command: list[str]) -> Run:
     with tempfile.TemporaryFile() as out:
         started = time.perf_counter()
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.DEVNULL)
@@ -172,14 +196,20 @@ class Series:
         return f"{sum(r.get('status') == 'pass' for r in results)}/{len(results)}"
 
     def slow_excess_ms(self) -> list[float]:
-        """Reported duration minus the server's delay, of every ``/slow`` rule of every run."""
+        """Reported duration minus the network time, of every ``/slow`` rule of every run.
+
+        The network time is what the server measured of the exchange, from accepting the
+        connection to sending the answer's last byte (the delay, plus the server's own
+        work, which grows with the requests it serves at once).
+        """
         excess = []
         for run in self.runs:
             for result in _results(run.stdout) or []:
                 url = str((result.get("spec") or {}).get("url", ""))
                 seconds = _duration(result.get("data") or {})
-                if "/slow" in url and seconds is not None:
-                    excess.append((seconds - SLOW_SECONDS) * 1000)
+                served = run.served.get(str(result.get("name")))
+                if "/slow" in url and seconds is not None and served is not None:
+                    excess.append((seconds - served) * 1000)
         return excess
 
 
@@ -203,12 +233,14 @@ def _duration(data: dict[str, Any]) -> float | None:
     return (end - start).total_seconds()
 
 
-def compare(new: list[str], old: list[str], repeat: int) -> tuple[Series, Series]:
+def compare(
+    new: list[str], old: list[str], repeat: int, web: HttpServer | None = None
+) -> tuple[Series, Series]:
     """Run both commands ``repeat`` times, alternating, so both see the same load."""
     new_series, old_series = Series(), Series()
     for _ in range(repeat):
-        new_series.runs.append(measure(new))
-        old_series.runs.append(measure(old))
+        new_series.runs.append(measure(new, web))
+        old_series.runs.append(measure(old, web))
     return new_series, old_series
 
 
@@ -230,7 +262,10 @@ def print_table(rows: list[tuple[str, Series, Series]]) -> None:
 
 def print_durations(rows: list[tuple[str, Series, Series]]) -> float | None:
     """Reported minus network time of the ``/slow`` rules; returns our worst median."""
-    print(f"reported duration minus network time ({SLOW_SECONDS * 1000:.0f} ms /slow rules):")
+    print(
+        f"reported duration minus network time (/slow rules: {SLOW_SECONDS * 1000:.0f} ms "
+        "delay; network time as the server timed it, accept to last byte sent):"
+    )
     worst: float | None = None
     for name, new, old in rows:
         ours, theirs = new.slow_excess_ms(), old.slow_excess_ms()
@@ -322,6 +357,7 @@ def main() -> int:
                 [str(NEW_CLI), "run", "--config", str(path)],
                 [str(OLD_CLI), "run", "--config", str(path)],
                 args.repeat,
+                targets.web,
             )
             by_count[count] = (new, old)
             rows.append((f"run {count} rules", new, old))

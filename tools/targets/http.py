@@ -12,7 +12,10 @@ Endpoints (any method):
 - ``/redirect-loop``: 302 to itself.
 - ``/redirect-to?url=<url>[&status=<code>][&cookie=<set-cookie>]``: 302 (or ``code``) to
   ``url``, setting the cookie if given.
-- ``/slow?delay=<s>``: waits ``s`` seconds (default 1), then like ``/json``.
+- ``/slow?delay=<s>[&id=<id>]``: waits ``s`` seconds (default 1), then like ``/json``;
+  with an ``id``, the seconds from the request's arrival (the kernel's receive stamp of
+  its first byte, where Linux gives one, else the accept) to the answer's last byte sent
+  are kept in :attr:`HttpServer.served`: the exchange as the server saw it.
 - ``/drip?bytes=<n>&delay=<s>``: sends headers, then one byte every ``s`` seconds.
 - ``/bytes/<n>``: ``n`` bytes of ``x`` (text/plain).
 - ``/echo``: JSON of the request: ``method``, ``path``, ``query``, ``headers``, ``body``.
@@ -28,12 +31,14 @@ an https proxy too (``tunnels`` counts them).
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import ipaddress
 import json
 import select
 import socket
 import ssl
+import struct
 import subprocess
 import sys
 import tempfile
@@ -59,6 +64,14 @@ class _Server(ThreadingHTTPServer):
     tls: ssl.SSLContext | None = None
     stopping: threading.Event
     tunnels = 0
+    #: Wall time each open connection was accepted, by file descriptor.
+    accepted: dict[int, float]
+    served: dict[str, float]
+
+    def get_request(self) -> tuple[Any, Any]:
+        connection, address = super().get_request()
+        self.accepted[connection.fileno()] = time.time()
+        return connection, address
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # Clients that give up (timeouts, refused certificates) are part of the tests.
@@ -76,6 +89,9 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = 30  # a stuck client never holds a thread forever
 
     def setup(self) -> None:
+        accepted_at = self.server.accepted.pop(self.request.fileno(), time.time())
+        self.request.settimeout(self.timeout)
+        self.arrived_at = _first_byte_arrival(self.request) or accepted_at
         if self.server.tls is not None:
             self.request.settimeout(10)
             self.request = self.server.tls.wrap_socket(self.request, server_side=True)
@@ -136,6 +152,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/slow":
             self.server.stopping.wait(float(query.get("delay", "1")))
             self._send_json(200, JSON_BODY)
+            if "id" in query:
+                self.wfile.flush()
+                self.server.served[query["id"]] = time.time() - self.arrived_at
         elif path == "/drip":
             self._drip(int(query.get("bytes", "10")), float(query.get("delay", "0.1")))
         elif path.startswith("/bytes/"):
@@ -204,6 +223,35 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
 
 
+#: Linux's receive time stamps (the socket module does not name the option).
+_SO_TIMESTAMPNS = 35 if sys.platform == "linux" else None
+_TIMESPEC = struct.Struct("@ll")
+
+
+def _stamp_arrivals(listener: socket.socket) -> None:
+    """Have the kernel stamp the data of every connection ``listener`` accepts."""
+    if _SO_TIMESTAMPNS is not None:
+        with contextlib.suppress(OSError):
+            listener.setsockopt(socket.SOL_SOCKET, _SO_TIMESTAMPNS, 1)
+
+
+def _first_byte_arrival(connection: socket.socket) -> float | None:
+    """When the connection's first data arrived (wall clock), without reading it."""
+    if _SO_TIMESTAMPNS is None:
+        return None
+    try:
+        _, ancillary, _, _ = connection.recvmsg(
+            1, socket.CMSG_SPACE(_TIMESPEC.size), socket.MSG_PEEK
+        )
+    except OSError:
+        return None
+    for level, kind, data in ancillary:
+        if level == socket.SOL_SOCKET and kind == _SO_TIMESTAMPNS:
+            seconds, nanoseconds = _TIMESPEC.unpack(data[: _TIMESPEC.size])
+            return float(seconds + nanoseconds / 1e9)
+    return None
+
+
 def _pump(client: socket.socket, upstream: socket.socket) -> None:
     """Copy bytes both ways until either side closes."""
     sockets = [client, upstream]
@@ -259,6 +307,11 @@ class HttpServer(Target):
         return self.base_url + path
 
     @property
+    def served(self) -> dict[str, float]:
+        """Seconds each ``/slow?id=`` exchange took as the server saw it (accept to answer)."""
+        return self._server.served if self._server is not None else {}
+
+    @property
     def tunnels(self) -> int:
         """CONNECT tunnels opened so far (the server acting as an https proxy)."""
         return self._server.tunnels if self._server is not None else 0
@@ -269,6 +322,8 @@ class HttpServer(Target):
         server = server_class((self.host, 0), _Handler)
         server.tls = self.tls
         server.stopping = threading.Event()
+        server.accepted, server.served = {}, {}
+        _stamp_arrivals(server.socket)
         self._server = server
         self.port = server.server_address[1]
         self._thread = threading.Thread(

@@ -76,6 +76,26 @@ def test_http_check_does_not_time_preparing_its_request(
     assert DELAY <= _seconds(data) <= DELAY + SLACK
 
 
+def test_http_check_ends_when_the_answer_arrived_not_when_its_thread_read_it(
+    web: HttpServerProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The thread reading the answer gets to it late (here it sleeps, as waiting for the
+    # interpreter lock behind other rules makes it): the kernel's arrival time counts.
+    record = http_check._record_response
+
+    def late_record(*args: Any, **kwargs: Any) -> None:
+        time.sleep(DELAY)
+        record(*args, **kwargs)
+
+    monkeypatch.setattr(http_check, "_record_response", late_record)
+    rule = HttpRule.model_validate({"type": "http", "url": web.url(f"/slow?delay={DELAY}")})
+
+    data = http_check.run(rule, Deadline.after(10).for_rule(5))
+
+    assert data["status-code"] == 200
+    assert DELAY <= _seconds(data) <= DELAY + SLACK
+
+
 def test_clock_restarts_once_at_the_first_connection_and_never_after_it_stopped() -> None:
     clock = NetworkClock()
     clock.start()

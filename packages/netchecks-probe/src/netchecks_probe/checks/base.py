@@ -64,6 +64,10 @@ class NetworkClock:
     The start is read from the wall clock, the length from the monotonic one. Stopped
     by the thread doing the exchange as soon as it ends, or by the waiting thread when
     it gives up on it (a timeout): then the exchange lasted until that moment.
+
+    Where the kernel tells when the answer's last bytes arrived (:meth:`arrived`), the
+    exchange ends then: not later, when the thread reading them got the interpreter
+    lock back from the other rules' threads.
     """
 
     def __init__(self) -> None:
@@ -71,6 +75,7 @@ class NetworkClock:
         self._started = 0.0
         self._stopped: float | None = None
         self._connecting = False
+        self._arrival: float | None = None
 
     def start(self) -> None:
         """Mark the start of the exchange (just before the first packet)."""
@@ -87,10 +92,20 @@ class NetworkClock:
             self._connecting = True
             self.start()
 
+    def arrived(self, wall_seconds: float) -> None:
+        """Note when (wall clock, seconds since the epoch) the latest data arrived."""
+        if self._stopped is None:
+            self._arrival = wall_seconds
+
     def stop(self) -> None:
         """Mark the end of the exchange (a later call changes nothing)."""
-        if self._stopped is None:
-            self._stopped = time.perf_counter()
+        if self._stopped is not None:
+            return
+        stopped = time.perf_counter()
+        if self._arrival is not None and self._wall is not None:
+            arrival = self._started + (self._arrival - self._wall.timestamp())
+            stopped = min(stopped, max(arrival, self._started))
+        self._stopped = stopped
 
     def stamps(self) -> dict[str, str]:
         """``startTimestamp`` and ``endTimestamp`` (nothing when never started)."""

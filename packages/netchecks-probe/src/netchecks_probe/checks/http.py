@@ -26,7 +26,7 @@ import urllib3
 import urllib3.connection
 from netchecks_core.rules import HttpRule
 
-from netchecks_probe.checks import http_client, tls
+from netchecks_probe.checks import arrival, http_client, tls
 from netchecks_probe.checks.base import Deadline, NetworkClock, is_ip
 from netchecks_probe.checks.bounded import call_within
 from netchecks_probe.checks.failures import failure, reason_for
@@ -58,6 +58,8 @@ class _ClockOnConnect:
             clock.connecting()
         new_conn = super()._new_conn  # type: ignore[misc]  # the urllib3 connection's (MRO)
         opened: socket.socket = new_conn()
+        if clock is not None and not isinstance(self, urllib3.connection.HTTPSConnection):
+            opened = arrival.timestamped(opened, clock)  # plain TCP: the kernel's stamps
         return opened
 
     def __str__(self) -> str:
