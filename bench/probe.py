@@ -264,7 +264,7 @@ def print_durations(rows: list[tuple[str, Series, Series]]) -> float | None:
     """Reported minus network time of the ``/slow`` rules; returns our worst median."""
     print(
         f"reported duration minus network time (/slow rules: {SLOW_SECONDS * 1000:.0f} ms "
-        "delay; network time as the server timed it, accept to last byte sent):"
+        "delay; network time as the server timed it, request arrival to last byte sent):"
     )
     worst: float | None = None
     for name, new, old in rows:

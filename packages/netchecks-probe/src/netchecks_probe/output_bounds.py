@@ -63,6 +63,37 @@ def json_safe(value: Any, depth: int = 0) -> Any:
     return value
 
 
+def _safe_and_size(result: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """``result`` made JSON-safe, and its :func:`json_size`.
+
+    Most results already are safe: then one strict encoding says so and gives the size,
+    and ``result`` itself is returned (a copy is made only to change something).
+    """
+    try:
+        text = json.dumps(result, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        size = len(text) if text.isascii() else len(text.encode("utf-8"))
+    except (TypeError, ValueError, RecursionError):  # UnicodeEncodeError is a ValueError
+        pass
+    else:
+        if _plain_containers(result, 0):
+            return result, size
+    safe: dict[str, Any] = json_safe(result)
+    return safe, json_size(safe)
+
+
+def _plain_containers(value: Any, depth: int) -> bool:
+    """Whether ``value`` nests only dicts with string keys and lists, within the depth bound."""
+    if isinstance(value, dict):
+        return depth < MAX_OUTPUT_DEPTH and all(
+            type(key) is str and _plain_containers(item, depth + 1) for key, item in value.items()
+        )
+    if isinstance(value, list):
+        return depth < MAX_OUTPUT_DEPTH and all(
+            _plain_containers(item, depth + 1) for item in value
+        )
+    return not isinstance(value, tuple)
+
+
 def _has_surrogate(text: str) -> bool:
     try:
         text.encode("utf-8")
@@ -122,8 +153,7 @@ class OutputBudget:
             return self._admit(result)
 
     def _admit(self, result: dict[str, Any]) -> dict[str, Any]:
-        safe: dict[str, Any] = json_safe(result)
-        size = json_size(safe)
+        safe, size = _safe_and_size(result)
         with self._lock:
             level = self._level
         if size > level:
