@@ -322,7 +322,8 @@ class Api(Deletes):
                 raise bad_request(
                     f'{rt.kind} in version "{rt.version}" cannot be handled as a {rt.kind}: {exc}'
                 ) from exc
-            validation.validate_builtin(views.present(rt, obj), rt.group)
+            old_view = None if old is None else views.present(rt, old)
+            validation.validate_builtin(views.present(rt, obj), rt.group, old_view)
             if rt.kind == "CustomResourceDefinition":
                 self.crds.validate(obj)
         else:

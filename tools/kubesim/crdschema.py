@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import re
 from typing import Any
 
@@ -139,6 +140,8 @@ def _validate(
     has_old: bool,
     top: bool = False,
 ) -> None:
+    if has_old and value == old and not _uses_old_self(schema):
+        return  # ratcheting (GA in 1.33): an unchanged value's errors are not reported
     if value is None:
         if not schema.get("nullable") and schema.get("type"):
             errors.append(_type_error(path, value, schema["type"]))
@@ -172,6 +175,20 @@ def _validate(
         for i, item in enumerate(value):
             _validate(item, items, f"{path}[{i}]", errors, None, False)
     _check_rules(value, schema, path, errors, old, has_old)
+
+
+#: id(schema node) -> (the node, whether a rule under it reads ``oldSelf``). The node is
+#: kept so that its id is not reused by another one.
+_old_self: dict[int, tuple[Obj, bool]] = {}
+
+
+def _uses_old_self(schema: Obj) -> bool:
+    """Does a transition rule (one reading ``oldSelf``) sit at or under this schema node?
+    Those run on unchanged values too (they are never ratcheted)."""
+    hit = _old_self.get(id(schema))
+    if hit is None or hit[0] is not schema:
+        hit = _old_self[id(schema)] = (schema, "oldSelf" in json.dumps(schema))
+    return hit[1]
 
 
 def _check_number(value: float, schema: Obj, path: str, errors: list[FieldError]) -> None:

@@ -277,6 +277,8 @@ class PodRun(PodStatus, threading.Thread):
         mapping = find_mapping(self.kubelet.settings.images, c.get("image", ""))
         assert mapping is not None
         paths = _container_paths(c, volumes)
+        if mapping.in_process is not None:
+            return self._exec_in_process(c, mapping, paths, statuses, restarts)
         logbuf = self.kubelet.logs.new_instance(self.uid, name)
         isolate = bool(paths.mounts) and self.kubelet.mount_mode == "namespace"
         argv = list(c.get("command") or mapping.entrypoint) + list(c.get("args") or [])
@@ -288,8 +290,7 @@ class PodRun(PodStatus, threading.Thread):
         cwd.mkdir(parents=True, exist_ok=True)
         if c.get("workingDir"):
             cwd = Path(paths.host(c["workingDir"]) or cwd)
-        digest = hashlib.sha256(f"{self.uid}{name}{restarts}".encode()).hexdigest()
-        container_id = f"kubesim://{digest}"
+        container_id = self._container_id(name, restarts)
         started = format_time(self.kubelet.clock.now())
         proc = None
         limits = (c.get("resources") or {}).get("limits") or {}
@@ -328,14 +329,7 @@ class PodRun(PodStatus, threading.Thread):
         confinement.started(proc.pid)
         with self._lock:
             self.procs[name] = proc
-        statuses[name] = {
-            **self._base(c, restarts, statuses.get(name)),
-            "ready": True,
-            "started": True,
-            "containerID": container_id,
-            "state": {"running": {"startedAt": started}},
-        }
-        self._publish()
+        self._set_running(c, statuses, restarts, container_id, started)
         reader = threading.Thread(target=_pump, args=(proc, logbuf, self.kubelet.clock))
         reader.daemon = True
         reader.start()
@@ -352,6 +346,51 @@ class PodRun(PodStatus, threading.Thread):
         )
         self._publish()
         return code
+
+    def _exec_in_process(
+        self, c: Obj, mapping: ImageMapping, paths: PathMap, statuses: dict[str, Obj], restarts: int
+    ) -> int:
+        """Run a container whose image maps to a function: the same statuses and log as a
+        process that printed its output and exited, with no process."""
+        assert mapping.in_process is not None
+        name = c["name"]
+        logbuf = self.kubelet.logs.new_instance(self.uid, name)
+        argv = list(c.get("command") or mapping.entrypoint) + list(c.get("args") or [])
+        argv = [paths.rewrite(self._node_rewrite(a)) for a in argv]
+        env = self._env(c, mapping, paths, rewrite=True)
+        container_id = self._container_id(name, restarts)
+        started = format_time(self.kubelet.clock.now())
+        self._set_running(c, statuses, restarts, container_id, started)
+        try:
+            code, output = mapping.in_process(argv, env)
+        except Exception as exc:  # a crashing program exits non-zero; the kubelet goes on
+            code, output = 1, f"{exc!r}\n".encode()
+        now = self.kubelet.clock.now()
+        for line in output.splitlines(keepends=True):
+            logbuf.append(now, line)
+        logbuf.close()
+        code, reason = self._exit_code_and_reason(name, code)
+        statuses[name] = self._terminated(
+            c, statuses[name], code, reason, container_id, started, restarts
+        )
+        self._publish()
+        return code
+
+    def _container_id(self, name: str, restarts: int) -> str:
+        digest = hashlib.sha256(f"{self.uid}{name}{restarts}".encode()).hexdigest()
+        return f"kubesim://{digest}"
+
+    def _set_running(
+        self, c: Obj, statuses: dict[str, Obj], restarts: int, container_id: str, started: str
+    ) -> None:
+        statuses[c["name"]] = {
+            **self._base(c, restarts, statuses.get(c["name"])),
+            "ready": True,
+            "started": True,
+            "containerID": container_id,
+            "state": {"running": {"startedAt": started}},
+        }
+        self._publish()
 
     def _exit_code_and_reason(self, name: str, returncode: int) -> tuple[int, str]:
         """The container status' exit code (128 + signal) and reason (a kill's, if any)."""

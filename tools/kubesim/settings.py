@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+#: A container run inside kubesim's own process: (argv, env) -> (exit code, output).
+#: The output is the container's merged stdout and stderr.
+InProcess = Callable[[Sequence[str], Mapping[str, str]], tuple[int, bytes]]
 
 
 @dataclass(frozen=True)
@@ -15,11 +20,17 @@ class ImageMapping:
     reference without tag or digest, registry included). A bare command (no ``/``) is
     looked up in ``bin_dir`` first (when set), then on ``PATH``. ``entrypoint`` stands
     in for the image's ENTRYPOINT when a container sets no ``command``.
+
+    With ``in_process`` a container of the image is that function, called on the pod's
+    thread instead of a forked process (thousands of short runs without fork/exec): it gets
+    the argv and env the process would get (volume paths mapped onto the host) and its
+    exit code and output become the container's status and log.
     """
 
     match: str
     bin_dir: Path | None = None
     entrypoint: tuple[str, ...] = ()
+    in_process: InProcess | None = None
 
 
 def _venv_bin() -> Path:

@@ -34,10 +34,18 @@ _lock = threading.Lock()
 
 
 @functools.cache
-def _validator(api_version: str, kind: str) -> jsonschema.protocols.Validator | None:
+def _validator(
+    api_version: str, kind: str, unchanged: frozenset[str] = frozenset()
+) -> jsonschema.protocols.Validator | None:
+    """The kind's validator; the ``unchanged`` top-level fields accept anything (an update
+    leaves them as the schema already accepted them: the schemas of built-ins never change,
+    so checking them again finds nothing and costs most of a Pod status write)."""
     schema = kind_schema(api_version, kind)
     if schema is None:
         return None
+    if unchanged:
+        props = schema.get("properties") or {}
+        schema = {**schema, "properties": {**props, **{k: {} for k in unchanged if k in props}}}
     registry: Registry[Any] = Resource.from_contents(schema) @ Registry()
     registry = Resource.from_contents(definitions()) @ registry
     cls = jsonschema.validators.Draft202012Validator
@@ -51,10 +59,15 @@ def _path(parts: Any) -> str:
     return out
 
 
-def schema_errors(obj: Obj) -> tuple[list[FieldError], str | None]:
-    """Schema violations as field errors, and a decode error message (400) if any."""
+def schema_errors(
+    obj: Obj, unchanged: frozenset[str] = frozenset()
+) -> tuple[list[FieldError], str | None]:
+    """Schema violations as field errors, and a decode error message (400) if any.
+
+    ``unchanged``: top-level fields an update left as they were (not checked again).
+    """
     with _lock:
-        validator = _validator(obj.get("apiVersion", ""), obj.get("kind", ""))
+        validator = _validator(obj.get("apiVersion", ""), obj.get("kind", ""), unchanged)
     if validator is None:
         return [], None
     errors: list[FieldError] = []
@@ -173,9 +186,9 @@ def kind_errors(obj: Obj) -> list[FieldError]:
     return []
 
 
-def validate_builtin(obj: Obj, group: str) -> None:
-    """Raise 400 (undecodable) or 422 Invalid like the real server."""
-    errors, decode_error = schema_errors(obj)
+def validate_builtin(obj: Obj, group: str, old: Obj | None = None) -> None:
+    """Raise 400 (undecodable) or 422 Invalid like the real server (``old``: on update)."""
+    errors, decode_error = schema_errors(obj, _unchanged(obj, old))
     if decode_error:
         raise ApiError(400, "BadRequest", decode_error)
     errors += name_errors(obj, obj.get("kind", ""))
@@ -185,6 +198,17 @@ def validate_builtin(obj: Obj, group: str) -> None:
         from .errors import invalid_error
 
         raise invalid_error(obj.get("kind", ""), group, obj["metadata"].get("name", ""), errors)
+
+
+def _unchanged(obj: Obj, old: Obj | None) -> frozenset[str]:
+    """The top-level fields (besides the type and metadata) an update leaves as they were."""
+    if old is None:
+        return frozenset()
+    return frozenset(
+        k
+        for k, v in obj.items()
+        if k not in ("apiVersion", "kind", "metadata") and k in old and old[k] == v
+    )
 
 
 _POD_MUTABLE = ("activeDeadlineSeconds", "terminationGracePeriodSeconds", "tolerations")
