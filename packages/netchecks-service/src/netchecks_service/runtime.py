@@ -21,6 +21,7 @@ from netchecks_service.health import Health, HttpServer, create_app
 from netchecks_service.kube import KubeApi
 from netchecks_service.leader import LeaderElector
 from netchecks_service.logs import configure_logging
+from netchecks_service.memory import limit_arenas, trim_periodically
 from netchecks_service.settings import ServiceSettings, load_settings
 from netchecks_service.telemetry import setup_metrics, shutdown_metrics
 
@@ -95,6 +96,7 @@ def run_service(
     :class:`ServiceError` out of ``serve`` (bad Kubernetes configuration, the HTTP port
     taken) is logged and exits 2.
     """
+    limit_arenas()
     try:
         settings = load_settings(settings_cls)
         configure_logging(settings.log_level, settings.log_format == "json")
@@ -107,6 +109,7 @@ def run_service(
     service_log = logging.getLogger(prog.replace("-", "_"))
     stop = threading.Event()
     stop_on_signals(stop)
+    trim_periodically(stop)
     try:
         serve(settings, stop)
     except ServiceError as error:
