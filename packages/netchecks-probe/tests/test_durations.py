@@ -124,6 +124,21 @@ def test_http_check_that_times_out_lasts_its_timeout(web: HttpServerProcess) -> 
     assert DELAY <= _seconds(data) <= DELAY + SLACK + 0.05  # call_within's grace
 
 
+def test_http_body_still_dripping_at_the_timeout_lasts_the_timeout(
+    web: HttpServerProcess,
+) -> None:
+    # The answer never completed: its end is the timeout, not the last byte that arrived
+    # (a duration rule must not pass on an exchange that did not finish in time).
+    rule = HttpRule.model_validate(
+        {"type": "http", "url": web.url("/drip?bytes=100&delay=0.25"), "timeout": DELAY}
+    )
+
+    data = http_check.run(rule, Deadline.after(10).for_rule(DELAY))
+
+    assert data["reason"] == "timeout"
+    assert DELAY <= _seconds(data) <= DELAY + SLACK + 0.05  # call_within's grace
+
+
 def test_tcp_check_times_connect_and_banner() -> None:
     with BannerServer(b"") as server:  # connects at once, answers PING with PONG
         rule = TcpRule.model_validate(

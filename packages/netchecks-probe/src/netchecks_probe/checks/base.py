@@ -65,9 +65,9 @@ class NetworkClock:
     by the thread doing the exchange as soon as it ends, or by the waiting thread when
     it gives up on it (a timeout): then the exchange lasted until that moment.
 
-    Where the kernel tells when the answer's last bytes arrived (:meth:`arrived`), the
-    exchange ends then: not later, when the thread reading them got the interpreter
-    lock back from the other rules' threads.
+    Where the kernel tells when the answer's last bytes arrived (:meth:`arrived`), a
+    complete exchange ends then (:meth:`finish`): not later, when the thread reading them
+    got the interpreter lock back from the other rules' threads.
     """
 
     def __init__(self) -> None:
@@ -98,7 +98,15 @@ class NetworkClock:
             self._arrival = wall_seconds
 
     def stop(self) -> None:
-        """Mark the end of the exchange (a later call changes nothing)."""
+        """Mark the end of the exchange now (a later call changes nothing)."""
+        if self._stopped is None:
+            self._stopped = time.perf_counter()
+
+    def finish(self) -> None:
+        """Mark the end of an exchange that completed: when its last data arrived, if known.
+
+        Only a complete exchange ends there: one cut by its timeout lasted until the cut.
+        """
         if self._stopped is not None:
             return
         stopped = time.perf_counter()

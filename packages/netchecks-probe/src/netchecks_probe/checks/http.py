@@ -164,8 +164,10 @@ def _exchange(rule: HttpRule, exchange: _Exchange, until: float) -> None:
         _CURRENT.clock = None
     with sent.response:
         _record_response(rule, exchange, sent, verified=bool(verify))
-        _read_body(exchange, sent.response, rule.max_body_bytes, until)
-        exchange.clock.stop()
+        if _read_body(exchange, sent.response, rule.max_body_bytes, until):
+            exchange.clock.finish()
+        else:
+            exchange.clock.stop()
 
 
 def _record_failure(rule: HttpRule, exchange: _Exchange, exc: ExchangeError, until: float) -> None:
@@ -262,25 +264,29 @@ def _encoding(content_type: str) -> str:
 
 def _read_body(
     exchange: _Exchange, response: urllib3.BaseHTTPResponse, limit: int, until: float
-) -> None:
-    """Stream the body into ``exchange`` up to the size cap and the time bound."""
+) -> bool:
+    """Stream the body into ``exchange`` up to the size cap and the time bound.
+
+    Returns whether the exchange completed (all of the body, or as much as is kept).
+    """
     try:
         while True:
             if time.monotonic() >= until:
                 exchange.update(
                     **failure("timeout", message="the body did not arrive within the timeout")
                 )
-                return
+                return False
             chunk = response.read1(_CHUNK, decode_content=True)
             if not chunk:
-                return
+                return True
             with exchange.lock:
                 if exchange.abandoned:
-                    return
+                    return False
                 room = limit - len(exchange.body)
                 exchange.body += chunk[: max(room, 0)]
                 if len(chunk) > room:
                     exchange.data["body-truncated"] = True
-                    return
+                    return True
     except (urllib3.exceptions.HTTPError, OSError) as exc:
         exchange.update(**failure(reason_for(exc), exc))
+        return False
