@@ -458,6 +458,21 @@ def test_proxy_settings_of_the_environment_apply_as_they_change(
     assert check(url=url)["reason"] == "connection-refused"
 
 
+def test_credentials_in_the_proxy_url_are_sent_to_the_proxy(
+    http_server: HttpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("http_proxy", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", http_server.base_url.replace("://", "://px:s%3Acret@"))
+
+    with ClosedPort() as closed:  # refused, unless the proxy (the test server) answers
+        data = check(url=f"http://127.0.0.1:{closed.port}/echo")
+
+    headers = json.loads(data["body"])["headers"]
+    expected = "Basic " + base64.b64encode(b"px:s:cret").decode()
+    assert headers["Proxy-Authorization"] == expected
+
+
 def test_https_goes_through_the_environments_proxy_in_a_tunnel(
     https_server: HttpServer,
     http_server: HttpServer,

@@ -11,6 +11,7 @@ memory a burst of runs used and let go of).
 from __future__ import annotations
 
 import ctypes
+import functools
 import logging
 import threading
 from typing import Any
@@ -24,6 +25,7 @@ ARENAS = 2
 TRIM_SECONDS = 30.0
 
 
+@functools.cache
 def _libc() -> Any | None:
     try:
         # The interpreter's own symbols include its C library's: no library search.

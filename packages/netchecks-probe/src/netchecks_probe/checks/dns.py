@@ -124,18 +124,17 @@ def _os_resolver() -> dns.resolver.Resolver:
     """A fresh resolver configured as the OS resolver is (raises NoResolverConfiguration)."""
     try:
         stat = Path(RESOLV_CONF).stat()
-    except OSError:
-        key = None  # reading it says what is wrong
-    else:
         key = (RESOLV_CONF, stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        key = None  # nothing cached: reading it says what is wrong
     with _OS_CONFIGURATION_LOCK:
         settings = _OS_CONFIGURATION.get(key) if key is not None else None
     resolver = dns.resolver.Resolver(configure=False)
-    if settings is None or key is None:
+    if settings is None:
         resolver.read_resolv_conf(RESOLV_CONF)
-        settings = {name: copy.copy(getattr(resolver, name)) for name in _CONFIGURED}
-        settings["nameservers"] = list(resolver.nameservers)
         if key is not None:
+            settings = {name: copy.copy(getattr(resolver, name)) for name in _CONFIGURED}
+            settings["nameservers"] = list(resolver.nameservers)
             with _OS_CONFIGURATION_LOCK:
                 _OS_CONFIGURATION.clear()  # only the current file matters
                 _OS_CONFIGURATION[key] = settings

@@ -77,6 +77,11 @@ class Request:
     source_ip: str | None = None
     pools: dict[str, type[urllib3.HTTPConnectionPool]] = field(default_factory=dict)
 
+    @property
+    def own_authorization(self) -> bool:
+        """Whether the rule sets ``Authorization`` itself (then no other credentials apply)."""
+        return any(name.lower() == "authorization" for name in self.headers)
+
 
 @dataclass(frozen=True)
 class Hop:
@@ -163,13 +168,9 @@ def _headers(request: Request, url: str) -> urllib3.HTTPHeaderDict:
         headers["Content-Length"] = str(len(request.body))
     elif request.method.upper() not in ("GET", "HEAD") and "Content-Length" not in headers:
         headers["Content-Length"] = "0"
-    if not _has_own_auth(request.headers):
+    if not request.own_authorization:
         _set_basic_auth(headers, _credentials(url))
     return headers
-
-
-def _has_own_auth(headers: dict[str, str]) -> bool:
-    return any(name.lower() == "authorization" for name in headers)
 
 
 def _credentials(url: str) -> tuple[str, str] | None:
@@ -184,11 +185,15 @@ def _credentials(url: str) -> tuple[str, str] | None:
     return None
 
 
-def _set_basic_auth(headers: urllib3.HTTPHeaderDict, credentials: tuple[str, str] | None) -> None:
+def _set_basic_auth(
+    headers: urllib3.HTTPHeaderDict,
+    credentials: tuple[str, str] | None,
+    header: str = "Authorization",
+) -> None:
     if credentials is None:
         return
     user, password = (part.encode("latin-1", "replace") for part in credentials)
-    headers["Authorization"] = "Basic " + base64.b64encode(user + b":" + password).decode()
+    headers[header] = "Basic " + base64.b64encode(user + b":" + password).decode()
 
 
 def _send_once(
@@ -247,8 +252,8 @@ def _proxied_pool(
         raise ExchangeError("InvalidSchema", "Missing dependencies for SOCKS support.", url)
     proxy_headers = urllib3.HTTPHeaderDict()
     if parts.username:
-        _set_basic_auth(proxy_headers, (unquote(parts.username), unquote(parts.password or "")))
-        proxy_headers["Proxy-Authorization"] = proxy_headers.pop("Authorization")
+        credentials = (unquote(parts.username), unquote(parts.password or ""))
+        _set_basic_auth(proxy_headers, credentials, "Proxy-Authorization")
     try:
         manager = urllib3.ProxyManager(proxy, num_pools=1, proxy_headers=proxy_headers, **settings)
     except urllib3.exceptions.ProxySchemeUnknown as error:
@@ -339,7 +344,7 @@ def _carry_credentials(
     """Drop ``Authorization`` on the way to another origin; netrc may give the new host's."""
     if "Authorization" in headers and _leaves_origin(current, target):
         headers.discard("Authorization")
-    if "Authorization" not in headers and not _has_own_auth(request.headers):
+    if "Authorization" not in headers and not request.own_authorization:
         parts = urlsplit(target)
         if parts.hostname:
             _set_basic_auth(headers, http_env.netrc_credentials(parts.hostname))

@@ -85,8 +85,8 @@ def _bypassed(host: str, port: int | None, proxies: dict[str, str]) -> bool:
     from urllib.request import proxy_bypass_environment  # type: ignore[attr-defined]
 
     entries = [entry.strip() for entry in proxies.get("no", "").split(",") if entry.strip()]
-    if _is_ipv4(host):
-        address = ipaddress.IPv4Address(host)
+    address = _ipv4(host)
+    if address is not None:
         for entry in entries:
             if "/" in entry:
                 try:
@@ -103,12 +103,11 @@ def _bypassed(host: str, port: int | None, proxies: dict[str, str]) -> bool:
     return bool(proxy_bypass_environment(host, proxies))
 
 
-def _is_ipv4(host: str) -> bool:
+def _ipv4(host: str) -> ipaddress.IPv4Address | None:
     try:
-        ipaddress.IPv4Address(host)
+        return ipaddress.IPv4Address(host)
     except ValueError:
-        return False
-    return True
+        return None
 
 
 def netrc_credentials(host: str) -> tuple[str, str] | None:
