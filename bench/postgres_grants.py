@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from netchecks_core.rules import RULE_ADAPTER, PostgresGrantsRule
+from netchecks_core.runnable import RunnablePostgresGrants, parse_runnable
 from netchecks_probe.checks import postgres_grants
 from netchecks_probe.checks.base import Deadline
 
@@ -94,10 +94,10 @@ def build_catalog(pg: PostgresServer, roles: int, tables: int) -> list[str]:
 
 
 def run_ours(dsn: str, rules: list[dict[str, Any]]) -> tuple[float, dict[str, Any]]:
-    rule = RULE_ADAPTER.validate_python(
+    rule = parse_runnable(
         {"type": "postgres-grants", "dsn": dsn, "rules": rules, "timeout": TIMEOUT}
     )
-    assert isinstance(rule, PostgresGrantsRule)
+    assert isinstance(rule, RunnablePostgresGrants)
     started = time.perf_counter()
     data = postgres_grants.run(rule, Deadline.after(TIMEOUT))
     return time.perf_counter() - started, data

@@ -10,7 +10,7 @@ from typing import Any
 
 from netchecks_core.cel import evaluate
 from netchecks_core.reasons import REASONS
-from netchecks_core.rules import RULE_ADAPTER
+from netchecks_core.runnable import parse_runnable
 from netchecks_probe.checks.base import Deadline
 
 
@@ -21,7 +21,7 @@ def run_check(module: ModuleType, rule_type: str, deadline: float, **fields: Any
     timestamps of its network exchange (if any) in order; they are left out of the data
     returned, as the runner moves them to the result's own place.
     """
-    rule = RULE_ADAPTER.validate_python({"type": rule_type, **fields})
+    rule = parse_runnable({"type": rule_type, **fields})
     assert rule.type == rule_type
     # As the runner does: the rule's timeout, within the run's deadline.
     data: dict[str, Any] = module.run(

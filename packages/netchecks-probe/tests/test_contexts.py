@@ -5,14 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from netchecks_core.probe_config import ProbeConfig
+from netchecks_core.runnable import runnable_config
 from netchecks_probe.contexts import DirectoryMapping, load_contexts
 
 
 def _contexts(*contexts: dict[str, object]):
-    return load_contexts(
-        ProbeConfig.model_validate({"assertions": [], "contexts": list(contexts)}).contexts
-    )
+    return load_contexts(runnable_config({"assertions": [], "contexts": list(contexts)}).contexts)
 
 
 def test_configmap_mount_gives_one_key_per_file_and_skips_dot_entries(

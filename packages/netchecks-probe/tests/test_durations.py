@@ -16,8 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from netchecks_core.probe_config import ProbeConfig
-from netchecks_core.rules import HttpRule, TcpRule
+from netchecks_core.runnable import RunnableHttp, RunnableTcp, parse_runnable, runnable_config
 from netchecks_probe import checks
 from netchecks_probe.checks import http as http_check
 from netchecks_probe.checks import http_client
@@ -41,6 +40,12 @@ def web() -> Iterator[HttpServerProcess]:
         yield server
 
 
+def _parse(raw: dict[str, Any]) -> Any:
+    rule = parse_runnable(raw)
+    assert isinstance(rule, RunnableHttp | RunnableTcp)
+    return rule
+
+
 def _seconds(data: dict[str, Any]) -> float:
     start = datetime.datetime.fromisoformat(data["startTimestamp"])
     end = datetime.datetime.fromisoformat(data["endTimestamp"])
@@ -48,7 +53,7 @@ def _seconds(data: dict[str, Any]) -> float:
 
 
 def test_http_check_times_its_exchange(web: HttpServerProcess) -> None:
-    rule = HttpRule.model_validate({"type": "http", "url": web.url(f"/slow?delay={DELAY}")})
+    rule = _parse({"type": "http", "url": web.url(f"/slow?delay={DELAY}")})
 
     data = http_check.run(rule, Deadline.after(10).for_rule(5))
 
@@ -68,7 +73,7 @@ def test_http_check_does_not_time_preparing_its_request(
         return prepare(url)
 
     monkeypatch.setattr(http_client, "prepare_url", slow_prepare)
-    rule = HttpRule.model_validate({"type": "http", "url": web.url(f"/slow?delay={DELAY}")})
+    rule = _parse({"type": "http", "url": web.url(f"/slow?delay={DELAY}")})
 
     data = http_check.run(rule, Deadline.after(10).for_rule(5))
 
@@ -88,7 +93,7 @@ def test_http_check_ends_when_the_answer_arrived_not_when_its_thread_read_it(
         record(*args, **kwargs)
 
     monkeypatch.setattr(http_check, "_record_response", late_record)
-    rule = HttpRule.model_validate({"type": "http", "url": web.url(f"/slow?delay={DELAY}")})
+    rule = _parse({"type": "http", "url": web.url(f"/slow?delay={DELAY}")})
 
     data = http_check.run(rule, Deadline.after(10).for_rule(5))
 
@@ -114,9 +119,7 @@ def test_clock_restarts_once_at_the_first_connection_and_never_after_it_stopped(
 
 
 def test_http_check_that_times_out_lasts_its_timeout(web: HttpServerProcess) -> None:
-    rule = HttpRule.model_validate(
-        {"type": "http", "url": web.url("/slow?delay=5"), "timeout": DELAY}
-    )
+    rule = _parse({"type": "http", "url": web.url("/slow?delay=5"), "timeout": DELAY})
 
     data = http_check.run(rule, Deadline.after(10).for_rule(DELAY))
 
@@ -129,9 +132,7 @@ def test_http_body_still_dripping_at_the_timeout_lasts_the_timeout(
 ) -> None:
     # The answer never completed: its end is the timeout, not the last byte that arrived
     # (a duration rule must not pass on an exchange that did not finish in time).
-    rule = HttpRule.model_validate(
-        {"type": "http", "url": web.url("/drip?bytes=100&delay=0.25"), "timeout": DELAY}
-    )
+    rule = _parse({"type": "http", "url": web.url("/drip?bytes=100&delay=0.25"), "timeout": DELAY})
 
     data = http_check.run(rule, Deadline.after(10).for_rule(DELAY))
 
@@ -141,9 +142,7 @@ def test_http_body_still_dripping_at_the_timeout_lasts_the_timeout(
 
 def test_tcp_check_times_connect_and_banner() -> None:
     with BannerServer(b"") as server:  # connects at once, answers PING with PONG
-        rule = TcpRule.model_validate(
-            {"type": "tcp", "host": "127.0.0.1", "port": server.port, "send": "PING\n"}
-        )
+        rule = _parse({"type": "tcp", "host": "127.0.0.1", "port": server.port, "send": "PING\n"})
         data = tcp_check.run(rule, Deadline.after(10).for_rule(5))
 
     assert data["connected"] is True
@@ -177,10 +176,10 @@ def test_runner_reports_the_exchange_a_check_timed_not_the_whole_call(
     monkeypatch.setitem(sys.modules, FAKE, module)
     monkeypatch.setitem(checks.CHECK_MODULES, "internal", FAKE)
     rules = [{"name": f"r{i}", "type": "internal"} for i in range(4)]
-    config = ProbeConfig.model_validate({"assertions": [{"name": "timing", "rules": rules}]})
+    config = runnable_config({"assertions": [{"name": "timing", "rules": rules}]})
 
-    results = run_config(config).assertions[0].results
+    results = run_config(config)["assertions"][0]["results"]
 
-    assert [r.status for r in results] == ["pass"] * len(rules)
+    assert [r["status"] for r in results] == ["pass"] * len(rules)
     for result in results:
-        assert EXCHANGE <= _seconds(result.data) < SETUP, result.name
+        assert EXCHANGE <= _seconds(result["data"]) < SETUP, result["name"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tracemalloc
 
-from netchecks_core.rules import RULE_ADAPTER, HttpRule
+from netchecks_core.runnable import RunnableHttp, parse_runnable
 from netchecks_probe.checks import http as http_check
 from netchecks_probe.checks.base import Deadline
 
@@ -14,8 +14,8 @@ MIB = 1024 * 1024
 
 
 def _fetch(url: str, **fields: object) -> tuple[dict[str, object], int]:
-    rule = RULE_ADAPTER.validate_python({"type": "http", "url": url, "timeout": 30, **fields})
-    assert isinstance(rule, HttpRule)
+    rule = parse_runnable({"type": "http", "url": url, "timeout": 30, **fields})
+    assert isinstance(rule, RunnableHttp)
     tracemalloc.start()
     try:
         data = http_check.run(rule, Deadline.after(60))

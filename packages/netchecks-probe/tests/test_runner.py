@@ -9,22 +9,20 @@ import threading
 import time
 import types
 from collections.abc import Iterator
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import pytest
-from netchecks_core.probe_config import ProbeConfig
-from netchecks_core.rules import InternalRule
-from netchecks_core.validation import RuleProblems, parse_rule
+from netchecks_core.runnable import RunnableInternal, RunnableRule, runnable_config, runnable_rule
 from netchecks_probe import checks, runner
 from netchecks_probe.runner import RunOptions, run_config
-from pydantic import ConfigDict, ValidationError
 
 FAKE = "netchecks_probe_tests_fake_check"
 
 
 def _fake_run(rule: Any, deadline: Any) -> Any:
     """A stand-in check driven by the rule's extra fields (tests only)."""
-    extra = rule.model_extra or {}
+    extra = rule.knobs
     behaviour = extra.get("behaviour", "ok")
     if behaviour == "sleep":
         time.sleep(float(extra["seconds"]))
@@ -44,19 +42,29 @@ def _fake_run(rule: Any, deadline: Any) -> Any:
 _FLAKY: dict[str, list[int]] = {}
 
 
-class _FakeRule(InternalRule):
-    """An internal rule that takes the fake check's knobs as extra fields (tests only)."""
-
-    model_config = ConfigDict(extra="allow")
+#: The fake check's knobs: extra fields of its rules, which real rules refuse.
+_KNOBS = ("behaviour", "seconds", "key", "failures")
 
 
-def _parse_fake_rule(raw: Any, prefix: str = "") -> RuleProblems:
-    if isinstance(raw, dict) and raw.get("type") == "internal":
-        try:
-            return RuleProblems(_FakeRule.model_validate(raw))
-        except ValidationError:
-            pass  # the real parser says what is wrong
-    return parse_rule(raw, prefix)
+@dataclass(frozen=True, kw_only=True)
+class _FakeRule(RunnableInternal):
+    """An internal rule carrying the fake check's knobs (tests only)."""
+
+    knobs: dict[str, Any] = field(default_factory=dict)
+
+
+def _fake_runnable(
+    template: Any, rendered: Any, where: str = ""
+) -> tuple[RunnableRule | None, list[str]]:
+    if not (isinstance(rendered, dict) and rendered.get("type") == "internal"):
+        return runnable_rule(template, rendered, where)
+    knobs = {k: v for k, v in rendered.items() if k in _KNOBS}
+    plain = {k: v for k, v in rendered.items() if k not in _KNOBS}
+    rule, errors = runnable_rule(template, plain, where)
+    if rule is None:
+        return None, errors
+    values = {f.name: getattr(rule, f.name) for f in fields(rule)}
+    return _FakeRule(**values, knobs=knobs), []
 
 
 @pytest.fixture
@@ -71,20 +79,16 @@ def fake_check(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     module.run = _fake_run  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, FAKE, module)
     monkeypatch.setitem(checks.CHECK_MODULES, "internal", FAKE)
-    monkeypatch.setattr(
-        runner,
-        "parse_rendered_rule",
-        lambda _template, rendered, prefix="": _parse_fake_rule(rendered, prefix),
-    )
+    monkeypatch.setattr(runner, "runnable_rule", _fake_runnable)
     yield
 
 
 def _run(rules: list[dict[str, Any]], contexts: Any = (), **options: Any) -> list[dict[str, Any]]:
-    config = ProbeConfig.model_validate(
+    config = runnable_config(
         {"assertions": [{"name": "a", "rules": rules}], "contexts": list(contexts)}
     )
     output = run_config(config, RunOptions(**options))
-    return [r.model_dump(exclude_none=True) for r in output.assertions[0].results]
+    return list(output["assertions"][0]["results"])
 
 
 def _time(value: str) -> datetime.datetime:

@@ -22,10 +22,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-from pydantic_core import ErrorDetails
+if TYPE_CHECKING:  # pydantic is imported where its errors are: a valid run never needs it
+    from pydantic import ValidationError
+    from pydantic_core import ErrorDetails
 
 
 class NetchecksError(Exception):
@@ -101,6 +102,8 @@ _UNION_TAGS = frozenset(
 
 def describe_errors(error: ValidationError | Iterable[ErrorDetails], prefix: str = "") -> list[str]:
     """One ``path: problem`` line per error."""
+    from pydantic import ValidationError
+
     details = error.errors() if isinstance(error, ValidationError) else error
     return [f"{display_path(e['loc'], prefix)}: {describe(e)}" for e in details]
 

@@ -11,8 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-#: Context names that would shadow the CEL result variables.
-RESERVED_CONTEXT_NAMES = frozenset({"data", "spec"})
+from netchecks_core.runnable import RESERVED_CONTEXT_NAMES as RESERVED_CONTEXT_NAMES
 
 
 def _not_reserved(value: str) -> str:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Final, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-OUTPUT_TYPE: Final = "netcheck-output"
-OUTPUT_VERSION = "v1"
+from netchecks_core.output_document import OUTPUT_TYPE as OUTPUT_TYPE
+from netchecks_core.output_document import OUTPUT_VERSION as OUTPUT_VERSION
 
 #: A rule's verdict in the probe output.
 RuleStatus = Literal["pass", "fail", "error"]

@@ -8,7 +8,6 @@ leave the rule on its default judgement.
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
@@ -22,59 +21,19 @@ from pydantic import (
     model_validator,
 )
 
-
-def kebab(name: str) -> str:
-    """The wire name of a Python field: ``verify_tls_cert`` -> ``verify-tls-cert``."""
-    return name.replace("_", "-")
-
-
-def parse_dns_server(server: str) -> tuple[str, int | None]:
-    """Split a DNS ``server`` (``IP``, ``IP:port`` or ``[IPv6]:port``) into address and port.
-
-    Raises:
-        ValueError: any other form (a host name is refused: resolving the resolver
-            would need a resolver).
-    """
-    text = server.strip()
-    try:
-        return str(ipaddress.ip_address(text)), None
-    except ValueError:
-        pass
-    if text.startswith("["):
-        address, closed, rest = text[1:].partition("]")
-        if not closed or (rest and not rest.startswith(":")):
-            raise ValueError(f"{server!r}: expected [IPv6]:port")
-        port_text = rest[1:] if rest else None
-        version = 6
-    else:
-        address, _, port_text = text.rpartition(":")
-        version = 4
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        raise ValueError(f"{server!r} is not an IP address, IP:port or [IPv6]:port") from None
-    if ip.version != version:
-        raise ValueError(f"{server!r}: write an IPv6 address with a port as [IPv6]:port")
-    if port_text is None:
-        return str(ip), None
-    if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
-        raise ValueError(f"{server!r}: the port must be a number from 1 to 65535")
-    return str(ip), int(port_text)
-
-
-def _ip_address(value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        return str(ipaddress.ip_address(value.strip()))
-    except ValueError:
-        raise ValueError(f"{value!r} is not an IP address") from None
-
+# The plain values and parsers, shared with the lean run path (re-exported from here).
+from netchecks_core.runnable import DNS_RECORD_TYPES as DNS_RECORD_TYPES
+from netchecks_core.runnable import HTTP_METHODS as HTTP_METHODS
+from netchecks_core.runnable import MAX_BODY_BYTES as MAX_BODY_BYTES
+from netchecks_core.runnable import REDACTED as REDACTED
+from netchecks_core.runnable import REDACTED_FIELDS as REDACTED_FIELDS
+from netchecks_core.runnable import ip_address_text, kebab
+from netchecks_core.runnable import parse_dns_server as parse_dns_server
 
 #: ``source-ip``: the local address outgoing packets leave from.
 SourceIp = Annotated[
     str | None,
-    AfterValidator(_ip_address),
+    AfterValidator(ip_address_text),
     Field(description="Local IP address the traffic leaves from (default: the OS chooses)."),
 ]
 
@@ -243,14 +202,6 @@ class DnsRule(RuleBase):
         return self
 
 
-DNS_RECORD_TYPES = ("A", "AAAA", "CNAME", "MX", "TXT", "SRV", "NS", "PTR", "SOA", "CAA")
-
-
-#: Most of a response body an http rule may keep (``max-body-bytes``): results must fit
-#: in the probe's bounded output (see the probe's output_bounds), JSON escaping included.
-MAX_BODY_BYTES = 2 * 1024 * 1024
-
-
 class HttpRule(RuleBase):
     """Send one HTTP request to ``url``."""
 
@@ -307,9 +258,6 @@ class HttpRule(RuleBase):
         if lower not in HTTP_METHODS:
             raise ValueError(f"must be one of {', '.join(HTTP_METHODS)}")
         return lower
-
-
-HTTP_METHODS = ("get", "head", "post", "put", "patch", "delete", "options")
 
 
 class TcpRule(RuleBase):
@@ -576,7 +524,3 @@ RULE_MODELS: dict[str, type[RuleBase]] = {
     "postgres": PostgresRule,
     "postgres-grants": PostgresGrantsRule,
 }
-
-#: Spec and data fields replaced by "REDACTED" in results unless redaction is off.
-REDACTED_FIELDS = frozenset({"headers", "dsn", "password", "params", "connection"})
-REDACTED = "REDACTED"

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from netchecks_probe.locations import Location
 
 if TYPE_CHECKING:
-    from netchecks_core.probe_config import ProbeConfig
+    from netchecks_core.runnable import RunnableConfig
 
     from netchecks_probe.runner import RunOptions
 
@@ -93,17 +93,16 @@ def run_batches(
     progress: Callable[[str, dict[str, Any]], None] | None,
 ) -> Combined:
     """Run each (batch, config) in turn: one output document."""
-    from netchecks_core.probe_config import ProbeConfig
+    from netchecks_core.runnable import runnable_config
 
     from netchecks_probe.runner import config_redaction_off, run_config
 
     started = time.monotonic()
     combined: Combined | None = None
-    models = [ProbeConfig.model_validate(config) for _, config in batches]
+    models = [runnable_config(config) for _, config in batches]
     for (batch, _), model in zip(batches, models, strict=True):
         left = max(options.run_timeout - (time.monotonic() - started), LATE_BATCH_SECONDS)
-        output = run_config(model, replace(options, run_timeout=left), progress)
-        document = output.model_dump(mode="json", exclude_none=True)
+        document = run_config(model, replace(options, run_timeout=left), progress)
         disable = options.disable_redaction or config_redaction_off(model)
         put_refused(document, batch.refused, disable)
         if combined is None:
@@ -115,7 +114,7 @@ def run_batches(
     return combined
 
 
-def redact_across(document: dict[str, Any], models: list[ProbeConfig]) -> None:
+def redact_across(document: dict[str, Any], models: list[RunnableConfig]) -> None:
     """Redact every result with the Secret values of every batch.
 
     Each batch's run redacted its output with its own Secrets; a value of another
@@ -142,12 +141,11 @@ def put_refused(
     document: dict[str, Any], refused: dict[RuleKey, dict[str, Any]], disable: bool
 ) -> None:
     """Put each refused rule's error result where the rule stood in its assertion."""
-    from netchecks_core.probe_output import RuleResult
+    from netchecks_core.output_document import result_entry
 
     from netchecks_probe.redact import Redactor
 
     redactor = Redactor(not disable)
     for (a_index, r_index), result in sorted(refused.items()):
-        clean = RuleResult.model_validate(redactor.result(result))
         results = document["assertions"][a_index]["results"]
-        results.insert(r_index, clean.model_dump(mode="json", exclude_none=True))
+        results.insert(r_index, result_entry(redactor.result(result)))

@@ -26,7 +26,7 @@ from netchecks_probe.reports.options import add_report_options, wants_locations
 from netchecks_probe.single_checks import SINGLE_CHECKS, SingleCheck, rule_from_flags
 
 if TYPE_CHECKING:
-    from netchecks_core.probe_config import ProbeConfig
+    from netchecks_core.runnable import RunnableConfig
 
     from netchecks_probe.progress import ProgressLine
     from netchecks_probe.validate import Intake
@@ -412,7 +412,7 @@ def _context_root(value: str | None) -> Path | None:
 
 
 def _single_command(args: argparse.Namespace) -> int:
-    from netchecks_core.probe_config import ProbeConfig
+    from netchecks_core.runnable import runnable_config
 
     check: SingleCheck = args.check
     values = {flag.field: getattr(args, _dest(flag.field)) for flag in check.flags}
@@ -435,7 +435,7 @@ def _single_command(args: argparse.Namespace) -> int:
         for line in report.messages():
             _err(f"netchecks {check.type}: {_flag_path(line)}")
         return EXIT_BAD_INPUT
-    return _execute(ProbeConfig.model_validate(document), args, single=True)
+    return _execute(runnable_config(document), args, single=True)
 
 
 def _flag_path(line: str) -> str:
@@ -444,7 +444,7 @@ def _flag_path(line: str) -> str:
 
 
 def _execute(
-    config: ProbeConfig | None,
+    config: RunnableConfig | None,
     args: argparse.Namespace,
     single: bool,
     intake: Intake | None = None,
@@ -469,8 +469,7 @@ def _execute(
             combined = run_batches(batches, options, progress)
         else:
             assert config is not None
-            output = run_config(config, options, progress)
-            combined = Combined(output.model_dump(mode="json", exclude_none=True))
+            combined = Combined(run_config(config, options, progress))
     finally:
         if live is not None:
             live.close()  # wiped before the results are written
@@ -489,7 +488,7 @@ def _execute(
     return EXIT_FAILED if failed and not args.exit_zero else EXIT_OK
 
 
-def _progress_line(config: ProbeConfig | None, intake: Intake | None) -> ProgressLine | None:
+def _progress_line(config: RunnableConfig | None, intake: Intake | None) -> ProgressLine | None:
     """The live progress line, when stderr is a terminal."""
     from netchecks_probe.progress import progress_line
 

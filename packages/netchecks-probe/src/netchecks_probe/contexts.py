@@ -23,7 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from netchecks_core.limits import DataLimitError, check_shape, load_json, load_yaml
-from netchecks_core.probe_config import Context, DirectoryContext, FileContext, InlineContext
+from netchecks_core.runnable import (
+    RunnableContext,
+    RunnableDirectoryContext,
+    RunnableFileContext,
+    RunnableInlineContext,
+)
 from netchecks_core.templates import has_template
 
 from netchecks_probe.checks.base import Deadline
@@ -105,7 +110,7 @@ class LoadedContexts:
 
 
 def load_contexts(
-    contexts: Sequence[Context],
+    contexts: Sequence[RunnableContext],
     deadline: Deadline | None = None,
     into: LoadedContexts | None = None,
 ) -> LoadedContexts:
@@ -129,13 +134,14 @@ def load_contexts(
     return loaded
 
 
-def _load(context: Context, index: int, earlier: Mapping[str, Any]) -> Any:
-    if isinstance(context, InlineContext):
+def _load(context: RunnableContext, index: int, earlier: Mapping[str, Any]) -> Any:
+    if isinstance(context, RunnableInlineContext):
         return _render_inline(context, index, earlier)
+    assert isinstance(context, RunnableFileContext | RunnableDirectoryContext)
     path = Path(context.path)
-    if isinstance(context, FileContext):
+    if isinstance(context, RunnableFileContext):
         return _load_file(context, path)
-    assert isinstance(context, DirectoryContext)
+    assert isinstance(context, RunnableDirectoryContext)
     if not path.exists():
         raise ContextError(f"context {context.name!r}: directory {path} does not exist")
     if not path.is_dir():
@@ -146,7 +152,7 @@ def _load(context: Context, index: int, earlier: Mapping[str, Any]) -> Any:
         raise ContextError(f"context {context.name!r}: cannot list {path}: {error}") from None
 
 
-def _render_inline(context: InlineContext, index: int, earlier: Mapping[str, Any]) -> Any:
+def _render_inline(context: RunnableInlineContext, index: int, earlier: Mapping[str, Any]) -> Any:
     try:
         check_shape(context.data)
     except DataLimitError as error:
@@ -172,7 +178,7 @@ def _any_template(value: Any) -> bool:
     return False
 
 
-def _load_file(context: FileContext, path: Path) -> Any:
+def _load_file(context: RunnableFileContext, path: Path) -> Any:
     try:
         text = read_bounded(path, MAX_CONTEXT_FILE_BYTES).decode("utf-8")
     except FileNotFoundError:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from netchecks_core.rules import RuleBase
+from netchecks_core.runnable import RunnableRule
 from netchecks_core.verdict import CelOutcome, Verdict, decide, missing_data_key_message
 
 
@@ -25,7 +25,7 @@ def scope(
 
 
 def judge(
-    rule: RuleBase,
+    rule: RunnableRule,
     pattern: str,
     data: Mapping[str, Any],
     spec: Mapping[str, Any],
@@ -75,7 +75,7 @@ def _concerns_response(error: Exception, explained: str | None, pattern: str) ->
     return "data" in cel.free_names(pattern)
 
 
-def with_rule_message(rule: RuleBase, verdict: Verdict) -> Verdict:
+def with_rule_message(rule: RunnableRule, verdict: Verdict) -> Verdict:
     """The verdict with the rule's ``validate.message`` in front of its own sentence."""
     if not rule.message:
         return verdict

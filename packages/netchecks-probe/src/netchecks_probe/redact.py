@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote, unquote_plus
 
-from netchecks_core.rules import REDACTED, REDACTED_FIELDS
+from netchecks_core.runnable import REDACTED, REDACTED_FIELDS
 
 from netchecks_probe.secrets import base64_decodings
 

@@ -31,11 +31,9 @@ from typing import Any
 
 from netchecks_core.cel_native import native_program
 from netchecks_core.errors import join
-from netchecks_core.probe_config import ProbeConfig
-from netchecks_core.probe_output import AssertionResult, OutputMetadata, ProbeOutput, RuleResult
-from netchecks_core.rules import RuleBase
+from netchecks_core.output_document import output_document
+from netchecks_core.runnable import RunnableConfig, RunnableRule, runnable_rule, spec_of
 from netchecks_core.templates import expressions, has_template
-from netchecks_core.validation import parse_rendered_rule
 from netchecks_core.verdict import decide
 
 from netchecks_probe.checks import bounded, load_check
@@ -70,8 +68,10 @@ ProgressCallback = Callable[[str, dict[str, Any]], None]
 
 
 def run_config(
-    config: ProbeConfig, options: RunOptions | None = None, progress: ProgressCallback | None = None
-) -> ProbeOutput:
+    config: RunnableConfig,
+    options: RunOptions | None = None,
+    progress: ProgressCallback | None = None,
+) -> dict[str, Any]:
     """Run every rule of ``config`` and return the output document."""
     options = options or RunOptions()
     return_large_blocks()
@@ -96,23 +96,18 @@ def run_config(
     # every secret known by now, then cut: a cut never leaves a secret's start unseen.
     safe = bound_results([redactor.result(result) for result in results])
     assertions = [
-        AssertionResult(
-            name=json_safe(redactor.text(names[a_index])),
-            results=[
-                RuleResult.model_validate(result)
-                for job, result in zip(jobs, safe, strict=True)
-                if job.assertion == a_index
-            ],
+        (
+            json_safe(redactor.text(names[a_index])),
+            [result for job, result in zip(jobs, safe, strict=True) if job.assertion == a_index],
         )
         for a_index in range(len(config.assertions))
     ]
-    metadata = OutputMetadata(creation_timestamp=created, version=probe_version())
-    return ProbeOutput(metadata=metadata, assertions=assertions)
+    return output_document(created, probe_version(), assertions)
 
 
-def config_redaction_off(config: ProbeConfig) -> bool:
+def config_redaction_off(config: RunnableConfig) -> bool:
     """Whether the config itself turns redaction off (``disableRedaction: true``)."""
-    return (config.model_extra or {}).get("disableRedaction") is True
+    return config.extra.get("disableRedaction") is True
 
 
 @dataclass(frozen=True)
@@ -216,12 +211,12 @@ class _Run:
                 rendered = render(raw, self.cel_contexts(), where)
             except TemplateError as error:
                 return _error_result(raw, str(error))
-        outcome = parse_rendered_rule(raw, rendered, where)
-        if outcome.rule is None:
-            return _error_result(raw, join(outcome.errors))
-        return self._run_rule(outcome.rule, rendered, where)
+        rule, errors = runnable_rule(raw, rendered, where)
+        if rule is None:
+            return _error_result(raw, join(errors))
+        return self._run_rule(rule, rendered, where)
 
-    def _run_rule(self, rule: RuleBase, rendered: dict[str, Any], where: str) -> dict[str, Any]:
+    def _run_rule(self, rule: RunnableRule, rendered: dict[str, Any], where: str) -> dict[str, Any]:
         try:
             module = load_check(rule.type)
         except (ValueError, ImportError) as error:
@@ -286,7 +281,7 @@ class _Run:
     def _attempt(
         self,
         module: ModuleType,
-        rule: RuleBase,
+        rule: RunnableRule,
         meanwhile: Callable[[], str | None] | None = None,
     ) -> tuple[dict[str, Any], str | None, str | None]:
         """Run the check once: (data with timestamps, crash message, rule problem).
@@ -379,7 +374,7 @@ def _validate_pattern(raw: dict[str, Any]) -> Any:
     return validate.get("pattern") if isinstance(validate, dict) else None
 
 
-def _call_check(module: ModuleType, rule: RuleBase, deadline: Deadline) -> dict[str, Any]:
+def _call_check(module: ModuleType, rule: RunnableRule, deadline: Deadline) -> dict[str, Any]:
     """``module.run``: ``{"data": ...}``, or ``{"error": exception}`` when it raised."""
     try:
         return {"data": module.run(rule, deadline)}
@@ -389,7 +384,7 @@ def _call_check(module: ModuleType, rule: RuleBase, deadline: Deadline) -> dict[
 
 def _call_watched(
     module: ModuleType,
-    rule: RuleBase,
+    rule: RunnableRule,
     deadline: Deadline,
     meanwhile: Callable[[], str | None] | None,
 ) -> tuple[bool, dict[str, Any], str | None]:
@@ -405,17 +400,12 @@ def _call_watched(
     return finished, (outcome.value or {}) if finished else {}, None
 
 
-def _echo_spec(module: ModuleType, rule: RuleBase, pattern: str) -> dict[str, Any]:
+def _echo_spec(module: ModuleType, rule: RunnableRule, pattern: str) -> dict[str, Any]:
     echo = getattr(module, "echo_spec", None)
     if echo is not None:
         spec = dict(echo(rule))
     else:
-        spec = rule.model_dump(
-            mode="json",
-            by_alias=True,
-            exclude_none=True,
-            exclude={"name", "validation", "validate_spec"},
-        )
+        spec = spec_of(rule, exclude=frozenset({"name", "validation", "validate_spec"}))
         spec["timeout"] = rule.effective_timeout
     for key, value in getattr(module, "ECHO_ALWAYS", {}).items():
         spec.setdefault(key, copy.deepcopy(value))

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 from netchecks_core.convert import probe_config_from_spec
 from netchecks_core.documents import is_kubernetes_builtin
 from netchecks_core.validation import Report, validate_config, validate_manifest
-from pydantic import ValidationError
 
 from netchecks_probe.batches import Batch
 from netchecks_probe.context_sources import ContextSources, namespace_of
@@ -175,6 +174,7 @@ def manifest_label(content: Any) -> str | None:
 def _spec(content: Any, report: Report) -> NetworkAssertionSpec | None:
     """The spec model, if the document is a NetworkAssertion whose spec parses."""
     from netchecks_core.assertion import NetworkAssertionSpec
+    from pydantic import ValidationError
 
     if any(p.path == "apiVersion" for p in report.problems):
         return None

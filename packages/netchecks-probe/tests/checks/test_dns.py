@@ -12,7 +12,7 @@ import dns.message
 import dns.query
 import pytest
 from netchecks_core.cel import evaluate
-from netchecks_core.rules import RULE_ADAPTER, DnsRule
+from netchecks_core.runnable import RunnableDns, parse_runnable
 from netchecks_probe.checks import dns as dns_check
 
 from tools.probe_testing import run_check
@@ -20,9 +20,9 @@ from tools.targets import dns as records
 from tools.targets.dns import DnsServer, RcodeDnsServer
 
 
-def rule(**fields: Any) -> DnsRule:
-    parsed = RULE_ADAPTER.validate_python({"type": "dns", **fields})
-    assert isinstance(parsed, DnsRule)
+def rule(**fields: Any) -> RunnableDns:
+    parsed = parse_runnable({"type": "dns", **fields})
+    assert isinstance(parsed, RunnableDns)
     return parsed
 
 

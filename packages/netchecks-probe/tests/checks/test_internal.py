@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from netchecks_core.cel import evaluate
-from netchecks_core.rules import RULE_ADAPTER, InternalRule
+from netchecks_core.runnable import RunnableInternal, parse_runnable
 from netchecks_probe.checks import internal
 from netchecks_probe.checks.base import Deadline
 
 
 def test_internal_check_observes_nothing_and_its_default_rule_holds() -> None:
-    rule = RULE_ADAPTER.validate_python({"type": "internal"})
-    assert isinstance(rule, InternalRule)
+    rule = parse_runnable({"type": "internal"})
+    assert isinstance(rule, RunnableInternal)
 
     data = internal.run(rule, Deadline.after(1))
 

@@ -11,6 +11,7 @@ import pytest
 from netchecks_core.cel import evaluate
 from netchecks_core.errors import describe_errors
 from netchecks_core.rules import RULE_ADAPTER, PostgresGrantsRule
+from netchecks_core.runnable import RunnablePostgresGrants, parse_runnable
 from netchecks_probe.checks import postgres_grants
 from netchecks_probe.checks.base import Deadline
 from pydantic import ValidationError
@@ -19,8 +20,8 @@ from tools.targets.postgres_fixtures import Scratch
 
 
 def grants(dsn: str, *rules: dict[str, Any]) -> dict[str, Any]:
-    rule = RULE_ADAPTER.validate_python({"type": "postgres-grants", "dsn": dsn, "rules": rules})
-    assert isinstance(rule, PostgresGrantsRule)
+    rule = parse_runnable({"type": "postgres-grants", "dsn": dsn, "rules": list(rules)})
+    assert isinstance(rule, RunnablePostgresGrants)
     data = postgres_grants.run(rule, Deadline.after(30).for_rule(rule.effective_timeout))
     json.dumps(data, allow_nan=False)
     return data

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ValidationError
-
 from netchecks_core.convert import result_names
 from netchecks_core.depth import MAX_DEPTH, too_deep
 from netchecks_core.meta import metadata_of
-from netchecks_core.probe_config import ProbeConfig
+from netchecks_core.runnable import lean_config, lean_rule
 from netchecks_core.templates import has_template
 from netchecks_core.validation.expressions import RESULT_NAMES, cel_problems, template_problems
 from netchecks_core.validation.problems import Problem, Report
@@ -21,7 +19,10 @@ from netchecks_core.validation.rule import check_unrendered_rule, kind, model_pr
 from netchecks_core.validation.schedule import schedule_problem
 
 if TYPE_CHECKING:
-    # Imported where manifests are checked: a probe config's run needs none of their models.
+    # Imported where manifests are checked: a probe config's run needs none of their models
+    # (nor pydantic, when the lean checks vouch for it: see netchecks_core.runnable).
+    from pydantic import BaseModel
+
     from netchecks_core.assertion import NetworkAssertionSpec
 
 #: Fields holding a rule's CEL judgement (not templates: they are compiled as CEL).
@@ -106,7 +107,7 @@ def validate_config(document: Any) -> Report:
     if not isinstance(document, dict):
         message = f"a probe config is an object with 'assertions', got {kind(document)}"
         return Report([Problem("(document)", message)])
-    problems = _model_problems(ProbeConfig, document, "", "assertions")
+    problems = [] if lean_config(document) is not None else _config_problems(document)
     names = _context_names(document.get("contexts"), "data", "contexts", problems)
     assertions = document.get("assertions")
     count = 0
@@ -124,7 +125,8 @@ def rule_problems(
 ) -> list[Problem]:
     """Everything wrong with one unrendered rule (``named``: a name is required)."""
     problems = _name_problems(raw, where, named)
-    problems += check_unrendered_rule(raw, where).problems
+    if lean_rule(raw) is None:  # not plainly valid: the models say what is wrong, if anything
+        problems += check_unrendered_rule(raw, where).problems
     if isinstance(raw, dict):
         problems += template_problems(raw, where, contexts)
         check_type = raw.get("type") if isinstance(raw.get("type"), str) else None
@@ -162,10 +164,18 @@ def _context_names(
     return frozenset(names)
 
 
+def _config_problems(document: dict[str, Any]) -> list[Problem]:
+    from netchecks_core.probe_config import ProbeConfig
+
+    return _model_problems(ProbeConfig, document, "", "assertions")
+
+
 def _model_problems(
     model: type[BaseModel], raw: dict[str, Any], where: str, rules: str
 ) -> list[Problem]:
     """The model's problems, except those inside rules (each rule is checked on its own)."""
+    from pydantic import ValidationError
+
     try:
         model.model_validate(raw)
     except ValidationError as error:

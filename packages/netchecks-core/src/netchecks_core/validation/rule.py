@@ -8,15 +8,18 @@ import types
 import typing
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-from pydantic import BaseModel, ValidationError
-from pydantic_core import ErrorDetails
+from typing import TYPE_CHECKING, Any
 
 from netchecks_core.errors import describe, display_path
-from netchecks_core.rules import RULE_ADAPTER, RULE_MODELS, Rule
+from netchecks_core.runnable import RUNNABLE_TYPES
 from netchecks_core.templates import has_template, whole_template
 from netchecks_core.validation.problems import Problem, did_you_mean
+
+if TYPE_CHECKING:  # the models are imported when a rule is checked by them (not on every run)
+    from pydantic import BaseModel
+    from pydantic_core import ErrorDetails
+
+    from netchecks_core.rules import Rule
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,10 @@ def parse_rule(raw: Any, prefix: str = "") -> RuleProblems:
 
 def _validate(raw: dict[str, Any]) -> tuple[Rule | None, list[ErrorDetails]]:
     """The rule model of ``raw``, or pydantic's errors (validated once)."""
+    from pydantic import ValidationError
+
+    from netchecks_core.rules import RULE_ADAPTER
+
     try:
         return RULE_ADAPTER.validate_python(raw), []
     except ValidationError as error:
@@ -157,6 +164,8 @@ def fields_at(model: type[BaseModel], loc: Sequence[int | str]) -> set[str]:
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:
     """The pydantic model inside a (possibly optional, listed or annotated) type."""
+    from pydantic import BaseModel
+
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     if typing.get_origin(annotation) in (typing.Union, types.UnionType, list, typing.Annotated):
@@ -167,13 +176,15 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
 
 
 def _rule_model(raw: dict[str, Any]) -> type[BaseModel] | None:
+    from netchecks_core.rules import RULE_MODELS
+
     rule_type = raw.get("type")
     return RULE_MODELS.get(rule_type) if isinstance(rule_type, str) else None
 
 
 def _without_tag(loc: Sequence[int | str]) -> Sequence[int | str]:
     # A discriminated union puts the tag ("http") first in the location.
-    return loc[1:] if loc and loc[0] in RULE_MODELS else loc
+    return loc[1:] if loc and loc[0] in RUNNABLE_TYPES else loc
 
 
 def kind(value: Any) -> str:

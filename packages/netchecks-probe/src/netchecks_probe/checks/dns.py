@@ -24,7 +24,7 @@ import dns.rdata
 import dns.rdatatype
 import dns.resolver
 import dns.reversename
-from netchecks_core.rules import DnsRule, parse_dns_server
+from netchecks_core.runnable import RunnableDns, parse_dns_server, spec_of
 
 from netchecks_probe.checks.base import Deadline, NetworkClock, is_ip
 from netchecks_probe.checks.bounded import call_within
@@ -44,20 +44,15 @@ RESOLV_CONF = "/etc/resolv.conf"
 DEFAULT_PORT = 53
 
 
-def echo_spec(rule: DnsRule) -> dict[str, Any]:
+def echo_spec(rule: RunnableDns) -> dict[str, Any]:
     """The rule as run; the server is ``nameserver`` (null for the OS resolver), as before."""
-    spec = rule.model_dump(
-        mode="json",
-        by_alias=True,
-        exclude_none=True,
-        exclude={"name", "validation", "validate_spec", "server"},
-    )
+    spec = spec_of(rule, exclude=frozenset({"name", "validation", "validate_spec", "server"}))
     spec["nameserver"] = rule.server
     spec["timeout"] = rule.effective_timeout
     return spec
 
 
-def run(rule: DnsRule, deadline: Deadline) -> dict[str, Any]:
+def run(rule: RunnableDns, deadline: Deadline) -> dict[str, Any]:
     """Resolve ``rule.host`` for ``rule.record_type`` and describe the answer."""
     data: dict[str, Any] = {"A": [], "answers": []}
     try:
@@ -144,7 +139,7 @@ def _os_resolver() -> dns.resolver.Resolver:
     return resolver
 
 
-def _prepare(rule: DnsRule) -> tuple[dns.resolver.Resolver, dns.name.Name]:
+def _prepare(rule: RunnableDns) -> tuple[dns.resolver.Resolver, dns.name.Name]:
     """A fresh resolver for this rule (the module default is not thread-safe) and the name."""
     # The model has checked the server's form and that its port agrees with `port`.
     server = parse_dns_server(rule.server) if rule.server else None

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 import urllib3
 import urllib3.connection
-from netchecks_core.rules import HttpRule
+from netchecks_core.runnable import RunnableHttp
 
 from netchecks_probe.checks import arrival, http_client, tls
 from netchecks_probe.checks.base import Deadline, NetworkClock, is_ip
@@ -114,7 +114,7 @@ class _Exchange:
             return data
 
 
-def run(rule: HttpRule, deadline: Deadline) -> dict[str, Any]:
+def run(rule: RunnableHttp, deadline: Deadline) -> dict[str, Any]:
     """Send the request of ``rule`` and describe what came back."""
     unusable = tls.unusable_tls_files(rule.ca_bundle, rule.client_cert, rule.client_key)
     if unusable is not None:
@@ -134,7 +134,7 @@ def run(rule: HttpRule, deadline: Deadline) -> dict[str, Any]:
     return {**data, **exchange.clock.stamps()}
 
 
-def _exchange(rule: HttpRule, exchange: _Exchange, until: float) -> None:
+def _exchange(rule: RunnableHttp, exchange: _Exchange, until: float) -> None:
     """The request, run in a worker thread; records everything in ``exchange``."""
     verify: bool | str = rule.verify_tls_cert and (rule.ca_bundle or True)
     if not verify:
@@ -170,7 +170,9 @@ def _exchange(rule: HttpRule, exchange: _Exchange, until: float) -> None:
             exchange.clock.stop()
 
 
-def _record_failure(rule: HttpRule, exchange: _Exchange, exc: ExchangeError, until: float) -> None:
+def _record_failure(
+    rule: RunnableHttp, exchange: _Exchange, exc: ExchangeError, until: float
+) -> None:
     reason = _reason(exc)
     exchange.update(**failure(reason, exc, exception_type=exc.name))
     if reason in ("tls-verify-failed", "tls-error"):
@@ -200,7 +202,7 @@ def _reason(exc: ExchangeError) -> str:
     return reason
 
 
-def _handshake(rule: HttpRule, url: str, until: float) -> dict[str, Any] | None:
+def _handshake(rule: RunnableHttp, url: str, until: float) -> dict[str, Any] | None:
     parts = urlsplit(url)
     if parts.scheme != "https" or not parts.hostname:
         return None
@@ -218,7 +220,7 @@ def _handshake(rule: HttpRule, url: str, until: float) -> dict[str, Any] | None:
 
 
 def _record_response(
-    rule: HttpRule, exchange: _Exchange, sent: http_client.Exchange, *, verified: bool
+    rule: RunnableHttp, exchange: _Exchange, sent: http_client.Exchange, *, verified: bool
 ) -> None:
     response = sent.response
     fields: dict[str, Any] = {
@@ -239,7 +241,9 @@ def _record_response(
         exchange.encoding = _encoding(response.headers.get("content-type", ""))
 
 
-def _response_tls(rule: HttpRule, sent: http_client.Exchange, *, verified: bool) -> dict[str, Any]:
+def _response_tls(
+    rule: RunnableHttp, sent: http_client.Exchange, *, verified: bool
+) -> dict[str, Any]:
     connection = getattr(sent.response, "connection", None)
     sock = getattr(connection, "sock", None)
     if sock is not None and hasattr(sock, "getpeercert"):

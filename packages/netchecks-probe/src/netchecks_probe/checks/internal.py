@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from netchecks_core.rules import InternalRule
+from netchecks_core.runnable import RunnableInternal
 
 from netchecks_probe.checks.base import Deadline
 
@@ -13,7 +13,7 @@ DEFAULT_RULE = "true"
 SELF_BOUNDED = True
 
 
-def run(rule: InternalRule, deadline: Deadline) -> dict[str, Any]:
+def run(rule: RunnableInternal, deadline: Deadline) -> dict[str, Any]:
     """Return empty data: the rule's CEL expression sees only the contexts."""
     del rule, deadline  # nothing to observe
     return {}

@@ -16,7 +16,7 @@ from urllib.parse import quote, unquote
 
 import psycopg
 from netchecks_core.reasons import REASONS
-from netchecks_core.rules import REDACTED
+from netchecks_core.runnable import REDACTED
 from psycopg import conninfo
 
 from netchecks_probe.checks.base import Deadline

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
-from netchecks_core.rules import PostgresRule
+from netchecks_core.runnable import RunnablePostgres
 
 from netchecks_probe.checks import pg_common
 from netchecks_probe.checks.base import Deadline
@@ -22,7 +22,7 @@ from netchecks_probe.checks.base import Deadline
 DEFAULT_RULE = "data.success == true"
 
 
-def run(rule: PostgresRule, deadline: Deadline) -> dict[str, Any]:
+def run(rule: RunnablePostgres, deadline: Deadline) -> dict[str, Any]:
     """Connect, run ``rule.query`` with ``rule.params``, and return rows or the error."""
     scrub = pg_common.Scrubber(rule.dsn)
     try:
@@ -41,7 +41,7 @@ def run(rule: PostgresRule, deadline: Deadline) -> dict[str, Any]:
 
 
 def _execute(
-    conn: psycopg.Connection[tuple[Any, ...]], rule: PostgresRule, deadline: Deadline
+    conn: psycopg.Connection[tuple[Any, ...]], rule: RunnablePostgres, deadline: Deadline
 ) -> dict[str, Any]:
     cursor = conn.cursor()
     # Pipeline mode: BEGIN, the timeout and the statement travel together, and the

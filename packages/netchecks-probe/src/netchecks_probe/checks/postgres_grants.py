@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
-from netchecks_core.rules import GrantRule, PostgresGrantsRule
+from netchecks_core.rules import GrantRule
+from netchecks_core.runnable import RunnablePostgresGrants
 from psycopg import sql
 
 from netchecks_probe.checks import pg_common
@@ -133,7 +134,7 @@ class _InvalidRuleError(CheckSetupError):
     """A grants rule refers to roles the server does not have."""
 
 
-def run(rule: PostgresGrantsRule, deadline: Deadline) -> dict[str, Any]:
+def run(rule: RunnablePostgresGrants, deadline: Deadline) -> dict[str, Any]:
     """Evaluate every grants rule in one read-only transaction."""
     started = time.perf_counter()
     scrub = pg_common.Scrubber(rule.dsn)

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from netchecks_core.rules import TcpRule
+from netchecks_core.runnable import RunnableTcp
 
 from netchecks_probe.checks.base import Deadline, NetworkClock
 from netchecks_probe.checks.bounded import call_within
@@ -42,7 +42,7 @@ class _Progress:
     clock: NetworkClock = field(default_factory=NetworkClock)
 
 
-def run(rule: TcpRule, deadline: Deadline) -> dict[str, Any]:
+def run(rule: RunnableTcp, deadline: Deadline) -> dict[str, Any]:
     """Connect (and talk) within the rule's timeout."""
     seconds = round(deadline.remaining(), 2)  # whole in messages: "after 5s"
     host = rule.host.strip()
@@ -67,7 +67,7 @@ def run(rule: TcpRule, deadline: Deadline) -> dict[str, Any]:
 
 
 def _connect(
-    rule: TcpRule, host: str, until: float, seconds: float, progress: _Progress
+    rule: RunnableTcp, host: str, until: float, seconds: float, progress: _Progress
 ) -> dict[str, Any]:
     source = (rule.source_ip, 0) if rule.source_ip else None
     timeout = max(until - time.monotonic(), 0.001)
@@ -88,7 +88,7 @@ def _connect(
         return data
 
 
-def _error_text(reason: str, rule: TcpRule, timeout: float, exc: OSError) -> str:
+def _error_text(reason: str, rule: RunnableTcp, timeout: float, exc: OSError) -> str:
     # The old probe's wording, which existing rules may match.
     if reason == "timeout":
         return f"Connection timed out after {timeout:g}s"
@@ -98,7 +98,7 @@ def _error_text(reason: str, rule: TcpRule, timeout: float, exc: OSError) -> str
 
 
 def _exchange(
-    rule: TcpRule, sock: socket.socket, until: float, seconds: float, received: bytearray
+    rule: RunnableTcp, sock: socket.socket, until: float, seconds: float, received: bytearray
 ) -> dict[str, Any]:
     """Send ``rule.send``, then read until ``rule.expect`` arrives (or time, EOF, size ends)."""
     try:
@@ -131,7 +131,7 @@ def _exchange(
     return {"banner": banner, "error": message, **failure("banner-mismatch", message=message)}
 
 
-def _read_timeout(rule: TcpRule, received: bytes, seconds: float) -> dict[str, Any]:
+def _read_timeout(rule: RunnableTcp, received: bytes, seconds: float) -> dict[str, Any]:
     """Connected, but the exchange did not end in time: a silent server or a wrong banner."""
     banner = received.decode("utf-8", "replace") if rule.expect is not None else None
     if received and rule.expect is not None:
