@@ -372,3 +372,13 @@ def test_the_written_document_is_what_the_output_models_read_and_write() -> None
 def test_a_result_that_is_not_one_is_never_written(result: dict[str, Any], error: type) -> None:
     with pytest.raises(error):
         result_entry(result)
+
+
+def test_a_grants_rule_is_echoed_as_the_model_dumps_it() -> None:
+    raw = {"type": "postgres-grants", "dsn": "x", "timeout": 2, "rules": [
+        {"name": "r", "roles": {"names": "app", "login": True},
+         "objects": {"type": "table", "schemas": ["public"]}, "privileges": ["all"]}]}  # fmt: skip
+    model = RULE_ADAPTER.validate_python(raw)
+
+    dumped = model.model_dump(mode="json", by_alias=True, exclude_none=True)
+    assert json.dumps(spec_of(from_model(model))) == json.dumps(dumped)

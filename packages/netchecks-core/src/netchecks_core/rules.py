@@ -27,7 +27,7 @@ from netchecks_core.runnable import HTTP_METHODS as HTTP_METHODS
 from netchecks_core.runnable import MAX_BODY_BYTES as MAX_BODY_BYTES
 from netchecks_core.runnable import REDACTED as REDACTED
 from netchecks_core.runnable import REDACTED_FIELDS as REDACTED_FIELDS
-from netchecks_core.runnable import ip_address_text, kebab
+from netchecks_core.runnable import RuleJudgement, ip_address_text, kebab
 from netchecks_core.runnable import parse_dns_server as parse_dns_server
 
 #: ``source-ip``: the local address outgoing packets leave from.
@@ -69,7 +69,7 @@ class Validate(BaseModel):
     )
 
 
-class RuleBase(BaseModel):
+class RuleBase(BaseModel, RuleJudgement):
     """Fields every rule type shares."""
 
     model_config = _kebab_config(extra="forbid")
@@ -126,25 +126,6 @@ class RuleBase(BaseModel):
         if value is None:
             return "pass"
         return value.lower() if isinstance(value, str) else value
-
-    @property
-    def pattern(self) -> str | None:
-        """The CEL rule the user gave: ``validation`` first, else ``validate.pattern``."""
-        if self.validation:
-            return self.validation
-        if self.validate_spec is not None and self.validate_spec.pattern:
-            return self.validate_spec.pattern
-        return None
-
-    @property
-    def message(self) -> str | None:
-        """The human message of ``validate.message``, if any."""
-        return self.validate_spec.message if self.validate_spec is not None else None
-
-    @property
-    def effective_timeout(self) -> float:
-        """The timeout that applies: the rule's own, else the type's default."""
-        return self.timeout if self.timeout is not None else self.DEFAULT_TIMEOUT
 
 
 class DnsRule(RuleBase):

@@ -18,7 +18,7 @@ import ipaddress
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 if TYPE_CHECKING:
     from netchecks_core.probe_config import ProbeConfig
@@ -97,8 +97,54 @@ class ValidateValues:
     message: str | None = None
 
 
+class _PatternAndMessage(Protocol):
+    @property
+    def pattern(self) -> str | None: ...
+
+    @property
+    def message(self) -> str | None: ...
+
+
+class _Judged(Protocol):
+    DEFAULT_TIMEOUT: ClassVar[float]
+
+    @property
+    def validation(self) -> str | None: ...
+
+    @property
+    def validate_spec(self) -> _PatternAndMessage | None: ...
+
+    @property
+    def timeout(self) -> float | None: ...
+
+
+class RuleJudgement:
+    """What a rule's fields mean for its judgement: of the models and of the dataclasses."""
+
+    __slots__ = ()
+
+    @property
+    def pattern(self: _Judged) -> str | None:
+        """The CEL rule the user gave: ``validation`` first, else ``validate.pattern``."""
+        if self.validation:
+            return self.validation
+        if self.validate_spec is not None and self.validate_spec.pattern:
+            return self.validate_spec.pattern
+        return None
+
+    @property
+    def message(self: _Judged) -> str | None:
+        """The human message of ``validate.message``, if any."""
+        return self.validate_spec.message if self.validate_spec is not None else None
+
+    @property
+    def effective_timeout(self: _Judged) -> float:
+        """The timeout that applies: the rule's own, else the type's default."""
+        return self.timeout if self.timeout is not None else self.DEFAULT_TIMEOUT
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
-class RunnableRule:
+class RunnableRule(RuleJudgement):
     """Fields every rule type shares (as :class:`netchecks_core.rules.RuleBase`)."""
 
     #: Timeout in seconds when the rule sets none; each type sets its own.
@@ -112,25 +158,6 @@ class RunnableRule:
     timeout: float | None = None
     retries: int = 0
     retry_delay: float = 1.0
-
-    @property
-    def pattern(self) -> str | None:
-        """The CEL rule the user gave: ``validation`` first, else ``validate.pattern``."""
-        if self.validation:
-            return self.validation
-        if self.validate_spec is not None and self.validate_spec.pattern:
-            return self.validate_spec.pattern
-        return None
-
-    @property
-    def message(self) -> str | None:
-        """The human message of ``validate.message``, if any."""
-        return self.validate_spec.message if self.validate_spec is not None else None
-
-    @property
-    def effective_timeout(self) -> float:
-        """The timeout that applies: the rule's own, else the type's default."""
-        return self.timeout if self.timeout is not None else self.DEFAULT_TIMEOUT
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
