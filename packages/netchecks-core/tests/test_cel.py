@@ -172,3 +172,18 @@ def test_an_unwritable_cache_directory_is_not_an_error(tmp_path: Path) -> None:
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
     )
     assert (done.stdout.strip(), done.stderr) == ("2", "")
+
+
+def test_evaluations_of_one_program_share_nothing_but_its_functions() -> None:
+    # Each program keeps one activation of its functions for every evaluation: the
+    # variables (and what its macros bind) of one must never be seen by the next.
+    program = cel.compile_expression("data.items.exists(x, x == data.want) && size(data.items) > 0")
+
+    assert program.evaluate({"data": {"items": [1, 2], "want": 2}}) is True
+    assert program.evaluate({"data": {"items": [3], "want": 2}}) is False
+    with pytest.raises(cel.CelEvaluationError, match="want"):
+        program.evaluate({"data": {"items": [2]}})
+    context = cel.compile_expression("ctx.v == 1")
+    assert context.evaluate({"data": {}, "ctx": {"v": 1}}) is True
+    with pytest.raises(cel.CelEvaluationError):
+        context.evaluate({"data": {}})  # no ctx this time
