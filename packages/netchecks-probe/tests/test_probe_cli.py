@@ -405,3 +405,11 @@ metadata: {name: w}
         done.stderr
     )
     assert "[0]" not in done.stderr and "[1]" not in done.stderr
+
+
+def test_the_version_is_the_installed_distributions() -> None:
+    from importlib import metadata
+
+    from netchecks_probe.version import probe_version
+
+    assert probe_version() == metadata.version("netchecks-probe")
