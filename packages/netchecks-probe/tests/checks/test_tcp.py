@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+import threading
 import time
 from typing import Any
 
@@ -152,6 +154,31 @@ def test_host_name_is_resolved(banner_server: BannerServer) -> None:
     data = check(host="localhost", port=banner_server.port)
 
     assert data["connected"] is True
+
+
+def test_a_name_resolution_that_hangs_is_bounded_by_the_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Name resolution has no timeout of its own: a name is resolved in a call thread
+    # the check abandons at its deadline (an IP address is connected to directly).
+    released = threading.Event()
+    real = socket.getaddrinfo
+
+    def hanging(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host == "hangs.invalid":
+            released.wait(10)
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", hanging)
+    started = time.monotonic()
+    try:
+        data = check(host="hangs.invalid", port=9, timeout=0.3)
+    finally:
+        released.set()
+
+    assert time.monotonic() - started < 0.3 + 0.3
+    assert data["connected"] is False
+    assert data["reason"] == "timeout"
 
 
 def test_silent_server_stays_connected_when_the_whole_check_overruns(

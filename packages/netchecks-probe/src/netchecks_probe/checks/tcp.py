@@ -22,12 +22,13 @@ from typing import Any
 
 from netchecks_core.runnable import RunnableTcp
 
-from netchecks_probe.checks.base import Deadline, NetworkClock
+from netchecks_probe.checks.base import Deadline, NetworkClock, is_ip
 from netchecks_probe.checks.bounded import call_within
 from netchecks_probe.checks.failures import failure, reason_for
 
 DEFAULT_RULE = "data.connected == true && data.error == null"
-#: ``run`` bounds itself (:func:`call_within`).
+#: ``run`` bounds itself: in the calling thread when the host is an IP address, else in a
+#: call thread (:func:`call_within`), as name resolution has no timeout of its own.
 SELF_BOUNDED = True
 
 MAX_BANNER_BYTES = 64 * 1024
@@ -49,11 +50,13 @@ def run(rule: RunnableTcp, deadline: Deadline) -> dict[str, Any]:
     if host.startswith("[") and host.endswith("]"):
         host = host[1:-1]  # "[::1]" as in URLs
     progress = _Progress()
+    until = time.monotonic() + seconds
+    if is_ip(host):
+        # Connecting, sending and reading each have the time left: bounded in this thread.
+        return {**_connect(rule, host, until, seconds, progress), **progress.clock.stamps()}
     # Name resolution inside create_connection has no timeout of its own: bound it all.
     finished, data = call_within(
-        lambda: _connect(rule, host, time.monotonic() + seconds, seconds, progress),
-        seconds,
-        deadline,
+        lambda: _connect(rule, host, until, seconds, progress), seconds, deadline
     )
     if finished and data is not None:
         return {**data, **progress.clock.stamps()}
