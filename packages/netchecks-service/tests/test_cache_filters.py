@@ -127,3 +127,15 @@ def test_kept_objects_share_their_keys_and_short_strings() -> None:
     label_a, label_b = (next(iter(d["metadata"]["labels"])) for d in (first, second))
     assert label_a is label_b
     assert first["metadata"]["namespace"] is second["metadata"]["namespace"]
+
+
+def test_a_resource_version_is_kept_as_decoded_not_shared() -> None:
+    """Nothing else repeats an object's resourceVersion: interning it would only grow the
+    interpreter's table of interned strings. The label values it shares still are."""
+    first, second = (keep()(json.loads(json.dumps(job("a", "48213")))) for _ in range(2))
+    assert first == second
+    assert first["metadata"]["resourceVersion"] == "48213"
+    assert first["metadata"]["resourceVersion"] is not second["metadata"]["resourceVersion"]
+    assert first["metadata"]["uid"] is second["metadata"]["uid"]
+    labels = (next(iter(kept["metadata"]["labels"].values())) for kept in (first, second))
+    assert next(labels) is next(labels)

@@ -28,6 +28,7 @@ from netchecks_core.policyreport import (
 )
 from netchecks_service.cachefilters import (
     KEPT_METADATA,
+    UNIQUE_METADATA,
     Obj,
     Predicate,
     changed_except_status,
@@ -50,16 +51,22 @@ OUR_PREFIXES = ("netchecks.io/",)
 OWNER_KINDS = (KIND,)
 #: Of a child's metadata: not its generation (the assertion's is in an annotation).
 CHILD_METADATA = tuple(f for f in KEPT_METADATA if f != "generation")
+#: The metadata values of a ConfigMap or CronJob no other cached object repeats: its
+#: resourceVersion and its uid (a Job's uid is repeated by the report of its run).
+ONLY_CHILD_METADATA = (*UNIQUE_METADATA, "uid")
 #: A ConfigMap: metadata only (its data is compared by the spec-hash annotation), and
 #: neither its labels nor its creation time.
 configmap_fields = keep(
     prefixes=OUR_PREFIXES,
     metadata=tuple(f for f in CHILD_METADATA if f not in ("labels", "creationTimestamp")),
     owners=OWNER_KINDS,
+    unique=ONLY_CHILD_METADATA,
 )
 #: A CronJob: metadata only (content compared by its hash; its assertion-uid label and its
 #: creation time are read).
-cronjob_fields = keep(prefixes=OUR_PREFIXES, metadata=CHILD_METADATA, owners=OWNER_KINDS)
+cronjob_fields = keep(
+    prefixes=OUR_PREFIXES, metadata=CHILD_METADATA, owners=OWNER_KINDS, unique=ONLY_CHILD_METADATA
+)
 #: Of a Job's labels and annotations, only ours are read (its assertion, generation, run).
 _job_fields = keep(
     status=("ready", "succeeded", "conditions", "completionTime"),

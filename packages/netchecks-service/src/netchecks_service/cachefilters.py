@@ -43,17 +43,27 @@ OWNER_FIELDS = ("kind", "name", "uid", "controller")
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 #: Strings up to this length are shared between cached objects (see :func:`compact`).
 SHARED_STRING_MAX = 64
+#: Of an object's own metadata, the values that no other object repeats: a resourceVersion
+#: is unique to one version of one object. Interning such a string shares nothing and costs
+#: an entry in the interpreter's table of interned strings (which grows in steps, to about
+#: three times the strings it holds): about 50 bytes each, for every cached object.
+UNIQUE_METADATA = ("resourceVersion",)
 
 
-def compact(value: Any) -> Any:
+def compact(value: Any, unique: tuple[str, ...] = ()) -> Any:
     """``value`` rebuilt with its keys and short strings shared (``sys.intern``).
 
     Each decoded JSON document has its own copy of every key and value: thousands of
     cached objects repeat the same label keys, namespaces, kinds and owner UIDs. Sharing
-    them roughly halves what a trimmed object costs.
+    them roughly halves what a trimmed object costs. The values of ``unique`` keys (of
+    ``value`` itself, not of the dicts inside it) are kept as they are: nothing repeats
+    them (see :data:`UNIQUE_METADATA`).
     """
     if isinstance(value, dict):
-        return {sys.intern(k) if isinstance(k, str) else k: compact(v) for k, v in value.items()}
+        return {
+            sys.intern(k) if isinstance(k, str) else k: v if k in unique else compact(v)
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [compact(item) for item in value]
     if isinstance(value, str) and len(value) <= SHARED_STRING_MAX:
@@ -112,21 +122,24 @@ def keep(
     prefixes: tuple[str, ...] | None = None,
     metadata: tuple[str, ...] = KEPT_METADATA,
     owners: tuple[str, ...] | None = None,
+    unique: tuple[str, ...] = UNIQUE_METADATA,
 ) -> Transform:
     """A transform keeping trimmed metadata, the top-level ``fields`` and the ``status`` keys.
 
     ``prefixes``, ``metadata`` and ``owners``: which labels and annotations, metadata fields
-    and owner references are kept (see :func:`trimmed_metadata`).
+    and owner references are kept (see :func:`trimmed_metadata`); ``unique``: the metadata
+    fields whose values are not shared (see :func:`compact`).
     """
     status_keys = tuple(status)
 
     def transform(obj: Obj) -> Obj:
-        kept: Obj = {k: obj[k] for k in ("apiVersion", "kind", *fields) if k in obj}
-        kept["metadata"] = trimmed_metadata(obj, prefixes, fields=metadata, owners=owners)
+        kept: Obj = {k: compact(obj[k]) for k in ("apiVersion", "kind", *fields) if k in obj}
+        meta = trimmed_metadata(obj, prefixes, fields=metadata, owners=owners)
+        kept["metadata"] = compact(meta, unique=unique)
         source = obj.get("status")
         if status_keys and isinstance(source, dict):
-            kept["status"] = {k: source[k] for k in status_keys if k in source}
-        return dict(compact(kept))
+            kept["status"] = compact({k: source[k] for k in status_keys if k in source})
+        return kept
 
     return transform
 
