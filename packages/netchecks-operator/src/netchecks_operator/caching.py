@@ -65,14 +65,21 @@ configmap_fields = keep(
 #: A CronJob: metadata only (content compared by its hash; its assertion-uid label and its
 #: creation time are read).
 cronjob_fields = keep(
-    prefixes=OUR_PREFIXES, metadata=CHILD_METADATA, owners=OWNER_KINDS, unique=ONLY_CHILD_METADATA
+    prefixes=OUR_PREFIXES,
+    metadata=CHILD_METADATA,
+    owners=OWNER_KINDS,
+    unique=ONLY_CHILD_METADATA,
+    share=("labels",),
 )
 #: Of a Job's labels and annotations, only ours are read (its assertion, generation, run).
+#: Both are shared (read-only) with the assertion's other Jobs, its CronJob's and report's
+#: labels: the same assertion UID, name and generation (see ``cachefilters.shared``).
 _job_fields = keep(
     status=("ready", "succeeded", "conditions", "completionTime"),
     prefixes=OUR_PREFIXES,
     metadata=CHILD_METADATA,
     owners=OWNER_KINDS,
+    share=("labels", "annotations"),
 )
 #: Of a Job's spec, only whether it is suspended (per-node runs wait suspended).
 JOB_SPEC_FIELDS = ("suspend",)
@@ -97,7 +104,7 @@ REPORT_KEYS = (
 #: Of a report's metadata: not its uid and generation (never read). Its owner references
 #: are kept whole: a report owned by anything else is not about an assertion (kube.py).
 REPORT_METADATA = tuple(f for f in KEPT_METADATA if f not in ("uid", "generation"))
-_report_fields = keep("summary", prefixes=REPORT_KEYS, metadata=REPORT_METADATA)
+_report_fields = keep("summary", prefixes=REPORT_KEYS, metadata=REPORT_METADATA, share=("labels",))
 
 
 def job_fields(job: Obj) -> Obj:
