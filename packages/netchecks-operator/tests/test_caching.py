@@ -377,3 +377,16 @@ def test_an_assertions_jobs_cronjob_and_report_share_their_labels_read_only() ->
     with pytest.raises(TypeError):
         kept[0]["metadata"]["labels"]["x"] = "y"
     assert kept[3]["metadata"]["labels"] == labels
+
+
+def test_finished_jobs_and_reports_alike_share_their_counts_read_only() -> None:
+    first, second = job(version="1", succeeded=1), job(version="2", succeeded=1)
+    assert first["status"] == {"succeeded": 1} and first["status"] is second["status"]
+    failed_job = job(version="3", conditions=FAILED)
+    assert failed_job["status"] == {"conditions": FAILED}  # a list inside: its own dict
+    with pytest.raises(TypeError):
+        first["status"]["succeeded"] = 2
+    assert second["status"] == {"succeeded": 1}
+    reports = [report_fields({"metadata": {"name": n}, "summary": {"pass": 1}}) for n in "ab"]
+    assert reports[0]["summary"] == {"pass": 1}
+    assert reports[0]["summary"] is reports[1]["summary"]

@@ -34,6 +34,7 @@ from netchecks_service.cachefilters import (
     changed_except_status,
     compact,
     keep,
+    shared,
 )
 from netchecks_service.cacheindex import IndexFunc, label_index
 
@@ -128,16 +129,20 @@ def job_fields(job: Obj) -> Obj:
             for c in status["conditions"]
             if isinstance(c, dict) and c.get("type") in read
         ]
-    # No count, no condition and none at all read alike (``started``, ``failed``).
-    kept["status"] = {k: v for k, v in status.items() if v}
+    # No count, no condition and none at all read alike (``started``, ``failed``). Counts
+    # alone (most finished Jobs: ``{"succeeded": 1}``) are shared, read-only.
+    kept["status"] = shared({k: v for k, v in status.items() if v})
     if not kept["status"]:
         del kept["status"]
     return kept
 
 
 def report_fields(report: Obj) -> Obj:
-    """A PolicyReport with its summary and the results' outcome, time and message only."""
+    """A PolicyReport with its summary (shared, read-only: most are alike) and the results'
+    outcome, time and message only."""
     kept = _report_fields(report)
+    if isinstance(kept.get("summary"), dict):
+        kept["summary"] = shared(kept["summary"])
     results = report.get("results")
     if isinstance(results, list):
         kept["results"] = compact(

@@ -147,13 +147,14 @@ _SHARED = _SharedDicts()
 
 
 def shared(values: dict[str, Any]) -> dict[str, Any]:
-    """One read-only dict for every equal ``values`` (of strings) the caches hold.
+    """One read-only dict for every equal ``values`` (of strings and integers) the caches hold.
 
     The labels of an assertion's CronJob, Jobs and report, and the annotations of its
-    Jobs, are equal: one :class:`FrozenDict` instead of a dict each (184 bytes). A dict
-    whose values cannot be hashed is returned as it is.
+    Jobs, are equal; so are the status of most finished Jobs (``{"succeeded": 1}``) and
+    the summary of most reports: one :class:`FrozenDict` instead of a dict each (184
+    bytes). A dict holding anything else (lists, dicts) is returned as it is.
     """
-    if not values or not all(isinstance(v, str) for v in values.values()):
+    if not values or not all(isinstance(v, (str, int)) for v in values.values()):
         return values
     return _SHARED.get(values)
 
