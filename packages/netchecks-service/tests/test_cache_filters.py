@@ -190,5 +190,7 @@ def test_shared_dicts_no_longer_used_are_dropped() -> None:
     del kept
     table.sweep()
     assert len(table) == 0
-    odd, empty = {"a": ["not a string"]}, dict[str, Any]()
+    odd, empty, true = {"a": ["not a string"]}, dict[str, Any](), {"a": True}
     assert shared(odd) is odd and shared(empty) is empty  # kept as they are
+    one = shared({"a": 1})
+    assert shared(true) is true and shared({"a": 1}) is one  # True == 1, yet not the same

@@ -152,9 +152,10 @@ def shared(values: dict[str, Any]) -> dict[str, Any]:
     The labels of an assertion's CronJob, Jobs and report, and the annotations of its
     Jobs, are equal; so are the status of most finished Jobs (``{"succeeded": 1}``) and
     the summary of most reports: one :class:`FrozenDict` instead of a dict each (184
-    bytes). A dict holding anything else (lists, dicts) is returned as it is.
+    bytes). A dict holding anything else (lists, dicts; booleans too: ``True == 1``, and
+    ``{"a": True}`` must not be answered with ``{"a": 1}``) is returned as it is.
     """
-    if not values or not all(isinstance(v, (str, int)) for v in values.values()):
+    if not values or not all(type(v) in (str, int) for v in values.values()):
         return values
     return _SHARED.get(values)
 
