@@ -8,6 +8,11 @@ summary and the times and messages of its results. The informers keep only those
 assertion's Jobs without a scan), and report only changes the plan reads (predicates):
 the echo of the operator's own writes, a CronJob's or a scheduled Job's progress
 (``active``, ``ready``, ``Complete``), an assertion's status: none wakes a reconcile.
+
+Equal small dicts are one read-only dict shared by the objects holding them
+(``cachefilters.shared``): an assertion's children's labels, its Jobs' annotations, a
+finished Job's counts, a report's summary. Changing one in place raises ``TypeError``;
+copy a cached object before changing it.
 """
 
 from __future__ import annotations
