@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import pytest
 from netchecks_core import naming
 from netchecks_operator.caching import (
     configmap_fields,
@@ -139,7 +140,7 @@ def test_a_scheduled_job_keeps_only_its_failure_and_a_one_shot_job_its_end_too()
 
 
 def test_a_job_keeps_only_our_labels_and_annotations() -> None:
-    raw = job()
+    raw = copy.deepcopy(job())  # a cached Job's annotations are shared, read-only
     raw["metadata"]["labels"] = {"netchecks.io/assertion-uid": "a1", "job-name": "x"}
     raw["metadata"]["annotations"]["cronjob.kubernetes.io/instantiate"] = "manual"
     kept = job_fields(raw)
@@ -360,3 +361,32 @@ def test_a_one_shot_run_plans_alike_trimmed_until_its_result_is_taken() -> None:
         observed = Observed(obj, configmap=configmap, jobs=[finished], report=report)
         result = plans_alike(observed)
     assert [a.verb for a in result.actions] == ["delete"], "the taken run is removed"
+
+
+def test_an_assertions_jobs_cronjob_and_report_share_their_labels_read_only() -> None:
+    first, second = job(version="1"), job(version="2")
+    assert first["metadata"]["annotations"] is second["metadata"]["annotations"]
+    labels = {naming.LABEL_ASSERTION_UID: "a1"}
+    kept = [
+        fields({"metadata": {"name": name, "namespace": "ns", "labels": dict(labels)}})
+        for fields, name in ((job_fields, "j1"), (job_fields, "j2"), (cronjob_fields, "c"))
+    ]
+    kept.append(report_fields({"metadata": {"name": "r", "labels": dict(labels)}}))
+    assert all(k["metadata"]["labels"] == labels for k in kept)
+    assert len({id(k["metadata"]["labels"]) for k in kept}) == 1
+    with pytest.raises(TypeError):
+        kept[0]["metadata"]["labels"]["x"] = "y"
+    assert kept[3]["metadata"]["labels"] == labels
+
+
+def test_finished_jobs_and_reports_alike_share_their_counts_read_only() -> None:
+    first, second = job(version="1", succeeded=1), job(version="2", succeeded=1)
+    assert first["status"] == {"succeeded": 1} and first["status"] is second["status"]
+    failed_job = job(version="3", conditions=FAILED)
+    assert failed_job["status"] == {"conditions": FAILED}  # a list inside: its own dict
+    with pytest.raises(TypeError):
+        first["status"]["succeeded"] = 2
+    assert second["status"] == {"succeeded": 1}
+    reports = [report_fields({"metadata": {"name": n}, "summary": {"pass": 1}}) for n in "ab"]
+    assert reports[0]["summary"] == {"pass": 1}
+    assert reports[0]["summary"] is reports[1]["summary"]

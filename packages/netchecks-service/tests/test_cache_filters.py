@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import copy
 import json
+import pickle
+from collections.abc import Callable
 from typing import Any
 
+import pytest
 from netchecks_service.cachefilters import (
     LAST_APPLIED,
+    FrozenDict,
+    _SharedDicts,
     changed,
     changed_except_status,
     drop_managed_fields,
     keep,
+    shared,
     trimmed_metadata,
 )
 from netchecks_service.cacheindex import CacheIndex, label_index, owner_index
@@ -127,3 +133,64 @@ def test_kept_objects_share_their_keys_and_short_strings() -> None:
     label_a, label_b = (next(iter(d["metadata"]["labels"])) for d in (first, second))
     assert label_a is label_b
     assert first["metadata"]["namespace"] is second["metadata"]["namespace"]
+
+
+def test_a_resource_version_is_kept_as_decoded_not_shared() -> None:
+    """Nothing else repeats an object's resourceVersion: interning it would only grow the
+    interpreter's table of interned strings. The label values it shares still are."""
+    first, second = (keep()(json.loads(json.dumps(job("a", "48213")))) for _ in range(2))
+    assert first == second
+    assert first["metadata"]["resourceVersion"] == "48213"
+    assert first["metadata"]["resourceVersion"] is not second["metadata"]["resourceVersion"]
+    assert first["metadata"]["uid"] is second["metadata"]["uid"]
+    labels = (next(iter(kept["metadata"]["labels"].values())) for kept in (first, second))
+    assert next(labels) is next(labels)
+
+
+def test_equal_shared_labels_are_one_read_only_dict() -> None:
+    share = keep(share=("labels", "annotations"))
+    first, second = (share(json.loads(json.dumps(job(n)))) for n in ("a", "b"))
+    labels = first["metadata"]["labels"]
+    assert labels == {"netchecks.io/assertion-uid": "a1"} and isinstance(labels, dict)
+    assert labels is second["metadata"]["labels"]
+    assert first["metadata"]["annotations"] is second["metadata"]["annotations"]
+    assert keep()(job("a"))["metadata"]["labels"] is not labels  # only where asked
+    changes: list[Callable[[dict[str, Any]], object]] = [
+        lambda d: d.__setitem__("k", "v"),
+        lambda d: d.__delitem__("netchecks.io/assertion-uid"),
+        lambda d: d.update(k="v"),
+        lambda d: d.setdefault("k", "v"),
+        lambda d: d.pop("netchecks.io/assertion-uid"),
+        lambda d: d.popitem(),
+        lambda d: d.clear(),
+        lambda d: d.__ior__({"k": "v"}),
+    ]
+    for change in changes:
+        with pytest.raises(TypeError):
+            change(labels)
+    assert labels == {"netchecks.io/assertion-uid": "a1"}
+    for copied in (copy.copy(labels), copy.deepcopy(labels), pickle.loads(pickle.dumps(labels))):
+        assert type(copied) is dict and copied == labels
+        copied["k"] = "v"  # a copy is free to change
+    assert json.loads(json.dumps(first)) == first
+
+
+def test_shared_dicts_no_longer_used_are_dropped() -> None:
+    table = _SharedDicts(sweep_at=4)
+    kept = table.get({"uid": "kept"})
+    assert table.get({"uid": "kept"}) is kept
+    for n in range(3):
+        table.get({"uid": str(n)})  # used by nothing once returned
+    # The fourth made the table sweep: only the one in use and the one being added stay.
+    assert len(table) == 2
+    table.sweep()
+    assert len(table) == 1
+    assert table.get({"uid": "kept"}) is kept
+    assert isinstance(table.get({"a": "b"}), FrozenDict)
+    del kept
+    table.sweep()
+    assert len(table) == 0
+    odd, empty, true = {"a": ["not a string"]}, dict[str, Any](), {"a": True}
+    assert shared(odd) is odd and shared(empty) is empty  # kept as they are
+    one = shared({"a": 1})
+    assert shared(true) is true and shared({"a": 1}) is one  # True == 1, yet not the same

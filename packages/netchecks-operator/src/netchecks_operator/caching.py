@@ -8,6 +8,11 @@ summary and the times and messages of its results. The informers keep only those
 assertion's Jobs without a scan), and report only changes the plan reads (predicates):
 the echo of the operator's own writes, a CronJob's or a scheduled Job's progress
 (``active``, ``ready``, ``Complete``), an assertion's status: none wakes a reconcile.
+
+Equal small dicts are one read-only dict shared by the objects holding them
+(``cachefilters.shared``): an assertion's children's labels, its Jobs' annotations, a
+finished Job's counts, a report's summary. Changing one in place raises ``TypeError``;
+copy a cached object before changing it.
 """
 
 from __future__ import annotations
@@ -28,11 +33,13 @@ from netchecks_core.policyreport import (
 )
 from netchecks_service.cachefilters import (
     KEPT_METADATA,
+    UNIQUE_METADATA,
     Obj,
     Predicate,
     changed_except_status,
     compact,
     keep,
+    shared,
 )
 from netchecks_service.cacheindex import IndexFunc, label_index
 
@@ -50,22 +57,35 @@ OUR_PREFIXES = ("netchecks.io/",)
 OWNER_KINDS = (KIND,)
 #: Of a child's metadata: not its generation (the assertion's is in an annotation).
 CHILD_METADATA = tuple(f for f in KEPT_METADATA if f != "generation")
+#: The metadata values of a ConfigMap or CronJob no other cached object repeats: its
+#: resourceVersion and its uid (a Job's uid is repeated by the report of its run).
+ONLY_CHILD_METADATA = (*UNIQUE_METADATA, "uid")
 #: A ConfigMap: metadata only (its data is compared by the spec-hash annotation), and
 #: neither its labels nor its creation time.
 configmap_fields = keep(
     prefixes=OUR_PREFIXES,
     metadata=tuple(f for f in CHILD_METADATA if f not in ("labels", "creationTimestamp")),
     owners=OWNER_KINDS,
+    unique=ONLY_CHILD_METADATA,
 )
 #: A CronJob: metadata only (content compared by its hash; its assertion-uid label and its
 #: creation time are read).
-cronjob_fields = keep(prefixes=OUR_PREFIXES, metadata=CHILD_METADATA, owners=OWNER_KINDS)
+cronjob_fields = keep(
+    prefixes=OUR_PREFIXES,
+    metadata=CHILD_METADATA,
+    owners=OWNER_KINDS,
+    unique=ONLY_CHILD_METADATA,
+    share=("labels",),
+)
 #: Of a Job's labels and annotations, only ours are read (its assertion, generation, run).
+#: Both are shared (read-only) with the assertion's other Jobs, its CronJob's and report's
+#: labels: the same assertion UID, name and generation (see ``cachefilters.shared``).
 _job_fields = keep(
     status=("ready", "succeeded", "conditions", "completionTime"),
     prefixes=OUR_PREFIXES,
     metadata=CHILD_METADATA,
     owners=OWNER_KINDS,
+    share=("labels", "annotations"),
 )
 #: Of a Job's spec, only whether it is suspended (per-node runs wait suspended).
 JOB_SPEC_FIELDS = ("suspend",)
@@ -90,7 +110,7 @@ REPORT_KEYS = (
 #: Of a report's metadata: not its uid and generation (never read). Its owner references
 #: are kept whole: a report owned by anything else is not about an assertion (kube.py).
 REPORT_METADATA = tuple(f for f in KEPT_METADATA if f not in ("uid", "generation"))
-_report_fields = keep("summary", prefixes=REPORT_KEYS, metadata=REPORT_METADATA)
+_report_fields = keep("summary", prefixes=REPORT_KEYS, metadata=REPORT_METADATA, share=("labels",))
 
 
 def job_fields(job: Obj) -> Obj:
@@ -114,16 +134,20 @@ def job_fields(job: Obj) -> Obj:
             for c in status["conditions"]
             if isinstance(c, dict) and c.get("type") in read
         ]
-    # No count, no condition and none at all read alike (``started``, ``failed``).
-    kept["status"] = {k: v for k, v in status.items() if v}
+    # No count, no condition and none at all read alike (``started``, ``failed``). Counts
+    # alone (most finished Jobs: ``{"succeeded": 1}``) are shared, read-only.
+    kept["status"] = shared({k: v for k, v in status.items() if v})
     if not kept["status"]:
         del kept["status"]
     return kept
 
 
 def report_fields(report: Obj) -> Obj:
-    """A PolicyReport with its summary and the results' outcome, time and message only."""
+    """A PolicyReport with its summary (shared, read-only: most are alike) and the results'
+    outcome, time and message only."""
     kept = _report_fields(report)
+    if isinstance(kept.get("summary"), dict):
+        kept["summary"] = shared(kept["summary"])
     results = report.get("results")
     if isinstance(results, list):
         kept["results"] = compact(

@@ -18,7 +18,8 @@ Modules:
   ``indexed`` reads), ``InformerGroup`` (one resource over several namespaces),
   ``object_key``.
 - :mod:`~netchecks_service.cachefilters`: what an informer keeps (transforms: ``keep``,
-  ``trimmed_metadata``, ``compact``) and which updates it reports (predicates:
+  ``trimmed_metadata``, ``compact``, ``shared``: equal small dicts as one read-only
+  ``FrozenDict``) and which updates it reports (predicates:
   ``changed``, ``changed_except_status``).
 - :mod:`~netchecks_service.cacheindex`: ``CacheIndex`` and index functions
   (``label_index``, ``owner_index``).
