@@ -150,6 +150,9 @@ def test_chart_rbac_is_enough_for_the_whole_scenario_and_every_rule_is_used(
     results = installed.service(SYSTEM_NS, "netchecks", "results")
     try:
         cluster = Cluster(installed.api, "team-a")
+        nodes = installed.sim.api.resource("", "v1", "nodes")
+        for node in ("rbac-a", "rbac-b"):
+            installed.sim.api.create(nodes, None, node_manifest(node, {"rbac-test": "yes"}))
         up = {"name": "up", "type": "http", "url": http_server.url("/json")}
         down = {"name": "down", "type": "http", "url": http_server.url("/status/503")}
         # Scheduled, run now: ConfigMap + CronJob + a Job.
@@ -183,10 +186,8 @@ def test_chart_rbac_is_enough_for_the_whole_scenario_and_every_rule_is_used(
             return {n for n in names if n.startswith("web-netchecks-g")}
 
         wait_for(lambda: one_shot_jobs() == set(), 30, "the g3 and (taken) g4 Jobs deleted")
-        # Per-node: Nodes listed and watched, a waiting Job resumed (update).
-        nodes = installed.sim.api.resource("", "v1", "nodes")
-        for node in ("rbac-a", "rbac-b"):
-            installed.sim.api.create(nodes, None, node_manifest(node, {"rbac-test": "yes"}))
+        # Per-node: Nodes listed and watched, a waiting Job resumed (update). The Nodes
+        # were made first: a run takes the nodes the operator knows as it starts.
         pool = {"selector": {"matchLabels": {"rbac-test": "yes"}}, "maxConcurrent": 1}
         cluster.create_assertion("fleet", {"rules": [up], "placement": {"nodes": pool}})
         report = cluster.wait_report("fleet", lambda r: len(r.get("results") or []) == 2, 60)
