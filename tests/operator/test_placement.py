@@ -76,6 +76,11 @@ def per_node(report: dict[str, Any]) -> dict[tuple[str, str], str]:
     }
 
 
+def run_id(run_now_value: str) -> str:
+    """The run id of the per-node run a run-now value starts."""
+    return f"now-{naming.name_hash(run_now_value, 6)}"
+
+
 def run_now(cluster: Cluster, name: str, value: str) -> None:
     cluster.patch_assertion(name, {"metadata": {"annotations": {"netchecks.io/run-now": value}}})
 
@@ -118,16 +123,15 @@ def test_results_per_rule_per_node_and_a_node_added_joins_the_next_run(
 
         def this_run(r: dict[str, Any]) -> bool:
             marker = str(r["metadata"]["annotations"].get("netchecks.io/pod-uid"))
-            run_id = f"now-{naming.name_hash(value, 6)}"
-            return marker.startswith(f"run:{run_id}:") and len(per_node(r)) in (6, 8)
+            return marker.startswith(f"run:{run_id(value)}:") and len(per_node(r)) in (6, 8)
 
         return cluster.wait_report("fleet", this_run, timeout=90)
 
-    report = run_now_report("2")
-    for attempt in range(3, 6):
-        if len(per_node(report)) == 8:
-            break
-        report = run_now_report(str(attempt))
+    value = "2"
+    report = run_now_report(value)
+    while len(per_node(report)) != 8 and int(value) < 5:
+        value = str(int(value) + 1)
+        report = run_now_report(value)
     assert {n for _, n in per_node(report)} == {*nodes, added}
     assert set(per_node(report).values()) == {"pass"}
 
@@ -136,7 +140,7 @@ def test_results_per_rule_per_node_and_a_node_added_joins_the_next_run(
         jobs = cluster.batch.list_namespaced_job(kube_namespace).items
         return sorted(j.metadata.labels["netchecks.io/run-id"] for j in jobs)
 
-    wait_for(lambda: run_ids() == ["now-d4735e"] * 4, 30, "only the second run's Jobs")
+    wait_for(lambda: run_ids() == [run_id(value)] * 4, 30, "only the newest run's Jobs")
     wait_for(
         lambda: len(cluster.core.list_namespaced_pod(kube_namespace).items) == 4,
         30,
