@@ -27,7 +27,13 @@ from netchecks_core.runnable import HTTP_METHODS as HTTP_METHODS
 from netchecks_core.runnable import MAX_BODY_BYTES as MAX_BODY_BYTES
 from netchecks_core.runnable import REDACTED as REDACTED
 from netchecks_core.runnable import REDACTED_FIELDS as REDACTED_FIELDS
-from netchecks_core.runnable import RuleJudgement, ip_address_text, kebab
+from netchecks_core.runnable import (
+    RuleJudgement,
+    blank_statement,
+    dns_ports_disagree,
+    ip_address_text,
+    kebab,
+)
 from netchecks_core.runnable import parse_dns_server as parse_dns_server
 
 #: ``source-ip``: the local address outgoing packets leave from.
@@ -176,10 +182,8 @@ class DnsRule(RuleBase):
 
     @model_validator(mode="after")
     def _one_port(self) -> DnsRule:
-        if self.server is not None and self.port is not None:
-            _, port = parse_dns_server(self.server)
-            if port is not None and port != self.port:
-                raise ValueError(f"server {self.server!r} and port {self.port} disagree")
+        if dns_ports_disagree(self.server, self.port):
+            raise ValueError(f"server {self.server!r} and port {self.port} disagree")
         return self
 
 
@@ -312,7 +316,7 @@ class PostgresRule(RuleBase):
     @field_validator("query")
     @classmethod
     def _not_blank(cls, value: str) -> str:
-        if not value.strip().strip(";").strip():
+        if blank_statement(value):
             raise ValueError("must hold one SQL statement")
         return value
 

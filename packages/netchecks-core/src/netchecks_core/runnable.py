@@ -20,6 +20,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from netchecks_core.depth import MAX_DEPTH
+
 if TYPE_CHECKING:
     from netchecks_core.probe_config import ProbeConfig
     from netchecks_core.rules import GrantRule, RuleBase
@@ -74,6 +76,19 @@ def parse_dns_server(server: str) -> tuple[str, int | None]:
     if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
         raise ValueError(f"{server!r}: the port must be a number from 1 to 65535")
     return str(ip), int(port_text)
+
+
+def blank_statement(query: str) -> bool:
+    """Whether a postgres rule's ``query`` holds no SQL statement at all (blank or ``;``)."""
+    return not query.strip().strip(";").strip()
+
+
+def dns_ports_disagree(server: str | None, port: int | None) -> bool:
+    """Whether a dns rule's ``server`` names a port other than its ``port``."""
+    if server is None or port is None:
+        return False
+    _, server_port = parse_dns_server(server)
+    return server_port is not None and server_port != port
 
 
 def ip_address_text(value: str | None) -> str | None:
@@ -356,7 +371,7 @@ def _headers(value: Any) -> dict[str, str] | None:
 
 def _query(value: Any) -> str:
     text = _text(1)(value)
-    if not text.strip().strip(";").strip():
+    if blank_statement(text):
         raise _NotSureError
     return str(text)
 
@@ -373,7 +388,7 @@ def _params(value: Any) -> list[Any] | dict[str, Any] | None:
 
 
 def _plain_json(value: Any, depth: int = 0) -> bool:
-    if depth > 64:
+    if depth > MAX_DEPTH:
         return False
     if type(value) is dict:
         return all(_is_text(k) and _plain_json(v, depth + 1) for k, v in value.items())
@@ -475,16 +490,9 @@ def lean_rule(raw: Any) -> RunnableRule | None:
         runnable = RUNNABLE_TYPES[rule_type](type=rule_type, **values)
     except (_NotSureError, TypeError):  # TypeError: a required field is missing
         return None
-    if isinstance(runnable, RunnableDns) and not _one_dns_port(runnable):
+    if isinstance(runnable, RunnableDns) and dns_ports_disagree(runnable.server, runnable.port):
         return None
     return runnable
-
-
-def _one_dns_port(rule: RunnableDns) -> bool:
-    if rule.server is None or rule.port is None:
-        return True
-    _, port = parse_dns_server(rule.server)
-    return port is None or port == rule.port
 
 
 def from_model(model: RuleBase) -> RunnableRule:
@@ -570,7 +578,6 @@ class RunnableContext:
 class RunnableInlineContext(RunnableContext):
     """Data given in the config itself; its strings may hold templates."""
 
-    type: ClassVar[str] = "inline"
     data: Any = None
 
 
@@ -585,14 +592,10 @@ class RunnablePathContext(RunnableContext):
 class RunnableFileContext(RunnablePathContext):
     """A JSON or YAML file."""
 
-    type: ClassVar[str] = "file"
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RunnableDirectoryContext(RunnablePathContext):
     """A directory (such as a mounted ConfigMap): each file is a key."""
-
-    type: ClassVar[str] = "directory"
 
 
 #: The context types read from a path.
