@@ -9,13 +9,16 @@ The bounds are generous (tens of milliseconds): this checks what is timed, not s
 from __future__ import annotations
 
 import datetime
+import socket
 import sys
+import threading
 import time
 import types
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import urllib3.util.connection
 from netchecks_core.runnable import RunnableHttp, RunnableTcp, parse_runnable, runnable_config
 from netchecks_probe import checks
 from netchecks_probe.checks import http as http_check
@@ -99,6 +102,116 @@ def test_http_check_ends_when_the_answer_arrived_not_when_its_thread_read_it(
 
     assert data["status-code"] == 200
     assert DELAY <= _seconds(data) <= DELAY + SLACK
+
+
+def test_http_check_does_not_time_its_thread_resuming_after_connect(
+    web: HttpServerProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The connection is up, but the thread that opened it gets the interpreter lock back
+    # late (here it sleeps, as waiting behind other rules makes it): not network time.
+    # The kernel's handshake time (``TCP_INFO``) counts instead.
+    create = urllib3.util.connection.create_connection
+
+    def late_resume(*args: Any, **kwargs: Any) -> socket.socket:
+        sock = create(*args, **kwargs)
+        time.sleep(DELAY)
+        return sock
+
+    monkeypatch.setattr(urllib3.util.connection, "create_connection", late_resume)
+    rule = _parse({"type": "http", "url": web.url(f"/slow?delay={DELAY}")})
+
+    data = http_check.run(rule, Deadline.after(10).for_rule(5))
+
+    assert data["status-code"] == 200
+    assert DELAY <= _seconds(data) <= DELAY + SLACK
+
+
+def test_http_check_counts_a_handshake_that_needed_its_syn_sent_again() -> None:
+    # A listener whose accept queue is full drops SYNs: the client sends its SYN again
+    # after about a second. The kernel's RTT then describes the last SYN only, so the
+    # check must count the whole connect as it saw it (never less than the network took).
+    with _FullQueueServer(accept_after=0.3) as server:
+        rule = _parse({"type": "http", "url": f"http://127.0.0.1:{server.port}/"})
+        data = http_check.run(rule, Deadline.after(10).for_rule(8))
+
+    assert data["status-code"] == 200
+    assert _seconds(data) >= 0.9  # the SYN retransmission timeout is 1 s
+
+
+class _FullQueueServer:
+    """An HTTP server whose accept queue is full until ``accept_after`` seconds have passed."""
+
+    def __init__(self, accept_after: float) -> None:
+        self._listener = socket.socket()
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(0)
+        self.port = self._listener.getsockname()[1]
+        self._accept_after = accept_after
+        self._fillers: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self) -> _FullQueueServer:
+        for _ in range(2):  # one queued connection fills a backlog of 0; a second, pending
+            filler = socket.socket()
+            filler.setblocking(False)
+            filler.connect_ex(("127.0.0.1", self.port))
+            self._fillers.append(filler)
+        time.sleep(0.05)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._listener.close()
+        for filler in self._fillers:
+            filler.close()
+
+    def _serve(self) -> None:
+        time.sleep(self._accept_after)
+        self._listener.settimeout(5)
+        for _ in range(3):
+            try:
+                conn, _ = self._listener.accept()
+            except OSError:
+                return
+            conn.settimeout(0.5)
+            try:
+                if conn.recv(4096):
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                    conn.close()
+                    return
+            except OSError:
+                conn.close()
+
+
+def test_clock_starts_at_the_handshake_behind_the_first_send() -> None:
+    clock = NetworkClock()
+    clock.start()
+    clock.connecting()
+    clock.connected(0.01)  # the kernel: the handshake took 10 ms
+    time.sleep(0.2)  # the thread resumes late
+    clock.sending()
+    time.sleep(0.05)
+    clock.sending()  # a later send changes nothing
+    clock.stop()
+    assert 0.05 + 0.01 <= _seconds(clock.stamps()) < 0.2
+
+    unknown = NetworkClock()  # no trustworthy handshake time: the whole connect counts
+    unknown.start()
+    unknown.connecting()
+    time.sleep(0.1)
+    unknown.connected(None)
+    unknown.sending()
+    unknown.stop()
+    assert _seconds(unknown.stamps()) >= 0.1
+
+    never_later = NetworkClock()  # a handshake longer than the wait never starts earlier
+    never_later.start()
+    never_later.connecting()
+    never_later.connected(5.0)
+    never_later.sending()
+    time.sleep(0.05)
+    never_later.stop()
+    assert 0.05 <= _seconds(never_later.stamps()) < 0.2
 
 
 def test_clock_restarts_once_at_the_first_connection_and_never_after_it_stopped() -> None:

@@ -68,6 +68,11 @@ class NetworkClock:
     Where the kernel tells when the answer's last bytes arrived (:meth:`arrived`), a
     complete exchange ends then (:meth:`finish`): not later, when the thread reading them
     got the interpreter lock back from the other rules' threads.
+
+    Likewise at the start: where the kernel tells how long the TCP handshake took
+    (:meth:`connected`), the exchange starts that long before its first send
+    (:meth:`sending`), not when the thread that opened the connection got the lock back.
+    A connection is idle between the two, so nothing on the network is left out.
     """
 
     def __init__(self) -> None:
@@ -76,6 +81,9 @@ class NetworkClock:
         self._stopped: float | None = None
         self._connecting = False
         self._arrival: float | None = None
+        #: The first connection's handshake, in seconds, until its first send.
+        self._handshake: float | None = None
+        self._first_connection = True
 
     def start(self) -> None:
         """Mark the start of the exchange (just before the first packet)."""
@@ -91,6 +99,30 @@ class NetworkClock:
         if not self._connecting and self._stopped is None:
             self._connecting = True
             self.start()
+
+    def connected(self, handshake_seconds: float | None) -> None:
+        """Note that a connection opened; its handshake took ``handshake_seconds``.
+
+        None when the kernel cannot say, or its figure may be too small (a SYN sent
+        again): then the whole connect counts. Only the first connection counts.
+        """
+        if self._first_connection and self._stopped is None:
+            self._first_connection = False
+            self._handshake = handshake_seconds
+
+    def sending(self) -> None:
+        """Note that the first connection is about to send its first bytes.
+
+        The exchange then started a handshake before now: later than the clock's start
+        if the thread resumed late after connecting. It never starts earlier.
+        """
+        handshake, self._handshake = self._handshake, None
+        if handshake is None or self._stopped is not None or self._wall is None:
+            return
+        late = time.perf_counter() - handshake - self._started
+        if late > 0:
+            self._started += late
+            self._wall += datetime.timedelta(seconds=late)
 
     def arrived(self, wall_seconds: float) -> None:
         """Note when (wall clock, seconds since the epoch) the latest data arrived."""

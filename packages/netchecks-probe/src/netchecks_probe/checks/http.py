@@ -59,7 +59,10 @@ class _ClockOnConnect:
         new_conn = super()._new_conn  # type: ignore[misc]  # the urllib3 connection's (MRO)
         opened: socket.socket = new_conn()
         if clock is not None and not isinstance(self, urllib3.connection.HTTPSConnection):
-            opened = arrival.timestamped(opened, clock)  # plain TCP: the kernel's stamps
+            # Plain TCP: the kernel's stamps. (TLS would handshake before the first send
+            # the clock hears of; it keeps the thread's own clock.)
+            clock.connected(arrival.handshake_seconds(opened))
+            opened = arrival.timestamped(opened, clock)
         return opened
 
     def __str__(self) -> str:
