@@ -192,7 +192,7 @@ def test_clock_starts_at_the_handshake_behind_the_first_send() -> None:
     clock.sending()
     time.sleep(0.05)
     clock.sending()  # a later send changes nothing
-    clock.stop()
+    clock.finish()
     assert 0.05 + 0.01 <= _seconds(clock.stamps()) < 0.2
 
     unknown = NetworkClock()  # no trustworthy handshake time: the whole connect counts
@@ -201,17 +201,32 @@ def test_clock_starts_at_the_handshake_behind_the_first_send() -> None:
     time.sleep(0.1)
     unknown.connected(None)
     unknown.sending()
-    unknown.stop()
+    unknown.finish()
     assert _seconds(unknown.stamps()) >= 0.1
 
-    never_later = NetworkClock()  # a handshake longer than the wait never starts earlier
-    never_later.start()
-    never_later.connecting()
-    never_later.connected(5.0)
-    never_later.sending()
+    never_earlier = NetworkClock()  # a handshake longer than the wait: the start stays
+    never_earlier.start()
+    never_earlier.connecting()
+    never_earlier.connected(5.0)
+    never_earlier.sending()
     time.sleep(0.05)
-    never_later.stop()
-    assert 0.05 <= _seconds(never_later.stamps()) < 0.2
+    never_earlier.finish()
+    assert 0.05 <= _seconds(never_earlier.stamps()) < 0.2
+
+
+def test_clock_of_a_cut_exchange_keeps_its_whole_time() -> None:
+    # Cut by its timeout (stopped, not finished): it lasted from its start to the cut,
+    # even though its thread resumed late after connecting.
+    cut = NetworkClock()
+    cut.start()
+    cut.connecting()
+    cut.connected(0.001)
+    time.sleep(0.2)  # the thread resumes late
+    cut.sending()
+    time.sleep(0.05)
+    cut.stop()  # the waiting thread gives up
+    cut.finish()  # the exchange's thread, later: changes nothing (the first end wins)
+    assert _seconds(cut.stamps()) >= 0.25
 
 
 def test_clock_restarts_once_at_the_first_connection_and_never_after_it_stopped() -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import threading
 import time
 from dataclasses import dataclass
 
@@ -72,7 +73,8 @@ class NetworkClock:
     Likewise at the start: where the kernel tells how long the TCP handshake took
     (:meth:`connected`), the exchange starts that long before its first send
     (:meth:`sending`), not when the thread that opened the connection got the lock back.
-    A connection is idle between the two, so nothing on the network is left out.
+    A connection is idle between the two, so nothing on the network is left out. This
+    too holds for a complete exchange only.
     """
 
     def __init__(self) -> None:
@@ -84,6 +86,10 @@ class NetworkClock:
         #: The first connection's handshake, in seconds, until its first send.
         self._handshake: float | None = None
         self._first_connection = True
+        #: How much later than the clock's start the exchange was on the network.
+        self._late = 0.0
+        #: The exchange's thread finishes while the waiting one may stop: one wins.
+        self._ending = threading.Lock()
 
     def start(self) -> None:
         """Mark the start of the exchange (just before the first packet)."""
@@ -114,15 +120,11 @@ class NetworkClock:
         """Note that the first connection is about to send its first bytes.
 
         The exchange then started a handshake before now: later than the clock's start
-        if the thread resumed late after connecting. It never starts earlier.
+        if the thread resumed late after connecting (never earlier).
         """
         handshake, self._handshake = self._handshake, None
-        if handshake is None or self._stopped is not None or self._wall is None:
-            return
-        late = time.perf_counter() - handshake - self._started
-        if late > 0:
-            self._started += late
-            self._wall += datetime.timedelta(seconds=late)
+        if handshake is not None and self._stopped is None:
+            self._late = max(0.0, time.perf_counter() - handshake - self._started)
 
     def arrived(self, wall_seconds: float) -> None:
         """Note when (wall clock, seconds since the epoch) the latest data arrived."""
@@ -131,21 +133,28 @@ class NetworkClock:
 
     def stop(self) -> None:
         """Mark the end of the exchange now (a later call changes nothing)."""
-        if self._stopped is None:
-            self._stopped = time.perf_counter()
+        with self._ending:
+            if self._stopped is None:
+                self._stopped = time.perf_counter()
 
     def finish(self) -> None:
         """Mark the end of an exchange that completed: when its last data arrived, if known.
 
-        Only a complete exchange ends there: one cut by its timeout lasted until the cut.
+        Only a complete exchange ends there, and starts its handshake before its first
+        send: one cut by its timeout lasted from its start until the cut.
         """
-        if self._stopped is not None:
-            return
-        stopped = time.perf_counter()
-        if self._arrival is not None and self._wall is not None:
-            arrival = self._started + (self._arrival - self._wall.timestamp())
-            stopped = min(stopped, max(arrival, self._started))
-        self._stopped = stopped
+        with self._ending:
+            if self._stopped is not None or self._wall is None:
+                return
+            stopped = time.perf_counter()
+            if self._arrival is not None:
+                arrival = self._started + (self._arrival - self._wall.timestamp())
+                stopped = min(stopped, max(arrival, self._started))
+            late = min(self._late, stopped - self._started)
+            if late > 0:
+                self._started += late
+                self._wall += datetime.timedelta(seconds=late)
+            self._stopped = stopped
 
     def stamps(self) -> dict[str, str]:
         """``startTimestamp`` and ``endTimestamp`` (nothing when never started)."""
