@@ -21,8 +21,8 @@ import pytest
 import urllib3.util.connection
 from netchecks_core.runnable import RunnableHttp, RunnableTcp, parse_runnable, runnable_config
 from netchecks_probe import checks
+from netchecks_probe.checks import arrival, http_client
 from netchecks_probe.checks import http as http_check
-from netchecks_probe.checks import http_client
 from netchecks_probe.checks import tcp as tcp_check
 from netchecks_probe.checks.base import Deadline, NetworkClock
 from netchecks_probe.runner import run_config
@@ -311,3 +311,15 @@ def test_runner_reports_the_exchange_a_check_timed_not_the_whole_call(
     assert [r["status"] for r in results] == ["pass"] * len(rules)
     for result in results:
         assert EXCHANGE <= _seconds(result["data"]) < SETUP, result["name"]
+
+
+def test_handshake_time_is_read_on_linux_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Other systems lay out ``struct tcp_info`` differently: their figures are not read.
+    with (
+        socket.create_server(("127.0.0.1", 0)) as server,
+        socket.create_connection(server.getsockname()) as client,
+    ):
+        handshake = arrival.handshake_seconds(client)
+        assert handshake is not None and 0 < handshake < 1
+        monkeypatch.setattr(sys, "platform", "freebsd14")
+        assert arrival.handshake_seconds(client) is None

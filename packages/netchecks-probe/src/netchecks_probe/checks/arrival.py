@@ -72,7 +72,7 @@ def handshake_seconds(sock: socket.socket) -> float | None:
     describes the last SYN only, and would leave out the wait before it.
     """
     option = getattr(socket, "TCP_INFO", None)
-    if option is None:
+    if option is None or sys.platform != "linux":  # elsewhere ``tcp_info`` is laid out apart
         return None
     try:
         info = sock.getsockopt(socket.IPPROTO_TCP, option, _TCP_INFO_SIZE)
