@@ -21,6 +21,7 @@ real finished one, field by field.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -31,6 +32,9 @@ from tools.kubesim.sim import KubeSim
 
 Obj = dict[str, Any]
 JOB_CONTROLLER = "job-controller"
+#: Jobs seeded between pauses, and the pause: seeding in kubesim's process without them
+#: starves its API server (the services' lease renewals time out and they lose the lease).
+BATCH, PAUSE = 20, 0.05
 
 
 def finished_status(sim: KubeSim) -> Obj:
@@ -74,9 +78,10 @@ def seed_history(sim: KubeSim, namespace: str, cronjobs: Iterable[str], depth: i
     names = list(cronjobs)
     sim.controllers.pause(JOB_CONTROLLER)
     try:
-        for _ in range(depth):
-            for name in names:
-                seed_finished_job(sim, namespace, name)
+        for i, name in enumerate(names * depth):
+            seed_finished_job(sim, namespace, name)
+            if i % BATCH == BATCH - 1:
+                time.sleep(PAUSE)
     finally:
         sim.controllers.resume(JOB_CONTROLLER)
     return depth * len(names)

@@ -178,6 +178,13 @@ def seed(cluster: Cluster, operator: ServiceProcess, args: argparse.Namespace) -
     return time.monotonic() - start
 
 
+def lost_lease(cluster: Cluster) -> None:
+    """Say so if a service lost its lease: its figures would include a restart's."""
+    for log in sorted(cluster.work.glob("netchecks-*.log")):
+        if "lost the lease" in log.read_text(errors="replace"):
+            print(f"WARNING: {log.name}: lost the lease during the benchmark", file=sys.stderr)
+
+
 def measure(label: str, args: argparse.Namespace, source: Path | None) -> Figures:
     """One variant: a fresh kubesim, the results service, the operator (from ``source``)."""
     figures = Figures(label)
@@ -232,6 +239,7 @@ def measure(label: str, args: argparse.Namespace, source: Path | None) -> Figure
                 verb: round((n - requests.get(verb, 0)) / runs, 2) for verb, n in after.items()
             }
             figures.peak_rss_mb = operator.peak_rss_kb() / 1024
+            lost_lease(cluster)
     return figures
 
 
