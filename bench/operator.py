@@ -11,6 +11,13 @@ turns into the status. A run is done when the report shows its Job and the asser
 status names it. From the fourth round on, the CronJob keeps three finished Jobs and
 deletes older ones: the cache holds the history a real schedule leaves.
 
+``--seed-history 3 --rounds 1`` reaches that state at 10,000 assertions in minutes
+instead of an hour: once converged, three finished Jobs of every CronJob are made by
+kubesim's own CronJob controller code with the status its Job controller leaves (see
+bench/history.py for what is seeded and why the operator sees the same objects), the
+operator takes them in through its watches, then one real round runs on top (its fourth
+Job makes each CronJob delete its oldest, as the fourth real round does).
+
 Prints for the operator process: time to converge; RSS per assertion (RSS growth from
 before the first assertion, once converged and after the runs); reconciles, CPU time and
 API requests per scheduled run; idle CPU; what a 5-minute schedule over 10,000
@@ -34,7 +41,7 @@ from netchecks_core import naming
 from netchecks_core.policyreport import ANNOTATION_JOB_UID as JOB_UID
 from netchecks_core.policyreport import DEFAULT_REPORT_API
 from netchecks_core.resources import NETWORK_ASSERTIONS, Resource
-from netchecks_service.kube import CONFIGMAPS, CRONJOBS, NAMESPACES
+from netchecks_service.kube import CONFIGMAPS, CRONJOBS, JOBS, NAMESPACES
 
 from bench._common import (
     FAKE_PROBE_REPOSITORY,
@@ -48,6 +55,8 @@ from bench._common import (
     rss_kb,
     service,
 )
+from bench.history import seed_history
+from tools.harness import ServiceProcess
 
 NS = "bench"
 RECONCILES = "netchecks_operator_reconciles_total"
@@ -66,11 +75,14 @@ class Figures:
     converged: float = 0.0
     rss_per_assertion_kb: float = 0.0
     rss_converged_kb: float = 0.0
+    rss_seeded_kb: float = 0.0
+    seeded_seconds: float = 0.0
     reconciles_per_run: float = 0.0
     cpu_per_run_ms: float = 0.0
     requests_per_run: dict[str, float] = field(default_factory=dict)
     idle_cpu_per_s: float = 0.0
     peak_rss_mb: float = 0.0
+    jobs_per_assertion: float = 0.0
     runs_seconds: float = 0.0
 
     def cores_at_scale(self) -> float:
@@ -147,6 +159,32 @@ def wait_runs_shown(cluster: Cluster, jobs: dict[str, tuple[str, str]], timeout:
         time.sleep(1.0)
 
 
+def wait_quiet(operator: ServiceProcess, window: float = 3.0, busy: float = 0.05) -> None:
+    """Until the operator uses less than ``busy`` of a core over ``window`` seconds."""
+    while True:
+        cpu = cpu_seconds(operator)
+        time.sleep(window)
+        if cpu_seconds(operator) - cpu < busy * window:
+            return
+
+
+def seed(cluster: Cluster, operator: ServiceProcess, args: argparse.Namespace) -> float:
+    """Seed ``--seed-history`` finished Jobs per CronJob; seconds until the operator is idle."""
+    start = time.monotonic()
+    cronjobs = [naming.cronjob_name(f"a{i:05d}") for i in range(args.count)]
+    made = seed_history(cluster.sim, NS, cronjobs, args.seed_history)
+    print(f"seeded {made} finished Jobs in {time.monotonic() - start:.0f} s", file=sys.stderr)
+    wait_quiet(operator)
+    return time.monotonic() - start
+
+
+def lost_lease(cluster: Cluster) -> None:
+    """Say so if a service lost its lease: its figures would include a restart's."""
+    for log in sorted(cluster.work.glob("netchecks-*.log")):
+        if "lost the lease" in log.read_text(errors="replace"):
+            print(f"WARNING: {log.name}: lost the lease during the benchmark", file=sys.stderr)
+
+
 def measure(label: str, args: argparse.Namespace, source: Path | None) -> Figures:
     """One variant: a fresh kubesim, the results service, the operator (from ``source``)."""
     figures = Figures(label)
@@ -172,6 +210,9 @@ def measure(label: str, args: argparse.Namespace, source: Path | None) -> Figure
             cpu = cpu_seconds(operator)
             time.sleep(args.idle)
             figures.idle_cpu_per_s = (cpu_seconds(operator) - cpu) / args.idle
+            if args.seed_history:
+                figures.seeded_seconds = seed(cluster, operator, args)
+                figures.rss_seeded_kb = (rss_kb(operator) - rss_before) / args.count
             metrics = operator.metrics()
             reconciles, requests = counter(metrics, RECONCILES), requests_by_verb(metrics)
             cpu, start = cpu_seconds(operator), time.monotonic()
@@ -186,6 +227,8 @@ def measure(label: str, args: argparse.Namespace, source: Path | None) -> Figure
             time.sleep(3)  # reconciles the last writes cause
             figures.runs_seconds = time.monotonic() - start
             figures.rss_per_assertion_kb = (rss_kb(operator) - rss_before) / args.count
+            kept = [j for j in stored(cluster, JOBS) if not j["metadata"].get("deletionTimestamp")]
+            figures.jobs_per_assertion = len(kept) / args.count
             metrics = operator.metrics()
             runs = len(names) * args.rounds
             idle_share = figures.idle_cpu_per_s * figures.runs_seconds
@@ -196,6 +239,7 @@ def measure(label: str, args: argparse.Namespace, source: Path | None) -> Figure
                 verb: round((n - requests.get(verb, 0)) / runs, 2) for verb, n in after.items()
             }
             figures.peak_rss_mb = operator.peak_rss_kb() / 1024
+            lost_lease(cluster)
     return figures
 
 
@@ -210,9 +254,10 @@ def report(args: argparse.Namespace, current: Figures, baseline: Figures | None)
         return getattr(baseline, name) if baseline is not None else None
 
     runs = min(args.runs or args.count, args.count)
+    seeded = f", on {args.seed_history} seeded finished Jobs each" if args.seed_history else ""
     print(
         f"operator: {args.count} scheduled assertions, {args.rounds} round(s) of {runs} runs "
-        f"at {args.rate:.0f}/s; {current.label}"
+        f"at {args.rate:.0f}/s{seeded}; {current.label}"
     )
     line("time until all children and status exist", current.converged, "s", of("converged"))
     line(
@@ -227,6 +272,15 @@ def report(args: argparse.Namespace, current: Figures, baseline: Figures | None)
         "kB",
         of("rss_per_assertion_kb"),
     )
+    if args.seed_history:
+        line("time to seed the history", current.seeded_seconds, "s", of("seeded_seconds"))
+        line(
+            f"RSS per assertion, {args.seed_history} seeded Jobs",
+            current.rss_seeded_kb,
+            "kB",
+            of("rss_seeded_kb"),
+        )
+    line("Jobs kept per assertion after the runs", current.jobs_per_assertion, "", None)
     line("peak RSS", current.peak_rss_mb, "MB", of("peak_rss_mb"))
     line("time for the rounds of runs", current.runs_seconds, "s", of("runs_seconds"))
     line("reconciles per scheduled run", current.reconciles_per_run, "", of("reconciles_per_run"))
@@ -266,6 +320,12 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=1, help="rounds of runs (4: full history)")
     parser.add_argument("--rate", type=float, default=20.0, help="runs started per second")
     parser.add_argument("--idle", type=float, default=10.0, help="seconds of idle measured")
+    parser.add_argument(
+        "--seed-history",
+        type=int,
+        default=0,
+        help="finished Jobs to seed per CronJob before the rounds (3 + 1 round: full history)",
+    )
     parser.add_argument("--baseline-ref", help="git ref whose operator to measure first")
     args = parser.parse_args()
     baseline = None
