@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import socket
-import os
 import subprocess
 import sys
 import time
