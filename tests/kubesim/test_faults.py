@@ -101,28 +101,41 @@ def test_latency(core, kube_faults, kube_namespace) -> None:
 
 
 def test_a_client_that_gave_up_is_no_server_error(
-    kubesim, core, kube_api, kube_faults, kube_namespace, capfd
+    kubesim, core, kube_api, kube_faults, kube_namespace, kube_requests, capfd
 ) -> None:
     """A client that times out and resets its connection while a slow request is served
     (as a lease renewal does on a starved API server) is not an internal error: the
     answer is dropped quietly and the server goes on serving."""
-    kube_faults.add_latency(0.3, verb="get")
+    kube_faults.add_latency(0.3, verb="get", path="/configmaps/missing")
     headers = kube_api.configuration.auth_settings()["BearerToken"]
     url = urllib.parse.urlsplit(kube_api.configuration.host)
-    open_before = set(kubesim._http.connections)
     assert url.scheme == "http" and url.hostname and url.port
     with socket.create_connection((url.hostname, url.port)) as conn:
         conn.sendall(
             f"GET /api/v1/namespaces/{kube_namespace}/configmaps/missing HTTP/1.1\r\n"
             f"Host: {url.netloc}\r\n{headers['key']}: {headers['value']}\r\n\r\n".encode()
         )
-        # Reset, not close: the server's answer then fails to send.
+        here = conn.getsockname()
+        served = wait_for(lambda: _served_connection(kubesim, here), timeout=5)
+        # The server has read the request and waits out the latency; now reset (not
+        # close), so its answer fails to send.
+        wait_for(lambda: kube_requests.calls(kube_namespace), timeout=5)
         conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    wait_for(lambda: kubesim._http.connections <= open_before, timeout=5)
-    kube_faults.clear()
+    wait_for(lambda: served not in kubesim._http.connections, timeout=5)
 
     assert "Traceback" not in capfd.readouterr().err
     assert core.read_namespace(kube_namespace).metadata.name == kube_namespace
+
+
+def _served_connection(kubesim: Any, peer: tuple[str, int]) -> socket.socket | None:
+    """kubesim's end of the connection whose client end is bound to ``peer``."""
+    for served in list(kubesim._http.connections):
+        try:
+            if served.getpeername() == peer:
+                return served
+        except OSError:
+            continue
+    return None
 
 
 def test_client_read_timeout_on_a_slow_watch(core, kube_faults, kube_namespace) -> None:
