@@ -26,8 +26,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from tools.kubesim.clock import format_time
-from tools.kubesim.jobs import COMPLETIONS_REACHED
-from tools.kubesim.jobs import _set as set_condition
+from tools.kubesim.jobs import COMPLETIONS_REACHED, set_condition
 from tools.kubesim.sim import KubeSim
 
 Obj = dict[str, Any]

@@ -276,10 +276,7 @@ def print_durations(rows: list[tuple[str, Series, Series]]) -> float | None:
             continue
         median = statistics.median(ours)
         worst = median if worst is None else max(worst, median)
-        print(
-            f"  {name:<14} ours median {median:6.1f} ms, min {min(ours):6.1f} ms, "
-            f"max {max(ours):6.1f} ms;  0.10 median {_median_text(theirs)}"
-        )
+        print(f"  {name:<14} ours median {_median_text(ours)};  0.10 median {_median_text(theirs)}")
     return worst
 
 

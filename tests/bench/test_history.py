@@ -14,6 +14,7 @@ from netchecks_service.kube import CRONJOBS, NAMESPACES
 from bench._common import FAKE_PROBE_REPOSITORY, Cluster, kubesim
 from bench.history import seed_finished_job, seed_history
 from tools.kubesim.jobs import is_finished
+from tools.waiting import wait_for
 
 NS = "hist"
 TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
@@ -55,13 +56,12 @@ def real_finished_job(cluster: Cluster, cronjob: str) -> dict[str, Any]:
     sim = cluster.sim
     name = sim.controllers.cronjobs.trigger(NS, cronjob)["metadata"]["name"]
     jobs = sim.api.resource("batch", "v1", "jobs")
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+
+    def finished() -> dict[str, Any] | None:
         job = sim.api.find(jobs, NS, name)
-        if job is not None and is_finished(job):
-            return job
-        time.sleep(0.1)
-    raise AssertionError(f"{name} did not finish")
+        return job if job is not None and is_finished(job) else None
+
+    return wait_for(finished, 30, f"{name} to finish", interval=0.1)
 
 
 def normalized(job: dict[str, Any]) -> str:
@@ -89,17 +89,16 @@ def test_seeding_starts_no_pod_and_the_cronjob_keeps_its_history_limit(cluster: 
     before = len(sim.api.store.list(pods.storage_key, NS))
     assert seed_history(sim, NS, ["cj-1", "cj-2"], 4) == 8
     jobs = sim.api.resource("batch", "v1", "jobs")
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        mine = [
+
+    def kept() -> list[dict[str, Any]]:
+        return [
             j
             for j in sim.api.store.list(jobs.storage_key, NS)
             if j["metadata"]["name"].startswith("cj-1-")
             and not j["metadata"].get("deletionTimestamp")
         ]
-        if len(mine) == 3:
-            break
-        time.sleep(0.1)
-    assert len(mine) == 3  # the CronJob controller deleted the oldest of four
+
+    wait_for(lambda: len(kept()) == 3, 30, "three Jobs of cj-1", interval=0.1)
+    assert len(kept()) == 3  # the CronJob controller deleted the oldest of four
     time.sleep(0.5)  # the resumed Job controller looked at them: finished, nothing to run
     assert len(sim.api.store.list(pods.storage_key, NS)) == before

@@ -215,22 +215,22 @@ class JobController(Controller):
             completions is None and status["succeeded"] > 0 and not active
         )
         if failure is not None:
-            _set(conditions, "FailureTarget", failure[0], failure[1], now)
+            set_condition(conditions, "FailureTarget", failure[0], failure[1], now)
             self._delete_pods(active)
             if not active and not terminating:
-                _set(conditions, "Failed", failure[0], failure[1], now)
+                set_condition(conditions, "Failed", failure[0], failure[1], now)
                 events.append(("Warning", failure[0], failure[1]))
         elif success or _find(conditions, "SuccessCriteriaMet"):
-            _set(conditions, "SuccessCriteriaMet", *COMPLETIONS_REACHED, now)
+            set_condition(conditions, "SuccessCriteriaMet", *COMPLETIONS_REACHED, now)
             self._delete_pods(active)
             if not active and not terminating:
-                _set(conditions, "Complete", *COMPLETIONS_REACHED, now)
+                set_condition(conditions, "Complete", *COMPLETIONS_REACHED, now)
                 status.setdefault("completionTime", format_time(now))
                 events.append(("Normal", "Completed", "Job completed"))
         elif suspended:
             self._delete_pods(active)
             if _find(conditions, "Suspended") is None:
-                _set(conditions, "Suspended", "JobSuspended", "Job suspended", now)
+                set_condition(conditions, "Suspended", "JobSuspended", "Job suspended", now)
                 events.append(("Normal", "Suspended", "Job suspended"))
             status.pop("startTime", None)
         else:
@@ -350,7 +350,8 @@ def _find(conditions: list[Obj], kind: str) -> Obj | None:
     return next((c for c in conditions if c["type"] == kind and c["status"] == "True"), None)
 
 
-def _set(conditions: list[Obj], kind: str, reason: str, message: str, now: Any) -> None:
+def set_condition(conditions: list[Obj], kind: str, reason: str, message: str, now: Any) -> None:
+    """Add a True condition of ``kind`` to a Job status's ``conditions`` (once)."""
     if _find(conditions, kind) is not None:
         return
     stamp = format_time(now)

@@ -148,7 +148,7 @@ class Handler(Streams, BaseHTTPRequestHandler):
         except ApiError as exc:
             self._send_json(exc.code, exc.status(), exc.headers)
         except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
+            raise  # the client is gone: nothing to answer (see SimHTTPServer.handle_error)
         except Exception as exc:
             log.exception("kubesim internal error on %s %s", method, self.path)
             err = ApiError(500, "InternalError", f"Internal error occurred: {exc}")
